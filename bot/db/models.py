@@ -1,0 +1,286 @@
+"""The tables.  One row type per concept; personal text is encrypted, times are aware UTC.
+
+Privacy shapes this schema: a person is found by a pseudonymous ``lookup_key`` (an HMAC of her
+channel address), never by the address itself; deleting a ``Person`` cascades to everything that
+is about her (identities, consents, conversation state, outbox rows, inbox requests, nudges).
+Inbound message ids are kept without any link to a person: they only stop duplicates.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+from bot.db.types import EncryptedText, UTCDateTime
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class Base(DeclarativeBase):
+    """Declarative base with a naming convention, so migrations name constraints stably."""
+
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+    type_annotation_map = {datetime: UTCDateTime(), dict[str, Any]: JSON, list[str]: JSON}
+
+
+class Organisation(Base):
+    """A tenant: an education provider or migration office with its own people and courses."""
+
+    __tablename__ = "organisations"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    slug: Mapped[str] = mapped_column(String(64), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    timezone: Mapped[str] = mapped_column(String(64), default="Europe/Berlin")
+    default_language: Mapped[str] = mapped_column(String(16), default="de")
+    towns: Mapped[list[str]] = mapped_column(default=list)
+    privacy_contact: Mapped[str] = mapped_column(String(200), default="")
+    office_hours: Mapped[str] = mapped_column(String(200), default="")
+    quiet_hours_start: Mapped[str] = mapped_column(String(5), default="20:00")
+    quiet_hours_end: Mapped[str] = mapped_column(String(5), default="08:00")
+    created_at: Mapped[datetime]
+
+
+class Coordinator(Base):
+    """A staff member who logs into the coordinator app."""
+
+    __tablename__ = "coordinators"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"))
+    email: Mapped[str] = mapped_column(String(200), unique=True)
+    display_name: Mapped[str] = mapped_column(String(200))
+    password_hash: Mapped[str] = mapped_column(String(300))
+    created_at: Mapped[datetime]
+
+
+class Person(Base):
+    """A participant or mentor.  Holds only what she told us after consenting."""
+
+    __tablename__ = "people"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"), index=True)
+    role: Mapped[str] = mapped_column(String(16), default="participant")
+    language: Mapped[str | None] = mapped_column(String(16))
+    display_name: Mapped[str | None] = mapped_column(EncryptedText(400))
+    town: Mapped[str | None] = mapped_column(String(100))
+    interests: Mapped[list[str]] = mapped_column(default=list)
+    attend_help: Mapped[list[str]] = mapped_column(default=list)
+    status: Mapped[str] = mapped_column(String(16), default="new")
+    """``new`` (no consent yet), ``active``, ``opted_out``."""
+    consent_given_at: Mapped[datetime | None]
+    created_at: Mapped[datetime]
+    last_inbound_at: Mapped[datetime | None]
+
+    identities: Mapped[list[ChannelIdentity]] = relationship(
+        back_populates="person", cascade="all, delete-orphan", passive_deletes=True
+    )
+
+
+class ChannelIdentity(Base):
+    """How to reach a person on one channel.  Looked up by an HMAC, never by the address."""
+
+    __tablename__ = "channel_identities"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"), index=True)
+    channel: Mapped[str] = mapped_column(String(32))
+    lookup_key: Mapped[str] = mapped_column(String(64), unique=True)
+    address: Mapped[str] = mapped_column(EncryptedText(400))
+    status: Mapped[str] = mapped_column(String(16), default="ok")
+    """``ok``, ``unreachable`` (blocked the bot, not a WhatsApp number) or ``opted_out``."""
+    created_at: Mapped[datetime]
+    last_inbound_at: Mapped[datetime | None]
+
+    person: Mapped[Person] = relationship(back_populates="identities")
+
+
+class ConsentRecord(Base):
+    """One consent given (and maybe withdrawn), with the exact wording version shown."""
+
+    __tablename__ = "consent_records"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"), index=True)
+    purpose: Mapped[str] = mapped_column(String(32))
+    wording_version: Mapped[str] = mapped_column(String(32))
+    language: Mapped[str] = mapped_column(String(16))
+    channel: Mapped[str] = mapped_column(String(32))
+    given_at: Mapped[datetime]
+    withdrawn_at: Mapped[datetime | None]
+
+
+class ConversationState(Base):
+    """Where a person is in which flow, plus the flow's working data."""
+
+    __tablename__ = "conversation_states"
+
+    person_id: Mapped[int] = mapped_column(
+        ForeignKey("people.id", ondelete="CASCADE"), primary_key=True
+    )
+    flow: Mapped[str] = mapped_column(String(64))
+    node: Mapped[str] = mapped_column(String(64))
+    visit: Mapped[int] = mapped_column(Integer, default=0)
+    data: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    updated_at: Mapped[datetime]
+
+
+class InboundMessage(Base):
+    """The id of every inbound message already handled, so a re-delivery is processed once."""
+
+    __tablename__ = "inbound_messages"
+    __table_args__ = (UniqueConstraint("channel", "external_id", name="uq_inbound_channel_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    channel: Mapped[str] = mapped_column(String(32))
+    external_id: Mapped[str] = mapped_column(String(128))
+    received_at: Mapped[datetime] = mapped_column(index=True)
+
+
+class OutboxMessage(Base):
+    """A message to send.  Written in the same transaction as the state change that caused it."""
+
+    __tablename__ = "outbox"
+    __table_args__ = (Index("ix_outbox_due", "status", "priority", "next_attempt_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    idempotency_key: Mapped[str] = mapped_column(String(128), unique=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"), index=True)
+    identity_id: Mapped[int] = mapped_column(
+        ForeignKey("channel_identities.id", ondelete="CASCADE")
+    )
+    channel: Mapped[str] = mapped_column(String(32))
+    kind: Mapped[str] = mapped_column(String(32), default="reply")
+    priority: Mapped[int] = mapped_column(Integer, default=0)
+    """0 = a reply to someone chatting now; higher numbers are bulk and wait their turn."""
+    payload: Mapped[dict[str, Any]]
+    status: Mapped[str] = mapped_column(String(16), default="pending")
+    """``pending``, ``sending``, ``sent``, ``failed``, ``in_doubt`` (in flight at a crash)."""
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[datetime]
+    claimed_at: Mapped[datetime | None]
+    sent_at: Mapped[datetime | None]
+    external_id: Mapped[str | None] = mapped_column(String(128))
+    error: Mapped[str | None] = mapped_column(String(500))
+    created_at: Mapped[datetime]
+
+
+class HumanRequest(Base):
+    """"Talk to a person": a request that lands in the coordinators' inbox."""
+
+    __tablename__ = "human_requests"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"), index=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"), index=True)
+    language: Mapped[str | None] = mapped_column(String(16))
+    text: Mapped[str | None] = mapped_column(EncryptedText(20000))
+    status: Mapped[str] = mapped_column(String(16), default="open")
+    created_at: Mapped[datetime]
+
+
+class Nudge(Base):
+    """A message or flow event due at a time: one row per person and moment, claimed by a sweep."""
+
+    __tablename__ = "nudges"
+    __table_args__ = (Index("ix_nudges_due", "status", "due_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[str] = mapped_column(String(32))
+    due_at: Mapped[datetime]
+    payload: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    idempotency_key: Mapped[str] = mapped_column(String(128), unique=True)
+    status: Mapped[str] = mapped_column(String(16), default="pending")
+    created_at: Mapped[datetime]
+
+
+class Course(Base):
+    """A course an organisation runs; its title is stored per language."""
+
+    __tablename__ = "courses"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"), index=True)
+    code: Mapped[str] = mapped_column(String(64), unique=True)
+    title: Mapped[dict[str, Any]]
+    description: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    created_at: Mapped[datetime]
+
+
+class CourseSession(Base):
+    """One meeting of a course: when, where, how to get there, whether there is childcare."""
+
+    __tablename__ = "course_sessions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    course_id: Mapped[int] = mapped_column(ForeignKey("courses.id", ondelete="CASCADE"), index=True)
+    starts_at: Mapped[datetime]
+    ends_at: Mapped[datetime]
+    place: Mapped[str] = mapped_column(String(200))
+    address: Mapped[str] = mapped_column(String(300), default="")
+    directions: Mapped[str] = mapped_column(Text, default="")
+    childcare: Mapped[bool] = mapped_column(Boolean, default=False)
+    status: Mapped[str] = mapped_column(String(16), default="planned")
+
+
+class Enrolment(Base):
+    """A person takes part in a course."""
+
+    __tablename__ = "enrolments"
+    __table_args__ = (UniqueConstraint("course_id", "person_id", name="uq_enrolment"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    course_id: Mapped[int] = mapped_column(ForeignKey("courses.id", ondelete="CASCADE"))
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"), index=True)
+    created_at: Mapped[datetime]
+
+
+class SimulatorMessage(Base):
+    """The chat simulator's phone screen: what a test user sent and received, in order.
+
+    This plays the role of the chat history on a real phone, which the platforms keep; it is not
+    the bot's own record of her.
+    """
+
+    __tablename__ = "simulator_messages"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user: Mapped[str] = mapped_column(String(128), index=True)
+    direction: Mapped[str] = mapped_column(String(3))
+    text: Mapped[str] = mapped_column(Text)
+    choices: Mapped[list[str]] = mapped_column(default=list)
+    rtl: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[datetime]
+
+
+class AuditEntry(Base):
+    """Append-only record of what coordinators and administrators did."""
+
+    __tablename__ = "audit_log"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[datetime]
+    actor: Mapped[str] = mapped_column(String(200))
+    action: Mapped[str] = mapped_column(String(64))
+    details: Mapped[dict[str, Any]] = mapped_column(default=dict)

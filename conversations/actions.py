@@ -1,0 +1,61 @@
+"""The actions flows may call, in one explicit registry.
+
+An action is a small function that only records effects (and updates the turn's profile copy
+so later texts in the same turn see the change).  A flow that names an action missing here is
+rejected at start-up.  To add one: write the function, add it to :data:`ACTIONS`, use it in a flow
+as ``do: [{action: name, arg: value}]``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from typing import TYPE_CHECKING, Any
+
+from conversations.events import ForgetPerson, OptIn, OptOut, RecordConsent, RequestHuman
+
+if TYPE_CHECKING:
+    from conversations.engine import Turn as _Turn
+
+Action = Callable[["_Turn", Mapping[str, Any], Any], None]
+
+
+def record_consent(turn: _Turn, args: Mapping[str, Any], _value: Any) -> None:
+    """She agreed to the privacy notice: record purposes and wording version."""
+    purposes = tuple(str(p) for p in args.get("purposes", ("profile",)))
+    turn.effects.append(
+        RecordConsent(purposes, str(args.get("wording_version", "1")), turn.language.code)
+    )
+    turn.profile.consent_given_at = turn.context.now
+    turn.profile.status = "active"
+
+
+def forget_person(turn: _Turn, _args: Mapping[str, Any], _value: Any) -> None:
+    """Erase everything about her; the conversation ends with this turn."""
+    turn.effects.append(ForgetPerson())
+    turn.forgotten = True
+
+
+def opt_out(turn: _Turn, _args: Mapping[str, Any], _value: Any) -> None:
+    """Stop all messages to her."""
+    turn.effects.append(OptOut())
+    turn.profile.status = "opted_out"
+
+
+def opt_in(turn: _Turn, _args: Mapping[str, Any], _value: Any) -> None:
+    """Resume messages to her."""
+    turn.effects.append(OptIn())
+    turn.profile.status = "active"
+
+
+def request_human(turn: _Turn, _args: Mapping[str, Any], value: Any) -> None:
+    """Put what she wrote into the coordinators' inbox, with her language shown."""
+    turn.effects.append(RequestHuman(str(value or ""), turn.language.code))
+
+
+ACTIONS: dict[str, Action] = {
+    "record_consent": record_consent,
+    "forget_person": forget_person,
+    "opt_out": opt_out,
+    "opt_in": opt_in,
+    "request_human": request_human,
+}

@@ -1,0 +1,145 @@
+"""What can happen to a conversation (inputs) and what the engine asks the host to do (effects).
+
+Effects are plain data.  The engine never sends or stores anything itself; the host
+(``bot.services.inbound``) writes all effects of one turn in one database transaction.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+# ---- inputs -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class TextIn:
+    """She wrote something."""
+
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
+class ChoiceIn:
+    """She pressed a button; ``choice_id`` is the opaque id we put on it."""
+
+    choice_id: str
+
+
+@dataclass(frozen=True, slots=True)
+class StartIn:
+    """She opened the chat (``/start``, a deep link with an invite ``code``, a first hello)."""
+
+    code: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class MediaIn:
+    """She sent something that is not text: ``photo``, ``voice``, ``document``, ``sticker``…"""
+
+    kind: str
+
+
+@dataclass(frozen=True, slots=True)
+class TimeoutIn:
+    """A wait's timeout fired; ignored unless she is still at that exact visit of the node."""
+
+    flow: str
+    node: str
+    visit: int
+
+
+@dataclass(frozen=True, slots=True)
+class TriggerIn:
+    """A scheduled start (reminder, check-in): jump to ``target`` with some values."""
+
+    target: str
+    values: dict[str, Any] = field(default_factory=dict)
+
+
+Event = TextIn | ChoiceIn | StartIn | MediaIn | TimeoutIn | TriggerIn
+
+# ---- effects ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Button:
+    """A choice as shown: ``id`` comes back in :class:`ChoiceIn`, ``label`` is translated."""
+
+    id: str
+    label: str
+
+
+@dataclass(frozen=True, slots=True)
+class Reply:
+    """Send her a message (with buttons, if any) in ``language``."""
+
+    text: str
+    buttons: tuple[Button, ...] = ()
+    language: str = "de"
+    rtl: bool = False
+
+    def to_payload(self) -> dict[str, Any]:
+        """The channel-neutral outbox payload."""
+        return {
+            "text": self.text,
+            "choices": [{"id": b.id, "label": b.label} for b in self.buttons],
+            "language": self.language,
+            "rtl": self.rtl,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class UpdateProfile:
+    """Store what she told us (only ever after consent, except her language)."""
+
+    fields: dict[str, Any]
+
+
+@dataclass(frozen=True, slots=True)
+class RecordConsent:
+    """She agreed; store purposes, wording version and language with the time and channel."""
+
+    purposes: tuple[str, ...]
+    wording_version: str
+    language: str
+
+
+@dataclass(frozen=True, slots=True)
+class ForgetPerson:
+    """Erase everything about her (consent refused, or ``/delete`` confirmed)."""
+
+
+@dataclass(frozen=True, slots=True)
+class OptOut:
+    """Send her nothing more (``STOP``)."""
+
+
+@dataclass(frozen=True, slots=True)
+class OptIn:
+    """She is back (``START`` after ``STOP``)."""
+
+
+@dataclass(frozen=True, slots=True)
+class RequestHuman:
+    """Put her message into the coordinators' inbox."""
+
+    text: str
+    language: str
+
+
+@dataclass(frozen=True, slots=True)
+class ScheduleTimeout:
+    """Resume this wait with :class:`TimeoutIn` at ``due_at`` if she has not answered."""
+
+    flow: str
+    node: str
+    visit: int
+    due_at: datetime
+
+
+Effect = (
+    Reply | UpdateProfile | RecordConsent | ForgetPerson | OptOut | OptIn | RequestHuman
+    | ScheduleTimeout
+)

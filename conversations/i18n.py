@@ -1,0 +1,108 @@
+"""Gettext catalogs (read with Babel) and locale-aware formatting.
+
+The catalogs are the ``.po`` files in ``locales/<lang>/LC_MESSAGES/twc.po``.  They are read
+directly at start-up (a few hundred messages, a few milliseconds), so a translator's edit is live
+after a restart without a compile step and a stale ``.mo`` can never disagree with its ``.po``.
+``pybabel compile`` is still run by ``make catalogs`` as a syntax check.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from babel.dates import format_date, format_datetime, format_time
+from babel.messages.pofile import read_po
+from babel.numbers import format_decimal
+
+from conversations.languages import LOCALES_DIR, Language, LanguageTable
+from conversations.texts import Text
+
+DOMAIN = "twc"
+
+
+@dataclass(slots=True)
+class Catalogs:
+    """All translations, keyed by catalog code, then by ``(context, master text)``."""
+
+    languages: LanguageTable
+    messages: dict[str, dict[tuple[str, str], str]] = field(default_factory=dict)
+
+    @classmethod
+    def load(cls, languages: LanguageTable, locales_dir: Path = LOCALES_DIR) -> Catalogs:
+        """Read every catalog named in the language table (missing files count as empty)."""
+        catalogs = cls(languages)
+        for code in languages.catalog_codes:
+            path = locales_dir / code / "LC_MESSAGES" / f"{DOMAIN}.po"
+            entries: dict[tuple[str, str], str] = {}
+            if path.exists():
+                with path.open("rb") as handle:
+                    catalog = read_po(handle, locale=None)
+                for message in catalog:
+                    if message.id and isinstance(message.id, str) and message.string:
+                        if message.fuzzy:
+                            continue
+                        entries[(message.context or "", message.id)] = str(message.string)
+            catalogs.messages[code] = entries
+        return catalogs
+
+    def translate(self, language: Language | None, text: Text) -> str:
+        """The text in ``language``; the master text where the language has none."""
+        if language is None or language.catalog == self.languages.master:
+            return text.master
+        return self.messages.get(language.catalog, {}).get((text.context, text.master), text.master)
+
+    def has(self, catalog_code: str, text: Text) -> bool:
+        """Whether a catalog holds a translation of ``text``."""
+        return (text.context, text.master) in self.messages.get(catalog_code, {})
+
+    def render(self, language: Language | None, text: Text, **values: object) -> str:
+        """Translate and fill in the ``{placeholders}``."""
+        return self.translate(language, text).format_map(_Values(values))
+
+
+class _Values(dict[str, object]):
+    """Placeholder values; a missing one renders empty instead of crashing a conversation.
+
+    Flow validation already rejects unknown placeholders at start-up, so this only matters
+    for a value that is legitimately absent (a person who has not told us her name yet).
+    """
+
+    def __missing__(self, key: str) -> str:
+        return ""
+
+
+def local_time(moment: datetime, timezone: str) -> datetime:
+    """``moment`` (aware UTC) in the organisation's time zone."""
+    return moment.astimezone(ZoneInfo(timezone))
+
+
+def format_moment(moment: datetime, language: Language, timezone: str) -> str:
+    """Weekday, date and time the way people in this language write them."""
+    local = local_time(moment, timezone)
+    locale = language.babel_locale
+    return f"{format_date(local, 'full', locale=locale)}, {format_time(local, 'short', locale=locale)}"
+
+
+def format_day(moment: datetime, language: Language, timezone: str) -> str:
+    """The date alone, long form."""
+    return format_date(local_time(moment, timezone), "full", locale=language.babel_locale)
+
+
+def format_clock(moment: datetime, language: Language, timezone: str) -> str:
+    """The time of day alone."""
+    return format_time(local_time(moment, timezone), "short", locale=language.babel_locale)
+
+
+def format_stamp(moment: datetime, language: Language, timezone: str) -> str:
+    """A compact date and time, for lists."""
+    return format_datetime(
+        local_time(moment, timezone), "medium", tzinfo=ZoneInfo(timezone), locale=language.babel_locale
+    )
+
+
+def format_number(number: float, language: Language) -> str:
+    """A number with the locale's digits and separators."""
+    return format_decimal(number, locale=language.babel_locale)

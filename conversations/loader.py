@@ -1,0 +1,214 @@
+"""Read flow files: parse YAML, migrate to the current spec version, build the dataclasses.
+
+Every problem is a :class:`FlowError` that names the file and the node, so a broken flow stops
+the bot at start-up with a message a person can act on, never in the middle of a chat.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from conversations.spec import (
+    CURRENT_SPEC_VERSION,
+    ActionCall,
+    Choice,
+    Flow,
+    Node,
+    Timeout,
+    Validator,
+)
+
+FLOWS_DIR = Path(__file__).resolve().parent / "flows"
+ID_PATTERN = re.compile(r"^[a-z][a-z0-9_]*$")
+DURATION_PATTERN = re.compile(r"^(\d+)\s*([smhd])$")
+DURATION_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+
+
+class FlowError(ValueError):
+    """A flow file is wrong; the message names the file and, where it can, the node."""
+
+    def __init__(self, source: str, node: str | None, problem: str) -> None:
+        self.source, self.node, self.problem = source, node, problem
+        where = f"{source}: node '{node}'" if node else source
+        super().__init__(f"{where}: {problem}")
+
+
+#: Migrations from one spec version to the next: ``{from_version: function}``.  Each takes the raw
+#: dict of an older file and returns it in the next version's shape.  Version 1 is the first, so
+#: there is nothing to migrate yet; the mechanism is here so old files keep loading later.
+MIGRATIONS: dict[int, Callable[[dict[str, Any]], dict[str, Any]]] = {}
+
+
+def migrate(raw: dict[str, Any], source: str) -> dict[str, Any]:
+    """Bring a raw flow dict up to :data:`CURRENT_SPEC_VERSION`."""
+    version = raw.get("spec_version")
+    if not isinstance(version, int):
+        raise FlowError(source, None, "missing or non-integer 'spec_version'")
+    if version > CURRENT_SPEC_VERSION:
+        raise FlowError(source, None, f"spec_version {version} is newer than this bot knows")
+    while version < CURRENT_SPEC_VERSION:
+        raw = MIGRATIONS[version](raw)
+        version += 1
+        raw["spec_version"] = version
+    return raw
+
+
+def parse_duration(value: object, source: str, node: str) -> int:
+    """``"2d"``, ``"90m"``, ``"30s"`` or a number of seconds, as seconds."""
+    if isinstance(value, int) and value > 0:
+        return value
+    match = DURATION_PATTERN.match(str(value).strip())
+    if not match:
+        raise FlowError(source, node, f"bad duration {value!r} (use e.g. 30m, 2h, 1d)")
+    return int(match.group(1)) * DURATION_UNITS[match.group(2)]
+
+
+def _actions(raw: object, source: str, node: str) -> tuple[ActionCall, ...]:
+    if raw is None:
+        return ()
+    if not isinstance(raw, list):
+        raise FlowError(source, node, "'do' must be a list of {action: name, ...}")
+    calls = []
+    for item in raw:
+        if not isinstance(item, dict) or "action" not in item:
+            raise FlowError(source, node, f"action entry needs an 'action' name: {item!r}")
+        args = {k: v for k, v in item.items() if k != "action"}
+        calls.append(ActionCall(str(item["action"]), args))
+    return tuple(calls)
+
+
+def _validator(raw: object, source: str, node: str) -> Validator | None:
+    if raw is None:
+        return None
+    if not isinstance(raw, dict) or raw.get("type") not in ("text", "number", "date", "one_of"):
+        raise FlowError(source, node, "'validate' needs type text, number, date or one_of")
+    return Validator(
+        type=raw["type"],
+        min_length=int(raw.get("min_length", 1)),
+        max_length=int(raw.get("max_length", 200)),
+        letters=bool(raw.get("letters", False)),
+        minimum=raw.get("min"),
+        maximum=raw.get("max"),
+        options=tuple(str(o) for o in raw.get("options", ())),
+    )
+
+
+def _choices(raw: object, source: str, node: str) -> tuple[Choice, ...]:
+    if raw is None:
+        return ()
+    if not isinstance(raw, list):
+        raise FlowError(source, node, "'choices' must be a list")
+    choices = []
+    for item in raw:
+        if not isinstance(item, dict) or "id" not in item or "label" not in item:
+            raise FlowError(source, node, f"a choice needs 'id' and 'label': {item!r}")
+        choice_id = str(item["id"])
+        if not ID_PATTERN.match(choice_id):
+            raise FlowError(source, node, f"choice id {choice_id!r} must be lower_snake_case")
+        choices.append(
+            Choice(
+                id=choice_id,
+                label=str(item["label"]),
+                next=item.get("next"),
+                do=_actions(item.get("do"), source, node),
+            )
+        )
+    ids = [c.id for c in choices]
+    if len(set(ids)) != len(ids):
+        raise FlowError(source, node, f"duplicate choice ids in {ids}")
+    return tuple(choices)
+
+
+NODE_KEYS = {
+    "type", "text", "choices", "choices_from", "multiple", "done_label", "save_as", "validate",
+    "next", "do", "do_after", "timeout",
+}
+
+
+def _node(node_id: str, raw: object, source: str) -> Node:
+    if not ID_PATTERN.match(node_id):
+        raise FlowError(source, node_id, "node ids must be lower_snake_case")
+    if not isinstance(raw, dict):
+        raise FlowError(source, node_id, "a node must be a mapping")
+    unknown = set(raw) - NODE_KEYS
+    if unknown:
+        raise FlowError(source, node_id, f"unknown keys {sorted(unknown)}")
+    node_type = raw.get("type")
+    if node_type not in ("say", "choice", "input", "end"):
+        raise FlowError(source, node_id, f"unknown node type {node_type!r}")
+    timeout = None
+    if raw.get("timeout") is not None:
+        spec = raw["timeout"]
+        if not isinstance(spec, dict) or "after" not in spec or "next" not in spec:
+            raise FlowError(source, node_id, "'timeout' needs 'after' and 'next'")
+        timeout = Timeout(parse_duration(spec["after"], source, node_id), str(spec["next"]))
+    choices_from = raw.get("choices_from")
+    if choices_from not in (None, "languages", "towns"):
+        raise FlowError(source, node_id, f"unknown choices_from {choices_from!r}")
+    text = raw.get("text")
+    return Node(
+        id=node_id,
+        type=node_type,
+        text=str(text).strip() if text is not None else None,
+        choices=_choices(raw.get("choices"), source, node_id),
+        choices_from=choices_from,
+        multiple=bool(raw.get("multiple", False)),
+        done_label=raw.get("done_label"),
+        save_as=raw.get("save_as"),
+        validate=_validator(raw.get("validate"), source, node_id),
+        next=raw.get("next"),
+        do=_actions(raw.get("do"), source, node_id),
+        do_after=_actions(raw.get("do_after"), source, node_id),
+        timeout=timeout,
+    )
+
+
+def parse_flow(raw: object, source: str) -> Flow:
+    """Build a :class:`Flow` from an already-parsed YAML document."""
+    if not isinstance(raw, dict):
+        raise FlowError(source, None, "a flow file must be a mapping")
+    raw = migrate(raw, source)
+    flow_id = raw.get("id")
+    if not isinstance(flow_id, str) or not ID_PATTERN.match(flow_id):
+        raise FlowError(source, None, "missing or invalid flow 'id'")
+    nodes_raw = raw.get("nodes")
+    if not isinstance(nodes_raw, dict) or not nodes_raw:
+        raise FlowError(source, None, "a flow needs 'nodes'")
+    nodes = {str(node_id): _node(str(node_id), spec, source) for node_id, spec in nodes_raw.items()}
+    start = raw.get("start")
+    if start not in nodes:
+        raise FlowError(source, None, f"'start' names unknown node {start!r}")
+    return Flow(
+        id=flow_id,
+        spec_version=raw["spec_version"],
+        start=start,
+        nodes=nodes,
+        entry_points=tuple(raw.get("entry_points", ())),
+        source=source,
+    )
+
+
+def read_flow_file(path: Path) -> Flow:
+    """Read one YAML flow file."""
+    source = path.name
+    try:
+        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except yaml.YAMLError as error:
+        raise FlowError(source, None, f"not valid YAML: {error}") from error
+    return parse_flow(raw, source)
+
+
+def read_flows(paths: Iterable[Path] | None = None) -> dict[str, Flow]:
+    """Read every flow file (default: ``conversations/flows/*.yaml``), keyed by flow id."""
+    flows: dict[str, Flow] = {}
+    for path in sorted(paths if paths is not None else FLOWS_DIR.glob("*.yaml")):
+        flow = read_flow_file(path)
+        if flow.id in flows:
+            raise FlowError(path.name, None, f"flow id {flow.id!r} also used in {flows[flow.id].source}")
+        flows[flow.id] = flow
+    return flows

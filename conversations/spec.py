@@ -1,0 +1,103 @@
+"""The shape of a flow file, as immutable dataclasses.
+
+A flow is a graph of named nodes.  A node says something (``say``), asks for a choice
+(``choice``), asks for typed input (``input``) or ends the conversation (``end``).  Node ids are
+readable words (``ask_name``) because people edit these files by hand and review them in git.
+A target is a node id in the same flow or ``flow.node`` in another flow.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+NodeType = Literal["say", "choice", "input", "end"]
+ValidatorType = Literal["text", "number", "date", "one_of"]
+DynamicChoices = Literal["languages", "towns"]
+
+#: Spec version written by this code; older files are migrated on load.
+CURRENT_SPEC_VERSION = 1
+#: Guards against a flow that loops through ``say`` nodes forever.
+MAX_STEPS_PER_TURN = 50
+
+
+@dataclass(frozen=True, slots=True)
+class ActionCall:
+    """A registered action and the arguments given to it in the flow file."""
+
+    name: str
+    args: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class Validator:
+    """What a free-text answer must look like."""
+
+    type: ValidatorType
+    min_length: int = 1
+    max_length: int = 200
+    letters: bool = False
+    minimum: float | None = None
+    maximum: float | None = None
+    options: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Choice:
+    """One answer offered as a button (or a numbered line where buttons are not possible)."""
+
+    id: str
+    label: str
+    next: str | None = None
+    do: tuple[ActionCall, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Timeout:
+    """If she does not answer within ``seconds``, the host resumes the flow at ``next``."""
+
+    seconds: int
+    next: str
+
+
+@dataclass(frozen=True, slots=True)
+class Node:
+    """One step of a flow."""
+
+    id: str
+    type: NodeType
+    text: str | None = None
+    choices: tuple[Choice, ...] = ()
+    choices_from: DynamicChoices | None = None
+    multiple: bool = False
+    done_label: str | None = None
+    save_as: str | None = None
+    validate: Validator | None = None
+    next: str | None = None
+    do: tuple[ActionCall, ...] = ()
+    do_after: tuple[ActionCall, ...] = ()
+    timeout: Timeout | None = None
+
+    @property
+    def waits(self) -> bool:
+        """Whether the conversation stops here until she answers."""
+        return self.type in ("choice", "input")
+
+
+@dataclass(frozen=True, slots=True)
+class Flow:
+    """A validated flow definition."""
+
+    id: str
+    spec_version: int
+    start: str
+    nodes: dict[str, Node]
+    entry_points: tuple[str, ...] = ()
+    source: str = "<memory>"
+
+    def resolve(self, target: str) -> tuple[str, str]:
+        """Split a target into ``(flow id, node id)``; a bare node id is in this flow."""
+        if "." in target:
+            flow_id, node_id = target.split(".", 1)
+            return flow_id, node_id
+        return self.id, target

@@ -1,0 +1,155 @@
+"""Graph and translation checks run when flows are loaded, before any chat.
+
+A broken flow must stop the bot at start-up with every problem listed (file, node, what is
+wrong), not surface as a confused reply in a chat months later.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Mapping
+from typing import Any
+
+from conversations.i18n import Catalogs
+from conversations.loader import FlowError
+from conversations.model import PROFILE_FIELDS
+from conversations.spec import Flow, Node
+from conversations.texts import Text
+
+#: Placeholders a flow text may use; ``v_*`` are values passed by a scheduled trigger.
+KNOWN_PLACEHOLDERS = frozenset(
+    {
+        "name", "org", "privacy_contact", "office_hours", "language_name", "town", "interests",
+        "attend_help", "consent_date",
+    }
+)
+
+#: Nodes the engine itself jumps to (global commands, the end of a flow).
+ENGINE_TARGETS = (
+    "onboarding.choose_language",
+    "main.menu",
+    "main.change_language",
+    "main.talk_to_person",
+    "main.my_data",
+    "main.confirm_delete",
+    "main.stopped",
+)
+
+
+class FlowValidationError(ValueError):
+    """One or more flows are broken; ``errors`` lists each problem."""
+
+    def __init__(self, errors: list[FlowError]) -> None:
+        self.errors = errors
+        super().__init__("invalid flows:\n" + "\n".join(f"  - {e}" for e in errors))
+
+
+def flow_texts(flow: Flow) -> Iterator[tuple[Node, Text]]:
+    """Every translatable text of a flow with its catalog context."""
+    for node in flow.nodes.values():
+        if node.text is not None:
+            yield node, Text(f"{flow.id}.{node.id}", node.text)
+        for choice in node.choices:
+            yield node, Text(f"{flow.id}.{node.id}.{choice.id}", choice.label)
+        if node.multiple and node.done_label:
+            yield node, Text(f"{flow.id}.{node.id}.done", node.done_label)
+
+
+def _targets(node: Node) -> Iterator[str]:
+    if node.next:
+        yield node.next
+    for choice in node.choices:
+        if choice.next:
+            yield choice.next
+    if node.timeout:
+        yield node.timeout.next
+
+
+def _resolve(flows: Mapping[str, Flow], flow: Flow, target: str) -> tuple[str, str] | None:
+    flow_id, node_id = flow.resolve(target)
+    if flow_id in flows and node_id in flows[flow_id].nodes:
+        return flow_id, node_id
+    return None
+
+
+def _check_structure(flow: Flow, node: Node, actions: Mapping[str, Any]) -> Iterator[str]:
+    if node.waits and not node.text:
+        yield "a node that waits for an answer needs a 'text'"
+    if node.type == "choice" and not (node.choices or node.choices_from):
+        yield "a choice node needs 'choices' or 'choices_from'"
+    if node.type == "choice":
+        for choice in node.choices:
+            if not (choice.next or node.next):
+                yield f"choice '{choice.id}' has no target (give it 'next' or give the node one)"
+        if node.choices_from and not node.next:
+            yield f"choices from '{node.choices_from}' need the node's 'next'"
+    if node.type in ("input", "say") and not node.next:
+        yield f"a {node.type} node needs 'next'"
+    if node.multiple and node.type != "choice":
+        yield "'multiple' only works on choice nodes"
+    for call in (*node.do, *node.do_after, *(a for c in node.choices for a in c.do)):
+        if call.name not in actions:
+            yield f"unknown action '{call.name}'"
+    if node.save_as and node.save_as.startswith("profile."):
+        field = node.save_as.removeprefix("profile.")
+        if field not in PROFILE_FIELDS:
+            yield f"save_as names unknown profile field '{field}'"
+
+
+def validate_flows(
+    flows: Mapping[str, Flow],
+    catalogs: Catalogs | None,
+    actions: Mapping[str, Callable[..., Any]],
+    engine_targets: tuple[str, ...] = ENGINE_TARGETS,
+) -> None:
+    """Raise :class:`FlowValidationError` listing every problem found, or return quietly."""
+    errors: list[FlowError] = []
+    reached: set[tuple[str, str]] = set()
+    roots: list[tuple[str, str]] = []
+    for target in engine_targets:
+        flow_id, _, node_id = target.partition(".")
+        if flow_id not in flows or node_id not in flows[flow_id].nodes:
+            errors.append(FlowError(f"{flow_id}.yaml", node_id, "required by the engine, missing"))
+        else:
+            roots.append((flow_id, node_id))
+    for flow in flows.values():
+        roots.append((flow.id, flow.start))
+        roots.extend(flow.resolve(e) for e in flow.entry_points)
+        for node in flow.nodes.values():
+            errors.extend(FlowError(flow.source, node.id, p) for p in _check_structure(flow, node, actions))
+            for target in _targets(node):
+                if _resolve(flows, flow, target) is None:
+                    errors.append(FlowError(flow.source, node.id, f"unknown node '{target}'"))
+    # Reachability: walk from every root through every resolvable target.
+    stack = [r for r in roots if r[0] in flows and r[1] in flows[r[0]].nodes]
+    while stack:
+        flow_id, node_id = stack.pop()
+        if (flow_id, node_id) in reached:
+            continue
+        reached.add((flow_id, node_id))
+        flow = flows[flow_id]
+        for target in _targets(flow.nodes[node_id]):
+            resolved = _resolve(flows, flow, target)
+            if resolved and resolved not in reached:
+                stack.append(resolved)
+    for flow in flows.values():
+        for node_id in flow.nodes:
+            if (flow.id, node_id) not in reached:
+                errors.append(FlowError(flow.source, node_id, "unreachable node"))
+    for flow in flows.values():
+        for node, text in flow_texts(flow):
+            unknown = {p for p in text.placeholders if not p.startswith("v_")} - KNOWN_PLACEHOLDERS
+            if unknown:
+                errors.append(FlowError(flow.source, node.id, f"unknown placeholders {sorted(unknown)}"))
+            if catalogs is None:
+                continue
+            missing = [c for c in catalogs.languages.catalog_codes if not catalogs.has(c, text)]
+            if missing:
+                errors.append(
+                    FlowError(
+                        flow.source,
+                        node.id,
+                        f"text '{text.context}' has no translation in {', '.join(missing)}",
+                    )
+                )
+    if errors:
+        raise FlowValidationError(errors)
