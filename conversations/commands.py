@@ -28,13 +28,11 @@ class Command:
 # one of these words runs the command.  Give the usual words in your language (lower case), and
 # keep the German and English words too.
 COMMANDS: tuple[Command, ...] = (
-    Command("start", ("start",), msg(
-        "command.start", "start, anfangen, hallo, hi")),
+    Command("start", ("start",), msg("command.start", "start, anfangen, hallo, hi")),
     Command("menu", ("menu",), msg("command.menu", "menü, menu")),
     Command("help", ("help",), msg("command.help", "hilfe, help")),
     Command("language", ("language", "lang"), msg("command.language", "sprache, language")),
-    Command("human", ("human", "person"), msg(
-        "command.human", "mensch, person, hilfe bitte")),
+    Command("human", ("human", "person"), msg("command.human", "mensch, person, hilfe bitte")),
     Command("stop", ("stop", "unsubscribe"), msg("command.stop", "stopp, stop, abmelden")),
     Command("privacy", ("privacy",), msg("command.privacy", "datenschutz, privacy")),
     Command("mydata", ("mydata",), msg("command.mydata", "meine daten, my data")),
@@ -51,7 +49,9 @@ class CommandMatcher:
             for slash in command.slashes:
                 self._by_word[f"/{slash}"] = command.id
             texts = [command.keywords.master]
-            texts += [catalogs.translate(lang, command.keywords) for lang in catalogs.languages.languages]
+            texts += [
+                catalogs.translate(lang, command.keywords) for lang in catalogs.languages.languages
+            ]
             for text in texts:
                 for word in text.split(","):
                     key = fold(word)
@@ -59,7 +59,7 @@ class CommandMatcher:
                         self._by_word.setdefault(key, command.id)
 
     def match(self, text: str) -> tuple[str, str | None] | None:
-        """``(command id, argument)`` if the message is a command; ``/start CODE`` has an argument."""
+        """``(command id, argument)`` if the message is a command (``/start CODE`` has one)."""
         stripped = text.strip()
         if stripped.startswith("/"):
             head, _, rest = stripped.partition(" ")

@@ -218,7 +218,7 @@ class Turn:
             elif self.profile.status == "opted_out":
                 self.say(st.OPTED_OUT_HINT)
             elif self.conversation is None:
-                self.goto(f"{ONBOARDING}.{self.engine.flows[ONBOARDING].start}")
+                self.restart()
             else:
                 self.answer_text(text)
         elif isinstance(event, StartIn):
@@ -227,7 +227,7 @@ class Turn:
             self.say(st.OPTED_OUT_HINT)
         elif isinstance(event, ChoiceIn):
             if self.conversation is None:
-                self.goto(f"{ONBOARDING}.{self.engine.flows[ONBOARDING].start}")
+                self.restart()
             else:
                 self.answer_choice(event.choice_id)
         elif isinstance(event, MediaIn):
@@ -235,12 +235,15 @@ class Turn:
             self.repeat_current()
         elif isinstance(event, TimeoutIn):
             self.timeout(event)
-        elif isinstance(event, TriggerIn):
-            if self.profile.status != "opted_out" and self.profile.consented:
-                if self.conversation is None:
-                    self.conversation = Conversation(*MAIN_MENU.split("."))
-                self.conversation.data.update({f"v_{k}": v for k, v in event.values.items()})
-                self.goto(event.target)
+        elif (
+            isinstance(event, TriggerIn)
+            and self.profile.status != "opted_out"
+            and self.profile.consented
+        ):
+            if self.conversation is None:
+                self.conversation = Conversation(*MAIN_MENU.split("."))
+            self.conversation.data.update({f"v_{k}": v for k, v in event.values.items()})
+            self.goto(event.target)
 
     def current_node(self) -> Node | None:
         """The node she is at, or ``None`` if her stored state names a node that is gone."""
@@ -429,8 +432,12 @@ class Turn:
 
     def prompt(self, node: Node) -> None:
         """Ask the node's question with its buttons."""
-        assert self.conversation is not None and node.text is not None
-        self.say(self.engine.text(self.conversation.flow, node.id, "text", node.text), self.buttons(node))
+        assert self.conversation is not None
+        assert node.text is not None
+        self.say(
+            self.engine.text(self.conversation.flow, node.id, "text", node.text),
+            self.buttons(node),
+        )
 
     def reprompt(self, node: Node, reason: Text, **values: object) -> None:
         """Say briefly what was wrong and offer the same answers again."""
@@ -507,7 +514,7 @@ class Turn:
         return None
 
     def match_several(self, text: str, options: list[Option]) -> list[Option]:
-        """Options named in a list such as ``1, 3`` or ``Kurs, Arbeit``; empty if any part fails."""
+        """Options named in a list such as ``1, 3`` or ``Kurs, Arbeit``; empty if one fails."""
         numbers = read_numbers(text)
         if numbers is not None:
             if all(1 <= n <= len(options) for n in numbers):
@@ -614,7 +621,9 @@ class Turn:
         if rule.type == "date":
             parsed = self.parse_day(text)
             if parsed is None:
-                example = format_date(date(2026, 12, 24), "short", locale=self.language.babel_locale)
+                example = format_date(
+                    date(2026, 12, 24), "short", locale=self.language.babel_locale
+                )
                 return None, (st.INPUT_DATE, {"example": example})
             return parsed.isoformat(), None
         folded = {fold(o): o for o in rule.options}

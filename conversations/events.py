@@ -140,6 +140,12 @@ class ScheduleTimeout:
 
 
 Effect = (
-    Reply | UpdateProfile | RecordConsent | ForgetPerson | OptOut | OptIn | RequestHuman
+    Reply
+    | UpdateProfile
+    | RecordConsent
+    | ForgetPerson
+    | OptOut
+    | OptIn
+    | RequestHuman
     | ScheduleTimeout
 )

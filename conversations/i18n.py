@@ -52,7 +52,9 @@ class Catalogs:
         """The text in ``language``; the master text where the language has none."""
         if language is None or language.catalog == self.languages.master:
             return text.master
-        return self.messages.get(language.catalog, {}).get((text.context, text.master), text.master)
+        return self.messages.get(language.catalog, {}).get(
+            (text.context, text.master), text.master
+        )
 
     def has(self, catalog_code: str, text: Text) -> bool:
         """Whether a catalog holds a translation of ``text``."""
@@ -83,7 +85,8 @@ def format_moment(moment: datetime, language: Language, timezone: str) -> str:
     """Weekday, date and time the way people in this language write them."""
     local = local_time(moment, timezone)
     locale = language.babel_locale
-    return f"{format_date(local, 'full', locale=locale)}, {format_time(local, 'short', locale=locale)}"
+    day = format_date(local, "full", locale=locale)
+    return f"{day}, {format_time(local, 'short', locale=locale)}"
 
 
 def format_day(moment: datetime, language: Language, timezone: str) -> str:
@@ -99,7 +102,10 @@ def format_clock(moment: datetime, language: Language, timezone: str) -> str:
 def format_stamp(moment: datetime, language: Language, timezone: str) -> str:
     """A compact date and time, for lists."""
     return format_datetime(
-        local_time(moment, timezone), "medium", tzinfo=ZoneInfo(timezone), locale=language.babel_locale
+        local_time(moment, timezone),
+        "medium",
+        tzinfo=ZoneInfo(timezone),
+        locale=language.babel_locale,
     )
 
 

@@ -125,8 +125,18 @@ def _choices(raw: object, source: str, node: str) -> tuple[Choice, ...]:
 
 
 NODE_KEYS = {
-    "type", "text", "choices", "choices_from", "multiple", "done_label", "save_as", "validate",
-    "next", "do", "do_after", "timeout",
+    "type",
+    "text",
+    "choices",
+    "choices_from",
+    "multiple",
+    "done_label",
+    "save_as",
+    "validate",
+    "next",
+    "do",
+    "do_after",
+    "timeout",
 }
 
 
@@ -179,7 +189,9 @@ def parse_flow(raw: object, source: str) -> Flow:
     nodes_raw = raw.get("nodes")
     if not isinstance(nodes_raw, dict) or not nodes_raw:
         raise FlowError(source, None, "a flow needs 'nodes'")
-    nodes = {str(node_id): _node(str(node_id), spec, source) for node_id, spec in nodes_raw.items()}
+    nodes = {
+        str(node_id): _node(str(node_id), spec, source) for node_id, spec in nodes_raw.items()
+    }
     start = raw.get("start")
     if start not in nodes:
         raise FlowError(source, None, f"'start' names unknown node {start!r}")
@@ -209,6 +221,8 @@ def read_flows(paths: Iterable[Path] | None = None) -> dict[str, Flow]:
     for path in sorted(paths if paths is not None else FLOWS_DIR.glob("*.yaml")):
         flow = read_flow_file(path)
         if flow.id in flows:
-            raise FlowError(path.name, None, f"flow id {flow.id!r} also used in {flows[flow.id].source}")
+            raise FlowError(
+                path.name, None, f"flow id {flow.id!r} also used in {flows[flow.id].source}"
+            )
         flows[flow.id] = flow
     return flows

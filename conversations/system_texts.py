@@ -10,7 +10,8 @@ from conversations.texts import msg
 
 NOT_UNDERSTOOD = msg(
     "system.not_understood",
-    "🤔 Das habe ich nicht verstanden.\nBitte tippen Sie auf eine Antwort oder schreiben Sie ihre Zahl.",
+    "🤔 Das habe ich nicht verstanden.\n"
+    "Bitte tippen Sie auf eine Antwort oder schreiben Sie die Zahl.",
 )
 OLD_BUTTON = msg(
     "system.old_button",
@@ -41,9 +42,7 @@ INPUT_NUMBER = msg("system.input_number", "🔢 Bitte schreiben Sie eine Zahl, z
 INPUT_NUMBER_RANGE = msg(
     "system.input_number_range", "🔢 Bitte schreiben Sie eine Zahl von {min} bis {max}."
 )
-INPUT_DATE = msg(
-    "system.input_date", "📅 Bitte schreiben Sie ein Datum, zum Beispiel: {example}."
-)
+INPUT_DATE = msg("system.input_date", "📅 Bitte schreiben Sie ein Datum, zum Beispiel: {example}.")
 INPUT_ONE_OF = msg(
     "system.input_one_of", "✏️ Bitte antworten Sie mit einem dieser Wörter: {options}."
 )
@@ -52,7 +51,8 @@ MEDIA_UNSUPPORTED = msg(
     "📎 Danke! Bilder, Sprachnachrichten und Dateien kann ich noch nicht lesen.\n"
     "Bitte schreiben Sie mir oder tippen Sie auf eine Antwort.",
 )
-# TRANSLATORS: use the same words as in your "command.*" lists (menu, language, person, privacy, stop).
+# TRANSLATORS: use the same words as in your "command.*" lists
+# (menu, language, person, privacy, stop).
 HELP = msg(
     "system.help",
     "ℹ️ So können Sie mir schreiben:\n"
@@ -68,7 +68,8 @@ OPTED_IN = msg(
 )
 OPTED_OUT_HINT = msg(
     "system.opted_out_hint",
-    "🔕 Sie haben keine Nachrichten bestellt.\nWenn Sie wieder Nachrichten möchten, schreiben Sie „Start“.",
+    "🔕 Sie haben keine Nachrichten bestellt.\n"
+    "Wenn Sie wieder Nachrichten möchten, schreiben Sie „Start“.",
 )
 FINISH_ONBOARDING_FIRST = msg(
     "system.finish_onboarding_first",
@@ -86,7 +87,8 @@ STOPPED_NOTHING_STORED = msg(
 )
 HUMAN_BEFORE_CONSENT = msg(
     "system.human_before_consent",
-    "🙋 Sie möchten mit einem Menschen sprechen? Unser Team erreichen Sie hier: {privacy_contact}\n"
+    "🙋 Sie möchten mit einem Menschen sprechen? "
+    "Unser Team erreichen Sie hier: {privacy_contact}\n"
     "Wir antworten: {office_hours}.\n🚨 Im Notfall rufen Sie 112 an.",
 )
 PRIVACY_NOTICE = msg(
@@ -103,9 +105,28 @@ NOT_GIVEN = msg("system.not_given", "—")
 LIST_SEPARATOR = msg("system.list_separator", ", ")
 
 ALL_SYSTEM_TEXTS = (
-    NOT_UNDERSTOOD, OLD_BUTTON, MULTI_SELECTED, MULTI_NONE, INPUT_EMPTY, INPUT_TOO_LONG,
-    INPUT_TOO_SHORT, INPUT_NEEDS_LETTERS, INPUT_NUMBER, INPUT_NUMBER_RANGE, INPUT_DATE,
-    INPUT_ONE_OF, MEDIA_UNSUPPORTED, HELP, WELCOME_BACK, OPTED_IN, OPTED_OUT_HINT,
-    FINISH_ONBOARDING_FIRST, NOTHING_STORED, STOPPED_NOTHING_STORED, HUMAN_BEFORE_CONSENT,
-    PRIVACY_NOTICE, NOT_GIVEN, LIST_SEPARATOR,
+    NOT_UNDERSTOOD,
+    OLD_BUTTON,
+    MULTI_SELECTED,
+    MULTI_NONE,
+    INPUT_EMPTY,
+    INPUT_TOO_LONG,
+    INPUT_TOO_SHORT,
+    INPUT_NEEDS_LETTERS,
+    INPUT_NUMBER,
+    INPUT_NUMBER_RANGE,
+    INPUT_DATE,
+    INPUT_ONE_OF,
+    MEDIA_UNSUPPORTED,
+    HELP,
+    WELCOME_BACK,
+    OPTED_IN,
+    OPTED_OUT_HINT,
+    FINISH_ONBOARDING_FIRST,
+    NOTHING_STORED,
+    STOPPED_NOTHING_STORED,
+    HUMAN_BEFORE_CONSENT,
+    PRIVACY_NOTICE,
+    NOT_GIVEN,
+    LIST_SEPARATOR,
 )

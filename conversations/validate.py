@@ -18,8 +18,15 @@ from conversations.texts import Text
 #: Placeholders a flow text may use; ``v_*`` are values passed by a scheduled trigger.
 KNOWN_PLACEHOLDERS = frozenset(
     {
-        "name", "org", "privacy_contact", "office_hours", "language_name", "town", "interests",
-        "attend_help", "consent_date",
+        "name",
+        "org",
+        "privacy_contact",
+        "office_hours",
+        "language_name",
+        "town",
+        "interests",
+        "attend_help",
+        "consent_date",
     }
 )
 
@@ -115,7 +122,9 @@ def validate_flows(
         roots.append((flow.id, flow.start))
         roots.extend(flow.resolve(e) for e in flow.entry_points)
         for node in flow.nodes.values():
-            errors.extend(FlowError(flow.source, node.id, p) for p in _check_structure(flow, node, actions))
+            errors.extend(
+                FlowError(flow.source, node.id, p) for p in _check_structure(flow, node, actions)
+            )
             for target in _targets(node):
                 if _resolve(flows, flow, target) is None:
                     errors.append(FlowError(flow.source, node.id, f"unknown node '{target}'"))
@@ -139,7 +148,9 @@ def validate_flows(
         for node, text in flow_texts(flow):
             unknown = {p for p in text.placeholders if not p.startswith("v_")} - KNOWN_PLACEHOLDERS
             if unknown:
-                errors.append(FlowError(flow.source, node.id, f"unknown placeholders {sorted(unknown)}"))
+                errors.append(
+                    FlowError(flow.source, node.id, f"unknown placeholders {sorted(unknown)}")
+                )
             if catalogs is None:
                 continue
             missing = [c for c in catalogs.languages.catalog_codes if not catalogs.has(c, text)]

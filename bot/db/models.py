@@ -9,7 +9,7 @@ Inbound message ids are kept without any link to a person: they only stop duplic
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Any, ClassVar
 
 from sqlalchemy import (
     JSON,
@@ -39,7 +39,11 @@ class Base(DeclarativeBase):
     """Declarative base with a naming convention, so migrations name constraints stably."""
 
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
-    type_annotation_map = {datetime: UTCDateTime(), dict[str, Any]: JSON, list[str]: JSON}
+    type_annotation_map: ClassVar[dict[Any, Any]] = {
+        datetime: UTCDateTime(),
+        dict[str, Any]: JSON,
+        list[str]: JSON,
+    }
 
 
 class Organisation(Base):
@@ -165,11 +169,16 @@ class OutboxMessage(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     idempotency_key: Mapped[str] = mapped_column(String(128), unique=True)
-    person_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"), index=True)
-    identity_id: Mapped[int] = mapped_column(
+    person_id: Mapped[int | None] = mapped_column(
+        ForeignKey("people.id", ondelete="CASCADE"), index=True
+    )
+    identity_id: Mapped[int | None] = mapped_column(
         ForeignKey("channel_identities.id", ondelete="CASCADE")
     )
     channel: Mapped[str] = mapped_column(String(32))
+    address: Mapped[str | None] = mapped_column(EncryptedText(400))
+    """Only for a last message to someone just erased (no person row is left to point at);
+    cleared as soon as it is sent."""
     kind: Mapped[str] = mapped_column(String(32), default="reply")
     priority: Mapped[int] = mapped_column(Integer, default=0)
     """0 = a reply to someone chatting now; higher numbers are bulk and wait their turn."""
@@ -186,7 +195,7 @@ class OutboxMessage(Base):
 
 
 class HumanRequest(Base):
-    """"Talk to a person": a request that lands in the coordinators' inbox."""
+    """ "Talk to a person": a request that lands in the coordinators' inbox."""
 
     __tablename__ = "human_requests"
 
@@ -234,7 +243,9 @@ class CourseSession(Base):
     __tablename__ = "course_sessions"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    course_id: Mapped[int] = mapped_column(ForeignKey("courses.id", ondelete="CASCADE"), index=True)
+    course_id: Mapped[int] = mapped_column(
+        ForeignKey("courses.id", ondelete="CASCADE"), index=True
+    )
     starts_at: Mapped[datetime]
     ends_at: Mapped[datetime]
     place: Mapped[str] = mapped_column(String(200))

@@ -1,4 +1,4 @@
-"""Column types that keep two promises everywhere: times are aware UTC, personal text is encrypted."""
+"""Column types that keep two promises: times are aware UTC, personal text is encrypted."""
 
 from __future__ import annotations
 
@@ -39,7 +39,7 @@ class UTCDateTime(TypeDecorator[datetime]):
 
 
 class FieldCipher:
-    """Encrypts personal fields with a key derived from ``TWC_SECRET_KEY`` (kept outside the DB)."""
+    """Encrypts personal fields with a key derived from ``TWC_SECRET_KEY`` (not in the DB)."""
 
     def __init__(self, secret_key: str) -> None:
         digest = hashlib.sha256(b"twc-field-encryption:" + secret_key.encode()).digest()
@@ -62,7 +62,7 @@ _cipher: FieldCipher | None = None
 
 def configure_cipher(secret_key: str) -> None:
     """Set the process-wide key used by :class:`EncryptedText` columns."""
-    global _cipher  # noqa: PLW0603 - one key per process, set at start-up
+    global _cipher  # one key per process, set at start-up
     _cipher = FieldCipher(secret_key)
 
 

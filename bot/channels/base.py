@@ -1,0 +1,46 @@
+"""What every channel adapter provides, and the typed errors a send can end in.
+
+Inbound, each adapter authenticates and parses its platform's payload into
+:class:`bot.domain.Inbound`.  Outbound, the dispatcher calls :meth:`ChannelAdapter.send` with one
+channel-neutral :class:`bot.domain.Outbound`; the adapter renders it (buttons, numbered menus,
+splitting) and raises :class:`SendError` classed as retryable or final.
+"""
+
+from __future__ import annotations
+
+from typing import Protocol
+
+from bot.domain import Outbound, SendResult
+
+
+class SendError(Exception):
+    """A send failed.  ``retryable`` says whether trying again later can help.
+
+    ``unreachable`` means the person cannot be reached on this channel any more (she blocked the
+    bot, the number is not on WhatsApp): stop sending there.  ``retry_after`` is the platform's
+    own wait, in seconds, when it gave one.
+    """
+
+    def __init__(
+        self,
+        reason: str,
+        *,
+        retryable: bool,
+        unreachable: bool = False,
+        retry_after: float | None = None,
+    ) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.retryable = retryable
+        self.unreachable = unreachable
+        self.retry_after = retry_after
+
+
+class ChannelAdapter(Protocol):
+    """The outbound half of a channel, as the dispatcher sees it."""
+
+    name: str
+
+    async def send(self, address: str, message: Outbound) -> SendResult:
+        """Deliver one message to ``address``; raise :class:`SendError` on failure."""
+        ...

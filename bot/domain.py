@@ -1,0 +1,63 @@
+"""Channel-neutral messages: what every adapter turns platform payloads into, and back."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from conversations.events import Event
+
+
+@dataclass(frozen=True, slots=True)
+class Inbound:
+    """One thing a person did on some channel, already authenticated and normalised.
+
+    ``address`` is the platform's id for her (chat id, phone number); it is hashed into a lookup
+    key at once and stored only encrypted.  ``external_id`` makes re-deliveries harmless.
+    """
+
+    channel: str
+    address: str
+    external_id: str
+    event: Event
+    received_at: datetime
+    language_hint: str | None = None
+    organisation_slug: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Outbound:
+    """One message to one person, as stored in the outbox payload."""
+
+    text: str
+    choices: tuple[tuple[str, str], ...] = ()
+    language: str = "de"
+    rtl: bool = False
+
+    @classmethod
+    def from_payload(cls, payload: dict[str, Any]) -> Outbound:
+        """Rebuild from the JSON stored in the outbox."""
+        return cls(
+            text=str(payload.get("text", "")),
+            choices=tuple((str(c["id"]), str(c["label"])) for c in payload.get("choices", ())),
+            language=str(payload.get("language", "de")),
+            rtl=bool(payload.get("rtl", False)),
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class SendResult:
+    """The platform accepted the message; ``external_id`` is its id there, if it gives one."""
+
+    external_id: str | None = None
+
+
+@dataclass(slots=True)
+class HandleOutcome:
+    """What handling one inbound event produced."""
+
+    duplicate: bool = False
+    person_id: int | None = None
+    outbox_ids: list[int] = field(default_factory=list)
+    replies: list[dict[str, Any]] = field(default_factory=list)

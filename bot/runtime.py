@@ -1,0 +1,76 @@
+"""Builds the running bot from settings: database, flows, catalogs, services, adapters.
+
+Keeping construction in one place means the web app, the command line, the benchmark and the
+tests all run exactly the same wiring.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from functools import cache
+
+from sqlalchemy import Engine
+
+from bot.channels.base import ChannelAdapter
+from bot.channels.simulator import SimulatorAdapter
+from bot.db.engine import make_engine
+from bot.db.types import configure_cipher
+from bot.services.conversations import ConversationService
+from bot.services.dispatcher import Dispatcher
+from bot.settings import Settings
+from conversations.engine import Engine as FlowEngine
+from conversations.i18n import Catalogs
+from conversations.languages import default_languages
+from conversations.loader import read_flows
+
+Clock = Callable[[], datetime]
+
+
+def utc_now() -> datetime:
+    """The real clock (aware UTC).  Tests pass a controllable one instead."""
+    return datetime.now(UTC)
+
+
+@cache
+def load_flow_engine() -> FlowEngine:
+    """Read, validate and build the flows and catalogs once per process."""
+    catalogs = Catalogs.load(default_languages())
+    return FlowEngine(read_flows(), catalogs)
+
+
+@dataclass
+class Runtime:
+    """Everything a running bot needs, built from :class:`Settings`."""
+
+    settings: Settings
+    db: Engine
+    flow_engine: FlowEngine
+    conversations: ConversationService
+    dispatcher: Dispatcher
+    simulator: SimulatorAdapter
+    clock: Clock
+    adapters: dict[str, ChannelAdapter] = field(default_factory=dict)
+
+    def close(self) -> None:
+        """Release database connections."""
+        self.db.dispose()
+
+
+def build_runtime(settings: Settings, clock: Clock = utc_now, db: Engine | None = None) -> Runtime:
+    """Wire the bot.  Does not migrate or start anything."""
+    configure_cipher(settings.secret_key)
+    db = db or make_engine(settings.database_url)
+    flow_engine = load_flow_engine()
+    simulator = SimulatorAdapter(db, clock)
+    adapters: dict[str, ChannelAdapter] = {}
+    if settings.simulator_enabled:
+        adapters[simulator.name] = simulator
+    conversations = ConversationService(
+        db, flow_engine, settings.secret_key, settings.default_organisation, clock
+    )
+    dispatcher = Dispatcher(db, adapters, clock)
+    return Runtime(
+        settings, db, flow_engine, conversations, dispatcher, simulator, clock, adapters
+    )

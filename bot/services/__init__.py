@@ -1,0 +1,1 @@
+"""Application services: the code between channel adapters and the database."""

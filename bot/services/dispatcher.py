@@ -1,0 +1,223 @@
+"""The outbox dispatcher: claims due rows, sends them through their channel, records the outcome.
+
+Each row is claimed (``pending`` → ``sending``) in its own short transaction before the network
+call, and settled (``sent``, back to ``pending`` with a later ``next_attempt_at``, or ``failed``)
+after it.  A row found in ``sending`` at start-up was in flight when the process died: it may or
+may not have reached the platform, so it is marked ``in_doubt`` and reported, never sent again.
+That is what "never sends a row twice after a restart" costs: at most the messages in flight at
+the moment of a crash need a human look.
+
+On PostgreSQL several dispatchers can run at once: the claim uses ``FOR UPDATE SKIP LOCKED``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable, Iterable, Mapping
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import Engine, and_, or_, select, update
+
+from bot.channels.base import ChannelAdapter, SendError
+from bot.db.models import ChannelIdentity, OutboxMessage
+from bot.domain import Outbound
+
+log = logging.getLogger(__name__)
+
+outbox = OutboxMessage.__table__
+identities = ChannelIdentity.__table__
+
+MAX_ATTEMPTS = 8
+BASE_BACKOFF_SECONDS = 5.0
+MAX_BACKOFF_SECONDS = 3600.0
+
+
+def backoff(attempts: int, retry_after: float | None = None) -> float:
+    """Seconds to wait before attempt ``attempts + 1``: the platform's wish, else exponential."""
+    if retry_after is not None:
+        return max(0.0, float(retry_after))
+    return min(BASE_BACKOFF_SECONDS * 2 ** max(0, attempts - 1), MAX_BACKOFF_SECONDS)
+
+
+class Dispatcher:
+    """Sends outbox rows.  ``run`` loops until stopped; ``dispatch`` does one batch."""
+
+    def __init__(
+        self,
+        db: Engine,
+        adapters: Mapping[str, ChannelAdapter],
+        clock: Callable[[], datetime],
+        batch_size: int = 50,
+    ) -> None:
+        self.db = db
+        self.adapters = dict(adapters)
+        self.clock = clock
+        self.batch_size = batch_size
+        self._wake = asyncio.Event()
+
+    def wake(self) -> None:
+        """New rows are waiting: skip the rest of the polling interval."""
+        self._wake.set()
+
+    def recover(self) -> int:
+        """Mark rows left in ``sending`` by a crashed process as ``in_doubt``; return how many."""
+        with self.db.begin() as conn:
+            result = conn.execute(
+                update(outbox)
+                .where(outbox.c.status == "sending")
+                .values(
+                    status="in_doubt",
+                    error="in flight when the process stopped; not resent to avoid a duplicate",
+                )
+            )
+        if result.rowcount:
+            log.warning(
+                "%d outbox message(s) were in flight at a crash: marked in_doubt", result.rowcount
+            )
+        return result.rowcount
+
+    def claim(self, ids: Iterable[int] | None = None) -> list[dict[str, Any]]:
+        """Atomically take due rows (or exactly ``ids``, if still pending) for sending."""
+        now = self.clock()
+        with self.db.begin() as conn:
+            query = (
+                select(outbox.c.id)
+                .where(outbox.c.status == "pending", outbox.c.next_attempt_at <= now)
+                .order_by(outbox.c.priority, outbox.c.id)
+                .limit(self.batch_size)
+            )
+            if ids is not None:
+                query = query.where(outbox.c.id.in_(list(ids)))
+            if self.db.dialect.name == "postgresql":
+                query = query.with_for_update(skip_locked=True)
+            chosen = list(conn.execute(query).scalars())
+            if not chosen:
+                return []
+            conn.execute(
+                update(outbox)
+                .where(outbox.c.id.in_(chosen), outbox.c.status == "pending")
+                .values(status="sending", claimed_at=now, attempts=outbox.c.attempts + 1)
+            )
+            rows = conn.execute(
+                select(
+                    outbox.c.id,
+                    outbox.c.channel,
+                    outbox.c.payload,
+                    outbox.c.attempts,
+                    outbox.c.address,
+                    identities.c.address.label("identity_address"),
+                    identities.c.status.label("identity_status"),
+                )
+                .outerjoin(identities, identities.c.id == outbox.c.identity_id)
+                .where(outbox.c.id.in_(chosen))
+                .order_by(outbox.c.priority, outbox.c.id)
+            ).mappings()
+            return [dict(row) for row in rows]
+
+    async def dispatch(self, ids: Iterable[int] | None = None) -> int:
+        """Send one batch; return how many rows were handled."""
+        rows = await asyncio.to_thread(self.claim, ids)
+        for row in rows:
+            await self._send(row)
+        return len(rows)
+
+    async def _send(self, row: dict[str, Any]) -> None:
+        adapter = self.adapters.get(row["channel"])
+        address = row["address"] or row["identity_address"]
+        if adapter is None:
+            await asyncio.to_thread(self._settle_retry, row, "channel not configured", None)
+            return
+        if address is None or row["identity_status"] == "unreachable":
+            await asyncio.to_thread(self._settle_failed, row, "recipient unreachable", False)
+            return
+        try:
+            result = await adapter.send(address, Outbound.from_payload(row["payload"]))
+        except SendError as error:
+            if error.retryable and row["attempts"] < MAX_ATTEMPTS:
+                await asyncio.to_thread(self._settle_retry, row, error.reason, error.retry_after)
+            else:
+                await asyncio.to_thread(self._settle_failed, row, error.reason, error.unreachable)
+            return
+        except Exception as error:  # an adapter bug must not stop every other send
+            log.exception("adapter %s crashed on outbox row %s", row["channel"], row["id"])
+            reason = f"adapter error: {type(error).__name__}"
+            if row["attempts"] < MAX_ATTEMPTS:
+                await asyncio.to_thread(self._settle_retry, row, reason, None)
+            else:
+                await asyncio.to_thread(self._settle_failed, row, reason, False)
+            return
+        await asyncio.to_thread(self._settle_sent, row, result.external_id)
+
+    def _settle_sent(self, row: dict[str, Any], external_id: str | None) -> None:
+        with self.db.begin() as conn:
+            conn.execute(
+                update(outbox)
+                .where(outbox.c.id == row["id"])
+                .values(
+                    status="sent",
+                    sent_at=self.clock(),
+                    external_id=external_id,
+                    error=None,
+                    address=None,
+                )
+            )
+
+    def _settle_retry(self, row: dict[str, Any], reason: str, retry_after: float | None) -> None:
+        wait = backoff(row["attempts"], retry_after)
+        with self.db.begin() as conn:
+            conn.execute(
+                update(outbox)
+                .where(outbox.c.id == row["id"])
+                .values(
+                    status="pending",
+                    next_attempt_at=self.clock() + timedelta(seconds=wait),
+                    error=reason[:500],
+                )
+            )
+
+    def _settle_failed(self, row: dict[str, Any], reason: str, unreachable: bool) -> None:
+        with self.db.begin() as conn:
+            conn.execute(
+                update(outbox)
+                .where(outbox.c.id == row["id"])
+                .values(status="failed", error=reason[:500], address=None)
+            )
+            if unreachable:
+                identity = select(outbox.c.identity_id).where(outbox.c.id == row["id"])
+                conn.execute(
+                    update(identities)
+                    .where(identities.c.id == identity.scalar_subquery())
+                    .values(status="unreachable")
+                )
+
+    def pending_count(self) -> int:
+        """Rows still waiting (for status pages and tests)."""
+        with self.db.connect() as conn:
+            return len(
+                conn.execute(
+                    select(outbox.c.id).where(
+                        or_(outbox.c.status == "pending", and_(outbox.c.status == "sending"))
+                    )
+                ).all()
+            )
+
+    async def run(self, stop: asyncio.Event, interval: float) -> None:
+        """Send until ``stop`` is set, polling every ``interval`` seconds or when woken."""
+        while not stop.is_set():
+            try:
+                handled = await self.dispatch()
+            except Exception:
+                log.exception("dispatcher batch failed; retrying")
+                handled = 0
+            if handled:
+                continue
+            self._wake.clear()
+            waiter = asyncio.create_task(self._wake.wait())
+            stopper = asyncio.create_task(stop.wait())
+            await asyncio.wait(
+                {waiter, stopper}, timeout=interval, return_when=asyncio.FIRST_COMPLETED
+            )
+            waiter.cancel()
+            stopper.cancel()

@@ -1,0 +1,1 @@
+"""The ASGI app: webhooks, the chat simulator and health checks."""

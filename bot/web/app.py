@@ -1,0 +1,68 @@
+"""The ASGI application factory and its lifespan (dispatcher and scheduler run inside it)."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator
+
+from starlette.applications import Starlette
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import JSONResponse, RedirectResponse, Response
+from starlette.routing import Route
+
+from bot.runtime import Runtime
+from bot.web.errors import error_response
+from bot.web.simulator import simulator_routes
+from scheduler.runner import build_scheduler
+
+log = logging.getLogger(__name__)
+
+
+def create_app(runtime: Runtime, background: bool = True) -> Starlette:
+    """The web app.  With ``background`` the dispatcher and the scheduler run in its lifespan."""
+
+    async def health(_request: Request) -> Response:
+        return JSONResponse({"status": "ok"})
+
+    async def home(_request: Request) -> Response:
+        return RedirectResponse("/simulator" if runtime.settings.simulator_enabled else "/healthz")
+
+    routes = [Route("/", home), Route("/healthz", health)]
+    if runtime.settings.simulator_enabled:
+        routes += simulator_routes(runtime)
+
+    @contextlib.asynccontextmanager
+    async def lifespan(_app: Starlette) -> AsyncIterator[None]:
+        if not background:
+            yield
+            return
+        stop = asyncio.Event()
+        runtime.dispatcher.recover()
+        dispatcher = asyncio.create_task(
+            runtime.dispatcher.run(stop, runtime.settings.dispatch_interval_seconds)
+        )
+        scheduler = build_scheduler(runtime, runtime.dispatcher.wake)
+        scheduler.start()
+        try:
+            yield
+        finally:
+            stop.set()
+            scheduler.shutdown(wait=False)
+            await dispatcher
+
+    async def http_error(_request: Request, exc: Exception) -> Response:
+        assert isinstance(exc, HTTPException)
+        return error_response(exc.status_code, str(exc.detail))
+
+    async def server_error(_request: Request, exc: Exception) -> Response:
+        log.exception("unhandled error", exc_info=exc)
+        return error_response(500, "internal error")
+
+    return Starlette(
+        routes=routes,
+        lifespan=lifespan,
+        exception_handlers={HTTPException: http_error, Exception: server_error},
+    )

@@ -1,0 +1,1 @@
+"""Time-driven work: due nudges and timeouts, run by APScheduler over rows in the database."""

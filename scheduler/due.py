@@ -1,0 +1,66 @@
+"""Fire due nudges: claim rows whose time has come and hand each to the conversation service.
+
+Nudges are rows, not scheduler jobs: 100 000 pending nudges are 100 000 rows and one periodic
+sweep.  A row is claimed (``pending`` → ``firing``) before it is run and marked ``done`` in the
+same transaction that writes the conversation's effects, keyed by ``nudge:<id>`` so a second
+sweep (or a second process) cannot fire it twice.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from datetime import datetime
+
+from sqlalchemy import Engine, select, update
+
+from bot.db.models import Nudge
+from bot.services.conversations import ConversationService
+from conversations.events import Event, TimeoutIn
+
+log = logging.getLogger(__name__)
+nudges = Nudge.__table__
+
+
+def event_for(kind: str, payload: dict[str, object]) -> Event | None:
+    """The engine event a nudge row stands for (``None``: a kind this version does not know)."""
+    if kind == "timeout":
+        return TimeoutIn(str(payload["flow"]), str(payload["node"]), int(payload["visit"]))  # type: ignore[call-overload]
+    return None
+
+
+def fire_due(
+    db: Engine, service: ConversationService, clock: Callable[[], datetime], limit: int = 200
+) -> int:
+    """Fire up to ``limit`` due nudges; return how many were handled."""
+    now = clock()
+    with db.begin() as conn:
+        query = (
+            select(nudges.c.id, nudges.c.person_id, nudges.c.kind, nudges.c.payload)
+            .where(nudges.c.status == "pending", nudges.c.due_at <= now)
+            .order_by(nudges.c.due_at, nudges.c.id)
+            .limit(limit)
+        )
+        if db.dialect.name == "postgresql":
+            query = query.with_for_update(skip_locked=True)
+        rows = conn.execute(query).mappings().all()
+        if rows:
+            conn.execute(
+                update(nudges)
+                .where(nudges.c.id.in_([r["id"] for r in rows]), nudges.c.status == "pending")
+                .values(status="firing")
+            )
+    for row in rows:
+        event = event_for(row["kind"], row["payload"])
+        status = "done"
+        if event is None:
+            status = "skipped"
+        else:
+            try:
+                service.fire(row["person_id"], event, key=f"nudge:{row['id']}")
+            except Exception:
+                log.exception("nudge %s failed", row["id"])
+                status = "failed"
+        with db.begin() as conn:
+            conn.execute(update(nudges).where(nudges.c.id == row["id"]).values(status=status))
+    return len(rows)

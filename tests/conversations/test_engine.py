@@ -1,0 +1,329 @@
+"""The engine on its own: real flows and catalogs, a frozen clock, no database."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from bot.runtime import load_flow_engine
+from conversations.engine import Engine, Result
+from conversations.events import (
+    ChoiceIn,
+    Event,
+    ForgetPerson,
+    MediaIn,
+    OptOut,
+    RecordConsent,
+    RequestHuman,
+    ScheduleTimeout,
+    StartIn,
+    TextIn,
+    TimeoutIn,
+    UpdateProfile,
+)
+from conversations.model import Context, Conversation, OrganisationInfo, Profile
+
+NOW = datetime(2026, 11, 30, 9, 0, tzinfo=UTC)
+ORG = OrganisationInfo(
+    name="VNB – Pilot Landkreis Nienburg",
+    towns=("Nienburg (Weser)", "Hoya", "Marklohe"),
+    privacy_contact="datenschutz@example.org",
+    office_hours="Mo–Fr 9–13 Uhr",
+)
+
+
+class Person:
+    """One person's side of a conversation with the pure engine."""
+
+    def __init__(self, engine: Engine, hint: str | None = None) -> None:
+        self.engine = engine
+        self.conversation: Conversation | None = None
+        self.profile = Profile()
+        self.hint = hint
+        self.result: Result | None = None
+
+    def do(self, event: Event, now: datetime = NOW) -> Result:
+        context = Context(self.profile, ORG, now, "simulator", self.hint)
+        self.result = self.engine.handle(self.conversation, event, context)
+        self.conversation, self.profile = self.result.conversation, self.result.profile
+        return self.result
+
+    def say(self, text: str) -> Result:
+        return self.do(TextIn(text))
+
+    def press(self, label: str) -> Result:
+        assert self.result is not None
+        for reply in reversed(self.result.replies):
+            for button in reply.buttons:
+                if button.label == label:
+                    return self.do(ChoiceIn(button.id))
+        raise AssertionError(f"no button {label!r}")
+
+    @property
+    def texts(self) -> list[str]:
+        assert self.result is not None
+        return [r.text for r in self.result.replies]
+
+    @property
+    def labels(self) -> list[str]:
+        assert self.result is not None
+        return [b.label for b in self.result.replies[-1].buttons]
+
+    def effects(self, kind: type) -> list:
+        assert self.result is not None
+        return [e for e in self.result.effects if isinstance(e, kind)]
+
+
+@pytest.fixture(scope="module")
+def engine() -> Engine:
+    return load_flow_engine()
+
+
+def onboard(person: Person, language: str = "Deutsch", name: str = "Amina") -> None:
+    person.do(StartIn())
+    person.press(language)
+    person.press(person.labels[0])  # consent
+    person.say(name)
+    person.press("Hoya")
+    person.press(person.labels[0])  # first interest
+    person.press(person.labels[-1])  # done
+    person.press(person.labels[-1])  # nothing needed, done
+
+
+def test_first_message_offers_every_language_in_its_own_script(engine: Engine) -> None:
+    person = Person(engine)
+    person.say("hallo")
+    assert person.labels == [
+        "Deutsch",
+        "English",
+        "العربية",
+        "Українська",
+        "Русский",
+        "فارسی",
+        "Türkçe",
+        "Italiano",
+        "Português",
+        "Ελληνικά",
+    ]
+    assert "Welche Sprache möchten Sie?" in person.texts[0]
+
+
+def test_platform_language_hint_greets_in_her_language(engine: Engine) -> None:
+    person = Person(engine, hint="uk-UA")
+    person.do(StartIn())
+    assert person.result.replies[0].language == "uk"
+
+
+def test_choosing_arabic_switches_to_arabic_right_to_left(engine: Engine) -> None:
+    person = Person(engine)
+    person.do(StartIn())
+    person.press("العربية")
+    reply = person.result.replies[-1]
+    assert reply.language == "ar" and reply.rtl
+    assert "VNB" in reply.text
+    assert person.effects(UpdateProfile) == [UpdateProfile({"language": "ar"})]
+
+
+def test_full_onboarding_records_consent_and_profile(engine: Engine) -> None:
+    person = Person(engine)
+    person.do(StartIn())
+    person.press("Deutsch")
+    person.press("✅ Ja, einverstanden")
+    consent = person.effects(RecordConsent)
+    assert consent == [RecordConsent(("profile", "messages"), "2026-11", "de")]
+    person.say("  Amina  ")
+    assert person.effects(UpdateProfile) == [UpdateProfile({"display_name": "Amina"})]
+    assert "Amina" in person.texts[0]
+    person.press("Hoya")
+    person.press("📚 Kurs")
+    person.press("☕ Frauen treffen")
+    assert person.labels[0] == "✅ 📚 Kurs"
+    person.press("➡️ Fertig")
+    assert person.effects(UpdateProfile) == [UpdateProfile({"interests": ["course", "meet"]})]
+    person.press("👶 Kinderbetreuung")
+    person.press("➡️ Fertig")
+    assert person.profile.attend_help == ["childcare"]
+    assert "Willkommen, Amina" in person.texts[0]
+    assert person.conversation is not None
+    assert (person.conversation.flow, person.conversation.node) == ("main", "menu")
+    assert person.labels == ["🙋 Team fragen", "🌐 Sprache ändern", "🔒 Meine Daten"]
+
+
+def test_declining_consent_forgets_her_and_says_how_to_come_back(engine: Engine) -> None:
+    person = Person(engine)
+    person.do(StartIn())
+    person.press("English")
+    person.press(person.labels[1])
+    assert person.effects(ForgetPerson)
+    assert person.result.conversation is None
+    assert "Start" in person.texts[0]
+    assert not person.effects(RecordConsent)
+
+
+def test_unknown_input_reprompts_with_the_same_buttons(engine: Engine) -> None:
+    person = Person(engine)
+    person.do(StartIn())
+    person.press("Українська")
+    buttons = person.labels
+    person.say("щось незрозуміле")
+    assert person.labels == buttons
+    assert person.result.replies[0].language == "uk"
+    assert "Das habe ich nicht verstanden" not in person.texts[0]
+
+
+@pytest.mark.parametrize("answer", ["2", "٢", "۲", "2️⃣", "hoya", "HOYA", " Hoya! "])
+def test_a_choice_can_be_answered_by_number_digit_emoji_or_words(
+    engine: Engine, answer: str
+) -> None:
+    person = Person(engine)
+    person.do(StartIn())
+    person.press("Deutsch")
+    person.press("✅ Ja, einverstanden")
+    person.say("Amina")
+    person.say(answer)
+    assert person.profile.town == "Hoya"
+
+
+def test_several_interests_in_one_message(engine: Engine) -> None:
+    person = Person(engine)
+    onboard(person)
+    person.conversation = Conversation("onboarding", "ask_interests", 1, {})
+    person.say("1, 3")
+    assert person.labels[:3] == ["✅ 📚 Kurs", "🤝 Mentorin", "✅ 💼 Arbeit"]
+    person.say("fertig")
+    assert person.profile.interests == ["course", "jobs"]
+
+
+@pytest.mark.parametrize(
+    ("name", "problem"),
+    [("🌸🌸", "Buchstaben"), ("x" * 41, "höchstens 40"), ("   ", "Bitte schreiben Sie")],
+)
+def test_name_validation_explains_what_is_wanted(engine: Engine, name: str, problem: str) -> None:
+    person = Person(engine)
+    person.do(StartIn())
+    person.press("Deutsch")
+    person.press("✅ Ja, einverstanden")
+    person.say(name)
+    assert problem in person.texts[0]
+    assert person.conversation.node == "ask_name"
+    assert not person.effects(UpdateProfile)
+
+
+@pytest.mark.parametrize("word", ["stop", "STOPP", "стоп", "/stop", "Abmelden"])
+def test_stop_works_in_every_language_before_and_after_onboarding(
+    engine: Engine, word: str
+) -> None:
+    before = Person(engine)
+    before.do(StartIn())
+    before.say(word)
+    assert before.effects(ForgetPerson)  # nothing stored yet, nothing kept
+    after = Person(engine)
+    onboard(after)
+    after.say(word)
+    assert after.effects(OptOut) and after.profile.status == "opted_out"
+    after.say("Wie geht es?")
+    assert "Start" in after.texts[0] and not after.labels
+    after.say("start")
+    assert after.profile.status == "active"
+
+
+def test_language_command_in_arabic_opens_the_language_menu(engine: Engine) -> None:
+    person = Person(engine)
+    onboard(person, language="العربية")
+    person.say("لغة")
+    assert "Deutsch" in person.labels
+    person.press("Deutsch")
+    assert person.texts[0].startswith("✅ Gut. Ab jetzt schreibe ich auf Deutsch.")
+
+
+def test_talk_to_a_person_records_her_message_in_her_language(engine: Engine) -> None:
+    person = Person(engine)
+    onboard(person, language="Türkçe")
+    person.press(person.labels[0])
+    person.say("Kursa çocuğumla gelebilir miyim?")
+    assert person.effects(RequestHuman) == [RequestHuman("Kursa çocuğumla gelebilir miyim?", "tr")]
+
+
+def test_help_repeats_the_current_question(engine: Engine) -> None:
+    person = Person(engine)
+    person.do(StartIn())
+    person.press("Deutsch")
+    person.say("/help")
+    assert len(person.texts) == 2
+    assert "Sind Sie einverstanden?" in person.texts[1]
+
+
+def test_button_from_an_old_message_is_explained(engine: Engine) -> None:
+    person = Person(engine)
+    person.do(StartIn())
+    old_language_button = person.result.replies[0].buttons[0].id
+    person.press("Deutsch")
+    person.do(ChoiceIn(old_language_button))
+    assert "älteren Nachricht" in person.texts[0]
+    assert "Sind Sie einverstanden?" in person.texts[1]
+
+
+def test_media_gets_a_friendly_reply_and_the_question_again(engine: Engine) -> None:
+    person = Person(engine)
+    onboard(person)
+    person.do(MediaIn("voice"))
+    assert "Sprachnachrichten" in person.texts[0]
+    assert person.labels == ["🙋 Team fragen", "🌐 Sprache ändern", "🔒 Meine Daten"]
+
+
+def test_my_data_shows_what_is_stored_in_her_language(engine: Engine) -> None:
+    person = Person(engine)
+    onboard(person, language="English")
+    person.say("my data")
+    text = person.texts[0]
+    assert "Amina" in text and "Hoya" in text and "English" in text
+    assert "30 November 2026" in text
+
+
+def test_delete_erases_after_confirmation(engine: Engine) -> None:
+    person = Person(engine)
+    onboard(person)
+    person.say("/delete")
+    assert not person.effects(ForgetPerson)
+    person.press("✅ Ja, alles löschen")
+    assert person.effects(ForgetPerson)
+    assert person.result.conversation is None
+
+
+def test_stored_state_naming_a_removed_node_restarts_kindly(engine: Engine) -> None:
+    person = Person(engine)
+    onboard(person)
+    person.conversation = Conversation("onboarding", "node_that_was_removed", 3, {})
+    person.say("hallo?")
+    assert person.conversation.node == "menu"
+    assert person.labels
+
+
+def test_timeout_fires_only_for_the_same_visit(engine: Engine) -> None:
+    person = Person(engine)
+    onboard(person)
+    visit = person.conversation.visit
+    assert person.do(TimeoutIn("main", "menu", visit - 1), NOW + timedelta(days=1)).effects == []
+    assert person.do(TimeoutIn("main", "menu", visit), NOW + timedelta(days=1)).effects == []
+
+
+def test_engine_emits_a_timeout_for_waits_that_declare_one(engine: Engine) -> None:
+    from dataclasses import replace
+
+    flows = dict(engine.flows)
+    main = flows["main"]
+    nodes = dict(main.nodes)
+    from conversations.spec import Timeout
+
+    nodes["menu"] = replace(nodes["menu"], timeout=Timeout(3600, "my_data"))
+    flows["main"] = replace(main, nodes=nodes)
+    timed = Engine(flows, engine.catalogs)
+    person = Person(timed)
+    onboard(person)
+    schedule = person.effects(ScheduleTimeout)
+    assert schedule == [
+        ScheduleTimeout("main", "menu", person.conversation.visit, NOW + timedelta(hours=1))
+    ]
+    person.do(TimeoutIn("main", "menu", schedule[0].visit))
+    assert "Amina" in person.texts[0]  # my_data shows her data
