@@ -18,6 +18,7 @@ from sqlalchemy import Engine, insert, select
 from bot.db.models import SimulatorMessage
 from bot.domain import Inbound, Outbound, SendResult
 from conversations.events import ChoiceIn, Event, StartIn, TextIn
+from conversations.matching import clean_text
 
 CHANNEL = "simulator"
 MAX_USER_ID = 64
@@ -38,11 +39,15 @@ def parse_request(body: Any, now: datetime) -> Inbound:
     user = str(user).strip()
     if len(user) > MAX_USER_ID:
         raise SimulatorInputError(f"'user' must be at most {MAX_USER_ID} characters")
+    if not user.isprintable():
+        raise SimulatorInputError("'user' must not contain control characters")
     text, choice = body.get("text"), body.get("choice")
     event: Event
     if choice is not None:
         if not isinstance(choice, str) or not choice or len(choice) > 128:
             raise SimulatorInputError("'choice' must be a choice id from a reply (a string)")
+        if not choice.isprintable():
+            raise SimulatorInputError("'choice' must not contain control characters")
         event = ChoiceIn(choice)
     elif text is not None:
         if not isinstance(text, str):
@@ -57,8 +62,10 @@ def parse_request(body: Any, now: datetime) -> Inbound:
     else:
         raise SimulatorInputError("send either 'text' or 'choice'")
     message_id = body.get("id")
-    if message_id is not None and (not isinstance(message_id, str) or len(message_id) > 100):
-        raise SimulatorInputError("'id' must be a string of at most 100 characters")
+    if message_id is not None and (
+        not isinstance(message_id, str) or len(message_id) > 100 or not message_id.isprintable()
+    ):
+        raise SimulatorInputError("'id' must be printable text of at most 100 characters")
     hint = body.get("language")
     return Inbound(
         channel=CHANNEL,
@@ -74,7 +81,7 @@ def shown_text(inbound: Inbound, labels: dict[str, str] | None = None) -> str:
     """What her own message looks like on the simulated screen."""
     event = inbound.event
     if isinstance(event, TextIn):
-        return event.text[:4096]
+        return clean_text(event.text)
     if isinstance(event, ChoiceIn):
         return (labels or {}).get(event.choice_id, event.choice_id)
     if isinstance(event, StartIn):

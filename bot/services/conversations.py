@@ -217,8 +217,9 @@ class ConversationService:
                     received_at=inbound.received_at,
                 )
                 .on_conflict_do_nothing()
-            )
-            if recorded.rowcount == 0:
+                .returning(inbound_ids.c.id)
+            ).first()
+            if recorded is None:
                 return HandleOutcome(duplicate=True)
             row = conn.execute(SELECT_BY_KEY, {"key": key}).mappings().first()
             if row is None:

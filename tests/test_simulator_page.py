@@ -1,0 +1,212 @@
+"""The chat simulator page in a real browser, against a real HTTP server.
+
+The JSON API is covered elsewhere with the ASGI test client; this test is about what only a
+browser shows: that the page's JavaScript talks to the API correctly, renders buttons as
+chips, switches Arabic replies to right-to-left and disables buttons of older messages.
+It drives Debian's Chromium (``apt-get install chromium``) through Playwright and never lets
+Playwright download a browser of its own: CI machines and demo laptops may be offline.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import TYPE_CHECKING, NoReturn
+
+import pytest
+import uvicorn
+
+from bot.runtime import Runtime
+from bot.web.app import create_app
+
+if TYPE_CHECKING:
+    from playwright.sync_api import Browser, Page, Route
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
+]
+TIMEOUT_MS = 15_000
+ARABIC = "العربية"
+ARABIC_LETTERS = re.compile(r"[\u0600-\u06FF]")
+PENDING = re.compile(r"\bpending\b")
+OLDER_BUTTONS_DISABLED = """() => {
+  const rows = [...document.querySelectorAll('#messages .row.out')];
+  const last = rows[rows.length - 1];
+  return [...document.querySelectorAll('#messages button.choice')]
+    .filter((button) => !last.contains(button))
+    .map((button) => button.disabled);
+}"""
+
+
+def _missing(reason: str) -> NoReturn:
+    """Skip locally when the browser tooling is absent, but fail in CI, which must run this."""
+    if os.environ.get("CI"):
+        pytest.fail(f"{reason} (CI is set, so this test must run)")
+    pytest.skip(reason)
+
+
+@pytest.fixture
+def server_url(sqlite_runtime: Runtime) -> Iterator[str]:
+    """A real uvicorn server on a free loopback port, in a background thread.
+
+    The socket is bound here and handed to uvicorn, so no other process can take the port
+    between choosing it and listening on it.
+    """
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind(("127.0.0.1", 0))
+    port = sock.getsockname()[1]
+    app = create_app(sqlite_runtime, background=False)
+    config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning")
+    server = uvicorn.Server(config)
+    thread = threading.Thread(
+        target=server.run, kwargs={"sockets": [sock]}, name="uvicorn", daemon=True
+    )
+    thread.start()
+    deadline = time.monotonic() + 10
+    while not server.started:
+        if not thread.is_alive() or time.monotonic() > deadline:
+            server.should_exit = True
+            sock.close()
+            pytest.fail("the uvicorn test server did not start")
+        time.sleep(0.02)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)
+        sock.close()
+
+
+@pytest.fixture
+def browser() -> Iterator[Browser]:
+    """Debian's headless Chromium, driven by Playwright (no downloaded browser)."""
+    if not CHROMIUM.exists():
+        _missing(f"{CHROMIUM} is missing: apt-get install chromium")
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        _missing("the playwright module is missing: pip install playwright")
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(
+            executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True
+        )
+        try:
+            yield chromium
+        finally:
+            chromium.close()
+
+
+@pytest.fixture
+def page(browser: Browser, server_url: str) -> Iterator[Page]:
+    """A fresh phone-sized tab on the simulator page; browser errors fail the test."""
+    context = browser.new_context(viewport={"width": 420, "height": 860}, locale="de-DE")
+    context.set_default_timeout(TIMEOUT_MS)
+    tab = context.new_page()
+    errors: list[str] = []
+    tab.on("pageerror", lambda error: errors.append(str(error)))
+    tab.goto(f"{server_url}/simulator")
+    yield tab
+    context.close()
+    assert not errors, f"JavaScript errors on the page: {errors}"
+
+
+def test_simulator_page_in_a_real_browser(page: Page, tmp_path: Path) -> None:
+    """Start, pick Arabic, see a right-to-left reply, type an answer, old buttons go grey."""
+    from playwright.sync_api import expect
+
+    assert page.title() == "Together We Can – Chat-Simulator"
+    assert page.locator("html").get_attribute("lang") == "de"
+
+    page.fill("#user", "browser-test")
+    page.press("#user", "Enter")
+    expect(page.locator("#start")).to_be_visible()
+    expect(page.locator("#messages .msg")).to_have_count(0)
+
+    page.click("#start")
+    arabic = page.locator("button.choice", has_text=ARABIC)
+    expect(arabic).to_be_visible()
+    expect(arabic).to_be_enabled()
+    assert arabic.get_attribute("data-choice-id")
+    expect(page.locator(".msg.in .text").first).to_have_text("/start")
+    expect(page.locator("#start")).to_be_hidden()
+
+    bot_bubbles = page.locator(".msg.out")
+    before = bot_bubbles.count()
+    arabic.click()
+    expect(bot_bubbles).not_to_have_count(before)
+    reply = bot_bubbles.last
+    expect(reply).to_have_attribute("dir", "rtl")
+    expect(reply.locator(".text")).to_have_text(ARABIC_LETTERS)
+    assert reply.evaluate("el => getComputedStyle(el).textAlign") == "right"
+    expect(page.locator(".msg.in .text").last).to_have_text(ARABIC)
+
+    page.fill("#text", "مرحبا، أنا أمينة")
+    page.press("#text", "Enter")
+    mine = page.locator(".msg.in").last
+    expect(mine.locator(".text")).to_have_text("مرحبا، أنا أمينة")
+    expect(mine).not_to_have_class(PENDING)
+    expect(mine).to_have_attribute("dir", "auto")
+    expect(page.locator("#text")).to_have_value("")
+
+    old = page.locator("button.choice", has_text=ARABIC)
+    expect(old).to_be_disabled()
+    older_disabled = page.evaluate(OLDER_BUTTONS_DISABLED)
+    assert older_disabled, "expected buttons on older bot messages"
+    assert all(older_disabled), older_disabled
+    expect(page.locator("#error")).to_be_hidden()
+
+    page.fill("#user", "browser-test-2")
+    page.press("#user", "Enter")
+    expect(page.locator("#messages .msg")).to_have_count(0)
+    expect(page.locator("#users option[value='browser-test']")).to_have_count(1)
+    page.select_option("#users", "browser-test")
+    expect(page.locator(".msg.in").last.locator(".text")).to_have_text("مرحبا، أنا أمينة")
+
+    screenshot = tmp_path / "simulator.png"
+    page.screenshot(path=str(screenshot), full_page=True)
+    assert screenshot.stat().st_size > 0
+    shutil.copyfile(screenshot, "/tmp/simulator.png")
+
+
+def test_simulator_page_shows_api_errors(page: Page) -> None:
+    """A refused request shows a red notice and the page keeps working."""
+    from playwright.sync_api import expect
+
+    page.fill("#user", "")
+    page.fill("#text", "hallo")
+    page.press("#text", "Enter")
+    expect(page.locator("#error")).to_be_visible()
+    expect(page.locator("#error")).to_contain_text("Nutzer-ID")
+    expect(page.locator("#text")).to_have_value("hallo")
+
+    page.fill("#user", "error-test")
+    page.press("#user", "Enter")
+
+    def refuse_posts(route: Route) -> None:
+        """Answer every POST like the server answers a bad request; let GETs through."""
+        if route.request.method != "POST":
+            route.continue_()
+            return
+        route.fulfill(
+            status=422, content_type="application/json", body='{"error": "kaputt (broken)"}'
+        )
+
+    page.route("**/simulator/api/messages", refuse_posts)
+    page.click("#start")
+    expect(page.locator("#error")).to_contain_text("kaputt (broken)")
+    expect(page.locator("#messages .msg")).to_have_count(0)
