@@ -93,9 +93,20 @@ def test_declining_stores_nothing(client: TestClient, runtime: Runtime) -> None:
     replies = sim.press("❌ No")
     assert "Start" in replies[0]["text"]
     with runtime.db.connect() as conn:
-        assert conn.execute(select(func.count()).select_from(Person.__table__).where(
-            Person.role == "participant")).scalar_one() == 0
-        assert conn.execute(text("SELECT count(*) FROM consent_records WHERE channel='simulator'")).scalar_one() == 0
+        assert (
+            conn.execute(
+                select(func.count())
+                .select_from(Person.__table__)
+                .where(Person.role == "participant")
+            ).scalar_one()
+            == 0
+        )
+        assert (
+            conn.execute(
+                text("SELECT count(*) FROM consent_records WHERE channel='simulator'")
+            ).scalar_one()
+            == 0
+        )
         assert conn.execute(text("SELECT count(*) FROM conversation_states")).scalar_one() == 0
 
 
@@ -135,7 +146,7 @@ def test_the_same_message_id_is_processed_once(client: TestClient, runtime: Runt
         (b'{"user": "x", "text": 5}', 422),
         (b'{"user": "x", "choice": ["a"]}', 422),
         (b'{"user": true, "text": "hi"}', 422),
-        ('{"user": "x", "text": "' .encode() + b"a" * 100_000 + b'"}', 422),
+        (b'{"user": "x", "text": "' + b"a" * 100_000 + b'"}', 422),
         (b"x" * 300_000, 413),
     ],
 )
