@@ -19,6 +19,7 @@ from bot.db.engine import make_engine
 from bot.db.types import configure_cipher
 from bot.services.conversations import ConversationService
 from bot.services.dispatcher import Dispatcher
+from bot.services.pipeline import InboundPipeline
 from bot.settings import Settings
 from conversations.engine import Engine as FlowEngine
 from conversations.i18n import Catalogs
@@ -50,11 +51,13 @@ class Runtime:
     conversations: ConversationService
     dispatcher: Dispatcher
     simulator: SimulatorAdapter
+    pipeline: InboundPipeline
     clock: Clock
     adapters: dict[str, ChannelAdapter] = field(default_factory=dict)
 
     def close(self) -> None:
         """Release database connections."""
+        self.conversations.close()
         self.db.dispose()
 
 
@@ -71,6 +74,7 @@ def build_runtime(settings: Settings, clock: Clock = utc_now, db: Engine | None 
         db, flow_engine, settings.secret_key, settings.default_organisation, clock
     )
     dispatcher = Dispatcher(db, adapters, clock)
+    pipeline = InboundPipeline(conversations)
     return Runtime(
-        settings, db, flow_engine, conversations, dispatcher, simulator, clock, adapters
+        settings, db, flow_engine, conversations, dispatcher, simulator, pipeline, clock, adapters
     )

@@ -45,7 +45,7 @@ from conversations.matching import (
 )
 from conversations.model import Context, Conversation, Profile
 from conversations.spec import MAX_STEPS_PER_TURN, ActionCall, Flow, Node
-from conversations.texts import Text
+from conversations.texts import Text, placeholders_of
 from conversations.validate import validate_flows
 
 ONBOARDING = "onboarding"
@@ -96,6 +96,7 @@ class Engine:
         self.commands = CommandMatcher(catalogs)
         self._texts: dict[tuple[str, str, str], Text] = {}
         self._labels_for_field = self._index_profile_labels()
+        self._options: dict[tuple[str, str, str], list[Option]] = {}
 
     # ---- public -------------------------------------------------------------------------
 
@@ -127,6 +128,20 @@ class Engine:
                     index.setdefault(node.save_as.removeprefix("profile."), (flow.id, node))
         return index
 
+    def static_options(self, flow_id: str, node: Node, language: Language) -> list[Option]:
+        """A node's choices from the flow file, translated; cached per node and language."""
+        key = (flow_id, node.id, language.code)
+        options = self._options.get(key)
+        if options is None:
+            options = []
+            for choice in node.choices:
+                text = self.text(flow_id, node.id, choice.id, choice.label)
+                label = self.catalogs.translate(language, text)
+                keys = (fold(choice.label), fold(label))
+                options.append(Option(choice.id, label, choice.id, choice.next, choice.do, keys))
+            self._options[key] = options
+        return options
+
     def field_label(self, language: Language, field_name: str, value: str) -> str:
         """A stored choice id (``childcare``) as the label she saw (``👶 Kinderbetreuung``)."""
         found = self._labels_for_field.get(field_name)
@@ -150,6 +165,8 @@ class Turn:
     effects: list[Effect] = field(default_factory=list)
     forgotten: bool = False
     steps: int = 0
+    _language: Language | None = None
+    _language_for: str | None = None
 
     def __post_init__(self) -> None:
         self.profile = self.context.profile.copy()
@@ -159,52 +176,66 @@ class Turn:
     @property
     def language(self) -> Language:
         """Her language, else the platform's hint, else the organisation's, else the master."""
+        if self._language is not None and self._language_for == self.profile.language:
+            return self._language
         table = self.engine.languages
-        return (
+        self._language = (
             table.get(self.profile.language)
             or table.get(self.context.language_hint)
             or table.get(self.context.organisation.default_language)
-            or table.get(table.master)  # type: ignore[return-value]
+            or table.get(table.master)
         )
+        self._language_for = self.profile.language
+        return self._language  # type: ignore[return-value]
 
-    def values(self, extra: Mapping[str, object] | None = None) -> dict[str, object]:
-        """The placeholder values flows may use."""
+    def value(self, name: str) -> object:
+        """One placeholder value; computed only when a text asks for it."""
         org, profile, language = self.context.organisation, self.profile, self.language
-        separator = self.engine.catalogs.translate(language, st.LIST_SEPARATOR)
-        none = self.engine.catalogs.translate(language, st.NOT_GIVEN)
+        catalogs = self.engine.catalogs
+        if name == "name":
+            return profile.display_name or ""
+        if name == "org":
+            return org.name
+        if name == "language_name":
+            return language.name
+        none = catalogs.translate(language, st.NOT_GIVEN)
+        if name == "privacy_contact":
+            return org.privacy_contact or none
+        if name == "office_hours":
+            return org.office_hours or none
+        if name == "town":
+            return (
+                profile.town and self.engine.field_label(language, "town", profile.town)
+            ) or none
+        if name in ("interests", "attend_help"):
+            separator = catalogs.translate(language, st.LIST_SEPARATOR)
+            items = getattr(profile, name)
+            return (
+                separator.join(self.engine.field_label(language, name, i) for i in items) or none
+            )
+        if name == "consent_date":
+            if profile.consent_given_at is None:
+                return none
+            return format_day(profile.consent_given_at, language, org.timezone)
+        if self.conversation and name in self.conversation.data:
+            return self.conversation.data[name]
+        return ""
 
-        def labels(name: str, items: list[str]) -> str:
-            shown = [self.engine.field_label(language, name, item) for item in items]
-            return separator.join(shown) or none
-
-        consent = (
-            format_day(profile.consent_given_at, language, org.timezone)
-            if profile.consent_given_at
-            else none
-        )
-        town = profile.town and self.engine.field_label(language, "town", profile.town)
-        values: dict[str, object] = {
-            "name": profile.display_name or "",
-            "org": org.name,
-            "privacy_contact": org.privacy_contact or none,
-            "office_hours": org.office_hours or none,
-            "language_name": language.name,
-            "town": town or none,
-            "interests": labels("interests", profile.interests),
-            "attend_help": labels("attend_help", profile.attend_help),
-            "consent_date": consent,
-        }
-        if self.conversation:
-            values.update({k: v for k, v in self.conversation.data.items() if k.startswith("v_")})
-        if extra:
-            values.update(extra)
-        return values
+    def render(self, text: Text, extra: Mapping[str, object] | None = None) -> str:
+        """The text in her language with its placeholders filled."""
+        translated = self.engine.catalogs.translate(self.language, text)
+        if "{" not in translated:
+            return translated
+        values = dict(extra or {})
+        for name in placeholders_of(translated):
+            if name not in values:
+                values[name] = self.value(name)
+        return translated.format_map(_Defaulting(values))
 
     def say(self, text: Text, buttons: tuple[Button, ...] = (), **extra: object) -> None:
         """Queue a message in her language."""
         language = self.language
-        rendered = self.engine.catalogs.render(language, text, **self.values(extra))
-        self.effects.append(Reply(rendered, buttons, language.code, language.rtl))
+        self.effects.append(Reply(self.render(text, extra), buttons, language.code, language.rtl))
 
     # ---- the turn -------------------------------------------------------------------------
 
@@ -398,12 +429,7 @@ class Turn:
         elif node.choices_from == "towns":
             for index, town in enumerate(self.context.organisation.towns):
                 options.append(Option(f"t{index}", town, town))
-        catalogs, language = self.engine.catalogs, self.language
-        for choice in node.choices:
-            text = self.engine.text(flow_id, node.id, choice.id, choice.label)
-            label = catalogs.render(language, text, **self.values())
-            keys = (fold(choice.label), fold(catalogs.translate(None, text)))
-            options.append(Option(choice.id, label, choice.id, choice.next, choice.do, keys))
+        options.extend(self.engine.static_options(flow_id, node, self.language))
         return options
 
     def done_option(self, node: Node) -> Option:
@@ -505,7 +531,7 @@ class Turn:
         if not key:
             return None
         for option in options:
-            if key == fold(option.label) or key in option.keys or key == fold(str(option.value)):
+            if key in option.keys or key == fold(option.label) or key == fold(str(option.value)):
                 return option
         for lang in self.engine.languages.languages:  # "Українська" on an English menu, too
             for option in options:
@@ -658,3 +684,10 @@ class Turn:
             self.effects.append(UpdateProfile({name: value}))
         else:
             self.conversation.data[node.save_as] = value
+
+
+class _Defaulting(dict[str, object]):
+    """Placeholder values; one that is legitimately absent renders empty, never crashes."""
+
+    def __missing__(self, key: str) -> str:
+        return ""

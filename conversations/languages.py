@@ -5,7 +5,7 @@ Keeping them in a data file makes a new language a catalog plus one line, not co
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 
@@ -32,23 +32,29 @@ class Language:
         return Locale.parse(self.locale)
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class LanguageTable:
     """All languages, the master language, and lookups by code with aliases resolved."""
 
     master: str
     languages: tuple[Language, ...]
+    _lookups: dict[str, Language | None] = field(default_factory=dict, compare=False, repr=False)
 
     def get(self, code: str | None) -> Language | None:
-        """The language for a stored code or a platform hint such as ``uk-UA`` or ``prs``."""
+        """The language for a stored code or a platform hint such as ``uk-UA`` or ``prs``.
+
+        Called several times per message, so answers are remembered per code.
+        """
         if not code:
             return None
-        by_code = self._by_code()
+        if code in self._lookups:
+            return self._lookups[code]
+        by_code = {lang.code: lang for lang in self.languages}
         normalised = code.strip().replace("_", "-").lower()
-        return by_code.get(normalised) or by_code.get(normalised.split("-")[0])
-
-    def _by_code(self) -> dict[str, Language]:
-        return {lang.code: lang for lang in self.languages}
+        found = by_code.get(normalised) or by_code.get(normalised.split("-")[0])
+        if len(self._lookups) < 1000:  # platform hints are few; never grow without bound
+            self._lookups[code] = found
+        return found
 
     @property
     def menu(self) -> tuple[Language, ...]:

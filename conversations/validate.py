@@ -93,6 +93,9 @@ def _check_structure(flow: Flow, node: Node, actions: Mapping[str, Any]) -> Iter
         yield f"a {node.type} node needs 'next'"
     if node.multiple and node.type != "choice":
         yield "'multiple' only works on choice nodes"
+    for choice in node.choices:
+        if "{" in choice.label:
+            yield f"choice '{choice.id}': button labels cannot have placeholders"
     for call in (*node.do, *node.do_after, *(a for c in node.choices for a in c.do)):
         if call.name not in actions:
             yield f"unknown action '{call.name}'"

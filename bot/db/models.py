@@ -94,7 +94,6 @@ class Person(Base):
     """``new`` (no consent yet), ``active``, ``opted_out``."""
     consent_given_at: Mapped[datetime | None]
     created_at: Mapped[datetime]
-    last_inbound_at: Mapped[datetime | None]
 
     identities: Mapped[list[ChannelIdentity]] = relationship(
         back_populates="person", cascade="all, delete-orphan", passive_deletes=True

@@ -38,23 +38,40 @@ class UTCDateTime(TypeDecorator[datetime]):
         return value.astimezone(UTC)
 
 
+RECENT_DECRYPTIONS = 20_000
+
+
 class FieldCipher:
     """Encrypts personal fields with a key derived from ``TWC_SECRET_KEY`` (not in the DB)."""
 
     def __init__(self, secret_key: str) -> None:
         digest = hashlib.sha256(b"twc-field-encryption:" + secret_key.encode()).digest()
         self._fernet = Fernet(base64.urlsafe_b64encode(digest))
+        self._recent: dict[str, str] = {}
 
     def encrypt(self, text: str) -> str:
         """Return the ciphertext of ``text`` as ASCII."""
         return self._fernet.encrypt(text.encode()).decode("ascii")
 
     def decrypt(self, token: str) -> str | None:
-        """Return the plain text, or ``None`` if the key has changed (the value is unreadable)."""
+        """Return the plain text, or ``None`` if the key has changed (the value is unreadable).
+
+        Decrypting costs more than the rest of reading a person, and the same few thousand
+        names are read again with every message, so recent results are kept in memory (where
+        the plain text is during processing anyway).  Each ciphertext is unique, so an entry
+        can never be stale.
+        """
+        cached = self._recent.get(token)
+        if cached is not None:
+            return cached
         try:
-            return self._fernet.decrypt(token.encode("ascii")).decode()
+            plain = self._fernet.decrypt(token.encode("ascii")).decode()
         except InvalidToken:
             return None
+        if len(self._recent) >= RECENT_DECRYPTIONS:
+            self._recent.clear()
+        self._recent[token] = plain
+        return plain
 
 
 _cipher: FieldCipher | None = None

@@ -1,4 +1,4 @@
-"""The hot path: one event for one person → the engine → one transaction with all its effects.
+"""The hot path: events → the engine → one transaction with all their effects.
 
 ``ConversationService.handle_inbound`` is called by every channel adapter;
 ``ConversationService.fire`` by the scheduler for timeouts and scheduled triggers.  Both load the
@@ -6,173 +6,34 @@ person's state, run the pure engine, and write the new state, the outbox rows an
 effect in the same transaction (the transactional outbox): a crash can lose neither a reply nor
 a state change, and a re-delivered inbound message (same channel and id) changes nothing.
 
-It uses SQLAlchemy Core, not the ORM unit of work: measured on this project's machines Core
-commits such a transaction about three times as often per second (DESIGN.md §5).
+Concurrent inbound events are committed together (``GroupCommitter``) and their rows written
+with one statement per kind (``TurnWriter``).  It uses SQLAlchemy Core, not the ORM unit of
+work, which commits such transactions several times as often per second (DESIGN.md §5).
 """
 
 from __future__ import annotations
 
+import logging
 import threading
-import time
-from collections.abc import Callable
-from contextlib import AbstractContextManager, nullcontext
-from dataclasses import dataclass
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, Engine, bindparam, delete, insert, select, update
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy import Connection, Engine
 
-from bot.db.models import (
-    ChannelIdentity,
-    ConsentRecord,
-    ConversationState,
-    HumanRequest,
-    InboundMessage,
-    Nudge,
-    Organisation,
-    OutboxMessage,
-    Person,
-)
 from bot.domain import HandleOutcome, Inbound
 from bot.identity import lookup_key
+from bot.services.group_commit import GroupCommitter
+from bot.services.organisations import OrganisationCache, OrganisationRow
+from bot.services.statements import Statements
+from bot.services.turn_writer import Target, TurnWriter
 from conversations.engine import Engine as FlowEngine
-from conversations.engine import Result
-from conversations.events import (
-    Event,
-    ForgetPerson,
-    OptIn,
-    OptOut,
-    RecordConsent,
-    Reply,
-    RequestHuman,
-    ScheduleTimeout,
-    UpdateProfile,
-)
-from conversations.model import Context, Conversation, OrganisationInfo, Profile
+from conversations.events import Event
+from conversations.model import Context, Conversation, Profile
 
 Clock = Callable[[], datetime]
-
-people = Person.__table__
-identities = ChannelIdentity.__table__
-states = ConversationState.__table__
-outbox = OutboxMessage.__table__
-inbound_ids = InboundMessage.__table__
-consents = ConsentRecord.__table__
-nudges = Nudge.__table__
-human_requests = HumanRequest.__table__
-organisations = Organisation.__table__
-
-PERSON_COLUMNS = (
-    people.c.id.label("person_id"),
-    people.c.organisation_id,
-    people.c.language,
-    people.c.display_name,
-    people.c.town,
-    people.c.interests,
-    people.c.attend_help,
-    people.c.status,
-    people.c.consent_given_at,
-    states.c.flow,
-    states.c.node,
-    states.c.visit,
-    states.c.data,
-)
-
-
-def _select_by_key() -> Any:
-    return (
-        select(identities.c.id.label("identity_id"), identities.c.channel, *PERSON_COLUMNS)
-        .join(people, people.c.id == identities.c.person_id)
-        .outerjoin(states, states.c.person_id == people.c.id)
-        .where(identities.c.lookup_key == bindparam("key"))
-    )
-
-
-def _select_by_person() -> Any:
-    return (
-        select(identities.c.id.label("identity_id"), identities.c.channel, *PERSON_COLUMNS)
-        .join(people, people.c.id == identities.c.person_id)
-        .outerjoin(states, states.c.person_id == people.c.id)
-        .where(people.c.id == bindparam("person_id"))
-        .order_by(identities.c.last_inbound_at.desc().nulls_last(), identities.c.id)
-        .limit(1)
-    )
-
-
-SELECT_BY_KEY = _select_by_key()
-SELECT_BY_PERSON = _select_by_person()
-
-
-@dataclass(frozen=True, slots=True)
-class OrganisationRow:
-    """An organisation as the hot path needs it."""
-
-    id: int
-    slug: str
-    info: OrganisationInfo
-
-
-class OrganisationCache:
-    """Organisations change rarely; reading them per message would be a wasted query."""
-
-    def __init__(self, db: Engine, max_age_seconds: float = 30.0) -> None:
-        self._db = db
-        self._max_age = max_age_seconds
-        self._loaded_at = -1e9
-        self._by_id: dict[int, OrganisationRow] = {}
-        self._by_slug: dict[str, OrganisationRow] = {}
-
-    def _refresh(self) -> None:
-        with self._db.connect() as conn:
-            rows = conn.execute(select(organisations)).mappings().all()
-        by_id = {}
-        for row in rows:
-            info = OrganisationInfo(
-                name=row["name"],
-                timezone=row["timezone"],
-                default_language=row["default_language"],
-                towns=tuple(row["towns"] or ()),
-                privacy_contact=row["privacy_contact"],
-                office_hours=row["office_hours"],
-            )
-            by_id[row["id"]] = OrganisationRow(row["id"], row["slug"], info)
-        self._by_id = by_id
-        self._by_slug = {org.slug: org for org in by_id.values()}
-        self._loaded_at = time.monotonic()
-
-    def _fresh(self) -> None:
-        if time.monotonic() - self._loaded_at > self._max_age:
-            self._refresh()
-
-    def invalidate(self) -> None:
-        """Forget the cache (after the organisations table was changed)."""
-        self._loaded_at = -1e9
-
-    def by_id(self, organisation_id: int) -> OrganisationRow:
-        """The organisation with this id."""
-        self._fresh()
-        if organisation_id not in self._by_id:
-            self._refresh()
-        return self._by_id[organisation_id]
-
-    def by_slug(self, slug: str) -> OrganisationRow | None:
-        """The organisation with this slug, or ``None``."""
-        self._fresh()
-        if slug not in self._by_slug:
-            self._refresh()
-        return self._by_slug.get(slug)
-
-
-@dataclass(frozen=True, slots=True)
-class _Target:
-    """The person a turn is about, and the channel identity replies go to."""
-
-    person_id: int
-    identity_id: int
-    channel: str
-    address: str | None
-    organisation: OrganisationRow
+log = logging.getLogger(__name__)
 
 
 class NoOrganisationError(RuntimeError):
@@ -180,7 +41,7 @@ class NoOrganisationError(RuntimeError):
 
 
 class ConversationService:
-    """Runs the engine for one event at a time and stores everything it decided, atomically."""
+    """Runs the engine for events and stores everything it decided, atomically."""
 
     def __init__(
         self,
@@ -196,44 +57,89 @@ class ConversationService:
         self.default_organisation = default_organisation
         self.clock = clock
         self.organisations = OrganisationCache(db)
-        # SQLite has one writer at a time; queueing writers here is cheaper than letting them
-        # collide on the database lock and wait in busy-timeout loops.
-        self._write_lock: AbstractContextManager[Any] = (
-            threading.Lock() if db.dialect.name == "sqlite" else nullcontext()
-        )
-        self._insert = postgresql.insert if db.dialect.name == "postgresql" else sqlite.insert
+        self.sql = Statements()
+        self._write_lock = threading.Lock()
+        self._writer: Connection | None = None
+        self._committer: GroupCommitter[Inbound, HandleOutcome] = GroupCommitter(self.handle_batch)
 
     # ---- entry points ---------------------------------------------------------------------
 
     def handle_inbound(self, inbound: Inbound) -> HandleOutcome:
-        """Process one inbound event exactly once."""
-        key = lookup_key(self.secret_key, inbound.channel, inbound.address)
-        with self._write_lock, self.db.begin() as conn:
-            recorded = conn.execute(
-                self._insert(inbound_ids)
-                .values(
-                    channel=inbound.channel,
-                    external_id=inbound.external_id[:128],
-                    received_at=inbound.received_at,
-                )
-                .on_conflict_do_nothing()
-                .returning(inbound_ids.c.id)
-            ).first()
-            if recorded is None:
-                return HandleOutcome(duplicate=True)
-            row = conn.execute(SELECT_BY_KEY, {"key": key}).mappings().first()
+        """Process one inbound event exactly once (committed together with concurrent ones)."""
+        return self._committer.submit(inbound)
+
+    def fire(self, person_id: int, event: Event, key: str, kind: str = "nudge") -> HandleOutcome:
+        """Run a scheduled event (timeout, reminder) for a person, if she still exists."""
+        now = self.clock()
+        with self._transaction() as conn:
+            row = conn.execute(self.sql.person_by_id, {"person_id": person_id}).mappings().first()
             if row is None:
+                return HandleOutcome()
+            target = self._target(row)
+            conversation, profile = _state_of(row)
+            context = Context(profile, target.organisation.info, now, row["channel"])
+            result = self.flow_engine.handle(conversation, event, context)
+            writer = TurnWriter(self.sql)
+            outcome = writer.collect(conn, target, result, now, key, inbound=False, kind=kind)
+            writer.flush(conn)
+            return outcome
+
+    def close(self) -> None:
+        """Release the writer connection."""
+        with self._write_lock:
+            if self._writer is not None:
+                self._writer.close()
+                self._writer = None
+
+    # ---- batches --------------------------------------------------------------------------
+
+    def handle_batch(self, batch: Sequence[Inbound]) -> list[HandleOutcome | BaseException]:
+        """Handle a batch in one transaction; if it fails, handle each event alone.
+
+        The fallback keeps one malformed event from costing the others their replies: the
+        failed batch is rolled back whole, then every event gets its own transaction.
+        """
+        if len(batch) > 1:
+            try:
+                with self._transaction() as conn:
+                    return list(self._handle_together(conn, batch))
+            except Exception:
+                log.warning("a batch of %d inbound events failed; retrying one by one", len(batch))
+        results: list[HandleOutcome | BaseException] = []
+        for inbound in batch:
+            try:
+                with self._transaction() as conn:
+                    results.extend(self._handle_together(conn, [inbound]))
+            except Exception as error:
+                log.exception("inbound event on %s failed", inbound.channel)
+                results.append(error)
+        return results
+
+    def _handle_together(self, conn: Connection, batch: Sequence[Inbound]) -> list[HandleOutcome]:
+        """Every event of the batch, in order, with one read and one write per kind of row."""
+        fresh = self._record_inbound(conn, batch)
+        keys = [lookup_key(self.secret_key, i.channel, i.address) for i in batch]
+        wanted = [key for key, new in zip(keys, fresh, strict=True) if new]
+        rows: dict[str, Any] = {}
+        if wanted:
+            for row in conn.execute(self.sql.people_by_keys, {"keys": wanted}).mappings():
+                rows[row["lookup_key"]] = row
+        # What earlier turns of this batch decided, for a person who wrote twice.
+        latest: dict[str, tuple[Target, Conversation | None, Profile]] = {}
+        writer = TurnWriter(self.sql)
+        outcomes = []
+        for inbound, key, new in zip(batch, keys, fresh, strict=True):
+            if not new:
+                outcomes.append(HandleOutcome(duplicate=True))
+                continue
+            if key in latest:
+                target, conversation, profile = latest[key]
+            elif key in rows:
+                target = self._target(rows[key])
+                conversation, profile = _state_of(rows[key])
+            else:
                 target = self._new_person(conn, inbound, key)
                 conversation, profile = None, Profile()
-            else:
-                target = _Target(
-                    row["person_id"],
-                    row["identity_id"],
-                    row["channel"],
-                    None,
-                    self.organisations.by_id(row["organisation_id"]),
-                )
-                conversation, profile = _state_of(row)
             context = Context(
                 profile=profile,
                 organisation=target.organisation.info,
@@ -242,7 +148,7 @@ class ConversationService:
                 language_hint=inbound.language_hint,
             )
             result = self.flow_engine.handle(conversation, inbound.event, context)
-            return self._apply(
+            outcome = writer.collect(
                 conn,
                 target,
                 result,
@@ -251,30 +157,70 @@ class ConversationService:
                 inbound=True,
                 address=inbound.address,
             )
+            if outcome.person_id is None:  # erased: a later message starts from nothing
+                latest.pop(key, None)
+                rows.pop(key, None)
+            else:
+                latest[key] = (target, result.conversation, result.profile)
+            outcomes.append(outcome)
+        writer.flush(conn)
+        return outcomes
 
-    def fire(self, person_id: int, event: Event, key: str, kind: str = "nudge") -> HandleOutcome:
-        """Run a scheduled event (timeout, reminder) for a person, if she still exists."""
-        now = self.clock()
-        with self._write_lock, self.db.begin() as conn:
-            row = conn.execute(SELECT_BY_PERSON, {"person_id": person_id}).mappings().first()
-            if row is None:
-                return HandleOutcome()
-            target = _Target(
-                person_id,
-                row["identity_id"],
-                row["channel"],
-                None,
-                self.organisations.by_id(row["organisation_id"]),
-            )
-            conversation, profile = _state_of(row)
-            context = Context(profile, target.organisation.info, now, row["channel"])
-            result = self.flow_engine.handle(conversation, event, context)
-            return self._apply(conn, target, result, now, key, inbound=False, kind=kind)
+    def _record_inbound(self, conn: Connection, batch: Sequence[Inbound]) -> list[bool]:
+        """Record the ids of the batch's events; ``False`` for each one seen before."""
+        ids = [i.external_id[:128] for i in batch]
+        known = {
+            (row.channel, row.external_id)
+            for row in conn.execute(self.sql.known_inbound, {"ids": ids})
+        }
+        fresh, rows = [], []
+        for inbound, external_id in zip(batch, ids, strict=True):
+            identity = (inbound.channel, external_id)
+            is_new = identity not in known
+            fresh.append(is_new)
+            if is_new:
+                known.add(identity)
+                rows.append(
+                    {
+                        "channel": inbound.channel,
+                        "external_id": external_id,
+                        "received_at": inbound.received_at,
+                    }
+                )
+        if rows:
+            conn.execute(self.sql.record_inbound, rows)
+        return fresh
+
+    @contextmanager
+    def _transaction(self) -> Iterator[Connection]:
+        """A write transaction.
+
+        On SQLite all writes go through one long-lived connection under a lock: there is only
+        one writer anyway, and checking a connection out of the pool for every batch (with its
+        reset on return) costs about as much as the commit itself.  PostgreSQL takes concurrent
+        writers, so there each transaction uses a pooled connection.
+        """
+        if self.db.dialect.name != "sqlite":
+            with self.db.begin() as conn:
+                yield conn
+            return
+        with self._write_lock:
+            if self._writer is None or self._writer.closed or self._writer.invalidated:
+                self._writer = self.db.connect()
+            with self._writer.begin():
+                yield self._writer
 
     # ---- helpers --------------------------------------------------------------------------
 
-    def _new_person(self, conn: Connection, inbound: Inbound, key: str) -> _Target:
-        """Create the minimal record a conversation needs: an id, her channel, her org."""
+    def _target(self, row: Any) -> Target:
+        return Target(
+            row["person_id"],
+            row["identity_id"],
+            row["channel"],
+            self.organisations.by_id(row["organisation_id"]),
+        )
+
+    def _organisation_for(self, inbound: Inbound) -> OrganisationRow:
         organisation = None
         if inbound.organisation_slug:
             organisation = self.organisations.by_slug(inbound.organisation_slug)
@@ -284,169 +230,36 @@ class ConversationService:
                 f"organisation {self.default_organisation!r} does not exist: run 'twc demo load' "
                 "or create it"
             )
+        return organisation
+
+    def _new_person(self, conn: Connection, inbound: Inbound, key: str) -> Target:
+        """Create the minimal record a conversation needs: an id, her channel, her org."""
+        organisation = self._organisation_for(inbound)
         now = inbound.received_at
         person_id = conn.execute(
-            insert(people)
-            .values(
-                organisation_id=organisation.id,
-                role="participant",
-                status="new",
-                interests=[],
-                attend_help=[],
-                created_at=now,
-                last_inbound_at=now,
-            )
-            .returning(people.c.id)
+            self.sql.insert_person,
+            {
+                "organisation_id": organisation.id,
+                "role": "participant",
+                "status": "new",
+                "interests": [],
+                "attend_help": [],
+                "created_at": now,
+            },
         ).scalar_one()
         identity_id = conn.execute(
-            insert(identities)
-            .values(
-                person_id=person_id,
-                channel=inbound.channel,
-                lookup_key=key,
-                address=inbound.address,
-                status="ok",
-                created_at=now,
-                last_inbound_at=now,
-            )
-            .returning(identities.c.id)
+            self.sql.insert_identity,
+            {
+                "person_id": person_id,
+                "channel": inbound.channel,
+                "lookup_key": key,
+                "address": inbound.address,
+                "status": "ok",
+                "created_at": now,
+                "last_inbound_at": now,
+            },
         ).scalar_one()
-        return _Target(person_id, identity_id, inbound.channel, inbound.address, organisation)
-
-    def _apply(
-        self,
-        conn: Connection,
-        target: _Target,
-        result: Result,
-        now: datetime,
-        key_prefix: str,
-        *,
-        inbound: bool,
-        address: str | None = None,
-        kind: str = "reply",
-    ) -> HandleOutcome:
-        """Write every effect of the turn; the caller's transaction makes it all-or-nothing."""
-        person_changes: dict[str, Any] = {}
-        replies: list[Reply] = []
-        forget = False
-        for effect in result.effects:
-            if isinstance(effect, Reply):
-                replies.append(effect)
-            elif isinstance(effect, UpdateProfile):
-                person_changes.update(effect.fields)
-            elif isinstance(effect, RecordConsent):
-                conn.execute(
-                    insert(consents),
-                    [
-                        {
-                            "person_id": target.person_id,
-                            "purpose": purpose,
-                            "wording_version": effect.wording_version,
-                            "language": effect.language,
-                            "channel": target.channel,
-                            "given_at": now,
-                        }
-                        for purpose in effect.purposes
-                    ],
-                )
-                person_changes.update(status="active", consent_given_at=now)
-            elif isinstance(effect, OptOut):
-                person_changes["status"] = "opted_out"
-            elif isinstance(effect, OptIn):
-                person_changes["status"] = "active"
-            elif isinstance(effect, ForgetPerson):
-                forget = True
-            elif isinstance(effect, RequestHuman):
-                conn.execute(
-                    insert(human_requests).values(
-                        organisation_id=target.organisation.id,
-                        person_id=target.person_id,
-                        language=effect.language,
-                        text=effect.text,
-                        status="open",
-                        created_at=now,
-                    )
-                )
-            elif isinstance(effect, ScheduleTimeout):
-                conn.execute(
-                    self._insert(nudges)
-                    .values(
-                        person_id=target.person_id,
-                        kind="timeout",
-                        due_at=effect.due_at,
-                        payload={"flow": effect.flow, "node": effect.node, "visit": effect.visit},
-                        idempotency_key=(
-                            f"timeout:{target.person_id}:{effect.flow}.{effect.node}:{effect.visit}"
-                        ),
-                        status="pending",
-                        created_at=now,
-                    )
-                    .on_conflict_do_nothing()
-                )
-        if forget:
-            # Erase her: the cascade removes identities, consents, state, outbox, nudges.  The
-            # goodbye still has to reach her, so it carries the address itself (encrypted) and
-            # the dispatcher clears it once sent.
-            if address is None:
-                address = conn.execute(
-                    select(identities.c.address).where(identities.c.id == target.identity_id)
-                ).scalar_one()
-            conn.execute(delete(people).where(people.c.id == target.person_id))
-        else:
-            if inbound:
-                person_changes["last_inbound_at"] = now
-                conn.execute(
-                    update(identities)
-                    .where(identities.c.id == target.identity_id)
-                    .values(last_inbound_at=now)
-                )
-            if person_changes:
-                conn.execute(
-                    update(people).where(people.c.id == target.person_id).values(**person_changes)
-                )
-            self._store_state(conn, target.person_id, result.conversation, now)
-        outcome = HandleOutcome(person_id=None if forget else target.person_id)
-        if replies:
-            rows = [
-                {
-                    "idempotency_key": f"{key_prefix}:{index}",
-                    "person_id": None if forget else target.person_id,
-                    "identity_id": None if forget else target.identity_id,
-                    "address": address if forget else None,
-                    "channel": target.channel,
-                    "kind": kind,
-                    "priority": 0 if inbound else 5,
-                    "payload": reply.to_payload(),
-                    "status": "pending",
-                    "attempts": 0,
-                    "next_attempt_at": now,
-                    "created_at": now,
-                }
-                for index, reply in enumerate(replies)
-            ]
-            ids = conn.execute(insert(outbox).returning(outbox.c.id), rows).scalars().all()
-            outcome.outbox_ids = list(ids)
-            outcome.replies = [row["payload"] for row in rows]
-        return outcome
-
-    def _store_state(
-        self, conn: Connection, person_id: int, conversation: Conversation | None, now: datetime
-    ) -> None:
-        if conversation is None:
-            conn.execute(delete(states).where(states.c.person_id == person_id))
-            return
-        values = {
-            "flow": conversation.flow,
-            "node": conversation.node,
-            "visit": conversation.visit,
-            "data": conversation.data,
-            "updated_at": now,
-        }
-        conn.execute(
-            self._insert(states)
-            .values(person_id=person_id, **values)
-            .on_conflict_do_update(index_elements=[states.c.person_id], set_=values)
-        )
+        return Target(person_id, identity_id, inbound.channel, organisation)
 
 
 def _state_of(row: Any) -> tuple[Conversation | None, Profile]:

@@ -17,6 +17,7 @@ from starlette.routing import Route
 
 from bot.channels.simulator import MAX_USER_ID, SimulatorInputError, parse_request, shown_text
 from bot.runtime import Runtime
+from bot.services.conversations import NoOrganisationError
 from bot.web.errors import BadRequestError, error_response, read_json
 from conversations.events import ChoiceIn
 
@@ -43,7 +44,10 @@ def simulator_routes(runtime: Runtime) -> list[Route]:
         await asyncio.to_thread(
             runtime.simulator.record_inbound, inbound.address, shown_text(inbound, labels)
         )
-        outcome = await asyncio.to_thread(runtime.conversations.handle_inbound, inbound)
+        try:
+            outcome = await runtime.pipeline.submit(inbound)
+        except NoOrganisationError as error:
+            return error_response(503, str(error))
         if outcome.outbox_ids:
             await runtime.dispatcher.dispatch(outcome.outbox_ids)
         replies = [

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-30 10:55:54.810007
+Create Date: 2026-11-30 11:06:45.881156
 """
 
 from __future__ import annotations
@@ -125,7 +125,6 @@ def upgrade() -> None:
         sa.Column("status", sa.String(length=16), nullable=False),
         sa.Column("consent_given_at", bot.db.types.UTCDateTime(timezone=True), nullable=True),
         sa.Column("created_at", bot.db.types.UTCDateTime(timezone=True), nullable=False),
-        sa.Column("last_inbound_at", bot.db.types.UTCDateTime(timezone=True), nullable=True),
         sa.ForeignKeyConstraint(
             ["organisation_id"],
             ["organisations.id"],

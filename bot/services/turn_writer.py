@@ -1,0 +1,235 @@
+"""Collects the effects of many turns and writes them with one statement per kind.
+
+A batch of turns (see ``bot.services.group_commit``) would otherwise cost six to eight
+statements each; here every kind of write runs once per batch with many parameter sets, which
+is what lets one SQLite process take thousands of messages a second.  Erasing a person is the
+exception: it runs at once (it is rare, and later turns in the same batch must see it).
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Connection
+
+from bot.domain import HandleOutcome
+from bot.services.organisations import OrganisationRow
+from bot.services.statements import Statements
+from conversations.engine import Result
+from conversations.events import (
+    ForgetPerson,
+    OptIn,
+    OptOut,
+    RecordConsent,
+    Reply,
+    RequestHuman,
+    ScheduleTimeout,
+    UpdateProfile,
+)
+from conversations.model import Conversation
+
+
+@dataclass(frozen=True, slots=True)
+class Target:
+    """The person a turn is about, and the channel identity her replies go to."""
+
+    person_id: int
+    identity_id: int
+    channel: str
+    organisation: OrganisationRow
+
+
+@dataclass(slots=True)
+class _Pending:
+    """Writes waiting for the flush, keyed by person where later turns may replace them."""
+
+    consents: list[dict[str, Any]] = field(default_factory=list)
+    human_requests: list[dict[str, Any]] = field(default_factory=list)
+    nudges: list[dict[str, Any]] = field(default_factory=list)
+    person_changes: dict[int, dict[str, Any]] = field(default_factory=dict)
+    touched: dict[int, tuple[int, datetime]] = field(default_factory=dict)
+    states: dict[int, Conversation | None] = field(default_factory=dict)
+    state_times: dict[int, datetime] = field(default_factory=dict)
+    outbox: list[tuple[dict[str, Any], HandleOutcome]] = field(default_factory=list)
+
+
+class TurnWriter:
+    """Turns effects into rows; ``flush`` writes them all in the caller's transaction."""
+
+    def __init__(self, sql: Statements) -> None:
+        self.sql = sql
+        self.pending = _Pending()
+
+    def collect(
+        self,
+        conn: Connection,
+        target: Target,
+        result: Result,
+        now: datetime,
+        key_prefix: str,
+        *,
+        inbound: bool,
+        address: str | None = None,
+        kind: str = "reply",
+    ) -> HandleOutcome:
+        """Queue every effect of one turn; erase at once if the turn erased her."""
+        pending = self.pending
+        person = target.person_id
+        changes: dict[str, Any] = {}
+        replies: list[Reply] = []
+        forget = False
+        for effect in result.effects:
+            if isinstance(effect, Reply):
+                replies.append(effect)
+            elif isinstance(effect, UpdateProfile):
+                changes.update(effect.fields)
+            elif isinstance(effect, RecordConsent):
+                pending.consents.extend(
+                    {
+                        "person_id": person,
+                        "purpose": purpose,
+                        "wording_version": effect.wording_version,
+                        "language": effect.language,
+                        "channel": target.channel,
+                        "given_at": now,
+                    }
+                    for purpose in effect.purposes
+                )
+                changes.update(status="active", consent_given_at=now)
+            elif isinstance(effect, OptOut):
+                changes["status"] = "opted_out"
+            elif isinstance(effect, OptIn):
+                changes["status"] = "active"
+            elif isinstance(effect, ForgetPerson):
+                forget = True
+            elif isinstance(effect, RequestHuman):
+                pending.human_requests.append(
+                    {
+                        "organisation_id": target.organisation.id,
+                        "person_id": person,
+                        "language": effect.language,
+                        "text": effect.text,
+                        "status": "open",
+                        "created_at": now,
+                    }
+                )
+            elif isinstance(effect, ScheduleTimeout):
+                pending.nudges.append(
+                    {
+                        "person_id": person,
+                        "kind": "timeout",
+                        "due_at": effect.due_at,
+                        "payload": {
+                            "flow": effect.flow,
+                            "node": effect.node,
+                            "visit": effect.visit,
+                        },
+                        "idempotency_key": (
+                            f"timeout:{person}:{effect.flow}.{effect.node}:{effect.visit}"
+                        ),
+                        "status": "pending",
+                        "created_at": now,
+                    }
+                )
+        if forget:
+            address = (
+                address
+                or conn.execute(self.sql.address_of, {"i_id": target.identity_id}).scalar_one()
+            )
+            self._erase(conn, person, address)
+        else:
+            if inbound:
+                pending.touched[target.identity_id] = (person, now)
+            if changes:
+                pending.person_changes.setdefault(person, {}).update(changes)
+            pending.states[person] = result.conversation
+            pending.state_times[person] = now
+        outcome = HandleOutcome(person_id=None if forget else person)
+        for index, reply in enumerate(replies):
+            row = {
+                "idempotency_key": f"{key_prefix}:{index}",
+                "person_id": None if forget else person,
+                "identity_id": None if forget else target.identity_id,
+                "address": address if forget else None,
+                "channel": target.channel,
+                "kind": kind,
+                "priority": 0 if inbound else 5,
+                "payload": reply.to_payload(),
+                "status": "pending",
+                "attempts": 0,
+                "next_attempt_at": now,
+                "created_at": now,
+            }
+            pending.outbox.append((row, outcome))
+            outcome.replies.append(row["payload"])
+        return outcome
+
+    def _erase(self, conn: Connection, person: int, address: str) -> None:
+        """Delete her now (the cascade removes everything about her) and drop queued writes.
+
+        Replies already queued for her in this batch stay deliverable: like the goodbye, they
+        carry the address itself instead of pointing at rows that no longer exist.
+        """
+        pending = self.pending
+        conn.execute(self.sql.delete_person, {"p_id": person})
+        pending.consents = [r for r in pending.consents if r["person_id"] != person]
+        pending.human_requests = [r for r in pending.human_requests if r["person_id"] != person]
+        pending.nudges = [r for r in pending.nudges if r["person_id"] != person]
+        pending.person_changes.pop(person, None)
+        pending.states.pop(person, None)
+        pending.state_times.pop(person, None)
+        pending.touched = {i: t for i, t in pending.touched.items() if t[0] != person}
+        for row, _outcome in pending.outbox:
+            if row["person_id"] == person:
+                row.update(person_id=None, identity_id=None, address=address)
+
+    def flush(self, conn: Connection) -> None:
+        """Write everything queued, one statement per kind of row."""
+        pending, sql = self.pending, self.sql
+        if pending.consents:
+            conn.execute(sql.insert_consents, pending.consents)
+        if pending.human_requests:
+            conn.execute(sql.insert_human_request, pending.human_requests)
+        if pending.nudges:
+            conn.execute(sql.insert_nudge, pending.nudges)
+        by_columns: dict[tuple[str, ...], list[dict[str, Any]]] = defaultdict(list)
+        for person, changes in pending.person_changes.items():
+            columns = tuple(sorted(changes))
+            by_columns[columns].append(
+                {"p_id": person, **{f"v_{name}": changes[name] for name in columns}}
+            )
+        for columns, rows in by_columns.items():
+            conn.execute(sql.update_person(columns), rows)
+        if pending.touched:
+            conn.execute(
+                sql.touch_identity,
+                [
+                    {"i_id": identity, "i_now": when}
+                    for identity, (_, when) in pending.touched.items()
+                ],
+            )
+        upserts = [
+            {
+                "person_id": person,
+                "flow": state.flow,
+                "node": state.node,
+                "visit": state.visit,
+                "data": state.data,
+                "updated_at": pending.state_times[person],
+            }
+            for person, state in pending.states.items()
+            if state is not None
+        ]
+        if upserts:
+            conn.execute(sql.upsert_state, upserts)
+        removed = [{"p_id": p} for p, state in pending.states.items() if state is None]
+        if removed:
+            conn.execute(sql.delete_state, removed)
+        if pending.outbox:
+            ids = conn.execute(sql.insert_outbox, [row for row, _ in pending.outbox]).scalars()
+            for (_row, outcome), new_id in zip(pending.outbox, ids, strict=True):
+                outcome.outbox_ids.append(new_id)
+        self.pending = _Pending()
