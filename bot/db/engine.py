@@ -16,6 +16,8 @@ def make_engine(database_url: str, **kwargs: Any) -> Engine:
     is in the log) and lets readers run beside the one writer.
     """
     url = make_url(database_url)
+    # SQL errors must not copy message texts or names into the logs.
+    kwargs.setdefault("hide_parameters", True)
     if url.get_backend_name() == "sqlite":
         if url.database and url.database != ":memory:":
             Path(url.database).parent.mkdir(parents=True, exist_ok=True)
