@@ -18,7 +18,7 @@ from collections.abc import Callable, Iterable, Mapping
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Engine, and_, or_, select, update
+from sqlalchemy import Engine, select, update
 
 from bot.channels.base import ChannelAdapter, SendError
 from bot.db.models import ChannelIdentity, OutboxMessage
@@ -95,11 +95,18 @@ class Dispatcher:
             chosen = list(conn.execute(query).scalars())
             if not chosen:
                 return []
-            conn.execute(
-                update(outbox)
-                .where(outbox.c.id.in_(chosen), outbox.c.status == "pending")
-                .values(status="sending", claimed_at=now, attempts=outbox.c.attempts + 1)
+            # Only rows this claim really moved out of "pending" are ours: another dispatcher
+            # (the simulator's immediate send, a second process) may have taken some meanwhile.
+            chosen = list(
+                conn.execute(
+                    update(outbox)
+                    .where(outbox.c.id.in_(chosen), outbox.c.status == "pending")
+                    .values(status="sending", claimed_at=now, attempts=outbox.c.attempts + 1)
+                    .returning(outbox.c.id)
+                ).scalars()
             )
+            if not chosen:
+                return []
             rows = conn.execute(
                 select(
                     outbox.c.id,
@@ -191,17 +198,6 @@ class Dispatcher:
                     .where(identities.c.id == identity.scalar_subquery())
                     .values(status="unreachable")
                 )
-
-    def pending_count(self) -> int:
-        """Rows still waiting (for status pages and tests)."""
-        with self.db.connect() as conn:
-            return len(
-                conn.execute(
-                    select(outbox.c.id).where(
-                        or_(outbox.c.status == "pending", and_(outbox.c.status == "sending"))
-                    )
-                ).all()
-            )
 
     async def run(self, stop: asyncio.Event, interval: float) -> None:
         """Send until ``stop`` is set, polling every ``interval`` seconds or when woken."""

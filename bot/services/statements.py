@@ -88,7 +88,12 @@ class Statements:
             bindparam("created_at", type_=UTCDateTime()),
             bindparam("payload", type_=JSON()),
         )
-        self.insert_outbox = insert(outbox).returning(outbox.c.id, sort_by_parameter_order=True)
+        # No RETURNING: SQLAlchemy can only return ids in parameter order by inserting one row
+        # at a time; one plain executemany and one lookup by key is much cheaper.
+        self.insert_outbox = insert(outbox)
+        self.outbox_ids = select(outbox.c.idempotency_key, outbox.c.id).where(
+            outbox.c.idempotency_key.in_(bindparam("keys", expanding=True))
+        )
         self.delete_person = delete(people).where(people.c.id == bindparam("p_id"))
         self.address_of = select(identities.c.address).where(identities.c.id == bindparam("i_id"))
         self.touch_identity = (

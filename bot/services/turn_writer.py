@@ -229,7 +229,10 @@ class TurnWriter:
         if removed:
             conn.execute(sql.delete_state, removed)
         if pending.outbox:
-            ids = conn.execute(sql.insert_outbox, [row for row, _ in pending.outbox]).scalars()
-            for (_row, outcome), new_id in zip(pending.outbox, ids, strict=True):
-                outcome.outbox_ids.append(new_id)
+            rows = [row for row, _ in pending.outbox]
+            conn.execute(sql.insert_outbox, rows)
+            keys = [row["idempotency_key"] for row in rows]
+            ids = dict(conn.execute(sql.outbox_ids, {"keys": keys}).tuples().all())
+            for row, outcome in pending.outbox:
+                outcome.outbox_ids.append(ids[row["idempotency_key"]])
         self.pending = _Pending()
