@@ -25,7 +25,7 @@ class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="TWC_", env_file=".env", extra="ignore")
 
     environment: Literal["development", "test", "production"] = "development"
-    """``TWC_ENVIRONMENT``.  In ``production`` a real secret key is required."""
+    """``TWC_ENVIRONMENT``.  Outside ``development`` a real secret key is required."""
 
     database_url: str = f"sqlite:///{PROJECT_ROOT / 'var' / 'twc.sqlite3'}"
     """``TWC_DATABASE_URL``: SQLAlchemy URL. SQLite (embedded default) or PostgreSQL
@@ -55,14 +55,14 @@ class Settings(BaseSettings):
     """``TWC_LOG_LEVEL``: Python log level."""
 
     @model_validator(mode="after")
-    def _refuse_default_secret_in_production(self) -> Settings:
-        if self.environment == "production" and (
+    def _require_a_real_secret_outside_development(self) -> Settings:
+        if self.environment != "development" and (
             self.secret_key == DEVELOPMENT_SECRET or len(self.secret_key) < 32
         ):
             raise ValueError(
-                "TWC_SECRET_KEY must be set to a random value of at least 32 characters "
-                "in production (for example: python -c 'import secrets; "
-                "print(secrets.token_urlsafe(48))')"
+                f"TWC_SECRET_KEY must be set to a random value of at least 32 characters "
+                f"when TWC_ENVIRONMENT={self.environment} (for example: python -c 'import "
+                "secrets; print(secrets.token_urlsafe(48))')"
             )
         return self
 

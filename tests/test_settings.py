@@ -1,0 +1,44 @@
+"""Settings: environment variables with the TWC_ prefix; no default secret outside development."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.settings import DEVELOPMENT_SECRET, Settings
+
+
+def test_defaults_run_a_local_sqlite_bot(monkeypatch: pytest.MonkeyPatch) -> None:
+    for name in ("TWC_DATABASE_URL", "TWC_PORT", "TWC_HOST", "TWC_ENVIRONMENT", "TWC_SECRET_KEY"):
+        monkeypatch.delenv(name, raising=False)
+    settings = Settings(_env_file=None)
+    assert settings.database_url.startswith("sqlite:///")
+    assert settings.database_url.endswith("var/twc.sqlite3")
+    assert (settings.host, settings.port) == ("127.0.0.1", 8080)
+
+
+def test_environment_variables_are_read(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("TWC_PORT", "9090")
+    monkeypatch.setenv("TWC_DATABASE_URL", "postgresql+psycopg://x@db/twc")
+    settings = Settings(_env_file=None)
+    assert settings.port == 9090
+    assert settings.database_url == "postgresql+psycopg://x@db/twc"
+
+
+@pytest.mark.parametrize("environment", ["production", "test"])
+@pytest.mark.parametrize("secret", [DEVELOPMENT_SECRET, "short"])
+def test_a_default_or_weak_secret_is_refused_outside_development(
+    environment: str, secret: str
+) -> None:
+    with pytest.raises(ValueError, match="TWC_SECRET_KEY"):
+        Settings(_env_file=None, environment=environment, secret_key=secret)
+
+
+def test_a_real_secret_is_accepted_in_production() -> None:
+    settings = Settings(_env_file=None, environment="production", secret_key="k" * 48)
+    assert settings.environment == "production"
+
+
+def test_bad_port_is_refused(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("TWC_PORT", "99999")
+    with pytest.raises(ValueError, match="port"):
+        Settings(_env_file=None)
