@@ -9,6 +9,7 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 
 from bot.settings import Settings, load_settings
 
@@ -154,8 +155,15 @@ def chat(
     settings = _settings()
     upgrade(settings.database_url)
     runtime = build_runtime(settings)
+    if runtime.conversations.organisations.by_slug(settings.default_organisation) is None:
+        runtime.close()
+        errors.print(
+            f"[red]No organisation {escape(repr(settings.default_organisation))}.[/red] "
+            "Run 'twc demo load' first (or create it)."
+        )
+        raise typer.Exit(2)
     buttons: list[dict[str, str]] = []
-    console.print("[dim]Type a message; [n] presses button n; empty line ends.[/dim]")
+    console.print("[dim]Type a message; \\[n] presses button n; empty line ends.[/dim]")
     first = {"user": user, "text": "/start"}
     pending: dict[str, str] | None = first
     while True:
@@ -177,10 +185,10 @@ def chat(
         outcome = runtime.conversations.handle_inbound(inbound)
         asyncio.run(runtime.dispatcher.dispatch(outcome.outbox_ids))
         for reply in outcome.replies:
-            console.print(f"[cyan]{reply['text']}[/cyan]")
+            console.print(f"[cyan]{escape(reply['text'])}[/cyan]")
             buttons = reply["choices"]
             for index, choice in enumerate(buttons, start=1):
-                console.print(f"  [bold][{index}][/bold] {choice['label']}")
+                console.print(f"  [bold]\\[{index}][/bold] {escape(choice['label'])}")
         pending = None
     runtime.close()
 

@@ -15,7 +15,7 @@ from typing import Any
 
 from sqlalchemy import Engine, insert, select
 
-from bot.db.models import SimulatorMessage
+from bot.db.models import InboundMessage, SimulatorMessage
 from bot.domain import Inbound, Outbound, SendResult
 from conversations.events import ChoiceIn, Event, StartIn, TextIn
 from conversations.matching import clean_text
@@ -97,6 +97,17 @@ class SimulatorAdapter:
     def __init__(self, db: Engine, clock: Callable[[], datetime]) -> None:
         self.db = db
         self.clock = clock
+
+    def seen_before(self, external_id: str) -> bool:
+        """Whether a simulator message with this id was already handled (a re-send)."""
+        table = InboundMessage.__table__
+        with self.db.connect() as conn:
+            found = conn.execute(
+                select(table.c.id).where(
+                    table.c.channel == CHANNEL, table.c.external_id == external_id[:128]
+                )
+            ).first()
+        return found is not None
 
     def record_inbound(self, user: str, text: str) -> None:
         """Show her own message on her screen."""

@@ -41,9 +41,10 @@ def simulator_routes(runtime: Runtime) -> list[Route]:
         labels = {}
         if isinstance(inbound.event, ChoiceIn):
             labels = await asyncio.to_thread(runtime.simulator.last_choices, inbound.address)
-        await asyncio.to_thread(
-            runtime.simulator.record_inbound, inbound.address, shown_text(inbound, labels)
-        )
+        if not await asyncio.to_thread(runtime.simulator.seen_before, inbound.external_id):
+            await asyncio.to_thread(
+                runtime.simulator.record_inbound, inbound.address, shown_text(inbound, labels)
+            )
         try:
             outcome = await runtime.pipeline.submit(inbound)
         except NoOrganisationError as error:
