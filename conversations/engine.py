@@ -246,7 +246,7 @@ class Turn:
             command = self.engine.commands.match(text) if text else None
             if command:
                 self.command(*command)
-            elif self.profile.status == "opted_out":
+            elif self.profile.status == "opted_out" and not self.confirming_deletion():
                 self.say(st.OPTED_OUT_HINT)
             elif self.conversation is None:
                 self.restart()
@@ -254,7 +254,11 @@ class Turn:
                 self.answer_text(text)
         elif isinstance(event, StartIn):
             self.command("start", event.code)
-        elif self.profile.status == "opted_out" and not isinstance(event, TimeoutIn | TriggerIn):
+        elif (
+            self.profile.status == "opted_out"
+            and not isinstance(event, TimeoutIn | TriggerIn)
+            and not self.confirming_deletion()
+        ):
             self.say(st.OPTED_OUT_HINT)
         elif isinstance(event, ChoiceIn):
             if self.conversation is None:
@@ -275,6 +279,14 @@ class Turn:
                 self.conversation = Conversation(*MAIN_MENU.split("."))
             self.conversation.data.update({f"v_{k}": v for k, v in event.values.items()})
             self.goto(event.target)
+
+    def confirming_deletion(self) -> bool:
+        """She asked to delete everything: her answer counts even after she opted out."""
+        conversation = self.conversation
+        return conversation is not None and (conversation.flow, conversation.node) == (
+            "main",
+            "confirm_delete",
+        )
 
     def current_node(self) -> Node | None:
         """The node she is at, or ``None`` if her stored state names a node that is gone."""

@@ -7,6 +7,7 @@ accents.  Everything here is pure string work and safe for any input.
 
 from __future__ import annotations
 
+import math
 import re
 import unicodedata
 
@@ -35,7 +36,7 @@ def clean_text(text: str) -> str:
             continue
         else:
             kept.append(char)
-    return "".join(kept).strip()[:MAX_INBOUND_CHARS]
+    return "".join(kept).strip()[:MAX_INBOUND_CHARS].rstrip()
 
 
 def fold(text: str) -> str:
@@ -93,9 +94,10 @@ def read_decimal(text: str) -> float | None:
         else:
             return None
     try:
-        return float("".join(chars))
+        number = float("".join(chars))
     except ValueError:
         return None
+    return number if math.isfinite(number) else None
 
 
 def has_letters(text: str) -> bool:

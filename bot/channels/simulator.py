@@ -56,7 +56,7 @@ def parse_request(body: Any, now: datetime) -> Inbound:
             raise SimulatorInputError("'text' is too long (at most 20000 characters)")
         stripped = text.strip()
         if stripped.startswith("/start"):
-            event = StartIn(stripped.removeprefix("/start").strip() or None)
+            event = StartIn(clean_text(stripped.removeprefix("/start"))[:64] or None)
         else:
             event = TextIn(text)
     else:

@@ -37,5 +37,5 @@ async def read_json(request: Request) -> Any:
             raise BadRequestError(413, f"body too large (at most {MAX_BODY_BYTES} bytes)")
     try:
         return json.loads(body)
-    except (UnicodeDecodeError, json.JSONDecodeError):
+    except (ValueError, RecursionError):  # bad UTF-8 or JSON, >4300-digit ints, deep nesting
         raise BadRequestError(400, "body is not valid JSON") from None

@@ -63,9 +63,9 @@ def simulator_routes(runtime: Runtime) -> list[Route]:
 
     async def get_messages(request: Request) -> Response:
         user = request.query_params.get("user", "").strip()
-        if not user or len(user) > MAX_USER_ID:
+        if not user or len(user) > MAX_USER_ID or not user.isprintable():
             return error_response(
-                422, "query parameter 'user' is required (at most 64 characters)"
+                422, "query parameter 'user' is required: printable, at most 64 characters"
             )
         transcript = await asyncio.to_thread(runtime.simulator.transcript, user)
         messages = [

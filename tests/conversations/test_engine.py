@@ -327,3 +327,13 @@ def test_engine_emits_a_timeout_for_waits_that_declare_one(engine: Engine) -> No
     ]
     person.do(TimeoutIn("main", "menu", schedule[0].visit))
     assert "Amina" in person.texts[0]  # my_data shows her data
+
+
+def test_an_opted_out_person_can_still_finish_deleting_her_data(engine: Engine) -> None:
+    person = Person(engine)
+    onboard(person)
+    person.say("stop")
+    person.say("/delete")
+    assert "Wirklich alles löschen?" in person.texts[0]
+    person.press("✅ Ja, alles löschen")
+    assert person.effects(ForgetPerson)
