@@ -2,8 +2,9 @@
 
 Nudges are rows, not scheduler jobs: 100 000 pending nudges are 100 000 rows and one periodic
 sweep.  A row is claimed (``pending`` → ``firing``) before it is run and marked ``done`` in the
-same transaction that writes the conversation's effects, keyed by ``nudge:<id>`` so a second
-sweep (or a second process) cannot fire it twice.
+same transaction that writes the conversation's effects (outbox keys ``nudge:<id>:<n>``), so a
+second sweep or process cannot fire it twice and a crash in between loses nothing
+(:func:`recover_claimed` returns ``firing`` rows to ``pending`` at start-up).
 """
 
 from __future__ import annotations
@@ -52,15 +53,29 @@ def fire_due(
             )
     for row in rows:
         event = event_for(row["kind"], row["payload"])
-        status = "done"
+        status = None
         if event is None:
             status = "skipped"
         else:
             try:
-                service.fire(row["person_id"], event, key=f"nudge:{row['id']}")
+                service.fire(row["person_id"], event, key=f"nudge:{row['id']}", nudge_id=row["id"])
             except Exception:
                 log.exception("nudge %s failed", row["id"])
                 status = "failed"
-        with db.begin() as conn:
-            conn.execute(update(nudges).where(nudges.c.id == row["id"]).values(status=status))
+        if status is not None:
+            with db.begin() as conn:
+                conn.execute(update(nudges).where(nudges.c.id == row["id"]).values(status=status))
     return len(rows)
+
+
+def recover_claimed(db: Engine) -> int:
+    """Put nudges claimed by a process that died back to ``pending``.
+
+    A nudge is marked done in the same transaction as its effects, so one still ``firing``
+    after a crash has had no effect yet: firing it again is safe and nothing is lost.
+    """
+    with db.begin() as conn:
+        result = conn.execute(
+            update(nudges).where(nudges.c.status == "firing").values(status="pending")
+        )
+    return result.rowcount

@@ -68,10 +68,23 @@ class ConversationService:
         """Process one inbound event exactly once (committed together with concurrent ones)."""
         return self._committer.submit(inbound)
 
-    def fire(self, person_id: int, event: Event, key: str, kind: str = "nudge") -> HandleOutcome:
-        """Run a scheduled event (timeout, reminder) for a person, if she still exists."""
+    def fire(
+        self,
+        person_id: int,
+        event: Event,
+        key: str,
+        kind: str = "nudge",
+        nudge_id: int | None = None,
+    ) -> HandleOutcome:
+        """Run a scheduled event (timeout, reminder) for a person, if she still exists.
+
+        With ``nudge_id`` the nudge row is marked done in the same transaction as the turn's
+        effects: either both happen or neither, so a crash in between cannot lose or repeat it.
+        """
         now = self.clock()
         with self._transaction() as conn:
+            if nudge_id is not None:
+                conn.execute(self.sql.finish_nudge, {"n_id": nudge_id})
             row = conn.execute(self.sql.person_by_id, {"person_id": person_id}).mappings().first()
             if row is None:
                 return HandleOutcome()

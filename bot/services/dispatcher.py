@@ -133,8 +133,8 @@ class Dispatcher:
     async def _send(self, row: dict[str, Any]) -> None:
         adapter = self.adapters.get(row["channel"])
         address = row["address"] or row["identity_address"]
-        if adapter is None:
-            await asyncio.to_thread(self._settle_retry, row, "channel not configured", None)
+        if adapter is None:  # the channel may be switched back on: retry, but not for ever
+            await self._retry_or_fail(row, f"channel {row['channel']} not configured")
             return
         if address is None or row["identity_status"] == "unreachable":
             await asyncio.to_thread(self._settle_failed, row, "recipient unreachable", False)
@@ -149,13 +149,16 @@ class Dispatcher:
             return
         except Exception as error:  # an adapter bug must not stop every other send
             log.exception("adapter %s crashed on outbox row %s", row["channel"], row["id"])
-            reason = f"adapter error: {type(error).__name__}"
-            if row["attempts"] < MAX_ATTEMPTS:
-                await asyncio.to_thread(self._settle_retry, row, reason, None)
-            else:
-                await asyncio.to_thread(self._settle_failed, row, reason, False)
+            await self._retry_or_fail(row, f"adapter error: {type(error).__name__}")
             return
         await asyncio.to_thread(self._settle_sent, row, result.external_id)
+
+    async def _retry_or_fail(self, row: dict[str, Any], reason: str) -> None:
+        """Try again later, unless the row has used up its attempts."""
+        if row["attempts"] < MAX_ATTEMPTS:
+            await asyncio.to_thread(self._settle_retry, row, reason, None)
+        else:
+            await asyncio.to_thread(self._settle_failed, row, reason, False)
 
     def _settle_sent(self, row: dict[str, Any], external_id: str | None) -> None:
         with self.db.begin() as conn:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import JSON, bindparam, delete, insert, select, text, update
+from sqlalchemy import JSON, bindparam, case, delete, insert, select, text, update
 
 from bot.db.models import (
     ChannelIdentity,
@@ -96,10 +96,20 @@ class Statements:
         )
         self.delete_person = delete(people).where(people.c.id == bindparam("p_id"))
         self.address_of = select(identities.c.address).where(identities.c.id == bindparam("i_id"))
+        # A message from her on this channel proves she can be reached there again (she
+        # unblocked the bot): lift an "unreachable" mark left by an earlier failed send.
         self.touch_identity = (
             update(identities)
             .where(identities.c.id == bindparam("i_id"))
-            .values(last_inbound_at=bindparam("i_now"))
+            .values(
+                last_inbound_at=bindparam("i_now"),
+                status=case(
+                    (identities.c.status == "unreachable", "ok"), else_=identities.c.status
+                ),
+            )
+        )
+        self.finish_nudge = (
+            update(nudges).where(nudges.c.id == bindparam("n_id")).values(status="done")
         )
         self.delete_state = delete(states).where(states.c.person_id == bindparam("p_id"))
         self.upsert_state = text(

@@ -16,6 +16,7 @@ from starlette.routing import Route
 from bot.runtime import Runtime
 from bot.web.errors import error_response
 from bot.web.simulator import simulator_routes
+from scheduler.due import recover_claimed
 from scheduler.runner import build_scheduler
 
 log = logging.getLogger(__name__)
@@ -41,6 +42,7 @@ def create_app(runtime: Runtime, background: bool = True) -> Starlette:
             return
         stop = asyncio.Event()
         runtime.dispatcher.recover()
+        await asyncio.to_thread(recover_claimed, runtime.db)
         dispatcher = asyncio.create_task(
             runtime.dispatcher.run(stop, runtime.settings.dispatch_interval_seconds)
         )
