@@ -105,7 +105,7 @@ def run(database: str, url: str, people: int) -> Outcome:
             started = time.perf_counter()
             outcome = await runtime.pipeline.submit(parse_request(body, utc_now()))
             latencies.append(time.perf_counter() - started)
-            replies += len(outcome.outbox_ids)
+            replies += len(outcome.outbox_keys)
 
     async def everyone() -> None:
         await asyncio.gather(*(participant(f"bench-{i}") for i in range(people)))

@@ -183,7 +183,7 @@ def chat(
         labels = {b["id"]: b["label"] for b in buttons}
         runtime.simulator.record_inbound(user, shown_text(inbound, labels))
         outcome = runtime.conversations.handle_inbound(inbound)
-        asyncio.run(runtime.dispatcher.dispatch(outcome.outbox_ids))
+        asyncio.run(runtime.dispatcher.dispatch(keys=outcome.outbox_keys))
         for reply in outcome.replies:
             console.print(f"[cyan]{escape(reply['text'])}[/cyan]")
             buttons = reply["choices"]

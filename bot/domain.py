@@ -59,5 +59,6 @@ class HandleOutcome:
 
     duplicate: bool = False
     person_id: int | None = None
-    outbox_ids: list[int] = field(default_factory=list)
+    outbox_keys: list[str] = field(default_factory=list)
+    """Idempotency keys of the outbox rows it queued (to send them at once, if wanted)."""
     replies: list[dict[str, Any]] = field(default_factory=list)

@@ -86,8 +86,16 @@ def say(runtime: Runtime, clock: FrozenClock, user: str, body: dict[str, Any]) -
 def hello(runtime: Runtime, clock: FrozenClock, user: str) -> int:
     """``user`` says hello; return the id of the single reply row it queued."""
     outcome = say(runtime, clock, user, {"text": "Hallo"})
-    assert len(outcome.outbox_ids) == 1
-    return outcome.outbox_ids[0]
+    assert len(outcome.outbox_keys) == 1
+    return row_id(runtime, outcome.outbox_keys[0])
+
+
+def row_id(runtime: Runtime, key: str) -> int:
+    """The outbox row id for an idempotency key."""
+    with runtime.db.connect() as conn:
+        return conn.execute(
+            select(outbox.c.id).where(outbox.c.idempotency_key == key)
+        ).scalar_one()
 
 
 def dispatch(dispatcher: Dispatcher) -> int:
@@ -419,7 +427,8 @@ def test_goodbye_to_an_erased_person_is_sent_and_then_forgets_the_address(
     say(runtime, clock, user, {"choice": language})
     goodbye = say(runtime, clock, user, {"text": "/stop"})
     assert goodbye.person_id is None  # she is forgotten
-    (goodbye_id,) = goodbye.outbox_ids
+    (goodbye_key,) = goodbye.outbox_keys
+    goodbye_id = row_id(runtime, goodbye_key)
 
     queued = row(runtime, goodbye_id)
     assert queued["person_id"] is None

@@ -24,6 +24,7 @@ from sqlalchemy import Connection, Engine
 
 from bot.domain import HandleOutcome, Inbound
 from bot.identity import lookup_key
+from bot.services.bulk import BulkWriter
 from bot.services.group_commit import GroupCommitter
 from bot.services.organisations import OrganisationCache, OrganisationRow
 from bot.services.statements import Statements
@@ -58,6 +59,7 @@ class ConversationService:
         self.clock = clock
         self.organisations = OrganisationCache(db)
         self.sql = Statements()
+        self.bulk = BulkWriter(db.dialect.name)
         self._write_lock = threading.Lock()
         self._writer: Connection | None = None
         self._committer: GroupCommitter[Inbound, HandleOutcome] = GroupCommitter(self.handle_batch)
@@ -92,7 +94,7 @@ class ConversationService:
             conversation, profile = _state_of(row)
             context = Context(profile, target.organisation.info, now, row["channel"])
             result = self.flow_engine.handle(conversation, event, context)
-            writer = TurnWriter(self.sql)
+            writer = TurnWriter(self.sql, self.bulk)
             outcome = writer.collect(conn, target, result, now, key, inbound=False, kind=kind)
             writer.flush(conn)
             return outcome
@@ -139,7 +141,7 @@ class ConversationService:
                 rows[row["lookup_key"]] = row
         # What earlier turns of this batch decided, for a person who wrote twice.
         latest: dict[str, tuple[Target, Conversation | None, Profile]] = {}
-        writer = TurnWriter(self.sql)
+        writer = TurnWriter(self.sql, self.bulk)
         outcomes = []
         for inbound, key, new in zip(batch, keys, fresh, strict=True):
             if not new:
@@ -182,9 +184,15 @@ class ConversationService:
     def _record_inbound(self, conn: Connection, batch: Sequence[Inbound]) -> list[bool]:
         """Record the ids of the batch's events; ``False`` for each one seen before."""
         ids = [i.external_id[:128] for i in batch]
+        by_channel: dict[str, list[str]] = {}
+        for inbound, external_id in zip(batch, ids, strict=True):
+            by_channel.setdefault(inbound.channel, []).append(external_id)
         known = {
-            (row.channel, row.external_id)
-            for row in conn.execute(self.sql.known_inbound, {"ids": ids})
+            (channel, external_id)
+            for channel, channel_ids in by_channel.items()
+            for external_id in conn.execute(
+                self.sql.known_inbound, {"channel": channel, "ids": channel_ids}
+            ).scalars()
         }
         fresh, rows = [], []
         for inbound, external_id in zip(batch, ids, strict=True):
@@ -200,8 +208,7 @@ class ConversationService:
                         "received_at": inbound.received_at,
                     }
                 )
-        if rows:
-            conn.execute(self.sql.record_inbound, rows)
+        self.bulk.record_inbound(conn, rows)
         return fresh
 
     @contextmanager

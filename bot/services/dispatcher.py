@@ -78,8 +78,10 @@ class Dispatcher:
             )
         return result.rowcount
 
-    def claim(self, ids: Iterable[int] | None = None) -> list[dict[str, Any]]:
-        """Atomically take due rows (or exactly ``ids``, if still pending) for sending."""
+    def claim(
+        self, ids: Iterable[int] | None = None, keys: Iterable[str] | None = None
+    ) -> list[dict[str, Any]]:
+        """Atomically take due rows (or exactly ``ids``/``keys``, if still pending) to send."""
         now = self.clock()
         with self.db.begin() as conn:
             query = (
@@ -90,6 +92,8 @@ class Dispatcher:
             )
             if ids is not None:
                 query = query.where(outbox.c.id.in_(list(ids)))
+            if keys is not None:
+                query = query.where(outbox.c.idempotency_key.in_(list(keys)))
             if self.db.dialect.name == "postgresql":
                 query = query.with_for_update(skip_locked=True)
             chosen = list(conn.execute(query).scalars())
@@ -123,9 +127,11 @@ class Dispatcher:
             ).mappings()
             return [dict(row) for row in rows]
 
-    async def dispatch(self, ids: Iterable[int] | None = None) -> int:
-        """Send one batch; return how many rows were handled."""
-        rows = await asyncio.to_thread(self.claim, ids)
+    async def dispatch(
+        self, ids: Iterable[int] | None = None, keys: Iterable[str] | None = None
+    ) -> int:
+        """Send one batch (or just the given rows); return how many rows were handled."""
+        rows = await asyncio.to_thread(self.claim, ids, keys)
         for row in rows:
             await self._send(row)
         return len(rows)

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import JSON, bindparam, case, delete, insert, select, text, update
+from sqlalchemy import JSON, bindparam, delete, insert, select, text, update
 
 from bot.db.models import (
     ChannelIdentity,
@@ -71,10 +71,11 @@ class Statements:
             .order_by(identities.c.last_inbound_at.desc().nulls_last(), identities.c.id)
             .limit(1)
         )
-        self.known_inbound = select(inbound_ids.c.channel, inbound_ids.c.external_id).where(
-            inbound_ids.c.external_id.in_(bindparam("ids", expanding=True))
+        # Channel first: the unique index is (channel, external_id).
+        self.known_inbound = select(inbound_ids.c.external_id).where(
+            inbound_ids.c.channel == bindparam("channel"),
+            inbound_ids.c.external_id.in_(bindparam("ids", expanding=True)),
         )
-        self.record_inbound = insert(inbound_ids)
         self.insert_person = insert(people).returning(people.c.id)
         self.insert_identity = insert(identities).returning(identities.c.id)
         self.insert_consents = insert(consents)
@@ -88,36 +89,12 @@ class Statements:
             bindparam("created_at", type_=UTCDateTime()),
             bindparam("payload", type_=JSON()),
         )
-        # No RETURNING: SQLAlchemy can only return ids in parameter order by inserting one row
-        # at a time; one plain executemany and one lookup by key is much cheaper.
-        self.insert_outbox = insert(outbox)
-        self.outbox_ids = select(outbox.c.idempotency_key, outbox.c.id).where(
-            outbox.c.idempotency_key.in_(bindparam("keys", expanding=True))
-        )
         self.delete_person = delete(people).where(people.c.id == bindparam("p_id"))
         self.address_of = select(identities.c.address).where(identities.c.id == bindparam("i_id"))
-        # A message from her on this channel proves she can be reached there again (she
-        # unblocked the bot): lift an "unreachable" mark left by an earlier failed send.
-        self.touch_identity = (
-            update(identities)
-            .where(identities.c.id == bindparam("i_id"))
-            .values(
-                last_inbound_at=bindparam("i_now"),
-                status=case(
-                    (identities.c.status == "unreachable", "ok"), else_=identities.c.status
-                ),
-            )
-        )
         self.finish_nudge = (
             update(nudges).where(nudges.c.id == bindparam("n_id")).values(status="done")
         )
         self.delete_state = delete(states).where(states.c.person_id == bindparam("p_id"))
-        self.upsert_state = text(
-            "INSERT INTO conversation_states (person_id, flow, node, visit, data, updated_at) "
-            "VALUES (:person_id, :flow, :node, :visit, :data, :updated_at) "
-            "ON CONFLICT (person_id) DO UPDATE SET flow = excluded.flow, node = excluded.node, "
-            "visit = excluded.visit, data = excluded.data, updated_at = excluded.updated_at"
-        ).bindparams(bindparam("data", type_=JSON()), bindparam("updated_at", type_=UTCDateTime()))
         self._person_updates: dict[tuple[str, ...], Any] = {}
 
     def update_person(self, columns: tuple[str, ...]) -> Any:

@@ -16,6 +16,7 @@ from typing import Any
 from sqlalchemy import Connection
 
 from bot.domain import HandleOutcome
+from bot.services.bulk import BulkWriter
 from bot.services.organisations import OrganisationRow
 from bot.services.statements import Statements
 from conversations.engine import Result
@@ -59,8 +60,9 @@ class _Pending:
 class TurnWriter:
     """Turns effects into rows; ``flush`` writes them all in the caller's transaction."""
 
-    def __init__(self, sql: Statements) -> None:
+    def __init__(self, sql: Statements, bulk: BulkWriter) -> None:
         self.sql = sql
+        self.bulk = bulk
         self.pending = _Pending()
 
     def collect(
@@ -204,12 +206,8 @@ class TurnWriter:
         for columns, rows in by_columns.items():
             conn.execute(sql.update_person(columns), rows)
         if pending.touched:
-            conn.execute(
-                sql.touch_identity,
-                [
-                    {"i_id": identity, "i_now": when}
-                    for identity, (_, when) in pending.touched.items()
-                ],
+            self.bulk.touch_identities(
+                conn, {identity: when for identity, (_, when) in pending.touched.items()}
             )
         upserts = [
             {
@@ -224,15 +222,13 @@ class TurnWriter:
             if state is not None
         ]
         if upserts:
-            conn.execute(sql.upsert_state, upserts)
+            self.bulk.upsert_states(conn, upserts)
         removed = [{"p_id": p} for p, state in pending.states.items() if state is None]
         if removed:
             conn.execute(sql.delete_state, removed)
         if pending.outbox:
             rows = [row for row, _ in pending.outbox]
-            conn.execute(sql.insert_outbox, rows)
-            keys = [row["idempotency_key"] for row in rows]
-            ids = dict(conn.execute(sql.outbox_ids, {"keys": keys}).tuples().all())
+            self.bulk.insert_outbox(conn, rows)
             for row, outcome in pending.outbox:
-                outcome.outbox_ids.append(ids[row["idempotency_key"]])
+                outcome.outbox_keys.append(row["idempotency_key"])
         self.pending = _Pending()

@@ -49,8 +49,8 @@ def simulator_routes(runtime: Runtime) -> list[Route]:
             outcome = await runtime.pipeline.submit(inbound)
         except NoOrganisationError as error:
             return error_response(503, str(error))
-        if outcome.outbox_ids:
-            await runtime.dispatcher.dispatch(outcome.outbox_ids)
+        if outcome.outbox_keys:
+            await runtime.dispatcher.dispatch(keys=outcome.outbox_keys)
         replies = [
             {
                 "text": reply["text"],
