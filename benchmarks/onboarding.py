@@ -124,18 +124,31 @@ def main() -> None:
     parser.add_argument(
         "--people", type=int, default=int(os.environ.get("TWC_BENCH_PEOPLE", 2000))
     )
+    parser.add_argument(
+        "--quiet-people",
+        type=int,
+        default=20,
+        help="a second, light run: latency when few people write at the same moment",
+    )
     args = parser.parse_args()
     outcomes = []
-    with tempfile.TemporaryDirectory() as folder:
-        sqlite_url = f"sqlite:///{Path(folder) / 'bench.sqlite3'}"
-        outcomes.append(run("SQLite (WAL)", sqlite_url, args.people))
+    databases = [("SQLite (WAL)", None)]
     postgres = os.environ.get("TWC_BENCH_POSTGRES_URL")
     if postgres:
-        with postgres_database(postgres) as url:
-            outcomes.append(run("PostgreSQL", url, args.people))
-    table = Table(title=f"Onboarding: {args.people} participants at once × 8 messages each")
+        databases.append(("PostgreSQL", postgres))
+    for name, server in databases:
+        for people in (args.people, args.quiet_people):
+            label = f"{name}, {people} at once"
+            if server is None:
+                with tempfile.TemporaryDirectory() as folder:
+                    url = f"sqlite:///{Path(folder) / 'bench.sqlite3'}"
+                    outcomes.append(run(label, url, people))
+            else:
+                with postgres_database(server) as url:
+                    outcomes.append(run(label, url, people))
+    table = Table(title="Onboarding through the real inbound path, 8 messages per participant")
     for column in (
-        "database",
+        "run",
         "messages",
         "msg/s",
         "p50 ms",
