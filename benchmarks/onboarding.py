@@ -20,23 +20,19 @@ import resource
 import statistics
 import tempfile
 import time
-import uuid
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from rich.console import Console
 from rich.table import Table
-from sqlalchemy import create_engine, text
-from sqlalchemy.engine import make_url
 
 from bot.channels.simulator import parse_request
 from bot.db.migrate import upgrade
 from bot.demo import load_demo
 from bot.runtime import build_runtime, utc_now
 from bot.settings import Settings
+from tests.auxil.databases import postgres_database
 
 SECRET = "benchmark-secret-key-0123456789-0123456789"
 
@@ -73,21 +69,6 @@ class Outcome:
     def percentile(self, p: float) -> float:
         ordered = sorted(self.latencies)
         return ordered[min(len(ordered) - 1, int(p / 100 * len(ordered)))] * 1000
-
-
-@contextmanager
-def postgres_database(url: str) -> Iterator[str]:
-    """A throw-away database on the given server."""
-    name = f"twc_bench_{uuid.uuid4().hex[:10]}"
-    admin = create_engine(url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    try:
-        yield make_url(url).set(database=name).render_as_string(hide_password=False)
-    finally:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
 
 
 def run(database: str, url: str, people: int) -> Outcome:
@@ -144,7 +125,7 @@ def main() -> None:
                     url = f"sqlite:///{Path(folder) / 'bench.sqlite3'}"
                     outcomes.append(run(label, url, people))
             else:
-                with postgres_database(server) as url:
+                with postgres_database(server, prefix="twc_bench") as url:
                     outcomes.append(run(label, url, people))
     table = Table(title="Onboarding through the real inbound path, 8 messages per participant")
     for column in (

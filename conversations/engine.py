@@ -17,7 +17,7 @@ from babel.dates import format_date, parse_date
 
 from conversations import system_texts as st
 from conversations.actions import ACTIONS, Action
-from conversations.commands import CommandMatcher
+from conversations.commands import COMMANDS, CommandMatcher
 from conversations.events import (
     Button,
     ChoiceIn,
@@ -46,7 +46,7 @@ from conversations.matching import (
 from conversations.model import Context, Conversation, Profile
 from conversations.spec import MAX_STEPS_PER_TURN, ActionCall, Flow, Node
 from conversations.texts import Text, placeholders_of
-from conversations.validate import validate_flows
+from conversations.validate import validate_flows, validate_texts
 
 ONBOARDING = "onboarding"
 MAIN_MENU = "main.menu"
@@ -93,6 +93,8 @@ class Engine:
         self.languages: LanguageTable = catalogs.languages
         self.actions = dict(actions if actions is not None else ACTIONS)
         validate_flows(self.flows, catalogs, self.actions)
+        validate_texts(st.ALL_SYSTEM_TEXTS, catalogs, "conversations/system_texts.py")
+        validate_texts([c.keywords for c in COMMANDS], catalogs, "conversations/commands.py")
         self.commands = CommandMatcher(catalogs)
         self._texts: dict[tuple[str, str, str], Text] = {}
         self._labels_for_field = self._index_profile_labels()

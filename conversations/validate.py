@@ -167,3 +167,23 @@ def validate_flows(
                 )
     if errors:
         raise FlowValidationError(errors)
+
+
+def validate_texts(texts: Iterator[Text] | list[Text], catalogs: Catalogs, source: str) -> None:
+    """Every text the engine says outside flows must be in every catalog, with its placeholders.
+
+    Raises :class:`FlowValidationError` naming the source module and each missing context.
+    """
+    errors = []
+    for text in texts:
+        missing = [c for c in catalogs.languages.catalog_codes if not catalogs.has(c, text)]
+        if missing:
+            errors.append(
+                FlowError(
+                    source,
+                    None,
+                    f"text '{text.context}' has no translation in {', '.join(missing)}",
+                )
+            )
+    if errors:
+        raise FlowValidationError(errors)

@@ -41,12 +41,19 @@ def fresh_database(kind: str, tmp_path: Path) -> Iterator[str]:
                 f"PostgreSQL required (TWC_REQUIRE_POSTGRES) but not reachable at {POSTGRES_URL}"
             )
         pytest.skip(f"no PostgreSQL server at {POSTGRES_URL}")
-    name = f"twc_test_{uuid.uuid4().hex[:12]}"
-    admin = create_engine(POSTGRES_URL, isolation_level="AUTOCOMMIT")
+    with postgres_database(POSTGRES_URL) as url:
+        yield url
+
+
+@contextmanager
+def postgres_database(server_url: str, prefix: str = "twc_test") -> Iterator[str]:
+    """Create an empty database on a PostgreSQL server, yield its URL, drop it afterwards."""
+    name = f"{prefix}_{uuid.uuid4().hex[:12]}"
+    admin = create_engine(server_url, isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:
         conn.execute(text(f'CREATE DATABASE "{name}"'))
     try:
-        yield make_url(POSTGRES_URL).set(database=name).render_as_string(hide_password=False)
+        yield make_url(server_url).set(database=name).render_as_string(hide_password=False)
     finally:
         with admin.connect() as conn:
             conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))

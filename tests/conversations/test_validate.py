@@ -55,3 +55,13 @@ def test_all_problems_are_listed_not_only_the_first(tmp_path: Path) -> None:
     assert "unknown node 'nowhere'" in problems
     assert "unknown action 'fly'" in problems
     assert "unreachable node" in problems
+
+
+def test_a_system_text_missing_from_a_catalog_stops_the_start() -> None:
+    from conversations.texts import msg
+    from conversations.validate import validate_texts
+
+    catalogs = load_flow_engine().catalogs
+    untranslated = msg("system.brand_new", "Diesen Satz gibt es nur auf Deutsch.")
+    with pytest.raises(FlowValidationError, match="system.brand_new"):
+        validate_texts([untranslated], catalogs, "conversations/system_texts.py")
