@@ -170,7 +170,7 @@ def validate_flows(
 
 
 def validate_texts(texts: Iterator[Text] | list[Text], catalogs: Catalogs, source: str) -> None:
-    """Every text the engine says outside flows must be in every catalog, with its placeholders.
+    """Every text the engine says outside flows must be in every catalog.
 
     Raises :class:`FlowValidationError` naming the source module and each missing context.
     """

@@ -63,5 +63,5 @@ def test_a_system_text_missing_from_a_catalog_stops_the_start() -> None:
 
     catalogs = load_flow_engine().catalogs
     untranslated = msg("system.brand_new", "Diesen Satz gibt es nur auf Deutsch.")
-    with pytest.raises(FlowValidationError, match="system.brand_new"):
+    with pytest.raises(FlowValidationError, match=r"system\.brand_new"):
         validate_texts([untranslated], catalogs, "conversations/system_texts.py")
