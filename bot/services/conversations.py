@@ -58,7 +58,7 @@ class ConversationService:
         self.default_organisation = default_organisation
         self.clock = clock
         self.organisations = OrganisationCache(db)
-        self.sql = Statements()
+        self.sql = Statements(db.dialect.name)
         self.bulk = BulkWriter(db.dialect.name)
         self._write_lock = threading.Lock()
         self._writer: Connection | None = None
@@ -137,6 +137,8 @@ class ConversationService:
         wanted = [key for key, new in zip(keys, fresh, strict=True) if new]
         rows: dict[str, Any] = {}
         if wanted:
+            if self.sql.lock_people_by_keys is not None:
+                conn.execute(self.sql.lock_people_by_keys, {"keys": wanted})
             for row in conn.execute(self.sql.people_by_keys, {"keys": wanted}).mappings():
                 rows[row["lookup_key"]] = row
         # What earlier turns of this batch decided, for a person who wrote twice.

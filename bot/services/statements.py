@@ -57,7 +57,7 @@ PERSON_COLUMNS = (
 class Statements:
     """The prebuilt statements (one instance per service)."""
 
-    def __init__(self) -> None:
+    def __init__(self, dialect: str = "sqlite") -> None:
         joined = (
             select(*PERSON_COLUMNS)
             .join(people, people.c.id == identities.c.person_id)
@@ -66,6 +66,18 @@ class Statements:
         self.people_by_keys = joined.where(
             identities.c.lookup_key.in_(bindparam("keys", expanding=True))
         )
+        # Several workers may handle two messages of the same person at once (PostgreSQL
+        # only; SQLite has one writer): lock her row first, so the second waits for the
+        # first's commit, then read her state in a new statement, which sees that commit.
+        self.lock_people_by_keys = None
+        if dialect == "postgresql":
+            self.lock_people_by_keys = (
+                select(people.c.id)
+                .join(identities, identities.c.person_id == people.c.id)
+                .where(identities.c.lookup_key.in_(bindparam("keys", expanding=True)))
+                .order_by(people.c.id)
+                .with_for_update(of=people)
+            )
         self.person_by_id = (
             joined.where(people.c.id == bindparam("person_id"))
             .order_by(identities.c.last_inbound_at.desc().nulls_last(), identities.c.id)
