@@ -524,7 +524,7 @@ class CourseService:
         languages = dict(
             conn.execute(
                 select(people.c.id, people.c.language).where(people.c.id.in_(targets))
-            ).tuples()
+            ).all()
         )
         channels: dict[int, tuple[int, str]] = {}
         for identity in conn.execute(
