@@ -193,5 +193,11 @@ def chat(
     runtime.close()
 
 
+# ---- courses, sessions, enrolment, nudges (issue 5): bot/courses/cli.py -----------------------
+from bot.courses.cli import register as _register_courses  # noqa: E402
+
+_register_courses(app)
+
+
 if __name__ == "__main__":
     app()

@@ -11,7 +11,14 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
-from conversations.events import ForgetPerson, OptIn, OptOut, RecordConsent, RequestHuman
+from conversations.events import (
+    ForgetPerson,
+    OptIn,
+    OptOut,
+    RecordAttendance,
+    RecordConsent,
+    RequestHuman,
+)
 
 if TYPE_CHECKING:
     from conversations.engine import Turn as _Turn
@@ -52,10 +59,37 @@ def request_human(turn: _Turn, _args: Mapping[str, Any], value: Any) -> None:
     turn.effects.append(RequestHuman(str(value or ""), turn.language.code))
 
 
+# ---- courses: attendance (issue 5) ----------------------------------------------------------
+
+ATTENDANCE_INTENTIONS = ("coming", "not_coming")
+ATTENDANCE_REASONS = ("childcare", "transport", "ill", "other", "skip")
+
+
+def record_attendance(turn: _Turn, args: Mapping[str, Any], _value: Any) -> None:
+    """She answered a session reminder: ``intention`` and maybe ``reason`` from the flow file.
+
+    The session is the ``v_session`` value the reminder's trigger brought; without one (an old
+    button after the state was reset) nothing is recorded.
+    """
+    session = turn.conversation.data.get("v_session") if turn.conversation else None
+    intention = str(args.get("intention", ""))
+    reason = args.get("reason")
+    if session is None or intention not in ATTENDANCE_INTENTIONS:
+        return
+    if reason is not None and str(reason) not in ATTENDANCE_REASONS:
+        reason = "other"
+    turn.effects.append(
+        RecordAttendance(int(session), intention, None if reason is None else str(reason))
+    )
+
+
+# ---- the registry ---------------------------------------------------------------------------
+
 ACTIONS: dict[str, Action] = {
     "record_consent": record_consent,
     "forget_person": forget_person,
     "opt_out": opt_out,
     "opt_in": opt_in,
     "request_human": request_human,
+    "record_attendance": record_attendance,
 }

@@ -139,6 +139,18 @@ class ScheduleTimeout:
     due_at: datetime
 
 
+# ---- courses: attendance (issue 5) ----------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class RecordAttendance:
+    """She said whether she comes to a session (``coming``/``not_coming``) and maybe why not."""
+
+    session_id: int
+    intention: str
+    reason: str | None = None
+
+
 Effect = (
     Reply
     | UpdateProfile
@@ -148,4 +160,5 @@ Effect = (
     | OptIn
     | RequestHuman
     | ScheduleTimeout
+    | RecordAttendance
 )

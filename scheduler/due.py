@@ -5,6 +5,9 @@ sweep.  A row is claimed (``pending`` → ``firing``) before it is run and marke
 same transaction that writes the conversation's effects (outbox keys ``nudge:<id>:<n>``), so a
 second sweep or process cannot fire it twice and a crash in between loses nothing
 (:func:`recover_claimed` returns ``firing`` rows to ``pending`` at start-up).
+
+Session reminders (kind ``reminder``) are built by :mod:`scheduler.reminders`, which formats the
+session's date, time and place in her language; one whose session has begun becomes ``missed``.
 """
 
 from __future__ import annotations
@@ -12,12 +15,14 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import Engine, select, update
 
 from bot.db.models import Nudge
 from bot.services.conversations import ConversationService
 from conversations.events import Event, TimeoutIn
+from scheduler import reminders
 
 log = logging.getLogger(__name__)
 nudges = Nudge.__table__
@@ -52,11 +57,8 @@ def fire_due(
                 .values(status="firing")
             )
     for row in rows:
-        event = event_for(row["kind"], row["payload"])
-        status = None
-        if event is None:
-            status = "skipped"
-        else:
+        event, status = _event_of(db, service, row, now)
+        if event is not None:
             try:
                 service.fire(row["person_id"], event, key=f"nudge:{row['id']}", nudge_id=row["id"])
             except Exception:
@@ -66,6 +68,20 @@ def fire_due(
             with db.begin() as conn:
                 conn.execute(update(nudges).where(nudges.c.id == row["id"]).values(status=status))
     return len(rows)
+
+
+def _event_of(
+    db: Engine, service: ConversationService, row: Any, now: datetime
+) -> tuple[Event | None, str | None]:
+    """The event to fire for a claimed row, or the status to settle it with instead."""
+    if row["kind"] == reminders.KIND:  # needs the session and her language
+        with db.connect() as conn:
+            built = reminders.reminder_event(
+                conn, row["person_id"], row["payload"], service.flow_engine.languages, now
+            )
+        return (None, built) if isinstance(built, str) else (built, None)
+    event = event_for(row["kind"], row["payload"])
+    return (event, None) if event is not None else (None, "skipped")
 
 
 def recover_claimed(db: Engine) -> int:

@@ -234,6 +234,9 @@ class Course(Base):
     title: Mapped[dict[str, Any]]
     description: Mapped[dict[str, Any]] = mapped_column(default=dict)
     created_at: Mapped[datetime]
+    reminders: Mapped[list[str]] = mapped_column(default=lambda: ["1d@17:00", "2h"])
+    """When to remind before each session (``scheduler.reminders``): ``1d@17:00`` is the day
+    before at 17:00 local time, ``2h`` two hours before the start."""
 
 
 class CourseSession(Base):
@@ -264,6 +267,23 @@ class Enrolment(Base):
     course_id: Mapped[int] = mapped_column(ForeignKey("courses.id", ondelete="CASCADE"))
     person_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"), index=True)
     created_at: Mapped[datetime]
+
+
+class Attendance(Base):
+    """What a person said about coming to one session: ``coming`` or ``not_coming`` (+ reason)."""
+
+    __tablename__ = "attendance"
+    __table_args__ = (UniqueConstraint("session_id", "person_id", name="uq_attendance"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    session_id: Mapped[int] = mapped_column(
+        ForeignKey("course_sessions.id", ondelete="CASCADE"), index=True
+    )
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"), index=True)
+    intention: Mapped[str] = mapped_column(String(16))
+    reason: Mapped[str | None] = mapped_column(String(16))
+    """``childcare``, ``transport``, ``ill``, ``other``, ``skip`` (she chose not to say)."""
+    answered_at: Mapped[datetime]
 
 
 class SimulatorMessage(Base):

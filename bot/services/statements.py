@@ -101,6 +101,15 @@ class Statements:
             bindparam("created_at", type_=UTCDateTime()),
             bindparam("payload", type_=JSON()),
         )
+        # Courses (issue 5): her newest answer about a session replaces the older one; a
+        # session deleted meanwhile (its row gone) simply records nothing.
+        self.upsert_attendance = text(
+            "INSERT INTO attendance (session_id, person_id, intention, reason, answered_at) "
+            "SELECT :session_id, :person_id, :intention, :reason, :answered_at "
+            "WHERE EXISTS (SELECT 1 FROM course_sessions WHERE id = :session_id) "
+            "ON CONFLICT (session_id, person_id) DO UPDATE SET intention = excluded.intention, "
+            "reason = excluded.reason, answered_at = excluded.answered_at"
+        ).bindparams(bindparam("answered_at", type_=UTCDateTime()))
         self.delete_person = delete(people).where(people.c.id == bindparam("p_id"))
         self.address_of = select(identities.c.address).where(identities.c.id == bindparam("i_id"))
         self.finish_nudge = (

@@ -24,6 +24,7 @@ from conversations.events import (
     ForgetPerson,
     OptIn,
     OptOut,
+    RecordAttendance,
     RecordConsent,
     Reply,
     RequestHuman,
@@ -55,6 +56,7 @@ class _Pending:
     states: dict[int, Conversation | None] = field(default_factory=dict)
     state_times: dict[int, datetime] = field(default_factory=dict)
     outbox: list[tuple[dict[str, Any], HandleOutcome]] = field(default_factory=list)
+    attendance: dict[tuple[int, int], dict[str, Any]] = field(default_factory=dict)
 
 
 class TurnWriter:
@@ -136,6 +138,8 @@ class TurnWriter:
                         "created_at": now,
                     }
                 )
+            elif isinstance(effect, RecordAttendance):
+                self._collect_attendance(person, effect, now)
         if forget:
             address = (
                 address
@@ -169,6 +173,25 @@ class TurnWriter:
             outcome.replies.append(row["payload"])
         return outcome
 
+    # ---- courses: attendance (issue 5) ----------------------------------------------------
+
+    def _collect_attendance(self, person: int, effect: RecordAttendance, now: datetime) -> None:
+        """Her latest answer per session wins (a reason refines "can't come")."""
+        self.pending.attendance[(effect.session_id, person)] = {
+            "session_id": effect.session_id,
+            "person_id": person,
+            "intention": effect.intention,
+            "reason": effect.reason,
+            "answered_at": now,
+        }
+
+    def _flush_attendance(self, conn: Connection) -> None:
+        rows = list(self.pending.attendance.values())
+        if rows:
+            conn.execute(self.sql.upsert_attendance, rows)
+
+    # ---- erasure ----------------------------------------------------------------------------
+
     def _erase(self, conn: Connection, person: int, address: str) -> None:
         """Delete her now (the cascade removes everything about her) and drop queued writes.
 
@@ -180,6 +203,7 @@ class TurnWriter:
         pending.consents = [r for r in pending.consents if r["person_id"] != person]
         pending.human_requests = [r for r in pending.human_requests if r["person_id"] != person]
         pending.nudges = [r for r in pending.nudges if r["person_id"] != person]
+        pending.attendance = {k: r for k, r in pending.attendance.items() if k[1] != person}
         pending.person_changes.pop(person, None)
         pending.states.pop(person, None)
         pending.state_times.pop(person, None)
@@ -197,6 +221,7 @@ class TurnWriter:
             conn.execute(sql.insert_human_request, pending.human_requests)
         if pending.nudges:
             conn.execute(sql.insert_nudge, pending.nudges)
+        self._flush_attendance(conn)
         by_columns: dict[tuple[str, ...], list[dict[str, Any]]] = defaultdict(list)
         for person, changes in pending.person_changes.items():
             columns = tuple(sorted(changes))

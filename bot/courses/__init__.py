@@ -1,0 +1,1 @@
+"""Courses, sessions, enrolments, reminders and attendance, as coordinators manage them."""
