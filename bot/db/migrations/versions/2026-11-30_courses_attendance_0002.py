@@ -1,6 +1,6 @@
 """Courses: reminder rules per course, attendance intentions per session and person.
 
-Revision ID: 0002c
+Revision ID: 0002
 Revises: 0001
 Create Date: 2026-11-30 11:50:00
 
@@ -16,7 +16,7 @@ from alembic import op
 
 import bot.db.types
 
-revision: str = "0002c"
+revision: str = "0002"
 down_revision: str | None = "0001"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
