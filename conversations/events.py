@@ -139,6 +139,16 @@ class ScheduleTimeout:
     due_at: datetime
 
 
+@dataclass(frozen=True, slots=True)
+class JoinByInvite:
+    """Enrol her in what the invite ``code`` she arrived with points to (a course).
+
+    Only ever emitted once she has consented; an unknown or inactive code does nothing.
+    """
+
+    code: str
+
+
 Effect = (
     Reply
     | UpdateProfile
@@ -148,4 +158,5 @@ Effect = (
     | OptIn
     | RequestHuman
     | ScheduleTimeout
+    | JoinByInvite
 )

@@ -24,6 +24,8 @@ def test_upgrade_on_an_empty_database_matches_the_models(database_url: str) -> N
             "inbound_messages",
             "outbox",
             "organisations",
+            "invite_codes",
+            "telegram_groups",
             "alembic_version",
         } <= tables
         differences = compare_metadata(MigrationContext.configure(conn), Base.metadata)
@@ -36,7 +38,7 @@ def test_upgrade_twice_is_harmless(database_url: str) -> None:
     upgrade(database_url)
     engine = make_engine(database_url)
     with engine.connect() as conn:
-        assert conn.execute(text("SELECT version_num FROM alembic_version")).scalar_one() == "0001"
+        assert conn.execute(text("SELECT version_num FROM alembic_version")).scalar_one() == "0002"
     engine.dispose()
 
 

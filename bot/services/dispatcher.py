@@ -8,13 +8,19 @@ That is what "never sends a row twice after a restart" costs: at most the messag
 the moment of a crash need a human look.
 
 On PostgreSQL several dispatchers can run at once: the claim uses ``FOR UPDATE SKIP LOCKED``.
+
+Channels with send limits (Telegram) have a :class:`bot.services.ratelimit.RateLimiter`: a
+batch's rows are then sent chat by chat in their order, always the chat that may send soonest
+next, waiting (really, via ``sleep``) only when no chat may send yet.  A platform's "retry
+after" pauses the whole channel.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable, Iterable, Mapping
+from collections import deque
+from collections.abc import Awaitable, Callable, Iterable, Mapping
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -23,6 +29,7 @@ from sqlalchemy import Engine, select, update
 from bot.channels.base import ChannelAdapter, SendError
 from bot.db.models import ChannelIdentity, OutboxMessage
 from bot.domain import Outbound
+from bot.services.ratelimit import RateLimiter
 
 log = logging.getLogger(__name__)
 
@@ -50,11 +57,15 @@ class Dispatcher:
         adapters: Mapping[str, ChannelAdapter],
         clock: Callable[[], datetime],
         batch_size: int = 50,
+        limits: Mapping[str, RateLimiter] | None = None,
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
     ) -> None:
         self.db = db
         self.adapters = dict(adapters)
         self.clock = clock
         self.batch_size = batch_size
+        self.limits = dict(limits or {})
+        self.sleep = sleep
         self._wake = asyncio.Event()
 
     def wake(self) -> None:
@@ -126,9 +137,33 @@ class Dispatcher:
     async def dispatch(self, ids: Iterable[int] | None = None) -> int:
         """Send one batch; return how many rows were handled."""
         rows = await asyncio.to_thread(self.claim, ids)
+        chats: dict[tuple[str, str], deque[dict[str, Any]]] = {}
         for row in rows:
-            await self._send(row)
+            address = row["address"] or row["identity_address"]
+            if row["channel"] in self.limits and address is not None:
+                chats.setdefault((row["channel"], address), deque()).append(row)
+            else:
+                await self._send(row)
+        await self._send_limited(chats)
         return len(rows)
+
+    async def _send_limited(self, chats: dict[tuple[str, str], deque[dict[str, Any]]]) -> None:
+        """Each chat's rows in order; next always the chat that may send soonest."""
+        while chats:
+            waits = {key: self.limits[key[0]].wait_time(key[1]) for key in chats}
+            key = min(waits, key=waits.__getitem__)
+            if waits[key] > 0:
+                await self.sleep(waits[key])
+                continue
+            row = chats[key].popleft()
+            if not chats[key]:
+                del chats[key]
+            limiter = self.limits[key[0]]
+            slots = limiter.reserve(key[1])
+            try:
+                await self._send(row)
+            finally:
+                limiter.release(key[1], slots)
 
     async def _send(self, row: dict[str, Any]) -> None:
         adapter = self.adapters.get(row["channel"])
@@ -142,6 +177,9 @@ class Dispatcher:
         try:
             result = await adapter.send(address, Outbound.from_payload(row["payload"]))
         except SendError as error:
+            limiter = self.limits.get(row["channel"])
+            if limiter is not None and error.retry_after is not None:
+                limiter.block(error.retry_after)
             if error.retryable and row["attempts"] < MAX_ATTEMPTS:
                 await asyncio.to_thread(self._settle_retry, row, error.reason, error.retry_after)
             else:

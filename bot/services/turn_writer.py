@@ -16,11 +16,13 @@ from typing import Any
 from sqlalchemy import Connection
 
 from bot.domain import HandleOutcome
+from bot.services.invites import ENROL_BY_CODE
 from bot.services.organisations import OrganisationRow
 from bot.services.statements import Statements
 from conversations.engine import Result
 from conversations.events import (
     ForgetPerson,
+    JoinByInvite,
     OptIn,
     OptOut,
     RecordConsent,
@@ -54,6 +56,7 @@ class _Pending:
     states: dict[int, Conversation | None] = field(default_factory=dict)
     state_times: dict[int, datetime] = field(default_factory=dict)
     outbox: list[tuple[dict[str, Any], HandleOutcome]] = field(default_factory=list)
+    enrolments: list[dict[str, Any]] = field(default_factory=list)  # JoinByInvite
 
 
 class TurnWriter:
@@ -115,6 +118,10 @@ class TurnWriter:
                         "status": "open",
                         "created_at": now,
                     }
+                )
+            elif isinstance(effect, JoinByInvite):
+                pending.enrolments.append(
+                    {"person_id": person, "code": effect.code, "created_at": now}
                 )
             elif isinstance(effect, ScheduleTimeout):
                 pending.nudges.append(
@@ -178,6 +185,7 @@ class TurnWriter:
         pending.consents = [r for r in pending.consents if r["person_id"] != person]
         pending.human_requests = [r for r in pending.human_requests if r["person_id"] != person]
         pending.nudges = [r for r in pending.nudges if r["person_id"] != person]
+        pending.enrolments = [r for r in pending.enrolments if r["person_id"] != person]
         pending.person_changes.pop(person, None)
         pending.states.pop(person, None)
         pending.state_times.pop(person, None)
@@ -225,6 +233,8 @@ class TurnWriter:
         ]
         if upserts:
             conn.execute(sql.upsert_state, upserts)
+        if pending.enrolments:
+            conn.execute(ENROL_BY_CODE, pending.enrolments)
         removed = [{"p_id": p} for p, state in pending.states.items() if state is None]
         if removed:
             conn.execute(sql.delete_state, removed)
