@@ -1,4 +1,5 @@
-"""Invite codes (deep links from flyers and QR codes) and the Telegram groups the bot is in.
+"""Invite codes (deep links from flyers and QR codes), the Telegram groups the bot is in, and
+an index to find a sent message by its platform id (a pressed button's message).
 
 Revision ID: 0002
 Revises: 0001
@@ -21,6 +22,9 @@ depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:
+    with op.batch_alter_table("outbox", schema=None) as batch_op:
+        batch_op.create_index("ix_outbox_external_id", ["external_id"], unique=False)
+
     op.create_table(
         "invite_codes",
         sa.Column("id", sa.Integer(), nullable=False),
@@ -78,3 +82,5 @@ def downgrade() -> None:
     with op.batch_alter_table("invite_codes", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_invite_codes_organisation_id"))
     op.drop_table("invite_codes")
+    with op.batch_alter_table("outbox", schema=None) as batch_op:
+        batch_op.drop_index("ix_outbox_external_id")
