@@ -10,11 +10,11 @@ from conversations.texts import msg
 # TRANSLATORS: descriptions in Telegram's command menu (next to /start, /help, …); at most
 # 256 characters, better under 30.
 COMMAND_DESCRIPTIONS = {
-    "start": msg("telegram.command.start", "Anfangen oder zurück zum Menü"),
-    "help": msg("telegram.command.help", "Hilfe: So können Sie mir schreiben"),
-    "language": msg("telegram.command.language", "Sprache ändern"),
-    "privacy": msg("telegram.command.privacy", "Datenschutz: Was wir speichern"),
-    "stop": msg("telegram.command.stop", "Keine Nachrichten mehr"),
+    "start": msg("telegram.command_start", "Anfangen oder zurück zum Menü"),
+    "help": msg("telegram.command_help", "Hilfe: So können Sie mir schreiben"),
+    "language": msg("telegram.command_language", "Sprache ändern"),
+    "privacy": msg("telegram.command_privacy", "Datenschutz: Was wir speichern"),
+    "stop": msg("telegram.command_stop", "Keine Nachrichten mehr"),
 }
 
 # TRANSLATORS: posted once in a Telegram group when someone adds the bot to it.  Everyone in the
