@@ -137,17 +137,23 @@ class Dispatcher:
     async def dispatch(self, ids: Iterable[int] | None = None) -> int:
         """Send one batch; return how many rows were handled."""
         rows = await asyncio.to_thread(self.claim, ids)
+        # Recipients found unreachable during this batch: her later rows are not even tried.
+        stopped: set[tuple[str, str]] = set()
         chats: dict[tuple[str, str], deque[dict[str, Any]]] = {}
         for row in rows:
             address = row["address"] or row["identity_address"]
             if row["channel"] in self.limits and address is not None:
                 chats.setdefault((row["channel"], address), deque()).append(row)
             else:
-                await self._send(row)
-        await self._send_limited(chats)
+                await self._send(row, stopped)
+        await self._send_limited(chats, stopped)
         return len(rows)
 
-    async def _send_limited(self, chats: dict[tuple[str, str], deque[dict[str, Any]]]) -> None:
+    async def _send_limited(
+        self,
+        chats: dict[tuple[str, str], deque[dict[str, Any]]],
+        stopped: set[tuple[str, str]],
+    ) -> None:
         """Each chat's rows in order; next always the chat that may send soonest."""
         while chats:
             waits = {key: self.limits[key[0]].wait_time(key[1]) for key in chats}
@@ -158,20 +164,27 @@ class Dispatcher:
             row = chats[key].popleft()
             if not chats[key]:
                 del chats[key]
+            if key in stopped:
+                await self._send(row, stopped)  # settles it without sending
+                continue
             limiter = self.limits[key[0]]
             slots = limiter.reserve(key[1])
             try:
-                await self._send(row)
+                await self._send(row, stopped)
             finally:
                 limiter.release(key[1], slots)
 
-    async def _send(self, row: dict[str, Any]) -> None:
+    async def _send(self, row: dict[str, Any], stopped: set[tuple[str, str]]) -> None:
         adapter = self.adapters.get(row["channel"])
         address = row["address"] or row["identity_address"]
         if adapter is None:  # the channel may be switched back on: retry, but not for ever
             await self._retry_or_fail(row, f"channel {row['channel']} not configured")
             return
-        if address is None or row["identity_status"] == "unreachable":
+        if (
+            address is None
+            or row["identity_status"] == "unreachable"
+            or (row["channel"], address) in stopped
+        ):
             await asyncio.to_thread(self._settle_failed, row, "recipient unreachable", False)
             return
         try:
@@ -180,6 +193,8 @@ class Dispatcher:
             limiter = self.limits.get(row["channel"])
             if limiter is not None and error.retry_after is not None:
                 limiter.block(error.retry_after)
+            if error.unreachable and address is not None:
+                stopped.add((row["channel"], address))
             if error.retryable and row["attempts"] < MAX_ATTEMPTS:
                 await asyncio.to_thread(self._settle_retry, row, error.reason, error.retry_after)
             else:

@@ -23,6 +23,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import os
 import warnings
 from collections import defaultdict
 from collections.abc import Awaitable, Callable, Sequence
@@ -67,6 +68,10 @@ from conversations.events import ChoiceIn, Reply, StartIn
 from conversations.texts import Text
 
 log = logging.getLogger(__name__)
+
+# Opt in to python-telegram-bot's coming behaviour (durations as ``timedelta``); otherwise it
+# warns on every 429 it raises.  ``retry_after_seconds`` handles both forms.
+os.environ.setdefault("PTB_TIMEDELTA", "true")
 
 outbox = OutboxMessage.__table__
 groups = TelegramGroup.__table__
