@@ -43,8 +43,10 @@ def _configure_logging(settings: Settings) -> None:
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
         stream=sys.stderr,
     )
-    # APScheduler logs every run of the sweep at INFO: noise, not news.
-    logging.getLogger("apscheduler").setLevel(max(logging.WARNING, logging.root.level))
+    # APScheduler logs every run of the sweep at INFO: noise, not news.  httpx logs every
+    # request's URL at INFO, and a Bot API URL contains the bot's token: never at INFO.
+    for noisy in ("apscheduler", "httpx", "httpcore", "telegram"):
+        logging.getLogger(noisy).setLevel(max(logging.WARNING, logging.root.level))
 
 
 @db_app.command("upgrade")

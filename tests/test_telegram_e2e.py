@@ -70,7 +70,8 @@ def test_three_women_on_telegram(tmp_path: Path) -> None:
         gaps = [b - a for times in sends.values() for a, b in itertools.pairwise(times)]
         assert gaps and min(gaps) >= 0.99, gaps
         assert all(c.status == 200 for c in proxy.calls_of("sendMessage"))
-        # No chat ids and no texts in the log.
+        # No token, no chat ids and no texts in the log.
+        assert TOKEN not in log and TOKEN.split(":")[1] not in log
         for user_id in ("770001", "770002", "770003"):
             assert user_id not in log
         assert "Олена" not in log
