@@ -103,6 +103,10 @@ def _onboarding_in_ukrainian(stand_in: StandIn, proxy: FixingProxy) -> None:
     welcome, menu = olena.receive(2)
     assert "Олена" in welcome.text
     assert menu.labels == UK_MENU
+    olena.send_sticker()
+    sorry, again = olena.receive(2)
+    assert sorry.text.startswith("📎 Дякую!")  # "I cannot read pictures yet", in Ukrainian
+    assert again.labels == UK_MENU
     print("\nUkrainian transcript (Telegram):")
     for who, text in olena.transcript:
         print(f"  {who:>3}: {text}")

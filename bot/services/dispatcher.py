@@ -12,7 +12,9 @@ On PostgreSQL several dispatchers can run at once: the claim uses ``FOR UPDATE S
 Channels with send limits (Telegram) have a :class:`bot.services.ratelimit.RateLimiter`: a
 batch's rows are then sent chat by chat in their order, always the chat that may send soonest
 next, waiting (really, via ``sleep``) only when no chat may send yet.  A platform's "retry
-after" pauses the whole channel.
+after" pauses the whole channel.  Known cost: rows of a batch wait in ``sending`` while other
+chats go first (seconds at most for replies); a crash in those seconds marks them ``in_doubt``
+although they never left.
 """
 
 from __future__ import annotations

@@ -279,6 +279,22 @@ class TelegramUser:
         self.transcript.append(("she", text))
         self.http.post(self.base + path, json=body).raise_for_status()
 
+    def send_sticker(self) -> None:
+        """She sends a sticker (content the bot cannot read)."""
+        body = self._message("")
+        del body["text"]
+        body["sticker"] = {
+            "file_id": "CAACAgIAAxk",
+            "file_unique_id": "AgAD",
+            "type": "regular",
+            "width": 512,
+            "height": 512,
+            "is_animated": False,
+            "is_video": False,
+        }
+        self.transcript.append(("she", "[sticker]"))
+        self.http.post(self.base + "/sendMessage", json=body).raise_for_status()
+
     def press(self, label: str) -> str:
         """She taps the button ``label`` under the newest message that has it."""
         for message in reversed(self.inbox):
