@@ -4,7 +4,9 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-$(shell cat pyproject.toml | cksum | cut -d' ' -f1)
 
-.PHONY: install run test lint bench catalogs clean
+STAND_IN := tests/telegram_stand_in
+
+.PHONY: install node-deps run test lint bench catalogs clean
 
 install: $(STAMP)  ## create .venv and install the bot with its test tools
 
@@ -18,7 +20,18 @@ $(STAMP): pyproject.toml
 run: install  ## migrate, load the demo data and serve on http://127.0.0.1:8080
 	$(BIN)/twc run --demo
 
-test: install  ## lint, check flows and catalogs, run the whole test suite
+# The Telegram stand-in (npm telegram-test-api), installed by npm from the lock file; skipped
+# when node_modules is newer than the lock file.  Without npm the Telegram e2e tests skip
+# (and fail under CI).
+node-deps:  ## install the Node packages the tests start (npm ci)
+	@if ! command -v npm >/dev/null 2>&1; then \
+	  echo "npm not found: the Telegram end-to-end tests will be skipped"; \
+	elif [ ! -f $(STAND_IN)/node_modules/.package-lock.json ] || \
+	     [ $(STAND_IN)/package-lock.json -nt $(STAND_IN)/node_modules/.package-lock.json ]; then \
+	  cd $(STAND_IN) && npm ci --no-audit --no-fund --loglevel=error; \
+	fi
+
+test: install node-deps  ## lint, check flows and catalogs, run the whole test suite
 	$(BIN)/ruff check .
 	$(BIN)/twc flows check
 	$(BIN)/pytest
@@ -35,4 +48,4 @@ catalogs: install  ## re-extract texts into locales/twc.pot, merge into every ca
 	find locales -name '*.mo' -delete
 
 clean:
-	rm -rf $(VENV) var .pytest_cache .ruff_cache
+	rm -rf $(VENV) var .pytest_cache .ruff_cache $(STAND_IN)/node_modules

@@ -20,6 +20,10 @@ flows_app = typer.Typer(help="Dialogue flows.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 app.add_typer(demo_app, name="demo")
 app.add_typer(flows_app, name="flows")
+invites_app = typer.Typer(
+    help="Invite codes (deep links on flyers and QR codes).", no_args_is_help=True
+)
+app.add_typer(invites_app, name="invites")
 
 console = Console()
 errors = Console(stderr=True)
@@ -39,8 +43,10 @@ def _configure_logging(settings: Settings) -> None:
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
         stream=sys.stderr,
     )
-    # APScheduler logs every run of the sweep at INFO: noise, not news.
-    logging.getLogger("apscheduler").setLevel(max(logging.WARNING, logging.root.level))
+    # APScheduler logs every run of the sweep at INFO: noise, not news.  httpx logs every
+    # request's URL at INFO, and a Bot API URL contains the bot's token: never at INFO.
+    for noisy in ("apscheduler", "httpx", "httpcore", "telegram"):
+        logging.getLogger(noisy).setLevel(max(logging.WARNING, logging.root.level))
 
 
 @db_app.command("upgrade")
@@ -94,6 +100,8 @@ def run(
     base = f"http://{settings.host}:{settings.port}"
     if settings.simulator_enabled:
         console.print(f"Chat simulator: [bold]{base}/simulator[/bold]")
+    if settings.telegram_enabled:
+        console.print(f"Telegram: on ({settings.telegram_effective_mode})")
     uvicorn.run(
         create_app(runtime),
         host=settings.host,
@@ -137,6 +145,65 @@ def flows_draw(flow: str) -> None:
         errors.print(f"No flow {flow!r}. Known: {', '.join(sorted(flows))}")
         raise typer.Exit(2)
     print(mermaid(flows[flow]))
+
+
+def _invite_link(code: str) -> str:
+    return f"https://t.me/<your_bot>?start={code}"
+
+
+@invites_app.command("create")
+def invites_create(
+    course: Annotated[str | None, typer.Option(help="Course code the invite enrols in.")] = None,
+    organisation: Annotated[
+        str | None, typer.Option(help="Organisation slug (when the code is for no course).")
+    ] = None,
+    code: Annotated[
+        str | None, typer.Option(help="The code itself (a-z, 0-9, _, -); random if not given.")
+    ] = None,
+) -> None:
+    """Create an invite code for a course (or just an organisation) and print its link."""
+    from bot.db.engine import make_engine
+    from bot.db.migrate import upgrade
+    from bot.runtime import utc_now
+    from bot.services.invites import InviteError, create_invite
+
+    settings = _settings()
+    upgrade(settings.database_url)
+    engine = make_engine(settings.database_url)
+    try:
+        invite = create_invite(
+            engine, utc_now(), course=course, organisation=organisation, code=code
+        )
+    except InviteError as error:
+        errors.print(f"[red]{escape(str(error))}[/red]")
+        raise typer.Exit(2) from error
+    finally:
+        engine.dispose()
+    console.print(f"Invite code [bold]{escape(invite.code)}[/bold]: {_invite_link(invite.code)}")
+
+
+@invites_app.command("list")
+def invites_list() -> None:
+    """List every invite code with its organisation and course."""
+    from bot.db.engine import make_engine
+    from bot.db.migrate import upgrade
+    from bot.services.invites import list_invites
+
+    settings = _settings()
+    upgrade(settings.database_url)
+    engine = make_engine(settings.database_url)
+    try:
+        invites = list_invites(engine)
+    finally:
+        engine.dispose()
+    if not invites:
+        console.print("No invite codes yet: twc invites create --course CODE")
+    for invite in invites:
+        state = "" if invite.active else " (inactive)"
+        console.print(
+            f"{escape(invite.code)}\t{escape(invite.organisation)}\t"
+            f"{escape(invite.course or '-')}{state}\t{_invite_link(invite.code)}"
+        )
 
 
 @app.command("chat")

@@ -21,6 +21,7 @@ from bot.db.models import (
     Coordinator,
     Course,
     CourseSession,
+    InviteCode,
     Organisation,
     Person,
 )
@@ -49,6 +50,10 @@ class DemoLogin:
 
     email: str
     password: str
+
+
+#: The invite code on the demo course's flyer: ``https://t.me/<bot>?start=kurs-a2-nienburg``.
+DEMO_INVITE_CODE = "kurs-a2-nienburg"
 
 
 def hash_password(password: str, salt: bytes | None = None) -> str:
@@ -131,6 +136,17 @@ def load_demo(db: Engine, secret_key: str, now: datetime) -> DemoLogin:
                         childcare=True,
                     )
                 )
+        course_id = session.scalar(select(Course.id).where(Course.code == "deutsch-a2-nienburg"))
+        if session.scalar(select(InviteCode).where(InviteCode.code == DEMO_INVITE_CODE)) is None:
+            session.add(
+                InviteCode(
+                    code=DEMO_INVITE_CODE,
+                    organisation_id=org.id,
+                    course_id=course_id,
+                    active=True,
+                    created_at=now,
+                )
+            )
         for name, language, address in (
             ("Anna", "de", "mentor-anna"),
             ("Leyla", "tr", "mentor-leyla"),

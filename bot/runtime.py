@@ -10,6 +10,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from functools import cache
+from typing import TYPE_CHECKING
 
 from sqlalchemy import Engine
 
@@ -20,11 +21,15 @@ from bot.db.types import configure_cipher
 from bot.services.conversations import ConversationService
 from bot.services.dispatcher import Dispatcher
 from bot.services.pipeline import InboundPipeline
+from bot.services.ratelimit import Limits, RateLimiter
 from bot.settings import Settings
 from conversations.engine import Engine as FlowEngine
 from conversations.i18n import Catalogs
 from conversations.languages import default_languages
 from conversations.loader import read_flows
+
+if TYPE_CHECKING:
+    from bot.channels.telegram.adapter import TelegramAdapter
 
 Clock = Callable[[], datetime]
 
@@ -54,6 +59,7 @@ class Runtime:
     pipeline: InboundPipeline
     clock: Clock
     adapters: dict[str, ChannelAdapter] = field(default_factory=dict)
+    telegram: TelegramAdapter | None = None
 
     def close(self) -> None:
         """Release database connections."""
@@ -73,8 +79,34 @@ def build_runtime(settings: Settings, clock: Clock = utc_now, db: Engine | None 
     conversations = ConversationService(
         db, flow_engine, settings.secret_key, settings.default_organisation, clock
     )
-    dispatcher = Dispatcher(db, adapters, clock)
+    telegram = None
+    limits: dict[str, RateLimiter] = {}
+    if settings.telegram_enabled:
+        from bot.channels.telegram.adapter import TelegramAdapter
+
+        telegram = TelegramAdapter(settings, db, flow_engine, clock)
+        adapters[telegram.name] = telegram
+        limits[telegram.name] = RateLimiter(
+            Limits(
+                per_second=settings.telegram_rate,
+                chat_interval=settings.telegram_chat_interval,
+                group_per_minute=settings.telegram_group_per_minute,
+            ),
+            clock,
+        )
+    dispatcher = Dispatcher(db, adapters, clock, limits=limits)
     pipeline = InboundPipeline(conversations)
+    if telegram is not None:
+        telegram.attach(pipeline.submit, dispatcher.wake)
     return Runtime(
-        settings, db, flow_engine, conversations, dispatcher, simulator, pipeline, clock, adapters
+        settings,
+        db,
+        flow_engine,
+        conversations,
+        dispatcher,
+        simulator,
+        pipeline,
+        clock,
+        adapters,
+        telegram,
     )

@@ -6,6 +6,7 @@ Settings are plain data: engines, clients and other resources are built from the
 
 from __future__ import annotations
 
+import re
 from functools import cached_property
 from pathlib import Path
 from typing import Literal
@@ -53,6 +54,72 @@ class Settings(BaseSettings):
 
     log_level: str = "INFO"
     """``TWC_LOG_LEVEL``: Python log level."""
+
+    public_url: str | None = None
+    """``TWC_PUBLIC_URL``: the bot's public HTTPS base URL (``https://bot.example.org``);
+    webhooks are registered under it."""
+
+    # ---- Telegram -------------------------------------------------------------------------
+
+    telegram_token: str | None = None
+    """``TWC_TELEGRAM_TOKEN``: the token from BotFather; setting it turns the Telegram channel
+    on."""
+
+    telegram_api_url: str = "https://api.telegram.org/bot{token}"
+    """``TWC_TELEGRAM_API_URL``: Bot API base URL; ``{token}`` is replaced by the token (a
+    self-hosted Bot API server, or a test stand-in)."""
+
+    telegram_mode: Literal["polling", "webhook"] | None = None
+    """``TWC_TELEGRAM_MODE``: ``polling`` or ``webhook``; default ``webhook`` when
+    ``TWC_PUBLIC_URL`` is set, else ``polling``."""
+
+    telegram_webhook_secret: str | None = None
+    """``TWC_TELEGRAM_WEBHOOK_SECRET``: the ``X-Telegram-Bot-Api-Secret-Token`` Telegram must
+    send with every webhook call (1–256 characters ``A-Z a-z 0-9 _ -``)."""
+
+    telegram_poll_timeout: int = Field(default=25, ge=0, le=50)
+    """``TWC_TELEGRAM_POLL_TIMEOUT``: long-polling timeout of ``getUpdates`` in seconds (0 for
+    servers that never long-poll)."""
+
+    telegram_poll_interval: float = Field(default=0.0, ge=0)
+    """``TWC_TELEGRAM_POLL_INTERVAL``: pause between two ``getUpdates`` calls, in seconds."""
+
+    telegram_rate: float = Field(default=30.0, gt=0)
+    """``TWC_TELEGRAM_RATE``: messages per second to Telegram in total."""
+
+    telegram_chat_interval: float = Field(default=1.0, ge=0)
+    """``TWC_TELEGRAM_CHAT_INTERVAL``: seconds between two messages to the same chat."""
+
+    telegram_group_per_minute: float = Field(default=20.0, gt=0)
+    """``TWC_TELEGRAM_GROUP_PER_MINUTE``: messages per minute to one group."""
+
+    @property
+    def telegram_enabled(self) -> bool:
+        """Whether the Telegram channel is on."""
+        return bool(self.telegram_token)
+
+    @property
+    def telegram_effective_mode(self) -> str:
+        """``polling`` or ``webhook``, with the default filled in."""
+        return self.telegram_mode or ("webhook" if self.public_url else "polling")
+
+    @property
+    def telegram_webhook_url(self) -> str:
+        """Where Telegram posts updates in webhook mode."""
+        return f"{(self.public_url or '').rstrip('/')}/webhooks/telegram"
+
+    @model_validator(mode="after")
+    def _webhook_needs_url_and_secret(self) -> Settings:
+        if self.telegram_enabled and self.telegram_effective_mode == "webhook":
+            if not self.public_url:
+                raise ValueError("TWC_TELEGRAM_MODE=webhook needs TWC_PUBLIC_URL")
+            secret = self.telegram_webhook_secret or ""
+            if not re.fullmatch(r"[A-Za-z0-9_-]{1,256}", secret):
+                raise ValueError(
+                    "TWC_TELEGRAM_MODE=webhook needs TWC_TELEGRAM_WEBHOOK_SECRET: 1-256 "
+                    "characters A-Z, a-z, 0-9, _ and - (Telegram's rule)"
+                )
+        return self
 
     @model_validator(mode="after")
     def _require_a_real_secret_outside_development(self) -> Settings:

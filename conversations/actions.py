@@ -8,17 +8,32 @@ as ``do: [{action: name, arg: value}]``.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
 from conversations.events import (
     ForgetPerson,
+    JoinByInvite,
     OptIn,
     OptOut,
     RecordAttendance,
     RecordConsent,
     RequestHuman,
 )
+
+#: Where a ``/start <code>`` waits for her consent (an invite code is not personal).
+PENDING_INVITE = "invite"
+
+#: What an invite code may look like: Telegram's deep-link alphabet, at most 64 characters.
+INVITE_CODE = re.compile(r"[a-z0-9_-]{1,64}")
+
+
+def invite_code(argument: str | None) -> str | None:
+    """The invite code in a ``/start`` argument (case-insensitive), or ``None``."""
+    code = (argument or "").strip().lower()
+    return code if INVITE_CODE.fullmatch(code) else None
+
 
 if TYPE_CHECKING:
     from conversations.engine import Turn as _Turn
@@ -34,6 +49,8 @@ def record_consent(turn: _Turn, args: Mapping[str, Any], _value: Any) -> None:
     )
     turn.profile.consent_given_at = turn.context.now
     turn.profile.status = "active"
+    if turn.conversation is not None and PENDING_INVITE in turn.conversation.data:
+        turn.effects.append(JoinByInvite(str(turn.conversation.data.pop(PENDING_INVITE))))
 
 
 def forget_person(turn: _Turn, _args: Mapping[str, Any], _value: Any) -> None:

@@ -16,7 +16,7 @@ from typing import Any
 from babel.dates import format_date, parse_date
 
 from conversations import system_texts as st
-from conversations.actions import ACTIONS, Action
+from conversations.actions import ACTIONS, PENDING_INVITE, Action, invite_code
 from conversations.commands import COMMANDS, CommandMatcher
 from conversations.events import (
     Button,
@@ -24,6 +24,7 @@ from conversations.events import (
     Effect,
     Event,
     ForgetPerson,
+    JoinByInvite,
     MediaIn,
     Reply,
     ScheduleTimeout,
@@ -329,6 +330,12 @@ class Turn:
                 self.goto(MAIN_MENU)
             else:
                 self.goto(f"{ONBOARDING}.{self.engine.flows[ONBOARDING].start}")
+            code = invite_code(argument)
+            if code:  # an invite code: join now, or keep it until she consents
+                if consented:
+                    self.effects.append(JoinByInvite(code))
+                elif self.conversation is not None:
+                    self.conversation.data[PENDING_INVITE] = code
             return
         if self.profile.status == "opted_out" and name not in ("stop", "delete", "privacy"):
             self.say(st.OPTED_OUT_HINT)

@@ -151,6 +151,19 @@ class RecordAttendance:
     reason: str | None = None
 
 
+# ---- invites (issue 3) ----------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class JoinByInvite:
+    """Enrol her in what the invite ``code`` she arrived with points to (a course).
+
+    Only ever emitted once she has consented; an unknown or inactive code does nothing.
+    """
+
+    code: str
+
+
 Effect = (
     Reply
     | UpdateProfile
@@ -161,4 +174,5 @@ Effect = (
     | RequestHuman
     | ScheduleTimeout
     | RecordAttendance
+    | JoinByInvite
 )

@@ -150,7 +150,9 @@ def test_session_reminders_go_to_consenting_people_only(
 
 
 def reminder_payload(runtime: Runtime, person: int) -> dict[str, Any]:
-    (row,) = [r for r in rows(runtime, outbox, outbox.c.person_id == person) if r["kind"] == "nudge"][-1:]
+    (row,) = [
+        r for r in rows(runtime, outbox, outbox.c.person_id == person) if r["kind"] == "nudge"
+    ][-1:]
     return row["payload"]
 
 
@@ -178,7 +180,11 @@ def test_reminder_and_answers_through_the_simulator(
     course_with(service)
     service.enrol("a2-hoya", [person])
     first = service.add_session(
-        "a2-hoya", "2026-12-03 09:00", "2026-12-03 12:00", "VHS Hoya", "Bahnhofstr. 1",
+        "a2-hoya",
+        "2026-12-03 09:00",
+        "2026-12-03 12:00",
+        "VHS Hoya",
+        "Bahnhofstr. 1",
         "Bus 31 bis Haltestelle Bahnhof",
     )
     second = service.add_session("a2-hoya", "2026-12-10 09:00", "2026-12-10 12:00", "VHS Hoya")
@@ -236,7 +242,11 @@ def test_move_and_cancel_tell_everyone_and_reschedule(
 
     moved = service.move_session(session["id"], "2026-12-04 14:00")
 
-    assert (moved["start"], moved["end"], moved["told"]) == ("2026-12-04 14:00", "2026-12-04 17:00", 2)
+    assert (moved["start"], moved["end"], moved["told"]) == (
+        "2026-12-04 14:00",
+        "2026-12-04 17:00",
+        2,
+    )
     notices = {r["person_id"]: r for r in rows(runtime, outbox, outbox.c.kind == "course")}
     assert "Donnerstag, 3. Dezember 2026" in notices[amina]["payload"]["text"]
     assert "Freitag, 4. Dezember 2026" in notices[amina]["payload"]["text"]
@@ -297,15 +307,36 @@ def test_the_command_line(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> No
         return result.output
 
     twc("demo", "load")
-    twc("courses", "create", "nahen-2027", "--title", "de=Nähen", "--title", "en=Sewing",
-        "--reminder", "1d@18:00", "--reminder", "3h")
+    twc(
+        "courses",
+        "create",
+        "nahen-2027",
+        "--title",
+        "de=Nähen",
+        "--title",
+        "en=Sewing",
+        "--reminder",
+        "1d@18:00",
+        "--reminder",
+        "3h",
+    )
     courses = json.loads(twc("courses", "list", "--json"))
     sewing = next(c for c in courses if c["code"] == "nahen-2027")
     assert sewing["title"] == {"de": "Nähen", "en": "Sewing"}
     assert sewing["reminders"] == ["1d@18:00", "3h"]
     assert "Session" in twc(
-        "sessions", "add", "nahen-2027", "--start", "2027-03-29 09:00", "--end",
-        "2027-03-29 11:00", "--place", "Treff Hoya", "--directions", "Bus 31", "--childcare",
+        "sessions",
+        "add",
+        "nahen-2027",
+        "--start",
+        "2027-03-29 09:00",
+        "--end",
+        "2027-03-29 11:00",
+        "--place",
+        "Treff Hoya",
+        "--directions",
+        "Bus 31",
+        "--childcare",
     )
     (session,) = json.loads(twc("sessions", "list", "nahen-2027", "--json"))
     assert (session["start"], session["childcare"]) == ("2027-03-29 09:00", True)
@@ -317,7 +348,19 @@ def test_the_command_line(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> No
     with out.open(encoding="utf-8") as handle:
         assert next(csv.reader(handle))[:3] == ["session", "start", "place"]
     twc("sessions", "cancel", str(session["id"]), "--reason", "Feiertag")
-    bad = runner.invoke(app, ["sessions", "add", "nahen-2027", "--start", "2027-03-28 02:30",
-                              "--end", "2027-03-28 04:00", "--place", "x"])
+    bad = runner.invoke(
+        app,
+        [
+            "sessions",
+            "add",
+            "nahen-2027",
+            "--start",
+            "2027-03-28 02:30",
+            "--end",
+            "2027-03-28 04:00",
+            "--place",
+            "x",
+        ],
+    )
     assert bad.exit_code == 1 and "does not exist" in bad.output
     assert runner.invoke(app, ["enrol", "nahen-2027", "424242"]).exit_code == 1

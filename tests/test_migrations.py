@@ -25,6 +25,8 @@ def test_upgrade_on_an_empty_database_matches_the_models(database_url: str) -> N
             "inbound_messages",
             "outbox",
             "organisations",
+            "invite_codes",
+            "telegram_groups",
             "alembic_version",
         } <= tables
         differences = compare_metadata(MigrationContext.configure(conn), Base.metadata)

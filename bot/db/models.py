@@ -164,7 +164,10 @@ class OutboxMessage(Base):
     """A message to send.  Written in the same transaction as the state change that caused it."""
 
     __tablename__ = "outbox"
-    __table_args__ = (Index("ix_outbox_due", "status", "priority", "next_attempt_at"),)
+    __table_args__ = (
+        Index("ix_outbox_due", "status", "priority", "next_attempt_at"),
+        Index("ix_outbox_external_id", "external_id"),  # a pressed button finds its message
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     idempotency_key: Mapped[str] = mapped_column(String(128), unique=True)
@@ -284,6 +287,36 @@ class Attendance(Base):
     reason: Mapped[str | None] = mapped_column(String(16))
     """``childcare``, ``transport``, ``ill``, ``other``, ``skip`` (she chose not to say)."""
     answered_at: Mapped[datetime]
+
+
+class InviteCode(Base):
+    """A code on a flyer or QR code (``t.me/<bot>?start=<code>``) that ties a newcomer to an
+    organisation and, optionally, a course or a group.  Codes are not personal."""
+
+    __tablename__ = "invite_codes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(64), unique=True)
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"), index=True)
+    course_id: Mapped[int | None] = mapped_column(ForeignKey("courses.id", ondelete="SET NULL"))
+    group_ref: Mapped[str | None] = mapped_column(String(64))
+    """A meetup group this code joins (for the group features to come)."""
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime]
+
+
+class TelegramGroup(Base):
+    """A Telegram group the bot was added to (for meetups).  A group id is not personal."""
+
+    __tablename__ = "telegram_groups"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    chat_id: Mapped[str] = mapped_column(String(32), unique=True)
+    title: Mapped[str] = mapped_column(String(256), default="")
+    organisation_id: Mapped[int | None] = mapped_column(ForeignKey("organisations.id"), index=True)
+    status: Mapped[str] = mapped_column(String(16), default="member")
+    """``member`` or ``left`` (removed from the group)."""
+    added_at: Mapped[datetime]
 
 
 class SimulatorMessage(Base):

@@ -8,13 +8,21 @@ That is what "never sends a row twice after a restart" costs: at most the messag
 the moment of a crash need a human look.
 
 On PostgreSQL several dispatchers can run at once: the claim uses ``FOR UPDATE SKIP LOCKED``.
+
+Channels with send limits (Telegram) have a :class:`bot.services.ratelimit.RateLimiter`: a
+batch's rows are then sent chat by chat in their order, always the chat that may send soonest
+next, waiting (really, via ``sleep``) only when no chat may send yet.  A platform's "retry
+after" pauses the whole channel.  Known cost: rows of a batch wait in ``sending`` while other
+chats go first (seconds at most for replies); a crash in those seconds marks them ``in_doubt``
+although they never left.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable, Iterable, Mapping
+from collections import deque
+from collections.abc import Awaitable, Callable, Iterable, Mapping
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -23,6 +31,7 @@ from sqlalchemy import Engine, select, update
 from bot.channels.base import ChannelAdapter, SendError
 from bot.db.models import ChannelIdentity, OutboxMessage
 from bot.domain import Outbound
+from bot.services.ratelimit import RateLimiter
 
 log = logging.getLogger(__name__)
 
@@ -50,11 +59,15 @@ class Dispatcher:
         adapters: Mapping[str, ChannelAdapter],
         clock: Callable[[], datetime],
         batch_size: int = 50,
+        limits: Mapping[str, RateLimiter] | None = None,
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
     ) -> None:
         self.db = db
         self.adapters = dict(adapters)
         self.clock = clock
         self.batch_size = batch_size
+        self.limits = dict(limits or {})
+        self.sleep = sleep
         self._wake = asyncio.Event()
 
     def wake(self) -> None:
@@ -132,22 +145,64 @@ class Dispatcher:
     ) -> int:
         """Send one batch (or just the given rows); return how many rows were handled."""
         rows = await asyncio.to_thread(self.claim, ids, keys)
+        # Recipients found unreachable during this batch: her later rows are not even tried.
+        stopped: set[tuple[str, str]] = set()
+        chats: dict[tuple[str, str], deque[dict[str, Any]]] = {}
         for row in rows:
-            await self._send(row)
+            address = row["address"] or row["identity_address"]
+            if row["channel"] in self.limits and address is not None:
+                chats.setdefault((row["channel"], address), deque()).append(row)
+            else:
+                await self._send(row, stopped)
+        await self._send_limited(chats, stopped)
         return len(rows)
 
-    async def _send(self, row: dict[str, Any]) -> None:
+    async def _send_limited(
+        self,
+        chats: dict[tuple[str, str], deque[dict[str, Any]]],
+        stopped: set[tuple[str, str]],
+    ) -> None:
+        """Each chat's rows in order; next always the chat that may send soonest."""
+        while chats:
+            waits = {key: self.limits[key[0]].wait_time(key[1]) for key in chats}
+            key = min(waits, key=waits.__getitem__)
+            if waits[key] > 0:
+                await self.sleep(waits[key])
+                continue
+            row = chats[key].popleft()
+            if not chats[key]:
+                del chats[key]
+            if key in stopped:
+                await self._send(row, stopped)  # settles it without sending
+                continue
+            limiter = self.limits[key[0]]
+            slots = limiter.reserve(key[1])
+            try:
+                await self._send(row, stopped)
+            finally:
+                limiter.release(key[1], slots)
+
+    async def _send(self, row: dict[str, Any], stopped: set[tuple[str, str]]) -> None:
         adapter = self.adapters.get(row["channel"])
         address = row["address"] or row["identity_address"]
         if adapter is None:  # the channel may be switched back on: retry, but not for ever
             await self._retry_or_fail(row, f"channel {row['channel']} not configured")
             return
-        if address is None or row["identity_status"] == "unreachable":
+        if (
+            address is None
+            or row["identity_status"] == "unreachable"
+            or (row["channel"], address) in stopped
+        ):
             await asyncio.to_thread(self._settle_failed, row, "recipient unreachable", False)
             return
         try:
             result = await adapter.send(address, Outbound.from_payload(row["payload"]))
         except SendError as error:
+            limiter = self.limits.get(row["channel"])
+            if limiter is not None and error.retry_after is not None:
+                limiter.block(error.retry_after)
+            if error.unreachable and address is not None:
+                stopped.add((row["channel"], address))
             if error.retryable and row["attempts"] < MAX_ATTEMPTS:
                 await asyncio.to_thread(self._settle_retry, row, error.reason, error.retry_after)
             else:

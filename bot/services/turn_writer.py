@@ -17,11 +17,13 @@ from sqlalchemy import Connection
 
 from bot.domain import HandleOutcome
 from bot.services.bulk import BulkWriter
+from bot.services.invites import ENROL_BY_CODE
 from bot.services.organisations import OrganisationRow
 from bot.services.statements import Statements
 from conversations.engine import Result
 from conversations.events import (
     ForgetPerson,
+    JoinByInvite,
     OptIn,
     OptOut,
     RecordAttendance,
@@ -57,6 +59,7 @@ class _Pending:
     state_times: dict[int, datetime] = field(default_factory=dict)
     outbox: list[tuple[dict[str, Any], HandleOutcome]] = field(default_factory=list)
     attendance: dict[tuple[int, int], dict[str, Any]] = field(default_factory=dict)
+    enrolments: list[dict[str, Any]] = field(default_factory=list)  # JoinByInvite
 
 
 class TurnWriter:
@@ -119,6 +122,10 @@ class TurnWriter:
                         "status": "open",
                         "created_at": now,
                     }
+                )
+            elif isinstance(effect, JoinByInvite):
+                pending.enrolments.append(
+                    {"person_id": person, "code": effect.code, "created_at": now}
                 )
             elif isinstance(effect, ScheduleTimeout):
                 pending.nudges.append(
@@ -204,6 +211,7 @@ class TurnWriter:
         pending.human_requests = [r for r in pending.human_requests if r["person_id"] != person]
         pending.nudges = [r for r in pending.nudges if r["person_id"] != person]
         pending.attendance = {k: r for k, r in pending.attendance.items() if k[1] != person}
+        pending.enrolments = [r for r in pending.enrolments if r["person_id"] != person]
         pending.person_changes.pop(person, None)
         pending.states.pop(person, None)
         pending.state_times.pop(person, None)
@@ -248,6 +256,8 @@ class TurnWriter:
         ]
         if upserts:
             self.bulk.upsert_states(conn, upserts)
+        if pending.enrolments:
+            conn.execute(ENROL_BY_CODE, pending.enrolments)
         removed = [{"p_id": p} for p, state in pending.states.items() if state is None]
         if removed:
             conn.execute(sql.delete_state, removed)

@@ -34,6 +34,11 @@ def create_app(runtime: Runtime, background: bool = True) -> Starlette:
     routes = [Route("/", home), Route("/healthz", health)]
     if runtime.settings.simulator_enabled:
         routes += simulator_routes(runtime)
+    telegram = runtime.telegram
+    if telegram is not None and runtime.settings.telegram_effective_mode == "webhook":
+        from bot.web.telegram import telegram_routes
+
+        routes += telegram_routes(telegram)
 
     @contextlib.asynccontextmanager
     async def lifespan(_app: Starlette) -> AsyncIterator[None]:
@@ -48,12 +53,23 @@ def create_app(runtime: Runtime, background: bool = True) -> Starlette:
         )
         scheduler = build_scheduler(runtime, runtime.dispatcher.wake)
         scheduler.start()
+        polling = None
+        if telegram is not None:
+            await telegram.start()
+            if runtime.settings.telegram_effective_mode == "polling":
+                polling = asyncio.create_task(telegram.poll(stop))
         try:
             yield
         finally:
             stop.set()
             scheduler.shutdown(wait=False)
+            if polling is not None:
+                polling.cancel()  # a long poll would otherwise hold shutdown for its timeout
+                with contextlib.suppress(asyncio.CancelledError):
+                    await polling
             await dispatcher
+            if telegram is not None:
+                await telegram.stop()
 
     async def http_error(_request: Request, exc: Exception) -> Response:
         assert isinstance(exc, HTTPException)

@@ -9,6 +9,7 @@ later (reminders, broadcasts).
 from __future__ import annotations
 
 import asyncio
+from dataclasses import replace
 from pathlib import Path
 
 from starlette.requests import Request
@@ -18,8 +19,9 @@ from starlette.routing import Route
 from bot.channels.simulator import MAX_USER_ID, SimulatorInputError, parse_request, shown_text
 from bot.runtime import Runtime
 from bot.services.conversations import NoOrganisationError
+from bot.services.invites import organisation_for_code
 from bot.web.errors import BadRequestError, error_response, read_json
-from conversations.events import ChoiceIn
+from conversations.events import ChoiceIn, StartIn
 
 STATIC = Path(__file__).resolve().parent / "static"
 
@@ -38,6 +40,10 @@ def simulator_routes(runtime: Runtime) -> list[Route]:
             return error_response(error.status, error.message)
         except SimulatorInputError as error:
             return error_response(422, str(error))
+        if isinstance(inbound.event, StartIn) and inbound.event.code:  # an invite link
+            slug = await asyncio.to_thread(organisation_for_code, runtime.db, inbound.event.code)
+            if slug is not None:
+                inbound = replace(inbound, organisation_slug=slug)
         labels = {}
         if isinstance(inbound.event, ChoiceIn):
             labels = await asyncio.to_thread(runtime.simulator.last_choices, inbound.address)

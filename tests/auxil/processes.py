@@ -107,12 +107,17 @@ def describe(result: subprocess.CompletedProcess[str]) -> str:
 class BotServer:
     """One ``twc run --demo`` process on a free port; use as a context manager.
 
+    ``environment`` holds extra ``TWC_*`` settings (names without the prefix, any case).
+
     Leaving the ``with`` block always ends the process (SIGKILL if it is still running), so a
     failing test never leaves a server behind.
     """
 
-    def __init__(self, database: Path, logs: Path, *args: str) -> None:
+    def __init__(
+        self, database: Path, logs: Path, *args: str, environment: dict[str, str] | None = None
+    ) -> None:
         self.database = database
+        self.environment = dict(environment or {})
         self.port = free_port()
         self.base_url = f"http://127.0.0.1:{self.port}"
         self.log_path = logs / f"twc-run-{self.port}.log"
@@ -134,7 +139,7 @@ class BotServer:
 
     def start(self) -> None:
         """Start the process and return once ``/healthz`` answers."""
-        env = bot_environment(self.database, self.port)
+        env = bot_environment(self.database, self.port, **self.environment)
         with self.log_path.open("ab") as log:
             self.process = subprocess.Popen(
                 twc_command(*self.args),

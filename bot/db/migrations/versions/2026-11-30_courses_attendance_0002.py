@@ -29,7 +29,7 @@ def upgrade() -> None:
                 "reminders",
                 sa.JSON(),
                 nullable=False,
-                server_default=sa.text("'[\"1d@17:00\", \"2h\"]'"),
+                server_default=sa.text('\'["1d@17:00", "2h"]\''),
             )
         )
     op.create_table(

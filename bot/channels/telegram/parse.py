@@ -1,0 +1,237 @@
+"""Telegram updates → channel-neutral events (private chats) or group events.
+
+``parse_update`` never raises: anything it does not understand (edited messages, channel
+posts, polls, a malformed update) is ``None`` and ignored.  The chat id becomes the
+:class:`~bot.domain.Inbound` address (stored only encrypted; the lookup key is its HMAC), and
+``update:<update_id>`` its external id, so a re-delivered update is handled once through the
+``inbound_messages`` table.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from telegram import Bot, Message, Update
+
+from bot.domain import Inbound
+from conversations.events import ChoiceIn, Event, MediaIn, StartIn, TextIn
+from conversations.matching import clean_text
+
+CHANNEL = "telegram"
+
+#: Message attributes that are content we cannot read yet, and the kind we report.
+MEDIA_KINDS = (
+    ("photo", "photo"),
+    ("voice", "voice"),
+    ("video_note", "voice"),
+    ("audio", "audio"),
+    ("video", "video"),
+    ("animation", "video"),
+    ("sticker", "sticker"),
+    ("document", "document"),
+    ("location", "location"),
+    ("venue", "location"),
+    ("contact", "contact"),
+    ("poll", "poll"),
+    ("dice", "sticker"),
+)
+GROUP_TYPES = ("group", "supergroup")
+MAX_TEXT = 20_000
+
+
+@dataclass(frozen=True, slots=True)
+class Callback:
+    """What the adapter needs to answer a button press and edit the pressed keyboard."""
+
+    query_id: str
+    chat_id: int | None
+    message_id: int | None
+    data: str
+    label: str | None
+    """The pressed button's label, read from the message's keyboard."""
+
+
+@dataclass(frozen=True, slots=True)
+class Private:
+    """Something she did in her private chat with the bot."""
+
+    inbound: Inbound
+    callback: Callback | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class GroupJoined:
+    """The bot was added to a group."""
+
+    chat_id: int
+    title: str
+    language: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class GroupLeft:
+    """The bot was removed from a group."""
+
+    chat_id: int
+
+
+@dataclass(frozen=True, slots=True)
+class GroupCommand:
+    """A command addressed to the bot in a group (privacy mode delivers only those)."""
+
+    chat_id: int
+    update_id: int
+    command: str
+    language: str | None
+
+
+Parsed = Private | GroupJoined | GroupLeft | GroupCommand
+
+
+def parse_json(data: Any, now: datetime, bot: Bot | None = None, username: str | None = None):
+    """Parse the JSON of one update; ``None`` for anything malformed or uninteresting."""
+    if not isinstance(data, dict):
+        return None
+    try:
+        update = Update.de_json(data, bot)
+    except Exception:  # a malformed update from anywhere must not stop the others
+        return None
+    return parse_update(update, now, username)
+
+
+def parse_update(
+    update: Update | None, now: datetime, username: str | None = None
+) -> Parsed | None:
+    """Classify one update; ``username`` is the bot's (to recognise ``/help@OurBot``)."""
+    try:
+        return _parse(update, now, username)
+    except Exception:
+        return None
+
+
+def _parse(update: Update | None, now: datetime, username: str | None) -> Parsed | None:
+    if update is None or not isinstance(update.update_id, int):
+        return None
+    external_id = f"update:{update.update_id}"
+    member = update.my_chat_member
+    if member is not None and member.chat is not None:
+        if member.chat.type not in GROUP_TYPES:
+            return None  # a private chat blocked / unblocked the bot: the sends will tell
+        if member.new_chat_member.status in ("member", "administrator"):
+            if member.old_chat_member.status in ("left", "kicked"):
+                return GroupJoined(member.chat.id, member.chat.title or "", _lang(member))
+            return None
+        if member.new_chat_member.status in ("left", "kicked"):
+            return GroupLeft(member.chat.id)
+        return None
+    query = update.callback_query
+    if query is not None:
+        message = query.message if isinstance(query.message, Message) else None
+        chat = message.chat if message is not None else None
+        if chat is not None and chat.type != "private":
+            return None
+        address = chat.id if chat is not None else query.from_user.id
+        data = query.data
+        if not isinstance(data, str) or not data:
+            return None
+        callback = Callback(
+            query_id=str(query.id),
+            chat_id=address,
+            message_id=message.message_id if message is not None else None,
+            data=data,
+            label=_label_of(message, data),
+        )
+        inbound = Inbound(
+            channel=CHANNEL,
+            address=str(address),
+            external_id=external_id,
+            event=ChoiceIn(data),
+            received_at=now,
+            language_hint=query.from_user.language_code,
+        )
+        return Private(inbound, callback)
+    message = update.message
+    if message is None or message.chat is None:
+        return None  # edited messages, channel posts, inline queries…
+    chat = message.chat
+    if chat.type in GROUP_TYPES:
+        return _group_message(update.update_id, message, username)
+    if chat.type != "private":
+        return None
+    event = _event_of(message, username)
+    if event is None:
+        return None
+    user = message.from_user
+    return Private(
+        Inbound(
+            channel=CHANNEL,
+            address=str(chat.id),
+            external_id=external_id,
+            event=event,
+            received_at=now,
+            language_hint=user.language_code if user is not None else None,
+        )
+    )
+
+
+def _lang(member: Any) -> str | None:
+    user = getattr(member, "from_user", None)
+    return getattr(user, "language_code", None)
+
+
+def _command(text: str, username: str | None) -> tuple[str, str] | None:
+    """``("/start", "argument")`` for a command to us, else ``None``."""
+    if not text.startswith("/"):
+        return None
+    head, _, rest = text.partition(" ")
+    name, _, target = head.partition("@")
+    if target and (username is None or target.lower() != username.lower()):
+        return None  # a command for another bot
+    return name.lower(), rest.strip()
+
+
+def _event_of(message: Message, username: str | None) -> Event | None:
+    text = message.text
+    if isinstance(text, str):
+        text = text[:MAX_TEXT]
+        command = _command(text.strip(), username)
+        if command is not None:
+            name, argument = command
+            if name == "/start":
+                return StartIn(clean_text(argument)[:64] or None)
+            return TextIn(f"{name} {argument}".strip())
+        return TextIn(text)
+    for attribute, kind in MEDIA_KINDS:
+        if getattr(message, attribute, None):
+            return MediaIn(kind)
+    return None  # service messages (pinned, joined…): nothing she said
+
+
+def _group_message(update_id: int, message: Message, username: str | None) -> Parsed | None:
+    chat = message.chat
+    joined = message.new_chat_members or ()
+    if username and any(
+        (u.username or "").lower() == username.lower() and u.is_bot for u in joined
+    ):
+        return GroupJoined(chat.id, chat.title or "", _lang(message))
+    if isinstance(message.text, str):
+        command = _command(message.text.strip(), username)
+        if command is not None:
+            user = message.from_user
+            return GroupCommand(
+                chat.id, update_id, command[0], user.language_code if user else None
+            )
+    return None  # ordinary group talk is not for us
+
+
+def _label_of(message: Message | None, data: str) -> str | None:
+    markup = message.reply_markup if message is not None else None
+    if markup is None:
+        return None
+    for row in markup.inline_keyboard:
+        for button in row:
+            if button.callback_data == data:
+                return button.text
+    return None
