@@ -34,6 +34,8 @@ class Outbound:
     choices: tuple[tuple[str, str], ...] = ()
     language: str = "de"
     rtl: bool = False
+    parts_sent: int = 0
+    """Parts of a long message already delivered by an earlier, interrupted attempt."""
 
     @classmethod
     def from_payload(cls, payload: dict[str, Any]) -> Outbound:
@@ -43,6 +45,7 @@ class Outbound:
             choices=tuple((str(c["id"]), str(c["label"])) for c in payload.get("choices", ())),
             language=str(payload.get("language", "de")),
             rtl=bool(payload.get("rtl", False)),
+            parts_sent=int(payload.get("parts_sent", 0)),
         )
 
 

@@ -28,12 +28,16 @@ class SendError(Exception):
         retryable: bool,
         unreachable: bool = False,
         retry_after: float | None = None,
+        parts_sent: int = 0,
     ) -> None:
         super().__init__(reason)
         self.reason = reason
         self.retryable = retryable
         self.unreachable = unreachable
         self.retry_after = retry_after
+        self.parts_sent = parts_sent
+        """How many parts of a long message did reach her before the failure: a retry sends
+        only the rest, so nobody reads the first half twice."""
 
 
 class ChannelAdapter(Protocol):

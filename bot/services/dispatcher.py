@@ -204,7 +204,9 @@ class Dispatcher:
             if error.unreachable and address is not None:
                 stopped.add((row["channel"], address))
             if error.retryable and row["attempts"] < MAX_ATTEMPTS:
-                await asyncio.to_thread(self._settle_retry, row, error.reason, error.retry_after)
+                await asyncio.to_thread(
+                    self._settle_retry, row, error.reason, error.retry_after, error.parts_sent
+                )
             else:
                 await asyncio.to_thread(self._settle_failed, row, error.reason, error.unreachable)
             return
@@ -235,18 +237,19 @@ class Dispatcher:
                 )
             )
 
-    def _settle_retry(self, row: dict[str, Any], reason: str, retry_after: float | None) -> None:
+    def _settle_retry(
+        self, row: dict[str, Any], reason: str, retry_after: float | None, parts_sent: int = 0
+    ) -> None:
         wait = backoff(row["attempts"], retry_after)
+        values: dict[str, Any] = {
+            "status": "pending",
+            "next_attempt_at": self.clock() + timedelta(seconds=wait),
+            "error": reason[:500],
+        }
+        if parts_sent:  # remember how far a long message got, so the retry sends the rest
+            values["payload"] = {**row["payload"], "parts_sent": parts_sent}
         with self.db.begin() as conn:
-            conn.execute(
-                update(outbox)
-                .where(outbox.c.id == row["id"])
-                .values(
-                    status="pending",
-                    next_attempt_at=self.clock() + timedelta(seconds=wait),
-                    error=reason[:500],
-                )
-            )
+            conn.execute(update(outbox).where(outbox.c.id == row["id"]).values(**values))
 
     def _settle_failed(self, row: dict[str, Any], reason: str, unreachable: bool) -> None:
         with self.db.begin() as conn:

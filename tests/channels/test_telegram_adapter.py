@@ -167,3 +167,30 @@ def test_a_hashed_button_is_resolved_to_its_choice(adapter) -> None:
     store_sent(telegram, [(long_id, "Y")], 101)
     asyncio.run(telegram.handle_update(press(render.callback_data(long_id))))
     assert [i.event for i in submitted] == [ChoiceIn(long_id)]
+
+
+def test_a_long_message_interrupted_halfway_sends_only_the_rest_on_retry(adapter) -> None:
+    from telegram.error import NetworkError
+
+    from bot.channels.base import SendError
+
+    telegram, fake, _ = adapter
+    original = fake.send_message
+    failures = iter([False, True])  # the first part goes out, the second fails (network)
+
+    async def flaky(chat_id: Any, text: str, reply_markup: Any = None) -> Any:
+        if next(failures, False):
+            raise NetworkError("connection reset")
+        return await original(chat_id, text, reply_markup)
+
+    fake.send_message = flaky  # type: ignore[method-assign]
+    message = Outbound("Absatz eins. " * 400 + "\n\n" + "Absatz zwei. " * 400)
+    with pytest.raises(SendError) as caught:
+        asyncio.run(telegram.send(str(CHAT), message))
+    assert caught.value.retryable and caught.value.parts_sent == 1
+    retry = Outbound.from_payload({"text": message.text, "parts_sent": caught.value.parts_sent})
+    asyncio.run(telegram.send(str(CHAT), retry))
+    texts = [kwargs["text"] for name, kwargs in fake.calls if name == "send_message"]
+    from bot.channels.telegram.render import split_text
+
+    assert texts == split_text(message.text)  # every part exactly once, in order

@@ -251,17 +251,21 @@ class TelegramAdapter:
         parts = render.split_text(message.text)
         markup = render.keyboard(message.choices)
         sent_id = None
+        delivered = message.parts_sent  # an earlier attempt got this far: send only the rest
         try:
-            for index, part in enumerate(parts):
-                if index:  # the parts of one message still keep the per-chat interval
+            for index in range(delivered, len(parts)):
+                if index > message.parts_sent:  # parts of one message keep the chat interval
                     await self.sleep(self.settings.telegram_chat_interval)
                 last = index == len(parts) - 1
                 sent = await self.bot.send_message(
-                    chat_id(address), part, reply_markup=markup if last else None
+                    chat_id(address), parts[index], reply_markup=markup if last else None
                 )
                 sent_id = sent.message_id
+                delivered = index + 1
         except TelegramError as error:
-            raise send_error(error) from error
+            classified = send_error(error)
+            classified.parts_sent = delivered
+            raise classified from error
         return SendResult(external_id=self.message_key(address, sent_id))
 
     def message_key(self, address: str, message_id: int | None) -> str | None:
