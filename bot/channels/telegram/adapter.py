@@ -219,6 +219,8 @@ class TelegramAdapter:
         catalogs = self.flow_engine.catalogs
         done = 0
         for language in (None, *table.languages):
+            if language is not None and len(language.code) != 2:
+                continue  # Telegram takes two-letter codes only (Dari users see Persian's)
             shown = language or table.get(table.master)
             commands = [
                 BotCommand(name, catalogs.translate(shown, text)[:256])
@@ -229,7 +231,9 @@ class TelegramAdapter:
                     commands, language_code=language.code if language else None
                 )
                 done += 1
-            except TelegramError as error:
+            except BadRequest as error:  # this language refused: the others may still work
+                log.warning("telegram: setMyCommands refused one language (%s)", error.message)
+            except TelegramError as error:  # the method itself is unavailable: stop trying
                 log.warning(
                     "telegram: setMyCommands failed (%s); the command menu stays as it was",
                     type(error).__name__,
