@@ -343,8 +343,10 @@ def test_rows_in_flight_at_a_crash_become_in_doubt_and_are_never_resent(
 ) -> None:
     """Claimed but unsettled rows (the process died mid-send) are not sent twice."""
     in_flight = [hello(runtime, clock, user) for user in ("amina", "bea")]
-    claimed = dispatcher.claim()  # ... and the process dies before settling them
+    claimed = dispatcher.claim()
     assert sorted(r["id"] for r in claimed) == sorted(in_flight)
+    for claimed_row in claimed:  # handed to the platform ... and the process dies
+        dispatcher._mark_sending(claimed_row)
     assert {row(runtime, i)["status"] for i in in_flight} == {"sending"}
     fresh = hello(runtime, clock, "chiara")  # queued after the crash, never in flight
 
@@ -454,3 +456,17 @@ def test_goodbye_to_an_erased_person_is_sent_and_then_forgets_the_address(
         ).scalar_one()
     assert stored is None
     assert dispatch(dispatcher) == 0
+
+
+def test_rows_only_claimed_at_a_crash_go_back_to_pending_and_are_sent_once(
+    runtime: Runtime, clock: FrozenClock, platform: ScriptedPlatform, dispatcher: Dispatcher
+) -> None:
+    """Claimed but not yet handed to the platform (waiting for a rate limit): safe to send."""
+    waiting = hello(runtime, clock, "amina")
+    dispatcher.claim()  # ... and the process dies while the row waits for its turn
+    assert row(runtime, waiting)["status"] == "claimed"
+    restarted = Dispatcher(runtime.db, {"simulator": platform}, clock)
+    assert restarted.recover() == 0
+    assert row(runtime, waiting)["status"] == "pending"
+    assert asyncio.run(restarted.dispatch()) == 1
+    assert [to for to, _ in platform.calls] == ["amina"]

@@ -299,7 +299,7 @@ async def drain(runtime: Runtime) -> None:
     while time.monotonic() < deadline:
         await runtime.dispatcher.dispatch()
         left = statuses(runtime)
-        if not left["pending"] and not left["sending"]:
+        if not left["pending"] and not left["sending"] and not left["claimed"]:
             break
         await asyncio.sleep(0.05)  # a retry is due in retry_after seconds
     await runtime.telegram.stop()

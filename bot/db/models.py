@@ -186,7 +186,8 @@ class OutboxMessage(Base):
     """0 = a reply to someone chatting now; higher numbers are bulk and wait their turn."""
     payload: Mapped[dict[str, Any]]
     status: Mapped[str] = mapped_column(String(16), default="pending")
-    """``pending``, ``sending``, ``sent``, ``failed``, ``in_doubt`` (in flight at a crash)."""
+    """``pending``, ``claimed`` (taken by a dispatcher, waiting its turn), ``sending``, ``sent``,
+    ``failed``, ``in_doubt`` (handed to the platform when the process stopped)."""
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     next_attempt_at: Mapped[datetime]
     claimed_at: Mapped[datetime | None]

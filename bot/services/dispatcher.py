@@ -75,8 +75,15 @@ class Dispatcher:
         self._wake.set()
 
     def recover(self) -> int:
-        """Mark rows left in ``sending`` by a crashed process as ``in_doubt``; return how many."""
+        """After a crash: rows that were sending become ``in_doubt``; rows only claimed (waiting
+        for their turn under a rate limit, never handed to a platform) go back to ``pending``.
+
+        Returns how many rows are in doubt.
+        """
         with self.db.begin() as conn:
+            conn.execute(
+                update(outbox).where(outbox.c.status == "claimed").values(status="pending")
+            )
             result = conn.execute(
                 update(outbox)
                 .where(outbox.c.status == "sending")
@@ -118,7 +125,7 @@ class Dispatcher:
                 conn.execute(
                     update(outbox)
                     .where(outbox.c.id.in_(chosen), outbox.c.status == "pending")
-                    .values(status="sending", claimed_at=now, attempts=outbox.c.attempts + 1)
+                    .values(status="claimed", claimed_at=now, attempts=outbox.c.attempts + 1)
                     .returning(outbox.c.id)
                 ).scalars()
             )
@@ -195,6 +202,7 @@ class Dispatcher:
         ):
             await asyncio.to_thread(self._settle_failed, row, "recipient unreachable", False)
             return
+        await asyncio.to_thread(self._mark_sending, row)
         try:
             result = await adapter.send(address, Outbound.from_payload(row["payload"]))
         except SendError as error:
@@ -236,6 +244,11 @@ class Dispatcher:
                     address=None,
                 )
             )
+
+    def _mark_sending(self, row: dict[str, Any]) -> None:
+        """From here on a crash leaves the row ``in_doubt``: it may have reached her."""
+        with self.db.begin() as conn:
+            conn.execute(update(outbox).where(outbox.c.id == row["id"]).values(status="sending"))
 
     def _settle_retry(
         self, row: dict[str, Any], reason: str, retry_after: float | None, parts_sent: int = 0
