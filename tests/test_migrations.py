@@ -36,7 +36,9 @@ def test_upgrade_twice_is_harmless(database_url: str) -> None:
     upgrade(database_url)
     engine = make_engine(database_url)
     with engine.connect() as conn:
-        assert conn.execute(text("SELECT version_num FROM alembic_version")).scalar_one() == "0001"
+        assert (
+            conn.execute(text("SELECT version_num FROM alembic_version")).scalar_one() == "0002w"
+        )
     engine.dispose()
 
 

@@ -28,12 +28,24 @@ class SendError(Exception):
         retryable: bool,
         unreachable: bool = False,
         retry_after: float | None = None,
+        status: str = "failed",
+        identity_status: str | None = None,
+        code: int | None = None,
+        slow_down: bool = False,
     ) -> None:
         super().__init__(reason)
         self.reason = reason
         self.retryable = retryable
         self.unreachable = unreachable
         self.retry_after = retry_after
+        self.status = status
+        """The outbox status a final failure leaves (``needs_template`` asks a human to act)."""
+        self.identity_status = identity_status or ("unreachable" if unreachable else None)
+        """``unreachable`` or ``opted_out``: what this says about her identity there."""
+        self.code = code
+        """The platform's error code, if any."""
+        self.slow_down = slow_down
+        """The platform says we send too fast: the channel's limiter should pause."""
 
 
 class ChannelAdapter(Protocol):
