@@ -15,11 +15,14 @@ from sqlalchemy import Engine
 
 from bot.channels.base import ChannelAdapter
 from bot.channels.simulator import SimulatorAdapter
+from bot.channels.whatsapp import WhatsAppAdapter
+from bot.channels.whatsapp_templates import TemplateBook
 from bot.db.engine import make_engine
 from bot.db.types import configure_cipher
 from bot.services.conversations import ConversationService
 from bot.services.dispatcher import Dispatcher
 from bot.services.pipeline import InboundPipeline
+from bot.services.ratelimit import TokenBucket
 from bot.settings import Settings
 from conversations.engine import Engine as FlowEngine
 from conversations.i18n import Catalogs
@@ -54,6 +57,7 @@ class Runtime:
     pipeline: InboundPipeline
     clock: Clock
     adapters: dict[str, ChannelAdapter] = field(default_factory=dict)
+    whatsapp: WhatsAppAdapter | None = None
 
     def close(self) -> None:
         """Release database connections."""
@@ -73,8 +77,42 @@ def build_runtime(settings: Settings, clock: Clock = utc_now, db: Engine | None 
     conversations = ConversationService(
         db, flow_engine, settings.secret_key, settings.default_organisation, clock
     )
-    dispatcher = Dispatcher(db, adapters, clock)
+    limiters: dict[str, TokenBucket] = {}
+    # ---- WhatsApp through Twilio (on when TWC_TWILIO_* are set) ----
+    whatsapp = build_whatsapp(settings, clock)
+    if whatsapp is not None:
+        adapters[whatsapp.name] = whatsapp
+        limiters[whatsapp.name] = TokenBucket(settings.twilio_rate)
+    # ----
+    dispatcher = Dispatcher(db, adapters, clock, limiters=limiters)
     pipeline = InboundPipeline(conversations)
     return Runtime(
-        settings, db, flow_engine, conversations, dispatcher, simulator, pipeline, clock, adapters
+        settings,
+        db,
+        flow_engine,
+        conversations,
+        dispatcher,
+        simulator,
+        pipeline,
+        clock,
+        adapters,
+        whatsapp,
+    )
+
+
+def build_whatsapp(settings: Settings, clock: Clock) -> WhatsAppAdapter | None:
+    """The WhatsApp adapter if the channel is configured (templates read and checked here)."""
+    if not settings.whatsapp_enabled:
+        return None
+    assert settings.twilio_account_sid
+    assert settings.twilio_auth_token
+    assert settings.twilio_whatsapp_from
+    return WhatsAppAdapter(
+        settings.twilio_account_sid,
+        settings.twilio_auth_token,
+        settings.twilio_whatsapp_from,
+        TemplateBook.load(settings.twilio_templates),
+        clock,
+        public_url=settings.public_url,
+        api_url=settings.twilio_api_url,
     )

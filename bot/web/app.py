@@ -34,6 +34,10 @@ def create_app(runtime: Runtime, background: bool = True) -> Starlette:
     routes = [Route("/", home), Route("/healthz", health)]
     if runtime.settings.simulator_enabled:
         routes += simulator_routes(runtime)
+    if runtime.whatsapp is not None:  # WhatsApp through Twilio
+        from bot.web.whatsapp import whatsapp_routes
+
+        routes += whatsapp_routes(runtime)
 
     @contextlib.asynccontextmanager
     async def lifespan(_app: Starlette) -> AsyncIterator[None]:
