@@ -294,6 +294,11 @@ def test_twilio_21610_marks_her_opted_out_on_whatsapp_and_stops_sending(
     queue(wa_runtime, clock, "nudge", {"text": "2"}, key="n-2")
     amina.deliver()
     assert len(stand_in.to(amina.address)) == attempts
+    # "Start" on WhatsApp opts her back in there, and she gets the answer.
+    back = amina.send("start")
+    assert back and "🔔" in back[0].form.get("Body", "")
+    with wa_runtime.db.connect() as conn:
+        assert conn.execute(select(identities.c.status).where(WA)).scalar_one() == "ok"
 
 
 def test_429_slows_the_dispatcher_and_the_message_is_retried(

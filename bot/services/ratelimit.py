@@ -12,6 +12,8 @@ import asyncio
 import time
 from collections.abc import Awaitable, Callable
 
+EPSILON = 1e-6
+
 
 class TokenBucket:
     """``rate`` tokens per second, at most ``burst`` saved up (default: one second's worth)."""
@@ -45,14 +47,15 @@ class TokenBucket:
         self._refill()
         paused = max(0.0, self.paused_until - self.clock())
         missing = max(0.0, 1.0 - self.tokens) / self.rate
-        return max(paused, missing)
+        wait = max(paused, missing)
+        return wait if wait > EPSILON else 0.0  # float dust must not cause endless tiny sleeps
 
     async def acquire(self) -> None:
         """Take one token, sleeping until there is one."""
         async with self._lock:
             while (wait := self.wait_time()) > 0:
                 await self.sleep(wait)
-            self.tokens -= 1.0
+            self.tokens = max(0.0, self.tokens - 1.0)
 
     def pause(self, seconds: float) -> None:
         """The platform asked us to slow down: send nothing for ``seconds``, start empty."""
