@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-$(shell cat pyproject.toml | cksum | cut -d' ' -f1)
 
-.PHONY: install run test lint bench catalogs clean
+.PHONY: install peers run test lint bench catalogs clean
 
 install: $(STAMP)  ## create .venv and install the bot with its test tools
 
@@ -18,7 +18,17 @@ $(STAMP): pyproject.toml
 run: install  ## migrate, load the demo data and serve on http://127.0.0.1:8080
 	$(BIN)/twc run --demo
 
-test: install  ## lint, check flows and catalogs, run the whole test suite
+# Test peers: Prism (Twilio's API description as a mock server), pinned in package-lock.json.
+PEERS := node_modules/.installed-$(shell cat package-lock.json | cksum | cut -d' ' -f1)
+
+peers: $(PEERS)  ## install the Node test peers (Prism) if npm is available
+
+$(PEERS): package.json package-lock.json
+	@if command -v npm >/dev/null 2>&1; then \
+	  npm ci --no-audit --no-fund --loglevel=error && rm -f node_modules/.installed-* && touch $@; \
+	else echo "npm not found: the WhatsApp tests against Prism will be skipped (fail if CI is set)"; fi
+
+test: install peers  ## lint, check flows and catalogs, run the whole test suite
 	$(BIN)/ruff check .
 	$(BIN)/twc flows check
 	$(BIN)/pytest
@@ -35,4 +45,4 @@ catalogs: install  ## re-extract texts into locales/twc.pot, merge into every ca
 	find locales -name '*.mo' -delete
 
 clean:
-	rm -rf $(VENV) var .pytest_cache .ruff_cache
+	rm -rf $(VENV) var .pytest_cache .ruff_cache node_modules

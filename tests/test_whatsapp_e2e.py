@@ -23,6 +23,7 @@ from bot.db.models import ChannelIdentity, OutboxMessage, Person
 from bot.runtime import Runtime
 from bot.web.app import create_app
 from tests.auxil.clock import FrozenClock
+from tests.auxil.processes import bot_environment, describe, run_twc
 from tests.auxil.twilio import Prism, TwilioStandIn
 from tests.auxil.whatsapp import (
     QUICK_2,
@@ -264,6 +265,15 @@ def test_a_kind_without_any_template_is_held_as_needs_template(
     row = outbox_row(wa_runtime, held)
     assert row["status"] == "needs_template"
     assert "broadcast" in row["error"] and "ar" in row["error"]
+    # Coordinators see it.
+    database = Path(wa_runtime.settings.database_url.removeprefix("sqlite:///"))
+    listed = run_twc(
+        ["outbox", "list", "--status", "needs_template", "--json"], bot_environment(database)
+    )
+    assert listed.returncode == 0, describe(listed)
+    [entry] = [json.loads(line) for line in listed.stdout.splitlines()]
+    assert entry["id"] == held and entry["kind"] == "broadcast" and entry["language"] == "ar"
+    assert entry["status"] == "needs_template" and "+49" not in listed.stdout
 
 
 def test_twilio_63016_from_a_status_callback_means_needs_template(
