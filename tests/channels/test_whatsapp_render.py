@@ -86,3 +86,16 @@ def test_split_never_loses_more_than_whitespace_and_respects_the_limit(text: str
     assert all(len(p) <= MAX_TEXT for p in pieces)
     squeeze = lambda s: "".join(s.split())  # noqa: E731
     assert squeeze("".join(pieces)) == squeeze(text)
+
+
+def test_the_shipped_template_example_is_valid() -> None:
+    from pathlib import Path
+
+    from bot.channels.whatsapp_templates import TemplateBook
+
+    path = Path(__file__).resolve().parents[2] / "config" / "whatsapp_templates.example.yaml"
+    book = TemplateBook.load(path)
+    reminder = book.find("course_reminder", "ar")
+    assert reminder is not None and reminder.variables == ("name", "course", "date", "time", "place")
+    assert book.find("course_reminder", "ru", fallback="de") == book.find("course_reminder", "de")
+    assert book.find("broadcast", "de") is None
