@@ -228,3 +228,16 @@ def test_an_unsigned_status_callback_changes_nothing(
     )
     assert response.status_code == 403
     assert delivery(wa_runtime, row_id) == ("sent", None, None)
+
+
+def test_a_query_string_is_part_of_what_twilio_signs(
+    wa_client: TestClient, wa_runtime: Runtime
+) -> None:
+    form = inbound_form(NUMBER, "Hallo")
+    url = PATH + "?org=vnb"
+    good = sign(AUTH_TOKEN, PUBLIC_URL + url, form)
+    assert wa_client.post(url, data=form, headers={"X-Twilio-Signature": good}).status_code == 200
+    form = inbound_form(NUMBER, "Hallo")
+    without = sign(AUTH_TOKEN, PUBLIC_URL + PATH, form)
+    response = wa_client.post(url, data=form, headers={"X-Twilio-Signature": without})
+    assert response.status_code == 403

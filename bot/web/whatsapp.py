@@ -48,6 +48,8 @@ def whatsapp_routes(runtime: Runtime) -> list[Route]:
         form = await request.form()
         params = {key: value for key, value in form.multi_items() if isinstance(value, str)}
         signature = request.headers.get("X-Twilio-Signature")
+        if request.url.query:  # Twilio signs the full URL it called, query string included
+            path = f"{path}?{request.url.query}"
         if not signature_is_valid(token, public_url, path, params, signature):
             return None
         return params

@@ -96,6 +96,12 @@ def test_the_shipped_template_example_is_valid() -> None:
     path = Path(__file__).resolve().parents[2] / "config" / "whatsapp_templates.example.yaml"
     book = TemplateBook.load(path)
     reminder = book.find("course_reminder", "ar")
-    assert reminder is not None and reminder.variables == ("name", "course", "date", "time", "place")
+    assert reminder is not None and reminder.variables == (
+        "name",
+        "course",
+        "date",
+        "time",
+        "place",
+    )
     assert book.find("course_reminder", "ru", fallback="de") == book.find("course_reminder", "de")
     assert book.find("broadcast", "de") is None
