@@ -6,7 +6,7 @@ STAMP  := $(VENV)/.installed-$(shell cat pyproject.toml | cksum | cut -d' ' -f1)
 
 STAND_IN := tests/telegram_stand_in
 
-.PHONY: install node-deps run test lint bench catalogs clean
+.PHONY: install node-deps peers run test lint bench catalogs clean
 
 install: $(STAMP)  ## create .venv and install the bot with its test tools
 
@@ -31,7 +31,19 @@ node-deps:  ## install the Node packages the tests start (npm ci)
 	  cd $(STAND_IN) && npm ci --no-audit --no-fund --loglevel=error; \
 	fi
 
-test: install node-deps  ## lint, check flows and catalogs, run the whole test suite
+
+# Test peers: Prism (Twilio's API description as a mock server), pinned in package-lock.json.
+PEERS := node_modules/.installed-$(shell cat package-lock.json | cksum | cut -d' ' -f1)
+
+peers: $(PEERS)  ## install the Node test peers (Prism) if npm is available
+
+$(PEERS): package.json package-lock.json
+	@if command -v npm >/dev/null 2>&1; then \
+	  npm ci --no-audit --no-fund --loglevel=error && rm -f node_modules/.installed-* && touch $@; \
+	else echo "npm not found: the WhatsApp tests against Prism will be skipped (fail if CI is set)"; fi
+
+
+test: install node-deps peers  ## lint, check flows and catalogs, run the whole test suite
 	$(BIN)/ruff check .
 	$(BIN)/twc flows check
 	$(BIN)/pytest
@@ -48,4 +60,4 @@ catalogs: install  ## re-extract texts into locales/twc.pot, merge into every ca
 	find locales -name '*.mo' -delete
 
 clean:
-	rm -rf $(VENV) var .pytest_cache .ruff_cache $(STAND_IN)/node_modules
+	rm -rf $(VENV) var .pytest_cache .ruff_cache node_modules $(STAND_IN)/node_modules

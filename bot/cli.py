@@ -24,6 +24,8 @@ invites_app = typer.Typer(
     help="Invite codes (deep links on flyers and QR codes).", no_args_is_help=True
 )
 app.add_typer(invites_app, name="invites")
+outbox_app = typer.Typer(help="Messages waiting, sent or held.", no_args_is_help=True)
+app.add_typer(outbox_app, name="outbox")
 
 console = Console()
 errors = Console(stderr=True)
@@ -203,6 +205,64 @@ def invites_list() -> None:
         console.print(
             f"{escape(invite.code)}\t{escape(invite.organisation)}\t"
             f"{escape(invite.course or '-')}{state}\t{_invite_link(invite.code)}"
+        )
+
+
+@outbox_app.command("list")
+def outbox_list(
+    status: Annotated[
+        str | None, typer.Option(help="Only rows with this status, e.g. needs_template.")
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="One JSON object per row.")] = False,
+    limit: Annotated[int, typer.Option(help="At most this many rows, newest first.")] = 200,
+) -> None:
+    """List outbox rows (no addresses, no texts): what is held and why, for coordinators."""
+    import json
+
+    from sqlalchemy import select
+
+    from bot.db.engine import make_engine
+    from bot.db.models import OutboxMessage
+    from bot.db.types import configure_cipher
+
+    settings = _settings()
+    configure_cipher(settings.secret_key)
+    engine = make_engine(settings.database_url)
+    table = OutboxMessage.__table__
+    query = (
+        select(
+            table.c.id,
+            table.c.person_id,
+            table.c.channel,
+            table.c.kind,
+            table.c.status,
+            table.c.delivery_status,
+            table.c.error_code,
+            table.c.error,
+            table.c.payload["language"].as_string().label("language"),
+            table.c.created_at,
+        )
+        .order_by(table.c.id.desc())
+        .limit(limit)
+    )
+    if status:
+        query = query.where(table.c.status == status)
+    with engine.connect() as conn:
+        rows = [dict(r) for r in conn.execute(query).mappings()]
+    engine.dispose()
+    if as_json:
+        for row in rows:
+            row["created_at"] = row["created_at"].isoformat()
+            print(json.dumps(row, ensure_ascii=False))
+        return
+    if not rows:
+        console.print("No outbox rows" + (f" with status {escape(status)}." if status else "."))
+        return
+    for row in rows:
+        console.print(
+            f"#{row['id']} {row['created_at']:%Y-%m-%d %H:%M} {row['channel']} "
+            f"{escape(row['kind'])} [{row['language'] or '?'}] "
+            f"[bold]{row['status']}[/bold] {escape(row['error'] or '')}"
         )
 
 

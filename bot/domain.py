@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
@@ -36,16 +37,39 @@ class Outbound:
     rtl: bool = False
     parts_sent: int = 0
     """Parts of a long message already delivered by an earlier, interrupted attempt."""
+    kind: str = "reply"
+    """``reply`` answers her; any other kind (``nudge``, ``course_reminder``, ``broadcast``,
+    ``introduction``) is a message the bot starts, which WhatsApp allows outside its 24-hour
+    window only as an approved template."""
+    values: dict[str, Any] = field(default_factory=dict)
+    """Named values for a template's variables (``name``, ``course``, ``date``, …)."""
+    last_inbound_at: datetime | None = None
+    """When she last wrote on this channel (WhatsApp's 24-hour window), if known."""
+    fallback_language: str | None = None
+    """Her organisation's default language, for a template missing in her own."""
 
     @classmethod
     def from_payload(cls, payload: dict[str, Any]) -> Outbound:
         """Rebuild from the JSON stored in the outbox."""
+        values = payload.get("values")
         return cls(
             text=str(payload.get("text", "")),
             choices=tuple((str(c["id"]), str(c["label"])) for c in payload.get("choices", ())),
             language=str(payload.get("language", "de")),
             rtl=bool(payload.get("rtl", False)),
             parts_sent=int(payload.get("parts_sent", 0)),
+            values=dict(values) if isinstance(values, dict) else {},
+        )
+
+    @classmethod
+    def from_row(cls, row: Mapping[str, Any]) -> Outbound:
+        """Rebuild from a claimed outbox row (payload plus what the channel may need)."""
+        message = cls.from_payload(row["payload"])
+        return replace(
+            message,
+            kind=str(row.get("kind") or "reply"),
+            last_inbound_at=row.get("last_inbound_at"),
+            fallback_language=row.get("default_language"),
         )
 
 

@@ -16,6 +16,8 @@ from sqlalchemy import Engine
 
 from bot.channels.base import ChannelAdapter
 from bot.channels.simulator import SimulatorAdapter
+from bot.channels.whatsapp import WhatsAppAdapter
+from bot.channels.whatsapp_templates import TemplateBook
 from bot.db.engine import make_engine
 from bot.db.types import configure_cipher
 from bot.services.conversations import ConversationService
@@ -60,6 +62,7 @@ class Runtime:
     clock: Clock
     adapters: dict[str, ChannelAdapter] = field(default_factory=dict)
     telegram: TelegramAdapter | None = None
+    whatsapp: WhatsAppAdapter | None = None
 
     def close(self) -> None:
         """Release database connections."""
@@ -94,6 +97,16 @@ def build_runtime(settings: Settings, clock: Clock = utc_now, db: Engine | None 
             ),
             clock,
         )
+    # ---- WhatsApp through Twilio (on when TWC_TWILIO_* are set) ----
+    whatsapp = build_whatsapp(settings, clock)
+    if whatsapp is not None:
+        adapters[whatsapp.name] = whatsapp
+        # Twilio's rate is per sender, not per chat: only the total counts.
+        limits[whatsapp.name] = RateLimiter(
+            Limits(per_second=settings.twilio_rate, chat_interval=0.0),
+            clock,
+            is_group=lambda _address: False,
+        )
     dispatcher = Dispatcher(db, adapters, clock, limits=limits)
     pipeline = InboundPipeline(conversations)
     if telegram is not None:
@@ -109,4 +122,23 @@ def build_runtime(settings: Settings, clock: Clock = utc_now, db: Engine | None 
         clock,
         adapters,
         telegram,
+        whatsapp,
+    )
+
+
+def build_whatsapp(settings: Settings, clock: Clock) -> WhatsAppAdapter | None:
+    """The WhatsApp adapter if the channel is configured (templates read and checked here)."""
+    if not settings.whatsapp_enabled:
+        return None
+    assert settings.twilio_account_sid
+    assert settings.twilio_auth_token
+    assert settings.twilio_whatsapp_from
+    return WhatsAppAdapter(
+        settings.twilio_account_sid,
+        settings.twilio_auth_token,
+        settings.twilio_whatsapp_from,
+        TemplateBook.load(settings.twilio_templates),
+        clock,
+        public_url=settings.public_url,
+        api_url=settings.twilio_api_url,
     )

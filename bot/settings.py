@@ -57,7 +57,8 @@ class Settings(BaseSettings):
 
     public_url: str | None = None
     """``TWC_PUBLIC_URL``: the bot's public HTTPS base URL (``https://bot.example.org``);
-    webhooks are registered under it."""
+    webhooks are registered under it, and Twilio signatures are checked against it (never
+    against the internal request URL)."""
 
     # ---- Telegram -------------------------------------------------------------------------
 
@@ -121,6 +122,27 @@ class Settings(BaseSettings):
                 )
         return self
 
+    # ---- WhatsApp through Twilio (the channel is on when the three TWC_TWILIO_* ids are set) --
+
+    twilio_account_sid: str | None = None
+    """``TWC_TWILIO_ACCOUNT_SID``: the Twilio account (``AC…``)."""
+
+    twilio_auth_token: str | None = None
+    """``TWC_TWILIO_AUTH_TOKEN``: authenticates REST calls and signs every webhook."""
+
+    twilio_whatsapp_from: str | None = None
+    """``TWC_TWILIO_WHATSAPP_FROM``: the WhatsApp sender, e.g. ``whatsapp:+4951…``."""
+
+    twilio_api_url: str | None = None
+    """``TWC_TWILIO_API_URL``: send every Twilio REST call to this base URL instead (a proxy, a
+    test stand-in)."""
+
+    twilio_templates: Path = PROJECT_ROOT / "config" / "whatsapp_templates.yaml"
+    """``TWC_TWILIO_TEMPLATES``: message kind → language → approved Content SID and variables."""
+
+    twilio_rate: float = Field(default=80.0, gt=0)
+    """``TWC_TWILIO_RATE``: WhatsApp messages per second the dispatcher sends at most."""
+
     @model_validator(mode="after")
     def _require_a_real_secret_outside_development(self) -> Settings:
         if self.environment != "development" and (
@@ -132,6 +154,13 @@ class Settings(BaseSettings):
                 "secrets; print(secrets.token_urlsafe(48))')"
             )
         return self
+
+    @property
+    def whatsapp_enabled(self) -> bool:
+        """Whether the WhatsApp channel is configured (account, token and sender)."""
+        return bool(
+            self.twilio_account_sid and self.twilio_auth_token and self.twilio_whatsapp_from
+        )
 
     @cached_property
     def is_sqlite(self) -> bool:

@@ -105,6 +105,32 @@ def _check_structure(flow: Flow, node: Node, actions: Mapping[str, Any]) -> Iter
             yield f"save_as names unknown profile field '{field}'"
 
 
+#: WhatsApp quick-reply button titles hold at most 20 characters (Telegram allows more).
+MAX_BUTTON_LABEL = 20
+
+
+def _is_button(text: Text) -> bool:
+    """Choice labels and "done" labels (``flow.node.choice``) are shown as buttons."""
+    return text.context.count(".") == 2
+
+
+def _button_too_long(text: Text, catalogs: Catalogs | None) -> Iterator[str]:
+    """A problem for each language in which a button label is too long for WhatsApp."""
+    labels = [("de" if catalogs is None else catalogs.languages.master, text.master)]
+    if catalogs is not None:
+        labels += [
+            (code, catalogs.messages[code][(text.context, text.master)])
+            for code in catalogs.languages.catalog_codes
+            if catalogs.has(code, text)
+        ]
+    for code, label in labels:
+        if len(label) > MAX_BUTTON_LABEL:
+            yield (
+                f"button label '{text.context}' is {len(label)} characters in {code}; "
+                f"WhatsApp allows {MAX_BUTTON_LABEL}: {label!r}"
+            )
+
+
 def validate_flows(
     flows: Mapping[str, Flow],
     catalogs: Catalogs | None,
@@ -153,6 +179,11 @@ def validate_flows(
             if unknown:
                 errors.append(
                     FlowError(flow.source, node.id, f"unknown placeholders {sorted(unknown)}")
+                )
+            if _is_button(text):
+                errors.extend(
+                    FlowError(flow.source, node.id, problem)
+                    for problem in _button_too_long(text, catalogs)
                 )
             if catalogs is None:
                 continue

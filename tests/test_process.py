@@ -25,7 +25,7 @@ from tests.auxil.processes import (
 pytestmark = pytest.mark.slow
 
 CONSENT_QUESTION = "Sind Sie einverstanden?"
-MENU = ["🙋 Team fragen", "🌐 Sprache ändern", "🔒 Meine Daten"]
+MENU = ["🙋 Team fragen", "🌐 Sprache ändern", "🔒 Meine Daten", "🔕 Keine Nachrichten"]
 
 
 class RecordingPhone(Phone):

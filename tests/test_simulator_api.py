@@ -31,7 +31,12 @@ def test_onboarding_end_to_end_is_stored(client: TestClient, runtime: Runtime) -
     assert [c["label"] for c in first[0]["choices"]][:3] == ["Deutsch", "English", "العربية"]
     onboard(sim)
     assert "Willkommen, Amina" in sim.text()
-    assert sim.labels() == ["🙋 Team fragen", "🌐 Sprache ändern", "🔒 Meine Daten"]
+    assert sim.labels() == [
+        "🙋 Team fragen",
+        "🌐 Sprache ändern",
+        "🔒 Meine Daten",
+        "🔕 Keine Nachrichten",
+    ]
     with runtime.db.connect() as conn:
         person = (
             conn.execute(select(Person.__table__).where(Person.role == "participant"))

@@ -29,6 +29,10 @@ class SendError(Exception):
         unreachable: bool = False,
         retry_after: float | None = None,
         parts_sent: int = 0,
+        status: str = "failed",
+        identity_status: str | None = None,
+        code: int | None = None,
+        slow_down: bool = False,
     ) -> None:
         super().__init__(reason)
         self.reason = reason
@@ -38,6 +42,14 @@ class SendError(Exception):
         self.parts_sent = parts_sent
         """How many parts of a long message did reach her before the failure: a retry sends
         only the rest, so nobody reads the first half twice."""
+        self.status = status
+        """The outbox status a final failure leaves (``needs_template`` asks a human to act)."""
+        self.identity_status = identity_status or ("unreachable" if unreachable else None)
+        """``unreachable`` or ``opted_out``: what this says about her identity there."""
+        self.code = code
+        """The platform's error code, if any."""
+        self.slow_down = slow_down
+        """The platform says we send too fast: the channel's limiter should pause."""
 
 
 class ChannelAdapter(Protocol):

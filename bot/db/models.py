@@ -187,7 +187,9 @@ class OutboxMessage(Base):
     payload: Mapped[dict[str, Any]]
     status: Mapped[str] = mapped_column(String(16), default="pending")
     """``pending``, ``claimed`` (taken by a dispatcher, waiting its turn), ``sending``, ``sent``,
-    ``failed``, ``in_doubt`` (handed to the platform when the process stopped)."""
+    ``failed``, ``in_doubt`` (handed to the platform when the process stopped), ``skipped`` (she
+    opted out meanwhile), ``needs_template`` (outside WhatsApp's 24-hour window with no approved
+    template: a coordinator must act)."""
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     next_attempt_at: Mapped[datetime]
     claimed_at: Mapped[datetime | None]
@@ -195,6 +197,30 @@ class OutboxMessage(Base):
     external_id: Mapped[str | None] = mapped_column(String(128))
     error: Mapped[str | None] = mapped_column(String(500))
     created_at: Mapped[datetime]
+    delivery_status: Mapped[str | None] = mapped_column(String(16))
+    """The platform's own word for what became of it (WhatsApp: ``queued``, ``sent``,
+    ``delivered``, ``read``, ``failed``, ``undelivered``), from its status callbacks."""
+    error_code: Mapped[int | None] = mapped_column(Integer)
+    """The platform's error code, if it reported one (Twilio: 63016, 21610, …)."""
+
+
+class InboundMedia(Base):
+    """A voice note, photo or document she sent: its type and where the platform keeps it.
+
+    Only the platform's URL is stored (encrypted), never the file: it is kept for the
+    person-to-person inbox, and deleting her deletes it.
+    """
+
+    __tablename__ = "inbound_media"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"), index=True)
+    channel: Mapped[str] = mapped_column(String(32))
+    external_id: Mapped[str] = mapped_column(String(128))
+    kind: Mapped[str] = mapped_column(String(16))
+    content_type: Mapped[str] = mapped_column(String(100))
+    url: Mapped[str] = mapped_column(EncryptedText(2000))
+    received_at: Mapped[datetime]
 
 
 class HumanRequest(Base):

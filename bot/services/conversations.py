@@ -292,7 +292,9 @@ def _state_of(row: Any) -> tuple[Conversation | None, Profile]:
         town=row["town"],
         interests=list(row["interests"] or ()),
         attend_help=list(row["attend_help"] or ()),
-        status=row["status"],
+        # Opted out on this channel alone (WhatsApp error 21610) counts as opted out here, so
+        # that "Start" there opts her back in.
+        status="opted_out" if row["identity_status"] == "opted_out" else row["status"],
         consent_given_at=row["consent_given_at"],
     )
     conversation = None

@@ -29,7 +29,7 @@ from typing import Any
 from sqlalchemy import Engine, select, update
 
 from bot.channels.base import ChannelAdapter, SendError
-from bot.db.models import ChannelIdentity, OutboxMessage
+from bot.db.models import ChannelIdentity, Organisation, OutboxMessage, Person
 from bot.domain import Outbound
 from bot.services.ratelimit import RateLimiter
 
@@ -37,6 +37,8 @@ log = logging.getLogger(__name__)
 
 outbox = OutboxMessage.__table__
 identities = ChannelIdentity.__table__
+people = Person.__table__
+organisations = Organisation.__table__
 
 MAX_ATTEMPTS = 8
 BASE_BACKOFF_SECONDS = 5.0
@@ -48,6 +50,18 @@ def backoff(attempts: int, retry_after: float | None = None) -> float:
     if retry_after is not None:
         return max(0.0, float(retry_after))
     return min(BASE_BACKOFF_SECONDS * 2 ** max(0, attempts - 1), MAX_BACKOFF_SECONDS)
+
+
+def opted_out(row: Mapping[str, Any]) -> bool:
+    """Whether a claimed row must not go out because she opted out.
+
+    Opted out on the channel itself (WhatsApp error 21610): nothing goes there.  Opted out as a
+    person (``STOP``): answers to her own messages still go (the confirmation of ``STOP``),
+    nothing the bot starts does.
+    """
+    if row.get("identity_status") == "opted_out":
+        return True
+    return row.get("person_status") == "opted_out" and (row.get("kind") or "reply") != "reply"
 
 
 class Dispatcher:
@@ -140,8 +154,15 @@ class Dispatcher:
                     outbox.c.address,
                     identities.c.address.label("identity_address"),
                     identities.c.status.label("identity_status"),
+                    # What a channel with rules about bot-initiated messages needs (WhatsApp).
+                    outbox.c.kind,
+                    identities.c.last_inbound_at,
+                    people.c.status.label("person_status"),
+                    organisations.c.default_language,
                 )
                 .outerjoin(identities, identities.c.id == outbox.c.identity_id)
+                .outerjoin(people, people.c.id == outbox.c.person_id)
+                .outerjoin(organisations, organisations.c.id == people.c.organisation_id)
                 .where(outbox.c.id.in_(chosen))
                 .order_by(outbox.c.priority, outbox.c.id)
             ).mappings()
@@ -202,21 +223,36 @@ class Dispatcher:
         ):
             await asyncio.to_thread(self._settle_failed, row, "recipient unreachable", False)
             return
+        if opted_out(row):
+            await asyncio.to_thread(
+                self._settle_failed, row, "she opted out: not sent", False, "skipped"
+            )
+            return
         await asyncio.to_thread(self._mark_sending, row)
         try:
-            result = await adapter.send(address, Outbound.from_payload(row["payload"]))
+            result = await adapter.send(address, Outbound.from_row(row))
         except SendError as error:
             limiter = self.limits.get(row["channel"])
             if limiter is not None and error.retry_after is not None:
                 limiter.block(error.retry_after)
             if error.unreachable and address is not None:
                 stopped.add((row["channel"], address))
+            if limiter is not None and error.slow_down:
+                limiter.block(backoff(1, error.retry_after))
             if error.retryable and row["attempts"] < MAX_ATTEMPTS:
                 await asyncio.to_thread(
                     self._settle_retry, row, error.reason, error.retry_after, error.parts_sent
                 )
             else:
-                await asyncio.to_thread(self._settle_failed, row, error.reason, error.unreachable)
+                await asyncio.to_thread(
+                    self._settle_failed,
+                    row,
+                    error.reason,
+                    error.unreachable,
+                    error.status,
+                    error.identity_status,
+                    error.code,
+                )
             return
         except Exception as error:  # an adapter bug must not stop every other send
             log.exception("adapter %s crashed on outbox row %s", row["channel"], row["id"])
@@ -264,19 +300,27 @@ class Dispatcher:
         with self.db.begin() as conn:
             conn.execute(update(outbox).where(outbox.c.id == row["id"]).values(**values))
 
-    def _settle_failed(self, row: dict[str, Any], reason: str, unreachable: bool) -> None:
+    def _settle_failed(
+        self,
+        row: dict[str, Any],
+        reason: str,
+        unreachable: bool,
+        status: str = "failed",
+        identity_status: str | None = None,
+        code: int | None = None,
+    ) -> None:
+        identity_status = identity_status or ("unreachable" if unreachable else None)
         with self.db.begin() as conn:
-            conn.execute(
-                update(outbox)
-                .where(outbox.c.id == row["id"])
-                .values(status="failed", error=reason[:500], address=None)
-            )
-            if unreachable:
+            values: dict[str, Any] = {"status": status, "error": reason[:500], "address": None}
+            if code is not None:
+                values["error_code"] = code
+            conn.execute(update(outbox).where(outbox.c.id == row["id"]).values(**values))
+            if identity_status:
                 identity = select(outbox.c.identity_id).where(outbox.c.id == row["id"])
                 conn.execute(
                     update(identities)
                     .where(identities.c.id == identity.scalar_subquery())
-                    .values(status="unreachable")
+                    .values(status=identity_status)
                 )
 
     async def run(self, stop: asyncio.Event, interval: float) -> None:

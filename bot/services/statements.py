@@ -38,6 +38,7 @@ PERSON_COLUMNS = (
     identities.c.id.label("identity_id"),
     identities.c.channel,
     identities.c.lookup_key,
+    identities.c.status.label("identity_status"),
     people.c.id.label("person_id"),
     people.c.organisation_id,
     people.c.language,
@@ -114,6 +115,11 @@ class Statements:
         self.address_of = select(identities.c.address).where(identities.c.id == bindparam("i_id"))
         self.finish_nudge = (
             update(nudges).where(nudges.c.id == bindparam("n_id")).values(status="done")
+        )
+        self.lift_opt_out = (
+            update(identities)
+            .where(identities.c.id == bindparam("i_id"), identities.c.status == "opted_out")
+            .values(status="ok")
         )
         self.delete_state = delete(states).where(states.c.person_id == bindparam("p_id"))
         self._person_updates: dict[tuple[str, ...], Any] = {}

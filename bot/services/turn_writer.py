@@ -60,6 +60,8 @@ class _Pending:
     outbox: list[tuple[dict[str, Any], HandleOutcome]] = field(default_factory=list)
     attendance: dict[tuple[int, int], dict[str, Any]] = field(default_factory=dict)
     enrolments: list[dict[str, Any]] = field(default_factory=list)  # JoinByInvite
+    opted_in: set[int] = field(default_factory=set)
+    """Channel identities to lift from ``opted_out`` (she wrote "Start" there)."""
 
 
 class TurnWriter:
@@ -110,6 +112,7 @@ class TurnWriter:
                 changes["status"] = "opted_out"
             elif isinstance(effect, OptIn):
                 changes["status"] = "active"
+                pending.opted_in.add(target.identity_id)
             elif isinstance(effect, ForgetPerson):
                 forget = True
             elif isinstance(effect, RequestHuman):
@@ -238,6 +241,8 @@ class TurnWriter:
             )
         for columns, rows in by_columns.items():
             conn.execute(sql.update_person(columns), rows)
+        if pending.opted_in:
+            conn.execute(sql.lift_opt_out, [{"i_id": i} for i in sorted(pending.opted_in)])
         if pending.touched:
             self.bulk.touch_identities(
                 conn, {identity: when for identity, (_, when) in pending.touched.items()}

@@ -39,6 +39,10 @@ def create_app(runtime: Runtime, background: bool = True) -> Starlette:
         from bot.web.telegram import telegram_routes
 
         routes += telegram_routes(telegram)
+    if runtime.whatsapp is not None:  # WhatsApp through Twilio
+        from bot.web.whatsapp import whatsapp_routes
+
+        routes += whatsapp_routes(runtime)
 
     @contextlib.asynccontextmanager
     async def lifespan(_app: Starlette) -> AsyncIterator[None]:

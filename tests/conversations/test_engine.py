@@ -147,7 +147,12 @@ def test_full_onboarding_records_consent_and_profile(engine: Engine) -> None:
     assert "Willkommen, Amina" in person.texts[0]
     assert person.conversation is not None
     assert (person.conversation.flow, person.conversation.node) == ("main", "menu")
-    assert person.labels == ["🙋 Team fragen", "🌐 Sprache ändern", "🔒 Meine Daten"]
+    assert person.labels == [
+        "🙋 Team fragen",
+        "🌐 Sprache ändern",
+        "🔒 Meine Daten",
+        "🔕 Keine Nachrichten",
+    ]
 
 
 def test_declining_consent_forgets_her_and_says_how_to_come_back(engine: Engine) -> None:
@@ -269,7 +274,12 @@ def test_media_gets_a_friendly_reply_and_the_question_again(engine: Engine) -> N
     onboard(person)
     person.do(MediaIn("voice"))
     assert "Sprachnachrichten" in person.texts[0]
-    assert person.labels == ["🙋 Team fragen", "🌐 Sprache ändern", "🔒 Meine Daten"]
+    assert person.labels == [
+        "🙋 Team fragen",
+        "🌐 Sprache ändern",
+        "🔒 Meine Daten",
+        "🔕 Keine Nachrichten",
+    ]
 
 
 def test_my_data_shows_what_is_stored_in_her_language(engine: Engine) -> None:

@@ -65,3 +65,31 @@ def test_a_system_text_missing_from_a_catalog_stops_the_start() -> None:
     untranslated = msg("system.brand_new", "Diesen Satz gibt es nur auf Deutsch.")
     with pytest.raises(FlowValidationError, match=r"system\.brand_new"):
         validate_texts([untranslated], catalogs, "conversations/system_texts.py")
+
+
+def test_a_button_label_too_long_in_one_language_names_file_node_and_language(
+    tmp_path: Path,
+) -> None:
+    from conversations.i18n import Catalogs
+    from conversations.texts import Text
+
+    path = tmp_path / "short.yaml"
+    path.write_text(
+        "spec_version: 1\nid: short\nstart: ask\nnodes:\n"
+        "  ask: {type: choice, text: Hallo, choices: [{id: ok, label: OK, next: bye}]}\n"
+        "  bye: {type: end, text: Tschüss}\n",
+        encoding="utf-8",
+    )
+    real = load_flow_engine().catalogs
+    catalogs = Catalogs(real.languages, {code: {} for code in real.languages.catalog_codes})
+    long_label = "حسنًا، أنا موافقة تمامًا على ذلك"
+    for code in real.languages.catalog_codes:
+        for text in (Text("short.ask", "Hallo"), Text("short.bye", "Tschüss")):
+            catalogs.messages[code][(text.context, text.master)] = text.master
+        label = long_label if code == "ar" else "OK"
+        catalogs.messages[code][("short.ask.ok", "OK")] = label
+    with pytest.raises(FlowValidationError) as caught:
+        validate_flows({"short": read_flow_file(path)}, catalogs, ACTIONS, engine_targets=())
+    [error] = caught.value.errors
+    assert error.source == "short.yaml" and error.node == "ask"
+    assert "in ar" in error.problem and "short.ask.ok" in error.problem
