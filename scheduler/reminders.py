@@ -299,6 +299,8 @@ def reminder_event(
             organisations.c.timezone,
             organisations.c.default_language,
             people.c.language,
+            people.c.status.label("person_status"),
+            people.c.consent_given_at,
         )
         .join(courses, courses.c.id == sessions.c.course_id)
         .join(organisations, organisations.c.id == courses.c.organisation_id)
@@ -307,6 +309,8 @@ def reminder_event(
     ).first()
     if row is None or row.status == "cancelled":
         return SKIPPED
+    if row.person_status != "active" or row.consent_given_at is None:
+        return SKIPPED  # she opted out (or never consented) after it was scheduled
     if row.starts_at <= now:
         return MISSED
     language = (
