@@ -54,6 +54,16 @@ class Settings(BaseSettings):
     log_level: str = "INFO"
     """``TWC_LOG_LEVEL``: Python log level."""
 
+    # ---- courses (issue 5) --------------------------------------------------------------------
+    public_url: str = ""
+    """``TWC_PUBLIC_URL``: the address people reach this server at (links in messages, e.g.
+    "add to calendar"); default ``http://<TWC_HOST>:<TWC_PORT>``."""
+
+    @property
+    def link_base(self) -> str:
+        """``public_url``, or this server's own address."""
+        return (self.public_url or f"http://{self.host}:{self.port}").rstrip("/")
+
     @model_validator(mode="after")
     def _require_a_real_secret_outside_development(self) -> Settings:
         if self.environment != "development" and (

@@ -151,6 +151,14 @@ class RecordAttendance:
     reason: str | None = None
 
 
+@dataclass(frozen=True, slots=True)
+class RecordFeedback:
+    """Her answer to "how was the session?": 1 (😞) to 4 (😀)."""
+
+    session_id: int
+    score: int
+
+
 Effect = (
     Reply
     | UpdateProfile
@@ -161,4 +169,5 @@ Effect = (
     | RequestHuman
     | ScheduleTimeout
     | RecordAttendance
+    | RecordFeedback
 )

@@ -21,8 +21,9 @@ from sqlalchemy import Engine, select, update
 
 from bot.db.models import Nudge
 from bot.services.conversations import ConversationService
+from bot.web.calendar import session_link
 from conversations.events import Event, TimeoutIn
-from scheduler import reminders
+from scheduler import housekeeping, reminders
 
 log = logging.getLogger(__name__)
 nudges = Nudge.__table__
@@ -35,14 +36,31 @@ def event_for(kind: str, payload: dict[str, object]) -> Event | None:
     return None
 
 
+#: Where "add to calendar" links point when no public URL is given.
+DEFAULT_LINK_BASE = "http://127.0.0.1:8080"
+
+
 def fire_due(
-    db: Engine, service: ConversationService, clock: Callable[[], datetime], limit: int = 200
+    db: Engine,
+    service: ConversationService,
+    clock: Callable[[], datetime],
+    limit: int = 200,
+    link_base: str = DEFAULT_LINK_BASE,
 ) -> int:
-    """Fire up to ``limit`` due nudges; return how many were handled."""
+    """Fire up to ``limit`` due nudges; return how many were handled.
+
+    ``link_base`` is the public address of the web server (calendar links in reminders).
+    """
     now = clock()
     with db.begin() as conn:
         query = (
-            select(nudges.c.id, nudges.c.person_id, nudges.c.kind, nudges.c.payload)
+            select(
+                nudges.c.id,
+                nudges.c.person_id,
+                nudges.c.kind,
+                nudges.c.payload,
+                nudges.c.created_at,
+            )
             .where(nudges.c.status == "pending", nudges.c.due_at <= now)
             .order_by(nudges.c.due_at, nudges.c.id)
             .limit(limit)
@@ -57,7 +75,7 @@ def fire_due(
                 .values(status="firing")
             )
     for row in rows:
-        event, status = _event_of(db, service, row, now)
+        event, status = _event_of(db, service, row, now, link_base)
         if event is not None:
             try:
                 service.fire(row["person_id"], event, key=f"nudge:{row['id']}", nudge_id=row["id"])
@@ -71,14 +89,30 @@ def fire_due(
 
 
 def _event_of(
-    db: Engine, service: ConversationService, row: Any, now: datetime
+    db: Engine, service: ConversationService, row: Any, now: datetime, link_base: str
 ) -> tuple[Event | None, str | None]:
     """The event to fire for a claimed row, or the status to settle it with instead."""
     if row["kind"] == reminders.KIND:  # needs the session and her language
         with db.connect() as conn:
             built = reminders.reminder_event(
-                conn, row["person_id"], row["payload"], service.flow_engine.languages, now
+                conn,
+                row["person_id"],
+                row["payload"],
+                service.flow_engine.languages,
+                now,
+                lambda session, language: session_link(
+                    link_base, service.secret_key, session, language
+                ),
             )
+        return (None, built) if isinstance(built, str) else (built, None)
+    if row["kind"] in (housekeeping.CHECKIN, housekeeping.FEEDBACK):
+        with db.connect() as conn:
+            if row["kind"] == housekeeping.CHECKIN:
+                built = housekeeping.checkin_event(conn, row["person_id"], row["created_at"])
+            else:
+                built = housekeeping.feedback_event(
+                    conn, row["person_id"], row["payload"], service.flow_engine.languages
+                )
         return (None, built) if isinstance(built, str) else (built, None)
     event = event_for(row["kind"], row["payload"])
     return (event, None) if event is not None else (None, "skipped")

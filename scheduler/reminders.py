@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -284,8 +284,12 @@ def reminder_event(
     payload: dict[str, Any],
     languages: LanguageTable,
     now: datetime,
+    calendar_link: Callable[[int, str], str] | None = None,
 ) -> Event | str:
-    """The ``TriggerIn`` for a due reminder, or a status (``missed``/``skipped``) instead."""
+    """The ``TriggerIn`` for a due reminder, or a status (``missed``/``skipped``) instead.
+
+    ``calendar_link(session id, language code)`` gives the "add to calendar" link.
+    """
     row = conn.execute(
         select(
             sessions.c.id,
@@ -333,5 +337,6 @@ def reminder_event(
             "time": format_clock(row.starts_at, language, row.timezone),
             "place": place,
             "directions": row.directions or "—",
+            "calendar": calendar_link(row.id, language.code) if calendar_link else "—",
         },
     )

@@ -110,6 +110,10 @@ class Statements:
             "ON CONFLICT (session_id, person_id) DO UPDATE SET intention = excluded.intention, "
             "reason = excluded.reason, answered_at = excluded.answered_at"
         ).bindparams(bindparam("answered_at", type_=UTCDateTime()))
+        self.record_feedback = text(
+            "UPDATE attendance SET feedback = :feedback, feedback_at = :feedback_at "
+            "WHERE session_id = :session_id AND person_id = :person_id"
+        ).bindparams(bindparam("feedback_at", type_=UTCDateTime()))
         self.delete_person = delete(people).where(people.c.id == bindparam("p_id"))
         self.address_of = select(identities.c.address).where(identities.c.id == bindparam("i_id"))
         self.finish_nudge = (

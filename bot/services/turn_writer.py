@@ -26,6 +26,7 @@ from conversations.events import (
     OptOut,
     RecordAttendance,
     RecordConsent,
+    RecordFeedback,
     Reply,
     RequestHuman,
     ScheduleTimeout,
@@ -57,6 +58,7 @@ class _Pending:
     state_times: dict[int, datetime] = field(default_factory=dict)
     outbox: list[tuple[dict[str, Any], HandleOutcome]] = field(default_factory=list)
     attendance: dict[tuple[int, int], dict[str, Any]] = field(default_factory=dict)
+    feedback: dict[tuple[int, int], dict[str, Any]] = field(default_factory=dict)
 
 
 class TurnWriter:
@@ -140,6 +142,13 @@ class TurnWriter:
                 )
             elif isinstance(effect, RecordAttendance):
                 self._collect_attendance(person, effect, now)
+            elif isinstance(effect, RecordFeedback):
+                self.pending.feedback[(effect.session_id, person)] = {
+                    "session_id": effect.session_id,
+                    "person_id": person,
+                    "feedback": effect.score,
+                    "feedback_at": now,
+                }
         if forget:
             address = (
                 address
@@ -189,6 +198,8 @@ class TurnWriter:
         rows = list(self.pending.attendance.values())
         if rows:
             conn.execute(self.sql.upsert_attendance, rows)
+        if self.pending.feedback:
+            conn.execute(self.sql.record_feedback, list(self.pending.feedback.values()))
 
     # ---- erasure ----------------------------------------------------------------------------
 
@@ -204,6 +215,7 @@ class TurnWriter:
         pending.human_requests = [r for r in pending.human_requests if r["person_id"] != person]
         pending.nudges = [r for r in pending.nudges if r["person_id"] != person]
         pending.attendance = {k: r for k, r in pending.attendance.items() if k[1] != person}
+        pending.feedback = {k: r for k, r in pending.feedback.items() if k[1] != person}
         pending.person_changes.pop(person, None)
         pending.states.pop(person, None)
         pending.state_times.pop(person, None)
