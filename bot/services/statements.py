@@ -83,6 +83,21 @@ class Statements:
             .order_by(identities.c.last_inbound_at.desc().nulls_last(), identities.c.id)
             .limit(1)
         )
+        # Scheduled events for many people at once (scheduler.due): each person's rows with
+        # her most recently used channel first.
+        self.people_by_ids = joined.where(
+            people.c.id.in_(bindparam("ids", expanding=True))
+        ).order_by(
+            people.c.id, identities.c.last_inbound_at.desc().nulls_last(), identities.c.id
+        )
+        self.lock_people_by_ids = None
+        if dialect == "postgresql":
+            self.lock_people_by_ids = (
+                select(people.c.id)
+                .where(people.c.id.in_(bindparam("ids", expanding=True)))
+                .order_by(people.c.id)
+                .with_for_update()
+            )
         # Channel first: the unique index is (channel, external_id).
         self.known_inbound = select(inbound_ids.c.external_id).where(
             inbound_ids.c.channel == bindparam("channel"),
