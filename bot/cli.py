@@ -325,6 +325,11 @@ from bot.courses.cli import register as _register_courses  # noqa: E402
 
 _register_courses(app)
 
+# ---- people import (issue 5, point 2): bot/people/cli.py --------------------------------------
+from bot.people.cli import register as _register_people  # noqa: E402
+
+_register_people(app)
+
 
 if __name__ == "__main__":
     app()

@@ -143,6 +143,12 @@ class Settings(BaseSettings):
     twilio_rate: float = Field(default=80.0, gt=0)
     """``TWC_TWILIO_RATE``: WhatsApp messages per second the dispatcher sends at most."""
 
+    @property
+    def link_base(self) -> str:
+        """``TWC_PUBLIC_URL``, or this server's own address (links in messages, e.g. "add to
+        calendar")."""
+        return (self.public_url or f"http://{self.host}:{self.port}").rstrip("/")
+
     @model_validator(mode="after")
     def _require_a_real_secret_outside_development(self) -> Settings:
         if self.environment != "development" and (

@@ -19,6 +19,7 @@ from conversations.events import (
     OptOut,
     RecordAttendance,
     RecordConsent,
+    RecordFeedback,
     RequestHuman,
 )
 
@@ -100,6 +101,21 @@ def record_attendance(turn: _Turn, args: Mapping[str, Any], _value: Any) -> None
     )
 
 
+FEEDBACK_SCORES = (1, 2, 3, 4)
+
+
+def record_feedback(turn: _Turn, args: Mapping[str, Any], _value: Any) -> None:
+    """She rated a session she attended (``score`` 1–4 from the flow file; ``v_session``)."""
+    session = turn.conversation.data.get("v_session") if turn.conversation else None
+    try:
+        score = int(args.get("score", 0))
+    except (TypeError, ValueError):
+        return
+    if session is None or score not in FEEDBACK_SCORES:
+        return
+    turn.effects.append(RecordFeedback(int(session), score))
+
+
 # ---- the registry ---------------------------------------------------------------------------
 
 ACTIONS: dict[str, Action] = {
@@ -109,4 +125,5 @@ ACTIONS: dict[str, Action] = {
     "opt_in": opt_in,
     "request_human": request_human,
     "record_attendance": record_attendance,
+    "record_feedback": record_feedback,
 }

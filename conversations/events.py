@@ -164,6 +164,17 @@ class JoinByInvite:
     code: str
 
 
+# ---- feedback (issue 5) ---------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class RecordFeedback:
+    """Her answer to "how was the session?": 1 (😞) to 4 (😀)."""
+
+    session_id: int
+    score: int
+
+
 Effect = (
     Reply
     | UpdateProfile
@@ -175,4 +186,5 @@ Effect = (
     | ScheduleTimeout
     | RecordAttendance
     | JoinByInvite
+    | RecordFeedback
 )

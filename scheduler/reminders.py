@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -284,50 +284,95 @@ def reminder_event(
     payload: dict[str, Any],
     languages: LanguageTable,
     now: datetime,
+    calendar_link: Callable[[int, str], str] | None = None,
 ) -> Event | str:
-    """The ``TriggerIn`` for a due reminder, or a status (``missed``/``skipped``) instead."""
-    row = conn.execute(
-        select(
-            sessions.c.id,
-            sessions.c.starts_at,
-            sessions.c.place,
-            sessions.c.address,
-            sessions.c.directions,
-            sessions.c.childcare,
-            sessions.c.status,
-            courses.c.title,
-            organisations.c.timezone,
-            organisations.c.default_language,
-            people.c.language,
+    """The ``TriggerIn`` for a due reminder, or a status (``missed``/``skipped``) instead.
+
+    ``calendar_link(session id, language code)`` gives the "add to calendar" link.
+    """
+    return reminder_events(conn, [(person_id, payload)], languages, now, calendar_link)[0]
+
+
+def reminder_events(
+    conn: Connection,
+    due: list[tuple[int, dict[str, Any]]],
+    languages: LanguageTable,
+    now: datetime,
+    calendar_link: Callable[[int, str], str] | None = None,
+) -> list[Event | str]:
+    """:func:`reminder_event` for many ``(person id, payload)`` at once: two queries in all,
+    and each session's texts formatted once per language."""
+    session_ids = sorted({int(payload["session"]) for _, payload in due})
+    person_ids = sorted({person for person, _ in due})
+    found_sessions = {
+        row.id: row
+        for row in conn.execute(
+            select(
+                sessions.c.id,
+                sessions.c.starts_at,
+                sessions.c.place,
+                sessions.c.address,
+                sessions.c.directions,
+                sessions.c.status,
+                courses.c.title,
+                organisations.c.timezone,
+                organisations.c.default_language,
+            )
+            .join(courses, courses.c.id == sessions.c.course_id)
+            .join(organisations, organisations.c.id == courses.c.organisation_id)
+            .where(sessions.c.id.in_(session_ids))
         )
-        .join(courses, courses.c.id == sessions.c.course_id)
-        .join(organisations, organisations.c.id == courses.c.organisation_id)
-        .join(people, people.c.id == person_id)
-        .where(sessions.c.id == int(payload["session"]))
-    ).first()
-    if row is None or row.status == "cancelled":
-        return SKIPPED
-    if row.starts_at <= now:
-        return MISSED
-    language = (
-        languages.get(row.language)
-        or languages.get(row.default_language)
-        or languages.get(languages.master)
-    )
-    assert language is not None
+    }
+    found_people = {
+        row.id: row
+        for row in conn.execute(
+            select(
+                people.c.id, people.c.language, people.c.status, people.c.consent_given_at
+            ).where(people.c.id.in_(person_ids))
+        )
+    }
+    values_cache: dict[tuple[int, str], dict[str, Any]] = {}
+    events: list[Event | str] = []
+    for person_id, payload in due:
+        row = found_sessions.get(int(payload["session"]))
+        person = found_people.get(person_id)
+        if row is None or person is None or row.status == "cancelled":
+            events.append(SKIPPED)
+            continue
+        if person.status != "active" or person.consent_given_at is None:
+            events.append(SKIPPED)  # she opted out (or never consented) after it was scheduled
+            continue
+        if row.starts_at <= now:
+            events.append(MISSED)
+            continue
+        language = (
+            languages.get(person.language)
+            or languages.get(row.default_language)
+            or languages.get(languages.master)
+        )
+        assert language is not None
+        cache_key = (row.id, language.code)
+        values = values_cache.get(cache_key)
+        if values is None:
+            values = values_cache[cache_key] = _reminder_values(row, language, calendar_link)
+        events.append(TriggerIn(TARGET, dict(values)))
+    return events
+
+
+def _reminder_values(
+    row: Any, language: Any, calendar_link: Callable[[int, str], str] | None
+) -> dict[str, Any]:
     title = row.title or {}
     course = title.get(language.code) or title.get(language.catalog) or title.get("de") or ""
     if not course and title:
         course = next(iter(title.values()))
     place = ", ".join(p for p in (row.place, row.address) if p)
-    return TriggerIn(
-        TARGET,
-        {
-            "session": row.id,
-            "course": course,
-            "day": format_day(row.starts_at, language, row.timezone),
-            "time": format_clock(row.starts_at, language, row.timezone),
-            "place": place,
-            "directions": row.directions or "—",
-        },
-    )
+    return {
+        "session": row.id,
+        "course": course,
+        "day": format_day(row.starts_at, language, row.timezone),
+        "time": format_clock(row.starts_at, language, row.timezone),
+        "place": place,
+        "directions": row.directions or "—",
+        "calendar": calendar_link(row.id, language.code) if calendar_link else "—",
+    }

@@ -1,38 +1,111 @@
-"""APScheduler set-up: the periodic sweep that fires due nudges.
+"""APScheduler set-up: the periodic sweep that fires due nudges, and the daily housekeeping.
 
-The nudge table is the source of truth, so the scheduler itself only needs interval jobs; a
-restart loses nothing because every due row is still in the database.
+The nudge table is the source of truth, so the scheduler itself holds only the two periodic
+jobs: 100 000 pending nudges are 100 000 rows, not 100 000 jobs.  The jobs live in a persistent
+``SQLAlchemyJobStore`` (table :data:`JOBS_TABLE` in the configured database; Alembic leaves it
+alone), added with ``replace_existing=True`` so a restart updates them instead of doubling
+them, and a daily run missed while the process was down runs once at start
+(``coalesce``, ``misfire_grace_time``).  A restart loses nothing either way because every due
+row is still in the database.
+
+A persistent store keeps jobs by reference (``module:function``), not as closures: the job
+functions below are module-level and find the running bot in :data:`_bound`, set by
+:func:`build_scheduler`.
 """
 
 from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable
+from dataclasses import dataclass
 
+from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
 from bot.runtime import Runtime
 from scheduler.due import fire_due
+from scheduler.housekeeping import run_housekeeping
+
+#: The job store's table (excluded from Alembic's autogenerate comparison).
+JOBS_TABLE = "apscheduler_jobs"
+SWEEP_JOB = "fire_due_nudges"
+HOUSEKEEPING_JOB = "housekeeping"
+#: How many due nudges one sweep claims at most.
+SWEEP_BATCH = 500
+
+
+@dataclass
+class _Binding:
+    runtime: Runtime
+    on_fired: Callable[[], None]
+
+
+_bound: _Binding | None = None
+
+
+def _binding() -> _Binding:
+    if _bound is None:
+        raise RuntimeError("build_scheduler() has not been called in this process")
+    return _bound
+
+
+async def sweep() -> None:
+    """Fire due nudges (the periodic job); wake the dispatcher if any were fired."""
+    bound = _binding()
+    runtime = bound.runtime
+    fired = await asyncio.to_thread(
+        fire_due,
+        runtime.db,
+        runtime.conversations,
+        runtime.clock,
+        SWEEP_BATCH,
+        runtime.settings.link_base,
+    )
+    if fired:
+        bound.on_fired()
+
+
+async def housekeeping() -> None:
+    """Schedule inactivity check-ins and feedback questions (the daily job)."""
+    runtime = _binding().runtime
+    await asyncio.to_thread(run_housekeeping, runtime.db, runtime.clock)
 
 
 def build_scheduler(
-    runtime: Runtime, on_fired: Callable[[], None], every_seconds: float = 5.0
+    runtime: Runtime,
+    on_fired: Callable[[], None],
+    every_seconds: float = 5.0,
+    persistent: bool = True,
 ) -> AsyncIOScheduler:
-    """A scheduler with the nudge sweep; call ``start()`` inside the running event loop."""
-    scheduler = AsyncIOScheduler(timezone="UTC")
-
-    async def sweep() -> None:
-        fired = await asyncio.to_thread(fire_due, runtime.db, runtime.conversations, runtime.clock)
-        if fired:
-            on_fired()
-
+    """A scheduler with the nudge sweep and the daily housekeeping; call ``start()`` inside
+    the running event loop.  ``persistent=False`` keeps the jobs in memory (tests)."""
+    global _bound
+    _bound = _Binding(runtime, on_fired)
+    jobstores = (
+        {"default": SQLAlchemyJobStore(engine=runtime.db, tablename=JOBS_TABLE)}
+        if persistent
+        else {}
+    )
+    scheduler = AsyncIOScheduler(timezone="UTC", jobstores=jobstores)
     scheduler.add_job(
         sweep,
         "interval",
         seconds=every_seconds,
-        id="fire_due_nudges",
+        id=SWEEP_JOB,
         max_instances=1,
         coalesce=True,
+        replace_existing=True,
+    )
+    # Due times are moved out of quiet hours, so the hour of the daily run does not matter.
+    scheduler.add_job(
+        housekeeping,
+        "cron",
+        hour=6,
+        minute=0,
+        id=HOUSEKEEPING_JOB,
+        max_instances=1,
+        coalesce=True,
+        misfire_grace_time=6 * 3600,
         replace_existing=True,
     )
     return scheduler

@@ -314,6 +314,9 @@ class Attendance(Base):
     reason: Mapped[str | None] = mapped_column(String(16))
     """``childcare``, ``transport``, ``ill``, ``other``, ``skip`` (she chose not to say)."""
     answered_at: Mapped[datetime]
+    feedback: Mapped[int | None] = mapped_column(Integer)
+    """Her answer to the one-question feedback after the session: 1 (😞) … 4 (😀)."""
+    feedback_at: Mapped[datetime | None]
 
 
 class InviteCode(Base):

@@ -99,6 +99,49 @@ class ConversationService:
             writer.flush(conn)
             return outcome
 
+    def fire_batch(self, items: Sequence[tuple[int, Event, str, int]]) -> list[HandleOutcome]:
+        """Run many scheduled events — ``(person id, event, key, nudge id)`` — in one transaction.
+
+        The batched form of :meth:`fire` for the sweep: one read of everyone's state, the
+        engine per event in order, one statement per kind of row, and every nudge marked done
+        in the same transaction as the effects.  All or nothing: if it raises, nothing of the
+        batch happened (the caller then fires the events one by one).
+        """
+        now = self.clock()
+        with self._transaction() as conn:
+            conn.execute(self.sql.finish_nudge, [{"n_id": item[3]} for item in items])
+            ids = sorted({item[0] for item in items})
+            if self.sql.lock_people_by_ids is not None:
+                conn.execute(self.sql.lock_people_by_ids, {"ids": ids})
+            rows: dict[int, Any] = {}
+            for row in conn.execute(self.sql.people_by_ids, {"ids": ids}).mappings():
+                rows.setdefault(row["person_id"], row)
+            latest: dict[int, tuple[Target, Conversation | None, Profile]] = {}
+            writer = TurnWriter(self.sql, self.bulk)
+            outcomes = []
+            for person_id, event, key, _nudge in items:
+                if person_id in latest:
+                    target, conversation, profile = latest[person_id]
+                elif person_id in rows:
+                    target = self._target(rows[person_id])
+                    conversation, profile = _state_of(rows[person_id])
+                else:
+                    outcomes.append(HandleOutcome())
+                    continue
+                context = Context(profile, target.organisation.info, now, target.channel)
+                result = self.flow_engine.handle(conversation, event, context)
+                outcome = writer.collect(
+                    conn, target, result, now, key, inbound=False, kind="nudge"
+                )
+                if outcome.person_id is None:
+                    latest.pop(person_id, None)
+                    rows.pop(person_id, None)
+                else:
+                    latest[person_id] = (target, result.conversation, result.profile)
+                outcomes.append(outcome)
+            writer.flush(conn)
+            return outcomes
+
     def close(self) -> None:
         """Release the writer connection."""
         with self._write_lock:

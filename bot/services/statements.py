@@ -84,6 +84,19 @@ class Statements:
             .order_by(identities.c.last_inbound_at.desc().nulls_last(), identities.c.id)
             .limit(1)
         )
+        # Scheduled events for many people at once (scheduler.due): each person's rows with
+        # her most recently used channel first.
+        self.people_by_ids = joined.where(
+            people.c.id.in_(bindparam("ids", expanding=True))
+        ).order_by(people.c.id, identities.c.last_inbound_at.desc().nulls_last(), identities.c.id)
+        self.lock_people_by_ids = None
+        if dialect == "postgresql":
+            self.lock_people_by_ids = (
+                select(people.c.id)
+                .where(people.c.id.in_(bindparam("ids", expanding=True)))
+                .order_by(people.c.id)
+                .with_for_update()
+            )
         # Channel first: the unique index is (channel, external_id).
         self.known_inbound = select(inbound_ids.c.external_id).where(
             inbound_ids.c.channel == bindparam("channel"),
@@ -111,6 +124,10 @@ class Statements:
             "ON CONFLICT (session_id, person_id) DO UPDATE SET intention = excluded.intention, "
             "reason = excluded.reason, answered_at = excluded.answered_at"
         ).bindparams(bindparam("answered_at", type_=UTCDateTime()))
+        self.record_feedback = text(
+            "UPDATE attendance SET feedback = :feedback, feedback_at = :feedback_at "
+            "WHERE session_id = :session_id AND person_id = :person_id"
+        ).bindparams(bindparam("feedback_at", type_=UTCDateTime()))
         self.delete_person = delete(people).where(people.c.id == bindparam("p_id"))
         self.address_of = select(identities.c.address).where(identities.c.id == bindparam("i_id"))
         self.finish_nudge = (

@@ -28,6 +28,7 @@ from conversations.events import (
     OptOut,
     RecordAttendance,
     RecordConsent,
+    RecordFeedback,
     Reply,
     RequestHuman,
     ScheduleTimeout,
@@ -62,6 +63,7 @@ class _Pending:
     enrolments: list[dict[str, Any]] = field(default_factory=list)  # JoinByInvite
     opted_in: set[int] = field(default_factory=set)
     """Channel identities to lift from ``opted_out`` (she wrote "Start" there)."""
+    feedback: dict[tuple[int, int], dict[str, Any]] = field(default_factory=dict)
 
 
 class TurnWriter:
@@ -150,6 +152,13 @@ class TurnWriter:
                 )
             elif isinstance(effect, RecordAttendance):
                 self._collect_attendance(person, effect, now)
+            elif isinstance(effect, RecordFeedback):
+                self.pending.feedback[(effect.session_id, person)] = {
+                    "session_id": effect.session_id,
+                    "person_id": person,
+                    "feedback": effect.score,
+                    "feedback_at": now,
+                }
         if forget:
             address = (
                 address
@@ -199,6 +208,8 @@ class TurnWriter:
         rows = list(self.pending.attendance.values())
         if rows:
             conn.execute(self.sql.upsert_attendance, rows)
+        if self.pending.feedback:
+            conn.execute(self.sql.record_feedback, list(self.pending.feedback.values()))
 
     # ---- erasure ----------------------------------------------------------------------------
 
@@ -215,6 +226,7 @@ class TurnWriter:
         pending.nudges = [r for r in pending.nudges if r["person_id"] != person]
         pending.attendance = {k: r for k, r in pending.attendance.items() if k[1] != person}
         pending.enrolments = [r for r in pending.enrolments if r["person_id"] != person]
+        pending.feedback = {k: r for k, r in pending.feedback.items() if k[1] != person}
         pending.person_changes.pop(person, None)
         pending.states.pop(person, None)
         pending.state_times.pop(person, None)

@@ -14,6 +14,7 @@ from starlette.responses import JSONResponse, RedirectResponse, Response
 from starlette.routing import Route
 
 from bot.runtime import Runtime
+from bot.web.calendar import calendar_routes
 from bot.web.errors import error_response
 from bot.web.simulator import simulator_routes
 from scheduler.due import recover_claimed
@@ -43,6 +44,7 @@ def create_app(runtime: Runtime, background: bool = True) -> Starlette:
         from bot.web.whatsapp import whatsapp_routes
 
         routes += whatsapp_routes(runtime)
+    routes += calendar_routes(runtime.db, runtime.settings.secret_key, runtime.clock)  # issue 5
 
     @contextlib.asynccontextmanager
     async def lifespan(_app: Starlette) -> AsyncIterator[None]:

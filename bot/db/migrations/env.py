@@ -16,6 +16,17 @@ def _url() -> str:
     return config.attributes.get("database_url") or load_settings().database_url
 
 
+#: Tables that belong to others: APScheduler creates and owns its job store table.
+FOREIGN_TABLES = frozenset({"apscheduler_jobs"})
+
+
+def include_object(
+    obj: object, name: str | None, type_: str, reflected: bool, compare_to: object
+) -> bool:
+    """Leave tables we do not own out of autogenerate's comparison."""
+    return not (type_ == "table" and name in FOREIGN_TABLES)
+
+
 def run_migrations_offline() -> None:
     """Emit SQL to stdout instead of running it."""
     context.configure(url=_url(), target_metadata=target_metadata, literal_binds=True)
@@ -41,6 +52,7 @@ def _run(connection: object) -> None:
         target_metadata=target_metadata,
         compare_type=True,
         render_as_batch=True,  # SQLite can only ALTER by copying tables
+        include_object=include_object,
     )
     with context.begin_transaction():
         context.run_migrations()

@@ -1,0 +1,1 @@
+"""People: importing the lists coordinators already have."""

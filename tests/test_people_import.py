@@ -1,0 +1,227 @@
+"""``twc people import``: good, bad and duplicate rows; idempotence; dry run; paper consent.
+
+Runs on SQLite and PostgreSQL (``runtime``); time is a frozen clock.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import func, select
+from typer.testing import CliRunner
+
+from bot.courses.service import CourseService
+from bot.db.models import ChannelIdentity, ConsentRecord, Enrolment, Nudge, Person
+from bot.identity import lookup_key
+from bot.people.importer import PeopleImporter, parse_phone
+from bot.runtime import Runtime
+from scheduler.due import fire_due
+from tests.auxil.clock import FrozenClock
+from tests.conftest import TEST_SECRET
+
+people = Person.__table__
+identities = ChannelIdentity.__table__
+consents = ConsentRecord.__table__
+nudges = Nudge.__table__
+enrolments = Enrolment.__table__
+
+CSV = """name;language;town;whatsapp number;telegram chat id;date of consent given on paper;interests;course
+Amina;ar;Hoya;0176 12345678;;20.11.2026;course, jobs;a2-hoya
+Darya;fa;Nienburg (Weser);+49 151 2345 6789;556677;2026-11-21;;a2-hoya
+Olga;Українська;Uchte;;889900;;meet;
+Bad Phone;de;Hoya;12345;;20.11.2026;;
+Klingon;tlh;Hoya;0176 99999999;;20.11.2026;;
+Bad Date;de;Hoya;0176 88888888;;31.02.2026;;
+No Course;de;Hoya;0176 77777777;;20.11.2026;;b1-nowhere
+Nobody;de;Hoya;;;20.11.2026;;
+Amina again;ar;Hoya;+4917612345678;;20.11.2026;;a2-hoya
+Future;de;Hoya;0176 66666666;;24.12.2026;;
+"""
+PROBLEMS = [
+    (5, "bad phone number"),
+    (6, "unknown language"),
+    (7, "bad consent date"),
+    (8, "unknown course"),
+    (9, "no channel at all"),
+    (10, "duplicate of line 2"),
+    (11, "in the future"),
+]
+
+
+def count(runtime: Runtime, table: Any, *where: Any) -> int:
+    with runtime.db.connect() as conn:
+        return int(
+            conn.execute(select(func.count()).select_from(table).where(*where)).scalar_one()
+        )
+
+
+def person_by(runtime: Runtime, channel: str, address: str) -> dict[str, Any]:
+    with runtime.db.connect() as conn:
+        return dict(
+            conn.execute(
+                select(people)
+                .join(identities, identities.c.person_id == people.c.id)
+                .where(identities.c.lookup_key == lookup_key(TEST_SECRET, channel, address))
+            )
+            .mappings()
+            .one()
+        )
+
+
+@pytest.fixture
+def course(runtime: Runtime, clock: FrozenClock) -> int:
+    service = CourseService(runtime.db, runtime.flow_engine.catalogs, clock, "test")
+    service.create_course("vnb-nienburg", "a2-hoya", {"de": "Deutsch A2 in Hoya"})
+    return int(service.add_session("a2-hoya", "2026-12-03 09:00", "2026-12-03 12:00", "VHS")["id"])
+
+
+def importer(runtime: Runtime, clock: FrozenClock) -> PeopleImporter:
+    return PeopleImporter(runtime.db, TEST_SECRET, runtime.flow_engine.catalogs.languages, clock)
+
+
+def test_phone_numbers_become_e164() -> None:
+    assert parse_phone("0176 12345678", "DE") == "+4917612345678"
+    assert parse_phone("+39 312 345 6789", "DE") == "+393123456789"
+    assert parse_phone("(0421) 123456", "DE") == "+49421123456"
+    with pytest.raises(ValueError, match="bad phone"):
+        parse_phone("12345", "DE")
+
+
+def test_import_good_bad_and_duplicate_rows(
+    runtime: Runtime, clock: FrozenClock, course: int, tmp_path: Path
+) -> None:
+    path = tmp_path / "people.csv"
+    path.write_text(CSV, encoding="utf-8")
+    seen: list[tuple[int, int]] = []
+    before = count(runtime, people)
+
+    report = importer(runtime, clock).run(
+        path, "vnb-nienburg", progress=lambda d, t: seen.append((d, t))
+    )
+
+    assert [(p.line, r) for p, (_, r) in zip(report.problems, PROBLEMS, strict=True)] == [
+        (line, r) for line, r in PROBLEMS
+    ]
+    for problem, (_, reason) in zip(report.problems, PROBLEMS, strict=True):
+        assert reason in problem.reason
+    assert (len(report.created), len(report.existing), report.enrolled) == (3, 0, 2)
+    assert seen[-1] == (10, 10)
+    assert count(runtime, people) == before + 3
+
+    amina = person_by(runtime, "whatsapp", "whatsapp:+4917612345678")
+    assert (amina["display_name"], amina["language"], amina["status"]) == ("Amina", "ar", "active")
+    assert amina["interests"] == ["course", "jobs"]
+    assert amina["consent_given_at"] == datetime(2026, 11, 20, 11, 0, tzinfo=UTC)  # noon in Berlin
+    darya = person_by(runtime, "telegram", "556677")
+    assert darya == person_by(runtime, "whatsapp", "whatsapp:+4915123456789")
+    olga = person_by(runtime, "telegram", "889900")
+    assert (olga["language"], olga["status"], olga["consent_given_at"]) == ("uk", "new", None)
+    with runtime.db.connect() as conn:
+        paper = conn.execute(select(consents).where(consents.c.person_id == amina["id"])).all()
+    assert {(c.channel, c.wording_version, c.purpose) for c in paper} == {
+        ("paper", "paper", "profile"),
+        ("paper", "paper", "messages"),
+    }
+    assert count(runtime, consents, consents.c.person_id == olga["id"]) == 0
+    # Enrolled and reminded like any enrolment: two reminders each for Amina and Darya.
+    assert count(runtime, enrolments) == 2
+    assert report.reminders == 4
+    assert {r for r in _reminded(runtime)} == {amina["id"], darya["id"]}
+
+    # Again: nothing new, the same problems.
+    identities_before = count(runtime, identities)
+    again = importer(runtime, clock).run(path, "vnb-nienburg")
+    assert (len(again.created), sorted(again.existing), again.enrolled, again.reminders) == (
+        0,
+        sorted([amina["id"], darya["id"], olga["id"]]),
+        0,
+        0,
+    )
+    assert [p.line for p in again.problems] == [line for line, _ in PROBLEMS]
+    assert count(runtime, people) == before + 3
+    assert count(runtime, identities) == identities_before
+    assert count(runtime, nudges) == 4
+
+
+def _reminded(runtime: Runtime) -> set[int]:
+    with runtime.db.connect() as conn:
+        return set(conn.execute(select(nudges.c.person_id)).scalars())
+
+
+def test_dry_run_changes_nothing(
+    runtime: Runtime, clock: FrozenClock, course: int, tmp_path: Path
+) -> None:
+    path = tmp_path / "people.csv"
+    path.write_text(CSV, encoding="utf-8")
+    before = (count(runtime, people), count(runtime, identities), count(runtime, nudges))
+
+    report = importer(runtime, clock).run(path, "vnb-nienburg", dry_run=True)
+
+    assert len(report.created) == 3 and len(report.problems) == len(PROBLEMS)
+    assert (count(runtime, people), count(runtime, identities), count(runtime, nudges)) == before
+
+
+def test_people_without_consent_are_never_reminded(
+    runtime: Runtime, clock: FrozenClock, course: int, tmp_path: Path
+) -> None:
+    """Olga has no consent date: enrolled in the course, she still gets no reminder rows."""
+    path = tmp_path / "people.csv"
+    path.write_text(
+        "name,language,whatsapp number,course\nOlga,uk,0176 12345678,a2-hoya\n", encoding="utf-8"
+    )
+    report = importer(runtime, clock).run(path, "vnb-nienburg")
+    assert report.enrolled == 1 and report.reminders == 0
+    olga = report.created[0]
+    service = CourseService(runtime.db, runtime.flow_engine.catalogs, clock, "test")
+    service.add_session("a2-hoya", "2026-12-04 09:00", "2026-12-04 12:00", "VHS")
+    assert olga not in _reminded(runtime)
+    clock.now = datetime(2026, 12, 3, 7, 0, tzinfo=UTC)
+    fire_due(runtime.db, runtime.conversations, clock)
+    from bot.db.models import OutboxMessage
+
+    outbox = OutboxMessage.__table__
+    assert count(runtime, outbox, outbox.c.person_id == olga) == 0
+
+
+def test_the_command_line(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from bot.cli import app
+
+    monkeypatch.setenv("TWC_DATABASE_URL", f"sqlite:///{tmp_path / 'cli.sqlite3'}")
+    monkeypatch.setenv("TWC_SECRET_KEY", TEST_SECRET)
+    monkeypatch.setenv("TWC_ENVIRONMENT", "test")
+    runner = CliRunner()
+    assert runner.invoke(app, ["demo", "load"]).exit_code == 0
+    path = tmp_path / "people.csv"
+    path.write_text(CSV.replace("a2-hoya", "deutsch-a2-nienburg"), encoding="utf-8")
+
+    dry = runner.invoke(app, ["people", "import", str(path), "--dry-run"])
+    assert dry.exit_code == 1, dry.output
+    assert "line 5: bad phone number" in dry.output and "Dry run" in dry.output
+    done = runner.invoke(app, ["people", "import", str(path), "--json"])
+    assert json.loads(done.stdout)["created"] == 3
+    again = runner.invoke(app, ["people", "import", str(path), "--json"])
+    assert (json.loads(again.stdout)["created"], json.loads(again.stdout)["existing"]) == (0, 3)
+    missing = runner.invoke(app, ["people", "import", str(tmp_path / "nope.csv")])
+    assert missing.exit_code == 2
+
+
+def test_a_reminder_for_someone_who_opted_out_meanwhile_is_skipped(
+    runtime: Runtime, clock: FrozenClock, course: int, tmp_path: Path
+) -> None:
+    path = tmp_path / "people.csv"
+    path.write_text(
+        "name,whatsapp number,date of consent given on paper,course\n"
+        "Amina,0176 12345678,2026-11-20,a2-hoya\n",
+        encoding="utf-8",
+    )
+    (amina,) = importer(runtime, clock).run(path, "vnb-nienburg").created
+    with runtime.db.begin() as conn:
+        conn.execute(people.update().where(people.c.id == amina).values(status="opted_out"))
+    clock.now = datetime(2026, 12, 3, 7, 0, tzinfo=UTC)
+    assert fire_due(runtime.db, runtime.conversations, clock) == 2
+    with runtime.db.connect() as conn:
+        assert set(conn.execute(select(nudges.c.status)).scalars()) == {"skipped"}
