@@ -18,7 +18,7 @@ from bot.services.conversations import ConversationService
 class InboundPipeline:
     """Batches concurrent inbound events into shared transactions."""
 
-    def __init__(self, service: ConversationService, max_batch: int = 64) -> None:
+    def __init__(self, service: ConversationService, max_batch: int = 200) -> None:
         self.service = service
         self.max_batch = max_batch
         self._queue: deque[tuple[Inbound, asyncio.Future[HandleOutcome]]] = deque()
