@@ -470,3 +470,25 @@ def test_rows_only_claimed_at_a_crash_go_back_to_pending_and_are_sent_once(
     assert row(runtime, waiting)["status"] == "pending"
     assert asyncio.run(restarted.dispatch()) == 1
     assert [to for to, _ in platform.calls] == ["amina"]
+
+
+def test_a_retry_after_a_partly_sent_message_starts_where_it_stopped(
+    runtime: Runtime, clock: FrozenClock, platform: ScriptedPlatform, dispatcher: Dispatcher
+) -> None:
+    """The platform took the first part of a long message, then failed: the retry knows."""
+    seen: list[int] = []
+    original = platform.send
+
+    async def remembering(address: str, message: Outbound) -> SendResult:
+        seen.append(message.parts_sent)
+        return await original(address, message)
+
+    platform.send = remembering  # type: ignore[method-assign]
+    outbox_id = hello(runtime, clock, "amina")
+    platform.fail_next("amina", SendError("network", retryable=True, parts_sent=1))
+    assert dispatch(dispatcher) == 1
+    assert row(runtime, outbox_id)["payload"]["parts_sent"] == 1
+    clock.advance(seconds=backoff(1))
+    assert dispatch(dispatcher) == 1
+    assert seen == [0, 1]
+    assert row(runtime, outbox_id)["status"] == "sent"

@@ -345,7 +345,10 @@ class WhatsAppAdapter:
     def deliver(self, address: str, message: Outbound) -> SendResult:
         """Send synchronously (Twilio's client is blocking); raise :class:`SendError`."""
         sid = None
-        for part in self.parts_for(message):
+        parts = self.parts_for(message)
+        # An earlier attempt may have delivered the first parts: send only the rest.
+        for index in range(min(message.parts_sent, len(parts)), len(parts)):
+            part = parts[index]
             arguments: dict[str, Any] = {"to": address, "from_": self.sender}
             if part.content_sid:
                 arguments["content_sid"] = part.content_sid
@@ -359,15 +362,19 @@ class WhatsAppAdapter:
             try:
                 created = self.client.messages.create(**arguments)
             except TwilioRestException as error:
-                raise classify(error.status, error.code, str(error.msg)) from None
+                failure = classify(error.status, error.code, str(error.msg))
             except (TwilioException, OSError) as error:
-                raise SendError(f"twilio: {type(error).__name__}", retryable=True) from None
+                failure = SendError(f"twilio: {type(error).__name__}", retryable=True)
             except Exception as error:  # requests' ConnectionError, timeouts
-                if type(error).__module__.startswith(("requests", "urllib3")):
-                    raise SendError(f"twilio: {type(error).__name__}", retryable=True) from None
-                raise
-            sid = created.sid
-            log.info("whatsapp message accepted by twilio: %s", sid)
+                if not type(error).__module__.startswith(("requests", "urllib3")):
+                    raise
+                failure = SendError(f"twilio: {type(error).__name__}", retryable=True)
+            else:
+                sid = created.sid
+                log.info("whatsapp message accepted by twilio: %s", sid)
+                continue
+            failure.parts_sent = index
+            raise failure from None
         return SendResult(external_id=sid)
 
     async def send(self, address: str, message: Outbound) -> SendResult:
