@@ -151,7 +151,9 @@ def test_session_reminders_go_to_consenting_people_only(
 
 def reminder_payload(runtime: Runtime, person: int) -> dict[str, Any]:
     (row,) = [
-        r for r in rows(runtime, outbox, outbox.c.person_id == person) if r["kind"] == "nudge"
+        r
+        for r in rows(runtime, outbox, outbox.c.person_id == person)
+        if r["kind"] == "course_reminder"
     ][-1:]
     return row["payload"]
 
@@ -194,6 +196,10 @@ def test_reminder_and_answers_through_the_simulator(
     sim.last = [reminder_payload(runtime, person)]
     text = sim.text()
     assert expected in text and "VHS Hoya, Bahnhofstr. 1" in text and "Bus 31" in text
+    # What a WhatsApp template outside the 24-hour window is filled with.
+    values = reminder_payload(runtime, person)["values"]
+    assert values["name"] == "Leyla" and values["place"] == "VHS Hoya, Bahnhofstr. 1"
+    assert expected in values["date"] and values["course"]
     assert sim.labels() == [coming, cannot]
     sim.press(cannot)
     assert len(sim.labels()) == 5

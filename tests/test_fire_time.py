@@ -36,7 +36,11 @@ def reminders_of(runtime: Runtime) -> list[dict[str, Any]]:
 
 def sent(runtime: Runtime) -> int:
     with runtime.db.connect() as conn:
-        return len(conn.execute(select(outbox.c.id).where(outbox.c.kind == "nudge")).all())
+        return len(
+            conn.execute(
+                select(outbox.c.id).where(outbox.c.kind.in_(("nudge", "course_reminder")))
+            ).all()
+        )
 
 
 def test_a_reminder_found_due_at_night_waits_for_the_morning(
@@ -105,6 +109,8 @@ def test_the_sweep_fires_a_batch_of_many_people_in_order(
     )
     with runtime.db.connect() as conn:
         got = sorted(
-            conn.execute(select(outbox.c.person_id).where(outbox.c.kind == "nudge")).scalars()
+            conn.execute(
+                select(outbox.c.person_id).where(outbox.c.kind.in_(("nudge", "course_reminder")))
+            ).scalars()
         )
     assert got == sorted(people)  # one reminder each, with its buttons

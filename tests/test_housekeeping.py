@@ -41,7 +41,7 @@ def sent_to(runtime: Runtime, person: int) -> list[dict[str, Any]]:
     with runtime.db.connect() as conn:
         query = (
             select(outbox.c.payload)
-            .where(outbox.c.person_id == person, outbox.c.kind == "nudge")
+            .where(outbox.c.person_id == person, outbox.c.kind.in_(("nudge", "course_reminder")))
             .order_by(outbox.c.id)
         )
         return list(conn.execute(query).scalars())

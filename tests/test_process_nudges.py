@@ -73,7 +73,7 @@ def statuses(database: Path) -> dict[str, int]:
         found["unsent"] = conn.execute(
             select(func.count())
             .select_from(outbox)
-            .where(outbox.c.kind == "nudge", outbox.c.status != "sent")
+            .where(outbox.c.kind.in_(("nudge", "course_reminder")), outbox.c.status != "sent")
         ).scalar_one()
     engine.dispose()
     return found

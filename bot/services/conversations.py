@@ -30,7 +30,7 @@ from bot.services.organisations import OrganisationCache, OrganisationRow
 from bot.services.statements import Statements
 from bot.services.turn_writer import Target, TurnWriter
 from conversations.engine import Engine as FlowEngine
-from conversations.events import Event
+from conversations.events import Event, TriggerIn
 from conversations.model import Context, Conversation, Profile
 
 Clock = Callable[[], datetime]
@@ -130,8 +130,9 @@ class ConversationService:
                     continue
                 context = Context(profile, target.organisation.info, now, target.channel)
                 result = self.flow_engine.handle(conversation, event, context)
+                kind, values = _kind_and_values(event, profile)
                 outcome = writer.collect(
-                    conn, target, result, now, key, inbound=False, kind="nudge"
+                    conn, target, result, now, key, inbound=False, kind=kind, values=values
                 )
                 if outcome.person_id is None:
                     latest.pop(person_id, None)
@@ -325,6 +326,20 @@ class ConversationService:
             },
         ).scalar_one()
         return Target(person_id, identity_id, inbound.channel, organisation)
+
+
+def _kind_and_values(event: Event, profile: Profile) -> tuple[str, dict[str, str] | None]:
+    """The outbox kind of a scheduled message and the values a WhatsApp template may need.
+
+    Course reminders are their own kind, so that outside WhatsApp's 24-hour window they go
+    as the approved ``course_reminder`` template with her name, course, date, time and place.
+    """
+    if isinstance(event, TriggerIn) and event.target == "course.reminder":
+        values = {key: str(value) for key, value in event.values.items()}
+        values.setdefault("date", values.get("day", ""))
+        values["name"] = profile.display_name or ""
+        return "course_reminder", values
+    return "nudge", None
 
 
 def _state_of(row: Any) -> tuple[Conversation | None, Profile]:

@@ -9,6 +9,7 @@ exception: it runs at once (it is rare, and later turns in the same batch must s
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -85,8 +86,13 @@ class TurnWriter:
         inbound: bool,
         address: str | None = None,
         kind: str = "reply",
+        values: Mapping[str, str] | None = None,
     ) -> HandleOutcome:
-        """Queue every effect of one turn; erase at once if the turn erased her."""
+        """Queue every effect of one turn; erase at once if the turn erased her.
+
+        ``values`` go into each message's payload for channels that send templates
+        (WhatsApp outside its 24-hour window).
+        """
         pending = self.pending
         person = target.person_id
         changes: dict[str, Any] = {}
@@ -182,7 +188,7 @@ class TurnWriter:
                 "channel": target.channel,
                 "kind": kind,
                 "priority": 0 if inbound else 5,
-                "payload": reply.to_payload(),
+                "payload": {**reply.to_payload(), **({"values": dict(values)} if values else {})},
                 "status": "pending",
                 "attempts": 0,
                 "next_attempt_at": now,
