@@ -100,6 +100,7 @@ class Engine:
         self._texts: dict[tuple[str, str, str], Text] = {}
         self._labels_for_field = self._index_profile_labels()
         self._options: dict[tuple[str, str, str], list[Option]] = {}
+        self._uniform: dict[str, bool] = {}
 
     # ---- public -------------------------------------------------------------------------
 
@@ -121,6 +122,45 @@ class Engine:
             context = f"{flow_id}.{node_id}" if part == "text" else f"{flow_id}.{node_id}.{part}"
             text = self._texts[key] = Text(context, master)
         return text
+
+    def is_uniform_trigger(self, target: str) -> bool:
+        """Whether a trigger to ``target`` says the same to everyone who reads one language.
+
+        True when the node waits for a choice from the flow file, runs no action, sets no
+        timeout, and its text and labels use only the trigger's own values (``{v_…}``) in
+        every language: then the message depends on nothing about her but her language, and
+        the scheduler may run the engine once per language for a whole batch
+        (``bot.services.uniform_triggers``).
+        """
+        known = self._uniform.get(target)
+        if known is not None:
+            return known
+        flow_id, node_id = target.split(".", 1)
+        flow = self.flows.get(flow_id)
+        node = flow.nodes.get(node_id) if flow else None
+        uniform = (
+            node is not None
+            and node.type == "choice"
+            and node.waits
+            and node.text is not None
+            and not node.do
+            and not node.multiple
+            and node.timeout is None
+            and node.choices_from is None
+        )
+        if uniform:
+            assert node is not None
+            assert node.text is not None
+            texts = [self.text(flow_id, node_id, "text", node.text)]
+            texts += [self.text(flow_id, node_id, c.id, c.label) for c in node.choices]
+            uniform = all(
+                name.startswith("v_")
+                for language in self.languages.languages
+                for text in texts
+                for name in placeholders_of(self.catalogs.translate(language, text))
+            )
+        self._uniform[target] = uniform
+        return uniform
 
     def _index_profile_labels(self) -> dict[str, tuple[str, Node]]:
         """Which node asks for which profile field, so stored ids can be shown as labels."""

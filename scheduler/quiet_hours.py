@@ -12,6 +12,7 @@ began, it moves to the evening before instead (:data:`EVENING_MARGIN` before ``s
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, time, timedelta
+from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 #: How long before quiet hours begin an evening-before message goes out.
@@ -20,6 +21,7 @@ EVENING_MARGIN = timedelta(minutes=30)
 DAILY_CAP = 3
 
 
+@lru_cache(maxsize=64)
 def parse_clock(value: str) -> time:
     """``"20:00"`` → ``time(20, 0)``."""
     hours, minutes = value.strip().split(":")

@@ -73,7 +73,10 @@ def statuses(database: Path) -> dict[str, int]:
         found["unsent"] = conn.execute(
             select(func.count())
             .select_from(outbox)
-            .where(outbox.c.kind.in_(("nudge", "course_reminder")), outbox.c.status != "sent")
+            .where(
+                outbox.c.kind.in_(("nudge", "course_reminder")),
+                outbox.c.status.not_in(("sent", "in_doubt")),
+            )
         ).scalar_one()
     engine.dispose()
     return found
@@ -144,7 +147,9 @@ def test_due_reminders_are_sent_exactly_once_across_kill_9(tmp_path: Path) -> No
         early.kill()
     assert statuses(database) == {"pending": 4 * len(USERS), "unsent": 0}
 
-    # … and at the first sign of the sweep: rows claimed ("firing"), their turns not committed.
+    # … and at the first sign of the sweep.  A sweep claims, fires and commits a batch in one
+    # transaction, so the kill lands while the dispatcher sends the reminders: a message
+    # handed to the channel at that instant becomes ``in_doubt`` (reported, never resent).
     with BotServer(database, tmp_path) as crashing:
         deadline = time.monotonic() + 10
         while statuses(database).get("pending") == 4 * len(USERS) and time.monotonic() < deadline:
@@ -166,15 +171,33 @@ def test_due_reminders_are_sent_exactly_once_across_kill_9(tmp_path: Path) -> No
             final,
             restarted.log(),
         )
-        for user in USERS:
+        doubtful = in_doubt_by_person(database)
+        assert sum(doubtful.values()) <= 2, doubtful  # at most what was in flight at the kill
+        for person, user in zip(_people(database), USERS, strict=True):
             reminders = [
                 m["text"]
                 for m in restarted.transcript(user)
                 if m["direction"] == "out" and REMINDER in m["text"]
             ]
-            assert len(reminders) == 2, (user, reminders)  # the day before and 2 h before
-            assert len(set(reminders)) == 1  # both about the coming session
-            assert "/calendar/session/" in reminders[0]
+            # The day before and 2 h before: each delivered once, or reported in doubt.
+            assert 2 - doubtful.get(person, 0) <= len(reminders) <= 2, (user, reminders)
+            assert len(set(reminders)) <= 1  # both about the coming session
+            assert all("/calendar/session/" in text for text in reminders)
+
+
+def in_doubt_by_person(database: Path) -> dict[int, int]:
+    """Reminder messages in flight at the kill, per person."""
+    engine = make_engine(sqlite_url(database))
+    with engine.connect() as conn:
+        found = dict(
+            conn.execute(
+                select(outbox.c.person_id, func.count())
+                .where(outbox.c.kind == "course_reminder", outbox.c.status == "in_doubt")
+                .group_by(outbox.c.person_id)
+            ).all()
+        )
+    engine.dispose()
+    return found
 
 
 def _people(database: Path) -> list[int]:

@@ -15,6 +15,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
+from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import Connection
@@ -22,12 +23,14 @@ from sqlalchemy import Connection
 from bot.db.types import cipher
 
 
+@lru_cache(maxsize=256)  # a batch stamps most rows with the same moment
 def _sqlite_time(value: datetime) -> str:
     value = value.astimezone(UTC)
     return value.strftime("%Y-%m-%d %H:%M:%S.") + f"{value.microsecond:06d}"
 
 
-def _json(value: Any) -> str:
+def encode_json(value: Any) -> str:
+    """JSON as every bulk statement stores it (compact, not ASCII-escaped)."""
     return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
 
 
@@ -56,6 +59,20 @@ class BulkWriter:
             "flow = excluded.flow, node = excluded.node, visit = excluded.visit, "
             "data = excluded.data, updated_at = excluded.updated_at"
         )
+        # A trigger moving her to its node: its values merged into her flow data, the visit
+        # counted up from hers (bot.services.uniform_triggers).
+        merge_data = (
+            "json_patch(conversation_states.data, excluded.data)"
+            if self.sqlite
+            else "(conversation_states.data::jsonb || excluded.data::jsonb)::json"
+        )
+        self._merge_state = sql(
+            "INSERT INTO conversation_states (person_id, flow, node, visit, data, updated_at) "
+            "VALUES (?, ?, ?, ?, {json}, ?) ON CONFLICT (person_id) DO UPDATE SET "
+            "flow = excluded.flow, node = excluded.node, "
+            "visit = conversation_states.visit + 1, "
+            "data = {merge_data}, updated_at = excluded.updated_at"
+        ).replace("{merge_data}", merge_data)
         self._insert_outbox = sql(
             "INSERT INTO outbox (idempotency_key, person_id, identity_id, channel, address, kind, "
             "priority, payload, status, attempts, next_attempt_at, created_at) "
@@ -95,15 +112,46 @@ class BulkWriter:
                     r["flow"],
                     r["node"],
                     r["visit"],
-                    _json(r["data"]),
+                    encode_json(r["data"]),
                     t(r["updated_at"]),
                 )
                 for r in rows
             ],
         )
 
+    def finish_nudges(self, conn: Connection, ids: Sequence[int]) -> None:
+        """Mark nudges done: one statement per 500 ids (SQLite allows 32 766 parameters)."""
+        for start in range(0, len(ids), 500):
+            chunk = list(ids[start : start + 500])
+            marks = ", ".join("?" * len(chunk))
+            statement = f"UPDATE nudges SET status = 'done' WHERE id IN ({marks})"  # noqa: S608
+            conn.exec_driver_sql(
+                statement if self.sqlite else statement.replace("?", "%s"), tuple(chunk)
+            )
+
+    def merge_states(self, conn: Connection, rows: Sequence[dict[str, Any]]) -> None:
+        """Move each person to a trigger's node, merging its data into hers (see above).
+
+        ``visit`` and ``data`` are what a person without a conversation gets; a person with
+        one keeps her data (the trigger's values win) and her visit counts up by one.
+        """
+        t = self._time
+        encoded: dict[int, str] = {}  # the same data dict for a whole group: encode it once
+        params = []
+        for r in rows:
+            data = encoded.get(id(r["data"]))
+            if data is None:
+                data = encoded[id(r["data"])] = encode_json(r["data"])
+            params.append(
+                (r["person_id"], r["flow"], r["node"], r["visit"], data, t(r["updated_at"]))
+            )
+        self._run(conn, self._merge_state, params)
+
     def insert_outbox(self, conn: Connection, rows: Sequence[dict[str, Any]]) -> None:
-        """Queue messages; an address (only for someone just erased) is encrypted here."""
+        """Queue messages; an address (only for someone just erased) is encrypted here.
+
+        A row may bring its payload already encoded (``payload_json``), when many rows share it.
+        """
         t = self._time
         self._run(
             conn,
@@ -117,7 +165,7 @@ class BulkWriter:
                     None if r["address"] is None else cipher().encrypt(r["address"]),
                     r["kind"],
                     r["priority"],
-                    _json(r["payload"]),
+                    r.get("payload_json") or encode_json(r["payload"]),
                     r["status"],
                     r["attempts"],
                     t(r["next_attempt_at"]),

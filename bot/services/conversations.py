@@ -27,10 +27,11 @@ from bot.identity import lookup_key
 from bot.services.bulk import BulkWriter
 from bot.services.group_commit import GroupCommitter
 from bot.services.organisations import OrganisationCache, OrganisationRow
+from bot.services.outbox_kinds import kind_and_values
 from bot.services.statements import Statements
 from bot.services.turn_writer import Target, TurnWriter
 from conversations.engine import Engine as FlowEngine
-from conversations.events import Event, TriggerIn
+from conversations.events import Event
 from conversations.model import Context, Conversation, Profile
 
 Clock = Callable[[], datetime]
@@ -107,41 +108,55 @@ class ConversationService:
         in the same transaction as the effects.  All or nothing: if it raises, nothing of the
         batch happened (the caller then fires the events one by one).
         """
-        now = self.clock()
         with self._transaction() as conn:
-            conn.execute(self.sql.finish_nudge, [{"n_id": item[3]} for item in items])
-            ids = sorted({item[0] for item in items})
-            if self.sql.lock_people_by_ids is not None:
-                conn.execute(self.sql.lock_people_by_ids, {"ids": ids})
-            rows: dict[int, Any] = {}
-            for row in conn.execute(self.sql.people_by_ids, {"ids": ids}).mappings():
-                rows.setdefault(row["person_id"], row)
-            latest: dict[int, tuple[Target, Conversation | None, Profile]] = {}
-            writer = TurnWriter(self.sql, self.bulk)
-            outcomes = []
-            for person_id, event, key, _nudge in items:
-                if person_id in latest:
-                    target, conversation, profile = latest[person_id]
-                elif person_id in rows:
-                    target = self._target(rows[person_id])
-                    conversation, profile = _state_of(rows[person_id])
-                else:
-                    outcomes.append(HandleOutcome())
-                    continue
-                context = Context(profile, target.organisation.info, now, target.channel)
-                result = self.flow_engine.handle(conversation, event, context)
-                kind, values = _kind_and_values(event, profile)
-                outcome = writer.collect(
-                    conn, target, result, now, key, inbound=False, kind=kind, values=values
-                )
-                if outcome.person_id is None:
-                    latest.pop(person_id, None)
-                    rows.pop(person_id, None)
-                else:
-                    latest[person_id] = (target, result.conversation, result.profile)
-                outcomes.append(outcome)
-            writer.flush(conn)
-            return outcomes
+            return self.fire_batch_in(conn, items)
+
+    def fire_batch_in(
+        self, conn: Connection, items: Sequence[tuple[int, Event, str, int]]
+    ) -> list[HandleOutcome]:
+        """:meth:`fire_batch` in the caller's transaction (the sweep's own, see
+        ``scheduler.due``)."""
+        now = self.clock()
+        conn.execute(self.sql.finish_nudge, [{"n_id": item[3]} for item in items])
+        ids = sorted({item[0] for item in items})
+        if self.sql.lock_people_by_ids is not None:
+            conn.execute(self.sql.lock_people_by_ids, {"ids": ids})
+        rows: dict[int, Any] = {}
+        for row in conn.execute(self.sql.people_by_ids, {"ids": ids}).mappings():
+            rows.setdefault(row["person_id"], row)
+        latest: dict[int, tuple[Target, Conversation | None, Profile]] = {}
+        writer = TurnWriter(self.sql, self.bulk)
+        outcomes = []
+        for person_id, event, key, _nudge in items:
+            if person_id in latest:
+                target, conversation, profile = latest[person_id]
+            elif person_id in rows:
+                target = self._target(rows[person_id])
+                conversation, profile = _state_of(rows[person_id])
+            else:
+                outcomes.append(HandleOutcome())
+                continue
+            context = Context(profile, target.organisation.info, now, target.channel)
+            result = self.flow_engine.handle(conversation, event, context)
+            kind, values = kind_and_values(event, profile)
+            outcome = writer.collect(
+                conn, target, result, now, key, inbound=False, kind=kind, values=values
+            )
+            if outcome.person_id is None:
+                latest.pop(person_id, None)
+                rows.pop(person_id, None)
+            else:
+                latest[person_id] = (target, result.conversation, result.profile)
+            outcomes.append(outcome)
+        writer.flush(conn)
+        return outcomes
+
+    @contextmanager
+    def write_transaction(self) -> Iterator[Connection]:
+        """A write transaction shared with every other writer of this process (on SQLite the
+        one writer connection, see :meth:`_transaction`)."""
+        with self._transaction() as conn:
+            yield conn
 
     def close(self) -> None:
         """Release the writer connection."""
@@ -326,20 +341,6 @@ class ConversationService:
             },
         ).scalar_one()
         return Target(person_id, identity_id, inbound.channel, organisation)
-
-
-def _kind_and_values(event: Event, profile: Profile) -> tuple[str, dict[str, str] | None]:
-    """The outbox kind of a scheduled message and the values a WhatsApp template may need.
-
-    Course reminders are their own kind, so that outside WhatsApp's 24-hour window they go
-    as the approved ``course_reminder`` template with her name, course, date, time and place.
-    """
-    if isinstance(event, TriggerIn) and event.target == "course.reminder":
-        values = {key: str(value) for key, value in event.values.items()}
-        values.setdefault("date", values.get("day", ""))
-        values["name"] = profile.display_name or ""
-        return "course_reminder", values
-    return "nudge", None
 
 
 def _state_of(row: Any) -> tuple[Conversation | None, Profile]:
