@@ -15,7 +15,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from datetime import datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import Connection, Engine, bindparam, case, func, select, update
 
@@ -77,12 +77,31 @@ def fire_due(
     return _fire_apart(db, service, now, limit, link_base)
 
 
+class Claimed(NamedTuple):
+    """A claimed nudge with what deciding about it needs (the columns of :func:`_claim`)."""
+
+    id: int
+    person_id: int
+    kind: str
+    payload: dict[str, Any]
+    created_at: datetime | None
+    timezone: str
+    quiet_hours_start: str
+    quiet_hours_end: str
+    language: str | None
+    person_status: str
+    consented: bool
+
+
 class ChangedMeanwhileError(RuntimeError):
     """Some claimed rows were no longer pending (another process took or cancelled them)."""
 
 
-def _claim(conn: Connection, dialect: str, now: datetime, limit: int) -> list[Any]:
-    """Select due rows and mark them ``firing``; raises if another writer got there first."""
+def _claim(
+    conn: Connection, dialect: str, now: datetime, limit: int, mark: str = "firing"
+) -> list[Claimed]:
+    """Select due rows and mark them (``firing``, or ``done`` when they are fired in this same
+    transaction); raises if another writer got there first."""
     query = (
         select(
             nudges.c.id,
@@ -94,6 +113,10 @@ def _claim(conn: Connection, dialect: str, now: datetime, limit: int) -> list[An
             organisations.c.timezone,
             organisations.c.quiet_hours_start,
             organisations.c.quiet_hours_end,
+            # What scheduler.reminders decides by, read here once instead of again there.
+            people.c.language,
+            people.c.status.label("person_status"),
+            people.c.consent_given_at.is_not(None).label("consented"),
         )
         .join(people, people.c.id == nudges.c.person_id)
         .join(organisations, organisations.c.id == people.c.organisation_id)
@@ -103,7 +126,9 @@ def _claim(conn: Connection, dialect: str, now: datetime, limit: int) -> list[An
     )
     if dialect == "postgresql":
         query = query.with_for_update(skip_locked=True, of=nudges)
-    rows = conn.execute(query).mappings().all()
+    # Plain named tuples: SQLAlchemy's Row answers an attribute in ~0.8 µs, a tuple in 0.05,
+    # and the sweep reads a dozen of them for each of 100 000 rows.
+    rows = [Claimed._make(row) for row in conn.execute(query).all()]
     if rows:
         # The status test is wrapped so that SQLite finds the rows by id: given a bare
         # ``status = 'pending'`` it walks the (status, due_at) index over every pending
@@ -111,10 +136,10 @@ def _claim(conn: Connection, dialect: str, now: datetime, limit: int) -> list[An
         claimed = conn.execute(
             update(nudges)
             .where(
-                nudges.c.id.in_([r["id"] for r in rows]),
+                nudges.c.id.in_([r.id for r in rows]),
                 func.coalesce(nudges.c.status, "") == "pending",
             )
-            .values(status="firing")
+            .values(status=mark)
         ).rowcount
         if claimed != len(rows):
             raise ChangedMeanwhileError(f"{len(rows) - claimed} of {len(rows)} nudges changed")
@@ -133,14 +158,14 @@ def _sort(
     moved: list[dict[str, Any]] = []
     ready: list[Any] = []
     for row in rows:
-        if row["kind"] in QUIET_KINDS and is_quiet(
-            now, row["timezone"], row["quiet_hours_start"], row["quiet_hours_end"]
+        if row.kind in QUIET_KINDS and is_quiet(
+            now, row.timezone, row.quiet_hours_start, row.quiet_hours_end
         ):
             later = _after_quiet_hours(row, now)
             if later is None:
-                settled.append({"n_id": row["id"], "n_status": reminders.MISSED})
+                settled.append({"n_id": row.id, "n_status": reminders.MISSED})
             else:
-                moved.append({"n_id": row["id"], "n_due": later})
+                moved.append({"n_id": row.id, "n_due": later})
         else:
             ready.append(row)
     items: list[Item] = []
@@ -148,9 +173,9 @@ def _sort(
         ready, _events_of(conn, service, ready, now, link_base), strict=True
     ):
         if event is not None:
-            items.append((row["person_id"], event, f"nudge:{row['id']}", row["id"]))
+            items.append((row.person_id, event, f"nudge:{row.id}", row.id))
         else:
-            settled.append({"n_id": row["id"], "n_status": status})
+            settled.append({"n_id": row.id, "n_status": status})
     return items, settled, moved
 
 
@@ -158,7 +183,9 @@ def _fire_together(
     conn: Connection, service: ConversationService, now: datetime, limit: int, link_base: str
 ) -> int:
     """The whole batch in the caller's transaction (see :func:`fire_due`)."""
-    rows = _claim(conn, conn.dialect.name, now, limit)
+    # Marked done at once: their effects commit with them, and a rollback undoes both.  Rows
+    # that are settled or moved instead get their own status below.
+    rows = _claim(conn, conn.dialect.name, now, limit, mark="done")
     if not rows:
         return 0
     items, settled, moved = _sort(conn, service, rows, now, link_base)
@@ -167,7 +194,7 @@ def _fire_together(
         fire_uniform(service, conn, same_for_all, now)  # type: ignore[arg-type]
     rest = [item for item in items if not uniform(service.flow_engine, item[1])]
     if rest:
-        service.fire_batch_in(conn, rest)
+        service.fire_batch_in(conn, rest, finish=False)
     _write_settled(conn, settled, moved)
     return len(rows)
 
@@ -211,13 +238,13 @@ _move = (
 def _after_quiet_hours(row: Any, now: datetime) -> datetime | None:
     """When a nudge claimed in quiet hours may go out, or ``None``: its session began first."""
     deadline = None
-    if row["kind"] == reminders.KIND:
+    if row.kind == reminders.KIND:
         try:
-            deadline = datetime.fromisoformat(str(row["payload"].get("starts_at")))
+            deadline = datetime.fromisoformat(str(row.payload.get("starts_at")))
         except ValueError:
             deadline = None
     later = outside_quiet_hours(
-        now, row["timezone"], row["quiet_hours_start"], row["quiet_hours_end"], deadline
+        now, row.timezone, row.quiet_hours_start, row.quiet_hours_end, deadline
     )
     if later <= now or (deadline is not None and later >= deadline):
         return None
@@ -247,31 +274,44 @@ def _events_of(
     """For each claimed row: the event to fire, or the status to settle it with instead."""
     languages = service.flow_engine.languages
     results: list[tuple[Event | None, str | None]] = [(None, None)] * len(rows)
-    due = [i for i, row in enumerate(rows) if row["kind"] == reminders.KIND]
+    due = [i for i, row in enumerate(rows) if row.kind == reminders.KIND]
     if due:
         built = reminders.reminder_events(
             conn,
-            [(rows[i]["person_id"], rows[i]["payload"]) for i in due],
+            [(rows[i].person_id, rows[i].payload) for i in due],
             languages,
             now,
             lambda session, language: session_link(
                 link_base, service.secret_key, session, language
             ),
+            {rows[i].person_id: _PersonFacts(rows[i]) for i in due},
         )
         for i, made in zip(due, built, strict=True):
             results[i] = (None, made) if isinstance(made, str) else (made, None)
     for i, row in enumerate(rows):
         made: Event | str | None
-        if row["kind"] == reminders.KIND:
+        if row.kind == reminders.KIND:
             continue
-        if row["kind"] == housekeeping.CHECKIN:
-            made = housekeeping.checkin_event(conn, row["person_id"], row["created_at"])
-        elif row["kind"] == housekeeping.FEEDBACK:
-            made = housekeeping.feedback_event(conn, row["person_id"], row["payload"], languages)
+        if row.kind == housekeeping.CHECKIN:
+            made = housekeeping.checkin_event(conn, row.person_id, row.created_at)
+        elif row.kind == housekeeping.FEEDBACK:
+            made = housekeeping.feedback_event(conn, row.person_id, row.payload, languages)
         else:
-            made = event_for(row["kind"], row["payload"]) or reminders.SKIPPED
+            made = event_for(row.kind, row.payload) or reminders.SKIPPED
         results[i] = (None, made) if isinstance(made, str) else (made, None)
     return results
+
+
+class _PersonFacts:
+    """A claimed row seen as the person facts ``reminders.reminder_events`` decides by."""
+
+    __slots__ = ("consented", "id", "language", "status")
+
+    def __init__(self, row: Any) -> None:
+        self.id = row.person_id
+        self.language = row.language
+        self.status = row.person_status
+        self.consented = row.consented
 
 
 def recover_claimed(db: Engine) -> int:

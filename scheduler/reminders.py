@@ -18,10 +18,10 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import Connection, and_, delete, select, update
 
@@ -299,13 +299,19 @@ def reminder_events(
     languages: LanguageTable,
     now: datetime,
     calendar_link: Callable[[int, str], str] | None = None,
+    known_people: Mapping[int, Any] | None = None,
 ) -> list[Event | str]:
     """:func:`reminder_event` for many ``(person id, payload)`` at once: two queries in all,
-    and each session's texts formatted once per language."""
+    and each session's texts formatted once per language.
+
+    ``known_people`` maps person ids to rows with ``id``, ``language``, ``status`` and
+    ``consented``, when the caller has read them already (the sweep's claim does): then
+    they are not read again.
+    """
     session_ids = sorted({int(payload["session"]) for _, payload in due})
     person_ids = sorted({person for person, _ in due})
     found_sessions = {
-        row.id: row
+        row.id: _Session._make(row)  # a named tuple: SQLAlchemy rows answer attributes slowly
         for row in conn.execute(
             select(
                 sessions.c.id,
@@ -323,18 +329,9 @@ def reminder_events(
             .where(sessions.c.id.in_(session_ids))
         )
     }
-    found_people = {
-        row.id: row
-        for row in conn.execute(
-            select(
-                people.c.id,
-                people.c.language,
-                people.c.status,
-                # A flag, not the moment: converting 100 000 timestamps costs a second.
-                people.c.consent_given_at.is_not(None).label("consented"),
-            ).where(people.c.id.in_(person_ids))
-        )
-    }
+    found_people = known_people
+    if found_people is None:
+        found_people = _people_facts(conn, person_ids)
     values_cache: dict[tuple[int, str], dict[str, Any]] = {}
     events: list[Event | str] = []
     for person_id, payload in due:
@@ -363,6 +360,34 @@ def reminder_events(
         # the batch firing recognises them as the same message by it.
         events.append(TriggerIn(TARGET, values))
     return events
+
+
+class _Session(NamedTuple):
+    id: int
+    starts_at: datetime
+    place: str
+    address: str | None
+    directions: str | None
+    status: str
+    title: dict[str, str] | None
+    timezone: str
+    default_language: str
+
+
+def _people_facts(conn: Connection, person_ids: list[int]) -> dict[int, Any]:
+    """What deciding about a reminder needs to know of each person."""
+    return {
+        row.id: row
+        for row in conn.execute(
+            select(
+                people.c.id,
+                people.c.language,
+                people.c.status,
+                # A flag, not the moment: converting 100 000 timestamps costs a second.
+                people.c.consent_given_at.is_not(None).label("consented"),
+            ).where(people.c.id.in_(person_ids))
+        )
+    }
 
 
 def _reminder_values(

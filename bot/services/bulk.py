@@ -119,16 +119,6 @@ class BulkWriter:
             ],
         )
 
-    def finish_nudges(self, conn: Connection, ids: Sequence[int]) -> None:
-        """Mark nudges done: one statement per 500 ids (SQLite allows 32 766 parameters)."""
-        for start in range(0, len(ids), 500):
-            chunk = list(ids[start : start + 500])
-            marks = ", ".join("?" * len(chunk))
-            statement = f"UPDATE nudges SET status = 'done' WHERE id IN ({marks})"  # noqa: S608
-            conn.exec_driver_sql(
-                statement if self.sqlite else statement.replace("?", "%s"), tuple(chunk)
-            )
-
     def merge_states(self, conn: Connection, rows: Sequence[dict[str, Any]]) -> None:
         """Move each person to a trigger's node, merging its data into hers (see above).
 

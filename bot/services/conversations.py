@@ -112,12 +112,16 @@ class ConversationService:
             return self.fire_batch_in(conn, items)
 
     def fire_batch_in(
-        self, conn: Connection, items: Sequence[tuple[int, Event, str, int]]
+        self,
+        conn: Connection,
+        items: Sequence[tuple[int, Event, str, int]],
+        finish: bool = True,
     ) -> list[HandleOutcome]:
         """:meth:`fire_batch` in the caller's transaction (the sweep's own, see
-        ``scheduler.due``)."""
+        ``scheduler.due``); ``finish=False`` when the caller marks the nudges done itself."""
         now = self.clock()
-        conn.execute(self.sql.finish_nudge, [{"n_id": item[3]} for item in items])
+        if finish:
+            conn.execute(self.sql.finish_nudge, [{"n_id": item[3]} for item in items])
         ids = sorted({item[0] for item in items})
         if self.sql.lock_people_by_ids is not None:
             conn.execute(self.sql.lock_people_by_ids, {"ids": ids})

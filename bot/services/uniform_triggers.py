@@ -7,13 +7,13 @@ four times what the rows themselves cost, and the sweep must turn 100 000 due re
 outbox rows in seconds (issue 5).  So when :meth:`conversations.engine.Engine.is_uniform_trigger`
 says a trigger's node depends on nothing but her language, the engine runs once per
 (trigger values, language) on an empty conversation, and for each person only three rows
-are written, in one transaction per batch:
+are written, in the sweep's transaction:
 
 * the outbox row, a copy of the rendered reply (plus the values a WhatsApp template needs);
 * her conversation state, moved to the trigger's node by one upsert that merges the
   trigger's values into her flow data in SQL (``json_patch`` on SQLite, ``jsonb ||`` on
   PostgreSQL) and counts the visit up — exactly what the engine's ``goto`` would store;
-* the nudge, marked ``done``.
+* (the nudge is marked ``done`` by the sweep, in the same transaction).
 
 Everything the engine checks for a trigger is checked here on the same row, in the same
 transaction: nothing is sent to someone who opted out (as a person or on that channel) or who
@@ -25,7 +25,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from sqlalchemy import Connection, bindparam, select
 
@@ -61,6 +61,21 @@ _RECIPIENTS = (
     .where(people.c.id.in_(bindparam("ids", expanding=True)))
     .order_by(people.c.id, identities.c.last_inbound_at.desc().nulls_last(), identities.c.id)
 )
+
+
+class Recipient(NamedTuple):
+    """A person as :data:`_RECIPIENTS` reads her."""
+
+    person_id: int
+    organisation_id: int
+    language: str | None
+    display_name: str | None
+    status: str
+    consented: bool
+    identity_id: int
+    channel: str
+    identity_status: str
+
 
 Item = tuple[int, TriggerIn, str, int]
 """``(person id, trigger, idempotency key prefix, nudge id)``, as the sweep hands them over."""
@@ -106,13 +121,12 @@ def fire_uniform(
 ) -> None:
     """Write every item's effects in the caller's transaction (see the module docstring)."""
     sql: Statements = service.sql
-    service.bulk.finish_nudges(conn, [item[3] for item in items])
     ids = sorted({item[0] for item in items})
     if sql.lock_people_by_ids is not None:  # wait for a turn of hers running right now
         conn.execute(sql.lock_people_by_ids, {"ids": ids})
     recipients: dict[int, Any] = {}
-    for row in conn.execute(_RECIPIENTS, {"ids": ids}).mappings():
-        recipients.setdefault(row["person_id"], row)
+    for row in conn.execute(_RECIPIENTS, {"ids": ids}).all():
+        recipients.setdefault(row[0], Recipient._make(row))  # see scheduler.due.Claimed
     rendered: dict[tuple[str, int, str, int], _Rendered] = {}
     states: list[dict[str, Any]] = []
     outbox: list[dict[str, Any]] = []
@@ -120,8 +134,8 @@ def fire_uniform(
         row = recipients.get(person_id)
         if row is None or not _may_receive(row):
             continue  # erased, opted out or never consented: the engine would do nothing
-        organisation = service.organisations.by_id(row["organisation_id"])
-        language = _language_of(service.flow_engine, row["language"], organisation.info)
+        organisation = service.organisations.by_id(row.organisation_id)
+        language = _language_of(service.flow_engine, row.language, organisation.info)
         # Events of one session and language share their values dict (scheduler.reminders);
         # equal dicts that are not the same object only cost a second rendering.
         cache_key = (event.target, id(event.values), language.code, organisation.id)
@@ -141,14 +155,14 @@ def fire_uniform(
                 "updated_at": now,
             }
         )
-        for index, payload_json in enumerate(made.payloads_for(row["display_name"])):
+        for index, payload_json in enumerate(made.payloads_for(row.display_name)):
             outbox.append(
                 {
                     "idempotency_key": f"{key}:{index}",
                     "person_id": person_id,
-                    "identity_id": row["identity_id"],
+                    "identity_id": row.identity_id,
                     "address": None,
-                    "channel": row["channel"],
+                    "channel": row.channel,
                     "kind": made.kind,
                     "priority": 5,
                     "payload_json": payload_json,
@@ -164,9 +178,7 @@ def fire_uniform(
 
 def _may_receive(row: Any) -> bool:
     """The engine's own test for a trigger: consented, and opted out neither here nor at all."""
-    return (
-        row["consented"] and row["status"] != "opted_out" and row["identity_status"] != "opted_out"
-    )
+    return row.consented and row.status != "opted_out" and row.identity_status != "opted_out"
 
 
 def _language_of(flow_engine: FlowEngine, code: str | None, organisation: Any) -> Language:
