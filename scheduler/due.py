@@ -157,10 +157,12 @@ def _sort(
     settled: list[dict[str, Any]] = []
     moved: list[dict[str, Any]] = []
     ready: list[Any] = []
+    quiet: dict[tuple[str, str, str], bool] = {}  # per organisation's hours: one moment
     for row in rows:
-        if row.kind in QUIET_KINDS and is_quiet(
-            now, row.timezone, row.quiet_hours_start, row.quiet_hours_end
-        ):
+        hours = (row.timezone, row.quiet_hours_start, row.quiet_hours_end)
+        if hours not in quiet:
+            quiet[hours] = is_quiet(now, *hours)
+        if row.kind in QUIET_KINDS and quiet[hours]:
             later = _after_quiet_hours(row, now)
             if later is None:
                 settled.append({"n_id": row.id, "n_status": reminders.MISSED})
@@ -189,10 +191,12 @@ def _fire_together(
     if not rows:
         return 0
     items, settled, moved = _sort(conn, service, rows, now, link_base)
-    same_for_all = [item for item in items if uniform(service.flow_engine, item[1])]
+    same_for_all: list[Item] = []
+    rest: list[Item] = []
+    for item in items:
+        (same_for_all if uniform(service.flow_engine, item[1]) else rest).append(item)
     if same_for_all:
         fire_uniform(service, conn, same_for_all, now)  # type: ignore[arg-type]
-    rest = [item for item in items if not uniform(service.flow_engine, item[1])]
     if rest:
         service.fire_batch_in(conn, rest, finish=False)
     _write_settled(conn, settled, moved)
