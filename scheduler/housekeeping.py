@@ -40,6 +40,7 @@ from conversations.events import Event, TriggerIn
 from conversations.i18n import format_day
 from conversations.languages import LanguageTable
 from scheduler.quiet_hours import outside_quiet_hours
+from scheduler.reminders import OrgTimes, apply_daily_cap
 
 nudges = Nudge.__table__
 people = Person.__table__
@@ -130,7 +131,8 @@ def schedule_checkins(conn: Connection, now: datetime) -> int:
         }
         for r in rows
     ]
-    return _insert_new(conn, new)
+    hours = {r.id: OrgTimes(r.timezone, r.quiet_hours_start, r.quiet_hours_end) for r in rows}
+    return _insert_new(conn, new, hours, now)
 
 
 def schedule_feedback(conn: Connection, now: datetime) -> int:
@@ -174,10 +176,16 @@ def schedule_feedback(conn: Connection, now: datetime) -> int:
                 "created_at": now,
             }
         )
-    return _insert_new(conn, new)
+    hours = {
+        r.person_id: OrgTimes(r.timezone, r.quiet_hours_start, r.quiet_hours_end) for r in rows
+    }
+    return _insert_new(conn, new, hours, now)
 
 
-def _insert_new(conn: Connection, rows: list[dict[str, Any]]) -> int:
+def _insert_new(
+    conn: Connection, rows: list[dict[str, Any]], hours: dict[int, OrgTimes], now: datetime
+) -> int:
+    """Insert the rows not there yet, then keep each person's days within the daily cap."""
     if not rows:
         return 0
     existing = set(
@@ -190,6 +198,8 @@ def _insert_new(conn: Connection, rows: list[dict[str, Any]]) -> int:
     fresh = [r for r in rows if r["idempotency_key"] not in existing]
     if fresh:
         conn.execute(nudges.insert(), fresh)
+    for person_id in sorted({r["person_id"] for r in fresh}):
+        apply_daily_cap(conn, person_id, hours[person_id], now)
     return len(fresh)
 
 

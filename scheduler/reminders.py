@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any, NamedTuple
 
-from sqlalchemy import Connection, and_, delete, select, update
+from sqlalchemy import Connection, and_, bindparam, delete, select, update
 
 from bot.db.models import (
     ChannelIdentity,
@@ -57,6 +57,9 @@ KIND = "reminder"
 DEFAULT_RULES = ("1d@17:00", "2h")
 #: The kinds of nudges that count against the daily cap (timeouts answer her own chat).
 CAPPED_KINDS = (KIND,)
+#: Nudges not tied to a date (check-ins, feedback questions): they count toward the daily cap
+#: and move to the next morning when a day is full.
+MOVABLE_KINDS = ("checkin", "feedback")
 #: Where a reminder lands in the flows.
 TARGET = "course.reminder"
 
@@ -136,6 +139,36 @@ def due_time(rule: str, starts_at: datetime, org: OrgTimes, now: datetime) -> da
     return due
 
 
+#: Two reminders of one session that quiet hours pushed closer than this: only the later goes.
+MIN_REMINDER_GAP = timedelta(hours=3)
+
+
+def planned_reminders(
+    rules: Iterable[str], starts_at: datetime, org: OrgTimes, now: datetime
+) -> list[tuple[str, datetime]]:
+    """Each rule's due time, after quiet hours, with reminders that would come close together
+    merged into the later one.
+
+    Quiet hours can push two rules together: for a session at 07:30, "2 hours before" is at
+    night, and the morning is too late, so it moves to the evening before — 19:30, two and a
+    half hours after "the day before at 17:00".  She gets one reminder that evening, not two.
+    """
+    dues = sorted(
+        (due, rule, due != rule_moment(rule, starts_at, org.timezone))
+        for rule in rules
+        if (due := due_time(rule, starts_at, org, now))
+    )
+    kept: list[tuple[datetime, str, bool]] = []
+    for due, rule, moved in dues:
+        # Only a pair that quiet hours pushed together merges: two rules a coordinator set
+        # close together on purpose ("2h" and "1h") both stay.
+        if kept and due - kept[-1][0] < MIN_REMINDER_GAP and (moved or kept[-1][2]):
+            kept[-1] = (due, rule, True)
+        else:
+            kept.append((due, rule, moved))
+    return [(rule, due) for due, rule, _moved in kept]
+
+
 def reminder_key(session_id: int, person_id: int, rule: str, starts_at: datetime) -> str:
     """The idempotency key of one reminder."""
     stamp = starts_at.astimezone(UTC).strftime("%Y%m%dT%H%MZ")
@@ -195,14 +228,12 @@ def schedule_session(
             )
         ).scalars()
     )
+    planned = planned_reminders(rules, row.starts_at, org, now)
     new_rows: list[dict[str, Any]] = []
     for person_id in targets:
-        for rule in rules:
+        for rule, due in planned:
             key = reminder_key(session_id, person_id, rule, row.starts_at)
             if key in existing:
-                continue
-            due = due_time(rule, row.starts_at, org, now)
-            if due is None:
                 continue
             new_rows.append(
                 {
@@ -240,18 +271,22 @@ def withdraw_session(conn: Connection, session_id: int, now: datetime) -> list[i
 def apply_daily_cap(conn: Connection, person_id: int, org: OrgTimes, now: datetime) -> None:
     """Keep at most :data:`DAILY_CAP` nudges on each of her local days.
 
-    Rows already sent that day count first; of the rest, reminders for the nearest session win
-    (then the earlier due time).  The others become ``capped``; a capped row becomes
-    ``pending`` again when room frees up (a session moved or cancelled).
+    Every message the bot starts counts: reminders, check-ins and feedback questions.  Rows
+    already sent that day count first; of the rest, reminders for the nearest session win
+    (then the earlier due time), and check-ins and feedback questions come last.  A reminder
+    that does not fit becomes ``capped`` (it becomes ``pending`` again when room frees up: a
+    session moved or cancelled); a check-in or feedback question that does not fit moves to
+    the next morning, because it is not tied to a date.
     """
-    rows = conn.execute(
-        select(nudges.c.id, nudges.c.due_at, nudges.c.status, nudges.c.payload).where(
-            nudges.c.person_id == person_id,
-            nudges.c.kind.in_(CAPPED_KINDS),
-            nudges.c.status.in_(("pending", "capped", "done")),
-            nudges.c.due_at >= now - timedelta(days=1),
-        )
-    ).all()
+    query = select(
+        nudges.c.id, nudges.c.kind, nudges.c.due_at, nudges.c.status, nudges.c.payload
+    ).where(
+        nudges.c.person_id == person_id,
+        nudges.c.kind.in_(CAPPED_KINDS + MOVABLE_KINDS),
+        nudges.c.status.in_(("pending", "capped", "done")),
+        nudges.c.due_at >= now - timedelta(days=1),
+    )
+    rows = [_CapRow._make(row) for row in conn.execute(query).all()]
     sent: dict[Any, int] = defaultdict(int)
     waiting: dict[Any, list[Any]] = defaultdict(list)
     for row in rows:
@@ -260,16 +295,52 @@ def apply_daily_cap(conn: Connection, person_id: int, org: OrgTimes, now: dateti
             sent[day] += 1
         else:
             waiting[day].append(row)
-    keep, cap = [], []
-    for day, candidates in waiting.items():
-        candidates.sort(key=lambda r: (str(r.payload.get("starts_at", "")), r.due_at, r.id))
+    keep, cap, moved = [], [], []
+    day_index = sorted(waiting)
+    while day_index:
+        day = day_index.pop(0)
+        candidates = sorted(waiting.pop(day), key=_cap_order)
         room = max(0, DAILY_CAP - sent[day])
-        keep.extend(r.id for r in candidates[:room] if r.status != "pending")
-        cap.extend(r.id for r in candidates[room:] if r.status != "capped")
+        for row in candidates[:room]:
+            sent[day] += 1
+            if row.status != "pending":
+                keep.append(row.id)
+        for row in candidates[room:]:
+            if row.kind in MOVABLE_KINDS:
+                later = day + timedelta(days=1)
+                due = at_local(later, parse_clock(org.quiet_end), org.timezone)
+                moved.append({"n_id": row.id, "n_due": due})
+                waiting[later].append(row._replace(due_at=due, status="pending"))
+                if later not in day_index:
+                    day_index = sorted([*day_index, later])
+            elif row.status != "capped":
+                cap.append(row.id)
     if keep:
         conn.execute(update(nudges).where(nudges.c.id.in_(keep)).values(status="pending"))
     if cap:
         conn.execute(update(nudges).where(nudges.c.id.in_(cap)).values(status="capped"))
+    if moved:
+        conn.execute(
+            update(nudges)
+            .where(nudges.c.id == bindparam("n_id"))
+            .values(due_at=bindparam("n_due"), status="pending"),
+            moved,
+        )
+
+
+class _CapRow(NamedTuple):
+    id: int
+    kind: str
+    due_at: datetime
+    status: str
+    payload: dict[str, Any]
+
+
+def _cap_order(row: _CapRow) -> tuple[int, str, datetime, int]:
+    """Reminders first, nearest session first; then the rest by due time."""
+    if row.kind in CAPPED_KINDS:
+        return (0, str(row.payload.get("starts_at", "")), row.due_at, row.id)
+    return (1, "", row.due_at, row.id)
 
 
 # ---- firing ---------------------------------------------------------------------------------

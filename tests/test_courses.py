@@ -22,7 +22,7 @@ from bot.identity import lookup_key
 from bot.runtime import Runtime
 from scheduler.due import fire_due
 from scheduler.quiet_hours import is_quiet, outside_quiet_hours
-from scheduler.reminders import OrgTimes, due_time, rule_moment
+from scheduler.reminders import OrgTimes, due_time, planned_reminders, rule_moment
 from tests.auxil.clock import FrozenClock
 from tests.conftest import TEST_SECRET, Simulator
 from tests.test_simulator_api import onboard
@@ -77,6 +77,27 @@ def test_quiet_hours_move_a_nudge_to_the_morning_or_the_evening_before() -> None
     # Quiet hours are the organisation's: 22:00–06:00 lets 21:00 through.
     late = OrgTimes(tz, "22:00", "06:00")
     assert due_time("1d@21:00", start, late, utc(2026, 11, 30, 9, 0)) == utc(2026, 12, 1, 20, 0)
+
+
+def test_reminders_that_quiet_hours_push_together_become_one() -> None:
+    tz = "Europe/Berlin"
+    before = utc(2026, 11, 30, 9, 0)
+    # 07:30: "2 hours before" moves to 19:30 the evening before, 2½ hours after "17:00".
+    early = parse_local("2026-12-02 07:30", tz)
+    assert planned_reminders(["1d@17:00", "2h"], early, BERLIN, before) == [
+        ("2h", utc(2026, 12, 1, 18, 30))
+    ]
+    # 10:00: 17:00 the day before and 08:00 on the day stay two reminders.
+    later = parse_local("2026-12-02 10:00", tz)
+    assert planned_reminders(["1d@17:00", "2h"], later, BERLIN, before) == [
+        ("1d@17:00", utc(2026, 12, 1, 16, 0)),
+        ("2h", utc(2026, 12, 2, 7, 0)),
+    ]
+    # Rules set close together on purpose both stay.
+    assert [rule for rule, _ in planned_reminders(["2h", "1h"], later, BERLIN, before)] == [
+        "2h",
+        "1h",
+    ]
 
 
 def test_times_that_do_not_exist_or_are_malformed_are_refused() -> None:

@@ -141,3 +141,30 @@ def test_the_scheduler_runs_the_sweep_and_the_daily_housekeeping(runtime: Runtim
     assert set(jobs) == {"fire_due_nudges", "housekeeping"}
     assert "cron" in str(jobs["housekeeping"].trigger)
     assert timedelta(seconds=5) == jobs["fire_due_nudges"].trigger.interval
+
+
+def test_a_check_in_counts_toward_the_daily_cap_and_waits_for_a_free_day(
+    runtime: Runtime, client: TestClient, clock: FrozenClock
+) -> None:
+    onboard(Simulator(client, "amina"))
+    amina = person_of(runtime, "amina")
+    service = service_of(runtime, clock)
+    course_with(service)
+    service.enrol("a2-hoya", [amina])
+    # Fourteen silent days later, three sessions on 16 December: three reminders that morning
+    # (two hours before each) fill her day.
+    clock.now = utc(2026, 12, 14, 9, 0)
+    for hour in (11, 13, 15):
+        service.add_session(
+            "a2-hoya", f"2026-12-16 {hour}:00", f"2026-12-16 {hour + 1}:00", "VHS Hoya"
+        )
+    clock.now = utc(2026, 12, 16, 7, 0)  # 08:00 in Berlin
+    assert run_housekeeping(runtime.db, clock)["checkin"] == 1
+
+    (checkin,) = nudges_of(runtime, "checkin")
+    assert checkin["status"] == "pending"
+    assert checkin["due_at"] == utc(2026, 12, 17, 7, 0)  # 16 December is full: the next morning
+    on_the_16th = [
+        n for n in nudges_of(runtime, "reminder") if n["due_at"].date().isoformat() == "2026-12-16"
+    ]
+    assert sorted(n["status"] for n in on_the_16th) == ["pending", "pending", "pending"]
