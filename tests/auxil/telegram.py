@@ -190,6 +190,8 @@ class FixingProxy:
         arrived = time.monotonic()
         path = request.url.path
         method = path.rsplit("/", 1)[-1]
+        if method == "sendDocument":
+            return await self._send_document(request, arrived)
         body = await request.body()
         params = _params(body, request.headers.get("content-type", ""), request.url.query)
         async with httpx.AsyncClient(timeout=30) as client:
@@ -211,6 +213,34 @@ class FixingProxy:
             status_code=upstream.status_code,
             media_type="application/json",
         )
+
+    async def _send_document(self, request: Request, arrived: float) -> Response:
+        """The stand-in has no ``sendDocument``: answer it here, keeping the file (as text)."""
+        form = await request.form()
+        params: dict[str, Any] = {}
+        for key, value in form.multi_items():
+            if hasattr(value, "read"):
+                params[key] = {
+                    "filename": value.filename,
+                    "content": (await value.read()).decode(),
+                }
+            else:
+                params[key] = value
+        with self.lock:
+            self.calls.append(Call("sendDocument", params, arrived))
+            number = len(self.calls)
+        document = params.get("document") or {}
+        message = {
+            "message_id": 900_000 + number,
+            "date": int(time.time()),
+            "chat": {"id": int(params.get("chat_id", 0)), "type": "private"},
+            "document": {
+                "file_id": f"doc-{number}",
+                "file_unique_id": f"doc-{number}",
+                "file_name": document.get("filename", ""),
+            },
+        }
+        return Response(json.dumps({"ok": True, "result": message}), media_type="application/json")
 
     def __enter__(self) -> FixingProxy:
         app = Starlette(routes=[Route("/{path:path}", self._forward, methods=["GET", "POST"])])

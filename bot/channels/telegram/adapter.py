@@ -24,6 +24,7 @@ import asyncio
 import contextlib
 import logging
 import os
+import re
 import warnings
 from collections import defaultdict
 from collections.abc import Awaitable, Callable, Sequence
@@ -34,7 +35,7 @@ from typing import Any
 from sqlalchemy import Engine, insert, select
 from sqlalchemy import update as sql_update
 from sqlalchemy.exc import IntegrityError
-from telegram import Bot, BotCommand, Update
+from telegram import Bot, BotCommand, InputFile, Update
 from telegram.error import (
     BadRequest,
     ChatMigrated,
@@ -58,6 +59,7 @@ from bot.channels.telegram.parse import (
     parse_update,
 )
 from bot.channels.telegram.texts import COMMAND_DESCRIPTIONS, GROUP_GREETING, GROUP_PRIVATE_ONLY
+from bot.courses.ics import session_calendar_file
 from bot.db.models import Organisation, OutboxMessage, TelegramGroup
 from bot.domain import Inbound, Outbound, SendResult
 from bot.identity import lookup_key
@@ -251,8 +253,15 @@ class TelegramAdapter:
     # ---- outbound -------------------------------------------------------------------------
 
     async def send(self, address: str, message: Outbound) -> SendResult:
-        """Send one message (in parts if it is long); the keyboard goes under the last part."""
-        parts = render.split_text(message.text)
+        """Send one message (in parts if it is long); the keyboard goes under the last part.
+
+        A course reminder first brings the session as a calendar file (``.ics``), so that she
+        can add it with one tap; the question with its buttons stays the last thing she sees.
+        """
+        parts: list[str | tuple[str, bytes]] = list(render.split_text(message.text))
+        calendar = await self._calendar_file(message)
+        if calendar is not None:
+            parts.insert(0, calendar)
         markup = render.keyboard(message.choices)
         sent_id = None
         delivered = message.parts_sent  # an earlier attempt got this far: send only the rest
@@ -260,17 +269,44 @@ class TelegramAdapter:
             for index in range(delivered, len(parts)):
                 if index > message.parts_sent:  # parts of one message keep the chat interval
                     await self.sleep(self.settings.telegram_chat_interval)
-                last = index == len(parts) - 1
-                sent = await self.bot.send_message(
-                    chat_id(address), parts[index], reply_markup=markup if last else None
-                )
-                sent_id = sent.message_id
+                part = parts[index]
+                if isinstance(part, tuple):
+                    name, data = part
+                    await self.bot.send_document(chat_id(address), InputFile(data, filename=name))
+                else:
+                    last = index == len(parts) - 1
+                    sent = await self.bot.send_message(
+                        chat_id(address), part, reply_markup=markup if last else None
+                    )
+                    sent_id = sent.message_id
                 delivered = index + 1
         except TelegramError as error:
             classified = send_error(error)
             classified.parts_sent = delivered
             raise classified from error
         return SendResult(external_id=self.message_key(address, sent_id))
+
+    async def _calendar_file(self, message: Outbound) -> tuple[str, bytes] | None:
+        """The ``.ics`` of a course reminder's session, named by its course and date in her
+        language; ``None`` for every other message (or a session that is gone)."""
+        if message.kind != "course_reminder" or not str(message.values.get("session", "")):
+            return None
+        try:
+            session_id = int(message.values["session"])
+        except ValueError:
+            return None
+        text = await asyncio.to_thread(
+            session_calendar_file, self.db, session_id, message.language, self.clock()
+        )
+        if text is None:
+            return None
+        label = " ".join(
+            str(message.values.get(key, ""))
+            for key in ("course", "date")
+            if message.values.get(key)
+        )
+        name = re.sub(r'[\\/:*?"<>|\n\r\t]+', " ", label).strip()[:80] or "kurs"
+        return f"{name}.ics", text.encode()
 
     def message_key(self, address: str, message_id: int | None) -> str | None:
         """The outbox ``external_id`` of a sent message: its id and a pseudonym of the chat."""
