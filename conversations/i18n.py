@@ -89,26 +89,41 @@ def format_moment(moment: datetime, language: Language, timezone: str) -> str:
     return f"{day}, {format_time(local, 'short', locale=locale)}"
 
 
+#: Digits of the numbering systems our locales use by default (CLDR): Persian (and Dari)
+#: write dates and times with Eastern Arabic digits; Babel formats them with Latin ones.
+_DIGITS = {"arabext": "۰۱۲۳۴۵۶۷۸۹", "arab": "٠١٢٣٤٥٦٧٨٩"}
+
+
+def native_digits(text: str, language: Language) -> str:
+    """``text`` with Latin digits written as her locale writes them by default."""
+    digits = _DIGITS.get(language.babel_locale.default_numbering_system or "latn")
+    return text.translate(str.maketrans("0123456789", digits)) if digits else text
+
+
 def format_day(moment: datetime, language: Language, timezone: str) -> str:
     """The date alone, long form."""
-    return format_date(local_time(moment, timezone), "full", locale=language.babel_locale)
+    day = format_date(local_time(moment, timezone), "full", locale=language.babel_locale)
+    return native_digits(day, language)
 
 
 def format_clock(moment: datetime, language: Language, timezone: str) -> str:
     """The time of day alone."""
-    return format_time(local_time(moment, timezone), "short", locale=language.babel_locale)
+    clock = format_time(local_time(moment, timezone), "short", locale=language.babel_locale)
+    return native_digits(clock, language)
 
 
 def format_stamp(moment: datetime, language: Language, timezone: str) -> str:
     """A compact date and time, for lists."""
-    return format_datetime(
+    stamp = format_datetime(
         local_time(moment, timezone),
         "medium",
         tzinfo=ZoneInfo(timezone),
         locale=language.babel_locale,
     )
+    return native_digits(stamp, language)
 
 
 def format_number(number: float, language: Language) -> str:
     """A number with the locale's digits and separators."""
-    return format_decimal(number, locale=language.babel_locale)
+    number_text = format_decimal(number, locale=language.babel_locale, numbering_system="default")
+    return native_digits(number_text, language)
