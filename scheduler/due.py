@@ -19,7 +19,7 @@ from typing import Any, NamedTuple
 
 from sqlalchemy import Connection, Engine, bindparam, case, func, select, update
 
-from bot.db.models import Nudge, Organisation, Person
+from bot.db.tables import nudges, organisations, people
 from bot.services.conversations import ConversationService
 from bot.services.uniform_triggers import fire_uniform, uniform
 from bot.web.calendar import session_link
@@ -28,9 +28,6 @@ from scheduler import housekeeping, reminders
 from scheduler.quiet_hours import is_quiet, outside_quiet_hours
 
 log = logging.getLogger(__name__)
-nudges = Nudge.__table__
-people = Person.__table__
-organisations = Organisation.__table__
 
 
 def event_for(kind: str, payload: dict[str, object]) -> Event | None:

@@ -26,29 +26,13 @@ from typing import Any
 
 from sqlalchemy import Connection, Engine, and_, func, select
 
-from bot.db.models import (
-    Attendance,
-    ChannelIdentity,
-    Course,
-    CourseSession,
-    Nudge,
-    Organisation,
-    Person,
-)
+from bot.db.tables import attendance, courses, identities, nudges, organisations, people, sessions
 from bot.db.types import UTCDateTime
 from conversations.events import Event, TriggerIn
 from conversations.i18n import format_day
 from conversations.languages import LanguageTable
 from scheduler.quiet_hours import outside_quiet_hours
 from scheduler.reminders import OrgTimes, apply_daily_cap
-
-nudges = Nudge.__table__
-people = Person.__table__
-identities = ChannelIdentity.__table__
-organisations = Organisation.__table__
-attendance = Attendance.__table__
-sessions = CourseSession.__table__
-courses = Course.__table__
 
 CHECKIN = "checkin"
 FEEDBACK = "feedback"

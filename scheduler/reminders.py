@@ -25,15 +25,7 @@ from typing import Any, NamedTuple
 
 from sqlalchemy import Connection, and_, bindparam, delete, select, update
 
-from bot.db.models import (
-    ChannelIdentity,
-    Course,
-    CourseSession,
-    Enrolment,
-    Nudge,
-    Organisation,
-    Person,
-)
+from bot.db.tables import courses, enrolments, identities, nudges, organisations, people, sessions
 from conversations.events import Event, TriggerIn
 from conversations.i18n import format_clock, format_day
 from conversations.languages import LanguageTable
@@ -44,14 +36,6 @@ from scheduler.quiet_hours import (
     outside_quiet_hours,
     parse_clock,
 )
-
-nudges = Nudge.__table__
-sessions = CourseSession.__table__
-courses = Course.__table__
-enrolments = Enrolment.__table__
-people = Person.__table__
-identities = ChannelIdentity.__table__
-organisations = Organisation.__table__
 
 KIND = "reminder"
 DEFAULT_RULES = ("1d@17:00", "2h")

@@ -78,9 +78,12 @@ def test_a_reminder_found_due_at_night_is_missed_if_the_morning_is_too_late(
     service.enrol("a2-hoya", [person_of(runtime, "amina")])
     service.add_session("a2-hoya", "2026-12-03 07:30", "2026-12-03 09:00", "VHS Hoya")
 
+    # "2 hours before" (05:30) is quiet and the morning too late: it moved to 19:30 the
+    # evening before, so close to "17:00" that the two became one.
+    assert [r["due_at"] for r in reminders_of(runtime)] == [utc(2026, 12, 2, 18, 30)]
     clock.now = utc(2026, 12, 3, 4, 0)  # 05:00 in Berlin; the session starts at 07:30
-    assert fire_due(runtime.db, runtime.conversations, clock) == 2
-    assert [r["status"] for r in reminders_of(runtime)] == ["missed", "missed"]
+    assert fire_due(runtime.db, runtime.conversations, clock) == 1
+    assert [r["status"] for r in reminders_of(runtime)] == ["missed"]
     assert sent(runtime) == 0
 
 

@@ -16,10 +16,7 @@ from typing import Any
 
 from sqlalchemy import Engine, select
 
-from bot.db.models import Course, CourseSession
-
-sessions = CourseSession.__table__
-courses = Course.__table__
+from bot.db.tables import courses, sessions
 
 PRODID = "-//Together We Can//Course sessions//DE"
 

@@ -19,17 +19,17 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import Connection, Engine, insert, select, update
 
 from bot.courses.texts import SESSION_CANCELLED, SESSION_MOVED
-from bot.db.models import (
-    Attendance,
-    AuditEntry,
-    ChannelIdentity,
-    Course,
-    CourseSession,
-    Enrolment,
-    Nudge,
-    Organisation,
-    OutboxMessage,
-    Person,
+from bot.db.tables import (
+    attendance,
+    audit,
+    courses,
+    enrolments,
+    identities,
+    nudges,
+    organisations,
+    outbox,
+    people,
+    sessions,
 )
 from conversations.events import Reply
 from conversations.i18n import Catalogs, format_clock, format_day
@@ -43,17 +43,6 @@ from scheduler.reminders import (
     schedule_session,
     withdraw_session,
 )
-
-courses = Course.__table__
-sessions = CourseSession.__table__
-enrolments = Enrolment.__table__
-attendance = Attendance.__table__
-audit = AuditEntry.__table__
-people = Person.__table__
-identities = ChannelIdentity.__table__
-organisations = Organisation.__table__
-outbox = OutboxMessage.__table__
-nudges = Nudge.__table__
 
 LOCAL_FORMAT = "%Y-%m-%d %H:%M"
 

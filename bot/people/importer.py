@@ -36,28 +36,19 @@ from zoneinfo import ZoneInfo
 import phonenumbers
 from sqlalchemy import Connection, Engine, insert, select
 
-from bot.db.models import (
-    AuditEntry,
-    ChannelIdentity,
-    ConsentRecord,
-    Course,
-    CourseSession,
-    Enrolment,
-    Organisation,
-    Person,
+from bot.db.tables import (
+    audit,
+    consents,
+    courses,
+    enrolments,
+    identities,
+    organisations,
+    people,
+    sessions,
 )
 from bot.identity import lookup_key
 from conversations.languages import LanguageTable
 from scheduler.reminders import schedule_session
-
-people = Person.__table__
-identities = ChannelIdentity.__table__
-consents = ConsentRecord.__table__
-courses = Course.__table__
-sessions = CourseSession.__table__
-enrolments = Enrolment.__table__
-organisations = Organisation.__table__
-audit = AuditEntry.__table__
 
 #: Header spellings → the column each stands for.
 COLUMNS = {

@@ -15,12 +15,10 @@ from typing import Any
 from sqlalchemy import Engine, insert, select, update
 
 from bot.channels.base import SendError
-from bot.db.models import ChannelIdentity, InboundMedia, OutboxMessage, Person
+from bot.db.models import InboundMedia
+from bot.db.tables import identities, outbox, people
 from bot.services.dispatcher import backoff
 
-outbox = OutboxMessage.__table__
-identities = ChannelIdentity.__table__
-people = Person.__table__
 media_table = InboundMedia.__table__
 
 #: How far along each delivery status is; a callback never moves a row back.

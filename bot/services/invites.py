@@ -15,13 +15,12 @@ from datetime import datetime
 
 from sqlalchemy import Engine, bindparam, insert, select, text
 
-from bot.db.models import Course, InviteCode, Organisation
+from bot.db.models import InviteCode
+from bot.db.tables import courses, organisations
 from bot.db.types import UTCDateTime
 from conversations.actions import invite_code
 
 codes = InviteCode.__table__
-organisations = Organisation.__table__
-courses = Course.__table__
 
 #: Enrol a person in the course of an active invite code; nothing for an unknown code.
 ENROL_BY_CODE = text(

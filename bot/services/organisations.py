@@ -7,10 +7,8 @@ from dataclasses import dataclass
 
 from sqlalchemy import Engine, select
 
-from bot.db.models import Organisation
+from bot.db.tables import organisations
 from conversations.model import OrganisationInfo
-
-organisations = Organisation.__table__
 
 
 @dataclass(frozen=True, slots=True)

@@ -13,26 +13,16 @@ from typing import Any
 
 from sqlalchemy import JSON, bindparam, delete, insert, select, text, update
 
-from bot.db.models import (
-    ChannelIdentity,
-    ConsentRecord,
-    ConversationState,
-    HumanRequest,
-    InboundMessage,
-    Nudge,
-    OutboxMessage,
-    Person,
+from bot.db.tables import (
+    consents,
+    human_requests,
+    identities,
+    inbound_ids,
+    nudges,
+    people,
+    states,
 )
 from bot.db.types import UTCDateTime
-
-people = Person.__table__
-identities = ChannelIdentity.__table__
-states = ConversationState.__table__
-outbox = OutboxMessage.__table__
-inbound_ids = InboundMessage.__table__
-consents = ConsentRecord.__table__
-nudges = Nudge.__table__
-human_requests = HumanRequest.__table__
 
 PERSON_COLUMNS = (
     identities.c.id.label("identity_id"),

@@ -29,7 +29,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 
 from sqlalchemy import Connection, bindparam, select
 
-from bot.db.models import ChannelIdentity, Person
+from bot.db.tables import identities, people
 from bot.services.bulk import encode_json
 from bot.services.outbox_kinds import kind_and_values
 from bot.services.statements import Statements
@@ -41,8 +41,6 @@ from conversations.model import Context, Profile
 if TYPE_CHECKING:
     from bot.services.conversations import ConversationService
 
-people = Person.__table__
-identities = ChannelIdentity.__table__
 
 #: Each person with the channel she used last first (the same choice as ``people_by_ids``).
 _RECIPIENTS = (

@@ -60,7 +60,8 @@ from bot.channels.telegram.parse import (
 )
 from bot.channels.telegram.texts import COMMAND_DESCRIPTIONS, GROUP_GREETING, GROUP_PRIVATE_ONLY
 from bot.courses.ics import session_calendar_file
-from bot.db.models import Organisation, OutboxMessage, TelegramGroup
+from bot.db.models import TelegramGroup
+from bot.db.tables import organisations, outbox
 from bot.domain import Inbound, Outbound, SendResult
 from bot.identity import lookup_key
 from bot.services.invites import organisation_for_code
@@ -75,9 +76,7 @@ log = logging.getLogger(__name__)
 # warns on every 429 it raises.  ``retry_after_seconds`` handles both forms.
 os.environ.setdefault("PTB_TIMEDELTA", "true")
 
-outbox = OutboxMessage.__table__
 groups = TelegramGroup.__table__
-organisations = Organisation.__table__
 
 #: The updates the bot asks Telegram for.
 ALLOWED_UPDATES = ("message", "callback_query", "my_chat_member")
