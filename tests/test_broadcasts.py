@@ -226,6 +226,7 @@ def test_scheduled_broadcast_waits_and_quiet_hours_move_it(
         "id": broadcast,
         "send_at": "2026-12-01 08:00",
         "moved_out_of_quiet_hours": True,
+        "scheduled": True,
         "enqueued": 0,
     }
     assert bc.tick()["enqueued"] == 0

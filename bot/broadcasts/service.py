@@ -250,6 +250,7 @@ class BroadcastService:
             "id": broadcast_id,
             "send_at": show_local(moment, times.timezone),
             "moved_out_of_quiet_hours": moment != wanted,
+            "scheduled": moment > now,
             "enqueued": enqueued,
         }
 
