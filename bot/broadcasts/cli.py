@@ -259,17 +259,20 @@ def print_status(report: dict[str, Any]) -> None:
     table = Table(title=title)
     table.add_column("language")
     table.add_column("channel")
-    for name in BUCKETS:
+    # Columns that are all zero are left out, so the table fits a terminal.
+    shown = [b for b in BUCKETS if b in ("queued", "sent") or report["totals"][b]]
+    for name in shown:
         table.add_column(name.replace("_", " "), justify="right")
     for row in report["by_language_channel"]:
-        table.add_row(row["language"], row["channel"], *(str(row[b]) for b in BUCKETS))
-    table.add_row("all", "", *(f"[bold]{report['totals'][b]}[/bold]" for b in BUCKETS))
+        table.add_row(row["language"], row["channel"], *(str(row[b]) for b in shown))
+    table.add_row("all", "", *(f"[bold]{report['totals'][b]}[/bold]" for b in shown))
     console.print(table)
     for reason, count in sorted(report["failures"].items()):
         console.print(f"failed / held: {escape(reason)}: {count}")
     for row in report["excluded_by_language"]:
         console.print(
-            f"excluded ({row['reason']}): {row['people']} [{row['language']}, {row['channel']}]"
+            f"excluded ({row['reason']}): {row['people']} "
+            + escape(f"[{row['language']}, {row['channel']}]")
         )
     follow = report["followup"]
     if follow["after_hours"] or follow["sent_to"]:
