@@ -337,8 +337,9 @@ class BroadcastService:
                 },
             }
         default = org["default_language"]
+        greeting = self.catalogs.translate(self.catalogs.languages.get(default), NAME_FALLBACK)
         for chat in audience.groups:  # a group gets the organisation's text, nobody's name
-            text = fill(row["texts"][default], {"name": "", "org": org["name"]})
+            text = fill(row["texts"][default], {"name": greeting, "org": org["name"]})
             yield {
                 **base,
                 "idempotency_key": f"{prefix}group:{chat}",
