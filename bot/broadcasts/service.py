@@ -332,6 +332,9 @@ class BroadcastService:
                 "payload": {
                     **payload.to_payload(),
                     "broadcast": row["id"],
+                    # Her own language, for the report ("fa → de": a Persian speaker who got
+                    # the German text); ``language`` is the text's.
+                    "her_language": person.language,
                     # The WhatsApp template's variables, outside the 24-hour window.
                     "values": {"name": person.name or "", "org": org["name"], "text": text},
                 },
@@ -421,6 +424,7 @@ class BroadcastService:
                     outbox.c.error,
                     outbox.c.error_code,
                     outbox.c.payload["language"].as_string().label("language"),
+                    outbox.c.payload["her_language"].as_string().label("her_language"),
                 ).where(outbox.c.idempotency_key.like(key_prefix(broadcast_id) + "%"))
             ).all()
             excluded = conn.execute(
@@ -775,7 +779,10 @@ def _totals(rows: Iterable[Any]) -> dict[str, int]:
 def _table(rows: Iterable[Any]) -> list[dict[str, Any]]:
     groups: dict[tuple[str, str], list[Any]] = defaultdict(list)
     for row in rows:
-        groups[(row.language or "?", row.channel)].append(row)
+        language = row.language or "?"
+        if row.her_language and row.her_language != language:
+            language = f"{row.her_language} → {language}"  # she got a fallback
+        groups[(language, row.channel)].append(row)
     return [
         {"language": lang, "channel": channel, **_totals(items)}
         for (lang, channel), items in sorted(groups.items())
