@@ -55,7 +55,7 @@ audit = AuditEntry.__table__
 BULK_PRIORITY = 5
 KIND = "broadcast"
 #: Recipients written per transaction.
-BATCH = 500
+BATCH = 200
 #: Outbox statuses of a row that has not reached an end yet.
 QUEUED = ("pending", "claimed", "sending")
 #: The order of the columns in status reports.
