@@ -355,9 +355,13 @@ class BroadcastService:
 
     def _write_batch(self, broadcast_id: int, rows: list[dict[str, Any]]) -> int:
         """Insert rows whose keys are new; roll back if the broadcast was cancelled."""
+        keys = [r["idempotency_key"] for r in rows]
         with self.db.begin() as conn:
             self._lock(conn, broadcast_id)
-            before = self._count_rows(conn, broadcast_id)
+            # Found by the unique index, not by scanning the outbox for the key prefix.
+            existing = conn.execute(
+                select(func.count()).where(outbox.c.idempotency_key.in_(keys))
+            ).scalar_one()
             for address in (True, False):  # executemany needs the same columns in every row
                 chunk = [r for r in rows if ("address" in r) is address]
                 if chunk:
@@ -365,7 +369,7 @@ class BroadcastService:
             status = self._broadcast(conn, broadcast_id)["status"]
             if status == "cancelled":
                 raise _CancelledError
-            return self._count_rows(conn, broadcast_id) - before
+            return len(rows) - int(existing)
 
     def _write_exclusions(self, broadcast_id: int, audience: Audience, done: set[int]) -> None:
         rows = [
@@ -697,15 +701,6 @@ class BroadcastService:
         if row is None:
             raise BroadcastError(f"no organisation {slug!r}")
         return row
-
-    def _count_rows(self, conn: Connection, broadcast_id: int) -> int:
-        return int(
-            conn.execute(
-                select(func.count()).where(
-                    outbox.c.idempotency_key.like(key_prefix(broadcast_id) + "%")
-                )
-            ).scalar_one()
-        )
 
     def _audit(
         self, conn: Connection, action: str, broadcast_id: int, details: dict[str, Any]

@@ -189,7 +189,8 @@ class OutboxMessage(Base):
     """``pending``, ``claimed`` (taken by a dispatcher, waiting its turn), ``sending``, ``sent``,
     ``failed``, ``in_doubt`` (handed to the platform when the process stopped), ``skipped`` (she
     opted out meanwhile), ``needs_template`` (outside WhatsApp's 24-hour window with no approved
-    template: a coordinator must act)."""
+    template: a coordinator must act), ``cancelled`` (its broadcast was cancelled before it
+    went)."""
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     next_attempt_at: Mapped[datetime]
     claimed_at: Mapped[datetime | None]
