@@ -73,8 +73,9 @@ async def broadcasts() -> None:
 
     bound = _binding()
     runtime = bound.runtime
+    templates = runtime.whatsapp.templates if runtime.whatsapp is not None else None
     service = BroadcastService(
-        runtime.db, runtime.flow_engine.catalogs, runtime.clock, "scheduler"
+        runtime.db, runtime.flow_engine.catalogs, runtime.clock, "scheduler", templates
     )
     done = await asyncio.to_thread(service.tick)
     if done["enqueued"] or done["followups"]:

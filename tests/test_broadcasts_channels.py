@@ -5,7 +5,8 @@
   answers 429 beyond 30 messages a second or one a second per chat (100 people and a group);
 * WhatsApp through the real ``twilio`` client against Prism with Twilio's OpenAPI description
   (60 people: inside the 24-hour window a session message, outside it the ``broadcast``
-  template of her language, and "needs template" where there is none); delivery and read
+  template of her language, and "needs template" where there is none — unless she is on
+  Telegram too: then she gets it there); delivery and read
   receipts come back as signed status callbacks to the bot's own web app.
 
 Four languages (de, ar, uk, fa) with no Persian text: Persian speakers get the German one.
@@ -143,6 +144,17 @@ def people() -> list[Member]:
                 last_inbound_at=outside if (n // 4) % 2 == 0 else inside,
             )
         )
+    # Outside the window with no German template, but on Telegram too: she gets it there.
+    members.append(
+        Member(
+            "whatsapp:+4915100000999",
+            "de",
+            name="Both",
+            channel="whatsapp",
+            last_inbound_at=outside,
+            also=(("telegram", "889999"),),
+        )
+    )
     members += [
         Member("sim-stopped", "de", name="S", status="opted_out"),
         Member("sim-new", "ar", name="N", status="new", consent=False),
@@ -178,15 +190,19 @@ def test_one_broadcast_over_simulator_telegram_and_whatsapp(
                 chat_id=GROUP, title="Frauentreff Hoya", organisation_id=1, added_at=utc_now()
             )
         )
-    service = BroadcastService(live.db, live.flow_engine.catalogs, live.clock, "koordination")
+    assert live.whatsapp is not None
+    service = BroadcastService(
+        live.db, live.flow_engine.catalogs, live.clock, "koordination", live.whatsapp.templates
+    )
     audience = {"all": True, "towns": ["Hoya"], "telegram_groups": [GROUP]}  # overlapping
     created = service.create(Draft(TEXTS, audience, title="Büro geschlossen"), "vnb-nienburg")
     assert set(created["missing"]) == {"fa", "tr"}  # Persian speakers and the Turkish mentor
     preview = service.preview(created["id"])
-    assert preview["recipients"] == 312  # 310 participants and 2 demo mentors, each once
+    assert preview["recipients"] == 313  # 311 participants and 2 demo mentors, each once
     assert preview["groups"] == [GROUP]
+    assert preview["needs_template"] == 24  # known before sending
     # All at once, urgent: the test must not depend on the hour it runs at.
-    assert service.send(created["id"], urgent=True)["enqueued"] == 313
+    assert service.send(created["id"], urgent=True)["enqueued"] == 314
 
     started = time.monotonic()
     asyncio.run(drain(live))
@@ -195,10 +211,11 @@ def test_one_broadcast_over_simulator_telegram_and_whatsapp(
     # Telegram: each chat exactly one message, in her language, no 429 from the stand-in.
     assert telegram.refused == []
     by_chat = Counter(chat for _, chat, _ in telegram.accepted)
-    assert len(by_chat) == 101 and set(by_chat.values()) == {1}  # 100 women and the group
+    assert len(by_chat) == 102 and set(by_chat.values()) == {1}  # 101 women and the group
     texts = {chat: text for _, chat, text in telegram.accepted}
     assert texts["880001"] == "📢 مرحبا Tg1! المكتب في هويا مغلق يوم الجمعة."
     assert texts["880003"].startswith("📢 Hallo Tg3!")  # Persian speaker: the German text
+    assert texts["889999"].startswith("📢 Hallo Both!")  # not held on WhatsApp
     assert (
         texts[GROUP] == "📢 Hallo liebe Teilnehmerin! Am Freitag ist das Büro in Hoya geschlossen."
     )
@@ -220,6 +237,7 @@ def test_one_broadcast_over_simulator_telegram_and_whatsapp(
     german_inside = sent["whatsapp:+4915100000004"]
     assert german_inside.form["Body"].startswith("📢 Hallo Wa4!")
     assert "whatsapp:+4915100000000" not in sent  # German, outside, no German template
+    assert "whatsapp:+4915100000999" not in sent  # reached on Telegram instead
     with live.db.connect() as conn:
         held = conn.execute(
             select(func.count()).where(outbox.c.status == "needs_template")
@@ -247,7 +265,7 @@ def test_one_broadcast_over_simulator_telegram_and_whatsapp(
     totals = report["totals"]
     assert totals["queued"] == 0 and totals["in_doubt"] == 0
     assert totals["needs_template"] == 24
-    assert totals["sent"] + totals["delivered"] + totals["read"] == 313 - 24
+    assert totals["sent"] + totals["delivered"] + totals["read"] == 314 - 24
     assert totals["read"] > 0 and totals["delivered"] > 0
     assert report["excluded"] == {"opted_out": 1, "no_consent": 1, "unreachable": 1}
     assert ids  # every person was created

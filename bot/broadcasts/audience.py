@@ -10,8 +10,9 @@ another, then sorted out here: fine for tens of thousands of people.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Connection, select
@@ -42,6 +43,21 @@ NO_TEXT = "no_text"
 
 
 @dataclass(frozen=True, slots=True)
+class Identity:
+    """One of her channel identities, as audience resolution needs it."""
+
+    id: int
+    channel: str
+    status: str
+    last_inbound_at: datetime | None
+
+
+#: Whether a message in a language can reach her on an identity now (WhatsApp's 24-hour
+#: window and templates); ``None`` means every working identity can.
+CanReach = Callable[[Identity, str], bool]
+
+
+@dataclass(frozen=True, slots=True)
 class Recipient:
     """One person who gets the broadcast, and how."""
 
@@ -55,6 +71,9 @@ class Recipient:
     name: str | None
     other_identities: tuple[tuple[int, str], ...] = ()
     """Her other working identities (id, channel): a follow-up may go there."""
+    reachable: bool = True
+    """``False``: WhatsApp outside the 24-hour window with no template, and no other channel:
+    her row will be ``needs_template``."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -110,40 +129,48 @@ def resolve(
     texts: Mapping[str, str],
     default_language: str,
     languages: LanguageTable,
+    can_reach: CanReach | None = None,
 ) -> Audience:
-    """Everyone the audience names, each once, sorted into recipients and exclusions."""
+    """Everyone the audience names, each once, sorted into recipients and exclusions.
+
+    Her channel is the working identity she last wrote from, unless the message cannot reach
+    her there now (``can_reach``) and it can on another of hers.
+    """
     members = _members(conn, organisation_id, audience)
     withdrawn = _withdrawn_consent(conn, [m["id"] for m in members])
     channels = _identities(conn, [m["id"] for m in members])
     result = Audience(groups=_groups(conn, organisation_id, audience.get("telegram_groups", [])))
     for member in members:
         person_id, language = member["id"], member["language"]
-        working = [i for i in channels.get(person_id, []) if i[2] == "ok"]
+        working = [i for i in channels.get(person_id, []) if i.status == "ok"]
         reason = None
         if member["status"] == "opted_out":
             reason = OPTED_OUT
         elif not _consented(member, withdrawn):
             reason = NO_CONSENT
         elif not working:
-            stopped = any(i[2] == "opted_out" for i in channels.get(person_id, []))
+            stopped = any(i.status == "opted_out" for i in channels.get(person_id, []))
             reason = OPTED_OUT if stopped else UNREACHABLE
         text_language = choose_language(texts, language, default_language, languages)
         if reason is None and text_language is None:
             reason = NO_TEXT
         if reason is not None or text_language is None:
-            first = channels.get(person_id, [(0, None, None)])[0]
-            result.excluded.append(Excluded(person_id, language, first[1], reason or NO_TEXT))
+            first = channels.get(person_id, [])
+            channel = first[0].channel if first else None
+            result.excluded.append(Excluded(person_id, language, channel, reason or NO_TEXT))
             continue
-        identity_id, channel, _ = working[0]
+        able = [i for i in working if can_reach is None or can_reach(i, text_language)]
+        chosen = (able or working)[0]
         result.recipients.append(
             Recipient(
                 person_id,
-                identity_id,
-                str(channel),
+                chosen.id,
+                chosen.channel,
                 language,
                 text_language,
                 member["display_name"],
-                tuple((i[0], str(i[1])) for i in working[1:]),
+                tuple((i.id, i.channel) for i in working if i is not chosen),
+                reachable=bool(able),
             )
         )
     return result
@@ -205,14 +232,18 @@ def _members(
     ]
 
 
-def _identities(conn: Connection, person_ids: list[int]) -> dict[int, list[tuple[int, str, str]]]:
-    """Each person's identities (id, channel, status), the one she last wrote from first."""
-    found: dict[int, list[tuple[int, str, str]]] = {}
+def _identities(conn: Connection, person_ids: list[int]) -> dict[int, list[Identity]]:
+    """Each person's identities, the one she last wrote from first."""
+    found: dict[int, list[Identity]] = {}
     for start in range(0, len(person_ids), 900):  # stay below SQLite's bound-parameter limit
         chunk = person_ids[start : start + 900]
         for row in conn.execute(
             select(
-                identities.c.id, identities.c.person_id, identities.c.channel, identities.c.status
+                identities.c.id,
+                identities.c.person_id,
+                identities.c.channel,
+                identities.c.status,
+                identities.c.last_inbound_at,
             )
             .where(identities.c.person_id.in_(chunk))
             .order_by(
@@ -221,7 +252,9 @@ def _identities(conn: Connection, person_ids: list[int]) -> dict[int, list[tuple
                 identities.c.id,
             )
         ):
-            found.setdefault(row.person_id, []).append((row.id, row.channel, row.status))
+            found.setdefault(row.person_id, []).append(
+                Identity(row.id, row.channel, row.status, row.last_inbound_at)
+            )
     return found
 
 

@@ -55,8 +55,9 @@ def _service(by: str | None = None) -> Iterator[BroadcastService]:
     upgrade(settings.database_url)
     runtime = build_runtime(settings)
     try:
+        templates = runtime.whatsapp.templates if runtime.whatsapp is not None else None
         yield BroadcastService(
-            runtime.db, runtime.flow_engine.catalogs, runtime.clock, by or _login()
+            runtime.db, runtime.flow_engine.catalogs, runtime.clock, by or _login(), templates
         )
     except BroadcastError as error:
         errors.print(f"[red]✗[/red] {escape(str(error))}")
@@ -157,6 +158,11 @@ def preview(broadcast: int, by: ByOption = None, as_json: JsonOption = False) ->
         console.print(f"Telegram groups: {', '.join(shown['groups'])}")
     for reason, count in sorted(shown["excluded"].items()):
         console.print(f"Excluded ({reason}): {count}")
+    if shown["needs_template"]:
+        console.print(
+            f"[yellow]![/yellow] Needs template: {shown['needs_template']} on WhatsApp outside "
+            "the 24-hour window, no template for their text, no other channel"
+        )
     _print_missing({"missing": shown["fallbacks"]})
     for code, text in shown["examples"].items():
         console.print(f"\n[bold]{code}[/bold]:\n{escape(text)}")

@@ -27,9 +27,18 @@ from typing import Any
 
 from sqlalchemy import Connection, Engine, Table, func, insert, select, update
 
-from bot.broadcasts.audience import Audience, Recipient, check_audience, resolve
+from bot.broadcasts.audience import (
+    Audience,
+    CanReach,
+    Identity,
+    Recipient,
+    check_audience,
+    resolve,
+)
 from bot.broadcasts.compose import BroadcastError, Draft, check_texts, fill
 from bot.broadcasts.texts import NAME_FALLBACK
+from bot.channels.whatsapp import WINDOW
+from bot.channels.whatsapp_templates import TemplateBook
 from bot.courses.service import parse_local, show_local
 from bot.db.models import (
     AuditEntry,
@@ -102,6 +111,10 @@ class BroadcastService:
     catalogs: Catalogs
     clock: Callable[[], datetime]
     actor: str = "cli"
+    templates: TemplateBook | None = None
+    """WhatsApp's templates, if the channel is on: someone outside the 24-hour window with no
+    template for her text is sent to on another channel of hers, if she has one, and the
+    preview counts who will be "needs template"."""
 
     # ---- create ---------------------------------------------------------------------------
 
@@ -186,6 +199,7 @@ class BroadcastService:
                 for (lang, channel), count in sorted(per.items())
             ],
             "excluded": dict(Counter(e.reason for e in audience.excluded)),
+            "needs_template": sum(1 for p in audience.recipients if not p.reachable),
             "fallbacks": gaps["missing"],
             "examples": examples,
         }
@@ -660,8 +674,26 @@ class BroadcastService:
             row["texts"],
             org["default_language"],
             self.catalogs.languages,
+            self._reach_rule(org["default_language"]),
         )
         return row, org, audience
+
+    def _reach_rule(self, default_language: str) -> CanReach | None:
+        """WhatsApp's rule for a message the bot starts: inside the 24-hour window anything,
+        outside it only an approved template (the adapter applies the same rule when sending)."""
+        if self.templates is None:
+            return None
+        book, now = self.templates, self.clock()
+
+        def can_reach(identity: Identity, language: str) -> bool:
+            if identity.channel != "whatsapp":
+                return True
+            last = identity.last_inbound_at
+            if last is not None and now - last < WINDOW:
+                return True
+            return book.find(KIND, language, default_language) is not None
+
+        return can_reach
 
     def _broadcast(self, conn: Connection, broadcast_id: int) -> Mapping[str, Any]:
         row = (
