@@ -282,3 +282,24 @@ def test_follow_up_goes_once_by_her_other_channel(
     assert status["followup"]["sent_to"] == 2
     assert status["totals"]["read"] == 2
     assert [h["action"] for h in status["history"]][-1] == "followup"
+
+
+def test_match_all_narrows_the_audience_to_people_in_every_segment(
+    sqlite_runtime: Runtime, clock: FrozenClock
+) -> None:
+    """ "Arabic speakers in Hoya" — not "Arabic speakers, and everyone in Hoya"."""
+    add_people(sqlite_runtime.db, TEST_SECRET, crowd(20), clock())
+    bc = service(sqlite_runtime)
+    either = bc.create(Draft(TEXTS, {"languages": ["ar"], "towns": ["Hoya"]}), "vnb-nienburg")
+    both = bc.create(
+        Draft(TEXTS, {"languages": ["ar"], "towns": ["Hoya"], "match": "all"}), "vnb-nienburg"
+    )
+    # Hoya: odd n of each language (4 × 10) plus the excluded extras; Arabic: 20.
+    assert bc.preview(either["id"])["recipients"] == 40 + 10
+    assert bc.preview(both["id"])["recipients"] == 10
+    bc.send(both["id"])
+    send_all(sqlite_runtime)
+    assert transcript(sqlite_runtime, "ar-1") and not transcript(sqlite_runtime, "ar-2")
+    assert not transcript(sqlite_runtime, "de-1")
+    with pytest.raises(BroadcastError, match="choose an audience"):
+        bc.create(Draft(TEXTS, {"match": "all"}), "vnb-nienburg")

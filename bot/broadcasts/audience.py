@@ -3,9 +3,11 @@ not reach (with the reason, so the coordinator sees them counted, not silently d
 
 Segments select people of the broadcast's organisation: ``all``, ``courses`` (enrolled, by
 course code), ``towns``, ``languages``, ``interests``; ``telegram_groups`` are group chats
-(one post each, in the organisation's language), not people.  A person's channel is the
-working identity she last wrote from.  People are read with one query and identities with
-another, then sorted out here: fine for tens of thousands of people.
+(one post each, in the organisation's language), not people.  A person in any segment is in
+(``match: any``, the default); with ``match: all`` she must be in every kind of segment named
+("Arabic speakers in Hoya": ``languages: [ar], towns: [Hoya], match: all``).  A person's
+channel is the working identity she last wrote from.  People are read with one query and
+identities with another, then sorted out here: fine for tens of thousands of people.
 """
 
 from __future__ import annotations
@@ -97,7 +99,8 @@ class Audience:
 
 def check_audience(conn: Connection, organisation_id: int, audience: Mapping[str, Any]) -> None:
     """An audience must name someone, and named courses and groups must exist."""
-    if not audience.get("all") and not any(audience.get(k) for k in audience if k != "all"):
+    named = [k for k in audience if k not in ("all", "match") and audience[k]]
+    if not audience.get("all") and not named:
         raise BroadcastError(
             "choose an audience: everyone (--all) or a course, town, language, interest, group"
         )
@@ -222,14 +225,17 @@ def _members(
     towns = {t.casefold() for t in audience.get("towns", [])}
     wanted_languages = set(audience.get("languages", []))
     interests = set(audience.get("interests", []))
-    return [
-        row
-        for row in rows
-        if row["id"] in in_course
-        or (row["town"] or "").casefold() in towns
-        or row["language"] in wanted_languages
-        or interests & set(row["interests"] or [])
-    ]
+    tests: list[Callable[[Mapping[str, Any]], bool]] = []
+    if audience.get("courses"):
+        tests.append(lambda row: row["id"] in in_course)
+    if towns:
+        tests.append(lambda row: (row["town"] or "").casefold() in towns)
+    if wanted_languages:
+        tests.append(lambda row: row["language"] in wanted_languages)
+    if interests:
+        tests.append(lambda row: bool(interests & set(row["interests"] or [])))
+    combine = all if audience.get("match") == "all" else any
+    return [row for row in rows if tests and combine(test(row) for test in tests)]
 
 
 def _identities(conn: Connection, person_ids: list[int]) -> dict[int, list[Identity]]:

@@ -83,6 +83,10 @@ def create(
     group: Annotated[
         list[str] | None, typer.Option(help="Telegram group chat id (repeatable).")
     ] = None,
+    match_all: Annotated[
+        bool,
+        typer.Option("--match-all", help="Only people in every kind of segment named."),
+    ] = False,
     urgent: Annotated[bool, typer.Option(help="May be sent in quiet hours.")] = False,
     by: ByOption = None,
     as_json: JsonOption = False,
@@ -101,6 +105,7 @@ def create(
                 "languages": language or [],
                 "interests": interest or [],
                 "telegram_groups": group or [],
+                **({"match": "all"} if match_all else {}),
             }
         )
     except BroadcastError as error:

@@ -140,9 +140,14 @@ def normalise_audience(audience: Mapping[str, Any]) -> dict[str, Any]:
         if key == "all":
             result["all"] = bool(value)
             continue
+        if key == "match":
+            if value not in ("any", "all"):
+                raise BroadcastError("audience 'match' is 'any' (the default) or 'all'")
+            result["match"] = value
+            continue
         if key not in SEGMENTS:
             raise BroadcastError(
-                f"unknown audience segment {key!r} (known: all, {', '.join(SEGMENTS)})"
+                f"unknown audience segment {key!r} (known: all, match, {', '.join(SEGMENTS)})"
             )
         values = value if isinstance(value, list) else [value]
         if values:
@@ -156,6 +161,8 @@ def merge_audience(base: Mapping[str, Any], extra: Mapping[str, Any]) -> dict[st
     for key, value in extra.items():
         if key == "all":
             merged["all"] = bool(merged.get("all")) or bool(value)
+        elif key == "match":
+            merged["match"] = value
         elif value:
             merged[key] = sorted(set(merged.get(key, [])) | set(value))
     return merged
