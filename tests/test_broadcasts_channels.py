@@ -216,6 +216,8 @@ def test_one_broadcast_over_simulator_telegram_and_whatsapp(
             },
         )
     )
+    # One number turns out not to be on WhatsApp (Twilio error 63024).
+    twilio.fail_next("whatsapp:+4915100000005", 400, 63024, "Invalid message recipient")
     started = time.monotonic()
     asyncio.run(drain(live))
     elapsed = time.monotonic() - started
@@ -278,7 +280,9 @@ def test_one_broadcast_over_simulator_telegram_and_whatsapp(
     totals = report["totals"]
     assert totals["queued"] == 0 and totals["in_doubt"] == 0
     assert totals["needs_template"] == 24
-    assert totals["sent"] + totals["delivered"] + totals["read"] == 314 - 24
+    assert totals["failed"] == 1
+    assert [r for r in report["failures"] if r.startswith("63024")], report["failures"]
+    assert totals["sent"] + totals["delivered"] + totals["read"] == 314 - 24 - 1
     assert totals["read"] > 0 and totals["delivered"] > 0
     assert report["excluded"] == {"opted_out": 1, "no_consent": 1, "unreachable": 1}
     assert ids  # every person was created
