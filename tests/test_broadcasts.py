@@ -206,6 +206,9 @@ def test_cancel_mid_way_sends_nothing_more(sqlite_runtime: Runtime, clock: Froze
     bc.send(broadcast)
     first = asyncio.run(sqlite_runtime.dispatcher.dispatch())  # one batch goes out
     assert first == 50
+    assert bc.send(broadcast)["enqueued"] == 0  # a second "send" changes nothing
+    with pytest.raises(BroadcastError, match="too late for --at"):
+        bc.send(broadcast, at="2026-12-24 10:00")
     cancelled = bc.cancel(broadcast)
     assert cancelled["withdrawn"] == 152  # 200 participants and the 2 demo mentors, less 50
     assert send_all(sqlite_runtime) == 0
@@ -214,7 +217,7 @@ def test_cancel_mid_way_sends_nothing_more(sqlite_runtime: Runtime, clock: Froze
     status = bc.status(broadcast)
     assert status["status"] == "cancelled"
     assert status["totals"]["sent"] == 50 and status["totals"]["cancelled"] == 152
-    assert [h["action"] for h in status["history"]] == ["create", "send", "cancel"]
+    assert [h["action"] for h in status["history"]] == ["create", "send", "send", "cancel"]
     with pytest.raises(BroadcastError, match="cancelled already"):
         bc.send(broadcast)
 

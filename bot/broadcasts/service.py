@@ -230,6 +230,8 @@ class BroadcastService:
             row = self._broadcast(conn, broadcast_id)
             if row["status"] in ("sent", "cancelled"):
                 raise BroadcastError(f"broadcast {broadcast_id} is {row['status']} already")
+            if row["status"] == "sending" and at:
+                raise BroadcastError(f"broadcast {broadcast_id} is being sent: too late for --at")
             times = org_times(conn, row["organisation_id"])
             wanted = parse_local(at, times.timezone) if at else now
             if wanted < now - timedelta(minutes=1):
@@ -278,6 +280,8 @@ class BroadcastService:
             row = self._broadcast(conn, broadcast_id)
             if row["status"] not in ("scheduled", "sending") or row["send_at"] > now:
                 return 0
+            if row["enqueued_at"] is not None:
+                return 0  # everyone's row is written: a second "send" changes nothing
             conn.execute(
                 update(broadcasts).where(broadcasts.c.id == broadcast_id).values(status="sending")
             )
