@@ -6,6 +6,7 @@ assertions look at what each person's screen shows and at what is stored."""
 from __future__ import annotations
 
 import asyncio
+from collections import Counter
 from pathlib import Path
 
 import pytest
@@ -218,6 +219,12 @@ def test_cancel_mid_way_sends_nothing_more(sqlite_runtime: Runtime, clock: Froze
     assert status["status"] == "cancelled"
     assert status["totals"]["sent"] == 50 and status["totals"]["cancelled"] == 152
     assert [h["action"] for h in status["history"]] == ["create", "send", "send", "cancel"]
+    lines = bc.people(broadcast)
+    outcomes = Counter(line["outcome"] for line in lines)
+    assert outcomes == Counter({"sent": 50, "cancelled": 152, "excluded": 4})
+    line = next(x for x in lines if x["person"] == ids["fa-3"])
+    assert (line["language"], line["text"], line["channel"]) == ("fa", "de", "simulator")
+    assert next(x for x in lines if x["person"] == ids["blocked"])["reason"] == "unreachable"
     with pytest.raises(BroadcastError, match="cancelled already"):
         bc.send(broadcast)
 

@@ -254,10 +254,37 @@ def follow_up(broadcast: int, by: ByOption = None) -> None:
 
 
 @broadcast_app.command("status")
-def status(broadcast: int, as_json: JsonOption = False) -> None:
+def status(
+    broadcast: int,
+    people: Annotated[
+        bool,
+        typer.Option("--people", help="One line per person (ids, no names): who was reached."),
+    ] = False,
+    as_json: JsonOption = False,
+) -> None:
     """Counts by status per language and channel, failure reasons, exclusions, history."""
     with _service() as service:
         report = service.status(broadcast)
+        lines = service.people(broadcast) if people else []
+    if people:
+        if as_json:
+            _print_json(lines)
+            return
+        table = Table(title=f"Broadcast {broadcast}: who was reached")
+        for column in ("person", "language", "text", "channel", "outcome", "reason"):
+            table.add_column(column)
+        for line in lines:
+            outcome = line["outcome"] + (" (follow-up)" if line["followup"] else "")
+            table.add_row(
+                str(line["person"]),
+                line["language"] or "",
+                line["text"] or "",
+                line["channel"] or "",
+                outcome,
+                escape(line["reason"]),
+            )
+        console.print(table)
+        return
     if as_json:
         _print_json(report)
         return

@@ -477,6 +477,58 @@ class BroadcastService:
             "history": history,
         }
 
+    def people(self, broadcast_id: int) -> list[dict[str, Any]]:
+        """Who was reached and who not: one line per person (id, languages, channel, outcome,
+        reason), no names, no addresses; the excluded with their reason."""
+        with self.db.connect() as conn:
+            self._broadcast(conn, broadcast_id)
+            rows = conn.execute(
+                select(
+                    outbox.c.idempotency_key,
+                    outbox.c.person_id,
+                    outbox.c.channel,
+                    outbox.c.status,
+                    outbox.c.delivery_status,
+                    outbox.c.error,
+                    outbox.c.error_code,
+                    outbox.c.payload["language"].as_string().label("language"),
+                    outbox.c.payload["her_language"].as_string().label("her_language"),
+                )
+                .where(outbox.c.idempotency_key.like(key_prefix(broadcast_id) + "%"))
+                .order_by(outbox.c.person_id, outbox.c.id)
+            ).all()
+            excluded = conn.execute(
+                select(exclusions)
+                .where(exclusions.c.broadcast_id == broadcast_id)
+                .order_by(exclusions.c.person_id)
+            ).all()
+        lines = [
+            {
+                "person": r.person_id,
+                "language": r.her_language or r.language,
+                "text": r.language,
+                "channel": r.channel,
+                "outcome": bucket(r.status, r.delivery_status),
+                "reason": _reason(r) if _is_failure(r) else "",
+                "followup": r.idempotency_key.endswith(":followup"),
+            }
+            for r in rows
+            if r.person_id is not None
+        ]
+        lines += [
+            {
+                "person": e.person_id,
+                "language": e.language,
+                "text": None,
+                "channel": e.channel,
+                "outcome": "excluded",
+                "reason": e.reason,
+                "followup": False,
+            }
+            for e in excluded
+        ]
+        return lines
+
     def progress(self, broadcast_id: int) -> dict[str, int | bool | str]:
         """Sent / failed / remaining, for the progress bar (cheap: one grouped count)."""
         with self.db.connect() as conn:
