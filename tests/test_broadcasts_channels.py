@@ -56,7 +56,7 @@ outbox = OutboxMessage.__table__
 ORG = "VNB – Pilot Landkreis Nienburg"
 TEXTS = {
     "de": "📢 Hallo {name}! Am Freitag ist das Büro in Hoya geschlossen.",
-    "ar": "📢 مرحبا {name}! المكتب في هويا مغلق يوم الجمعة.",
+    "ar": "📢 مرحبا {name}!\nالمكتب في هويا مغلق يوم الجمعة.",
     "uk": "📢 Привіт, {name}! У п'ятницю офіс у Хої зачинено.",
     "en": "📢 Hello {name}! The office in Hoya is closed on Friday.",
 }
@@ -228,7 +228,7 @@ def test_one_broadcast_over_simulator_telegram_and_whatsapp(
     by_chat = Counter(chat for _, chat, _ in telegram.accepted)
     assert len(by_chat) == 102 and set(by_chat.values()) == {1}  # 101 women and the group
     texts = {chat: text for _, chat, text in telegram.accepted}
-    assert texts["880001"] == "📢 مرحبا Tg1! المكتب في هويا مغلق يوم الجمعة."
+    assert texts["880001"] == "📢 مرحبا Tg1!\nالمكتب في هويا مغلق يوم الجمعة."
     assert texts["880003"].startswith("📢 Hallo Tg3!")  # Persian speaker: the German text
     assert texts["889999"].startswith("📢 Hallo Both!")  # not held on WhatsApp
     assert (
@@ -247,7 +247,7 @@ def test_one_broadcast_over_simulator_telegram_and_whatsapp(
     assert arabic_outside.form["ContentSid"] == BROADCAST_TEMPLATES["ar"]
     assert arabic_outside.variables == {
         "1": ORG,
-        "2": "📢 مرحبا Wa1! المكتب في هويا مغلق يوم الجمعة.",
+        "2": "📢 مرحبا Wa1! المكتب في هويا مغلق يوم الجمعة.",  # one line: WhatsApp's rule
     }
     german_inside = sent["whatsapp:+4915100000004"]
     assert german_inside.form["Body"].startswith("📢 Hallo Wa4!")

@@ -354,7 +354,13 @@ class BroadcastService:
                     # the German text); ``language`` is the text's.
                     "her_language": person.language,
                     # The WhatsApp template's variables, outside the 24-hour window.
-                    "values": {"name": person.name or "", "org": org["name"], "text": text},
+                    # WhatsApp refuses template variables with line breaks, tabs or long runs
+                    # of spaces, so the template's copy of the text is on one line.
+                    "values": {
+                        "name": person.name or "",
+                        "org": org["name"],
+                        "text": " ".join(text.split()),
+                    },
                 },
             }
         default = org["default_language"]
