@@ -19,6 +19,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 
 from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
@@ -114,10 +115,12 @@ def build_scheduler(
         replace_existing=True,
     )
     # Scheduled broadcasts, and the rest of one cut off by a crash (bot/broadcasts/service.py).
+    # Half an interval after the sweep, so the two never start at the same instant.
     scheduler.add_job(
         broadcasts,
         "interval",
         seconds=every_seconds,
+        next_run_time=datetime.now(UTC) + timedelta(seconds=every_seconds * 1.5),
         id=BROADCAST_JOB,
         max_instances=1,
         coalesce=True,
