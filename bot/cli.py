@@ -330,6 +330,11 @@ from bot.people.cli import register as _register_people  # noqa: E402
 
 _register_people(app)
 
+# ---- broadcasts (issue 6): bot/broadcasts/cli.py -----------------------------------------------
+from bot.broadcasts.cli import register as _register_broadcasts  # noqa: E402
+
+_register_broadcasts(app)
+
 
 if __name__ == "__main__":
     app()

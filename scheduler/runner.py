@@ -1,6 +1,7 @@
-"""APScheduler set-up: the periodic sweep that fires due nudges, and the daily housekeeping.
+"""APScheduler set-up: the periodic sweep that fires due nudges, the broadcasts' tick (due
+and interrupted broadcasts, follow-ups), and the daily housekeeping.
 
-The nudge table is the source of truth, so the scheduler itself holds only the two periodic
+The nudge table is the source of truth, so the scheduler itself holds only the periodic
 jobs: 100 000 pending nudges are 100 000 rows, not 100 000 jobs.  The jobs live in a persistent
 ``SQLAlchemyJobStore`` (table :data:`JOBS_TABLE` in the configured database; Alembic leaves it
 alone), added with ``replace_existing=True`` so a restart updates them instead of doubling
@@ -18,6 +19,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 
 from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
@@ -30,6 +32,7 @@ from scheduler.housekeeping import run_housekeeping
 JOBS_TABLE = "apscheduler_jobs"
 SWEEP_JOB = "fire_due_nudges"
 HOUSEKEEPING_JOB = "housekeeping"
+BROADCAST_JOB = "broadcasts"
 #: How many due nudges one sweep claims at most.
 SWEEP_BATCH = 500
 
@@ -65,6 +68,21 @@ async def sweep() -> None:
         bound.on_fired()
 
 
+async def broadcasts() -> None:
+    """Enqueue due (or interrupted) broadcasts, finish sent ones, queue due follow-ups."""
+    from bot.broadcasts.service import BroadcastService
+
+    bound = _binding()
+    runtime = bound.runtime
+    templates = runtime.whatsapp.templates if runtime.whatsapp is not None else None
+    service = BroadcastService(
+        runtime.db, runtime.flow_engine.catalogs, runtime.clock, "scheduler", templates
+    )
+    done = await asyncio.to_thread(service.tick)
+    if done["enqueued"] or done["followups"]:
+        bound.on_fired()
+
+
 async def housekeeping() -> None:
     """Schedule inactivity check-ins and feedback questions (the daily job)."""
     runtime = _binding().runtime
@@ -92,6 +110,18 @@ def build_scheduler(
         "interval",
         seconds=every_seconds,
         id=SWEEP_JOB,
+        max_instances=1,
+        coalesce=True,
+        replace_existing=True,
+    )
+    # Scheduled broadcasts, and the rest of one cut off by a crash (bot/broadcasts/service.py).
+    # Half an interval after the sweep, so the two never start at the same instant.
+    scheduler.add_job(
+        broadcasts,
+        "interval",
+        seconds=every_seconds,
+        next_run_time=datetime.now(UTC) + timedelta(seconds=every_seconds * 1.5),
+        id=BROADCAST_JOB,
         max_instances=1,
         coalesce=True,
         replace_existing=True,

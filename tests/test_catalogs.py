@@ -7,6 +7,7 @@ import re
 import pytest
 from babel.messages.pofile import read_po
 
+from bot.broadcasts.texts import ALL_BROADCAST_TEXTS
 from bot.channels.telegram.texts import ALL_TELEGRAM_TEXTS
 from conversations.commands import COMMANDS
 from conversations.languages import LOCALES_DIR, default_languages
@@ -23,7 +24,11 @@ BUTTON_LIMIT = 20  # WhatsApp quick-reply titles; Telegram is more generous
 def all_texts() -> list[Text]:
     texts = [text for flow in read_flows().values() for _node, text in flow_texts(flow)]
     return (
-        texts + list(ALL_SYSTEM_TEXTS) + [c.keywords for c in COMMANDS] + list(ALL_TELEGRAM_TEXTS)
+        texts
+        + list(ALL_SYSTEM_TEXTS)
+        + [c.keywords for c in COMMANDS]
+        + list(ALL_TELEGRAM_TEXTS)
+        + list(ALL_BROADCAST_TEXTS)
     )
 
 

@@ -189,7 +189,8 @@ class OutboxMessage(Base):
     """``pending``, ``claimed`` (taken by a dispatcher, waiting its turn), ``sending``, ``sent``,
     ``failed``, ``in_doubt`` (handed to the platform when the process stopped), ``skipped`` (she
     opted out meanwhile), ``needs_template`` (outside WhatsApp's 24-hour window with no approved
-    template: a coordinator must act)."""
+    template: a coordinator must act), ``cancelled`` (its broadcast was cancelled before it
+    went)."""
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     next_attempt_at: Mapped[datetime]
     claimed_at: Mapped[datetime | None]
@@ -377,3 +378,56 @@ class AuditEntry(Base):
     actor: Mapped[str] = mapped_column(String(200))
     action: Mapped[str] = mapped_column(String(64))
     details: Mapped[dict[str, Any]] = mapped_column(default=dict)
+
+
+class Broadcast(Base):
+    """A coordinator's announcement to many: one text per language, an audience, a schedule.
+
+    Its recipients are outbox rows (kind ``broadcast``, key ``broadcast:<id>:<person>``), so
+    each person gets it once whatever happens to the process; people left out are
+    :class:`BroadcastExclusion` rows with the reason.  Who did what to it is in ``audit_log``.
+    """
+
+    __tablename__ = "broadcasts"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"), index=True)
+    title: Mapped[str] = mapped_column(String(200), default="")
+    """A label for coordinators; participants never see it."""
+    texts: Mapped[dict[str, Any]]
+    """Language code → the text in that language (with ``{name}``-style placeholders)."""
+    audience: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    """Segments, each a list: ``courses``, ``towns``, ``languages``, ``interests``,
+    ``telegram_groups``; ``all: true`` for everyone.  A person in any segment is in."""
+    urgent: Mapped[bool] = mapped_column(Boolean, default=False)
+    """Sent even during the organisation's quiet hours."""
+    status: Mapped[str] = mapped_column(String(16), default="draft")
+    """``draft``, ``scheduled`` (waiting for ``send_at``), ``sending``, ``sent``, ``cancelled``."""
+    send_at: Mapped[datetime | None]
+    followup_hours: Mapped[int | None] = mapped_column(Integer)
+    """Re-send once, after this many hours, to those not known to have read it."""
+    followup_done_at: Mapped[datetime | None]
+    created_by: Mapped[str] = mapped_column(String(200))
+    created_at: Mapped[datetime]
+    enqueued_at: Mapped[datetime | None]
+    """When every recipient's outbox row was written."""
+    finished_at: Mapped[datetime | None]
+
+
+class BroadcastExclusion(Base):
+    """Someone in a broadcast's audience who does not get it, and why (``opted_out``,
+    ``no_consent``, ``unreachable``, ``no_text``)."""
+
+    __tablename__ = "broadcast_exclusions"
+    __table_args__ = (
+        UniqueConstraint("broadcast_id", "person_id", name="uq_broadcast_exclusion"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    broadcast_id: Mapped[int] = mapped_column(
+        ForeignKey("broadcasts.id", ondelete="CASCADE"), index=True
+    )
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"), index=True)
+    language: Mapped[str | None] = mapped_column(String(16))
+    channel: Mapped[str | None] = mapped_column(String(32))
+    reason: Mapped[str] = mapped_column(String(32))

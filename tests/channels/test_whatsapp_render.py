@@ -104,4 +104,7 @@ def test_the_shipped_template_example_is_valid() -> None:
         "place",
     )
     assert book.find("course_reminder", "ru", fallback="de") == book.find("course_reminder", "de")
-    assert book.find("broadcast", "de") is None
+    broadcast = book.find("broadcast", "tr", fallback="de")  # no Turkish one: the German
+    assert broadcast is not None and broadcast.language == "de"
+    assert broadcast.variables == ("org", "text")
+    assert book.find("introduction", "de") is None
