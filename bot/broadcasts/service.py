@@ -290,9 +290,7 @@ class BroadcastService:
             times = org_times(conn, org["id"])
             done = set(
                 conn.execute(
-                    select(outbox.c.person_id).where(
-                        outbox.c.idempotency_key.like(key_prefix(broadcast_id) + "%")
-                    )
+                    select(outbox.c.person_id).where(outbox.c.broadcast_id == broadcast_id)
                 ).scalars()
             )
         due = (
@@ -328,6 +326,7 @@ class BroadcastService:
         now = self.clock()
         base = {
             "kind": KIND,
+            "broadcast_id": row["id"],
             "priority": BULK_PRIORITY,
             "status": "pending",
             "attempts": 0,
@@ -428,7 +427,7 @@ class BroadcastService:
             withdrawn = conn.execute(
                 update(outbox)
                 .where(
-                    outbox.c.idempotency_key.like(key_prefix(broadcast_id) + "%"),
+                    outbox.c.broadcast_id == broadcast_id,
                     outbox.c.status == "pending",
                 )
                 .values(status="cancelled", error="broadcast cancelled")
@@ -453,7 +452,7 @@ class BroadcastService:
                     outbox.c.error_code,
                     outbox.c.payload["language"].as_string().label("language"),
                     outbox.c.payload["her_language"].as_string().label("her_language"),
-                ).where(outbox.c.idempotency_key.like(key_prefix(broadcast_id) + "%"))
+                ).where(outbox.c.broadcast_id == broadcast_id)
             ).all()
             excluded = conn.execute(
                 select(exclusions.c.language, exclusions.c.channel, exclusions.c.reason).where(
@@ -500,7 +499,7 @@ class BroadcastService:
                     outbox.c.payload["language"].as_string().label("language"),
                     outbox.c.payload["her_language"].as_string().label("her_language"),
                 )
-                .where(outbox.c.idempotency_key.like(key_prefix(broadcast_id) + "%"))
+                .where(outbox.c.broadcast_id == broadcast_id)
                 .order_by(outbox.c.person_id, outbox.c.id)
             ).all()
             excluded = conn.execute(
@@ -542,7 +541,7 @@ class BroadcastService:
             counts = dict(
                 conn.execute(
                     select(outbox.c.status, func.count())
-                    .where(outbox.c.idempotency_key.like(key_prefix(broadcast_id) + "%"))
+                    .where(outbox.c.broadcast_id == broadcast_id)
                     .group_by(outbox.c.status)
                 ).all()
             )
@@ -606,7 +605,7 @@ class BroadcastService:
                 outbox.c.delivery_status,
                 outbox.c.payload,
             ).where(
-                outbox.c.idempotency_key.like(key_prefix(broadcast_id) + "%"),
+                outbox.c.broadcast_id == broadcast_id,
                 outbox.c.person_id.is_not(None),
                 outbox.c.kind == KIND,
             )
@@ -630,6 +629,7 @@ class BroadcastService:
                 "identity_id": identity_id,
                 "channel": channel,
                 "kind": KIND,
+                "broadcast_id": broadcast_id,
                 "priority": BULK_PRIORITY,
                 "payload": original.payload,
                 "status": "pending",
@@ -685,7 +685,7 @@ class BroadcastService:
         with self.db.begin() as conn:
             waiting = conn.execute(
                 select(func.count()).where(
-                    outbox.c.idempotency_key.like(key_prefix(broadcast_id) + "%"),
+                    outbox.c.broadcast_id == broadcast_id,
                     outbox.c.status.in_(QUEUED),
                 )
             ).scalar_one()

@@ -167,6 +167,7 @@ class OutboxMessage(Base):
     __table_args__ = (
         Index("ix_outbox_due", "status", "priority", "next_attempt_at"),
         Index("ix_outbox_external_id", "external_id"),  # a pressed button finds its message
+        Index("ix_outbox_broadcast", "broadcast_id", "status"),  # a broadcast's report
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -203,6 +204,8 @@ class OutboxMessage(Base):
     ``delivered``, ``read``, ``failed``, ``undelivered``), from its status callbacks."""
     error_code: Mapped[int | None] = mapped_column(Integer)
     """The platform's error code, if it reported one (Twilio: 63016, 21610, …)."""
+    broadcast_id: Mapped[int | None] = mapped_column(Integer)
+    """The broadcast this row belongs to (``bot.broadcasts``), for its report and cancel."""
 
 
 class InboundMedia(Base):
