@@ -21,20 +21,11 @@ from sqlalchemy import Connection, select
 
 from bot.broadcasts.compose import BroadcastError, choose_language
 from bot.db.models import (
-    ChannelIdentity,
-    ConsentRecord,
-    Course,
-    Enrolment,
-    Person,
     TelegramGroup,
 )
+from bot.db.tables import consents, courses, enrolments, identities, people
 from conversations.languages import LanguageTable
 
-people = Person.__table__
-identities = ChannelIdentity.__table__
-consents = ConsentRecord.__table__
-courses = Course.__table__
-enrolments = Enrolment.__table__
 groups = TelegramGroup.__table__
 
 #: Why someone in the audience does not get the broadcast.

@@ -23,7 +23,8 @@ from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 
 from bot.broadcasts.compose import BroadcastError, Draft, merge_audience, normalise_audience
-from bot.broadcasts.service import BUCKETS, BroadcastService
+from bot.broadcasts.report import BUCKETS
+from bot.broadcasts.service import BroadcastService
 
 broadcast_app = typer.Typer(
     help="Broadcasts: one announcement to many, each in her language.", no_args_is_help=True

@@ -20,13 +20,14 @@ Every coordinator action is appended to ``audit_log`` (``broadcast.create``, ``.
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Connection, Engine, Table, func, insert, select, update
 
+from bot.broadcasts import report
 from bot.broadcasts.audience import (
     Audience,
     CanReach,
@@ -36,18 +37,16 @@ from bot.broadcasts.audience import (
     resolve,
 )
 from bot.broadcasts.compose import BroadcastError, Draft, check_texts, fill
+from bot.broadcasts.report import QUEUED, load
 from bot.broadcasts.texts import NAME_FALLBACK
 from bot.channels.whatsapp import WINDOW
 from bot.channels.whatsapp_templates import TemplateBook
 from bot.courses.service import parse_local, show_local
 from bot.db.models import (
-    AuditEntry,
     Broadcast,
     BroadcastExclusion,
-    ChannelIdentity,
-    Organisation,
-    OutboxMessage,
 )
+from bot.db.tables import audit, identities, organisations, outbox
 from conversations.events import Reply
 from conversations.i18n import Catalogs
 from scheduler.quiet_hours import outside_quiet_hours
@@ -55,48 +54,17 @@ from scheduler.reminders import org_times
 
 broadcasts = Broadcast.__table__
 exclusions = BroadcastExclusion.__table__
-outbox = OutboxMessage.__table__
-organisations = Organisation.__table__
-identities = ChannelIdentity.__table__
-audit = AuditEntry.__table__
 
 #: Outbox priority of broadcast rows: bulk, after replies (0) to people chatting now.
 BULK_PRIORITY = 5
 KIND = "broadcast"
 #: Recipients written per transaction.
 BATCH = 200
-#: Outbox statuses of a row that has not reached an end yet.
-QUEUED = ("pending", "claimed", "sending")
-#: The order of the columns in status reports.
-BUCKETS = (
-    "queued",
-    "sent",
-    "delivered",
-    "read",
-    "failed",
-    "needs_template",
-    "in_doubt",
-    "skipped",
-    "cancelled",
-)
 
 
 def key_prefix(broadcast_id: int) -> str:
     """Every outbox key of one broadcast starts with this."""
     return f"broadcast:{broadcast_id}:"
-
-
-def bucket(status: str, delivery_status: str | None) -> str:
-    """The report column of one outbox row: its status, refined by the platform's callbacks."""
-    if status in QUEUED:
-        return "queued"
-    if status == "sent":
-        if delivery_status in ("delivered", "read"):
-            return delivery_status
-        if delivery_status in ("failed", "undelivered"):
-            return "failed"
-        return "sent"
-    return status
 
 
 class _CancelledError(Exception):
@@ -227,7 +195,7 @@ class BroadcastService:
         if followup_hours is not None and followup_hours < 1:
             raise BroadcastError("--follow-up-hours must be at least 1")
         with self.db.begin() as conn:
-            row = self._broadcast(conn, broadcast_id)
+            row = load(conn, broadcast_id)
             if row["status"] in ("sent", "cancelled"):
                 raise BroadcastError(f"broadcast {broadcast_id} is {row['status']} already")
             if row["status"] == "sending" and at:
@@ -277,7 +245,7 @@ class BroadcastService:
         """
         now = self.clock()
         with self.db.begin() as conn:
-            row = self._broadcast(conn, broadcast_id)
+            row = load(conn, broadcast_id)
             if row["status"] not in ("scheduled", "sending") or row["send_at"] > now:
                 return 0
             if row["enqueued_at"] is not None:
@@ -389,7 +357,7 @@ class BroadcastService:
                 chunk = [r for r in rows if ("address" in r) is address]
                 if chunk:
                     _insert_new(conn, outbox, chunk)
-            status = self._broadcast(conn, broadcast_id)["status"]
+            status = load(conn, broadcast_id)["status"]
             if status == "cancelled":
                 raise _CancelledError
             return len(rows) - int(existing)
@@ -437,124 +405,23 @@ class BroadcastService:
 
     # ---- status ---------------------------------------------------------------------------
 
+    # ---- reports (bot.broadcasts.report) -----------------------------------------------
+
     def status(self, broadcast_id: int) -> dict[str, Any]:
-        """Counts by status per language and channel, failure reasons, exclusions, history."""
-        with self.db.connect() as conn:
-            row = self._broadcast(conn, broadcast_id)
-            tz = org_times(conn, row["organisation_id"]).timezone
-            rows = conn.execute(
-                select(
-                    outbox.c.idempotency_key,
-                    outbox.c.channel,
-                    outbox.c.status,
-                    outbox.c.delivery_status,
-                    outbox.c.error,
-                    outbox.c.error_code,
-                    outbox.c.payload["language"].as_string().label("language"),
-                    outbox.c.payload["her_language"].as_string().label("her_language"),
-                ).where(outbox.c.broadcast_id == broadcast_id)
-            ).all()
-            excluded = conn.execute(
-                select(exclusions.c.language, exclusions.c.channel, exclusions.c.reason).where(
-                    exclusions.c.broadcast_id == broadcast_id
-                )
-            ).all()
-            history = self._history(conn, broadcast_id, tz)
-        main = [r for r in rows if not r.idempotency_key.endswith(":followup")]
-        followups = [r for r in rows if r.idempotency_key.endswith(":followup")]
-        return {
-            "id": broadcast_id,
-            "title": row["title"],
-            "status": row["status"],
-            "send_at": show_local(row["send_at"], tz) if row["send_at"] else None,
-            "urgent": row["urgent"],
-            "recipients": len(main),
-            "totals": _totals(main),
-            "by_language_channel": _table(main),
-            "failures": dict(Counter(_reason(r) for r in main if _is_failure(r))),
-            "excluded": dict(Counter(e.reason for e in excluded)),
-            "excluded_by_language": _excluded_table(excluded),
-            "followup": {
-                "after_hours": row["followup_hours"],
-                "sent_to": len(followups),
-                "totals": _totals(followups),
-            },
-            "history": history,
-        }
+        """See :func:`bot.broadcasts.report.status`."""
+        return report.status(self.db, broadcast_id)
 
     def people(self, broadcast_id: int) -> list[dict[str, Any]]:
-        """Who was reached and who not: one line per person (id, languages, channel, outcome,
-        reason), no names, no addresses; the excluded with their reason."""
-        with self.db.connect() as conn:
-            self._broadcast(conn, broadcast_id)
-            rows = conn.execute(
-                select(
-                    outbox.c.idempotency_key,
-                    outbox.c.person_id,
-                    outbox.c.channel,
-                    outbox.c.status,
-                    outbox.c.delivery_status,
-                    outbox.c.error,
-                    outbox.c.error_code,
-                    outbox.c.payload["language"].as_string().label("language"),
-                    outbox.c.payload["her_language"].as_string().label("her_language"),
-                )
-                .where(outbox.c.broadcast_id == broadcast_id)
-                .order_by(outbox.c.person_id, outbox.c.id)
-            ).all()
-            excluded = conn.execute(
-                select(exclusions)
-                .where(exclusions.c.broadcast_id == broadcast_id)
-                .order_by(exclusions.c.person_id)
-            ).all()
-        lines = [
-            {
-                "person": r.person_id,
-                "language": r.her_language or r.language,
-                "text": r.language,
-                "channel": r.channel,
-                "outcome": bucket(r.status, r.delivery_status),
-                "reason": _reason(r) if _is_failure(r) else "",
-                "followup": r.idempotency_key.endswith(":followup"),
-            }
-            for r in rows
-            if r.person_id is not None
-        ]
-        lines += [
-            {
-                "person": e.person_id,
-                "language": e.language,
-                "text": None,
-                "channel": e.channel,
-                "outcome": "excluded",
-                "reason": e.reason,
-                "followup": False,
-            }
-            for e in excluded
-        ]
-        return lines
+        """See :func:`bot.broadcasts.report.people`."""
+        return report.people(self.db, broadcast_id)
 
     def progress(self, broadcast_id: int) -> dict[str, int | bool | str]:
-        """Sent / failed / remaining, for the progress bar (cheap: one grouped count)."""
-        with self.db.connect() as conn:
-            row = self._broadcast(conn, broadcast_id)
-            counts = dict(
-                conn.execute(
-                    select(outbox.c.status, func.count())
-                    .where(outbox.c.broadcast_id == broadcast_id)
-                    .group_by(outbox.c.status)
-                ).all()
-            )
-        queued = sum(counts.get(s, 0) for s in QUEUED)
-        total = sum(counts.values())
-        return {
-            "status": row["status"],
-            "enqueued": row["enqueued_at"] is not None,
-            "total": total,
-            "sent": counts.get("sent", 0),
-            "failed": total - queued - counts.get("sent", 0),
-            "remaining": queued,
-        }
+        """See :func:`bot.broadcasts.report.progress`."""
+        return report.progress(self.db, broadcast_id)
+
+    def list_broadcasts(self, organisation: str | None = None) -> list[dict[str, Any]]:
+        """See :func:`bot.broadcasts.report.list_broadcasts`."""
+        return report.list_broadcasts(self.db, organisation)
 
     # ---- follow-up ------------------------------------------------------------------------
 
@@ -697,37 +564,12 @@ class BroadcastService:
                 .values(status="sent", finished_at=self.clock())
             ).rowcount
 
-    # ---- lists ----------------------------------------------------------------------------
-
-    def list_broadcasts(self, organisation: str | None = None) -> list[dict[str, Any]]:
-        """Every broadcast, newest first, with its recipients and status."""
-        with self.db.connect() as conn:
-            query = (
-                select(broadcasts, organisations.c.slug, organisations.c.timezone)
-                .join(organisations, organisations.c.id == broadcasts.c.organisation_id)
-                .order_by(broadcasts.c.id.desc())
-            )
-            if organisation:
-                query = query.where(organisations.c.slug == organisation)
-            return [
-                {
-                    "id": r["id"],
-                    "organisation": r["slug"],
-                    "title": r["title"],
-                    "status": r["status"],
-                    "languages": sorted(r["texts"]),
-                    "send_at": show_local(r["send_at"], r["timezone"]) if r["send_at"] else None,
-                    "created_by": r["created_by"],
-                }
-                for r in conn.execute(query).mappings()
-            ]
-
     # ---- helpers --------------------------------------------------------------------------
 
     def _resolve(
         self, conn: Connection, broadcast_id: int
     ) -> tuple[Mapping[str, Any], Mapping[str, Any], Audience]:
-        row = self._broadcast(conn, broadcast_id)
+        row = load(conn, broadcast_id)
         org = self._organisation(conn, organisation_id=row["organisation_id"])
         audience = resolve(
             conn,
@@ -756,16 +598,6 @@ class BroadcastService:
             return book.find(KIND, language, default_language) is not None
 
         return can_reach
-
-    def _broadcast(self, conn: Connection, broadcast_id: int) -> Mapping[str, Any]:
-        row = (
-            conn.execute(select(broadcasts).where(broadcasts.c.id == broadcast_id))
-            .mappings()
-            .first()
-        )
-        if row is None:
-            raise BroadcastError(f"no broadcast {broadcast_id} (see 'twc broadcast list')")
-        return row
 
     def _lock(self, conn: Connection, broadcast_id: int) -> Mapping[str, Any]:
         """Read the broadcast, locking its row on PostgreSQL (enqueue and cancel serialise)."""
@@ -808,20 +640,6 @@ class BroadcastService:
             )
         )
 
-    def _history(self, conn: Connection, broadcast_id: int, tz: str) -> list[dict[str, Any]]:
-        rows = conn.execute(
-            select(audit.c.at, audit.c.actor, audit.c.action, audit.c.details)
-            .where(
-                audit.c.action.like("broadcast.%"),
-                audit.c.details["broadcast"].as_integer() == broadcast_id,
-            )
-            .order_by(audit.c.id)
-        )
-        return [
-            {"at": show_local(r.at, tz), "by": r.actor, "action": r.action.split(".", 1)[1]}
-            for r in rows
-        ]
-
 
 def _insert_new(conn: Connection, table: Table, rows: list[dict[str, Any]]) -> None:
     """Insert rows, leaving alone any whose unique key exists (an interrupted run, repeated)."""
@@ -849,38 +667,3 @@ def _other_identities(
             if row.channel != originals[row.person_id].channel:
                 found.setdefault(row.person_id, (row.id, row.channel))
     return found
-
-
-def _is_failure(row: Any) -> bool:
-    return bucket(row.status, row.delivery_status) in ("failed", "needs_template", "in_doubt")
-
-
-def _reason(row: Any) -> str:
-    reason = row.error or row.delivery_status or row.status
-    return f"{row.error_code}: {reason}" if row.error_code else str(reason)
-
-
-def _totals(rows: Iterable[Any]) -> dict[str, int]:
-    counts = Counter(bucket(r.status, r.delivery_status) for r in rows)
-    return {b: counts.get(b, 0) for b in BUCKETS}
-
-
-def _table(rows: Iterable[Any]) -> list[dict[str, Any]]:
-    groups: dict[tuple[str, str], list[Any]] = defaultdict(list)
-    for row in rows:
-        language = row.language or "?"
-        if row.her_language and row.her_language != language:
-            language = f"{row.her_language} → {language}"  # she got a fallback
-        groups[(language, row.channel)].append(row)
-    return [
-        {"language": lang, "channel": channel, **_totals(items)}
-        for (lang, channel), items in sorted(groups.items())
-    ]
-
-
-def _excluded_table(rows: Iterable[Any]) -> list[dict[str, Any]]:
-    counts = Counter((r.language or "?", r.channel or "-", r.reason) for r in rows)
-    return [
-        {"language": lang, "channel": channel, "reason": reason, "people": n}
-        for (lang, channel, reason), n in sorted(counts.items())
-    ]
