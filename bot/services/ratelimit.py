@@ -10,6 +10,11 @@ A send counts from the moment its answer came back (:meth:`release`), not from w
 the next message then cannot reach the platform less than the interval after the previous one,
 however long the network took, so the platform's own sliding windows never see more than the
 limit.  Windows are sliding, not fixed buckets, for the same reason.
+
+Bulk sends are *paced*: at most one starts every ``1 / per_second`` seconds, instead of a burst
+that fills the whole window at once and then leaves it full for the rest of the second.  A reply
+(not paced) then never finds more than one bulk send ahead of it: it takes the next slot that
+frees, at most one pacing interval away (33 ms at 30/s).
 """
 
 from __future__ import annotations
@@ -81,12 +86,14 @@ class RateLimiter:
         self._next_in_chat: dict[str, float] = {}
         self._busy: set[str] = set()
         self._blocked_until = 0.0
+        self._pace = 1.0 / limits.per_second
+        self._next_paced = 0.0
 
     def _now(self) -> float:
         return self.clock().timestamp()
 
-    def wait_time(self, address: str) -> float:
-        """Seconds until a message to ``address`` may go (0 if now)."""
+    def wait_time(self, address: str, paced: bool = False) -> float:
+        """Seconds until a message to ``address`` may go (0 if now); ``paced`` for bulk."""
         if address in self._busy:
             return BUSY_POLL_SECONDS
         now = self._now()
@@ -95,13 +102,17 @@ class RateLimiter:
             self._total.wait(now),
             self._next_in_chat.get(address, 0.0) - now,
         ]
+        if paced:
+            waits.append(self._next_paced - now)
         if self.is_group(address):
             waits.append(self._group(address).wait(now))
         return max(0.0, *waits)
 
-    def reserve(self, address: str) -> list[list[float]]:
+    def reserve(self, address: str, paced: bool = False) -> list[list[float]]:
         """A send to ``address`` starts now; returns the slots :meth:`release` settles."""
         now = self._now()
+        if paced:  # the next bulk send one interval later (catching up half of one, no burst)
+            self._next_paced = max(self._next_paced, now - self._pace / 2) + self._pace
         self._busy.add(address)
         slots = [self._total.add(now)]
         if self.is_group(address):
