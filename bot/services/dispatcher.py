@@ -52,6 +52,8 @@ people = Person.__table__
 organisations = Organisation.__table__
 
 MAX_ATTEMPTS = 8
+#: Waits shorter than this count as none (datetimes have microseconds; float rounding is less).
+CLOCK_RESOLUTION = 1e-6
 BASE_BACKOFF_SECONDS = 5.0
 MAX_BACKOFF_SECONDS = 3600.0
 
@@ -432,7 +434,7 @@ class _Session:
             if limiter is not None:
                 paced = not is_reply(row)
                 ahead = limiter.wait_time(key[1], paced)
-                if ahead > 0:
+                if ahead > CLOCK_RESOLUTION:
                     wait = min(wait, ahead)
                     continue
                 slots = limiter.reserve(key[1], paced)

@@ -111,8 +111,9 @@ class RateLimiter:
     def reserve(self, address: str, paced: bool = False) -> list[list[float]]:
         """A send to ``address`` starts now; returns the slots :meth:`release` settles."""
         now = self._now()
-        if paced:  # the next bulk send one interval later (catching up half of one, no burst)
-            self._next_paced = max(self._next_paced, now - self._pace / 2) + self._pace
+        if paced:  # the next bulk send one interval later; a little lateness is made up
+            late = now - self._next_paced
+            self._next_paced = (self._next_paced if late <= self._pace / 2 else now) + self._pace
         self._busy.add(address)
         slots = [self._total.add(now)]
         if self.is_group(address):
