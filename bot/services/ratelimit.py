@@ -11,10 +11,11 @@ the next message then cannot reach the platform less than the interval after the
 however long the network took, so the platform's own sliding windows never see more than the
 limit.  Windows are sliding, not fixed buckets, for the same reason.
 
-Bulk sends are *paced*: at most one starts every ``1 / per_second`` seconds, instead of a burst
-that fills the whole window at once and then leaves it full for the rest of the second.  A reply
-(not paced) then never finds more than one bulk send ahead of it: it takes the next slot that
-frees, at most one pacing interval away (33 ms at 30/s).
+Bulk sends are *paced* (a token bucket): on average one starts every ``1 / per_second``
+seconds, at most ``PACE_BURST_SECONDS`` worth (two at least) back to back to make up for a late
+wake-up (a busy machine), instead of a burst that fills the whole window at once and then
+leaves it full for the rest of the second.  Slots then free one by one, and a reply (not paced)
+takes the next one that frees: 33 ms away at most at 30/s.
 """
 
 from __future__ import annotations
@@ -27,6 +28,8 @@ from datetime import datetime
 
 #: How long a sender waits before looking again at a chat another sender is writing to.
 BUSY_POLL_SECONDS = 0.05
+#: How many seconds' worth of bulk sends may start back to back (catching up, never a flood).
+PACE_BURST_SECONDS = 0.1
 
 
 @dataclass(frozen=True, slots=True)
@@ -86,8 +89,9 @@ class RateLimiter:
         self._next_in_chat: dict[str, float] = {}
         self._busy: set[str] = set()
         self._blocked_until = 0.0
-        self._pace = 1.0 / limits.per_second
-        self._next_paced = 0.0
+        self._burst = max(2.0, limits.per_second * PACE_BURST_SECONDS)
+        self._tokens = 1.0
+        self._tokens_at: float | None = None
 
     def _now(self) -> float:
         return self.clock().timestamp()
@@ -103,7 +107,7 @@ class RateLimiter:
             self._next_in_chat.get(address, 0.0) - now,
         ]
         if paced:
-            waits.append(self._next_paced - now)
+            waits.append(max(0.0, 1.0 - self._refill(now)) / self.limits.per_second)
         if self.is_group(address):
             waits.append(self._group(address).wait(now))
         return max(0.0, *waits)
@@ -111,9 +115,8 @@ class RateLimiter:
     def reserve(self, address: str, paced: bool = False) -> list[list[float]]:
         """A send to ``address`` starts now; returns the slots :meth:`release` settles."""
         now = self._now()
-        if paced:  # the next bulk send one interval later; a little lateness is made up
-            late = now - self._next_paced
-            self._next_paced = (self._next_paced if late <= self._pace / 2 else now) + self._pace
+        if paced:
+            self._tokens = self._refill(now) - 1.0
         self._busy.add(address)
         slots = [self._total.add(now)]
         if self.is_group(address):
@@ -134,6 +137,14 @@ class RateLimiter:
     def block(self, seconds: float) -> None:
         """The platform said "retry after ``seconds``": send nothing on this channel till then."""
         self._blocked_until = max(self._blocked_until, self._now() + max(0.0, seconds))
+
+    def _refill(self, now: float) -> float:
+        """Bulk sends that may start now (the pacing bucket fills at ``per_second``)."""
+        if self._tokens_at is not None:
+            elapsed = max(0.0, now - self._tokens_at)
+            self._tokens = min(self._burst, self._tokens + elapsed * self.limits.per_second)
+        self._tokens_at = now
+        return self._tokens
 
     def _group(self, address: str) -> _Window:
         window = self._groups.get(address)

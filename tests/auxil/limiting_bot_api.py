@@ -122,16 +122,17 @@ class LimitingBotApi:
         return JSONResponse({"ok": True, "result": message})
 
     async def _stats(self, _request: Request) -> Response:
+        """Counts; first and last arrival in chats not watched; every arrival in those watched."""
         with self.lock:
-            accepted = [t for t, _, _ in self.accepted]
+            others = [t for t, c, _ in self.accepted if c not in self.watch]
             watched = [(t, c, x) for t, c, x in self.accepted if c in self.watch]
-            refused = len(self.refused)
+            accepted, refused = len(self.accepted), len(self.refused)
         return JSONResponse(
             {
-                "accepted": len(accepted),
+                "accepted": accepted,
                 "refused": refused,
-                "first": min(accepted, default=None),
-                "last": max(accepted, default=None),
+                "first": min(others, default=None),
+                "last": max(others, default=None),
                 "max_in_flight": self.max_in_flight,
                 "watched": watched,
             }
