@@ -224,9 +224,17 @@ class Dispatcher:
         self._mark_sending_many([row["id"]])
 
     def _mark_sending_many(self, ids: list[int]) -> None:
-        """The rows that start now, in one statement, before any of them leaves."""
+        """The rows that start now, in one statement, before any of them leaves.
+
+        Only rows still ``claimed``: a mark made ahead of time must never turn a row that was
+        meanwhile sent and written back into ``sending``.
+        """
         with self.db.begin() as conn:
-            conn.execute(update(outbox).where(outbox.c.id.in_(ids)).values(status="sending"))
+            conn.execute(
+                update(outbox)
+                .where(outbox.c.id.in_(ids), outbox.c.status == "claimed")
+                .values(status="sending")
+            )
 
     def _settle_sent(self, row: dict[str, Any], external_id: str | None) -> None:
         self._settle_sent_many([_Sent(row["id"], external_id, self.clock())])
@@ -328,7 +336,8 @@ class Dispatcher:
         """Send until ``stop`` is set, polling every ``interval`` seconds or when woken.
 
         One session lives for the whole run, so sends never wait for a batch to finish: bulk is
-        topped up while it goes, and replies are claimed whenever they arrive.
+        topped up while it goes, and replies are claimed whenever they arrive.  Claims and
+        writes run beside the sending (background tasks), so they never hold a send back.
         """
         session = _Session(self)
         timers = _Timers()
@@ -337,7 +346,7 @@ class Dispatcher:
                 try:
                     await self._refill(session, timers, interval)
                     timeout = await session.step()
-                    await session.settle(due_only=True)
+                    session.settle(due_only=True)
                 except Exception:
                     log.exception("dispatcher step failed; retrying")
                     timeout = interval
@@ -353,20 +362,27 @@ class Dispatcher:
         return self.clock().timestamp()
 
     async def _refill(self, session: _Session, timers: _Timers, interval: float) -> None:
-        """Claim what is waiting: replies whenever woken or due, bulk when the queue runs low."""
+        """Claim what is waiting: replies whenever woken or due, bulk when the queue runs low.
+
+        Woken (a reply was just committed), the claim is awaited, so the reply is queued before
+        the next send starts; the regular look-ups run in the background beside the sends.
+        """
         now = self._now()
         woken = self._wake.is_set()
         self._wake.clear()
         low = len(session.queue) < max(1, self.batch_size // 2)
-        if low and (woken or now >= timers.next_bulk):
+        if low and (woken or now >= timers.next_bulk) and not session.claiming:
             wanted = self.batch_size - len(session.queue)
-            rows = await asyncio.to_thread(self.claim, None, None, False, wanted)
-            session.add(rows)
-            # Nothing more due: look again after the interval (or when woken).
-            timers.next_bulk = now if len(rows) == wanted else now + interval
+
+            def claimed(rows: list[Row]) -> None:
+                # Nothing more due: look again after the interval (or when woken).
+                timers.next_bulk = now if len(rows) == wanted else now + interval
+
+            await session.claim(claimed, woken, None, None, False, wanted)
             timers.next_reply = now + self.reply_poll
         elif not session.idle and (woken or now >= timers.next_reply):
-            session.add(await asyncio.to_thread(self.claim, None, None, True))
+            if woken or not session.claiming:
+                await session.claim(lambda _rows: None, woken, None, None, True)
             timers.next_reply = now + self.reply_poll
 
 
@@ -387,6 +403,9 @@ class _Timers:
     next_reply: float = 0.0
 
 
+Going = tuple[Key, Row, RateLimiter | None, list[list[float]]]
+
+
 class _Session:
     """One stretch of sending: the queue, the sends in flight, the answers not yet written."""
 
@@ -400,8 +419,13 @@ class _Session:
         """Chats found unreachable: their later rows are not even tried."""
         self.sent: list[_Sent] = []
         self.marked: set[int] = set()
-        self.bulk_places = max(1, dispatcher.concurrency - 1)
         """Queued rows already marked ``sending`` (next in line on a fast channel)."""
+        self.bulk_places = max(1, dispatcher.concurrency - 1)
+        self.chores: set[asyncio.Task[Any]] = set()
+        """Database work running beside the sends (claims, writes of ``sent``, marks ahead)."""
+        self.claiming = False
+        self.marking = False
+        self.settling = False
 
     @property
     def idle(self) -> bool:
@@ -419,14 +443,85 @@ class _Session:
             while not self.idle:
                 timeout = await self.step()
                 await self.wait(timeout)
-                await self.settle(due_only=True)
+                self.settle(due_only=True)
         finally:
             await self.close()
+
+    # ---- background chores -----------------------------------------------------------------
+
+    def _chore(self, work: Callable[..., Any], *args: Any) -> asyncio.Task[Any]:
+        task = asyncio.create_task(asyncio.to_thread(work, *args))
+        self.chores.add(task)
+        return task
+
+    async def claim(self, then: Callable[[list[Row]], None], now: bool, *args: Any) -> None:
+        """Claim rows (``now``, or in the background); queue them and tell ``then``."""
+        if now:
+            rows = await asyncio.to_thread(self.d.claim, *args)
+            self.add(rows)
+            then(rows)
+            return
+        self.claiming = True
+
+        def done(task: asyncio.Task[list[Row]]) -> None:
+            self.claiming = False
+            if not task.cancelled() and task.exception() is None:
+                self.add(task.result())
+                then(task.result())
+
+        self._chore(self.d.claim, *args).add_done_callback(done)
+
+    def settle(self, due_only: bool = False) -> None:
+        """Write the answers collected so far as ``sent`` (if due: enough, or old enough)."""
+        if not self.sent or self.settling:
+            return
+        age = (self.d.clock() - self.sent[0].at).total_seconds()
+        if due_only and len(self.sent) < 100 and age < self.d.settle_interval:
+            return
+        batch, self.sent = self.sent, []
+        self.settling = True
+
+        def done(task: asyncio.Task[None]) -> None:
+            self.settling = False
+            if not task.cancelled() and isinstance(task.exception(), Exception):
+                self.sent = batch + self.sent  # try again with the next write
+
+        self._chore(self.d._settle_sent_many, batch).add_done_callback(done)
+
+    def _premark(self, channel: str, limiter: RateLimiter) -> None:
+        """Mark the rows next in line ``sending`` ahead of their turn, in the background.
+
+        On a fast channel this saves a database round trip before each send; a crash then
+        leaves those few (``mark_ahead`` seconds' worth) ``in_doubt`` as well.
+        """
+        want = int(limiter.limits.per_second * self.d.mark_ahead)
+        if want < 2 or self.marking:
+            return
+        heads = [
+            self.queue.head(key)["id"]
+            for key in itertools.islice(
+                (k for k in self.queue.chats() if k[0] == channel and k not in self.busy),
+                2 * want,
+            )
+        ]
+        fresh = [i for i in heads if i not in self.marked]
+        if len(heads) - len(fresh) >= want or not fresh:
+            return
+        self.marking = True
+
+        def done(task: asyncio.Task[None]) -> None:
+            self.marking = False
+            if not task.cancelled() and task.exception() is None:
+                self.marked.update(fresh)
+
+        self._chore(self.d._mark_sending_many, fresh).add_done_callback(done)
+
+    # ---- the sending loop ------------------------------------------------------------------
 
     async def step(self) -> float:
         """Start every send that may go now; return the seconds until another one could."""
         wait = math.inf
-        going: list[tuple[Key, Row, RateLimiter | None, list[list[float]]]] = []
+        going: list[Going] = []
         for key in self.queue.chats():
             if len(self.flying) + len(going) >= self.d.concurrency:
                 break
@@ -450,44 +545,24 @@ class _Session:
             self.busy.add(key)
             going.append((key, self.queue.pop(key), limiter, slots))
         if going:
-            await self._mark(going)
+            fresh = [row["id"] for _, row, _, _ in going if row["id"] not in self.marked]
+            if fresh:  # the rows that start together, in one statement, before any leaves
+                await asyncio.to_thread(self.d._mark_sending_many, fresh)
             for key, row, limiter, slots in going:
                 self.marked.discard(row["id"])
                 self.flying[asyncio.create_task(self._send(key, row, limiter, slots))] = key
+        for channel, limiter in self.d.limits.items():
+            self._premark(channel, limiter)
         return wait
 
-    async def _mark(
-        self, going: list[tuple[Key, Row, RateLimiter | None, list[list[float]]]]
-    ) -> None:
-        """Mark the rows about to go ``sending`` in one statement, with the next few in line.
-
-        On a fast channel, marking the rows due in the next ``mark_ahead`` seconds with them
-        saves a database round trip per send; a crash then leaves those few ``in_doubt`` too.
-        """
-        fresh = [row["id"] for _, row, _, _ in going if row["id"] not in self.marked]
-        if not fresh:
-            return
-        limiter = going[0][2]
-        count = int(limiter.limits.per_second * self.d.mark_ahead) if limiter else 0
-        ahead = [
-            self.queue.head(key)["id"]
-            for key in itertools.islice(
-                (k for k in self.queue.chats() if k not in self.busy and k[0] == going[0][0][0]),
-                count,
-            )
-        ]
-        ahead = [i for i in ahead if i not in self.marked]
-        await asyncio.to_thread(self.d._mark_sending_many, fresh + ahead)
-        self.marked.update(ahead)
-
     async def wait(self, seconds: float, *events: asyncio.Event) -> None:
-        """Until a send finishes, one of ``events`` is set, or ``seconds`` passed."""
+        """Until a send or a chore finishes, one of ``events`` is set, or ``seconds`` passed."""
         if any(event.is_set() for event in events):
             return
         helpers = [asyncio.create_task(event.wait()) for event in events]
         if math.isfinite(seconds):
             helpers.append(asyncio.create_task(self.d.sleep(seconds)))
-        waiting = set(self.flying) | set(helpers)
+        waiting = set(self.flying) | self.chores | set(helpers)
         if waiting:
             await asyncio.wait(waiting, return_when=asyncio.FIRST_COMPLETED)
         for helper in helpers:
@@ -495,27 +570,31 @@ class _Session:
         self._reap()
 
     def _reap(self) -> None:
+        """Forget finished sends and chores; an error in one is logged, a kill goes on up."""
         for task in [t for t in self.flying if t.done()]:
             self.flying.pop(task)
-            if not task.cancelled() and task.exception() is not None:
-                log.error("dispatcher: a send failed to settle", exc_info=task.exception())
+            self._check(task)
+        for task in [t for t in self.chores if t.done()]:
+            self.chores.discard(task)
+            self._check(task)
 
-    async def settle(self, due_only: bool = False) -> None:
-        """Write the answers collected so far as ``sent`` (if due: enough, or old enough)."""
-        if not self.sent:
+    @staticmethod
+    def _check(task: asyncio.Task[Any]) -> None:
+        if task.cancelled() or task.exception() is None:
             return
-        age = (self.d.clock() - self.sent[0].at).total_seconds()
-        if due_only and len(self.sent) < 100 and age < self.d.settle_interval:
-            return
-        batch, self.sent = self.sent, []
-        await asyncio.to_thread(self.d._settle_sent_many, batch)
+        error = task.exception()
+        if not isinstance(error, Exception):
+            raise error  # KeyboardInterrupt, SystemExit and the like: not ours to swallow
+        log.error("dispatcher: background work failed", exc_info=error)
 
     async def close(self) -> None:
-        """Let the sends in flight finish, write their answers, give back unsent claims."""
-        if self.flying:
-            await asyncio.gather(*self.flying, return_exceptions=True)
+        """Let sends and chores finish, write the answers, give back the rows never sent."""
+        while self.flying or self.chores:
+            await asyncio.wait(set(self.flying) | self.chores)
             self._reap()
-        await self.settle()
+        if self.sent:  # the last answers, written now (an error here is not swallowed)
+            batch, self.sent = self.sent, []
+            await asyncio.to_thread(self.d._settle_sent_many, batch)
         if self.queue:
             ids = self.queue.ids()
             self.queue.clear()
