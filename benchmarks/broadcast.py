@@ -26,6 +26,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import multiprocessing
+import os
 import resource
 import tempfile
 import time
@@ -78,7 +79,8 @@ class Figures:
     latencies: list[float]
     inbound: int
     statuses: dict[str, int]
-    max_in_flight: int
+    cpu_seconds: float
+    load: tuple[float, float]
 
     @property
     def rate(self) -> float:
@@ -256,11 +258,15 @@ async def broadcast(runtime: Runtime, stats_url: str, args: argparse.Namespace) 
     assert await runtime.telegram.ensure_ready()
     stop, done = asyncio.Event(), asyncio.Event()
     chatters = [FIRST_CHATTER + n for n in range(args.chatters)]
+    load_before = os.getloadavg()[0]
+    cpu_before = time.process_time()
     started = time.monotonic()
     sending = asyncio.create_task(runtime.dispatcher.run(stop, 0.5))
     chatting = asyncio.create_task(chat(runtime, chatters, args.chat_every, done))
     while await asyncio.to_thread(left_to_send, runtime):  # noqa: ASYNC110 (polls the DB)
         await asyncio.sleep(0.5)
+    cpu = time.process_time() - cpu_before
+    load = (load_before, os.getloadavg()[0])
     done.set()
     sent = await chatting
     await asyncio.sleep(1.5)  # the last answers
@@ -287,7 +293,8 @@ async def broadcast(runtime: Runtime, stats_url: str, args: argparse.Namespace) 
         latencies=latencies(sent, stats["watched"]),
         inbound=len(sent),
         statuses=counts,
-        max_in_flight=stats["max_in_flight"],
+        cpu_seconds=cpu,
+        load=load,
     )
 
 
@@ -340,7 +347,8 @@ def report(figures: Figures, args: argparse.Namespace) -> None:
         ("messages she sent / answered", f"{f.inbound} / {len(f.latencies)}", ""),
         ("broadcast rows by status", ", ".join(f"{k} {v}" for k, v in f.statuses.items()), ""),
         ("messages accepted by the stand-in", f"{f.accepted:,}", ""),
-        ("most sends in flight at once", str(f.max_in_flight), ""),
+        ("bot process CPU per message", f"{f.cpu_seconds / f.accepted * 1000:.1f} ms", ""),
+        ("machine load (1 min) before → after", f"{f.load[0]:.1f} → {f.load[1]:.1f}", ""),
         ("peak RSS", f"{resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MiB", ""),
     ]
     for row in rows:

@@ -92,7 +92,7 @@ class Dispatcher:
         concurrency: int = 8,
         settle_interval: float = 0.1,
         reply_poll: float = 0.1,
-        mark_ahead: float = 0.02,
+        mark_ahead: float = 0.05,
     ) -> None:
         self.db = db
         self.adapters = dict(adapters)
@@ -346,7 +346,7 @@ class Dispatcher:
                 try:
                     await self._refill(session, timers, interval)
                     timeout = await session.step()
-                    session.settle(due_only=True)
+                    await session.settle(due_only=True)
                 except Exception:
                     log.exception("dispatcher step failed; retrying")
                     timeout = interval
@@ -362,27 +362,19 @@ class Dispatcher:
         return self.clock().timestamp()
 
     async def _refill(self, session: _Session, timers: _Timers, interval: float) -> None:
-        """Claim what is waiting: replies whenever woken or due, bulk when the queue runs low.
-
-        Woken (a reply was just committed), the claim is awaited, so the reply is queued before
-        the next send starts; the regular look-ups run in the background beside the sends.
-        """
+        """Claim what is waiting: replies whenever woken or due, bulk when the queue runs low."""
         now = self._now()
         woken = self._wake.is_set()
         self._wake.clear()
         low = len(session.queue) < max(1, self.batch_size // 2)
-        if low and (woken or now >= timers.next_bulk) and not session.claiming:
+        if low and (woken or now >= timers.next_bulk):
             wanted = self.batch_size - len(session.queue)
-
-            def claimed(rows: list[Row]) -> None:
-                # Nothing more due: look again after the interval (or when woken).
-                timers.next_bulk = now if len(rows) == wanted else now + interval
-
-            await session.claim(claimed, woken, None, None, False, wanted)
+            rows = await session.claim(None, None, False, wanted)
+            # Nothing more due: look again after the interval (or when woken).
+            timers.next_bulk = now if len(rows) == wanted else now + interval
             timers.next_reply = now + self.reply_poll
         elif not session.idle and (woken or now >= timers.next_reply):
-            if woken or not session.claiming:
-                await session.claim(lambda _rows: None, woken, None, None, True)
+            await session.claim(None, None, True)
             timers.next_reply = now + self.reply_poll
 
 
@@ -421,11 +413,6 @@ class _Session:
         self.marked: set[int] = set()
         """Queued rows already marked ``sending`` (next in line on a fast channel)."""
         self.bulk_places = max(1, dispatcher.concurrency - 1)
-        self.chores: set[asyncio.Task[Any]] = set()
-        """Database work running beside the sends (claims, writes of ``sent``, marks ahead)."""
-        self.claiming = False
-        self.marking = False
-        self.settling = False
 
     @property
     def idle(self) -> bool:
@@ -443,78 +430,49 @@ class _Session:
             while not self.idle:
                 timeout = await self.step()
                 await self.wait(timeout)
-                self.settle(due_only=True)
+                await self.settle(due_only=True)
         finally:
             await self.close()
 
-    # ---- background chores -----------------------------------------------------------------
+    # ---- database work: awaited, never beside the sends (a worker thread running Python
+    # ---- would hold the interpreter lock the sends need; measured: 3× their round trip)
 
-    def _chore(self, work: Callable[..., Any], *args: Any) -> asyncio.Task[Any]:
-        task = asyncio.create_task(asyncio.to_thread(work, *args))
-        self.chores.add(task)
-        return task
+    async def claim(self, *args: Any) -> list[Row]:
+        """Claim rows (see :meth:`Dispatcher.claim`) and queue them."""
+        rows = await asyncio.to_thread(self.d.claim, *args)
+        self.add(rows)
+        return rows
 
-    async def claim(self, then: Callable[[list[Row]], None], now: bool, *args: Any) -> None:
-        """Claim rows (``now``, or in the background); queue them and tell ``then``."""
-        if now:
-            rows = await asyncio.to_thread(self.d.claim, *args)
-            self.add(rows)
-            then(rows)
-            return
-        self.claiming = True
-
-        def done(task: asyncio.Task[list[Row]]) -> None:
-            self.claiming = False
-            if not task.cancelled() and task.exception() is None:
-                self.add(task.result())
-                then(task.result())
-
-        self._chore(self.d.claim, *args).add_done_callback(done)
-
-    def settle(self, due_only: bool = False) -> None:
+    async def settle(self, due_only: bool = False) -> None:
         """Write the answers collected so far as ``sent`` (if due: enough, or old enough)."""
-        if not self.sent or self.settling:
+        if not self.sent:
             return
         age = (self.d.clock() - self.sent[0].at).total_seconds()
         if due_only and len(self.sent) < 100 and age < self.d.settle_interval:
             return
         batch, self.sent = self.sent, []
-        self.settling = True
+        try:
+            await asyncio.to_thread(self.d._settle_sent_many, batch)
+        except Exception:
+            self.sent = batch + self.sent  # try again with the next write
+            raise
 
-        def done(task: asyncio.Task[None]) -> None:
-            self.settling = False
-            if not task.cancelled() and isinstance(task.exception(), Exception):
-                self.sent = batch + self.sent  # try again with the next write
+    async def _mark(self, going: list[Going]) -> None:
+        """Mark the rows about to go ``sending`` in one statement, with the next few in line.
 
-        self._chore(self.d._settle_sent_many, batch).add_done_callback(done)
-
-    def _premark(self, channel: str, limiter: RateLimiter) -> None:
-        """Mark the rows next in line ``sending`` ahead of their turn, in the background.
-
-        On a fast channel this saves a database round trip before each send; a crash then
-        leaves those few (``mark_ahead`` seconds' worth) ``in_doubt`` as well.
+        On a fast channel, marking the rows due in the next ``mark_ahead`` seconds with them
+        saves a database round trip per send; a crash then leaves those few ``in_doubt`` too.
         """
-        want = int(limiter.limits.per_second * self.d.mark_ahead)
-        if want < 2 or self.marking:
+        fresh = [row["id"] for _, row, _, _ in going if row["id"] not in self.marked]
+        if not fresh:
             return
-        heads = [
-            self.queue.head(key)["id"]
-            for key in itertools.islice(
-                (k for k in self.queue.chats() if k[0] == channel and k not in self.busy),
-                2 * want,
-            )
-        ]
-        fresh = [i for i in heads if i not in self.marked]
-        if len(heads) - len(fresh) >= want or not fresh:
-            return
-        self.marking = True
-
-        def done(task: asyncio.Task[None]) -> None:
-            self.marking = False
-            if not task.cancelled() and task.exception() is None:
-                self.marked.update(fresh)
-
-        self._chore(self.d._mark_sending_many, fresh).add_done_callback(done)
+        channel, limiter = going[0][0][0], going[0][2]
+        count = int(limiter.limits.per_second * self.d.mark_ahead) if limiter else 0
+        heads = (k for k in self.queue.chats() if k[0] == channel and k not in self.busy)
+        ahead = [self.queue.head(key)["id"] for key in itertools.islice(heads, count)]
+        ahead = [i for i in ahead if i not in self.marked]
+        await asyncio.to_thread(self.d._mark_sending_many, fresh + ahead)
+        self.marked.update(ahead)
 
     # ---- the sending loop ------------------------------------------------------------------
 
@@ -522,6 +480,7 @@ class _Session:
         """Start every send that may go now; return the seconds until another one could."""
         wait = math.inf
         going: list[Going] = []
+        lanes: dict[tuple[str, bool], float] = {}  # (channel, paced) → wait, this look
         for key in self.queue.chats():
             if len(self.flying) + len(going) >= self.d.concurrency:
                 break
@@ -537,32 +496,35 @@ class _Session:
             slots: list[list[float]] = []
             if limiter is not None:
                 paced = not is_reply(row)
-                ahead = limiter.wait_time(key[1], paced)
+                lane = (key[0], paced)
+                if lane not in lanes:
+                    lanes[lane] = limiter.channel_wait(paced)
+                ahead = lanes[lane]
+                if ahead <= CLOCK_RESOLUTION:  # the channel may send: may this chat?
+                    ahead = limiter.wait_time(key[1], paced)
                 if ahead > CLOCK_RESOLUTION:
                     wait = min(wait, ahead)
                     continue
                 slots = limiter.reserve(key[1], paced)
+                lanes.pop((key[0], True), None)  # the channel's state changed: ask again
+                lanes.pop((key[0], False), None)
             self.busy.add(key)
             going.append((key, self.queue.pop(key), limiter, slots))
         if going:
-            fresh = [row["id"] for _, row, _, _ in going if row["id"] not in self.marked]
-            if fresh:  # the rows that start together, in one statement, before any leaves
-                await asyncio.to_thread(self.d._mark_sending_many, fresh)
+            await self._mark(going)
             for key, row, limiter, slots in going:
                 self.marked.discard(row["id"])
                 self.flying[asyncio.create_task(self._send(key, row, limiter, slots))] = key
-        for channel, limiter in self.d.limits.items():
-            self._premark(channel, limiter)
         return wait
 
     async def wait(self, seconds: float, *events: asyncio.Event) -> None:
-        """Until a send or a chore finishes, one of ``events`` is set, or ``seconds`` passed."""
+        """Until a send finishes, one of ``events`` is set, or ``seconds`` passed."""
         if any(event.is_set() for event in events):
             return
         helpers = [asyncio.create_task(event.wait()) for event in events]
         if math.isfinite(seconds):
             helpers.append(asyncio.create_task(self.d.sleep(seconds)))
-        waiting = set(self.flying) | self.chores | set(helpers)
+        waiting = set(self.flying) | set(helpers)
         if waiting:
             await asyncio.wait(waiting, return_when=asyncio.FIRST_COMPLETED)
         for helper in helpers:
@@ -570,12 +532,9 @@ class _Session:
         self._reap()
 
     def _reap(self) -> None:
-        """Forget finished sends and chores; an error in one is logged, a kill goes on up."""
+        """Forget finished sends; an error in one is logged, a kill goes on up."""
         for task in [t for t in self.flying if t.done()]:
             self.flying.pop(task)
-            self._check(task)
-        for task in [t for t in self.chores if t.done()]:
-            self.chores.discard(task)
             self._check(task)
 
     @staticmethod
@@ -585,16 +544,14 @@ class _Session:
         error = task.exception()
         if not isinstance(error, Exception):
             raise error  # KeyboardInterrupt, SystemExit and the like: not ours to swallow
-        log.error("dispatcher: background work failed", exc_info=error)
+        log.error("dispatcher: a send failed to settle", exc_info=error)
 
     async def close(self) -> None:
-        """Let sends and chores finish, write the answers, give back the rows never sent."""
-        while self.flying or self.chores:
-            await asyncio.wait(set(self.flying) | self.chores)
+        """Let the sends in flight finish, write the answers, give back the rows never sent."""
+        if self.flying:
+            await asyncio.wait(set(self.flying))
             self._reap()
-        if self.sent:  # the last answers, written now (an error here is not swallowed)
-            batch, self.sent = self.sent, []
-            await asyncio.to_thread(self.d._settle_sent_many, batch)
+        await self.settle()
         if self.queue:
             ids = self.queue.ids()
             self.queue.clear()

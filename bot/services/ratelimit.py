@@ -101,16 +101,22 @@ class RateLimiter:
         if address in self._busy:
             return BUSY_POLL_SECONDS
         now = self._now()
-        waits = [
-            self._blocked_until - now,
-            self._total.wait(now),
-            self._next_in_chat.get(address, 0.0) - now,
-        ]
-        if paced:
-            waits.append(max(0.0, 1.0 - self._refill(now)) / self.limits.per_second)
+        waits = [self.channel_wait(paced, now), self._next_in_chat.get(address, 0.0) - now]
         if self.is_group(address):
             waits.append(self._group(address).wait(now))
         return max(0.0, *waits)
+
+    def channel_wait(self, paced: bool = False, now: float | None = None) -> float:
+        """Seconds until any message may go on this channel, whatever the chat.
+
+        The dispatcher asks this once per look at its queue: while it is not 0, no chat's
+        turn needs working out.
+        """
+        now = self._now() if now is None else now
+        wait = max(self._blocked_until - now, self._total.wait(now))
+        if paced:
+            wait = max(wait, (1.0 - self._refill(now)) / self.limits.per_second)
+        return max(0.0, wait)
 
     def reserve(self, address: str, paced: bool = False) -> list[list[float]]:
         """A send to ``address`` starts now; returns the slots :meth:`release` settles."""
