@@ -111,10 +111,13 @@ class Dispatcher:
         self.mark_ahead = mark_ahead
         """Seconds' worth of sends (at the channel's rate) marked ``sending`` ahead of time."""
         self._wake = asyncio.Event()
+        self._session: _Session | None = None
 
     def wake(self) -> None:
         """New rows are waiting (a reply was committed): claim them now, even mid-broadcast."""
         self._wake.set()
+        if self._session is not None:
+            self._session.poke()
 
     def recover(self) -> int:
         """After a crash: rows that were sending become ``in_doubt``; rows only claimed (waiting
@@ -339,8 +342,10 @@ class Dispatcher:
         topped up while it goes, and replies are claimed whenever they arrive.  Claims and
         writes run beside the sending (background tasks), so they never hold a send back.
         """
-        session = _Session(self)
+        session = self._session = _Session(self)
         timers = _Timers()
+        stopping = asyncio.create_task(stop.wait())
+        stopping.add_done_callback(lambda _task: session.poke())
         try:
             while not stop.is_set():
                 try:
@@ -356,6 +361,8 @@ class Dispatcher:
                     timeout = min(timeout, self.reply_poll, self.settle_interval)
                 await session.wait(timeout, self._wake, stop)
         finally:
+            stopping.cancel()
+            self._session = None
             await session.close()
 
     def _now(self) -> float:
@@ -413,6 +420,7 @@ class _Session:
         self.marked: set[int] = set()
         """Queued rows already marked ``sending`` (next in line on a fast channel)."""
         self.bulk_places = max(1, dispatcher.concurrency - 1)
+        self._kick: asyncio.Future[None] | None = None
 
     @property
     def idle(self) -> bool:
@@ -514,22 +522,42 @@ class _Session:
             await self._mark(going)
             for key, row, limiter, slots in going:
                 self.marked.discard(row["id"])
-                self.flying[asyncio.create_task(self._send(key, row, limiter, slots))] = key
+                task = asyncio.create_task(self._send(key, row, limiter, slots))
+                task.add_done_callback(lambda _task: self.poke())
+                self.flying[task] = key
         return wait
 
     async def wait(self, seconds: float, *events: asyncio.Event) -> None:
-        """Until a send finishes, one of ``events`` is set, or ``seconds`` passed."""
+        """Until a send finishes, one of ``events`` is set (with :meth:`poke`), or ``seconds``
+        passed.  One future and one timer, no task per wait: this runs several times a send."""
         if any(event.is_set() for event in events):
             return
-        helpers = [asyncio.create_task(event.wait()) for event in events]
+        if not self.flying and not events and not math.isfinite(seconds):
+            return
+        loop = asyncio.get_running_loop()
+        self._kick = loop.create_future()
+        timer: asyncio.TimerHandle | None = None
+        sleeper: asyncio.Task[None] | None = None
         if math.isfinite(seconds):
-            helpers.append(asyncio.create_task(self.d.sleep(seconds)))
-        waiting = set(self.flying) | set(helpers)
-        if waiting:
-            await asyncio.wait(waiting, return_when=asyncio.FIRST_COMPLETED)
-        for helper in helpers:
-            helper.cancel()
+            if self.d.sleep is asyncio.sleep:
+                timer = loop.call_later(seconds, self.poke)
+            else:  # an injected sleep (tests move a frozen clock with it)
+                sleeper = asyncio.create_task(self.d.sleep(seconds))
+                sleeper.add_done_callback(lambda _task: self.poke())
+        try:
+            await self._kick
+        finally:
+            self._kick = None
+            if timer is not None:
+                timer.cancel()
+            if sleeper is not None:
+                sleeper.cancel()
         self._reap()
+
+    def poke(self) -> None:
+        """Something happened (a send finished, new rows, stop): end the current wait."""
+        if self._kick is not None and not self._kick.done():
+            self._kick.set_result(None)
 
     def _reap(self) -> None:
         """Forget finished sends; an error in one is logged, a kill goes on up."""
