@@ -16,12 +16,15 @@ bulk rows already claimed.  Bulk is claimed ``batch_size`` rows ahead, topped up
 
 **Exactly once, in batches.**  Rows move ``pending`` → ``claimed`` (taken, waiting for their
 turn) → ``sending`` (handed to the platform) → ``sent``.  The rows that start together are
-marked ``sending`` in one statement just before they go; answers are collected and written as
-``sent`` together, at least every ``settle_interval`` seconds.  A row is ``sent`` only after the
+marked ``sending`` in one statement just before they go (on a fast channel with the next few
+in line, ``mark_ahead`` seconds' worth); answers are collected and written as ``sent``
+together, at least every ``settle_interval`` seconds.  A row is ``sent`` only after the
 platform answered.  After a crash, :meth:`Dispatcher.recover` turns ``sending`` rows into
-``in_doubt`` (they may have reached her: reported, never resent: the rows in flight plus the
-answers not yet written, a fraction of a second's worth) and ``claimed`` rows back into
-``pending``.  Failures are written at once, one by one (they are rare).
+``in_doubt`` (they may have reached her: reported, never resent: the rows in flight, the ones
+marked ahead and the answers not yet written, a fraction of a second's worth) and ``claimed``
+rows back into ``pending``.  Failures are written at once, one by one (they are rare).  The
+database work is awaited between sends, not run beside them: a worker thread running Python
+holds the interpreter lock the sends need (measured: their round trip tripled).
 
 On PostgreSQL several dispatchers can run at once: the claim uses ``FOR UPDATE SKIP LOCKED``.
 """
@@ -339,8 +342,7 @@ class Dispatcher:
         """Send until ``stop`` is set, polling every ``interval`` seconds or when woken.
 
         One session lives for the whole run, so sends never wait for a batch to finish: bulk is
-        topped up while it goes, and replies are claimed whenever they arrive.  Claims and
-        writes run beside the sending (background tasks), so they never hold a send back.
+        topped up while it goes, and replies are claimed whenever they arrive.
         """
         session = self._session = _Session(self)
         timers = _Timers()
@@ -442,8 +444,7 @@ class _Session:
         finally:
             await self.close()
 
-    # ---- database work: awaited, never beside the sends (a worker thread running Python
-    # ---- would hold the interpreter lock the sends need; measured: 3× their round trip)
+    # ---- database work (awaited between sends; see the module docstring) ----------------
 
     async def claim(self, *args: Any) -> list[Row]:
         """Claim rows (see :meth:`Dispatcher.claim`) and queue them."""
