@@ -16,12 +16,11 @@ bulk rows already claimed.  Bulk is claimed ``batch_size`` rows ahead, topped up
 
 **Exactly once, in batches.**  Rows move ``pending`` → ``claimed`` (taken, waiting for their
 turn) → ``sending`` (handed to the platform) → ``sent``.  The rows that start together are
-marked ``sending`` in one statement just before they go (on a fast channel with the next few
-in line, ``mark_ahead`` seconds' worth); answers are collected and written as ``sent``
-together, at least every ``settle_interval`` seconds.  A row is ``sent`` only after the
+marked ``sending`` in one statement just before they go; answers are collected and written
+as ``sent`` together, at least every ``settle_interval`` seconds.  A row is ``sent`` only after the
 platform answered.  After a crash, :meth:`Dispatcher.recover` turns ``sending`` rows into
-``in_doubt`` (they may have reached her: reported, never resent: the rows in flight, the ones
-marked ahead and the answers not yet written, a fraction of a second's worth) and ``claimed``
+``in_doubt`` (they may have reached her: reported, never resent: the rows in flight and the
+answers not yet written, a fraction of a second's worth) and ``claimed``
 rows back into ``pending``.  Failures are written at once, one by one (they are rare).  The
 database work is awaited between sends, not run beside them: a worker thread running Python
 holds the interpreter lock the sends need (measured: their round trip tripled).
@@ -95,7 +94,7 @@ class Dispatcher:
         concurrency: int = 8,
         settle_interval: float = 0.1,
         reply_poll: float = 0.1,
-        mark_ahead: float = 0.05,
+        mark_ahead: float = 0.0,
     ) -> None:
         self.db = db
         self.adapters = dict(adapters)
@@ -112,7 +111,9 @@ class Dispatcher:
         """While sending, look for new replies at least this often (other processes write
         replies too, without waking us)."""
         self.mark_ahead = mark_ahead
-        """Seconds' worth of sends (at the channel's rate) marked ``sending`` ahead of time."""
+        """Seconds' worth of sends (at the channel's rate) marked ``sending`` ahead of time:
+        fewer database round trips at high rates, but a crash then leaves rows ``in_doubt``
+        that never left (never resent: missed).  Off by default."""
         self._wake = asyncio.Event()
         self._session: _Session | None = None
 
@@ -469,8 +470,8 @@ class _Session:
     async def _mark(self, going: list[Going]) -> None:
         """Mark the rows about to go ``sending`` in one statement, with the next few in line.
 
-        On a fast channel, marking the rows due in the next ``mark_ahead`` seconds with them
-        saves a database round trip per send; a crash then leaves those few ``in_doubt`` too.
+        With ``mark_ahead`` (off by default) the rows due in the next moments are marked too,
+        saving round trips at high rates; a crash then leaves those ``in_doubt`` as well.
         """
         fresh = [row["id"] for _, row, _, _ in going if row["id"] not in self.marked]
         if not fresh:
