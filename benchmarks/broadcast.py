@@ -21,8 +21,9 @@ Why 4 and not 10: python-telegram-bot over HTTP costs the bot about 2 ms of CPU 
 (4 ms with everything else), and the stand-in another process's worth; on the 2-core machine
 300/s would measure the CPU, not the dispatcher.
 
-Targets: a sustained rate of at least 97 % of N (10 000 in under 345 s at 30/s), no 429, reply
-latency p99 under one second.
+Targets: a sustained rate of at least 97 % of N (10 000 in under 345 s at 30/s with nobody
+chatting; the replies share the limit, so the rate counts them too and the time target grows
+by theirs), no 429, reply latency p99 under one second.
 """
 
 from __future__ import annotations
@@ -78,6 +79,9 @@ class Figures:
     recipients: int
     limit: float
     seconds: float
+    replies: int
+    """Answers to the chatting people that arrived while the broadcast went out (they share
+    the limit with it)."""
     accepted: int
     refused: int
     latencies: list[float]
@@ -88,6 +92,11 @@ class Figures:
 
     @property
     def rate(self) -> float:
+        """Everything the stand-in accepted while the broadcast went out, per second."""
+        return (self.recipients + self.replies) / self.seconds
+
+    @property
+    def broadcast_rate(self) -> float:
         return self.recipients / self.seconds
 
     def percentile(self, p: float) -> float:
@@ -292,6 +301,7 @@ async def broadcast(runtime: Runtime, stats_url: str, args: argparse.Namespace) 
         recipients=args.recipients,
         limit=args.limit,
         seconds=stats["last"] - started,  # until the last broadcast message arrived
+        replies=sum(1 for t, _, _ in stats["watched"] if t <= stats["last"]),
         accepted=stats["accepted"],
         refused=stats["refused"],
         latencies=latencies(sent, stats["watched"]),
@@ -332,25 +342,26 @@ def run(args: argparse.Namespace) -> Figures:
 def report(figures: Figures, args: argparse.Namespace) -> None:
     """The Rich table."""
     f = figures
-    real = f.recipients / 30.0 / 0.97
     table = Table(title=f"Broadcast to {f.recipients:,} Telegram recipients ({args.mode})")
     for column in ("figure", "value", "target"):
         table.add_column(column, justify="right" if column != "figure" else "left")
     share = f.rate / f.limit * 100
     p99 = f.percentile(99)
+    due = (f.recipients + f.replies) / (0.97 * f.limit)
     rows = [
         ("recipients", f"{f.recipients:,}", ""),
         ("stand-in limit", f"{f.limit:g} msg/s overall, 1/s per chat", ""),
-        ("seconds", f"{f.seconds:.1f}", f"< {real * 30 / f.limit:.1f}"),
-        ("sustained rate", f"{f.rate:.1f} msg/s", ""),
+        ("seconds until the last recipient", f"{f.seconds:.1f}", f"< {due:.1f}"),
+        ("replies sent meanwhile (same limit)", f"{f.replies}", ""),
+        ("sustained rate (broadcast + replies)", f"{f.rate:.1f} msg/s", ""),
         ("% of limit", f"{share:.1f} %", "≥ 97 %"),
+        ("broadcast alone", f"{f.broadcast_rate:.1f} msg/s", ""),
         ("429s provoked", str(f.refused), "0"),
         ("reply latency p50", f"{f.percentile(50) * 1000:.0f} ms", ""),
         ("reply latency p95", f"{f.percentile(95) * 1000:.0f} ms", ""),
         ("reply latency p99", f"{p99 * 1000:.0f} ms", "< 1000 ms"),
-        ("messages she sent / answered", f"{f.inbound} / {len(f.latencies)}", ""),
+        ("messages they sent / answered", f"{f.inbound} / {len(f.latencies)}", ""),
         ("broadcast rows by status", ", ".join(f"{k} {v}" for k, v in f.statuses.items()), ""),
-        ("messages accepted by the stand-in", f"{f.accepted:,}", ""),
         ("bot process CPU per message", f"{f.cpu_seconds / f.accepted * 1000:.1f} ms", ""),
         ("machine load (1 min) before → after", f"{f.load[0]:.1f} → {f.load[1]:.1f}", ""),
         ("peak RSS", f"{resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MiB", ""),
