@@ -169,7 +169,9 @@ class LimitingBotApi:
             thread.join(timeout=10)
 
 
-def serve(port: int, per_second: float, chat_interval: float, watch: list[str]) -> None:
+def serve(
+    port: int, per_second: float, chat_interval: float, watch: list[str], latency: float = 0.0
+) -> None:
     """Run a stand-in in this process until it is terminated (the benchmark's subprocess)."""
-    api = LimitingBotApi(per_second, chat_interval, watch=watch, port=port)
+    api = LimitingBotApi(per_second, chat_interval, latency, watch=watch, port=port)
     uvicorn.run(api.app(), host="127.0.0.1", port=port, log_level="warning", access_log=False)
