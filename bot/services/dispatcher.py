@@ -4,8 +4,9 @@
 platform's limit, not by the network's round trip (one send at a time with 100 ms to Telegram
 would cap it at 10/s).  Every channel with limits has a rate limiter (``services/ratelimit.py``;
 Telegram: 30/s in total, 1/s per chat, 20/min per group; WhatsApp: ``TWC_TWILIO_RATE``); a send
-starts only when it allows, so a limit-enforcing platform never has reason to answer 429.  Each
-chat's rows go one after the other in ``(priority, id)`` order (:mod:`bot.services.send_queue`).
+starts only when it allows, so a limit-enforcing platform never has reason to answer 429.  Bulk
+takes only the places in flight the rate needs at the measured round trip.  Each chat's rows
+go one after the other in ``(priority, id)`` order (:mod:`bot.services.send_queue`).
 
 **Replies first.**  Bulk rows (priority 5) are paced, one every ``1/rate`` seconds; a reply
 (priority 0) is not paced and is offered every free slot first.  :meth:`Dispatcher.run` keeps
