@@ -13,7 +13,8 @@ go one after the other in ``(priority, id)`` order (:mod:`bot.services.send_queu
 claiming while it sends: when woken (the inbound pipeline calls :meth:`Dispatcher.wake` after
 each committed turn) and every ``reply_poll`` seconds it claims waiting replies, so a reply
 committed during a broadcast goes out at the next free slot (33 ms at 30/s), never behind the
-bulk rows already claimed.  Bulk is claimed ``batch_size`` rows ahead, topped up when half gone.
+bulk rows already claimed.  Bulk is claimed ``batch_size`` rows (or two seconds' worth) ahead,
+topped up when half gone.
 
 **Exactly once, in batches.**  Rows move ``pending`` → ``claimed`` (taken, waiting for their
 turn) → ``sending`` (handed to the platform) → ``sent``.  The rows that start together are
@@ -56,6 +57,9 @@ people = Person.__table__
 organisations = Organisation.__table__
 
 MAX_ATTEMPTS = 8
+#: Seconds of sending :meth:`Dispatcher.run` keeps claimed on a fast channel (claimed rows go
+#: back to ``pending`` after a crash, so this costs no safety).
+CLAIM_AHEAD_SECONDS = 2.0
 #: The round trip assumed for a channel before its first answer (Telegram: about 100 ms).
 DEFAULT_ROUND_TRIP = 0.1
 #: Waits shorter than this count as none (datetimes have microseconds; float rounding is less).
@@ -374,14 +378,22 @@ class Dispatcher:
     def _now(self) -> float:
         return self.clock().timestamp()
 
+    def _claim_ahead(self) -> int:
+        """How many rows :meth:`run` keeps claimed: ``batch_size``, or on a fast channel
+        ``CLAIM_AHEAD_SECONDS`` of its rate.  A claim sorts every due row (about 4 ms with
+        10 000 waiting on SQLite), and no send starts meanwhile: fewer, larger claims."""
+        fastest = max((limiter.limits.per_second for limiter in self.limits.values()), default=0)
+        return max(self.batch_size, math.ceil(fastest * CLAIM_AHEAD_SECONDS))
+
     async def _refill(self, session: _Session, timers: _Timers, interval: float) -> None:
         """Claim what is waiting: replies whenever woken or due, bulk when the queue runs low."""
         now = self._now()
         woken = self._wake.is_set()
         self._wake.clear()
-        low = len(session.queue) < max(1, self.batch_size // 2)
+        ahead = self._claim_ahead()
+        low = len(session.queue) < max(1, ahead // 2)
         if low and (woken or now >= timers.next_bulk):
-            wanted = self.batch_size - len(session.queue)
+            wanted = ahead - len(session.queue)
             rows = await session.claim(None, None, False, wanted)
             # Nothing more due: look again after the interval (or when woken).
             timers.next_bulk = now if len(rows) == wanted else now + interval
@@ -538,6 +550,9 @@ class _Session:
         """Until a send finishes, one of ``events`` is set (with :meth:`poke`), or ``seconds``
         passed.  One future and one timer, no task per wait: this runs several times a send."""
         if any(event.is_set() for event in events):
+            return
+        if any(task.done() for task in self.flying):  # it poked before this wait began
+            self._reap()
             return
         if not self.flying and not events and not math.isfinite(seconds):
             return
