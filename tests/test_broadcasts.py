@@ -16,6 +16,7 @@ from bot.broadcasts.compose import BroadcastError, Draft, read_draft
 from bot.broadcasts.service import BroadcastService
 from bot.db.models import AuditEntry, Broadcast, BroadcastExclusion, OutboxMessage
 from bot.runtime import Runtime
+from bot.services.dispatcher import _Session
 from tests.auxil.clock import FrozenClock
 from tests.auxil.crowd import Member, add_people
 from tests.conftest import TEST_SECRET
@@ -210,8 +211,15 @@ def test_cancel_mid_way_sends_nothing_more(sqlite_runtime: Runtime, clock: Froze
     assert bc.send(broadcast)["enqueued"] == 0  # a second "send" changes nothing
     with pytest.raises(BroadcastError, match="too late for --at"):
         bc.send(broadcast, at="2026-12-24 10:00")
+    # A running dispatcher holds the next rows claimed in its queue when the cancel comes.
+    dispatcher = sqlite_runtime.dispatcher
+    queued = dispatcher.claim()
+    assert len(queued) == 50
     cancelled = bc.cancel(broadcast)
     assert cancelled["withdrawn"] == 152  # 200 participants and the 2 demo mentors, less 50
+    session = _Session(dispatcher)
+    session.add(queued)
+    asyncio.run(session.drain())  # it finds them withdrawn: none of them goes
     assert send_all(sqlite_runtime) == 0
     reached = [u for u in ids if transcript(sqlite_runtime, u)]
     assert len(reached) == 48  # the first batch: the 2 demo mentors and 48 participants

@@ -11,7 +11,9 @@ resent) and sends the rest.
 
 Cancel marks the broadcast ``cancelled`` and moves its ``pending`` rows to ``cancelled``; each
 enqueue batch re-reads the broadcast's status after writing its rows and rolls back if it was
-cancelled meanwhile.  Rows a dispatcher had already claimed (one batch at most) still go.
+cancelled meanwhile.  Rows a dispatcher has claimed are cancelled too: it marks a row
+``sending`` only if it is still ``claimed``, and drops it otherwise.  Only rows already
+``sending`` (a few, in flight) still go.
 
 Every coordinator action is appended to ``audit_log`` (``broadcast.create``, ``.preview``,
 ``.send``, ``.cancel``, ``.followup``) in the same transaction as the change.
@@ -396,14 +398,14 @@ class BroadcastService:
                 update(outbox)
                 .where(
                     outbox.c.broadcast_id == broadcast_id,
-                    outbox.c.status == "pending",
+                    # Claimed rows wait in a dispatcher's queue; it marks them ``sending``
+                    # only if they are still ``claimed``, so these do not go either.
+                    outbox.c.status.in_(("pending", "claimed")),
                 )
                 .values(status="cancelled", error="broadcast cancelled")
             ).rowcount
             self._audit(conn, "broadcast.cancel", broadcast_id, {"withdrawn": withdrawn})
         return {"id": broadcast_id, "withdrawn": withdrawn}
-
-    # ---- status ---------------------------------------------------------------------------
 
     # ---- reports (bot.broadcasts.report) -----------------------------------------------
 

@@ -237,17 +237,22 @@ class Dispatcher:
         """From here on a crash leaves the row ``in_doubt``: it may have reached her."""
         self._mark_sending_many([row["id"]])
 
-    def _mark_sending_many(self, ids: list[int]) -> None:
-        """The rows that start now, in one statement, before any of them leaves.
+    def _mark_sending_many(self, ids: list[int]) -> set[int]:
+        """The rows that start now, in one statement, before any of them leaves; returns the
+        ids it marked.
 
         Only rows still ``claimed``: a mark made ahead of time must never turn a row that was
-        meanwhile sent and written back into ``sending``.
+        meanwhile sent and written back into ``sending``, and a row withdrawn while it waited
+        in the queue (a cancelled broadcast) must not go.
         """
         with self.db.begin() as conn:
-            conn.execute(
-                update(outbox)
-                .where(outbox.c.id.in_(ids), outbox.c.status == "claimed")
-                .values(status="sending")
+            return set(
+                conn.execute(
+                    update(outbox)
+                    .where(outbox.c.id.in_(ids), outbox.c.status == "claimed")
+                    .values(status="sending")
+                    .returning(outbox.c.id)
+                ).scalars()
             )
 
     def _settle_sent(self, row: dict[str, Any], external_id: str | None) -> None:
@@ -287,25 +292,6 @@ class Dispatcher:
             await asyncio.to_thread(self._settle_retry, row, reason, None)
         else:
             await asyncio.to_thread(self._settle_failed, row, reason, False)
-
-    def _settle_sent(self, row: dict[str, Any], external_id: str | None) -> None:
-        with self.db.begin() as conn:
-            conn.execute(
-                update(outbox)
-                .where(outbox.c.id == row["id"])
-                .values(
-                    status="sent",
-                    sent_at=self.clock(),
-                    external_id=external_id,
-                    error=None,
-                    address=None,
-                )
-            )
-
-    def _mark_sending(self, row: dict[str, Any]) -> None:
-        """From here on a crash leaves the row ``in_doubt``: it may have reached her."""
-        with self.db.begin() as conn:
-            conn.execute(update(outbox).where(outbox.c.id == row["id"]).values(status="sending"))
 
     def _settle_retry(
         self, row: dict[str, Any], reason: str, retry_after: float | None, parts_sent: int = 0
@@ -484,22 +470,24 @@ class _Session:
             self.sent = batch + self.sent  # try again with the next write
             raise
 
-    async def _mark(self, going: list[Going]) -> None:
-        """Mark the rows about to go ``sending`` in one statement, with the next few in line.
+    async def _mark(self, going: list[Going]) -> set[int]:
+        """Mark the rows about to go ``sending`` in one statement, with the next few in line;
+        return the ids of rows that were no longer ``claimed`` (withdrawn: they must not go).
 
         With ``mark_ahead`` (off by default) the rows due in the next moments are marked too,
         saving round trips at high rates; a crash then leaves those ``in_doubt`` as well.
         """
         fresh = [row["id"] for _, row, _, _ in going if row["id"] not in self.marked]
         if not fresh:
-            return
+            return set()
         channel, limiter = going[0][0][0], going[0][2]
         count = int(limiter.limits.per_second * self.d.mark_ahead) if limiter else 0
         heads = (k for k in self.queue.chats() if k[0] == channel and k not in self.busy)
         ahead = [self.queue.head(key)["id"] for key in itertools.islice(heads, count)]
         ahead = [i for i in ahead if i not in self.marked]
-        await asyncio.to_thread(self.d._mark_sending_many, fresh + ahead)
-        self.marked.update(ahead)
+        marked = await asyncio.to_thread(self.d._mark_sending_many, fresh + ahead)
+        self.marked.update(i for i in ahead if i in marked)
+        return {i for i in fresh if i not in marked}
 
     # ---- the sending loop ------------------------------------------------------------------
 
@@ -538,9 +526,12 @@ class _Session:
             self.busy.add(key)
             going.append((key, self.queue.pop(key), limiter, slots))
         if going:
-            await self._mark(going)
+            withdrawn = await self._mark(going)
             for key, row, limiter, slots in going:
                 self.marked.discard(row["id"])
+                if row["id"] in withdrawn:
+                    self._release(key, limiter, slots)
+                    continue
                 task = asyncio.create_task(self._send(key, row, limiter, slots))
                 task.add_done_callback(lambda _task: self.poke())
                 self.flying[task] = key
