@@ -36,6 +36,7 @@ import json
 import logging
 import re
 from collections.abc import Callable, Mapping
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -67,6 +68,10 @@ KEYCAPS = ["0️⃣", "1️⃣", "2️⃣", "3️⃣", "4️⃣", "5️⃣", "6�
 CHOICE_ID = re.compile(r"^[a-z0-9_]+\.[a-z0-9_]+:[^\s]{1,64}$")
 
 log = logging.getLogger(__name__)
+
+
+#: Threads for sends to Twilio: more than the dispatcher lets go at once (8), never the cap.
+SEND_THREADS = 16
 
 
 class WhatsAppInputError(ValueError):
@@ -304,6 +309,7 @@ class WhatsAppAdapter:
         self.clock = clock
         self.public_url = public_url.rstrip("/") if public_url else None
         self.client = Client(account_sid, auth_token, http_client=RedirectingHttpClient(api_url))
+        self._pool = ThreadPoolExecutor(SEND_THREADS, thread_name_prefix="whatsapp-send")
 
     @property
     def status_callback(self) -> str | None:
@@ -378,5 +384,11 @@ class WhatsAppAdapter:
         return SendResult(external_id=sid)
 
     async def send(self, address: str, message: Outbound) -> SendResult:
-        """Deliver one outbox message."""
-        return await asyncio.to_thread(self.deliver, address, message)
+        """Deliver one outbox message.
+
+        The twilio client blocks, so each send runs in a thread of the channel's own pool:
+        asyncio's shared default pool (six threads on two cores, also used for the database)
+        would cap the sends in flight below what the dispatcher lets go at once.
+        """
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(self._pool, self.deliver, address, message)
