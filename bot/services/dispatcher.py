@@ -87,6 +87,10 @@ def opted_out(row: Mapping[str, Any]) -> bool:
     return row.get("person_status") == "opted_out" and (row.get("kind") or "reply") != "reply"
 
 
+#: Sends in flight at once, over all channels (a crash leaves at most these ``in_doubt``).
+CONCURRENCY = 8
+
+
 class Dispatcher:
     """Sends outbox rows.  ``run`` loops until stopped; ``dispatch`` does one batch."""
 
@@ -98,7 +102,7 @@ class Dispatcher:
         batch_size: int = 50,
         limits: Mapping[str, RateLimiter] | None = None,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
-        concurrency: int = 8,
+        concurrency: int = CONCURRENCY,
         settle_interval: float = 0.1,
         reply_poll: float = 0.1,
         mark_ahead: float = 0.0,
