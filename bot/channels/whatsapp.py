@@ -332,7 +332,11 @@ class WhatsAppAdapter:
             raise SendError(
                 f"needs template: no approved template for '{message.kind}' in "
                 f"{message.language}"
-                + (f" or {message.fallback_language}" if message.fallback_language else "")
+                + (
+                    f" or {message.fallback_language}"
+                    if message.fallback_language not in (None, message.language)
+                    else ""
+                )
                 + " and she has not written in 24 hours",
                 retryable=False,
                 status="needs_template",
