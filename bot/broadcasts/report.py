@@ -51,6 +51,19 @@ def bucket(status: str, delivery_status: str | None) -> str:
     return status
 
 
+#: What a report reads of each outbox row of a broadcast.
+_OUTCOME = (
+    outbox.c.idempotency_key,
+    outbox.c.channel,
+    outbox.c.status,
+    outbox.c.delivery_status,
+    outbox.c.error,
+    outbox.c.error_code,
+    outbox.c.payload["language"].as_string().label("language"),
+    outbox.c.payload["her_language"].as_string().label("her_language"),
+)
+
+
 def load(conn: Connection, broadcast_id: int) -> Mapping[str, Any]:
     """The broadcast's row, or :class:`BroadcastError` if there is none."""
     row = (
@@ -66,18 +79,7 @@ def status(db: Engine, broadcast_id: int) -> dict[str, Any]:
     with db.connect() as conn:
         row = load(conn, broadcast_id)
         tz = org_times(conn, row["organisation_id"]).timezone
-        rows = conn.execute(
-            select(
-                outbox.c.idempotency_key,
-                outbox.c.channel,
-                outbox.c.status,
-                outbox.c.delivery_status,
-                outbox.c.error,
-                outbox.c.error_code,
-                outbox.c.payload["language"].as_string().label("language"),
-                outbox.c.payload["her_language"].as_string().label("her_language"),
-            ).where(outbox.c.broadcast_id == broadcast_id)
-        ).all()
+        rows = conn.execute(select(*_OUTCOME).where(outbox.c.broadcast_id == broadcast_id)).all()
         excluded = conn.execute(
             select(exclusions.c.language, exclusions.c.channel, exclusions.c.reason).where(
                 exclusions.c.broadcast_id == broadcast_id
@@ -113,17 +115,7 @@ def people(db: Engine, broadcast_id: int) -> list[dict[str, Any]]:
     with db.connect() as conn:
         load(conn, broadcast_id)
         rows = conn.execute(
-            select(
-                outbox.c.idempotency_key,
-                outbox.c.person_id,
-                outbox.c.channel,
-                outbox.c.status,
-                outbox.c.delivery_status,
-                outbox.c.error,
-                outbox.c.error_code,
-                outbox.c.payload["language"].as_string().label("language"),
-                outbox.c.payload["her_language"].as_string().label("her_language"),
-            )
+            select(*_OUTCOME, outbox.c.person_id)
             .where(outbox.c.broadcast_id == broadcast_id)
             .order_by(outbox.c.person_id, outbox.c.id)
         ).all()

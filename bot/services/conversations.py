@@ -31,6 +31,7 @@ from bot.services.outbox_kinds import kind_and_values
 from bot.services.statements import Statements
 from bot.services.turn_writer import Target, TurnWriter
 from conversations.engine import Engine as FlowEngine
+from conversations.engine import Result
 from conversations.events import Event
 from conversations.model import Context, Conversation, Profile
 
@@ -146,11 +147,7 @@ class ConversationService:
             outcome = writer.collect(
                 conn, target, result, now, key, inbound=False, kind=kind, values=values
             )
-            if outcome.person_id is None:
-                latest.pop(person_id, None)
-                rows.pop(person_id, None)
-            else:
-                latest[person_id] = (target, result.conversation, result.profile)
+            _remember(latest, rows, person_id, outcome, target, result)
             outcomes.append(outcome)
         writer.flush(conn)
         return outcomes
@@ -237,11 +234,7 @@ class ConversationService:
                 inbound=True,
                 address=inbound.address,
             )
-            if outcome.person_id is None:  # erased: a later message starts from nothing
-                latest.pop(key, None)
-                rows.pop(key, None)
-            else:
-                latest[key] = (target, result.conversation, result.profile)
+            _remember(latest, rows, key, outcome, target, result)
             outcomes.append(outcome)
         writer.flush(conn)
         return outcomes
@@ -345,6 +338,23 @@ class ConversationService:
             },
         ).scalar_one()
         return Target(person_id, identity_id, inbound.channel, organisation)
+
+
+def _remember(
+    latest: dict[Any, tuple[Target, Conversation | None, Profile]],
+    rows: dict[Any, Any],
+    key: Any,
+    outcome: HandleOutcome,
+    target: Target,
+    result: Result,
+) -> None:
+    """What a turn decided, for a later event of hers in the same batch; after an erasure
+    her next event starts from nothing."""
+    if outcome.person_id is None:
+        latest.pop(key, None)
+        rows.pop(key, None)
+    else:
+        latest[key] = (target, result.conversation, result.profile)
 
 
 def _state_of(row: Any) -> tuple[Conversation | None, Profile]:
