@@ -61,6 +61,21 @@ def quiet_window(
     return at_local(opened, begin, timezone), at_local(closes, finish, timezone)
 
 
+def next_quiet_window(
+    moment: datetime, timezone: str, start: str, end: str
+) -> tuple[datetime, datetime] | None:
+    """The first quiet window that begins after ``moment`` (aware UTC bounds), or ``None``
+    when the organisation has no quiet hours."""
+    begin = parse_clock(start)
+    if begin == parse_clock(end):
+        return None
+    day = local_day(moment, timezone)
+    opens = at_local(day, begin, timezone)
+    if opens <= moment:
+        opens = at_local(day + timedelta(days=1), begin, timezone)
+    return quiet_window(opens, timezone, start, end)
+
+
 def outside_quiet_hours(
     due: datetime,
     timezone: str,

@@ -70,13 +70,18 @@ async def sweep() -> None:
 
 async def broadcasts() -> None:
     """Enqueue due (or interrupted) broadcasts, finish sent ones, queue due follow-ups."""
-    from bot.broadcasts.service import BroadcastService
+    from bot.broadcasts.service import BroadcastService, channel_rates
 
     bound = _binding()
     runtime = bound.runtime
     templates = runtime.whatsapp.templates if runtime.whatsapp is not None else None
     service = BroadcastService(
-        runtime.db, runtime.flow_engine.catalogs, runtime.clock, "scheduler", templates
+        runtime.db,
+        runtime.flow_engine.catalogs,
+        runtime.clock,
+        "scheduler",
+        templates,
+        channel_rates(runtime.settings),
     )
     done = await asyncio.to_thread(service.tick)
     if done["enqueued"] or done["followups"]:

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 from collections import Counter
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -321,3 +322,37 @@ def test_match_all_narrows_the_audience_to_people_in_every_segment(
     assert not transcript(sqlite_runtime, "de-1")
     with pytest.raises(BroadcastError, match="choose an audience"):
         bc.create(Draft(TEXTS, {"match": "all"}), "vnb-nienburg")
+
+
+def test_what_cannot_go_before_the_quiet_hours_waits_for_the_morning(
+    sqlite_runtime: Runtime, clock: FrozenClock
+) -> None:
+    clock.now = datetime(2026, 12, 1, 18, 50, tzinfo=UTC)  # 19:50 in Nienburg
+    members = [Member(f"{7000 + n}", channel="telegram") for n in range(300)]
+    add_people(sqlite_runtime.db, TEST_SECRET, members, clock())
+    bc = BroadcastService(
+        sqlite_runtime.db,
+        sqlite_runtime.flow_engine.catalogs,
+        clock,
+        "cli:test",
+        rates={"telegram": 0.5},  # a slow channel: 0.45 a second for the broadcast
+    )
+    broadcast = bc.create(Draft(TEXTS, {"all": True}), "vnb-nienburg")["id"]
+    bc.send(broadcast)
+
+    # 8 minutes (10 until 20:00, less 2 of margin) at 0.45/s: 216 go now, the rest at 08:00.
+    with sqlite_runtime.db.connect() as conn:
+        due = Counter(
+            conn.execute(
+                select(outbox.c.next_attempt_at).where(
+                    outbox.c.broadcast_id == broadcast, outbox.c.channel == "telegram"
+                )
+            ).scalars()
+        )
+    assert due == {clock(): 216, datetime(2026, 12, 2, 7, 0, tzinfo=UTC): 84}
+    state = bc.progress(broadcast)
+    assert (state["remaining"], state["waiting"]) == (302, 84)  # and the 2 demo mentors
+
+    urgent = bc.create(Draft(TEXTS, {"all": True}, urgent=True), "vnb-nienburg")["id"]
+    bc.send(urgent)
+    assert bc.progress(urgent)["waiting"] == 0

@@ -24,7 +24,7 @@ from rich.table import Table
 
 from bot.broadcasts.compose import BroadcastError, Draft, merge_audience, normalise_audience
 from bot.broadcasts.report import BUCKETS
-from bot.broadcasts.service import BroadcastService
+from bot.broadcasts.service import BroadcastService, channel_rates
 
 broadcast_app = typer.Typer(
     help="Broadcasts: one announcement to many, each in her language.", no_args_is_help=True
@@ -58,7 +58,12 @@ def _service(by: str | None = None) -> Iterator[BroadcastService]:
     try:
         templates = runtime.whatsapp.templates if runtime.whatsapp is not None else None
         yield BroadcastService(
-            runtime.db, runtime.flow_engine.catalogs, runtime.clock, by or _login(), templates
+            runtime.db,
+            runtime.flow_engine.catalogs,
+            runtime.clock,
+            by or _login(),
+            templates,
+            channel_rates(settings),
         )
     except BroadcastError as error:
         errors.print(f"[red]✗[/red] {escape(str(error))}")
@@ -232,9 +237,14 @@ def _follow(service: BroadcastService, broadcast: int) -> None:
                 failed=state["failed"],
                 left=state["remaining"],
             )
-            if not state["remaining"] or state["status"] == "cancelled":
+            if state["remaining"] <= state["waiting"] or state["status"] == "cancelled":
                 break
             time.sleep(POLL_SECONDS)  # a terminal following the server's work, not a test
+    if state["waiting"]:
+        console.print(
+            f"{state['waiting']} messages wait for later (the quiet hours, or a retry); "
+            "the server sends them."
+        )
     console.print(f"Done: twc broadcast status {broadcast}")
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Connection, Engine, func, select
@@ -152,8 +153,12 @@ def people(db: Engine, broadcast_id: int) -> list[dict[str, Any]]:
     return lines
 
 
-def progress(db: Engine, broadcast_id: int) -> dict[str, int | bool | str]:
-    """Sent / failed / remaining, for the progress bar (cheap: one grouped count)."""
+def progress(db: Engine, broadcast_id: int, now: datetime) -> dict[str, int | bool | str]:
+    """Sent / failed / remaining, for the progress bar (cheap: two grouped counts).
+
+    ``waiting``: rows not due within the next minute — held for the morning by the quiet
+    hours, or a retry some time later — which a progress bar need not stay for.
+    """
     with db.connect() as conn:
         row = load(conn, broadcast_id)
         counts = dict(
@@ -163,6 +168,13 @@ def progress(db: Engine, broadcast_id: int) -> dict[str, int | bool | str]:
                 .group_by(outbox.c.status)
             ).all()
         )
+        waiting = conn.execute(
+            select(func.count()).where(
+                outbox.c.broadcast_id == broadcast_id,
+                outbox.c.status == "pending",
+                outbox.c.next_attempt_at > now + timedelta(minutes=1),
+            )
+        ).scalar_one()
     queued = sum(counts.get(s, 0) for s in QUEUED)
     total = sum(counts.values())
     return {
@@ -172,6 +184,7 @@ def progress(db: Engine, broadcast_id: int) -> dict[str, int | bool | str]:
         "sent": counts.get("sent", 0),
         "failed": total - queued - counts.get("sent", 0),
         "remaining": queued,
+        "waiting": waiting,
     }
 
 
