@@ -137,6 +137,18 @@ def course_with(service: CourseService) -> None:
     )
 
 
+def enrolled_amina(
+    runtime: Runtime, client: TestClient, clock: FrozenClock
+) -> tuple[int, CourseService]:
+    """Amina onboarded in German and enrolled in the course "a2-hoya" (no sessions yet)."""
+    onboard(Simulator(client, "amina"))
+    person = person_of(runtime, "amina")
+    service = service_of(runtime, clock)
+    course_with(service)
+    service.enrol("a2-hoya", [person])
+    return person, service
+
+
 def test_session_reminders_go_to_consenting_people_only(
     runtime: Runtime, client: TestClient, clock: FrozenClock
 ) -> None:
@@ -241,11 +253,7 @@ def test_reminder_and_answers_through_the_simulator(
 def test_a_reminder_whose_session_began_is_missed_not_sent_late(
     runtime: Runtime, client: TestClient, clock: FrozenClock
 ) -> None:
-    onboard(Simulator(client, "amina"))
-    person = person_of(runtime, "amina")
-    service = service_of(runtime, clock)
-    course_with(service)
-    service.enrol("a2-hoya", [person])
+    _person, service = enrolled_amina(runtime, client, clock)
     service.add_session("a2-hoya", "2026-12-03 09:00", "2026-12-03 12:00", "VHS Hoya")
     before = len(rows(runtime, outbox))
 
@@ -296,11 +304,7 @@ def test_move_and_cancel_tell_everyone_and_reschedule(
 def test_at_most_three_nudges_a_day_and_the_nearest_session_wins(
     runtime: Runtime, client: TestClient, clock: FrozenClock
 ) -> None:
-    onboard(Simulator(client, "amina"))
-    person = person_of(runtime, "amina")
-    service = service_of(runtime, clock)
-    course_with(service)
-    service.enrol("a2-hoya", [person])
+    person, service = enrolled_amina(runtime, client, clock)
     ids = {}
     for hour in (16, 14, 12, 10):  # the latest first: the cap must still favour the nearest
         ids[hour] = service.add_session(

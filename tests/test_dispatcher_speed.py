@@ -23,18 +23,14 @@ import pytest
 from sqlalchemy import func, insert, select
 
 from bot.channels.simulator import parse_request
-from bot.db.migrate import upgrade
 from bot.db.models import OutboxMessage
-from bot.demo import load_demo
 from bot.domain import Outbound, SendResult
-from bot.runtime import Runtime, build_runtime, utc_now
+from bot.runtime import Runtime
 from bot.services.dispatcher import Dispatcher
 from bot.services.ratelimit import Limits, RateLimiter
-from bot.settings import Settings
 from tests.auxil.clock import FrozenClock
 from tests.auxil.limiting_bot_api import LimitingBotApi
-from tests.auxil.telegram import TOKEN
-from tests.conftest import TEST_SECRET
+from tests.auxil.telegram import live_telegram_runtime
 
 outbox = OutboxMessage.__table__
 
@@ -303,18 +299,8 @@ def stand_in() -> Iterator[LimitingBotApi]:
 
 @pytest.fixture
 def live_runtime(sqlite_url: str, stand_in: LimitingBotApi) -> Iterator[Runtime]:
-    settings = Settings(
-        database_url=sqlite_url,
-        environment="test",
-        secret_key=TEST_SECRET,
-        telegram_token=TOKEN,
-        telegram_api_url=stand_in.url,
-    )
-    upgrade(sqlite_url)
-    runtime = build_runtime(settings)  # the real clock and real sleeping
-    load_demo(runtime.db, TEST_SECRET, utc_now())
-    yield runtime
-    runtime.close()
+    with live_telegram_runtime(sqlite_url, stand_in.url) as runtime:
+        yield runtime
 
 
 def test_a_broadcast_through_the_real_bot_overlaps_sends_and_sees_no_429(

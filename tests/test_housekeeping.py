@@ -18,7 +18,7 @@ from scheduler.housekeeping import run_housekeeping
 from scheduler.runner import build_scheduler
 from tests.auxil.clock import FrozenClock
 from tests.conftest import Simulator
-from tests.test_courses import course_with, person_of, service_of
+from tests.test_courses import course_with, enrolled_amina, person_of, service_of
 from tests.test_simulator_api import onboard
 
 nudges = Nudge.__table__
@@ -146,11 +146,7 @@ def test_the_scheduler_runs_the_sweep_and_the_daily_housekeeping(runtime: Runtim
 def test_a_check_in_counts_toward_the_daily_cap_and_waits_for_a_free_day(
     runtime: Runtime, client: TestClient, clock: FrozenClock
 ) -> None:
-    onboard(Simulator(client, "amina"))
-    amina = person_of(runtime, "amina")
-    service = service_of(runtime, clock)
-    course_with(service)
-    service.enrol("a2-hoya", [amina])
+    _amina, service = enrolled_amina(runtime, client, clock)
     # Fourteen silent days later, three sessions on 16 December: three reminders that morning
     # (two hours before each) fill her day.
     clock.now = utc(2026, 12, 14, 9, 0)

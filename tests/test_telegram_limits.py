@@ -31,18 +31,14 @@ from starlette.routing import Route
 
 from bot.channels.base import SendError
 from bot.channels.telegram.adapter import send_error
-from bot.db.migrate import upgrade
 from bot.db.models import ChannelIdentity, OutboxMessage, Person
-from bot.demo import load_demo
 from bot.domain import Outbound, SendResult
-from bot.runtime import Runtime, build_runtime, utc_now
+from bot.runtime import Runtime
 from bot.services.dispatcher import Dispatcher
 from bot.services.ratelimit import Limits, RateLimiter
-from bot.settings import Settings
 from tests.auxil.clock import FrozenClock
 from tests.auxil.processes import free_port
-from tests.auxil.telegram import TOKEN, _wait_for_port
-from tests.conftest import TEST_SECRET
+from tests.auxil.telegram import _wait_for_port, live_telegram_runtime
 
 outbox = OutboxMessage.__table__
 
@@ -272,18 +268,8 @@ def stand_in() -> Iterator[LimitingStandIn]:
 
 @pytest.fixture
 def live_runtime(sqlite_url: str, stand_in: LimitingStandIn) -> Iterator[Runtime]:
-    settings = Settings(
-        database_url=sqlite_url,
-        environment="test",
-        secret_key=TEST_SECRET,
-        telegram_token=TOKEN,
-        telegram_api_url=stand_in.url,
-    )
-    upgrade(sqlite_url)
-    runtime = build_runtime(settings)  # the real clock: this test measures real time
-    load_demo(runtime.db, TEST_SECRET, utc_now())
-    yield runtime
-    runtime.close()
+    with live_telegram_runtime(sqlite_url, stand_in.url) as runtime:
+        yield runtime
 
 
 def statuses(runtime: Runtime) -> Counter[str]:

@@ -27,7 +27,7 @@ import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qs
 
 import httpx
@@ -39,6 +39,11 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from tests.auxil.processes import REPO_ROOT, free_port
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator
+
+    from bot.runtime import Runtime
 
 STAND_IN_DIR = REPO_ROOT / "tests" / "telegram_stand_in"
 TOKEN = "123456:ABC-test-token"
@@ -374,3 +379,29 @@ class TelegramUser:
 
     def close(self) -> None:
         self.http.close()
+
+
+@contextlib.contextmanager
+def live_telegram_runtime(database_url: str, api_url: str) -> Iterator[Runtime]:
+    """A runtime with the Telegram channel against ``api_url``, the real clock and real
+    sleeping (the limits are measured in real time), the demo data loaded."""
+    from bot.db.migrate import upgrade
+    from bot.demo import load_demo
+    from bot.runtime import build_runtime
+    from bot.settings import Settings
+    from tests.conftest import TEST_SECRET
+
+    settings = Settings(
+        database_url=database_url,
+        environment="test",
+        secret_key=TEST_SECRET,
+        telegram_token=TOKEN,
+        telegram_api_url=api_url,
+    )
+    upgrade(database_url)
+    runtime = build_runtime(settings)
+    load_demo(runtime.db, TEST_SECRET, runtime.clock())
+    try:
+        yield runtime
+    finally:
+        runtime.close()
