@@ -94,8 +94,30 @@ def test_placeholders_and_languages_are_checked_before_anything_is_stored(
         bc.create(Draft({"de": "Hallo"}, {}), "vnb-nienburg")
     with pytest.raises(BroadcastError, match="no course 'nope'"):
         bc.create(Draft({"de": "Hallo"}, {"courses": ["nope"]}), "vnb-nienburg")
+    with pytest.raises(BroadcastError, match="unknown language 'arb'"):
+        bc.create(Draft({"de": "Hallo"}, {"languages": ["arb"]}), "vnb-nienburg")
+    with pytest.raises(BroadcastError, match="longer than 200"):
+        bc.create(Draft({"de": "Hallo"}, everyone, title="x" * 201), "vnb-nienburg")
     with sqlite_runtime.db.connect() as conn:
         assert conn.execute(select(func.count()).select_from(audit)).scalar_one() == 0
+    draft = bc.create(Draft({"de": "Hallo"}, everyone), "vnb-nienburg")["id"]
+    with pytest.raises(BroadcastError, match="tomorrow 9"):
+        bc.send(draft, at="tomorrow 9")  # a clean message, not a traceback
+
+
+def test_a_nameless_person_gets_the_neutral_greeting_in_the_template_too(
+    sqlite_runtime: Runtime, clock: FrozenClock
+) -> None:
+    add_people(sqlite_runtime.db, TEST_SECRET, [Member("nameless", name=None)], clock())
+    bc = service(sqlite_runtime)
+    broadcast = bc.create(Draft(TEXTS, {"towns": ["Hoya"]}), "vnb-nienburg")["id"]
+    bc.send(broadcast)
+    with sqlite_runtime.db.connect() as conn:
+        (payload,) = conn.execute(
+            select(outbox.c.payload).where(outbox.c.broadcast_id == broadcast)
+        ).scalars()
+    assert payload["values"]["name"] == "liebe Teilnehmerin"  # never empty: templates refuse it
+    assert payload["text"].startswith("📢 Hallo liebe Teilnehmerin!")
 
 
 def test_announcement_file_short_and_long_form(tmp_path: Path) -> None:

@@ -20,13 +20,8 @@ from typing import Any
 from sqlalchemy import Connection, select
 
 from bot.broadcasts.compose import BroadcastError, choose_language
-from bot.db.models import (
-    TelegramGroup,
-)
-from bot.db.tables import consents, courses, enrolments, identities, people
+from bot.db.tables import consents, courses, enrolments, identities, people, telegram_groups
 from conversations.languages import LanguageTable
-
-groups = TelegramGroup.__table__
 
 #: Why someone in the audience does not get the broadcast.
 OPTED_OUT = "opted_out"
@@ -88,13 +83,21 @@ class Audience:
     groups: list[str] = field(default_factory=list)
 
 
-def check_audience(conn: Connection, organisation_id: int, audience: Mapping[str, Any]) -> None:
-    """An audience must name someone, and named courses and groups must exist."""
+def check_audience(
+    conn: Connection,
+    organisation_id: int,
+    audience: Mapping[str, Any],
+    languages: LanguageTable,
+) -> None:
+    """An audience must name someone, and named languages, courses and groups must exist."""
     named = [k for k in audience if k not in ("all", "match") and audience[k]]
     if not audience.get("all") and not named:
         raise BroadcastError(
             "choose an audience: everyone (--all) or a course, town, language, interest, group"
         )
+    unknown = [code for code in audience.get("languages", []) if languages.get(code) is None]
+    if unknown:
+        raise BroadcastError(f"unknown language {unknown[0]!r} in the audience")
     wanted = set(audience.get("courses", []))
     if wanted:
         found = set(
@@ -277,10 +280,10 @@ def _groups(conn: Connection, organisation_id: int, chats: Any) -> list[str]:
         return []
     return sorted(
         conn.execute(
-            select(groups.c.chat_id).where(
-                groups.c.chat_id.in_(wanted),
-                groups.c.organisation_id == organisation_id,
-                groups.c.status == "member",
+            select(telegram_groups.c.chat_id).where(
+                telegram_groups.c.chat_id.in_(wanted),
+                telegram_groups.c.organisation_id == organisation_id,
+                telegram_groups.c.status == "member",
             )
         ).scalars()
     )

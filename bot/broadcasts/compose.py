@@ -128,7 +128,7 @@ def read_draft(path: Path) -> Draft:
         texts={str(k): v.strip() for k, v in texts.items()},
         audience=normalise_audience(audience),
         title=str(data.get("title") or ""),
-        organisation=data.get("organisation"),
+        organisation=None if data.get("organisation") is None else str(data["organisation"]),
         urgent=bool(data.get("urgent", False)),
     )
 
@@ -149,6 +149,8 @@ def normalise_audience(audience: Mapping[str, Any]) -> dict[str, Any]:
             raise BroadcastError(
                 f"unknown audience segment {key!r} (known: all, match, {', '.join(SEGMENTS)})"
             )
+        if value is None:  # "towns:" with nothing after it names nobody
+            continue
         values = value if isinstance(value, list) else [value]
         if values:
             result[key] = sorted({str(v) for v in values})

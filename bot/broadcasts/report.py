@@ -16,12 +16,8 @@ from sqlalchemy import Connection, Engine, func, select
 
 from bot.broadcasts.compose import BroadcastError
 from bot.courses.service import show_local
-from bot.db.models import Broadcast, BroadcastExclusion
-from bot.db.tables import audit, organisations, outbox
+from bot.db.tables import audit, broadcast_exclusions, broadcasts, organisations, outbox
 from scheduler.reminders import org_times
-
-broadcasts = Broadcast.__table__
-exclusions = BroadcastExclusion.__table__
 
 #: Outbox statuses of a row that has not reached an end yet.
 QUEUED = ("pending", "claimed", "sending")
@@ -82,9 +78,11 @@ def status(db: Engine, broadcast_id: int) -> dict[str, Any]:
         tz = org_times(conn, row["organisation_id"]).timezone
         rows = conn.execute(select(*_OUTCOME).where(outbox.c.broadcast_id == broadcast_id)).all()
         excluded = conn.execute(
-            select(exclusions.c.language, exclusions.c.channel, exclusions.c.reason).where(
-                exclusions.c.broadcast_id == broadcast_id
-            )
+            select(
+                broadcast_exclusions.c.language,
+                broadcast_exclusions.c.channel,
+                broadcast_exclusions.c.reason,
+            ).where(broadcast_exclusions.c.broadcast_id == broadcast_id)
         ).all()
         done = history(conn, broadcast_id, tz)
     main = [r for r in rows if not r.idempotency_key.endswith(":followup")]
@@ -121,9 +119,9 @@ def people(db: Engine, broadcast_id: int) -> list[dict[str, Any]]:
             .order_by(outbox.c.person_id, outbox.c.id)
         ).all()
         excluded = conn.execute(
-            select(exclusions)
-            .where(exclusions.c.broadcast_id == broadcast_id)
-            .order_by(exclusions.c.person_id)
+            select(broadcast_exclusions)
+            .where(broadcast_exclusions.c.broadcast_id == broadcast_id)
+            .order_by(broadcast_exclusions.c.person_id)
         ).all()
     lines = [
         {

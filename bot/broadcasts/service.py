@@ -43,24 +43,26 @@ from bot.broadcasts.report import QUEUED, load
 from bot.broadcasts.texts import NAME_FALLBACK
 from bot.channels.whatsapp import WINDOW
 from bot.channels.whatsapp_templates import TemplateBook
-from bot.courses.service import parse_local, show_local
-from bot.db.models import (
-    Broadcast,
-    BroadcastExclusion,
+from bot.courses.service import CourseError, parse_local, show_local
+from bot.db.tables import (
+    audit,
+    broadcast_exclusions,
+    broadcasts,
+    identities,
+    organisations,
+    outbox,
 )
-from bot.db.tables import audit, identities, organisations, outbox
 from bot.settings import Settings
 from conversations.events import Reply
 from conversations.i18n import Catalogs
 from scheduler.quiet_hours import next_quiet_window, outside_quiet_hours
 from scheduler.reminders import OrgTimes, org_times
 
-broadcasts = Broadcast.__table__
-exclusions = BroadcastExclusion.__table__
-
 #: Outbox priority of broadcast rows: bulk, after replies (0) to people chatting now.
 BULK_PRIORITY = 5
 KIND = "broadcast"
+#: The longest title (the column's size).
+TITLE_LENGTH = 200
 #: Recipients written per transaction.
 BATCH = 200
 
@@ -105,7 +107,9 @@ class BroadcastService:
                     f"write the organisation's {org['default_language']} text first: "
                     "it is what everyone without a text in her language gets"
                 )
-            check_audience(conn, org["id"], draft.audience)
+            if len(draft.title) > TITLE_LENGTH:
+                raise BroadcastError(f"the title is longer than {TITLE_LENGTH} characters")
+            check_audience(conn, org["id"], draft.audience, self.catalogs.languages)
             broadcast_id = conn.execute(
                 insert(broadcasts)
                 .values(
@@ -181,11 +185,14 @@ class BroadcastService:
 
     def render(self, texts: Mapping[str, str], person: Recipient, org_name: str) -> str:
         """Her text with her name and the organisation's name filled in."""
-        name = person.name
-        if not name:
-            language = self.catalogs.languages.get(person.text_language)
-            name = self.catalogs.translate(language, NAME_FALLBACK)
-        return fill(texts[person.text_language], {"name": name, "org": org_name})
+        return fill(texts[person.text_language], {"name": self._name(person), "org": org_name})
+
+    def _name(self, person: Recipient) -> str:
+        """The name she gave, or a neutral greeting in her text's language."""
+        if person.name:
+            return person.name
+        language = self.catalogs.languages.get(person.text_language)
+        return self.catalogs.translate(language, NAME_FALLBACK)
 
     # ---- send -----------------------------------------------------------------------------
 
@@ -208,7 +215,10 @@ class BroadcastService:
             if row["status"] == "sending" and at:
                 raise BroadcastError(f"broadcast {broadcast_id} is being sent: too late for --at")
             times = org_times(conn, row["organisation_id"])
-            wanted = parse_local(at, times.timezone) if at else now
+            try:
+                wanted = parse_local(at, times.timezone) if at else now
+            except CourseError as error:  # a malformed --at: a clean message, no traceback
+                raise BroadcastError(str(error)) from error
             if wanted < now - timedelta(minutes=1):
                 raise BroadcastError(f"{at} is in the past")
             urgent = row["urgent"] if urgent is None else urgent
@@ -333,7 +343,7 @@ class BroadcastService:
                     # WhatsApp refuses template variables with line breaks, tabs or long runs
                     # of spaces, so the template's copy of the text is on one line.
                     "values": {
-                        "name": person.name or "",
+                        "name": self._name(person),  # a template refuses an empty one
                         "org": org["name"],
                         "text": " ".join(text.split()),
                     },
@@ -386,7 +396,7 @@ class BroadcastService:
         if rows:
             with self.db.begin() as conn:
                 for start in range(0, len(rows), BATCH):
-                    _insert_new(conn, exclusions, rows[start : start + BATCH])
+                    _insert_new(conn, broadcast_exclusions, rows[start : start + BATCH])
 
     # ---- cancel ---------------------------------------------------------------------------
 

@@ -10,6 +10,8 @@ from __future__ import annotations
 from bot.db.models import (
     Attendance,
     AuditEntry,
+    Broadcast,
+    BroadcastExclusion,
     ChannelIdentity,
     ConsentRecord,
     ConversationState,
@@ -22,10 +24,13 @@ from bot.db.models import (
     Organisation,
     OutboxMessage,
     Person,
+    TelegramGroup,
 )
 
 attendance = Attendance.__table__
 audit = AuditEntry.__table__
+broadcast_exclusions = BroadcastExclusion.__table__
+broadcasts = Broadcast.__table__
 consents = ConsentRecord.__table__
 courses = Course.__table__
 enrolments = Enrolment.__table__
@@ -38,3 +43,4 @@ outbox = OutboxMessage.__table__
 people = Person.__table__
 sessions = CourseSession.__table__
 states = ConversationState.__table__
+telegram_groups = TelegramGroup.__table__

@@ -60,8 +60,7 @@ from bot.channels.telegram.parse import (
 )
 from bot.channels.telegram.texts import COMMAND_DESCRIPTIONS, GROUP_GREETING, GROUP_PRIVATE_ONLY
 from bot.courses.ics import session_calendar_file
-from bot.db.models import TelegramGroup
-from bot.db.tables import organisations, outbox
+from bot.db.tables import organisations, outbox, telegram_groups
 from bot.domain import Inbound, Outbound, SendResult
 from bot.identity import lookup_key
 from bot.services.invites import organisation_for_code
@@ -76,7 +75,6 @@ log = logging.getLogger(__name__)
 # warns on every 429 it raises.  ``retry_after_seconds`` handles both forms.
 os.environ.setdefault("PTB_TIMEDELTA", "true")
 
-groups = TelegramGroup.__table__
 
 #: The updates the bot asks Telegram for.
 ALLOWED_UPDATES = ("message", "callback_query", "my_chat_member")
@@ -487,10 +485,12 @@ class TelegramAdapter:
                     organisations.c.slug == self.settings.default_organisation
                 )
             ).scalar()
-            known = conn.execute(select(groups.c.id).where(groups.c.chat_id == chat)).scalar()
+            known = conn.execute(
+                select(telegram_groups.c.id).where(telegram_groups.c.chat_id == chat)
+            ).scalar()
             if known is None:
                 conn.execute(
-                    insert(groups).values(
+                    insert(telegram_groups).values(
                         chat_id=chat,
                         title=joined.title[:256],
                         organisation_id=organisation_id,
@@ -500,8 +500,8 @@ class TelegramAdapter:
                 )
             else:
                 conn.execute(
-                    sql_update(groups)
-                    .where(groups.c.id == known)
+                    sql_update(telegram_groups)
+                    .where(telegram_groups.c.id == known)
                     .values(status="member", title=joined.title[:256])
                 )
         self._post_to_group(
@@ -512,8 +512,8 @@ class TelegramAdapter:
     def _group_left(self, left: GroupLeft) -> None:
         with self.db.begin() as conn:
             conn.execute(
-                sql_update(groups)
-                .where(groups.c.chat_id == str(left.chat_id))
+                sql_update(telegram_groups)
+                .where(telegram_groups.c.chat_id == str(left.chat_id))
                 .values(status="left")
             )
         log.info("telegram: removed from a group")
