@@ -345,8 +345,8 @@ def test_rows_in_flight_at_a_crash_become_in_doubt_and_are_never_resent(
     in_flight = [hello(runtime, clock, user) for user in ("amina", "bea")]
     claimed = dispatcher.claim()
     assert sorted(r["id"] for r in claimed) == sorted(in_flight)
-    for claimed_row in claimed:  # handed to the platform ... and the process dies
-        dispatcher._mark_sending(claimed_row)
+    # handed to the platform ... and the process dies
+    dispatcher._mark_sending_many([claimed_row["id"] for claimed_row in claimed])
     assert {row(runtime, i)["status"] for i in in_flight} == {"sending"}
     fresh = hello(runtime, clock, "chiara")  # queued after the crash, never in flight
 
@@ -492,3 +492,28 @@ def test_a_retry_after_a_partly_sent_message_starts_where_it_stopped(
     assert dispatch(dispatcher) == 1
     assert seen == [0, 1]
     assert row(runtime, outbox_id)["status"] == "sent"
+
+
+def test_a_failed_mark_gives_the_rows_back_instead_of_stranding_them(
+    runtime: Runtime,
+    clock: FrozenClock,
+    platform: ScriptedPlatform,
+    dispatcher: Dispatcher,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A database error between choosing rows and marking them ``sending`` (a locked
+    database, say) sends nothing and leaves nothing ``claimed`` until a restart."""
+    waiting = [hello(runtime, clock, user) for user in ("amina", "bea")]
+    marking = dispatcher._mark_sending_many
+
+    def locked(_ids: list[int]) -> set[int]:
+        raise RuntimeError("database is locked")
+
+    monkeypatch.setattr(dispatcher, "_mark_sending_many", locked)
+    with pytest.raises(RuntimeError, match="locked"):
+        asyncio.run(dispatcher.dispatch())
+    assert {row(runtime, i)["status"] for i in waiting} == {"pending"}
+
+    monkeypatch.setattr(dispatcher, "_mark_sending_many", marking)
+    asyncio.run(dispatcher.dispatch())
+    assert {row(runtime, i)["status"] for i in waiting} == {"sent"}

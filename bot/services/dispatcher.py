@@ -237,10 +237,6 @@ class Dispatcher:
 
     # ---- bookkeeping (each runs in a worker thread) ----------------------------------------
 
-    def _mark_sending(self, row: dict[str, Any]) -> None:
-        """From here on a crash leaves the row ``in_doubt``: it may have reached her."""
-        self._mark_sending_many([row["id"]])
-
     def _mark_sending_many(self, ids: list[int]) -> set[int]:
         """The rows that start now, in one statement, before any of them leaves; returns the
         ids it marked.
@@ -258,9 +254,6 @@ class Dispatcher:
                     .returning(outbox.c.id)
                 ).scalars()
             )
-
-    def _settle_sent(self, row: dict[str, Any], external_id: str | None) -> None:
-        self._settle_sent_many([_Sent(row["id"], external_id, self.clock())])
 
     def _settle_sent_many(self, sent: list[_Sent]) -> None:
         """The platform accepted these: ``sent``, with its id; the address is not kept."""
@@ -497,8 +490,31 @@ class _Session:
 
     async def step(self) -> float:
         """Start every send that may go now; return the seconds until another one could."""
-        wait = math.inf
         going: list[Going] = []
+        try:
+            wait = await self._choose(going)
+            withdrawn = await self._mark(going) if going else set()
+        except BaseException:
+            # A database error before anything left: the chosen rows go back in line and
+            # their chats and slots are free again, so nothing stays stuck until a restart.
+            for key, row, limiter, slots in going:
+                self._release(key, limiter, slots)
+                self.queue.add(key, row)
+            raise
+        for key, row, limiter, slots in going:
+            self.marked.discard(row["id"])
+            if row["id"] in withdrawn:
+                self._release(key, limiter, slots)
+                continue
+            task = asyncio.create_task(self._send(key, row, limiter, slots))
+            task.add_done_callback(lambda _task: self.poke())
+            self.flying[task] = key
+        return wait
+
+    async def _choose(self, going: list[Going]) -> float:
+        """Take the rows that may go now into ``going`` (their slots reserved); return the
+        seconds until another one could."""
+        wait = math.inf
         lanes: dict[tuple[str, bool], float] = {}  # (channel, paced) → wait, this look
         for key in self.queue.chats():
             if len(self.flying) + len(going) >= self.d.concurrency:
@@ -509,7 +525,8 @@ class _Session:
             if not is_reply(row) and len(self.flying) + len(going) >= self._bulk_cap(key[0]):
                 continue  # enough bulk in flight; the last place is always kept for a reply
             if not self._sendable(key, row):
-                await self._refuse(key, self.queue.pop(key))
+                await self._refuse(key, row)  # settled first: a failed write keeps it queued
+                self.queue.pop(key)
                 continue
             limiter = self.d.limits.get(key[0])
             slots: list[list[float]] = []
@@ -529,16 +546,6 @@ class _Session:
                 lanes.pop((key[0], False), None)
             self.busy.add(key)
             going.append((key, self.queue.pop(key), limiter, slots))
-        if going:
-            withdrawn = await self._mark(going)
-            for key, row, limiter, slots in going:
-                self.marked.discard(row["id"])
-                if row["id"] in withdrawn:
-                    self._release(key, limiter, slots)
-                    continue
-                task = asyncio.create_task(self._send(key, row, limiter, slots))
-                task.add_done_callback(lambda _task: self.poke())
-                self.flying[task] = key
         return wait
 
     async def wait(self, seconds: float, *events: asyncio.Event) -> None:

@@ -65,10 +65,6 @@ class SendQueue:
         self._count -= 1
         return row
 
-    def has_reply(self) -> bool:
-        """Whether any chat has a reply waiting at its head."""
-        return any(is_reply(rows[0]) for rows in self._chats.values())
-
     def ids(self) -> list[int]:
         """Every queued row's id (to give them back when stopping)."""
         return [row["id"] for rows in self._chats.values() for row in rows]
