@@ -8,6 +8,7 @@ and keeps the uploaded file.  SQLite; a frozen clock.
 from __future__ import annotations
 
 import asyncio
+from dataclasses import replace
 from pathlib import Path
 
 from bot.courses.service import CourseService
@@ -59,6 +60,8 @@ def test_a_reminder_brings_its_calendar_file_and_other_messages_do_not(
             telegram.sleep = lambda _s: asyncio.sleep(0)  # type: ignore[method-assign]
             await telegram.send(CHAT, reminder)
             await telegram.send(CHAT, Outbound("Hallo", kind="nudge"))
+            # A retry after the file went out (parts_sent 1) sends only the question.
+            await telegram.send(CHAT, replace(reminder, text="Noch einmal?", parts_sent=1))
             await telegram.stop()
 
         asyncio.run(send())
@@ -71,8 +74,8 @@ def test_a_reminder_brings_its_calendar_file_and_other_messages_do_not(
     assert "DTSTART:20261203T080000Z" in file["content"]  # 09:00 in Berlin
     assert "LOCATION:VHS Hoya\\, Bahnhofstr. 1" in file["content"]
     texts = [c.params["text"] for c in proxy.calls_of("sendMessage")]
-    assert texts == ["📅 یادآوری: آلمانی A2", "Hallo"]
+    assert texts == ["📅 یادآوری: آلمانی A2", "Hallo", "Noch einmal?"]
     # The file first, the question with its buttons last.
     order = [c.method for c in proxy.calls if c.method in ("sendDocument", "sendMessage")]
-    assert order == ["sendDocument", "sendMessage", "sendMessage"]
+    assert order == ["sendDocument", "sendMessage", "sendMessage", "sendMessage"]
     assert "reply_markup" in proxy.calls_of("sendMessage")[0].params

@@ -139,6 +139,20 @@ def chat_id(address: str) -> int | str:
         return address
 
 
+#: How long a session's calendar file is reused before it is read again (a moved session).
+CALENDAR_CACHE = timedelta(minutes=1)
+
+
+def _calendar_session(message: Outbound) -> int | None:
+    """The session a course reminder is about, if the message is one."""
+    if message.kind != "course_reminder":
+        return None
+    try:
+        return int(message.values.get("session", ""))
+    except (TypeError, ValueError):
+        return None
+
+
 class TelegramAdapter:
     """Sends to and receives from Telegram for one bot token."""
 
@@ -168,6 +182,7 @@ class TelegramAdapter:
         self._submit: Callable[[Inbound], Awaitable[Any]] | None = None
         self._wake: Callable[[], None] = lambda: None
         self._ready = False
+        self._calendars: dict[tuple[int, str], tuple[datetime, str | None]] = {}
 
     # ---- wiring and start-up --------------------------------------------------------------
 
@@ -254,11 +269,12 @@ class TelegramAdapter:
 
         A course reminder first brings the session as a calendar file (``.ics``), so that she
         can add it with one tap; the question with its buttons stays the last thing she sees.
+        The file's place is part 0 whenever the message is a reminder, even if the session is
+        gone by now, so that a retry after a partial send resumes at the right part.
         """
-        parts: list[str | tuple[str, bytes]] = list(render.split_text(message.text))
-        calendar = await self._calendar_file(message)
-        if calendar is not None:
-            parts.insert(0, calendar)
+        session = _calendar_session(message)
+        parts: list[str | None] = [None] if session is not None else []
+        parts += render.split_text(message.text)
         markup = render.keyboard(message.choices)
         sent_id = None
         delivered = message.parts_sent  # an earlier attempt got this far: send only the rest
@@ -267,9 +283,14 @@ class TelegramAdapter:
                 if index > message.parts_sent:  # parts of one message keep the chat interval
                     await self.sleep(self.settings.telegram_chat_interval)
                 part = parts[index]
-                if isinstance(part, tuple):
-                    name, data = part
-                    await self.bot.send_document(chat_id(address), InputFile(data, filename=name))
+                if part is None:
+                    assert session is not None
+                    calendar = await self._calendar_file(session, message)
+                    if calendar is not None:
+                        name, data = calendar
+                        await self.bot.send_document(
+                            chat_id(address), InputFile(data, filename=name)
+                        )
                 else:
                     last = index == len(parts) - 1
                     sent = await self.bot.send_message(
@@ -283,27 +304,26 @@ class TelegramAdapter:
             raise classified from error
         return SendResult(external_id=self.message_key(address, sent_id))
 
-    async def _calendar_file(self, message: Outbound) -> tuple[str, bytes] | None:
-        """The ``.ics`` of a course reminder's session, named by its course and date in her
-        language; ``None`` for every other message (or a session that is gone)."""
-        if message.kind != "course_reminder" or not str(message.values.get("session", "")):
+    async def _calendar_file(self, session: int, message: Outbound) -> tuple[str, bytes] | None:
+        """The ``.ics`` of a reminder's session, named by its course and date in her language;
+        ``None`` if the session is gone.  Many reminders go out for one session at once, so
+        each file is read once a minute at most, not once per recipient."""
+        now = self.clock()
+        key = (session, message.language)
+        cached = self._calendars.get(key)
+        if cached is None or now - cached[0] > CALENDAR_CACHE:
+            if len(self._calendars) > 1000:
+                self._calendars.clear()
+            text = await asyncio.to_thread(
+                session_calendar_file, self.db, session, message.language, now
+            )
+            cached = self._calendars[key] = (now, text)
+        if cached[1] is None:
             return None
-        try:
-            session_id = int(message.values["session"])
-        except ValueError:
-            return None
-        text = await asyncio.to_thread(
-            session_calendar_file, self.db, session_id, message.language, self.clock()
-        )
-        if text is None:
-            return None
-        label = " ".join(
-            str(message.values.get(key, ""))
-            for key in ("course", "date")
-            if message.values.get(key)
-        )
+        values = message.values
+        label = " ".join(str(values[key]) for key in ("course", "date") if values.get(key))
         name = re.sub(r'[\\/:*?"<>|\n\r\t]+', " ", label).strip()[:80] or "kurs"
-        return f"{name}.ics", text.encode()
+        return f"{name}.ics", cached[1].encode()
 
     def message_key(self, address: str, message_id: int | None) -> str | None:
         """The outbox ``external_id`` of a sent message: its id and a pseudonym of the chat."""
