@@ -97,8 +97,7 @@ class _Rendered:
         needs (her name among them), encoded once per distinct name."""
         encoded = self.by_name.get(display_name)
         if encoded is None:
-            kind, values = kind_and_values(self.event, Profile(display_name=display_name))
-            self.kind = kind
+            _kind, values = kind_and_values(self.event, Profile(display_name=display_name))
             extra = {"values": values} if values else {}
             encoded = tuple(encode_json({**p, **extra}) for p in self.payloads)
             if len(self.by_name) < 1000:
