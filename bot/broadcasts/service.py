@@ -136,20 +136,7 @@ class BroadcastService:
         """Audience languages without a text: how many people each, and what they get instead."""
         with self.db.connect() as conn:
             row, _org, audience = self._resolve(conn, broadcast_id)
-        fallbacks: dict[str, Counter[str]] = defaultdict(Counter)
-        for person in audience.recipients:
-            if person.language and person.language != person.text_language:
-                fallbacks[person.language][person.text_language] += 1
-        no_text = Counter(e.language or "?" for e in audience.excluded if e.reason == "no_text")
-        return {
-            "texts": sorted(row["texts"]),
-            "missing": {
-                language: {"people": sum(got.values()), "get": dict(got)}
-                for language, got in sorted(fallbacks.items())
-                if language not in row["texts"]
-            },
-            "no_text": dict(no_text),
-        }
+        return _gaps(row["texts"], audience)
 
     # ---- preview --------------------------------------------------------------------------
 
@@ -166,7 +153,7 @@ class BroadcastService:
         for person in audience.recipients:
             if person.text_language not in examples:
                 examples[person.text_language] = self.render(row["texts"], person, org["name"])
-        gaps = self.missing(broadcast_id)
+        gaps = _gaps(row["texts"], audience)
         return {
             "id": broadcast_id,
             "title": row["title"],
@@ -699,6 +686,24 @@ def hold_for_quiet_hours(
             row["next_attempt_at"] = closes
             held += 1
     return held
+
+
+def _gaps(texts: Mapping[str, str], audience: Audience) -> dict[str, Any]:
+    """Audience languages without a text: how many people each, and what they get instead."""
+    fallbacks: dict[str, Counter[str]] = defaultdict(Counter)
+    for person in audience.recipients:
+        if person.language and person.language != person.text_language:
+            fallbacks[person.language][person.text_language] += 1
+    no_text = Counter(e.language or "?" for e in audience.excluded if e.reason == "no_text")
+    return {
+        "texts": sorted(texts),
+        "missing": {
+            language: {"people": sum(got.values()), "get": dict(got)}
+            for language, got in sorted(fallbacks.items())
+            if language not in texts
+        },
+        "no_text": dict(no_text),
+    }
 
 
 def _insert_new(conn: Connection, table: Table, rows: list[dict[str, Any]]) -> None:
