@@ -4,7 +4,7 @@ Sets up 10 000 consenting participants (one simulator identity each) in a course
 sessions tomorrow, and 100 000 due reminder rows (ten per person) — inserted with executemany,
 not timed.  Then it times :func:`scheduler.due.fire_due` in a loop until every row is handled:
 each reminder is formatted in her language (the engine runs once per session and language,
-see bot.services.uniform_triggers) and written as an outbox row with its nudge marked ``done``,
+see bot.turns.uniform) and written as an outbox row with its nudge marked ``done``,
 exactly as the sweep does it.  Prints a table: wall and CPU seconds (CPU time tells the work
 apart from a busy machine), nudges per second and the most memory the process held while
 the sweep ran.

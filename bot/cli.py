@@ -64,7 +64,7 @@ def db_upgrade(revision: str = "head") -> None:
 @demo_app.command("load")
 def demo_load() -> None:
     """Create the demo organisation, coordinator login, course and mentors (idempotent)."""
-    from bot.db.engine import make_engine
+    from bot.db.connect import make_engine
     from bot.db.migrate import upgrade
     from bot.db.types import configure_cipher
     from bot.demo import load_demo
@@ -116,7 +116,7 @@ def run(
 @flows_app.command("check")
 def flows_check() -> None:
     """Load and validate every flow against every catalog; exit 1 listing each problem."""
-    from conversations.engine import Engine
+    from conversations.flow_engine import FlowEngine
     from conversations.i18n import Catalogs
     from conversations.languages import default_languages
     from conversations.loader import FlowError, read_flows
@@ -124,7 +124,7 @@ def flows_check() -> None:
 
     try:
         flows = read_flows()
-        Engine(flows, Catalogs.load(default_languages()))
+        FlowEngine(flows, Catalogs.load(default_languages()))
     except FlowValidationError as error:
         for problem in error.errors:
             errors.print(f"[red]✗[/red] {problem}")
@@ -164,10 +164,10 @@ def invites_create(
     ] = None,
 ) -> None:
     """Create an invite code for a course (or just an organisation) and print its link."""
-    from bot.db.engine import make_engine
+    from bot.db.connect import make_engine
     from bot.db.migrate import upgrade
+    from bot.features.invites.service import InviteError, create_invite
     from bot.runtime import utc_now
-    from bot.services.invites import InviteError, create_invite
 
     settings = _settings()
     upgrade(settings.database_url)
@@ -187,9 +187,9 @@ def invites_create(
 @invites_app.command("list")
 def invites_list() -> None:
     """List every invite code with its organisation and course."""
-    from bot.db.engine import make_engine
+    from bot.db.connect import make_engine
     from bot.db.migrate import upgrade
-    from bot.services.invites import list_invites
+    from bot.features.invites.service import list_invites
 
     settings = _settings()
     upgrade(settings.database_url)
@@ -221,7 +221,7 @@ def outbox_list(
 
     from sqlalchemy import select
 
-    from bot.db.engine import make_engine
+    from bot.db.connect import make_engine
     from bot.db.models import OutboxMessage
     from bot.db.types import configure_cipher
 
@@ -275,7 +275,7 @@ def chat(
     Type text as you would on a phone; type the number in brackets to press a button;
     an empty line or Ctrl-D ends the chat.
     """
-    from bot.channels.simulator import parse_request, shown_text
+    from bot.channels.simulator.channel import parse_request, shown_text
     from bot.db.migrate import upgrade
     from bot.runtime import build_runtime
 
@@ -321,17 +321,17 @@ def chat(
 
 
 # ---- courses, sessions, enrolment, nudges (issue 5): bot/courses/cli.py -----------------------
-from bot.courses.cli import register as _register_courses  # noqa: E402
+from bot.features.courses.cli import register as _register_courses  # noqa: E402
 
 _register_courses(app)
 
 # ---- people import (issue 5, point 2): bot/people/cli.py --------------------------------------
-from bot.people.cli import register as _register_people  # noqa: E402
+from bot.features.people_import.cli import register as _register_people  # noqa: E402
 
 _register_people(app)
 
 # ---- broadcasts (issue 6): bot/broadcasts/cli.py -----------------------------------------------
-from bot.broadcasts.cli import register as _register_broadcasts  # noqa: E402
+from bot.features.broadcasts.cli import register as _register_broadcasts  # noqa: E402
 
 _register_broadcasts(app)
 

@@ -14,24 +14,24 @@ from typing import TYPE_CHECKING
 
 from sqlalchemy import Engine
 
-from bot.channels.base import ChannelAdapter
-from bot.channels.simulator import SimulatorAdapter
-from bot.channels.whatsapp import WhatsAppAdapter
-from bot.channels.whatsapp_templates import TemplateBook
-from bot.db.engine import make_engine
+from bot.channels.base import Channel
+from bot.channels.simulator.channel import SimulatorChannel
+from bot.channels.whatsapp.channel import WhatsAppChannel
+from bot.channels.whatsapp.templates import TemplateBook
+from bot.db.connect import make_engine
 from bot.db.types import configure_cipher
-from bot.services.conversations import ConversationService
-from bot.services.dispatcher import Dispatcher
-from bot.services.pipeline import InboundPipeline
-from bot.services.ratelimit import Limits, RateLimiter
+from bot.inbound.pipeline import InboundPipeline
+from bot.outbox.dispatcher import Dispatcher
+from bot.outbox.ratelimit import Limits, RateLimiter
 from bot.settings import Settings
-from conversations.engine import Engine as FlowEngine
+from bot.turns.service import TurnService
+from conversations.flow_engine import FlowEngine
 from conversations.i18n import Catalogs
 from conversations.languages import default_languages
 from conversations.loader import read_flows
 
 if TYPE_CHECKING:
-    from bot.channels.telegram.adapter import TelegramAdapter
+    from bot.channels.telegram.channel import TelegramChannel
 
 Clock = Callable[[], datetime]
 
@@ -55,14 +55,14 @@ class Runtime:
     settings: Settings
     db: Engine
     flow_engine: FlowEngine
-    conversations: ConversationService
+    conversations: TurnService
     dispatcher: Dispatcher
-    simulator: SimulatorAdapter
+    simulator: SimulatorChannel
     pipeline: InboundPipeline
     clock: Clock
-    adapters: dict[str, ChannelAdapter] = field(default_factory=dict)
-    telegram: TelegramAdapter | None = None
-    whatsapp: WhatsAppAdapter | None = None
+    adapters: dict[str, Channel] = field(default_factory=dict)
+    telegram: TelegramChannel | None = None
+    whatsapp: WhatsAppChannel | None = None
 
     def close(self) -> None:
         """Release database connections."""
@@ -75,19 +75,19 @@ def build_runtime(settings: Settings, clock: Clock = utc_now, db: Engine | None 
     configure_cipher(settings.secret_key)
     db = db or make_engine(settings.database_url)
     flow_engine = load_flow_engine()
-    simulator = SimulatorAdapter(db, clock)
-    adapters: dict[str, ChannelAdapter] = {}
+    simulator = SimulatorChannel(db, clock)
+    adapters: dict[str, Channel] = {}
     if settings.simulator_enabled:
         adapters[simulator.name] = simulator
-    conversations = ConversationService(
+    conversations = TurnService(
         db, flow_engine, settings.secret_key, settings.default_organisation, clock
     )
     telegram = None
     limits: dict[str, RateLimiter] = {}
     if settings.telegram_enabled:
-        from bot.channels.telegram.adapter import TelegramAdapter
+        from bot.channels.telegram.channel import TelegramChannel
 
-        telegram = TelegramAdapter(settings, db, flow_engine, clock)
+        telegram = TelegramChannel(settings, db, flow_engine, clock)
         adapters[telegram.name] = telegram
         limits[telegram.name] = RateLimiter(
             Limits(
@@ -126,14 +126,14 @@ def build_runtime(settings: Settings, clock: Clock = utc_now, db: Engine | None 
     )
 
 
-def build_whatsapp(settings: Settings, clock: Clock) -> WhatsAppAdapter | None:
+def build_whatsapp(settings: Settings, clock: Clock) -> WhatsAppChannel | None:
     """The WhatsApp adapter if the channel is configured (templates read and checked here)."""
     if not settings.whatsapp_enabled:
         return None
     assert settings.twilio_account_sid
     assert settings.twilio_auth_token
     assert settings.twilio_whatsapp_from
-    return WhatsAppAdapter(
+    return WhatsAppChannel(
         settings.twilio_account_sid,
         settings.twilio_auth_token,
         settings.twilio_whatsapp_from,

@@ -1,7 +1,7 @@
 """Settings read from ``TWC_*`` environment variables (and an optional ``.env`` file).
 
 Settings are plain data: engines, clients and other resources are built from them elsewhere
-(``bot.db.engine``), so a test can make a ``Settings`` object and hand it around freely.
+(``bot.db.connect``), so a test can make a ``Settings`` object and hand it around freely.
 """
 
 from __future__ import annotations

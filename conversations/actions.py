@@ -37,7 +37,7 @@ def invite_code(argument: str | None) -> str | None:
 
 
 if TYPE_CHECKING:
-    from conversations.engine import Turn as _Turn
+    from conversations.flow_engine import Turn as _Turn
 
 Action = Callable[["_Turn", Mapping[str, Any], Any], None]
 

@@ -6,7 +6,8 @@ same transaction that writes the conversation's effects (outbox keys ``nudge:<id
 second sweep or process cannot fire it twice and a crash in between loses nothing
 (:func:`recover_claimed` returns ``firing`` rows to ``pending`` at start-up).
 
-Session reminders (kind ``reminder``) are built by :mod:`scheduler.reminders`, which formats the
+Session reminders (kind ``reminder``) are built by :mod:`bot.features.courses.reminders`, which
+formats the
 session's date, time and place in her language; one whose session has begun becomes ``missed``.
 """
 
@@ -20,12 +21,13 @@ from typing import Any, NamedTuple
 from sqlalchemy import Connection, Engine, bindparam, case, func, select, update
 
 from bot.db.tables import nudges, organisations, people
-from bot.services.conversations import ConversationService
-from bot.services.uniform_triggers import fire_uniform, uniform
-from bot.web.calendar import session_link
+from bot.features.checkins import housekeeping
+from bot.features.courses import reminders
+from bot.features.courses.calendar import session_link
+from bot.nudges.quiet_hours import is_quiet, outside_quiet_hours
+from bot.turns.service import TurnService
+from bot.turns.uniform import fire_uniform, uniform
 from conversations.events import Event, TimeoutIn
-from scheduler import housekeeping, reminders
-from scheduler.quiet_hours import is_quiet, outside_quiet_hours
 
 log = logging.getLogger(__name__)
 
@@ -48,7 +50,7 @@ Item = tuple[int, Event, str, int]
 
 def fire_due(
     db: Engine,
-    service: ConversationService,
+    service: TurnService,
     clock: Callable[[], datetime],
     limit: int = 500,
     link_base: str = DEFAULT_LINK_BASE,
@@ -56,7 +58,7 @@ def fire_due(
     """Claim up to ``limit`` due nudges and fire them; return how many were handled.
 
     Normally the whole batch is one transaction: claim, fire (course reminders once per
-    language, see ``bot.services.uniform_triggers``; everything else through the engine),
+    language, see ``bot.turns.uniform``; everything else through the engine),
     mark each nudge ``done`` with its effects.  If that fails, nothing of it happened, and the
     batch is done again the careful way (:func:`_fire_apart`): claimed in a transaction of its
     own, then fired in a batch, and if that fails too, one nudge at a time, so that one bad
@@ -110,7 +112,8 @@ def _claim(
             organisations.c.timezone,
             organisations.c.quiet_hours_start,
             organisations.c.quiet_hours_end,
-            # What scheduler.reminders decides by, read here once instead of again there.
+            # What bot.features.courses.reminders decides by, read here once instead of again
+            # there.
             people.c.language,
             people.c.status.label("person_status"),
             people.c.consent_given_at.is_not(None).label("consented"),
@@ -145,7 +148,7 @@ def _claim(
 
 def _sort(
     conn: Connection,
-    service: ConversationService,
+    service: TurnService,
     rows: list[Any],
     now: datetime,
     link_base: str,
@@ -179,7 +182,7 @@ def _sort(
 
 
 def _fire_together(
-    conn: Connection, service: ConversationService, now: datetime, limit: int, link_base: str
+    conn: Connection, service: TurnService, now: datetime, limit: int, link_base: str
 ) -> int:
     """The whole batch in the caller's transaction (see :func:`fire_due`)."""
     # Marked done at once: their effects commit with them, and a rollback undoes both.  Rows
@@ -201,7 +204,7 @@ def _fire_together(
 
 
 def _fire_apart(
-    db: Engine, service: ConversationService, now: datetime, limit: int, link_base: str
+    db: Engine, service: TurnService, now: datetime, limit: int, link_base: str
 ) -> int:
     """The careful way: claim, then fire in a batch, then one by one if the batch fails."""
     with db.begin() as conn:
@@ -252,7 +255,7 @@ def _after_quiet_hours(row: Any, now: datetime) -> datetime | None:
     return later
 
 
-def _fire(service: ConversationService, items: list[Item]) -> list[dict[str, Any]]:
+def _fire(service: TurnService, items: list[Item]) -> list[dict[str, Any]]:
     """Fire the batch together; if that fails, each alone.  Returns the failures to settle."""
     try:
         service.fire_batch(items)
@@ -270,7 +273,7 @@ def _fire(service: ConversationService, items: list[Item]) -> list[dict[str, Any
 
 
 def _events_of(
-    conn: Connection, service: ConversationService, rows: list[Any], now: datetime, link_base: str
+    conn: Connection, service: TurnService, rows: list[Any], now: datetime, link_base: str
 ) -> list[tuple[Event | None, str | None]]:
     """For each claimed row: the event to fire, or the status to settle it with instead."""
     languages = service.flow_engine.languages

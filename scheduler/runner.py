@@ -24,9 +24,9 @@ from datetime import UTC, datetime, timedelta
 from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
+from bot.features.checkins.housekeeping import run_housekeeping
 from bot.runtime import Runtime
 from scheduler.due import fire_due
-from scheduler.housekeeping import run_housekeeping
 
 #: The job store's table (excluded from Alembic's autogenerate comparison).
 JOBS_TABLE = "apscheduler_jobs"
@@ -70,7 +70,7 @@ async def sweep() -> None:
 
 async def broadcasts() -> None:
     """Enqueue due (or interrupted) broadcasts, finish sent ones, queue due follow-ups."""
-    from bot.broadcasts.service import BroadcastService, channel_rates
+    from bot.features.broadcasts.service import BroadcastService, channel_rates
 
     bound = _binding()
     runtime = bound.runtime

@@ -9,10 +9,10 @@ from collections.abc import Sequence
 import pytest
 from sqlalchemy import text
 
-from bot.channels.simulator import parse_request
-from bot.domain import Inbound
+from bot.channels.messages import Inbound
+from bot.channels.simulator.channel import parse_request
 from bot.runtime import Runtime
-from bot.services.group_commit import GroupCommitter
+from bot.turns.group_commit import GroupCommitter
 from conversations.events import TextIn
 from tests.auxil.clock import FrozenClock
 

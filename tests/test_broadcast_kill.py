@@ -16,7 +16,7 @@ from pathlib import Path
 
 from sqlalchemy import func, insert, select
 
-from bot.db.engine import make_engine
+from bot.db.connect import make_engine
 from bot.db.models import OutboxMessage
 from bot.db.types import configure_cipher
 from tests.auxil.limiting_bot_api import LimitingBotApi

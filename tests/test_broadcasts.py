@@ -13,11 +13,11 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select, update
 
-from bot.broadcasts.compose import BroadcastError, Draft, read_draft
-from bot.broadcasts.service import BroadcastService
 from bot.db.models import AuditEntry, Broadcast, BroadcastExclusion, OutboxMessage
+from bot.features.broadcasts.compose import BroadcastError, Draft, read_draft
+from bot.features.broadcasts.service import BroadcastService
+from bot.outbox.dispatcher import _Session
 from bot.runtime import Runtime
-from bot.services.dispatcher import _Session
 from tests.auxil.clock import FrozenClock
 from tests.auxil.crowd import Member, add_people
 from tests.conftest import TEST_SECRET

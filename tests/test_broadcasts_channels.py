@@ -28,12 +28,12 @@ import yaml
 from sqlalchemy import func, insert, select
 from starlette.testclient import TestClient
 
-from bot.broadcasts.cli import print_status
-from bot.broadcasts.compose import Draft
-from bot.broadcasts.service import BroadcastService
 from bot.db.migrate import upgrade
 from bot.db.models import OutboxMessage, TelegramGroup
 from bot.demo import load_demo
+from bot.features.broadcasts.cli import print_status
+from bot.features.broadcasts.compose import Draft
+from bot.features.broadcasts.service import BroadcastService
 from bot.runtime import Runtime, build_runtime, utc_now
 from bot.settings import Settings
 from bot.web.app import create_app

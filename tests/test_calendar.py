@@ -6,9 +6,9 @@ from datetime import UTC, datetime
 
 from starlette.testclient import TestClient
 
-from bot.courses.ics import escape_text, fold
+from bot.features.courses.calendar import session_from_token, session_token
+from bot.features.courses.ics import escape_text, fold
 from bot.runtime import Runtime
-from bot.web.calendar import session_from_token, session_token
 from scheduler.due import fire_due
 from tests.auxil.clock import FrozenClock
 from tests.conftest import TEST_SECRET, Simulator

@@ -7,8 +7,8 @@ import re
 import pytest
 from babel.messages.pofile import read_po
 
-from bot.broadcasts.texts import ALL_BROADCAST_TEXTS
 from bot.channels.telegram.texts import ALL_TELEGRAM_TEXTS
+from bot.features.broadcasts.texts import ALL_BROADCAST_TEXTS
 from conversations.commands import COMMANDS
 from conversations.languages import LOCALES_DIR, default_languages
 from conversations.loader import read_flows

@@ -16,13 +16,13 @@ from sqlalchemy import select
 from starlette.testclient import TestClient
 from typer.testing import CliRunner
 
-from bot.courses.service import CourseError, CourseService, parse_local
 from bot.db.models import AuditEntry, ChannelIdentity, Nudge, OutboxMessage
+from bot.features.courses.reminders import OrgTimes, due_time, planned_reminders, rule_moment
+from bot.features.courses.service import CourseError, CourseService, parse_local
 from bot.identity import lookup_key
+from bot.nudges.quiet_hours import is_quiet, outside_quiet_hours
 from bot.runtime import Runtime
 from scheduler.due import fire_due
-from scheduler.quiet_hours import is_quiet, outside_quiet_hours
-from scheduler.reminders import OrgTimes, due_time, planned_reminders, rule_moment
 from tests.auxil.clock import FrozenClock
 from tests.conftest import TEST_SECRET, Simulator
 from tests.test_simulator_api import onboard

@@ -19,16 +19,16 @@ import pytest
 from sqlalchemy import Connection, event, insert, select, text
 
 from bot.channels.base import SendError
-from bot.channels.simulator import parse_request
+from bot.channels.messages import HandleOutcome, Outbound, SendResult
+from bot.channels.simulator.channel import parse_request
 from bot.db.models import ChannelIdentity, OutboxMessage
-from bot.domain import HandleOutcome, Outbound, SendResult
-from bot.runtime import Runtime
-from bot.services.dispatcher import (
+from bot.outbox.dispatcher import (
     MAX_ATTEMPTS,
     MAX_BACKOFF_SECONDS,
     Dispatcher,
     backoff,
 )
+from bot.runtime import Runtime
 from tests.auxil.clock import FrozenClock
 
 outbox = OutboxMessage.__table__

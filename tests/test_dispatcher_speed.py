@@ -22,12 +22,12 @@ from typing import Any
 import pytest
 from sqlalchemy import func, insert, select
 
-from bot.channels.simulator import parse_request
+from bot.channels.messages import Outbound, SendResult
+from bot.channels.simulator.channel import parse_request
 from bot.db.models import OutboxMessage
-from bot.domain import Outbound, SendResult
+from bot.outbox.dispatcher import Dispatcher
+from bot.outbox.ratelimit import Limits, RateLimiter
 from bot.runtime import Runtime
-from bot.services.dispatcher import Dispatcher
-from bot.services.ratelimit import Limits, RateLimiter
 from tests.auxil.clock import FrozenClock
 from tests.auxil.limiting_bot_api import LimitingBotApi
 from tests.auxil.telegram import live_telegram_runtime

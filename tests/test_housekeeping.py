@@ -12,9 +12,9 @@ from sqlalchemy import select
 from starlette.testclient import TestClient
 
 from bot.db.models import Attendance, Nudge, OutboxMessage
+from bot.features.checkins.housekeeping import run_housekeeping
 from bot.runtime import Runtime
 from scheduler.due import fire_due
-from scheduler.housekeeping import run_housekeeping
 from scheduler.runner import build_scheduler
 from tests.auxil.clock import FrozenClock
 from tests.conftest import Simulator

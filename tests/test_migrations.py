@@ -8,7 +8,7 @@ from alembic.script import ScriptDirectory
 from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
 from sqlalchemy import inspect, text
 
-from bot.db.engine import make_engine
+from bot.db.connect import make_engine
 from bot.db.migrate import alembic_config, upgrade
 from bot.db.models import Base
 from scheduler.runner import JOBS_TABLE

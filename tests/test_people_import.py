@@ -14,10 +14,10 @@ import pytest
 from sqlalchemy import func, select
 from typer.testing import CliRunner
 
-from bot.courses.service import CourseService
 from bot.db.models import ChannelIdentity, ConsentRecord, Enrolment, Nudge, Person
+from bot.features.courses.service import CourseService
+from bot.features.people_import.importer import PeopleImporter, parse_phone
 from bot.identity import lookup_key
-from bot.people.importer import PeopleImporter, parse_phone
 from bot.runtime import Runtime
 from scheduler.due import fire_due
 from tests.auxil.clock import FrozenClock

@@ -21,7 +21,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select, update
 
-from bot.db.engine import make_engine
+from bot.db.connect import make_engine
 from bot.db.migrate import upgrade
 from bot.db.models import Organisation, OutboxMessage, SimulatorMessage
 from bot.db.types import configure_cipher

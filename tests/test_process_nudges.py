@@ -18,10 +18,10 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import func, select, update
 
-from bot.db.engine import make_engine
+from bot.db.connect import make_engine
 from bot.db.models import CourseSession, Nudge, Organisation, OutboxMessage
 from bot.db.types import configure_cipher
-from bot.services.dispatcher import CONCURRENCY
+from bot.outbox.dispatcher import CONCURRENCY
 from tests.auxil.processes import (
     PROCESS_SECRET,
     BotServer,

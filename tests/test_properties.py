@@ -26,7 +26,6 @@ from hypothesis import strategies as st
 from starlette.testclient import TestClient
 
 from bot.runtime import load_flow_engine
-from conversations.engine import Engine, Result
 from conversations.events import (
     ChoiceIn,
     Event,
@@ -38,6 +37,7 @@ from conversations.events import (
     TimeoutIn,
     UpdateProfile,
 )
+from conversations.flow_engine import FlowEngine, Result
 from conversations.matching import (
     BIDI_MARKS,
     MAX_INBOUND_CHARS,
@@ -158,7 +158,7 @@ def json_values(text: st.SearchStrategy[str] | None = None) -> st.SearchStrategy
 
 
 @pytest.fixture(scope="module")
-def engine() -> Engine:
+def engine() -> FlowEngine:
     """The real engine with the real flows and catalogs, built once for this module."""
     return load_flow_engine()
 
@@ -166,7 +166,7 @@ def engine() -> Engine:
 class Phone:
     """One person talking to the pure engine, with the host's bookkeeping in between."""
 
-    def __init__(self, engine: Engine, hint: str | None) -> None:
+    def __init__(self, engine: FlowEngine, hint: str | None) -> None:
         self.engine = engine
         self.hint = hint
         self.conversation: Conversation | None = None
@@ -284,7 +284,7 @@ def signed_up(status: str, language: str) -> Profile:
     length=st.integers(min_value=1, max_value=15),
 )
 def test_engine_answers_every_event_with_well_formed_replies(
-    engine: Engine, data: st.DataObject, start: str, language: str, hint: str | None, length: int
+    engine: FlowEngine, data: st.DataObject, start: str, language: str, hint: str | None, length: int
 ) -> None:
     """Any sequence of inputs, from no conversation at all (or from the menu of someone signed
     up, or opted out, so deep paths are reached too): no crash, always an answer, every reply

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from bot.services.ratelimit import Limits, RateLimiter
+from bot.outbox.ratelimit import Limits, RateLimiter
 from tests.auxil.clock import FrozenClock
 
 

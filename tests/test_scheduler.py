@@ -16,12 +16,12 @@ from typing import Any
 import pytest
 from sqlalchemy import func, insert, select
 
-from bot.channels.simulator import parse_request
+from bot.channels.messages import HandleOutcome
+from bot.channels.simulator.channel import parse_request
 from bot.db.models import ConversationState, Nudge, OutboxMessage
-from bot.domain import HandleOutcome
 from bot.runtime import Runtime
-from bot.services.conversations import ConversationService
-from conversations.engine import Engine as FlowEngine
+from bot.turns.service import TurnService
+from conversations.flow_engine import FlowEngine
 from conversations.spec import Timeout
 from scheduler.due import fire_due
 from scheduler.runner import build_scheduler
@@ -44,9 +44,9 @@ def with_menu_timeout(engine: FlowEngine) -> FlowEngine:
 
 
 @pytest.fixture
-def service(runtime: Runtime, clock: FrozenClock) -> Iterator[ConversationService]:
+def service(runtime: Runtime, clock: FrozenClock) -> Iterator[TurnService]:
     """A conversation service on the test database whose menu waits declare a timeout."""
-    timed = ConversationService(
+    timed = TurnService(
         runtime.db, with_menu_timeout(runtime.flow_engine), TEST_SECRET, "vnb-nienburg", clock
     )
     yield timed
@@ -56,7 +56,7 @@ def service(runtime: Runtime, clock: FrozenClock) -> Iterator[ConversationServic
 class Phone:
     """One person writing to ``service`` through the simulator channel."""
 
-    def __init__(self, service: ConversationService, clock: FrozenClock, user: str) -> None:
+    def __init__(self, service: TurnService, clock: FrozenClock, user: str) -> None:
         self.service = service
         self.clock = clock
         self.user = user
@@ -122,7 +122,7 @@ def state_of(runtime: Runtime, person_id: int) -> tuple[str, str, int]:
 
 
 def test_waiting_at_a_node_with_a_timeout_schedules_one_nudge(
-    runtime: Runtime, service: ConversationService, clock: FrozenClock
+    runtime: Runtime, service: TurnService, clock: FrozenClock
 ) -> None:
     """Reaching the menu stores a pending timeout nudge due in exactly one hour."""
     person = onboard(Phone(service, clock, "amina"))
@@ -139,7 +139,7 @@ def test_waiting_at_a_node_with_a_timeout_schedules_one_nudge(
 
 
 def test_due_timeout_fires_exactly_once(
-    runtime: Runtime, service: ConversationService, clock: FrozenClock
+    runtime: Runtime, service: TurnService, clock: FrozenClock
 ) -> None:
     """Not before its time, once when due (her data is sent), never again afterwards."""
     person = onboard(Phone(service, clock, "amina"))
@@ -172,7 +172,7 @@ def test_due_timeout_fires_exactly_once(
 
 
 def test_timeout_after_she_answered_changes_nothing(
-    runtime: Runtime, service: ConversationService, clock: FrozenClock
+    runtime: Runtime, service: TurnService, clock: FrozenClock
 ) -> None:
     """She moved on before the hour was up: the stale timeout is used up but sends nothing."""
     phone = Phone(service, clock, "amina")
@@ -193,7 +193,7 @@ def test_timeout_after_she_answered_changes_nothing(
 
 
 def test_nudge_of_an_erased_person_goes_with_her(
-    runtime: Runtime, service: ConversationService, clock: FrozenClock
+    runtime: Runtime, service: TurnService, clock: FrozenClock
 ) -> None:
     """Erasure deletes her pending timeouts too; the sweep later finds and sends nothing."""
     phone = Phone(service, clock, "amina")
@@ -226,7 +226,7 @@ def test_runner_builds_a_scheduler_with_the_nudge_sweep(runtime: Runtime) -> Non
 
 
 def test_sweep_job_fires_due_nudges_and_reports_it(
-    runtime: Runtime, service: ConversationService, clock: FrozenClock
+    runtime: Runtime, service: TurnService, clock: FrozenClock
 ) -> None:
     """The job fires due nudges through the runtime and calls ``on_fired`` only when it did."""
     person = onboard(Phone(service, clock, "amina"))

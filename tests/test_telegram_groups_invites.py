@@ -10,12 +10,12 @@ import pytest
 from sqlalchemy import select
 from starlette.testclient import TestClient
 
+from bot.channels.telegram.webhook import SECRET_HEADER
 from bot.db.migrate import upgrade
 from bot.db.models import Enrolment, InviteCode, OutboxMessage, Person, TelegramGroup
 from bot.demo import DEMO_INVITE_CODE, load_demo
 from bot.runtime import Runtime, build_runtime
 from bot.web.app import create_app
-from bot.web.telegram import SECRET_HEADER
 from tests.auxil.clock import FrozenClock
 from tests.auxil.processes import bot_environment, run_twc
 from tests.conftest import TEST_SECRET, Simulator

@@ -30,12 +30,12 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from bot.channels.base import SendError
-from bot.channels.telegram.adapter import send_error
+from bot.channels.messages import Outbound, SendResult
+from bot.channels.telegram.channel import send_error
 from bot.db.models import ChannelIdentity, OutboxMessage, Person
-from bot.domain import Outbound, SendResult
+from bot.outbox.dispatcher import Dispatcher
+from bot.outbox.ratelimit import Limits, RateLimiter
 from bot.runtime import Runtime
-from bot.services.dispatcher import Dispatcher
-from bot.services.ratelimit import Limits, RateLimiter
 from tests.auxil.clock import FrozenClock
 from tests.auxil.processes import free_port
 from tests.auxil.telegram import _wait_for_port, live_telegram_runtime

@@ -16,13 +16,13 @@ import pytest
 from sqlalchemy import func, select
 from starlette.testclient import TestClient
 
+from bot.channels.telegram.webhook import SECRET_HEADER, secret_matches
 from bot.db.migrate import upgrade
 from bot.db.models import InboundMessage, OutboxMessage
 from bot.demo import load_demo
 from bot.runtime import Runtime, build_runtime
 from bot.settings import Settings
 from bot.web.app import create_app
-from bot.web.telegram import SECRET_HEADER, secret_matches
 from tests.auxil.clock import FrozenClock
 from tests.auxil.telegram import TOKEN, FixingProxy, StandIn
 from tests.conftest import TEST_SECRET

@@ -1,4 +1,4 @@
-"""Course reminders fired once per language (``bot.services.uniform_triggers``) store exactly
+"""Course reminders fired once per language (``bot.turns.uniform``) store exactly
 what the flow engine, run per person, would have stored — and the sweep falls back to the
 engine when that way fails.
 
@@ -16,12 +16,13 @@ import pytest
 from sqlalchemy import Connection, select
 from starlette.testclient import TestClient
 
-from bot.courses.service import CourseService
 from bot.db.models import ConversationState, Nudge, OutboxMessage
+from bot.features.courses import reminders
+from bot.features.courses.calendar import session_link
+from bot.features.courses.service import CourseService
 from bot.runtime import Runtime
-from bot.services.uniform_triggers import fire_uniform, uniform
-from bot.web.calendar import session_link
-from scheduler import due, reminders
+from bot.turns.uniform import fire_uniform, uniform
+from scheduler import due
 from scheduler.due import fire_due
 from tests.auxil.clock import FrozenClock
 from tests.conftest import Simulator

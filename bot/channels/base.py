@@ -1,8 +1,10 @@
 """What every channel adapter provides, and the typed errors a send can end in.
 
 Inbound, each adapter authenticates and parses its platform's payload into
-:class:`bot.domain.Inbound`.  Outbound, the dispatcher calls :meth:`ChannelAdapter.send` with one
-channel-neutral :class:`bot.domain.Outbound`; the adapter renders it (buttons, numbered menus,
+:class:`bot.channels.messages.Inbound`.  Outbound, the dispatcher calls :meth:`Channel.send` with
+one
+channel-neutral :class:`bot.channels.messages.Outbound`; the adapter renders it (buttons, numbered
+menus,
 splitting) and raises :class:`SendError` classed as retryable or final.
 """
 
@@ -10,7 +12,7 @@ from __future__ import annotations
 
 from typing import Protocol
 
-from bot.domain import Outbound, SendResult
+from bot.channels.messages import Outbound, SendResult
 
 
 class SendError(Exception):
@@ -52,7 +54,7 @@ class SendError(Exception):
         """The platform says we send too fast: the channel's limiter should pause."""
 
 
-class ChannelAdapter(Protocol):
+class Channel(Protocol):
     """The outbound half of a channel, as the dispatcher sees it."""
 
     name: str

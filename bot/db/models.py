@@ -205,7 +205,8 @@ class OutboxMessage(Base):
     error_code: Mapped[int | None] = mapped_column(Integer)
     """The platform's error code, if it reported one (Twilio: 63016, 21610, …)."""
     broadcast_id: Mapped[int | None] = mapped_column(Integer)
-    """The broadcast this row belongs to (``bot.broadcasts``), for its report and cancel."""
+    """The broadcast this row belongs to (``bot.features.broadcasts``), for its report and
+    cancel."""
 
 
 class InboundMedia(Base):
@@ -269,7 +270,8 @@ class Course(Base):
     description: Mapped[dict[str, Any]] = mapped_column(default=dict)
     created_at: Mapped[datetime]
     reminders: Mapped[list[str]] = mapped_column(default=lambda: ["1d@17:00", "2h"])
-    """When to remind before each session (``scheduler.reminders``): ``1d@17:00`` is the day
+    """When to remind before each session (``bot.features.courses.reminders``): ``1d@17:00`` is
+    the day
     before at 17:00 local time, ``2h`` two hours before the start."""
 
 

@@ -13,10 +13,10 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, RedirectResponse, Response
 from starlette.routing import Route
 
+from bot.channels.simulator.routes import simulator_routes
+from bot.features.courses.calendar import calendar_routes
 from bot.runtime import Runtime
-from bot.web.calendar import calendar_routes
 from bot.web.errors import error_response
-from bot.web.simulator import simulator_routes
 from scheduler.due import recover_claimed
 from scheduler.runner import build_scheduler
 
@@ -37,11 +37,11 @@ def create_app(runtime: Runtime, background: bool = True) -> Starlette:
         routes += simulator_routes(runtime)
     telegram = runtime.telegram
     if telegram is not None and runtime.settings.telegram_effective_mode == "webhook":
-        from bot.web.telegram import telegram_routes
+        from bot.channels.telegram.webhook import telegram_routes
 
         routes += telegram_routes(telegram)
     if runtime.whatsapp is not None:  # WhatsApp through Twilio
-        from bot.web.whatsapp import whatsapp_routes
+        from bot.channels.whatsapp.webhook import whatsapp_routes
 
         routes += whatsapp_routes(runtime)
     routes += calendar_routes(runtime.db, runtime.settings.secret_key, runtime.clock)  # issue 5

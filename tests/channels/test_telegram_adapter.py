@@ -11,11 +11,11 @@ import pytest
 from sqlalchemy import insert
 from telegram import Update
 
+from bot.channels.messages import Inbound, Outbound
 from bot.channels.telegram import render
-from bot.channels.telegram.adapter import TelegramAdapter
+from bot.channels.telegram.channel import TelegramChannel
 from bot.db.migrate import upgrade
 from bot.db.models import OutboxMessage
-from bot.domain import Inbound, Outbound
 from bot.runtime import build_runtime
 from bot.settings import Settings
 from conversations.events import ChoiceIn
@@ -52,7 +52,7 @@ class FakeBot:
 
 
 @pytest.fixture
-def adapter(sqlite_url: str) -> Iterator[tuple[TelegramAdapter, FakeBot, list[Inbound]]]:
+def adapter(sqlite_url: str) -> Iterator[tuple[TelegramChannel, FakeBot, list[Inbound]]]:
     upgrade(sqlite_url)
     settings = Settings(
         database_url=sqlite_url, environment="test", secret_key=TEST_SECRET, telegram_token="1:A"
@@ -100,7 +100,7 @@ def press(data: str, message_id: int = 101, label: str = "x") -> Update:
     )
 
 
-def store_sent(telegram: TelegramAdapter, choices: list[tuple[str, str]], message_id: int) -> None:
+def store_sent(telegram: TelegramChannel, choices: list[tuple[str, str]], message_id: int) -> None:
     """The outbox row of a message already sent, as the dispatcher leaves it."""
     now = telegram.clock()
     with telegram.db.begin() as conn:

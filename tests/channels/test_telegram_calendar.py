@@ -11,9 +11,9 @@ import asyncio
 from dataclasses import replace
 from pathlib import Path
 
-from bot.courses.service import CourseService
+from bot.channels.messages import Outbound
 from bot.db.migrate import upgrade
-from bot.domain import Outbound
+from bot.features.courses.service import CourseService
 from bot.runtime import build_runtime
 from bot.settings import Settings
 from tests.auxil.clock import FrozenClock

@@ -17,7 +17,7 @@ from bot.channels.telegram.render import (
     split_text,
     utf16_units,
 )
-from conversations.engine import Engine
+from conversations.flow_engine import FlowEngine
 from conversations.i18n import Catalogs
 from conversations.languages import default_languages
 from conversations.loader import read_flows
@@ -51,7 +51,7 @@ def test_callback_data_is_the_opaque_id_never_the_label_and_fits_64_bytes() -> N
 
 def test_every_choice_of_every_flow_fits_in_callback_data_as_it_is() -> None:
     catalogs = Catalogs.load(default_languages())
-    engine = Engine(read_flows(), catalogs)
+    engine = FlowEngine(read_flows(), catalogs)
     for flow in engine.flows.values():
         for node in flow.nodes.values():
             for choice in node.choices:

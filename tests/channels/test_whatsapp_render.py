@@ -5,8 +5,8 @@ from __future__ import annotations
 from hypothesis import given
 from hypothesis import strategies as st
 
-from bot.channels.whatsapp import MAX_TEXT, Part, keycap, render, split_text
-from bot.domain import Outbound
+from bot.channels.messages import Outbound
+from bot.channels.whatsapp.channel import MAX_TEXT, Part, keycap, render, split_text
 from conversations.matching import read_number
 
 QUICK = {2: "HX" + "2" * 32, 3: "HX" + "3" * 32}
@@ -91,7 +91,7 @@ def test_split_never_loses_more_than_whitespace_and_respects_the_limit(text: str
 def test_the_shipped_template_example_is_valid() -> None:
     from pathlib import Path
 
-    from bot.channels.whatsapp_templates import TemplateBook
+    from bot.channels.whatsapp.templates import TemplateBook
 
     path = Path(__file__).resolve().parents[2] / "config" / "whatsapp_templates.example.yaml"
     book = TemplateBook.load(path)

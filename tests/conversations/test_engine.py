@@ -7,7 +7,6 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from bot.runtime import load_flow_engine
-from conversations.engine import Engine, Result
 from conversations.events import (
     ChoiceIn,
     Event,
@@ -22,6 +21,7 @@ from conversations.events import (
     TimeoutIn,
     UpdateProfile,
 )
+from conversations.flow_engine import FlowEngine, Result
 from conversations.model import Context, Conversation, OrganisationInfo, Profile
 
 NOW = datetime(2026, 11, 30, 9, 0, tzinfo=UTC)
@@ -36,7 +36,7 @@ ORG = OrganisationInfo(
 class Person:
     """One person's side of a conversation with the pure engine."""
 
-    def __init__(self, engine: Engine, hint: str | None = None) -> None:
+    def __init__(self, engine: FlowEngine, hint: str | None = None) -> None:
         self.engine = engine
         self.conversation: Conversation | None = None
         self.profile = Profile()
@@ -76,7 +76,7 @@ class Person:
 
 
 @pytest.fixture(scope="module")
-def engine() -> Engine:
+def engine() -> FlowEngine:
     return load_flow_engine()
 
 
@@ -91,7 +91,7 @@ def onboard(person: Person, language: str = "Deutsch", name: str = "Amina") -> N
     person.press(person.labels[-1])  # nothing needed, done
 
 
-def test_first_message_offers_every_language_in_its_own_script(engine: Engine) -> None:
+def test_first_message_offers_every_language_in_its_own_script(engine: FlowEngine) -> None:
     person = Person(engine)
     person.say("hallo")
     assert person.labels == [
@@ -109,13 +109,13 @@ def test_first_message_offers_every_language_in_its_own_script(engine: Engine) -
     assert "Welche Sprache möchten Sie?" in person.texts[0]
 
 
-def test_platform_language_hint_greets_in_her_language(engine: Engine) -> None:
+def test_platform_language_hint_greets_in_her_language(engine: FlowEngine) -> None:
     person = Person(engine, hint="uk-UA")
     person.do(StartIn())
     assert person.result.replies[0].language == "uk"
 
 
-def test_choosing_arabic_switches_to_arabic_right_to_left(engine: Engine) -> None:
+def test_choosing_arabic_switches_to_arabic_right_to_left(engine: FlowEngine) -> None:
     person = Person(engine)
     person.do(StartIn())
     person.press("العربية")
@@ -125,7 +125,7 @@ def test_choosing_arabic_switches_to_arabic_right_to_left(engine: Engine) -> Non
     assert person.effects(UpdateProfile) == [UpdateProfile({"language": "ar"})]
 
 
-def test_full_onboarding_records_consent_and_profile(engine: Engine) -> None:
+def test_full_onboarding_records_consent_and_profile(engine: FlowEngine) -> None:
     person = Person(engine)
     person.do(StartIn())
     person.press("Deutsch")
@@ -155,7 +155,7 @@ def test_full_onboarding_records_consent_and_profile(engine: Engine) -> None:
     ]
 
 
-def test_declining_consent_forgets_her_and_says_how_to_come_back(engine: Engine) -> None:
+def test_declining_consent_forgets_her_and_says_how_to_come_back(engine: FlowEngine) -> None:
     person = Person(engine)
     person.do(StartIn())
     person.press("English")
@@ -166,7 +166,7 @@ def test_declining_consent_forgets_her_and_says_how_to_come_back(engine: Engine)
     assert not person.effects(RecordConsent)
 
 
-def test_unknown_input_reprompts_with_the_same_buttons(engine: Engine) -> None:
+def test_unknown_input_reprompts_with_the_same_buttons(engine: FlowEngine) -> None:
     person = Person(engine)
     person.do(StartIn())
     person.press("Українська")
@@ -179,7 +179,7 @@ def test_unknown_input_reprompts_with_the_same_buttons(engine: Engine) -> None:
 
 @pytest.mark.parametrize("answer", ["2", "٢", "۲", "2️⃣", "hoya", "HOYA", " Hoya! "])
 def test_a_choice_can_be_answered_by_number_digit_emoji_or_words(
-    engine: Engine, answer: str
+    engine: FlowEngine, answer: str
 ) -> None:
     person = Person(engine)
     person.do(StartIn())
@@ -190,7 +190,7 @@ def test_a_choice_can_be_answered_by_number_digit_emoji_or_words(
     assert person.profile.town == "Hoya"
 
 
-def test_several_interests_in_one_message(engine: Engine) -> None:
+def test_several_interests_in_one_message(engine: FlowEngine) -> None:
     person = Person(engine)
     onboard(person)
     person.conversation = Conversation("onboarding", "ask_interests", 1, {})
@@ -204,7 +204,7 @@ def test_several_interests_in_one_message(engine: Engine) -> None:
     ("name", "problem"),
     [("🌸🌸", "Buchstaben"), ("x" * 41, "höchstens 40"), ("   ", "Bitte schreiben Sie")],
 )
-def test_name_validation_explains_what_is_wanted(engine: Engine, name: str, problem: str) -> None:
+def test_name_validation_explains_what_is_wanted(engine: FlowEngine, name: str, problem: str) -> None:
     person = Person(engine)
     person.do(StartIn())
     person.press("Deutsch")
@@ -217,7 +217,7 @@ def test_name_validation_explains_what_is_wanted(engine: Engine, name: str, prob
 
 @pytest.mark.parametrize("word", ["stop", "STOPP", "стоп", "/stop", "Abmelden"])
 def test_stop_works_in_every_language_before_and_after_onboarding(
-    engine: Engine, word: str
+    engine: FlowEngine, word: str
 ) -> None:
     before = Person(engine)
     before.do(StartIn())
@@ -233,7 +233,7 @@ def test_stop_works_in_every_language_before_and_after_onboarding(
     assert after.profile.status == "active"
 
 
-def test_language_command_in_arabic_opens_the_language_menu(engine: Engine) -> None:
+def test_language_command_in_arabic_opens_the_language_menu(engine: FlowEngine) -> None:
     person = Person(engine)
     onboard(person, language="العربية")
     person.say("لغة")
@@ -242,7 +242,7 @@ def test_language_command_in_arabic_opens_the_language_menu(engine: Engine) -> N
     assert person.texts[0].startswith("✅ Gut. Ab jetzt schreibe ich auf Deutsch.")
 
 
-def test_talk_to_a_person_records_her_message_in_her_language(engine: Engine) -> None:
+def test_talk_to_a_person_records_her_message_in_her_language(engine: FlowEngine) -> None:
     person = Person(engine)
     onboard(person, language="Türkçe")
     person.press(person.labels[0])
@@ -250,7 +250,7 @@ def test_talk_to_a_person_records_her_message_in_her_language(engine: Engine) ->
     assert person.effects(RequestHuman) == [RequestHuman("Kursa çocuğumla gelebilir miyim?", "tr")]
 
 
-def test_help_repeats_the_current_question(engine: Engine) -> None:
+def test_help_repeats_the_current_question(engine: FlowEngine) -> None:
     person = Person(engine)
     person.do(StartIn())
     person.press("Deutsch")
@@ -259,7 +259,7 @@ def test_help_repeats_the_current_question(engine: Engine) -> None:
     assert "Sind Sie einverstanden?" in person.texts[1]
 
 
-def test_button_from_an_old_message_is_explained(engine: Engine) -> None:
+def test_button_from_an_old_message_is_explained(engine: FlowEngine) -> None:
     person = Person(engine)
     person.do(StartIn())
     old_language_button = person.result.replies[0].buttons[0].id
@@ -269,7 +269,7 @@ def test_button_from_an_old_message_is_explained(engine: Engine) -> None:
     assert "Sind Sie einverstanden?" in person.texts[1]
 
 
-def test_media_gets_a_friendly_reply_and_the_question_again(engine: Engine) -> None:
+def test_media_gets_a_friendly_reply_and_the_question_again(engine: FlowEngine) -> None:
     person = Person(engine)
     onboard(person)
     person.do(MediaIn("voice"))
@@ -282,7 +282,7 @@ def test_media_gets_a_friendly_reply_and_the_question_again(engine: Engine) -> N
     ]
 
 
-def test_my_data_shows_what_is_stored_in_her_language(engine: Engine) -> None:
+def test_my_data_shows_what_is_stored_in_her_language(engine: FlowEngine) -> None:
     person = Person(engine)
     onboard(person, language="English")
     person.say("my data")
@@ -291,7 +291,7 @@ def test_my_data_shows_what_is_stored_in_her_language(engine: Engine) -> None:
     assert "30 November 2026" in text
 
 
-def test_delete_erases_after_confirmation(engine: Engine) -> None:
+def test_delete_erases_after_confirmation(engine: FlowEngine) -> None:
     person = Person(engine)
     onboard(person)
     person.say("/delete")
@@ -301,7 +301,7 @@ def test_delete_erases_after_confirmation(engine: Engine) -> None:
     assert person.result.conversation is None
 
 
-def test_stored_state_naming_a_removed_node_restarts_kindly(engine: Engine) -> None:
+def test_stored_state_naming_a_removed_node_restarts_kindly(engine: FlowEngine) -> None:
     person = Person(engine)
     onboard(person)
     person.conversation = Conversation("onboarding", "node_that_was_removed", 3, {})
@@ -310,7 +310,7 @@ def test_stored_state_naming_a_removed_node_restarts_kindly(engine: Engine) -> N
     assert person.labels
 
 
-def test_timeout_fires_only_for_the_same_visit(engine: Engine) -> None:
+def test_timeout_fires_only_for_the_same_visit(engine: FlowEngine) -> None:
     person = Person(engine)
     onboard(person)
     visit = person.conversation.visit
@@ -318,7 +318,7 @@ def test_timeout_fires_only_for_the_same_visit(engine: Engine) -> None:
     assert person.do(TimeoutIn("main", "menu", visit), NOW + timedelta(days=1)).effects == []
 
 
-def test_engine_emits_a_timeout_for_waits_that_declare_one(engine: Engine) -> None:
+def test_engine_emits_a_timeout_for_waits_that_declare_one(engine: FlowEngine) -> None:
     from dataclasses import replace
 
     flows = dict(engine.flows)
@@ -328,7 +328,7 @@ def test_engine_emits_a_timeout_for_waits_that_declare_one(engine: Engine) -> No
 
     nodes["menu"] = replace(nodes["menu"], timeout=Timeout(3600, "my_data"))
     flows["main"] = replace(main, nodes=nodes)
-    timed = Engine(flows, engine.catalogs)
+    timed = FlowEngine(flows, engine.catalogs)
     person = Person(timed)
     onboard(person)
     schedule = person.effects(ScheduleTimeout)
@@ -339,7 +339,7 @@ def test_engine_emits_a_timeout_for_waits_that_declare_one(engine: Engine) -> No
     assert "Amina" in person.texts[0]  # my_data shows her data
 
 
-def test_an_opted_out_person_can_still_finish_deleting_her_data(engine: Engine) -> None:
+def test_an_opted_out_person_can_still_finish_deleting_her_data(engine: FlowEngine) -> None:
     person = Person(engine)
     onboard(person)
     person.say("stop")

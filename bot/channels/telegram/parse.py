@@ -2,7 +2,8 @@
 
 ``parse_update`` never raises: anything it does not understand (edited messages, channel
 posts, polls, a malformed update) is ``None`` and ignored.  The chat id becomes the
-:class:`~bot.domain.Inbound` address (stored only encrypted; the lookup key is its HMAC), and
+:class:`~bot.channels.messages.Inbound` address (stored only encrypted; the lookup key is its
+HMAC), and
 ``update:<update_id>`` its external id, so a re-delivered update is handled once through the
 ``inbound_messages`` table.
 """
@@ -15,7 +16,7 @@ from typing import Any
 
 from telegram import Bot, Message, Update
 
-from bot.domain import Inbound
+from bot.channels.messages import Inbound
 from conversations.events import ChoiceIn, Event, MediaIn, StartIn, TextIn
 from conversations.matching import clean_text
 

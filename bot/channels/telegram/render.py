@@ -1,4 +1,5 @@
-"""Channel-neutral :class:`~bot.domain.Outbound` → Telegram messages: text parts and keyboards.
+"""Channel-neutral :class:`~bot.channels.messages.Outbound` → Telegram messages: text parts and
+keyboards.
 
 * **Buttons** become an inline keyboard, at most 3 a row.  Up to :data:`ONE_PAGE` buttons are
   shown at once, so the 10 languages of the first question fit on one screen without paging

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from alembic import context
 
-from bot.db.engine import make_engine
+from bot.db.connect import make_engine
 from bot.db.models import Base
 from bot.settings import load_settings
 

@@ -1,0 +1,66 @@
+"""``POST /webhooks/telegram``: Telegram's webhook calls, checked by their secret header.
+
+Telegram sends the ``secret_token`` given to ``setWebhook`` in ``X-Telegram-Bot-Api-Secret-Token``
+with every call.  A missing or wrong header gets 403 and nothing is stored or parsed; the
+comparison takes the same time however much of the secret matched (``hmac.compare_digest``).
+An update that cannot be handled right now (the database is away) gets 500, so Telegram
+delivers it again later; the same update id arriving twice is handled once.
+"""
+
+from __future__ import annotations
+
+import hmac
+import json
+import logging
+
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+from telegram import Update
+
+from bot.channels.telegram.channel import TelegramChannel
+from bot.web.errors import error_response
+
+log = logging.getLogger(__name__)
+
+SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"  # noqa: S105 (a header name)
+MAX_BODY = 1_000_000
+
+
+def secret_matches(given: str | None, expected: str | None) -> bool:
+    """Constant-time comparison; no secret configured means nothing matches."""
+    if not expected or given is None:
+        return False
+    return hmac.compare_digest(given.encode(), expected.encode())
+
+
+def telegram_routes(adapter: TelegramChannel) -> list[Route]:
+    """The webhook route for one adapter."""
+
+    async def webhook(request: Request) -> Response:
+        if not secret_matches(
+            request.headers.get(SECRET_HEADER), adapter.settings.telegram_webhook_secret
+        ):
+            return error_response(403, "forbidden")
+        body = await request.body()
+        if len(body) > MAX_BODY:
+            return error_response(413, "too large")
+        try:
+            data = json.loads(body)
+        except (ValueError, UnicodeDecodeError):
+            return error_response(400, "the body must be JSON")
+        if not isinstance(data, dict):
+            return error_response(400, "the body must be a JSON object")
+        try:
+            update = Update.de_json(data, adapter.bot)
+        except Exception:
+            log.info("telegram webhook: an update that does not parse was ignored")
+            return JSONResponse({})
+        if update is None:
+            return JSONResponse({})
+        failed = await adapter.handle_updates([update])
+        if failed:
+            return error_response(500, "could not handle the update now; send it again")
+        return JSONResponse({})
+
+    return [Route("/webhooks/telegram", webhook, methods=["POST"])]

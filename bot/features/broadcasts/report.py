@@ -1,0 +1,260 @@
+"""What became of a broadcast: counts by status per language and channel, the reasons of
+failures and exclusions, one line per person, the progress bar's numbers, the history.
+
+Read-only: every function here reads the outbox rows of a broadcast (found by their
+``broadcast_id``, an index), its exclusions and its audit entries.
+"""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from collections.abc import Iterable, Mapping
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import Connection, Engine, func, select
+
+from bot.db.tables import audit, broadcast_exclusions, broadcasts, organisations, outbox
+from bot.features.broadcasts.compose import BroadcastError
+from bot.features.courses.reminders import org_times
+from bot.features.courses.service import show_local
+
+#: Outbox statuses of a row that has not reached an end yet.
+QUEUED = ("pending", "claimed", "sending")
+#: The order of the columns in status reports.
+BUCKETS = (
+    "queued",
+    "sent",
+    "delivered",
+    "read",
+    "failed",
+    "needs_template",
+    "in_doubt",
+    "skipped",
+    "cancelled",
+)
+
+
+def bucket(status: str, delivery_status: str | None) -> str:
+    """The report column of one outbox row: its status, refined by the platform's callbacks."""
+    if status in QUEUED:
+        return "queued"
+    if status == "sent":
+        if delivery_status in ("delivered", "read"):
+            return delivery_status
+        if delivery_status in ("failed", "undelivered"):
+            return "failed"
+        return "sent"
+    return status
+
+
+#: What a report reads of each outbox row of a broadcast.
+_OUTCOME = (
+    outbox.c.idempotency_key,
+    outbox.c.channel,
+    outbox.c.status,
+    outbox.c.delivery_status,
+    outbox.c.error,
+    outbox.c.error_code,
+    outbox.c.payload["language"].as_string().label("language"),
+    outbox.c.payload["her_language"].as_string().label("her_language"),
+)
+
+
+def load(conn: Connection, broadcast_id: int) -> Mapping[str, Any]:
+    """The broadcast's row, or :class:`BroadcastError` if there is none."""
+    row = (
+        conn.execute(select(broadcasts).where(broadcasts.c.id == broadcast_id)).mappings().first()
+    )
+    if row is None:
+        raise BroadcastError(f"no broadcast {broadcast_id} (see 'twc broadcast list')")
+    return row
+
+
+def status(db: Engine, broadcast_id: int) -> dict[str, Any]:
+    """Counts by status per language and channel, failure reasons, exclusions, history."""
+    with db.connect() as conn:
+        row = load(conn, broadcast_id)
+        tz = org_times(conn, row["organisation_id"]).timezone
+        rows = conn.execute(select(*_OUTCOME).where(outbox.c.broadcast_id == broadcast_id)).all()
+        excluded = conn.execute(
+            select(
+                broadcast_exclusions.c.language,
+                broadcast_exclusions.c.channel,
+                broadcast_exclusions.c.reason,
+            ).where(broadcast_exclusions.c.broadcast_id == broadcast_id)
+        ).all()
+        done = history(conn, broadcast_id, tz)
+    main = [r for r in rows if not r.idempotency_key.endswith(":followup")]
+    followups = [r for r in rows if r.idempotency_key.endswith(":followup")]
+    return {
+        "id": broadcast_id,
+        "title": row["title"],
+        "status": row["status"],
+        "send_at": show_local(row["send_at"], tz) if row["send_at"] else None,
+        "urgent": row["urgent"],
+        "recipients": len(main),
+        "totals": _totals(main),
+        "by_language_channel": _table(main),
+        "failures": dict(Counter(reason(r) for r in main if is_failure(r))),
+        "excluded": dict(Counter(e.reason for e in excluded)),
+        "excluded_by_language": _excluded_table(excluded),
+        "followup": {
+            "after_hours": row["followup_hours"],
+            "sent_to": len(followups),
+            "totals": _totals(followups),
+        },
+        "history": done,
+    }
+
+
+def people(db: Engine, broadcast_id: int) -> list[dict[str, Any]]:
+    """Who was reached and who not: one line per person (id, languages, channel, outcome,
+    reason), no names, no addresses; the excluded with their reason."""
+    with db.connect() as conn:
+        load(conn, broadcast_id)
+        rows = conn.execute(
+            select(*_OUTCOME, outbox.c.person_id)
+            .where(outbox.c.broadcast_id == broadcast_id)
+            .order_by(outbox.c.person_id, outbox.c.id)
+        ).all()
+        excluded = conn.execute(
+            select(broadcast_exclusions)
+            .where(broadcast_exclusions.c.broadcast_id == broadcast_id)
+            .order_by(broadcast_exclusions.c.person_id)
+        ).all()
+    lines = [
+        {
+            "person": r.person_id,
+            "language": r.her_language or r.language,
+            "text": r.language,
+            "channel": r.channel,
+            "outcome": bucket(r.status, r.delivery_status),
+            "reason": reason(r) if is_failure(r) else "",
+            "followup": r.idempotency_key.endswith(":followup"),
+        }
+        for r in rows
+        if r.person_id is not None
+    ]
+    lines += [
+        {
+            "person": e.person_id,
+            "language": e.language,
+            "text": None,
+            "channel": e.channel,
+            "outcome": "excluded",
+            "reason": e.reason,
+            "followup": False,
+        }
+        for e in excluded
+    ]
+    return lines
+
+
+def progress(db: Engine, broadcast_id: int, now: datetime) -> dict[str, int | bool | str]:
+    """Sent / failed / remaining, for the progress bar (cheap: two grouped counts).
+
+    ``waiting``: rows not due within the next minute — held for the morning by the quiet
+    hours, or a retry some time later — which a progress bar need not stay for.
+    """
+    with db.connect() as conn:
+        row = load(conn, broadcast_id)
+        counts = dict(
+            conn.execute(
+                select(outbox.c.status, func.count())
+                .where(outbox.c.broadcast_id == broadcast_id)
+                .group_by(outbox.c.status)
+            ).all()
+        )
+        waiting = conn.execute(
+            select(func.count()).where(
+                outbox.c.broadcast_id == broadcast_id,
+                outbox.c.status == "pending",
+                outbox.c.next_attempt_at > now + timedelta(minutes=1),
+            )
+        ).scalar_one()
+    queued = sum(counts.get(s, 0) for s in QUEUED)
+    total = sum(counts.values())
+    return {
+        "status": row["status"],
+        "enqueued": row["enqueued_at"] is not None,
+        "total": total,
+        "sent": counts.get("sent", 0),
+        "failed": total - queued - counts.get("sent", 0),
+        "remaining": queued,
+        "waiting": waiting,
+    }
+
+
+def list_broadcasts(db: Engine, organisation: str | None = None) -> list[dict[str, Any]]:
+    """Every broadcast, newest first, with its recipients and status."""
+    with db.connect() as conn:
+        query = (
+            select(broadcasts, organisations.c.slug, organisations.c.timezone)
+            .join(organisations, organisations.c.id == broadcasts.c.organisation_id)
+            .order_by(broadcasts.c.id.desc())
+        )
+        if organisation:
+            query = query.where(organisations.c.slug == organisation)
+        return [
+            {
+                "id": r["id"],
+                "organisation": r["slug"],
+                "title": r["title"],
+                "status": r["status"],
+                "languages": sorted(r["texts"]),
+                "send_at": show_local(r["send_at"], r["timezone"]) if r["send_at"] else None,
+                "created_by": r["created_by"],
+            }
+            for r in conn.execute(query).mappings()
+        ]
+
+
+def history(conn: Connection, broadcast_id: int, tz: str) -> list[dict[str, Any]]:
+    rows = conn.execute(
+        select(audit.c.at, audit.c.actor, audit.c.action, audit.c.details)
+        .where(
+            audit.c.action.like("broadcast.%"),
+            audit.c.details["broadcast"].as_integer() == broadcast_id,
+        )
+        .order_by(audit.c.id)
+    )
+    return [
+        {"at": show_local(r.at, tz), "by": r.actor, "action": r.action.split(".", 1)[1]}
+        for r in rows
+    ]
+
+
+def is_failure(row: Any) -> bool:
+    return bucket(row.status, row.delivery_status) in ("failed", "needs_template", "in_doubt")
+
+
+def reason(row: Any) -> str:
+    reason = row.error or row.delivery_status or row.status
+    return f"{row.error_code}: {reason}" if row.error_code else str(reason)
+
+
+def _totals(rows: Iterable[Any]) -> dict[str, int]:
+    counts = Counter(bucket(r.status, r.delivery_status) for r in rows)
+    return {b: counts.get(b, 0) for b in BUCKETS}
+
+
+def _table(rows: Iterable[Any]) -> list[dict[str, Any]]:
+    groups: dict[tuple[str, str], list[Any]] = defaultdict(list)
+    for row in rows:
+        language = row.language or "?"
+        if row.her_language and row.her_language != language:
+            language = f"{row.her_language} → {language}"  # she got a fallback
+        groups[(language, row.channel)].append(row)
+    return [
+        {"language": lang, "channel": channel, **_totals(items)}
+        for (lang, channel), items in sorted(groups.items())
+    ]
+
+
+def _excluded_table(rows: Iterable[Any]) -> list[dict[str, Any]]:
+    counts = Counter((r.language or "?", r.channel or "-", r.reason) for r in rows)
+    return [
+        {"language": lang, "channel": channel, "reason": reason, "people": n}
+        for (lang, channel, reason), n in sorted(counts.items())
+    ]

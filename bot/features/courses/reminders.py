@@ -1,0 +1,464 @@
+"""Session reminders as nudge rows: when they are due, who gets them, what they say.
+
+A course has reminder rules (``Course.reminders``): ``"1d@17:00"`` is the day before the session
+at 17:00 local time, ``"2h"`` two hours before it starts (``"90m"`` works too).  For each
+enrolled participant who consented and has not opted out, every rule becomes one ``nudges`` row
+of kind ``reminder`` with the idempotency key
+``reminder:<session>:<person>:<rule>:<session start, UTC>`` — scheduling twice changes nothing,
+and a moved session gets new keys.  Due times are moved out of the organisation's quiet hours,
+then every person's days are capped (:func:`apply_daily_cap`).
+
+When a reminder is due, :func:`reminder_event` builds the engine's ``TriggerIn`` into
+``course.reminder`` with the date, time, place and directions already formatted by Babel in her
+language and the organisation's time zone.  A reminder whose session has already begun is
+recorded as ``missed``, never sent late.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any, NamedTuple
+
+from sqlalchemy import Connection, and_, bindparam, delete, select, update
+
+from bot.db.tables import courses, enrolments, identities, nudges, organisations, people, sessions
+from bot.nudges.quiet_hours import (
+    DAILY_CAP,
+    at_local,
+    local_day,
+    outside_quiet_hours,
+    parse_clock,
+)
+from conversations.events import Event, TriggerIn
+from conversations.i18n import format_clock, format_day
+from conversations.languages import LanguageTable
+
+KIND = "reminder"
+DEFAULT_RULES = ("1d@17:00", "2h")
+#: The kinds of nudges that count against the daily cap (timeouts answer her own chat).
+CAPPED_KINDS = (KIND,)
+#: Nudges not tied to a date (check-ins, feedback questions): they count toward the daily cap
+#: and move to the next morning when a day is full.
+MOVABLE_KINDS = ("checkin", "feedback")
+#: Where a reminder lands in the flows.
+TARGET = "course.reminder"
+
+_DAYS_AT = re.compile(r"^(\d+)d@(\d{1,2}:\d{2})$")
+_BEFORE = re.compile(r"^(\d+)([hm])$")
+
+
+class RuleError(ValueError):
+    """A reminder rule that is not ``<n>d@HH:MM``, ``<n>h`` or ``<n>m``."""
+
+
+def check_rule(rule: str) -> str:
+    """Return ``rule`` if it is well-formed, else raise :class:`RuleError`."""
+    match = _DAYS_AT.match(rule)
+    if match:
+        try:
+            parse_clock(match.group(2))
+        except ValueError as error:
+            raise RuleError(f"bad time in reminder rule {rule!r}") from error
+        return rule
+    if _BEFORE.match(rule):
+        return rule
+    raise RuleError(f"reminder rule {rule!r}: use e.g. '1d@17:00' or '2h' or '30m'")
+
+
+def rule_moment(rule: str, starts_at: datetime, timezone: str) -> datetime:
+    """When ``rule`` wants the reminder for a session starting at ``starts_at`` (aware UTC).
+
+    ``<n>d@HH:MM`` is a local wall-clock time ``n`` calendar days before the session's local
+    day; ``<n>h``/``<n>m`` is real elapsed time before the start.
+    """
+    match = _DAYS_AT.match(rule)
+    if match:
+        day = local_day(starts_at, timezone) - timedelta(days=int(match.group(1)))
+        return at_local(day, parse_clock(match.group(2)), timezone)
+    match = _BEFORE.match(rule)
+    if not match:
+        raise RuleError(rule)
+    amount = int(match.group(1))
+    return starts_at - (
+        timedelta(hours=amount) if match.group(2) == "h" else timedelta(minutes=amount)
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class OrgTimes:
+    """What scheduling needs to know about an organisation."""
+
+    timezone: str
+    quiet_start: str
+    quiet_end: str
+
+
+def org_times(conn: Connection, organisation_id: int) -> OrgTimes:
+    """The organisation's time zone and quiet hours."""
+    row = conn.execute(
+        select(
+            organisations.c.timezone,
+            organisations.c.quiet_hours_start,
+            organisations.c.quiet_hours_end,
+        ).where(organisations.c.id == organisation_id)
+    ).one()
+    return OrgTimes(row.timezone, row.quiet_hours_start, row.quiet_hours_end)
+
+
+def due_time(rule: str, starts_at: datetime, org: OrgTimes, now: datetime) -> datetime | None:
+    """The reminder's due time after quiet hours, or ``None`` if it is no longer useful."""
+    wanted = rule_moment(rule, starts_at, org.timezone)
+    due = outside_quiet_hours(wanted, org.timezone, org.quiet_start, org.quiet_end, starts_at)
+    if due >= starts_at:
+        return None
+    if due < now:
+        # Too late for the planned moment: send now if that is allowed and still useful.
+        due = outside_quiet_hours(now, org.timezone, org.quiet_start, org.quiet_end, starts_at)
+        if due < now or due >= starts_at:
+            return None
+    return due
+
+
+#: Two reminders of one session that quiet hours pushed closer than this: only the later goes.
+MIN_REMINDER_GAP = timedelta(hours=3)
+
+
+def planned_reminders(
+    rules: Iterable[str], starts_at: datetime, org: OrgTimes, now: datetime
+) -> list[tuple[str, datetime]]:
+    """Each rule's due time, after quiet hours, with reminders that would come close together
+    merged into the later one.
+
+    Quiet hours can push two rules together: for a session at 07:30, "2 hours before" is at
+    night, and the morning is too late, so it moves to the evening before — 19:30, two and a
+    half hours after "the day before at 17:00".  She gets one reminder that evening, not two.
+    """
+    dues = sorted(
+        (due, rule, due != rule_moment(rule, starts_at, org.timezone))
+        for rule in rules
+        if (due := due_time(rule, starts_at, org, now))
+    )
+    kept: list[tuple[datetime, str, bool]] = []
+    for due, rule, moved in dues:
+        # Only a pair that quiet hours pushed together merges: two rules a coordinator set
+        # close together on purpose ("2h" and "1h") both stay.
+        if kept and due - kept[-1][0] < MIN_REMINDER_GAP and (moved or kept[-1][2]):
+            kept[-1] = (due, rule, True)
+        else:
+            kept.append((due, rule, moved))
+    return [(rule, due) for due, rule, _moved in kept]
+
+
+def reminder_key(session_id: int, person_id: int, rule: str, starts_at: datetime) -> str:
+    """The idempotency key of one reminder."""
+    stamp = starts_at.astimezone(UTC).strftime("%Y%m%dT%H%MZ")
+    return f"reminder:{session_id}:{person_id}:{rule}:{stamp}"
+
+
+def reachable_participants(
+    conn: Connection, course_id: int, person_ids: Iterable[int] | None = None
+) -> list[int]:
+    """Enrolled people who consented, have not opted out and have a working channel."""
+    query = (
+        select(people.c.id)
+        .join(enrolments, enrolments.c.person_id == people.c.id)
+        .where(
+            enrolments.c.course_id == course_id,
+            people.c.status == "active",
+            people.c.consent_given_at.is_not(None),
+            select(identities.c.id)
+            .where(identities.c.person_id == people.c.id, identities.c.status == "ok")
+            .exists(),
+        )
+        .order_by(people.c.id)
+    )
+    if person_ids is not None:
+        query = query.where(people.c.id.in_(list(person_ids)))
+    return list(conn.execute(query).scalars())
+
+
+def schedule_session(
+    conn: Connection, session_id: int, now: datetime, person_ids: Iterable[int] | None = None
+) -> int:
+    """Create the reminder rows of one session (for everyone, or for ``person_ids``).
+
+    Idempotent: existing keys are left alone.  Returns how many rows were created.
+    """
+    row = conn.execute(
+        select(
+            sessions.c.id,
+            sessions.c.course_id,
+            sessions.c.starts_at,
+            sessions.c.status,
+            courses.c.organisation_id,
+            courses.c.reminders,
+        )
+        .join(courses, courses.c.id == sessions.c.course_id)
+        .where(sessions.c.id == session_id)
+    ).one()
+    if row.status == "cancelled" or row.starts_at <= now:
+        return 0
+    org = org_times(conn, row.organisation_id)
+    rules = list(row.reminders or DEFAULT_RULES)
+    targets = reachable_participants(conn, row.course_id, person_ids)
+    existing = set(
+        conn.execute(
+            select(nudges.c.idempotency_key).where(
+                nudges.c.idempotency_key.like(f"reminder:{session_id}:%")
+            )
+        ).scalars()
+    )
+    planned = planned_reminders(rules, row.starts_at, org, now)
+    new_rows: list[dict[str, Any]] = []
+    for person_id in targets:
+        for rule, due in planned:
+            key = reminder_key(session_id, person_id, rule, row.starts_at)
+            if key in existing:
+                continue
+            new_rows.append(
+                {
+                    "person_id": person_id,
+                    "kind": KIND,
+                    "due_at": due,
+                    "payload": {
+                        "session": session_id,
+                        "rule": rule,
+                        "starts_at": row.starts_at.astimezone(UTC).isoformat(),
+                    },
+                    "idempotency_key": key,
+                    "status": "pending",
+                    "created_at": now,
+                }
+            )
+    if new_rows:
+        conn.execute(nudges.insert(), new_rows)
+    for person_id in {r["person_id"] for r in new_rows}:
+        apply_daily_cap(conn, person_id, org, now)
+    return len(new_rows)
+
+
+def withdraw_session(conn: Connection, session_id: int, now: datetime) -> list[int]:
+    """Delete the session's reminders that have not fired; return whose they were."""
+    condition = and_(
+        nudges.c.idempotency_key.like(f"reminder:{session_id}:%"),
+        nudges.c.status.in_(("pending", "capped")),
+    )
+    affected = sorted(set(conn.execute(select(nudges.c.person_id).where(condition)).scalars()))
+    conn.execute(delete(nudges).where(condition))
+    return affected
+
+
+def apply_daily_cap(conn: Connection, person_id: int, org: OrgTimes, now: datetime) -> None:
+    """Keep at most :data:`DAILY_CAP` nudges on each of her local days.
+
+    Every message the bot starts counts: reminders, check-ins and feedback questions.  Rows
+    already sent that day count first; of the rest, reminders for the nearest session win
+    (then the earlier due time), and check-ins and feedback questions come last.  A reminder
+    that does not fit becomes ``capped`` (it becomes ``pending`` again when room frees up: a
+    session moved or cancelled); a check-in or feedback question that does not fit moves to
+    the next morning, because it is not tied to a date.
+    """
+    query = select(
+        nudges.c.id, nudges.c.kind, nudges.c.due_at, nudges.c.status, nudges.c.payload
+    ).where(
+        nudges.c.person_id == person_id,
+        nudges.c.kind.in_(CAPPED_KINDS + MOVABLE_KINDS),
+        nudges.c.status.in_(("pending", "capped", "done")),
+        nudges.c.due_at >= now - timedelta(days=1),
+    )
+    rows = [_CapRow._make(row) for row in conn.execute(query).all()]
+    sent: dict[Any, int] = defaultdict(int)
+    waiting: dict[Any, list[Any]] = defaultdict(list)
+    for row in rows:
+        day = local_day(row.due_at, org.timezone)
+        if row.status == "done":
+            sent[day] += 1
+        else:
+            waiting[day].append(row)
+    keep, cap, moved = [], [], []
+    day_index = sorted(waiting)
+    while day_index:
+        day = day_index.pop(0)
+        candidates = sorted(waiting.pop(day), key=_cap_order)
+        room = max(0, DAILY_CAP - sent[day])
+        for row in candidates[:room]:
+            sent[day] += 1
+            if row.status != "pending":
+                keep.append(row.id)
+        for row in candidates[room:]:
+            if row.kind in MOVABLE_KINDS:
+                later = day + timedelta(days=1)
+                due = at_local(later, parse_clock(org.quiet_end), org.timezone)
+                moved.append({"n_id": row.id, "n_due": due})
+                waiting[later].append(row._replace(due_at=due, status="pending"))
+                if later not in day_index:
+                    day_index = sorted([*day_index, later])
+            elif row.status != "capped":
+                cap.append(row.id)
+    if keep:
+        conn.execute(update(nudges).where(nudges.c.id.in_(keep)).values(status="pending"))
+    if cap:
+        conn.execute(update(nudges).where(nudges.c.id.in_(cap)).values(status="capped"))
+    if moved:
+        conn.execute(
+            update(nudges)
+            .where(nudges.c.id == bindparam("n_id"))
+            .values(due_at=bindparam("n_due"), status="pending"),
+            moved,
+        )
+
+
+class _CapRow(NamedTuple):
+    id: int
+    kind: str
+    due_at: datetime
+    status: str
+    payload: dict[str, Any]
+
+
+def _cap_order(row: _CapRow) -> tuple[int, str, datetime, int]:
+    """Reminders first, nearest session first; then the rest by due time."""
+    if row.kind in CAPPED_KINDS:
+        return (0, str(row.payload.get("starts_at", "")), row.due_at, row.id)
+    return (1, "", row.due_at, row.id)
+
+
+# ---- firing ---------------------------------------------------------------------------------
+
+MISSED = "missed"
+SKIPPED = "skipped"
+
+
+def reminder_event(
+    conn: Connection,
+    person_id: int,
+    payload: dict[str, Any],
+    languages: LanguageTable,
+    now: datetime,
+    calendar_link: Callable[[int, str], str] | None = None,
+) -> Event | str:
+    """The ``TriggerIn`` for a due reminder, or a status (``missed``/``skipped``) instead.
+
+    ``calendar_link(session id, language code)`` gives the "add to calendar" link.
+    """
+    return reminder_events(conn, [(person_id, payload)], languages, now, calendar_link)[0]
+
+
+def reminder_events(
+    conn: Connection,
+    due: list[tuple[int, dict[str, Any]]],
+    languages: LanguageTable,
+    now: datetime,
+    calendar_link: Callable[[int, str], str] | None = None,
+    known_people: Mapping[int, Any] | None = None,
+) -> list[Event | str]:
+    """:func:`reminder_event` for many ``(person id, payload)`` at once: two queries in all,
+    and each session's texts formatted once per language.
+
+    ``known_people`` maps person ids to rows with ``id``, ``language``, ``status`` and
+    ``consented``, when the caller has read them already (the sweep's claim does): then
+    they are not read again.
+    """
+    session_ids = sorted({int(payload["session"]) for _, payload in due})
+    person_ids = sorted({person for person, _ in due})
+    found_sessions = {
+        row.id: _Session._make(row)  # a named tuple: SQLAlchemy rows answer attributes slowly
+        for row in conn.execute(
+            select(
+                sessions.c.id,
+                sessions.c.starts_at,
+                sessions.c.place,
+                sessions.c.address,
+                sessions.c.directions,
+                sessions.c.status,
+                courses.c.title,
+                organisations.c.timezone,
+                organisations.c.default_language,
+            )
+            .join(courses, courses.c.id == sessions.c.course_id)
+            .join(organisations, organisations.c.id == courses.c.organisation_id)
+            .where(sessions.c.id.in_(session_ids))
+        )
+    }
+    found_people = known_people
+    if found_people is None:
+        found_people = _people_facts(conn, person_ids)
+    values_cache: dict[tuple[int, str], dict[str, Any]] = {}
+    events: list[Event | str] = []
+    for person_id, payload in due:
+        row = found_sessions.get(int(payload["session"]))
+        person = found_people.get(person_id)
+        if row is None or person is None or row.status == "cancelled":
+            events.append(SKIPPED)
+            continue
+        if person.status != "active" or not person.consented:
+            events.append(SKIPPED)  # she opted out (or never consented) after it was scheduled
+            continue
+        if row.starts_at <= now:
+            events.append(MISSED)
+            continue
+        language = (
+            languages.get(person.language)
+            or languages.get(row.default_language)
+            or languages.get(languages.master)
+        )
+        assert language is not None
+        cache_key = (row.id, language.code)
+        values = values_cache.get(cache_key)
+        if values is None:
+            values = values_cache[cache_key] = _reminder_values(row, language, calendar_link)
+        # One values dict per session and language, shared by its events (never changed):
+        # the batch firing recognises them as the same message by it.
+        events.append(TriggerIn(TARGET, values))
+    return events
+
+
+class _Session(NamedTuple):
+    id: int
+    starts_at: datetime
+    place: str
+    address: str | None
+    directions: str | None
+    status: str
+    title: dict[str, str] | None
+    timezone: str
+    default_language: str
+
+
+def _people_facts(conn: Connection, person_ids: list[int]) -> dict[int, Any]:
+    """What deciding about a reminder needs to know of each person."""
+    return {
+        row.id: row
+        for row in conn.execute(
+            select(
+                people.c.id,
+                people.c.language,
+                people.c.status,
+                # A flag, not the moment: converting 100 000 timestamps costs a second.
+                people.c.consent_given_at.is_not(None).label("consented"),
+            ).where(people.c.id.in_(person_ids))
+        )
+    }
+
+
+def _reminder_values(
+    row: Any, language: Any, calendar_link: Callable[[int, str], str] | None
+) -> dict[str, Any]:
+    title = row.title or {}
+    course = title.get(language.code) or title.get(language.catalog) or title.get("de") or ""
+    if not course and title:
+        course = next(iter(title.values()))
+    place = ", ".join(p for p in (row.place, row.address) if p)
+    return {
+        "session": row.id,
+        "course": course,
+        "day": format_day(row.starts_at, language, row.timezone),
+        "time": format_clock(row.starts_at, language, row.timezone),
+        "place": place,
+        "directions": row.directions or "—",
+        "calendar": calendar_link(row.id, language.code) if calendar_link else "—",
+    }

@@ -1,1 +1,0 @@
-"""Application services: the code between channel adapters and the database."""

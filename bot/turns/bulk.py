@@ -1,0 +1,166 @@
+"""Bulk writes for the hottest statements, straight through the database driver.
+
+For a batch of turns SQLAlchemy Core spends more time preparing each parameter set (bind
+processors, type coercion) than SQLite spends executing it.  These four statements run once or
+twice per message, so they are written as plain SQL with the driver's own ``executemany`` and
+values converted here once.  Everything else goes through SQLAlchemy as usual.
+
+The SQL is the same on SQLite and PostgreSQL except for the parameter style and explicit JSON
+casts; datetimes are stored as SQLAlchemy stores them (naive UTC text on SQLite, ``timestamptz``
+on PostgreSQL), so reading them back through the models is unchanged.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Sequence
+from datetime import UTC, datetime
+from functools import lru_cache
+from typing import Any
+
+from sqlalchemy import Connection
+
+from bot.db.types import cipher
+
+
+@lru_cache(maxsize=256)  # a batch stamps most rows with the same moment
+def _sqlite_time(value: datetime) -> str:
+    value = value.astimezone(UTC)
+    return value.strftime("%Y-%m-%d %H:%M:%S.") + f"{value.microsecond:06d}"
+
+
+def encode_json(value: Any) -> str:
+    """JSON as every bulk statement stores it (compact, not ASCII-escaped)."""
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+
+
+class BulkWriter:
+    """Runs the hot statements for many rows with one driver call each."""
+
+    def __init__(self, dialect: str) -> None:
+        self.sqlite = dialect == "sqlite"
+        self._time: Callable[[datetime], Any] = _sqlite_time if self.sqlite else (lambda v: v)
+        json_param = "?" if self.sqlite else "%s::json"
+
+        def sql(text: str) -> str:
+            text = text.replace("{json}", json_param)
+            return text if self.sqlite else text.replace("?", "%s")
+
+        self._record_inbound = sql(
+            "INSERT INTO inbound_messages (channel, external_id, received_at) VALUES (?, ?, ?)"
+        )
+        self._touch_identity = sql(
+            "UPDATE channel_identities SET last_inbound_at = ?, status = CASE WHEN "
+            "status = 'unreachable' THEN 'ok' ELSE status END WHERE id = ?"
+        )
+        self._upsert_state = sql(
+            "INSERT INTO conversation_states (person_id, flow, node, visit, data, updated_at) "
+            "VALUES (?, ?, ?, ?, {json}, ?) ON CONFLICT (person_id) DO UPDATE SET "
+            "flow = excluded.flow, node = excluded.node, visit = excluded.visit, "
+            "data = excluded.data, updated_at = excluded.updated_at"
+        )
+        # A trigger moving her to its node: its values merged into her flow data, the visit
+        # counted up from hers (bot.turns.uniform).
+        merge_data = (
+            "json_patch(conversation_states.data, excluded.data)"
+            if self.sqlite
+            else "(conversation_states.data::jsonb || excluded.data::jsonb)::json"
+        )
+        self._merge_state = sql(
+            "INSERT INTO conversation_states (person_id, flow, node, visit, data, updated_at) "
+            "VALUES (?, ?, ?, ?, {json}, ?) ON CONFLICT (person_id) DO UPDATE SET "
+            "flow = excluded.flow, node = excluded.node, "
+            "visit = conversation_states.visit + 1, "
+            "data = {merge_data}, updated_at = excluded.updated_at"
+        ).replace("{merge_data}", merge_data)
+        self._insert_outbox = sql(
+            "INSERT INTO outbox (idempotency_key, person_id, identity_id, channel, address, kind, "
+            "priority, payload, status, attempts, next_attempt_at, created_at) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, {json}, ?, ?, ?, ?)"
+        )
+
+    @staticmethod
+    def _run(conn: Connection, statement: str, rows: Sequence[tuple[Any, ...]]) -> None:
+        if rows:
+            conn.exec_driver_sql(statement, list(rows))
+
+    def record_inbound(self, conn: Connection, rows: Sequence[dict[str, Any]]) -> None:
+        """Insert inbound message ids (known to be new)."""
+        t = self._time
+        self._run(
+            conn,
+            self._record_inbound,
+            [(r["channel"], r["external_id"], t(r["received_at"])) for r in rows],
+        )
+
+    def touch_identities(self, conn: Connection, touched: dict[int, datetime]) -> None:
+        """Record her latest message per channel identity (and that she is reachable)."""
+        t = self._time
+        self._run(
+            conn, self._touch_identity, [(t(when), identity) for identity, when in touched.items()]
+        )
+
+    def upsert_states(self, conn: Connection, rows: Sequence[dict[str, Any]]) -> None:
+        """Store each person's conversation state."""
+        t = self._time
+        self._run(
+            conn,
+            self._upsert_state,
+            [
+                (
+                    r["person_id"],
+                    r["flow"],
+                    r["node"],
+                    r["visit"],
+                    encode_json(r["data"]),
+                    t(r["updated_at"]),
+                )
+                for r in rows
+            ],
+        )
+
+    def merge_states(self, conn: Connection, rows: Sequence[dict[str, Any]]) -> None:
+        """Move each person to a trigger's node, merging its data into hers (see above).
+
+        ``visit`` and ``data`` are what a person without a conversation gets; a person with
+        one keeps her data (the trigger's values win) and her visit counts up by one.
+        """
+        t = self._time
+        encoded: dict[int, str] = {}  # the same data dict for a whole group: encode it once
+        params = []
+        for r in rows:
+            data = encoded.get(id(r["data"]))
+            if data is None:
+                data = encoded[id(r["data"])] = encode_json(r["data"])
+            params.append(
+                (r["person_id"], r["flow"], r["node"], r["visit"], data, t(r["updated_at"]))
+            )
+        self._run(conn, self._merge_state, params)
+
+    def insert_outbox(self, conn: Connection, rows: Sequence[dict[str, Any]]) -> None:
+        """Queue messages; an address (only for someone just erased) is encrypted here.
+
+        A row may bring its payload already encoded (``payload_json``), when many rows share it.
+        """
+        t = self._time
+        self._run(
+            conn,
+            self._insert_outbox,
+            [
+                (
+                    r["idempotency_key"],
+                    r["person_id"],
+                    r["identity_id"],
+                    r["channel"],
+                    None if r["address"] is None else cipher().encrypt(r["address"]),
+                    r["kind"],
+                    r["priority"],
+                    r.get("payload_json") or encode_json(r["payload"]),
+                    r["status"],
+                    r["attempts"],
+                    t(r["next_attempt_at"]),
+                    t(r["created_at"]),
+                )
+                for r in rows
+            ],
+        )
