@@ -112,7 +112,7 @@ class Figures:
 def prepare(runtime: Runtime, recipients: int) -> None:
     """Recipients with consent and a Telegram identity, and one broadcast row for each."""
     now = datetime.now(UTC)
-    org = runtime.conversations.organisations.by_slug("vnb-nienburg")
+    org = runtime.turns.organisations.by_slug("vnb-nienburg")
     assert org is not None
     people, identities, outbox = (
         Person.__table__,

@@ -64,7 +64,7 @@ def prepare(url: str, people_count: int, per_person: int, clock: Clock) -> None:
     upgrade(url)
     runtime = build_runtime(settings, clock=clock)
     load_demo(runtime.db, SECRET, clock())
-    org = runtime.conversations.organisations.by_slug("vnb-nienburg")
+    org = runtime.turns.organisations.by_slug("vnb-nienburg")
     assert org is not None
     with runtime.db.begin() as conn:
         course = conn.execute(
@@ -192,7 +192,7 @@ def measure(url: str, clock: Clock, batch: int) -> tuple[int, float, float, floa
     started, cpu = time.perf_counter(), time.process_time()
     with RssWatch() as watch:
         while True:
-            handled = fire_due(runtime.db, runtime.conversations, clock, batch)
+            handled = fire_due(runtime.db, runtime.turns, clock, batch)
             if not handled:
                 break
             fired += handled

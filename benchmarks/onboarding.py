@@ -84,7 +84,7 @@ def run(database: str, url: str, people: int) -> Outcome:
         nonlocal replies
         for body in script(user):
             started = time.perf_counter()
-            outcome = await runtime.pipeline.submit(parse_request(body, utc_now()))
+            outcome = await runtime.inbound.receive(parse_request(body, utc_now()))
             latencies.append(time.perf_counter() - started)
             replies += len(outcome.outbox_keys)
 

@@ -5,13 +5,18 @@ from __future__ import annotations
 import asyncio
 import logging
 import sys
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
-from rich.console import Console
 from rich.markup import escape
 
-from bot.settings import Settings, load_settings
+from bot.cli_support import console, errors, settings_or_exit
+from bot.features import registry
+from bot.features.registry import FEATURES
+from bot.settings import Settings
+
+if TYPE_CHECKING:
+    from bot.runtime import Runtime
 
 app = typer.Typer(help="Together We Can: the chatbot and its tools.", no_args_is_help=True)
 db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
@@ -20,23 +25,15 @@ flows_app = typer.Typer(help="Dialogue flows.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 app.add_typer(demo_app, name="demo")
 app.add_typer(flows_app, name="flows")
-invites_app = typer.Typer(
-    help="Invite codes (deep links on flyers and QR codes).", no_args_is_help=True
-)
-app.add_typer(invites_app, name="invites")
 outbox_app = typer.Typer(help="Messages waiting, sent or held.", no_args_is_help=True)
 app.add_typer(outbox_app, name="outbox")
 
-console = Console()
-errors = Console(stderr=True)
+# Each feature adds its own commands (courses, broadcasts, invites, people import, …).
+for _feature in FEATURES:
+    if _feature.cli is not None:
+        _feature.cli(app)
 
-
-def _settings() -> Settings:
-    try:
-        return load_settings()
-    except ValueError as error:
-        errors.print(f"[red]Configuration error:[/red] {error}")
-        raise typer.Exit(2) from error
+_settings = settings_or_exit
 
 
 def _configure_logging(settings: Settings) -> None:
@@ -123,8 +120,8 @@ def flows_check() -> None:
     from conversations.validate import FlowValidationError
 
     try:
-        flows = read_flows()
-        FlowEngine(flows, Catalogs.load(default_languages()))
+        flows = read_flows(registry.flow_files())
+        FlowEngine(flows, Catalogs.load(default_languages()), registry.actions())
     except FlowValidationError as error:
         for problem in error.errors:
             errors.print(f"[red]✗[/red] {problem}")
@@ -142,70 +139,11 @@ def flows_draw(flow: str) -> None:
     from conversations.diagram import mermaid
     from conversations.loader import read_flows
 
-    flows = read_flows()
+    flows = read_flows(registry.flow_files())
     if flow not in flows:
         errors.print(f"No flow {flow!r}. Known: {', '.join(sorted(flows))}")
         raise typer.Exit(2)
     print(mermaid(flows[flow]))
-
-
-def _invite_link(code: str) -> str:
-    return f"https://t.me/<your_bot>?start={code}"
-
-
-@invites_app.command("create")
-def invites_create(
-    course: Annotated[str | None, typer.Option(help="Course code the invite enrols in.")] = None,
-    organisation: Annotated[
-        str | None, typer.Option(help="Organisation slug (when the code is for no course).")
-    ] = None,
-    code: Annotated[
-        str | None, typer.Option(help="The code itself (a-z, 0-9, _, -); random if not given.")
-    ] = None,
-) -> None:
-    """Create an invite code for a course (or just an organisation) and print its link."""
-    from bot.db.connect import make_engine
-    from bot.db.migrate import upgrade
-    from bot.features.invites.service import InviteError, create_invite
-    from bot.runtime import utc_now
-
-    settings = _settings()
-    upgrade(settings.database_url)
-    engine = make_engine(settings.database_url)
-    try:
-        invite = create_invite(
-            engine, utc_now(), course=course, organisation=organisation, code=code
-        )
-    except InviteError as error:
-        errors.print(f"[red]{escape(str(error))}[/red]")
-        raise typer.Exit(2) from error
-    finally:
-        engine.dispose()
-    console.print(f"Invite code [bold]{escape(invite.code)}[/bold]: {_invite_link(invite.code)}")
-
-
-@invites_app.command("list")
-def invites_list() -> None:
-    """List every invite code with its organisation and course."""
-    from bot.db.connect import make_engine
-    from bot.db.migrate import upgrade
-    from bot.features.invites.service import list_invites
-
-    settings = _settings()
-    upgrade(settings.database_url)
-    engine = make_engine(settings.database_url)
-    try:
-        invites = list_invites(engine)
-    finally:
-        engine.dispose()
-    if not invites:
-        console.print("No invite codes yet: twc invites create --course CODE")
-    for invite in invites:
-        state = "" if invite.active else " (inactive)"
-        console.print(
-            f"{escape(invite.code)}\t{escape(invite.organisation)}\t"
-            f"{escape(invite.course or '-')}{state}\t{_invite_link(invite.code)}"
-        )
 
 
 @outbox_app.command("list")
@@ -275,28 +213,37 @@ def chat(
     Type text as you would on a phone; type the number in brackets to press a button;
     an empty line or Ctrl-D ends the chat.
     """
-    from bot.channels.simulator.channel import parse_request, shown_text
     from bot.db.migrate import upgrade
     from bot.runtime import build_runtime
 
     settings = _settings()
     upgrade(settings.database_url)
     runtime = build_runtime(settings)
-    if runtime.conversations.organisations.by_slug(settings.default_organisation) is None:
+    if runtime.turns.organisations.by_slug(settings.default_organisation) is None:
         runtime.close()
         errors.print(
             f"[red]No organisation {escape(repr(settings.default_organisation))}.[/red] "
             "Run 'twc demo load' first (or create it)."
         )
         raise typer.Exit(2)
+    try:
+        asyncio.run(_chat(runtime, user))
+    finally:
+        runtime.close()
+
+
+async def _chat(runtime: Runtime, user: str) -> None:
+    """The terminal conversation: her lines in, the bot's replies and buttons out, through the
+    same inbound path as every channel."""
+    from bot.channels.simulator.channel import parse_request
+
     buttons: list[dict[str, str]] = []
     console.print("[dim]Type a message; \\[n] presses button n; empty line ends.[/dim]")
-    first = {"user": user, "text": "/start"}
-    pending: dict[str, str] | None = first
+    pending: dict[str, str] | None = {"user": user, "text": "/start"}
     while True:
         if pending is None:
             try:
-                line = input("> ").strip()
+                line = (await asyncio.to_thread(input, "> ")).strip()
             except EOFError:
                 break
             if not line:
@@ -306,34 +253,14 @@ def chat(
                 pending = {"user": user, "choice": buttons[int(number) - 1]["id"]}
             else:
                 pending = {"user": user, "text": line}
-        inbound = parse_request(pending, runtime.clock())
-        labels = {b["id"]: b["label"] for b in buttons}
-        runtime.simulator.record_inbound(user, shown_text(inbound, labels))
-        outcome = runtime.conversations.handle_inbound(inbound)
-        asyncio.run(runtime.dispatcher.dispatch(keys=outcome.outbox_keys))
+        outcome = await runtime.inbound.receive(parse_request(pending, runtime.clock()))
+        await runtime.simulator.show_now(outcome.outbox_keys)
         for reply in outcome.replies:
             console.print(f"[cyan]{escape(reply['text'])}[/cyan]")
             buttons = reply["choices"]
             for index, choice in enumerate(buttons, start=1):
                 console.print(f"  [bold]\\[{index}][/bold] {escape(choice['label'])}")
         pending = None
-    runtime.close()
-
-
-# ---- courses, sessions, enrolment, nudges (issue 5): bot/courses/cli.py -----------------------
-from bot.features.courses.cli import register as _register_courses  # noqa: E402
-
-_register_courses(app)
-
-# ---- people import (issue 5, point 2): bot/people/cli.py --------------------------------------
-from bot.features.people_import.cli import register as _register_people  # noqa: E402
-
-_register_people(app)
-
-# ---- broadcasts (issue 6): bot/broadcasts/cli.py -----------------------------------------------
-from bot.features.broadcasts.cli import register as _register_broadcasts  # noqa: E402
-
-_register_broadcasts(app)
 
 
 if __name__ == "__main__":

@@ -1,12 +1,14 @@
-"""Builds the running bot from settings: database, flows, catalogs, services, adapters.
+"""Builds the running bot from settings and the feature registry.
 
-Keeping construction in one place means the web app, the command line, the benchmark and the
-tests all run exactly the same wiring.
+Keeping construction in one place means the web app, the command line, the benchmarks and the
+tests all run exactly the same wiring: database, flows (core and every feature's), the turn
+service with every feature's effect writers, the channels, the outbox dispatcher and the one
+inbound service every channel hands its events to.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from functools import cache
@@ -14,15 +16,22 @@ from typing import TYPE_CHECKING
 
 from sqlalchemy import Engine
 
-from bot.channels.base import Channel
-from bot.channels.simulator.channel import SimulatorChannel
+from bot.channels.base import Channel, Reach
+from bot.channels.messages import DeliveryReport, Reachability
+from bot.channels.simulator.channel import SimulatorChannel, shown_text
 from bot.channels.whatsapp.channel import WhatsAppChannel
 from bot.channels.whatsapp.templates import TemplateBook
 from bot.db.connect import make_engine
+from bot.db.simulator_screen import SimulatorScreen
 from bot.db.types import configure_cipher
-from bot.inbound.pipeline import InboundPipeline
+from bot.features import registry
+from bot.inbound.media import record_media
+from bot.inbound.reachability import apply_reachability
+from bot.inbound.service import InboundService, NoticeHandler
+from bot.outbox.delivery import apply_report
 from bot.outbox.dispatcher import Dispatcher
 from bot.outbox.ratelimit import Limits, RateLimiter
+from bot.outbox.sent import SentChoices
 from bot.settings import Settings
 from bot.turns.service import TurnService
 from conversations.flow_engine import FlowEngine
@@ -43,9 +52,9 @@ def utc_now() -> datetime:
 
 @cache
 def load_flow_engine() -> FlowEngine:
-    """Read, validate and build the flows and catalogs once per process."""
+    """Read, validate and build every flow (core and features') once per process."""
     catalogs = Catalogs.load(default_languages())
-    return FlowEngine(read_flows(), catalogs)
+    return FlowEngine(read_flows(registry.flow_files()), catalogs, registry.actions())
 
 
 @dataclass
@@ -55,18 +64,24 @@ class Runtime:
     settings: Settings
     db: Engine
     flow_engine: FlowEngine
-    conversations: TurnService
+    turns: TurnService
     dispatcher: Dispatcher
+    inbound: InboundService
+    screen: SimulatorScreen
     simulator: SimulatorChannel
-    pipeline: InboundPipeline
     clock: Clock
-    adapters: dict[str, Channel] = field(default_factory=dict)
+    channels: dict[str, Channel] = field(default_factory=dict)
+    """The channels that are on (the simulator only where it is enabled)."""
     telegram: TelegramChannel | None = None
     whatsapp: WhatsAppChannel | None = None
 
+    def reach_rules(self) -> dict[str, Callable[[Reach], bool]]:
+        """What each channel lets the bot start now (WhatsApp's 24-hour window)."""
+        return {name: channel.can_reach for name, channel in self.channels.items()}
+
     def close(self) -> None:
         """Release database connections."""
-        self.conversations.close()
+        self.turns.close()
         self.db.dispose()
 
 
@@ -75,20 +90,15 @@ def build_runtime(settings: Settings, clock: Clock = utc_now, db: Engine | None 
     configure_cipher(settings.secret_key)
     db = db or make_engine(settings.database_url)
     flow_engine = load_flow_engine()
-    simulator = SimulatorChannel(db, clock)
-    adapters: dict[str, Channel] = {}
-    if settings.simulator_enabled:
-        adapters[simulator.name] = simulator
-    conversations = TurnService(
-        db, flow_engine, settings.secret_key, settings.default_organisation, clock
-    )
-    telegram = None
+    screen = SimulatorScreen(db, clock, shown_text)
+    simulator = SimulatorChannel(screen, clock)
+    channels: dict[str, Channel] = {}
     limits: dict[str, RateLimiter] = {}
-    if settings.telegram_enabled:
-        from bot.channels.telegram.channel import TelegramChannel
-
-        telegram = TelegramChannel(settings, db, flow_engine, clock)
-        adapters[telegram.name] = telegram
+    if settings.simulator_enabled:
+        channels[simulator.name] = simulator
+    telegram = build_telegram(settings, clock, db, flow_engine)
+    if telegram is not None:
+        channels[telegram.name] = telegram
         limits[telegram.name] = RateLimiter(
             Limits(
                 per_second=settings.telegram_rate,
@@ -97,37 +107,107 @@ def build_runtime(settings: Settings, clock: Clock = utc_now, db: Engine | None 
             ),
             clock,
         )
-    # ---- WhatsApp through Twilio (on when TWC_TWILIO_* are set) ----
     whatsapp = build_whatsapp(settings, clock)
     if whatsapp is not None:
-        adapters[whatsapp.name] = whatsapp
+        channels[whatsapp.name] = whatsapp
         # Twilio's rate is per sender, not per chat: only the total counts.
         limits[whatsapp.name] = RateLimiter(
             Limits(per_second=settings.twilio_rate, chat_interval=0.0),
             clock,
             is_group=lambda _address: False,
         )
-    dispatcher = Dispatcher(db, adapters, clock, limits=limits)
-    pipeline = InboundPipeline(conversations)
-    if telegram is not None:
-        telegram.attach(pipeline.submit, dispatcher.wake)
-    return Runtime(
+    turns = TurnService(
+        db,
+        flow_engine,
+        settings.secret_key,
+        settings.default_organisation,
+        clock,
+        effect_writers=registry.effect_writers(),
+        organisation_for_code=_code_lookup(),
+        transcripts={simulator.name: screen.write_inbound},
+    )
+    dispatcher = Dispatcher(db, channels, clock, limits=limits)
+    simulator.deliver_now = lambda keys: dispatcher.dispatch(keys=keys)
+    inbound = InboundService(
+        turns,
+        wake=dispatcher.wake,
+        keep_media=lambda person, message: record_media(
+            db, person, message.channel, message.external_id, message.media, clock()
+        ),
+    )
+    runtime = Runtime(
         settings,
         db,
         flow_engine,
-        conversations,
+        turns,
         dispatcher,
+        inbound,
+        screen,
         simulator,
-        pipeline,
         clock,
-        adapters,
+        channels,
         telegram,
         whatsapp,
     )
+    inbound.notice_handlers.update(_notice_handlers(runtime))
+    dispatcher.attachments.update(
+        {kind: make(runtime) for f in registry.FEATURES for kind, make in f.attachments.items()}
+    )
+    if telegram is not None:
+        telegram.sink = inbound
+    return runtime
+
+
+def _code_lookup() -> Callable[..., str | None] | None:
+    """The one feature that knows start codes (invite codes), if any."""
+    lookups = [f.organisation_for_code for f in registry.FEATURES if f.organisation_for_code]
+    return lookups[0] if lookups else None
+
+
+def _notice_handlers(runtime: Runtime) -> Mapping[type, NoticeHandler]:
+    """Core notices (reachability, delivery reports) and every feature's."""
+    db, settings, clock = runtime.db, runtime.settings, runtime.clock
+
+    def reachability(notice: Reachability) -> bool:
+        return apply_reachability(db, settings.secret_key, notice)
+
+    def delivery(report: DeliveryReport) -> bool:
+        outcome = apply_report(db, report, clock())
+        limiter = runtime.dispatcher.limits.get(report.channel)
+        if outcome.slow_down and limiter is not None:
+            limiter.block(outcome.retry_in or 1.0)
+        return outcome.retry_in is not None  # a retry was scheduled: the dispatcher has work
+
+    handlers: dict[type, NoticeHandler] = {Reachability: reachability, DeliveryReport: delivery}
+    for feature in registry.FEATURES:
+        if feature.notice_handlers is not None:
+            handlers.update(feature.notice_handlers(runtime))
+    return handlers
+
+
+def build_telegram(
+    settings: Settings, clock: Clock, db: Engine, flow_engine: FlowEngine
+) -> TelegramChannel | None:
+    """The Telegram channel if a token is set (its command menu translated here)."""
+    if not settings.telegram_enabled:
+        return None
+    from bot.channels.telegram.channel import TelegramChannel, command_menu
+    from bot.channels.telegram.texts import COMMAND_DESCRIPTIONS
+
+    table = flow_engine.languages
+    catalogs = flow_engine.catalogs
+
+    def translate(code: str | None, text: object) -> str:
+        language = table.get(code) if code else table.get(table.master)
+        assert language is not None
+        return catalogs.translate(language, text)  # type: ignore[arg-type]
+
+    menu = command_menu([lang.code for lang in table.languages], translate, COMMAND_DESCRIPTIONS)
+    return TelegramChannel(settings, clock, SentChoices(db), menu)
 
 
 def build_whatsapp(settings: Settings, clock: Clock) -> WhatsAppChannel | None:
-    """The WhatsApp adapter if the channel is configured (templates read and checked here)."""
+    """The WhatsApp channel if it is configured (templates read and checked here)."""
     if not settings.whatsapp_enabled:
         return None
     assert settings.twilio_account_sid
@@ -141,4 +221,9 @@ def build_whatsapp(settings: Settings, clock: Clock) -> WhatsAppChannel | None:
         clock,
         public_url=settings.public_url,
         api_url=settings.twilio_api_url,
+        local_url=f"http://{settings.host}:{settings.port}",
     )
+
+
+__all__ = ["Runtime", "build_runtime", "load_flow_engine", "utc_now"]
+

@@ -1,9 +1,11 @@
-"""The actions flows may call, in one explicit registry.
+"""The core actions flows may call, in one explicit registry.
 
 An action is a small function that only records effects (and updates the turn's profile copy
 so later texts in the same turn see the change).  A flow that names an action missing here is
 rejected at start-up.  To add one: write the function, add it to :data:`ACTIONS`, use it in a flow
-as ``do: [{action: name, arg: value}]``.
+as ``do: [{action: name, arg: value}]``.  A feature brings its own actions (its
+``Feature.actions``);
+the host passes all of them to :class:`conversations.flow_engine.FlowEngine`.
 """
 
 from __future__ import annotations
@@ -17,9 +19,7 @@ from conversations.events import (
     JoinByInvite,
     OptIn,
     OptOut,
-    RecordAttendance,
     RecordConsent,
-    RecordFeedback,
     RequestHuman,
 )
 
@@ -77,45 +77,6 @@ def request_human(turn: _Turn, _args: Mapping[str, Any], value: Any) -> None:
     turn.effects.append(RequestHuman(str(value or ""), turn.language.code))
 
 
-# ---- courses: attendance (issue 5) ----------------------------------------------------------
-
-ATTENDANCE_INTENTIONS = ("coming", "not_coming")
-ATTENDANCE_REASONS = ("childcare", "transport", "ill", "other", "skip")
-
-
-def record_attendance(turn: _Turn, args: Mapping[str, Any], _value: Any) -> None:
-    """She answered a session reminder: ``intention`` and maybe ``reason`` from the flow file.
-
-    The session is the ``v_session`` value the reminder's trigger brought; without one (an old
-    button after the state was reset) nothing is recorded.
-    """
-    session = turn.conversation.data.get("v_session") if turn.conversation else None
-    intention = str(args.get("intention", ""))
-    reason = args.get("reason")
-    if session is None or intention not in ATTENDANCE_INTENTIONS:
-        return
-    if reason is not None and str(reason) not in ATTENDANCE_REASONS:
-        reason = "other"
-    turn.effects.append(
-        RecordAttendance(int(session), intention, None if reason is None else str(reason))
-    )
-
-
-FEEDBACK_SCORES = (1, 2, 3, 4)
-
-
-def record_feedback(turn: _Turn, args: Mapping[str, Any], _value: Any) -> None:
-    """She rated a session she attended (``score`` 1–4 from the flow file; ``v_session``)."""
-    session = turn.conversation.data.get("v_session") if turn.conversation else None
-    try:
-        score = int(args.get("score", 0))
-    except (TypeError, ValueError):
-        return
-    if session is None or score not in FEEDBACK_SCORES:
-        return
-    turn.effects.append(RecordFeedback(int(session), score))
-
-
 # ---- the registry ---------------------------------------------------------------------------
 
 ACTIONS: dict[str, Action] = {
@@ -124,6 +85,4 @@ ACTIONS: dict[str, Action] = {
     "opt_out": opt_out,
     "opt_in": opt_in,
     "request_human": request_human,
-    "record_attendance": record_attendance,
-    "record_feedback": record_feedback,
 }

@@ -139,19 +139,7 @@ class ScheduleTimeout:
     due_at: datetime
 
 
-# ---- courses: attendance (issue 5) ----------------------------------------------------------
-
-
-@dataclass(frozen=True, slots=True)
-class RecordAttendance:
-    """She said whether she comes to a session (``coming``/``not_coming``) and maybe why not."""
-
-    session_id: int
-    intention: str
-    reason: str | None = None
-
-
-# ---- invites (issue 3) ----------------------------------------------------------------------
+# ---- invites ----------------------------------------------------------------------
 
 
 @dataclass(frozen=True, slots=True)
@@ -164,15 +152,14 @@ class JoinByInvite:
     code: str
 
 
-# ---- feedback (issue 5) ---------------------------------------------------------------------
+class FeatureEffect:
+    """Base of the effects a feature's own actions emit (attendance, feedback, …).
 
+    The engine carries them like any other effect; the host writes each with the writer its
+    feature registered for the type.
+    """
 
-@dataclass(frozen=True, slots=True)
-class RecordFeedback:
-    """Her answer to "how was the session?": 1 (😞) to 4 (😀)."""
-
-    session_id: int
-    score: int
+    __slots__ = ()
 
 
 Effect = (
@@ -184,7 +171,6 @@ Effect = (
     | OptIn
     | RequestHuman
     | ScheduleTimeout
-    | RecordAttendance
     | JoinByInvite
-    | RecordFeedback
+    | FeatureEffect
 )

@@ -6,9 +6,10 @@ same transaction that writes the conversation's effects (outbox keys ``nudge:<id
 second sweep or process cannot fire it twice and a crash in between loses nothing
 (:func:`recover_claimed` returns ``firing`` rows to ``pending`` at start-up).
 
-Session reminders (kind ``reminder``) are built by :mod:`bot.features.courses.reminders`, which
-formats the
-session's date, time and place in her language; one whose session has begun becomes ``missed``.
+The scheduler knows no kind of nudge itself: it asks the registry (:mod:`bot.features.registry`)
+what each kind means (:class:`bot.nudges.NudgeKind`): how to build its events, whether quiet
+hours hold it back, and when it is too late.  A kind no feature declares is settled
+``skipped``.
 """
 
 from __future__ import annotations
@@ -16,33 +17,26 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from datetime import datetime
-from typing import Any, NamedTuple
+from typing import Any
 
 from sqlalchemy import Connection, Engine, bindparam, case, func, select, update
 
 from bot.db.tables import nudges, organisations, people
-from bot.features.checkins import housekeeping
-from bot.features.courses import reminders
-from bot.features.courses.calendar import session_link
+from bot.features.registry import nudge_kinds
+from bot.nudges.kinds import ClaimedNudge, NudgeEnv
 from bot.nudges.quiet_hours import is_quiet, outside_quiet_hours
 from bot.turns.service import TurnService
 from bot.turns.uniform import fire_uniform, uniform
-from conversations.events import Event, TimeoutIn
+from conversations.events import Event
 
 log = logging.getLogger(__name__)
 
 
-def event_for(kind: str, payload: dict[str, object]) -> Event | None:
-    """The engine event a nudge row stands for (``None``: a kind this version does not know)."""
-    if kind == "timeout":
-        return TimeoutIn(str(payload["flow"]), str(payload["node"]), int(payload["visit"]))  # type: ignore[call-overload]
-    return None
-
-
 #: Where "add to calendar" links point when no public URL is given.
 DEFAULT_LINK_BASE = "http://127.0.0.1:8080"
-#: Kinds the bot starts on its own: never sent during the organisation's quiet hours.
-QUIET_KINDS = (reminders.KIND, housekeeping.CHECKIN, housekeeping.FEEDBACK)
+#: A nudge that comes too late to be useful (its session began) is recorded, never sent late.
+MISSED = "missed"
+SKIPPED = "skipped"
 FAILED = "failed"
 Item = tuple[int, Event, str, int]
 """``(person id, event, idempotency key prefix, nudge id)``."""
@@ -76,20 +70,7 @@ def fire_due(
     return _fire_apart(db, service, now, limit, link_base)
 
 
-class Claimed(NamedTuple):
-    """A claimed nudge with what deciding about it needs (the columns of :func:`_claim`)."""
-
-    id: int
-    person_id: int
-    kind: str
-    payload: dict[str, Any]
-    created_at: datetime | None
-    timezone: str
-    quiet_hours_start: str
-    quiet_hours_end: str
-    language: str | None
-    person_status: str
-    consented: bool
+Claimed = ClaimedNudge
 
 
 class ChangedMeanwhileError(RuntimeError):
@@ -107,13 +88,14 @@ def _claim(
             nudges.c.person_id,
             nudges.c.kind,
             nudges.c.payload,
-            # Only check-ins need it; the others skip converting 100 000 timestamps.
-            case((nudges.c.kind == housekeeping.CHECKIN, nudges.c.created_at)).label("created_at"),
+            # Only some kinds need it; the others skip converting 100 000 timestamps.
+            case(
+                (nudges.c.kind.in_(_kinds_needing_created_at()), nudges.c.created_at)
+            ).label("created_at"),
             organisations.c.timezone,
             organisations.c.quiet_hours_start,
             organisations.c.quiet_hours_end,
-            # What bot.features.courses.reminders decides by, read here once instead of again
-            # there.
+            # What the kinds decide by, read here once instead of again there.
             people.c.language,
             people.c.status.label("person_status"),
             people.c.consent_given_at.is_not(None).label("consented"),
@@ -158,14 +140,16 @@ def _sort(
     moved: list[dict[str, Any]] = []
     ready: list[Any] = []
     quiet: dict[tuple[str, str, str], bool] = {}  # per organisation's hours: one moment
+    kinds = nudge_kinds()
     for row in rows:
         hours = (row.timezone, row.quiet_hours_start, row.quiet_hours_end)
         if hours not in quiet:
             quiet[hours] = is_quiet(now, *hours)
-        if row.kind in QUIET_KINDS and quiet[hours]:
-            later = _after_quiet_hours(row, now)
+        kind = kinds.get(row.kind)
+        if kind is not None and kind.quiet and quiet[hours]:
+            later = _after_quiet_hours(row, now, kind.deadline)
             if later is None:
-                settled.append({"n_id": row.id, "n_status": reminders.MISSED})
+                settled.append({"n_id": row.id, "n_status": MISSED})
             else:
                 moved.append({"n_id": row.id, "n_due": later})
         else:
@@ -239,14 +223,13 @@ _move = (
 )
 
 
-def _after_quiet_hours(row: Any, now: datetime) -> datetime | None:
-    """When a nudge claimed in quiet hours may go out, or ``None``: its session began first."""
-    deadline = None
-    if row.kind == reminders.KIND:
-        try:
-            deadline = datetime.fromisoformat(str(row.payload.get("starts_at")))
-        except ValueError:
-            deadline = None
+def _after_quiet_hours(
+    row: ClaimedNudge,
+    now: datetime,
+    deadline_of: Callable[[dict[str, Any]], datetime | None] | None,
+) -> datetime | None:
+    """When a nudge claimed in quiet hours may go out, or ``None``: it is useless by then."""
+    deadline = deadline_of(row.payload) if deadline_of is not None else None
     later = outside_quiet_hours(
         now, row.timezone, row.quiet_hours_start, row.quiet_hours_end, deadline
     )
@@ -275,47 +258,30 @@ def _fire(service: TurnService, items: list[Item]) -> list[dict[str, Any]]:
 def _events_of(
     conn: Connection, service: TurnService, rows: list[Any], now: datetime, link_base: str
 ) -> list[tuple[Event | None, str | None]]:
-    """For each claimed row: the event to fire, or the status to settle it with instead."""
-    languages = service.flow_engine.languages
-    results: list[tuple[Event | None, str | None]] = [(None, None)] * len(rows)
-    due = [i for i, row in enumerate(rows) if row.kind == reminders.KIND]
-    if due:
-        built = reminders.reminder_events(
-            conn,
-            [(rows[i].person_id, rows[i].payload) for i in due],
-            languages,
-            now,
-            lambda session, language: session_link(
-                link_base, service.secret_key, session, language
-            ),
-            {rows[i].person_id: _PersonFacts(rows[i]) for i in due},
-        )
-        for i, made in zip(due, built, strict=True):
-            results[i] = (None, made) if isinstance(made, str) else (made, None)
-    for i, row in enumerate(rows):
-        made: Event | str | None
-        if row.kind == reminders.KIND:
+    """For each claimed row: the event to fire, or the status to settle it with instead.
+
+    Rows are handed to their kind in groups (one call per kind), so a kind can read what it
+    needs for all of them with a few queries.
+    """
+    env = NudgeEnv(now, service.flow_engine.languages, service.secret_key, link_base)
+    kinds = nudge_kinds()
+    by_kind: dict[str, list[int]] = {}
+    for index, row in enumerate(rows):
+        by_kind.setdefault(row.kind, []).append(index)
+    results: list[tuple[Event | None, str | None]] = [(None, SKIPPED)] * len(rows)
+    for name, indexes in by_kind.items():
+        kind = kinds.get(name)
+        if kind is None:
+            log.warning("a nudge of unknown kind %r was skipped", name)
             continue
-        if row.kind == housekeeping.CHECKIN:
-            made = housekeeping.checkin_event(conn, row.person_id, row.created_at)
-        elif row.kind == housekeeping.FEEDBACK:
-            made = housekeeping.feedback_event(conn, row.person_id, row.payload, languages)
-        else:
-            made = event_for(row.kind, row.payload) or reminders.SKIPPED
-        results[i] = (None, made) if isinstance(made, str) else (made, None)
+        built = kind.build(conn, [rows[i] for i in indexes], env)
+        for index, made in zip(indexes, built, strict=True):
+            results[index] = (None, made) if isinstance(made, str) else (made, None)
     return results
 
 
-class _PersonFacts:
-    """A claimed row seen as the person facts ``reminders.reminder_events`` decides by."""
-
-    __slots__ = ("consented", "id", "language", "status")
-
-    def __init__(self, row: Any) -> None:
-        self.id = row.person_id
-        self.language = row.language
-        self.status = row.person_status
-        self.consented = row.consented
+def _kinds_needing_created_at() -> list[str]:
+    return [k.name for k in nudge_kinds().values() if k.needs_created_at] or [""]
 
 
 def recover_claimed(db: Engine) -> int:

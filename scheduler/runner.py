@@ -1,5 +1,5 @@
-"""APScheduler set-up: the periodic sweep that fires due nudges, the broadcasts' tick (due
-and interrupted broadcasts, follow-ups), and the daily housekeeping.
+"""APScheduler set-up: the periodic sweep that fires due nudges, and every feature's periodic
+jobs (the broadcasts' tick, the daily housekeeping, …) from the registry.
 
 The nudge table is the source of truth, so the scheduler itself holds only the periodic
 jobs: 100 000 pending nudges are 100 000 rows, not 100 000 jobs.  The jobs live in a persistent
@@ -9,30 +9,32 @@ them, and a daily run missed while the process was down runs once at start
 (``coalesce``, ``misfire_grace_time``).  A restart loses nothing either way because every due
 row is still in the database.
 
-A persistent store keeps jobs by reference (``module:function``), not as closures: the job
-functions below are module-level and find the running bot in :data:`_bound`, set by
-:func:`build_scheduler`.
+A persistent store keeps jobs by reference (``module:function`` and its arguments), not as
+closures: :func:`sweep` and :func:`run_feature_job` are module-level and find the running bot
+in :data:`_bound`, set by :func:`build_scheduler`.
 """
 
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
-from bot.features.checkins.housekeeping import run_housekeeping
+from bot.features.registry import periodic_jobs
 from bot.runtime import Runtime
 from scheduler.due import fire_due
+
+log = logging.getLogger(__name__)
 
 #: The job store's table (excluded from Alembic's autogenerate comparison).
 JOBS_TABLE = "apscheduler_jobs"
 SWEEP_JOB = "fire_due_nudges"
-HOUSEKEEPING_JOB = "housekeeping"
-BROADCAST_JOB = "broadcasts"
 #: How many due nudges one sweep claims at most.
 SWEEP_BATCH = 500
 
@@ -59,7 +61,7 @@ async def sweep() -> None:
     fired = await asyncio.to_thread(
         fire_due,
         runtime.db,
-        runtime.conversations,
+        runtime.turns,
         runtime.clock,
         SWEEP_BATCH,
         runtime.settings.link_base,
@@ -68,30 +70,16 @@ async def sweep() -> None:
         bound.on_fired()
 
 
-async def broadcasts() -> None:
-    """Enqueue due (or interrupted) broadcasts, finish sent ones, queue due follow-ups."""
-    from bot.features.broadcasts.service import BroadcastService, channel_rates
-
+async def run_feature_job(job_id: str) -> None:
+    """Run one feature's periodic job (by its id in the registry); wake the dispatcher if it
+    queued messages."""
     bound = _binding()
-    runtime = bound.runtime
-    templates = runtime.whatsapp.templates if runtime.whatsapp is not None else None
-    service = BroadcastService(
-        runtime.db,
-        runtime.flow_engine.catalogs,
-        runtime.clock,
-        "scheduler",
-        templates,
-        channel_rates(runtime.settings),
-    )
-    done = await asyncio.to_thread(service.tick)
-    if done["enqueued"] or done["followups"]:
+    job = next((j for j in periodic_jobs() if j.id == job_id), None)
+    if job is None:  # a job stored by a version that had it
+        log.warning("no periodic job %r in this version; skipped", job_id)
+        return
+    if await asyncio.to_thread(job.run, bound.runtime):
         bound.on_fired()
-
-
-async def housekeeping() -> None:
-    """Schedule inactivity check-ins and feedback questions (the daily job)."""
-    runtime = _binding().runtime
-    await asyncio.to_thread(run_housekeeping, runtime.db, runtime.clock)
 
 
 def build_scheduler(
@@ -100,7 +88,7 @@ def build_scheduler(
     every_seconds: float = 5.0,
     persistent: bool = True,
 ) -> AsyncIOScheduler:
-    """A scheduler with the nudge sweep and the daily housekeeping; call ``start()`` inside
+    """A scheduler with the nudge sweep and every feature's jobs; call ``start()`` inside
     the running event loop.  ``persistent=False`` keeps the jobs in memory (tests)."""
     global _bound
     _bound = _Binding(runtime, on_fired)
@@ -119,28 +107,24 @@ def build_scheduler(
         coalesce=True,
         replace_existing=True,
     )
-    # Scheduled broadcasts, and the rest of one cut off by a crash (bot/broadcasts/service.py).
-    # Half an interval after the sweep, so the two never start at the same instant.
-    scheduler.add_job(
-        broadcasts,
-        "interval",
-        seconds=every_seconds,
-        next_run_time=datetime.now(UTC) + timedelta(seconds=every_seconds * 1.5),
-        id=BROADCAST_JOB,
-        max_instances=1,
-        coalesce=True,
-        replace_existing=True,
-    )
-    # Due times are moved out of quiet hours, so the hour of the daily run does not matter.
-    scheduler.add_job(
-        housekeeping,
-        "cron",
-        hour=6,
-        minute=0,
-        id=HOUSEKEEPING_JOB,
-        max_instances=1,
-        coalesce=True,
-        misfire_grace_time=6 * 3600,
-        replace_existing=True,
-    )
+    for job in periodic_jobs():
+        options: dict[str, Any] = dict(job.trigger_args)
+        if job.trigger == "interval":
+            options.setdefault("seconds", every_seconds)
+            if job.start_offset:
+                options["next_run_time"] = datetime.now(UTC) + timedelta(
+                    seconds=options["seconds"] * job.start_offset
+                )
+        if job.misfire_grace_seconds is not None:
+            options["misfire_grace_time"] = job.misfire_grace_seconds
+        scheduler.add_job(
+            run_feature_job,
+            job.trigger,
+            args=[job.id],
+            id=job.id,
+            max_instances=1,
+            coalesce=True,
+            replace_existing=True,
+            **options,
+        )
     return scheduler

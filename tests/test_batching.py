@@ -55,7 +55,7 @@ def test_one_bad_event_in_a_batch_does_not_cost_the_others_their_replies(
     """A malformed event (here: an adapter bug handing over no text) fails alone."""
     good = [parse_request({"user": f"u{i}", "text": "Hallo"}, clock()) for i in range(2)]
     bad = Inbound("simulator", "bad", "bad-1", TextIn(None), clock())  # type: ignore[arg-type]
-    results = sqlite_runtime.conversations.handle_batch([good[0], bad, good[1]])
+    results = sqlite_runtime.turns.handle_batch([good[0], bad, good[1]])
     assert isinstance(results[1], Exception)
     assert results[0].replies  # type: ignore[union-attr]
     assert results[2].replies  # type: ignore[union-attr]
@@ -69,7 +69,7 @@ def test_the_pipeline_batches_concurrent_messages_and_answers_each(
     async def everyone() -> list:  # type: ignore[type-arg]
         return await asyncio.gather(
             *(
-                runtime.pipeline.submit(parse_request({"user": f"p{i}", "text": "Hallo"}, clock()))
+                runtime.inbound.receive(parse_request({"user": f"p{i}", "text": "Hallo"}, clock()))
                 for i in range(40)
             )
         )
@@ -87,7 +87,7 @@ def test_the_same_message_twice_in_one_batch_is_handled_once(
     runtime: Runtime, clock: FrozenClock, repeat: int
 ) -> None:
     message = parse_request({"user": "dup", "text": "Hallo", "id": "same"}, clock())
-    results = runtime.conversations.handle_batch([message] * repeat)
+    results = runtime.turns.handle_batch([message] * repeat)
     assert [r.duplicate for r in results] == [False, True]  # type: ignore[union-attr]
 
 
@@ -96,5 +96,5 @@ def test_two_messages_of_one_person_in_one_batch_build_on_each_other(
 ) -> None:
     first = parse_request({"user": "quick", "text": "/start"}, clock())
     second = parse_request({"user": "quick", "choice": "onboarding.choose_language:uk"}, clock())
-    results = runtime.conversations.handle_batch([first, second])
+    results = runtime.turns.handle_batch([first, second])
     assert results[1].replies[0]["language"] == "uk"  # type: ignore[union-attr]

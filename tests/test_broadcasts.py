@@ -72,7 +72,7 @@ def crowd(per_language: int = 60) -> list[Member]:
 
 
 def transcript(runtime: Runtime, user: str) -> list[str]:
-    return [m["text"] for m in runtime.simulator.transcript(user) if m["direction"] == "out"]
+    return [m["text"] for m in runtime.screen.transcript(user) if m["direction"] == "out"]
 
 
 def test_placeholders_and_languages_are_checked_before_anything_is_stored(

@@ -192,7 +192,7 @@ def test_one_broadcast_over_simulator_telegram_and_whatsapp(
         )
     assert live.whatsapp is not None
     service = BroadcastService(
-        live.db, live.flow_engine.catalogs, live.clock, "koordination", live.whatsapp.templates
+        live.db, live.flow_engine.catalogs, live.clock, "koordination", live.reach_rules()
     )
     audience = {"all": True, "towns": ["Hoya"], "telegram_groups": [GROUP]}  # overlapping
     created = service.create(Draft(TEXTS, audience, title="Büro geschlossen"), "vnb-nienburg")
@@ -268,10 +268,10 @@ def test_one_broadcast_over_simulator_telegram_and_whatsapp(
 
     # Simulator: each person one message in her language.
     for n in (0, 1, 2, 3):
-        got = [m["text"] for m in live.simulator.transcript(f"sim-{n}") if m["direction"] == "out"]
+        got = [m["text"] for m in live.screen.transcript(f"sim-{n}") if m["direction"] == "out"]
         assert len(got) == 1
         assert got[0] == TEXTS[("de", "ar", "uk", "de")[n]].replace("{name}", f"Sim{n}")
-    assert [m for m in live.simulator.transcript("sim-stopped")] == []
+    assert [m for m in live.screen.transcript("sim-stopped")] == []
 
     service.tick()
     report = service.status(created["id"])

@@ -83,7 +83,7 @@ def test_reminders_carry_the_calendar_link(
     service.enrol("a2-hoya", [person])
     session = service.add_session("a2-hoya", "2026-12-03 09:00", "2026-12-03 12:00", "VHS Hoya")
     clock.now = datetime(2026, 12, 2, 16, 0, tzinfo=UTC)
-    fire_due(runtime.db, runtime.conversations, clock, link_base="https://twc.example.org")
+    fire_due(runtime.db, runtime.turns, clock, link_base="https://twc.example.org")
     text = reminder_payload(runtime, person)["text"]
     link = (
         f"https://twc.example.org/calendar/session/{session_token(TEST_SECRET, session['id'])}"

@@ -8,7 +8,9 @@ import pytest
 from babel.messages.pofile import read_po
 
 from bot.channels.telegram.texts import ALL_TELEGRAM_TEXTS
+from bot.features import registry
 from bot.features.broadcasts.texts import ALL_BROADCAST_TEXTS
+from bot.features.groups.texts import ALL_GROUP_TEXTS
 from conversations.commands import COMMANDS
 from conversations.languages import LOCALES_DIR, default_languages
 from conversations.loader import read_flows
@@ -22,12 +24,13 @@ BUTTON_LIMIT = 20  # WhatsApp quick-reply titles; Telegram is more generous
 
 
 def all_texts() -> list[Text]:
-    texts = [text for flow in read_flows().values() for _node, text in flow_texts(flow)]
+    texts = [text for flow in read_flows(registry.flow_files()).values() for _node, text in flow_texts(flow)]
     return (
         texts
         + list(ALL_SYSTEM_TEXTS)
         + [c.keywords for c in COMMANDS]
         + list(ALL_TELEGRAM_TEXTS)
+        + list(ALL_GROUP_TEXTS)
         + list(ALL_BROADCAST_TEXTS)
     )
 

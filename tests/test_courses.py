@@ -17,9 +17,11 @@ from starlette.testclient import TestClient
 from typer.testing import CliRunner
 
 from bot.db.models import AuditEntry, ChannelIdentity, Nudge, OutboxMessage
-from bot.features.courses.reminders import OrgTimes, due_time, planned_reminders, rule_moment
-from bot.features.courses.service import CourseError, CourseService, parse_local
+from bot.features.courses.reminders import due_time, planned_reminders, rule_moment
+from bot.features.courses.service import CourseError, CourseService
 from bot.identity import lookup_key
+from bot.localtime import LocalTimeError, parse_local
+from bot.nudges.daily_cap import OrgTimes
 from bot.nudges.quiet_hours import is_quiet, outside_quiet_hours
 from bot.runtime import Runtime
 from scheduler.due import fire_due
@@ -101,9 +103,9 @@ def test_reminders_that_quiet_hours_push_together_become_one() -> None:
 
 
 def test_times_that_do_not_exist_or_are_malformed_are_refused() -> None:
-    with pytest.raises(CourseError, match="does not exist"):
+    with pytest.raises(LocalTimeError, match="does not exist"):
         parse_local("2026-03-29 02:30", "Europe/Berlin")
-    with pytest.raises(CourseError, match="YYYY-MM-DD HH:MM"):
+    with pytest.raises(LocalTimeError, match="YYYY-MM-DD HH:MM"):
         parse_local("1.12.2026 9 Uhr", "Europe/Berlin")
 
 
@@ -225,7 +227,7 @@ def test_reminder_and_answers_through_the_simulator(
     second = service.add_session("a2-hoya", "2026-12-10 09:00", "2026-12-10 12:00", "VHS Hoya")
 
     clock.now = utc(2026, 12, 2, 16, 0)  # 17:00 in Berlin
-    assert fire_due(runtime.db, runtime.conversations, clock) == 1
+    assert fire_due(runtime.db, runtime.turns, clock) == 1
     sim.last = [reminder_payload(runtime, person)]
     text = sim.text()
     assert expected in text and "VHS Hoya, Bahnhofstr. 1" in text and "Bus 31" in text
@@ -243,7 +245,7 @@ def test_reminder_and_answers_through_the_simulator(
     ]
 
     clock.now = utc(2026, 12, 9, 16, 0)
-    fire_due(runtime.db, runtime.conversations, clock)
+    fire_due(runtime.db, runtime.turns, clock)
     sim.last = [reminder_payload(runtime, person)]
     sim.press(coming)
     assert [r["intention"] for r in service.attendance(second["id"])] == ["coming"]
@@ -258,7 +260,7 @@ def test_a_reminder_whose_session_began_is_missed_not_sent_late(
     before = len(rows(runtime, outbox))
 
     clock.now = utc(2026, 12, 3, 8, 30)  # the process was down; the session began at 08:00 UTC
-    assert fire_due(runtime.db, runtime.conversations, clock) == 2
+    assert fire_due(runtime.db, runtime.turns, clock) == 2
     assert sorted(r["status"] for r in rows(runtime, nudges)) == ["missed", "missed"]
     assert len(rows(runtime, outbox)) == before
 
@@ -321,7 +323,7 @@ def test_at_most_three_nudges_a_day_and_the_nearest_session_wins(
     assert len(service.pending_nudges(person)) == 6
 
     clock.now = utc(2026, 12, 2, 16, 0)
-    assert fire_due(runtime.db, runtime.conversations, clock) == 3
+    assert fire_due(runtime.db, runtime.turns, clock) == 3
 
 
 def test_the_command_line(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

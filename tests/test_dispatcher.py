@@ -19,7 +19,7 @@ import pytest
 from sqlalchemy import Connection, event, insert, select, text
 
 from bot.channels.base import SendError
-from bot.channels.messages import HandleOutcome, Outbound, SendResult
+from bot.channels.messages import Outbound, SendResult
 from bot.channels.simulator.channel import parse_request
 from bot.db.models import ChannelIdentity, OutboxMessage
 from bot.outbox.dispatcher import (
@@ -29,6 +29,7 @@ from bot.outbox.dispatcher import (
     backoff,
 )
 from bot.runtime import Runtime
+from bot.turns.outcome import HandleOutcome
 from tests.auxil.clock import FrozenClock
 
 outbox = OutboxMessage.__table__
@@ -80,7 +81,7 @@ def dispatcher(runtime: Runtime, platform: ScriptedPlatform, clock: FrozenClock)
 
 def say(runtime: Runtime, clock: FrozenClock, user: str, body: dict[str, Any]) -> HandleOutcome:
     """Let ``user`` send one simulator message to the bot; return what handling it produced."""
-    return runtime.conversations.handle_inbound(parse_request({"user": user, **body}, clock()))
+    return runtime.turns.handle_inbound(parse_request({"user": user, **body}, clock()))
 
 
 def hello(runtime: Runtime, clock: FrozenClock, user: str) -> int:

@@ -158,7 +158,7 @@ def test_a_reply_committed_during_a_bulk_run_overtakes_the_bulk_rows_still_waiti
     committed: list[float] = []
 
     def amina_writes() -> None:
-        outcome = runtime.conversations.handle_inbound(
+        outcome = runtime.turns.handle_inbound(
             parse_request({"user": "amina", "text": "Hallo"}, clock())
         )
         assert len(outcome.outbox_keys) == 1

@@ -57,14 +57,14 @@ def test_a_reminder_found_due_at_night_waits_for_the_morning(
     ]
 
     clock.now = utc(2026, 12, 2, 22, 30)  # 23:30 in Berlin: the process was down until now
-    assert fire_due(runtime.db, runtime.conversations, clock) == 1
+    assert fire_due(runtime.db, runtime.turns, clock) == 1
     evening = reminders_of(runtime)[0]
     assert (evening["status"], evening["due_at"]) == ("pending", utc(2026, 12, 3, 7, 0))
     assert sent(runtime) == 0
-    assert fire_due(runtime.db, runtime.conversations, clock) == 0
+    assert fire_due(runtime.db, runtime.turns, clock) == 0
 
     clock.now = utc(2026, 12, 3, 7, 0)
-    assert fire_due(runtime.db, runtime.conversations, clock) == 2
+    assert fire_due(runtime.db, runtime.turns, clock) == 2
     assert [r["status"] for r in reminders_of(runtime)] == ["done", "done"]
     assert sent(runtime) == 2
 
@@ -82,7 +82,7 @@ def test_a_reminder_found_due_at_night_is_missed_if_the_morning_is_too_late(
     # evening before, so close to "17:00" that the two became one.
     assert [r["due_at"] for r in reminders_of(runtime)] == [utc(2026, 12, 2, 18, 30)]
     clock.now = utc(2026, 12, 3, 4, 0)  # 05:00 in Berlin; the session starts at 07:30
-    assert fire_due(runtime.db, runtime.conversations, clock) == 1
+    assert fire_due(runtime.db, runtime.turns, clock) == 1
     assert [r["status"] for r in reminders_of(runtime)] == ["missed"]
     assert sent(runtime) == 0
 
@@ -101,8 +101,8 @@ def test_the_sweep_fires_a_batch_of_many_people_in_order(
         service.add_session("a2-hoya", f"2026-12-0{day} 10:00", f"2026-12-0{day} 12:00", "VHS")
 
     clock.now = utc(2026, 12, 3, 16, 0)  # 17:00: the 3rd's reminders are missed, the 4th's due
-    assert fire_due(runtime.db, runtime.conversations, clock, limit=5) == 5
-    while fire_due(runtime.db, runtime.conversations, clock, limit=5):
+    assert fire_due(runtime.db, runtime.turns, clock, limit=5) == 5
+    while fire_due(runtime.db, runtime.turns, clock, limit=5):
         pass
     statuses = [r["status"] for r in reminders_of(runtime)]
     assert (statuses.count("done"), statuses.count("missed"), statuses.count("pending")) == (

@@ -66,9 +66,9 @@ def test_a_check_in_after_fourteen_silent_days_once(
     assert checkin["person_id"] == amina
     assert checkin["due_at"] == utc(2026, 12, 15, 7, 0)  # 08:00 the next morning
 
-    assert fire_due(runtime.db, runtime.conversations, clock) == 0  # not at night
+    assert fire_due(runtime.db, runtime.turns, clock) == 0  # not at night
     clock.now = utc(2026, 12, 15, 7, 0)
-    assert fire_due(runtime.db, runtime.conversations, clock) == 1
+    assert fire_due(runtime.db, runtime.turns, clock) == 1
     hello, menu = sent_to(runtime, amina)[-2:]
     assert "Wir haben lange nichts von Ihnen gehört" in hello["text"]
     assert [c["label"] for c in menu["choices"]] == MENU
@@ -90,7 +90,7 @@ def test_a_check_in_is_skipped_when_she_wrote_meanwhile(
     clock.now = utc(2026, 12, 15, 6, 0)
     sim.send("Menü")
     clock.now = utc(2026, 12, 15, 7, 0)
-    assert fire_due(runtime.db, runtime.conversations, clock) == 1
+    assert fire_due(runtime.db, runtime.turns, clock) == 1
     assert [n["status"] for n in nudges_of(runtime, "checkin")] == ["skipped"]
 
 
@@ -108,19 +108,19 @@ def test_feedback_after_a_session_she_said_she_would_come_to(
     session = service.add_session("a2-hoya", "2026-12-03 09:00", "2026-12-03 12:00", "VHS Hoya")
 
     clock.now = utc(2026, 12, 2, 16, 0)
-    assert fire_due(runtime.db, runtime.conversations, clock) == 2
+    assert fire_due(runtime.db, runtime.turns, clock) == 2
     sim.last = [sent_to(runtime, amina)[-1]]
     sim.press("✅ Ich komme")
     darya.last = [sent_to(runtime, person_of(runtime, "darya"))[-1]]
     darya.press("❌ Ich kann nicht")
 
     clock.now = utc(2026, 12, 3, 12, 0)  # the session ended at 11:00 UTC
-    fire_due(runtime.db, runtime.conversations, clock)
+    fire_due(runtime.db, runtime.turns, clock)
     assert run_housekeeping(runtime.db, clock)["feedback"] == 1
     assert run_housekeeping(runtime.db, clock)["feedback"] == 0
     (question,) = nudges_of(runtime, "feedback")
     assert (question["person_id"], question["due_at"]) == (amina, utc(2026, 12, 3, 12, 0))
-    assert fire_due(runtime.db, runtime.conversations, clock) == 1
+    assert fire_due(runtime.db, runtime.turns, clock) == 1
     sim.last = [sent_to(runtime, amina)[-1]]
     assert "Wie war der Kurs am Donnerstag, 3. Dezember 2026?" in sim.text()
     assert sim.labels() == ["😞", "😐", "🙂", "😀"]

@@ -180,7 +180,7 @@ def test_people_without_consent_are_never_reminded(
     service.add_session("a2-hoya", "2026-12-04 09:00", "2026-12-04 12:00", "VHS")
     assert olga not in _reminded(runtime)
     clock.now = datetime(2026, 12, 3, 7, 0, tzinfo=UTC)
-    fire_due(runtime.db, runtime.conversations, clock)
+    fire_due(runtime.db, runtime.turns, clock)
     from bot.db.models import OutboxMessage
 
     outbox = OutboxMessage.__table__
@@ -222,6 +222,6 @@ def test_a_reminder_for_someone_who_opted_out_meanwhile_is_skipped(
     with runtime.db.begin() as conn:
         conn.execute(people.update().where(people.c.id == amina).values(status="opted_out"))
     clock.now = datetime(2026, 12, 3, 7, 0, tzinfo=UTC)
-    assert fire_due(runtime.db, runtime.conversations, clock) == 2
+    assert fire_due(runtime.db, runtime.turns, clock) == 2
     with runtime.db.connect() as conn:
         assert set(conn.execute(select(nudges.c.status)).scalars()) == {"skipped"}

@@ -16,10 +16,10 @@ from typing import Any
 import pytest
 from sqlalchemy import func, insert, select
 
-from bot.channels.messages import HandleOutcome
 from bot.channels.simulator.channel import parse_request
 from bot.db.models import ConversationState, Nudge, OutboxMessage
 from bot.runtime import Runtime
+from bot.turns.outcome import HandleOutcome
 from bot.turns.service import TurnService
 from conversations.flow_engine import FlowEngine
 from conversations.spec import Timeout
@@ -40,7 +40,7 @@ def with_menu_timeout(engine: FlowEngine) -> FlowEngine:
     nodes = dict(main.nodes)
     nodes["menu"] = replace(nodes["menu"], timeout=Timeout(3600, "my_data"))
     flows["main"] = replace(main, nodes=nodes)
-    return FlowEngine(flows, engine.catalogs)
+    return FlowEngine(flows, engine.catalogs, engine.actions)
 
 
 @pytest.fixture
@@ -246,7 +246,7 @@ def test_sweep_job_fires_due_nudges_and_reports_it(
 
 def test_nudge_of_an_unknown_kind_is_skipped(runtime: Runtime, clock: FrozenClock) -> None:
     """A kind this version does not know is marked skipped, not retried for ever."""
-    person = onboard(Phone(runtime.conversations, clock, "amina"))
+    person = onboard(Phone(runtime.turns, clock, "amina"))
     with runtime.db.begin() as conn:
         nudge_id = conn.execute(
             insert(nudges)
@@ -263,7 +263,7 @@ def test_nudge_of_an_unknown_kind_is_skipped(runtime: Runtime, clock: FrozenCloc
         ).scalar_one()
     before = len(outbox_rows(runtime))
 
-    assert fire_due(runtime.db, runtime.conversations, clock) == 1
+    assert fire_due(runtime.db, runtime.turns, clock) == 1
     assert nudge(runtime, nudge_id)["status"] == "skipped"
     assert len(outbox_rows(runtime)) == before
-    assert fire_due(runtime.db, runtime.conversations, clock) == 0
+    assert fire_due(runtime.db, runtime.turns, clock) == 0

@@ -31,7 +31,7 @@ from starlette.routing import Route
 
 from bot.channels.base import SendError
 from bot.channels.messages import Outbound, SendResult
-from bot.channels.telegram.channel import send_error
+from bot.channels.telegram.transport import send_error
 from bot.db.models import ChannelIdentity, OutboxMessage, Person
 from bot.outbox.dispatcher import Dispatcher
 from bot.outbox.ratelimit import Limits, RateLimiter

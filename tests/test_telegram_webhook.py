@@ -182,7 +182,7 @@ def test_start_up_registers_the_webhook_with_its_secret(
 
         async def start() -> None:
             assert runtime.telegram is not None
-            await runtime.telegram.start()
+            await runtime.telegram.start(runtime.inbound)
             await runtime.telegram.stop()
 
         asyncio.run(start())

@@ -63,7 +63,7 @@ def due_items(conn: Connection, runtime: Runtime) -> list[tuple[int, Any, str, i
         )
     ).all()
     languages = runtime.flow_engine.languages
-    service = runtime.conversations
+    service = runtime.turns
     made = [
         reminders.reminder_events(
             conn,
@@ -109,7 +109,7 @@ def test_once_per_language_stores_what_the_engine_would(
 ) -> None:
     amina, leyla, _stranger, quitter = enrolled_people(runtime, client, clock)
     clock.now = REMINDER_TIME
-    service = runtime.conversations
+    service = runtime.turns
     assert uniform(service.flow_engine, reminders.TriggerIn(reminders.TARGET, {}))
 
     fast = stored_after(runtime, lambda conn, items: fire_uniform(service, conn, items, clock()))
@@ -148,8 +148,8 @@ def test_the_sweep_falls_back_to_the_engine_when_the_batch_fails(
         raise RuntimeError("a disk hiccup")
 
     monkeypatch.setattr(due, "fire_uniform", broken)
-    assert fire_due(runtime.db, runtime.conversations, clock) == 3
-    assert fire_due(runtime.db, runtime.conversations, clock) == 0
+    assert fire_due(runtime.db, runtime.turns, clock) == 3
+    assert fire_due(runtime.db, runtime.turns, clock) == 0
 
     with runtime.db.connect() as conn:
         sent = conn.execute(

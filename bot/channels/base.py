@@ -1,18 +1,22 @@
-"""What every channel adapter provides, and the typed errors a send can end in.
+"""What every channel provides, what it may call, and the typed errors a send can end in.
 
-Inbound, each adapter authenticates and parses its platform's payload into
-:class:`bot.channels.messages.Inbound`.  Outbound, the dispatcher calls :meth:`Channel.send` with
-one
-channel-neutral :class:`bot.channels.messages.Outbound`; the adapter renders it (buttons, numbered
-menus,
-splitting) and raises :class:`SendError` classed as retryable or final.
+A channel owns both directions of one platform (courier's handler): its webhook routes, its
+start and stop (polling, registering a webhook), parsing the platform's payloads into
+channel-neutral :mod:`bot.channels.messages`, rendering and sending one :class:`Outbound`
+(raising :class:`SendError` classed retryable or final), and deciding what it can deliver to a
+person right now (WhatsApp's 24-hour window and templates).  It hands everything it receives to
+an :class:`InboundSink` and nothing else: channels do no SQL and know no feature, no database
+and no scheduler (an import-linter contract keeps it so).
 """
 
 from __future__ import annotations
 
-from typing import Protocol
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Protocol, runtime_checkable
 
-from bot.channels.messages import Outbound, SendResult
+from bot.channels.messages import Attachment, Inbound, Notice, Outbound, SendResult
 
 
 class SendError(Exception):
@@ -54,11 +58,62 @@ class SendError(Exception):
         """The platform says we send too fast: the channel's limiter should pause."""
 
 
+class InboundSink(Protocol):
+    """Where a channel hands what it received: the one inbound service."""
+
+    async def receive(self, inbound: Inbound) -> Any:
+        """Handle one person's message; returns once it is durably stored (or raises)."""
+        ...
+
+    async def notice(self, notice: Notice) -> None:
+        """Handle one platform notice (group joined, blocked, delivery status)."""
+        ...
+
+
+SentChoices = Callable[[str, str], Awaitable[list[tuple[str, str]]]]
+"""``(channel, sent message's external id) → its buttons``: for a channel whose buttons carry
+only a short reference (Telegram's 64-byte callback data, keyboard pages)."""
+
+AttachmentsFor = Callable[[Outbound], Awaitable[tuple[Attachment | None, ...]]]
+"""The files a message brings (a reminder's calendar file), resolved just before it is sent."""
+
+
+@dataclass(frozen=True, slots=True)
+class Reach:
+    """Whether a message the bot starts can reach a person on her channel now."""
+
+    kind: str
+    language: str
+    fallback_language: str | None
+    last_inbound_at: datetime | None
+
+
+@runtime_checkable
 class Channel(Protocol):
-    """The outbound half of a channel, as the dispatcher sees it."""
+    """One platform, both directions."""
 
     name: str
+
+    def routes(self, sink: InboundSink) -> Sequence[Any]:
+        """The Starlette routes this channel serves (webhooks), bound to ``sink``."""
+        ...
+
+    async def start(self, sink: InboundSink) -> None:
+        """Start receiving (register a webhook, begin long polling)."""
+        ...
+
+    async def stop(self) -> None:
+        """Stop receiving and close connections."""
+        ...
 
     async def send(self, address: str, message: Outbound) -> SendResult:
         """Deliver one message to ``address``; raise :class:`SendError` on failure."""
         ...
+
+    def can_reach(self, reach: Reach) -> bool:
+        """Whether a message the bot starts (``reach.kind``) can go to her now; a channel with
+        no such rule answers ``True``."""
+        ...
+
+
+__all__ = ["AttachmentsFor", "Channel", "InboundSink", "Reach", "SendError", "SentChoices"]

@@ -1,4 +1,11 @@
-"""Channel-neutral messages: what every adapter turns platform payloads into, and back."""
+"""Channel-neutral messages: what every channel turns platform payloads into, and back.
+
+Inbound, a channel produces :class:`Inbound` (something a person did: a message, a button, a
+start) or a :data:`Notice` (something the platform tells us: the bot joined a group, a person
+blocked it, a message was delivered).  Outbound, the dispatcher hands a channel one
+:class:`Outbound`.  Nothing here knows a platform, a database or the flow engine's internals:
+only the engine's neutral event types.
+"""
 
 from __future__ import annotations
 
@@ -25,6 +32,27 @@ class Inbound:
     received_at: datetime
     language_hint: str | None = None
     organisation_slug: str | None = None
+    media: tuple[Media, ...] = ()
+    """What she sent besides text (never downloaded: type and the platform's URL)."""
+    echo: str | None = None
+    """How her own message looks on a channel that keeps a transcript (the simulator)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Media:
+    """One attachment of an inbound message: its kind, content type and the platform's URL."""
+
+    kind: str
+    content_type: str
+    url: str
+
+
+@dataclass(frozen=True, slots=True)
+class Attachment:
+    """A file sent before a message's text (a session's calendar file)."""
+
+    filename: str
+    data: bytes
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,6 +75,9 @@ class Outbound:
     """When she last wrote on this channel (WhatsApp's 24-hour window), if known."""
     fallback_language: str | None = None
     """Her organisation's default language, for a template missing in her own."""
+    attachments: tuple[Attachment | None, ...] = ()
+    """Files that go first, each one part of the message (``None``: a file that is gone, whose
+    part still counts so that a retry resumes at the right part)."""
 
     @classmethod
     def from_payload(cls, payload: dict[str, Any]) -> Outbound:
@@ -80,12 +111,84 @@ class SendResult:
     external_id: str | None = None
 
 
-@dataclass(slots=True)
-class HandleOutcome:
-    """What handling one inbound event produced."""
+# ---- notices: what a platform tells us that is not a person's message -----------------------
 
-    duplicate: bool = False
-    person_id: int | None = None
-    outbox_keys: list[str] = field(default_factory=list)
-    """Idempotency keys of the outbox rows it queued (to send them at once, if wanted)."""
-    replies: list[dict[str, Any]] = field(default_factory=list)
+
+@dataclass(frozen=True, slots=True)
+class GroupJoined:
+    """The bot was added to a group chat (``chat`` is the platform's id for it)."""
+
+    channel: str
+    chat: str
+    title: str
+    language: str | None = None
+    bot_link: str = ""
+    """A link to a private chat with the bot (``https://t.me/<bot>``), for the greeting."""
+
+
+@dataclass(frozen=True, slots=True)
+class GroupLeft:
+    """The bot was removed from a group chat."""
+
+    channel: str
+    chat: str
+
+
+@dataclass(frozen=True, slots=True)
+class GroupCommand:
+    """Someone addressed the bot in a group (``external_id`` makes the answer happen once)."""
+
+    channel: str
+    chat: str
+    external_id: str
+    command: str
+    language: str | None = None
+    bot_link: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Reachability:
+    """The platform says whether a person can be reached there (blocked / unblocked the bot,
+    a number that is not on WhatsApp)."""
+
+    channel: str
+    address: str
+    reachable: bool
+    received_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class DeliveryReport:
+    """A delivery status for a sent message (Twilio's status callback)."""
+
+    channel: str
+    external_id: str
+    status: str
+    error_code: int | None = None
+    error_reason: str | None = None
+    retryable: bool = False
+    identity_status: str | None = None
+    """``unreachable`` / ``opted_out`` when the failure says so about her identity."""
+    slow_down: bool = False
+    """The platform says we send too fast: the channel's limiter should pause."""
+    retry_after: float | None = None
+    final_status: str = "failed"
+    """The outbox status a final failure leaves (``needs_template`` asks a human to act)."""
+
+
+Notice = GroupJoined | GroupLeft | GroupCommand | Reachability | DeliveryReport
+"""Everything a channel reports that is not an :class:`Inbound`."""
+
+__all__ = [
+    "Attachment",
+    "DeliveryReport",
+    "GroupCommand",
+    "GroupJoined",
+    "GroupLeft",
+    "Inbound",
+    "Media",
+    "Notice",
+    "Outbound",
+    "Reachability",
+    "SendResult",
+]

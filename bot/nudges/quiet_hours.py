@@ -1,4 +1,4 @@
-"""Quiet hours and the daily cap, computed in the organisation's local time.
+"""Quiet hours, computed in the organisation's local time.
 
 Everything here is pure: aware UTC in, aware UTC out.  Local wall-clock times are built with
 :mod:`zoneinfo` (``datetime.combine(day, time, tz)``) and only then converted to UTC, so a
@@ -17,8 +17,6 @@ from zoneinfo import ZoneInfo
 
 #: How long before quiet hours begin an evening-before message goes out.
 EVENING_MARGIN = timedelta(minutes=30)
-#: At most this many nudges per person and local day.
-DAILY_CAP = 3
 
 
 @lru_cache(maxsize=64)

@@ -1,4 +1,4 @@
-"""What platforms tell us after a send (status callbacks), and media she sent.
+"""What platforms tell us after a send: delivery status callbacks.
 
 A status callback names the message by the platform's id (``outbox.external_id``).  Callbacks
 can arrive late, twice or out of order, so a status never moves backwards (``delivered`` after
@@ -7,16 +7,16 @@ can arrive late, twice or out of order, so a status never moves backwards (``del
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Engine, insert, select, update
+from sqlalchemy import Engine, select, update
 
 from bot.channels.base import SendError
+from bot.channels.messages import DeliveryReport
 from bot.db.models import InboundMedia
-from bot.db.tables import identities, outbox, people
+from bot.db.tables import identities, outbox
 from bot.outbox.dispatcher import backoff
 
 media_table = InboundMedia.__table__
@@ -102,31 +102,23 @@ def apply_status(
         return StatusOutcome(found=True)
 
 
-def record_media(
-    db: Engine,
-    person_id: int,
-    channel: str,
-    external_id: str,
-    items: Sequence[Any],
-    now: datetime,
-) -> int:
-    """Keep what she sent (type and platform URL) for the inbox; only after her consent."""
-    with db.begin() as conn:
-        status = conn.execute(select(people.c.status).where(people.c.id == person_id)).scalar()
-        if status is None or status == "new":
-            return 0  # nothing is stored about her before she agreed
-        rows = [
-            {
-                "person_id": person_id,
-                "channel": channel,
-                "external_id": external_id[:128],
-                "kind": item.kind,
-                "content_type": item.content_type or "application/octet-stream",
-                "url": item.url,
-                "received_at": now,
-            }
-            for item in items
-        ]
-        if rows:
-            conn.execute(insert(media_table), rows)
-        return len(rows)
+def apply_report(db: Engine, report: DeliveryReport, now: datetime) -> StatusOutcome:
+    """A channel's :class:`DeliveryReport` applied as :func:`apply_status`."""
+    error = None
+    if report.status in FAILED:
+        error = SendError(
+            report.error_reason or report.status,
+            retryable=report.retryable,
+            retry_after=report.retry_after,
+            status=report.final_status,
+            identity_status=report.identity_status,
+            code=report.error_code,
+            slow_down=report.slow_down,
+        )
+    return apply_status(
+        db,
+        report.channel,
+        StatusUpdate(report.external_id, report.status, report.error_code),
+        error,
+        now,
+    )

@@ -37,13 +37,13 @@ import itertools
 import logging
 import math
 from collections.abc import Awaitable, Callable, Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Engine, bindparam, select, update
 
-from bot.channels.base import Channel, SendError
+from bot.channels.base import AttachmentsFor, Channel, SendError
 from bot.channels.messages import Outbound
 from bot.db.models import ChannelIdentity, Organisation, OutboxMessage, Person
 from bot.outbox.ratelimit import RateLimiter
@@ -106,9 +106,13 @@ class Dispatcher:
         settle_interval: float = 0.1,
         reply_poll: float = 0.1,
         mark_ahead: float = 0.0,
+        attachments: Mapping[str, AttachmentsFor] | None = None,
     ) -> None:
         self.db = db
         self.adapters = dict(adapters)
+        self.attachments = dict(attachments or {})
+        """Per outbox kind: the files its messages bring (a reminder's calendar file),
+        resolved just before sending, for channels that send files."""
         self.clock = clock
         self.batch_size = batch_size
         self.limits = dict(limits or {})
@@ -415,8 +419,12 @@ class _Session:
         self.flying: dict[asyncio.Task[None], Key] = {}
         self.busy: set[Key] = set()
         """Chats with a send in flight: their next row waits (per-chat order)."""
-        self.stopped: set[Key] = set()
-        """Chats found unreachable: their later rows are not even tried."""
+        self.claims = 0
+        """Counts the batches of claimed rows: each row remembers which one brought it."""
+        self.stopped: dict[Key, int] = {}
+        """Chats found unreachable, with the claim count at that moment: the rows claimed by
+        then are not even tried.  Rows claimed later are judged by her identity's status in
+        the database, which she clears by writing again or unblocking the bot."""
         self.sent: list[_Sent] = []
         self.marked: set[int] = set()
         """Queued rows already marked ``sending`` (next in line on a fast channel)."""
@@ -432,7 +440,9 @@ class _Session:
 
     def add(self, rows: Iterable[Row]) -> None:
         """Queue claimed rows, each in its chat's line."""
+        self.claims += 1
         for row in rows:
+            row["claimed_in"] = self.claims
             self.queue.add((row["channel"], row["address"] or row["identity_address"] or ""), row)
 
     async def drain(self) -> None:
@@ -617,15 +627,22 @@ class _Session:
             row["channel"] in self.d.adapters
             and bool(key[1])
             and row["identity_status"] != "unreachable"
-            and key not in self.stopped
+            and not self._stopped_before(key, row)
             and not opted_out(row)
         )
+
+    def _stopped_before(self, key: Key, row: Row) -> bool:
+        """The platform said she is unreachable after this row was claimed."""
+        stopped = self.stopped.get(key)
+        return stopped is not None and row.get("claimed_in", 0) <= stopped
 
     async def _refuse(self, key: Key, row: Row) -> None:
         """Settle a row that is not sent: no channel, unreachable, or she opted out."""
         if row["channel"] not in self.d.adapters:  # may be switched back on: retry, not for ever
             await self.d._retry_or_fail(row, f"channel {row['channel']} not configured")
-        elif not key[1] or row["identity_status"] == "unreachable" or key in self.stopped:
+        elif (
+            not key[1] or row["identity_status"] == "unreachable" or self._stopped_before(key, row)
+        ):
             await asyncio.to_thread(self.d._settle_failed, row, "recipient unreachable", False)
         else:
             await asyncio.to_thread(
@@ -652,7 +669,12 @@ class _Session:
         """Hand one row to its adapter; keep the answer, or settle the failure at once."""
         started = self.d.clock()
         try:
-            result = await self.d.adapters[key[0]].send(key[1], Outbound.from_row(row))
+            channel = self.d.adapters[key[0]]
+            message = Outbound.from_row(row)
+            files = self.d.attachments.get(message.kind)
+            if files is not None and getattr(channel, "sends_files", False):
+                message = replace(message, attachments=await files(message))
+            result = await channel.send(key[1], message)
         except SendError as error:
             try:
                 await self._failed(key, row, limiter, error)
@@ -687,7 +709,7 @@ class _Session:
         if limiter is not None and error.slow_down:
             limiter.block(backoff(1, error.retry_after))
         if error.unreachable:
-            self.stopped.add(key)
+            self.stopped[key] = self.claims
         if error.retryable and row["attempts"] < MAX_ATTEMPTS:
             await asyncio.to_thread(
                 self.d._settle_retry, row, error.reason, error.retry_after, error.parts_sent

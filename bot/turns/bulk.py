@@ -1,7 +1,7 @@
 """Bulk writes for the hottest statements, straight through the database driver.
 
 For a batch of turns SQLAlchemy Core spends more time preparing each parameter set (bind
-processors, type coercion) than SQLite spends executing it.  These four statements run once or
+processors, type coercion) than SQLite spends executing it.  These statements run once or
 twice per message, so they are written as plain SQL with the driver's own ``executemany`` and
 values converted here once.  Everything else goes through SQLAlchemy as usual.
 
@@ -12,26 +12,13 @@ on PostgreSQL), so reading them back through the models is unchanged.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Sequence
-from datetime import UTC, datetime
-from functools import lru_cache
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Connection
 
-from bot.db.types import cipher
-
-
-@lru_cache(maxsize=256)  # a batch stamps most rows with the same moment
-def _sqlite_time(value: datetime) -> str:
-    value = value.astimezone(UTC)
-    return value.strftime("%Y-%m-%d %H:%M:%S.") + f"{value.microsecond:06d}"
-
-
-def encode_json(value: Any) -> str:
-    """JSON as every bulk statement stores it (compact, not ASCII-escaped)."""
-    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+from bot.db.bulk import SqlTimes, encode_json
 
 
 class BulkWriter:
@@ -39,7 +26,7 @@ class BulkWriter:
 
     def __init__(self, dialect: str) -> None:
         self.sqlite = dialect == "sqlite"
-        self._time: Callable[[datetime], Any] = _sqlite_time if self.sqlite else (lambda v: v)
+        self._time: Callable[[datetime], Any] = SqlTimes(dialect).convert
         json_param = "?" if self.sqlite else "%s::json"
 
         def sql(text: str) -> str:
@@ -73,12 +60,6 @@ class BulkWriter:
             "visit = conversation_states.visit + 1, "
             "data = {merge_data}, updated_at = excluded.updated_at"
         ).replace("{merge_data}", merge_data)
-        self._insert_outbox = sql(
-            "INSERT INTO outbox (idempotency_key, person_id, identity_id, channel, address, kind, "
-            "priority, payload, status, attempts, next_attempt_at, created_at) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?, {json}, ?, ?, ?, ?)"
-        )
-
     @staticmethod
     def _run(conn: Connection, statement: str, rows: Sequence[tuple[Any, ...]]) -> None:
         if rows:
@@ -136,31 +117,3 @@ class BulkWriter:
                 (r["person_id"], r["flow"], r["node"], r["visit"], data, t(r["updated_at"]))
             )
         self._run(conn, self._merge_state, params)
-
-    def insert_outbox(self, conn: Connection, rows: Sequence[dict[str, Any]]) -> None:
-        """Queue messages; an address (only for someone just erased) is encrypted here.
-
-        A row may bring its payload already encoded (``payload_json``), when many rows share it.
-        """
-        t = self._time
-        self._run(
-            conn,
-            self._insert_outbox,
-            [
-                (
-                    r["idempotency_key"],
-                    r["person_id"],
-                    r["identity_id"],
-                    r["channel"],
-                    None if r["address"] is None else cipher().encrypt(r["address"]),
-                    r["kind"],
-                    r["priority"],
-                    r.get("payload_json") or encode_json(r["payload"]),
-                    r["status"],
-                    r["attempts"],
-                    t(r["next_attempt_at"]),
-                    t(r["created_at"]),
-                )
-                for r in rows
-            ],
-        )

@@ -1,7 +1,8 @@
-"""The hot path: events → the engine → one transaction with all their effects.
+"""The hot path: events → the flow engine → one transaction with all their effects.
 
-``TurnService.handle_inbound`` is called by every channel adapter;
-``TurnService.fire`` by the scheduler for timeouts and scheduled triggers.  Both load the
+``TurnService.handle_batch`` is called by the inbound service (:mod:`bot.inbound`) with the
+messages of every channel; ``fire`` and ``fire_batch`` by the scheduler for timeouts and
+scheduled triggers.  Both load the
 person's state, run the pure engine, and write the new state, the outbox rows and every other
 effect in the same transaction (the transactional outbox): a crash can lose neither a reply nor
 a state change, and a re-delivered inbound message (same channel and id) changes nothing.
@@ -15,30 +16,38 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Connection, Engine
 
-from bot.channels.messages import HandleOutcome, Inbound
+from bot.channels.messages import Inbound
 from bot.identity import lookup_key
 from bot.outbox.kinds import kind_and_values
+from bot.outbox.rows import Outbox
 from bot.turns.bulk import BulkWriter
+from bot.turns.effects import EffectWriter
 from bot.turns.group_commit import GroupCommitter
 from bot.turns.organisations import OrganisationCache, OrganisationRow
+from bot.turns.outcome import HandleOutcome
 from bot.turns.statements import Statements
 from bot.turns.writer import Target, TurnWriter
-from conversations.events import Event
+from conversations.events import Event, StartIn
 from conversations.flow_engine import FlowEngine, Result
 from conversations.model import Context, Conversation, Profile
 
 Clock = Callable[[], datetime]
+
+CodeLookup = Callable[[Connection, str], str | None]
+"""The organisation (slug) a start code belongs to, read in the turn's transaction."""
+TranscriptWriter = Callable[[Connection, Sequence[Inbound]], None]
+"""Writes her own messages to a channel's transcript, in the turn's transaction."""
 log = logging.getLogger(__name__)
 
 
-class NoOrganisationError(RuntimeError):
+class NoOrganisationError(LookupError):
     """No organisation exists to enrol a newcomer in (the database has not been set up)."""
 
 
@@ -52,15 +61,26 @@ class TurnService:
         secret_key: str,
         default_organisation: str,
         clock: Clock,
+        effect_writers: Sequence[Callable[[], EffectWriter]] = (),
+        organisation_for_code: CodeLookup | None = None,
+        transcripts: Mapping[str, TranscriptWriter] | None = None,
     ) -> None:
         self.db = db
         self.flow_engine = flow_engine
         self.secret_key = secret_key
         self.default_organisation = default_organisation
         self.clock = clock
+        self.effect_writers = tuple(effect_writers)
+        """Every feature's effect writers (from the registry)."""
+        self.organisation_for_code = organisation_for_code
+        """Which organisation a newcomer's start code belongs to (the invites feature)."""
+        self.transcripts = dict(transcripts or {})
+        """Per channel that keeps a transcript (the simulator): writes her own messages in
+        the turn's transaction."""
         self.organisations = OrganisationCache(db)
         self.sql = Statements(db.dialect.name)
         self.bulk = BulkWriter(db.dialect.name)
+        self.outbox = Outbox(db.dialect.name)
         self._write_lock = threading.Lock()
         self._writer: Connection | None = None
         self._committer: GroupCommitter[Inbound, HandleOutcome] = GroupCommitter(self.handle_batch)
@@ -95,7 +115,7 @@ class TurnService:
             conversation, profile = _state_of(row)
             context = Context(profile, target.organisation.info, now, row["channel"])
             result = self.flow_engine.handle(conversation, event, context)
-            writer = TurnWriter(self.sql, self.bulk)
+            writer = self.writer()
             outcome = writer.collect(conn, target, result, now, key, inbound=False, kind=kind)
             writer.flush(conn)
             return outcome
@@ -129,7 +149,7 @@ class TurnService:
         for row in conn.execute(self.sql.people_by_ids, {"ids": ids}).mappings():
             rows.setdefault(row["person_id"], row)
         latest: dict[int, tuple[Target, Conversation | None, Profile]] = {}
-        writer = TurnWriter(self.sql, self.bulk)
+        writer = self.writer()
         outcomes = []
         for person_id, event, key, _nudge in items:
             if person_id in latest:
@@ -150,6 +170,10 @@ class TurnService:
             outcomes.append(outcome)
         writer.flush(conn)
         return outcomes
+
+    def writer(self) -> TurnWriter:
+        """A writer for one batch of turns (core effects and every feature's)."""
+        return TurnWriter(self.sql, self.bulk, self.outbox, self.effect_writers)
 
     @contextmanager
     def write_transaction(self) -> Iterator[Connection]:
@@ -192,6 +216,8 @@ class TurnService:
     def _handle_together(self, conn: Connection, batch: Sequence[Inbound]) -> list[HandleOutcome]:
         """Every event of the batch, in order, with one read and one write per kind of row."""
         fresh = self._record_inbound(conn, batch)
+        if self.transcripts:
+            self._write_transcripts(conn, batch, fresh)
         keys = [lookup_key(self.secret_key, i.channel, i.address) for i in batch]
         wanted = [key for key, new in zip(keys, fresh, strict=True) if new]
         rows: dict[str, Any] = {}
@@ -202,7 +228,7 @@ class TurnService:
                 rows[row["lookup_key"]] = row
         # What earlier turns of this batch decided, for a person who wrote twice.
         latest: dict[str, tuple[Target, Conversation | None, Profile]] = {}
-        writer = TurnWriter(self.sql, self.bulk)
+        writer = self.writer()
         outcomes = []
         for inbound, key, new in zip(batch, keys, fresh, strict=True):
             if not new:
@@ -237,6 +263,17 @@ class TurnService:
             outcomes.append(outcome)
         writer.flush(conn)
         return outcomes
+
+    def _write_transcripts(
+        self, conn: Connection, batch: Sequence[Inbound], fresh: Sequence[bool]
+    ) -> None:
+        """Her own new messages, on the channels that keep a transcript."""
+        by_channel: dict[str, list[Inbound]] = {}
+        for inbound, new in zip(batch, fresh, strict=True):
+            if new and inbound.channel in self.transcripts:
+                by_channel.setdefault(inbound.channel, []).append(inbound)
+        for channel, items in by_channel.items():
+            self.transcripts[channel](conn, items)
 
     def _record_inbound(self, conn: Connection, batch: Sequence[Inbound]) -> list[bool]:
         """Record the ids of the batch's events; ``False`` for each one seen before."""
@@ -297,10 +334,15 @@ class TurnService:
             self.organisations.by_id(row["organisation_id"]),
         )
 
-    def _organisation_for(self, inbound: Inbound) -> OrganisationRow:
+    def _organisation_for(self, conn: Connection, inbound: Inbound) -> OrganisationRow:
         organisation = None
-        if inbound.organisation_slug:
-            organisation = self.organisations.by_slug(inbound.organisation_slug)
+        slug = inbound.organisation_slug
+        event = inbound.event
+        lookup = self.organisation_for_code
+        if slug is None and isinstance(event, StartIn) and event.code and lookup is not None:
+            slug = lookup(conn, event.code)  # an invite link on a flyer
+        if slug:
+            organisation = self.organisations.by_slug(slug)
         organisation = organisation or self.organisations.by_slug(self.default_organisation)
         if organisation is None:
             raise NoOrganisationError(
@@ -311,7 +353,7 @@ class TurnService:
 
     def _new_person(self, conn: Connection, inbound: Inbound, key: str) -> Target:
         """Create the minimal record a conversation needs: an id, her channel, her org."""
-        organisation = self._organisation_for(inbound)
+        organisation = self._organisation_for(conn, inbound)
         now = inbound.received_at
         person_id = conn.execute(
             self.sql.insert_person,

@@ -32,6 +32,7 @@ from sqlalchemy import Connection, bindparam, select
 
 from bot.db.tables import identities, people
 from bot.outbox.kinds import kind_and_values
+from bot.outbox.rows import BULK_PRIORITY, OutboxRow
 from bot.turns.bulk import encode_json
 from bot.turns.statements import Statements
 from conversations.events import Reply, TriggerIn
@@ -127,7 +128,7 @@ def fire_uniform(
         recipients.setdefault(row[0], Recipient._make(row))  # see scheduler.due.Claimed
     rendered: dict[tuple[str, int, str, int], _Rendered] = {}
     states: list[dict[str, Any]] = []
-    outbox: list[dict[str, Any]] = []
+    outbox: list[OutboxRow] = []
     for person_id, event, key, _nudge in items:
         row = recipients.get(person_id)
         if row is None or not _may_receive(row):
@@ -156,23 +157,21 @@ def fire_uniform(
         )
         for index, payload_json in enumerate(made.payloads_for(row.display_name)):
             outbox.append(
-                {
-                    "idempotency_key": f"{key}:{index}",
-                    "person_id": person_id,
-                    "identity_id": row.identity_id,
-                    "address": None,
-                    "channel": row.channel,
-                    "kind": made.kind,
-                    "priority": 5,
-                    "payload_json": payload_json,
-                    "status": "pending",
-                    "attempts": 0,
-                    "next_attempt_at": now,
-                    "created_at": now,
-                }
+                OutboxRow(
+                    idempotency_key=f"{key}:{index}",
+                    channel=row.channel,
+                    payload=None,
+                    payload_json=payload_json,
+                    next_attempt_at=now,
+                    created_at=now,
+                    kind=made.kind,
+                    priority=BULK_PRIORITY,
+                    person_id=person_id,
+                    identity_id=row.identity_id,
+                )
             )
     service.bulk.merge_states(conn, states)
-    service.bulk.insert_outbox(conn, outbox)
+    service.outbox.enqueue(conn, outbox)
 
 
 def _may_receive(row: Any) -> bool:

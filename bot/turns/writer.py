@@ -9,26 +9,24 @@ exception: it runs at once (it is rare, and later turns in the same batch must s
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Connection
 
-from bot.channels.messages import HandleOutcome
-from bot.features.invites.service import ENROL_BY_CODE
+from bot.outbox.rows import BULK_PRIORITY, REPLY_PRIORITY, Outbox, OutboxRow
 from bot.turns.bulk import BulkWriter
+from bot.turns.effects import EffectWriter
 from bot.turns.organisations import OrganisationRow
+from bot.turns.outcome import HandleOutcome
 from bot.turns.statements import Statements
 from conversations.events import (
     ForgetPerson,
-    JoinByInvite,
     OptIn,
     OptOut,
-    RecordAttendance,
     RecordConsent,
-    RecordFeedback,
     Reply,
     RequestHuman,
     ScheduleTimeout,
@@ -59,21 +57,33 @@ class _Pending:
     touched: dict[int, tuple[int, datetime]] = field(default_factory=dict)
     states: dict[int, Conversation | None] = field(default_factory=dict)
     state_times: dict[int, datetime] = field(default_factory=dict)
-    outbox: list[tuple[dict[str, Any], HandleOutcome]] = field(default_factory=list)
-    attendance: dict[tuple[int, int], dict[str, Any]] = field(default_factory=dict)
-    enrolments: list[dict[str, Any]] = field(default_factory=list)  # JoinByInvite
+    outbox: list[tuple[OutboxRow, HandleOutcome]] = field(default_factory=list)
     opted_in: set[int] = field(default_factory=set)
     """Channel identities to lift from ``opted_out`` (she wrote "Start" there)."""
-    feedback: dict[tuple[int, int], dict[str, Any]] = field(default_factory=dict)
 
 
 class TurnWriter:
-    """Turns effects into rows; ``flush`` writes them all in the caller's transaction."""
+    """Turns effects into rows; ``flush`` writes them all in the caller's transaction.
 
-    def __init__(self, sql: Statements, bulk: BulkWriter) -> None:
+    The core effects are written here; every other effect goes to the writer its feature
+    registered for the effect's type (``feature_writers``: one new writer per batch).
+    """
+
+    def __init__(
+        self,
+        sql: Statements,
+        bulk: BulkWriter,
+        outbox: Outbox,
+        feature_writers: Sequence[Callable[[], EffectWriter]] = (),
+    ) -> None:
         self.sql = sql
         self.bulk = bulk
+        self.outbox = outbox
         self.pending = _Pending()
+        self.features = [make() for make in feature_writers]
+        self.by_type: dict[type, EffectWriter] = {
+            kind: writer for writer in self.features for kind in writer.handles
+        }
 
     def collect(
         self,
@@ -134,10 +144,6 @@ class TurnWriter:
                         "created_at": now,
                     }
                 )
-            elif isinstance(effect, JoinByInvite):
-                pending.enrolments.append(
-                    {"person_id": person, "code": effect.code, "created_at": now}
-                )
             elif isinstance(effect, ScheduleTimeout):
                 pending.nudges.append(
                     {
@@ -156,15 +162,11 @@ class TurnWriter:
                         "created_at": now,
                     }
                 )
-            elif isinstance(effect, RecordAttendance):
-                self._collect_attendance(person, effect, now)
-            elif isinstance(effect, RecordFeedback):
-                self.pending.feedback[(effect.session_id, person)] = {
-                    "session_id": effect.session_id,
-                    "person_id": person,
-                    "feedback": effect.score,
-                    "feedback_at": now,
-                }
+            else:
+                feature_writer = self.by_type.get(type(effect))
+                if feature_writer is None:
+                    raise TypeError(f"no writer is registered for {type(effect).__name__}")
+                feature_writer.collect(effect, person, now)
         if forget:
             address = (
                 address
@@ -180,42 +182,22 @@ class TurnWriter:
             pending.state_times[person] = now
         outcome = HandleOutcome(person_id=None if forget else person)
         for index, reply in enumerate(replies):
-            row = {
-                "idempotency_key": f"{key_prefix}:{index}",
-                "person_id": None if forget else person,
-                "identity_id": None if forget else target.identity_id,
-                "address": address if forget else None,
-                "channel": target.channel,
-                "kind": kind,
-                "priority": 0 if inbound else 5,
-                "payload": {**reply.to_payload(), **({"values": dict(values)} if values else {})},
-                "status": "pending",
-                "attempts": 0,
-                "next_attempt_at": now,
-                "created_at": now,
-            }
+            payload = {**reply.to_payload(), **({"values": dict(values)} if values else {})}
+            row = OutboxRow(
+                idempotency_key=f"{key_prefix}:{index}",
+                channel=target.channel,
+                payload=payload,
+                next_attempt_at=now,
+                created_at=now,
+                kind=kind,
+                priority=REPLY_PRIORITY if inbound else BULK_PRIORITY,
+                person_id=None if forget else person,
+                identity_id=None if forget else target.identity_id,
+                address=address if forget else None,
+            )
             pending.outbox.append((row, outcome))
-            outcome.replies.append(row["payload"])
+            outcome.replies.append(payload)
         return outcome
-
-    # ---- courses: attendance (issue 5) ----------------------------------------------------
-
-    def _collect_attendance(self, person: int, effect: RecordAttendance, now: datetime) -> None:
-        """Her latest answer per session wins (a reason refines "can't come")."""
-        self.pending.attendance[(effect.session_id, person)] = {
-            "session_id": effect.session_id,
-            "person_id": person,
-            "intention": effect.intention,
-            "reason": effect.reason,
-            "answered_at": now,
-        }
-
-    def _flush_attendance(self, conn: Connection) -> None:
-        rows = list(self.pending.attendance.values())
-        if rows:
-            conn.execute(self.sql.upsert_attendance, rows)
-        if self.pending.feedback:
-            conn.execute(self.sql.record_feedback, list(self.pending.feedback.values()))
 
     # ---- erasure ----------------------------------------------------------------------------
 
@@ -230,16 +212,15 @@ class TurnWriter:
         pending.consents = [r for r in pending.consents if r["person_id"] != person]
         pending.human_requests = [r for r in pending.human_requests if r["person_id"] != person]
         pending.nudges = [r for r in pending.nudges if r["person_id"] != person]
-        pending.attendance = {k: r for k, r in pending.attendance.items() if k[1] != person}
-        pending.enrolments = [r for r in pending.enrolments if r["person_id"] != person]
-        pending.feedback = {k: r for k, r in pending.feedback.items() if k[1] != person}
+        for feature_writer in self.features:
+            feature_writer.forget(person)
         pending.person_changes.pop(person, None)
         pending.states.pop(person, None)
         pending.state_times.pop(person, None)
         pending.touched = {i: t for i, t in pending.touched.items() if t[0] != person}
         for row, _outcome in pending.outbox:
-            if row["person_id"] == person:
-                row.update(person_id=None, identity_id=None, address=address)
+            if row.person_id == person:
+                row.person_id, row.identity_id, row.address = None, None, address
 
     def flush(self, conn: Connection) -> None:
         """Write everything queued, one statement per kind of row."""
@@ -250,7 +231,6 @@ class TurnWriter:
             conn.execute(sql.insert_human_request, pending.human_requests)
         if pending.nudges:
             conn.execute(sql.insert_nudge, pending.nudges)
-        self._flush_attendance(conn)
         by_columns: dict[tuple[str, ...], list[dict[str, Any]]] = defaultdict(list)
         for person, changes in pending.person_changes.items():
             columns = tuple(sorted(changes))
@@ -279,14 +259,13 @@ class TurnWriter:
         ]
         if upserts:
             self.bulk.upsert_states(conn, upserts)
-        if pending.enrolments:
-            conn.execute(ENROL_BY_CODE, pending.enrolments)
+        for feature_writer in self.features:
+            feature_writer.flush(conn)
         removed = [{"p_id": p} for p, state in pending.states.items() if state is None]
         if removed:
             conn.execute(sql.delete_state, removed)
         if pending.outbox:
-            rows = [row for row, _ in pending.outbox]
-            self.bulk.insert_outbox(conn, rows)
+            self.outbox.enqueue(conn, [row for row, _ in pending.outbox])
             for row, outcome in pending.outbox:
-                outcome.outbox_keys.append(row["idempotency_key"])
+                outcome.outbox_keys.append(row.idempotency_key)
         self.pending = _Pending()

@@ -1,4 +1,8 @@
-"""The ASGI application factory and its lifespan (dispatcher and scheduler run inside it)."""
+"""The ASGI application factory and its lifespan (channels, dispatcher and scheduler in it).
+
+The web layer knows no platform: each channel brings its own routes (webhooks, the simulator's
+page and API) bound to the inbound service, and each feature its own (calendar files).
+"""
 
 from __future__ import annotations
 
@@ -6,6 +10,7 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import AsyncIterator
+from typing import Any
 
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
@@ -13,8 +18,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, RedirectResponse, Response
 from starlette.routing import Route
 
-from bot.channels.simulator.routes import simulator_routes
-from bot.features.courses.calendar import calendar_routes
+from bot.features.registry import FEATURES
 from bot.runtime import Runtime
 from bot.web.errors import error_response
 from scheduler.due import recover_claimed
@@ -24,7 +28,8 @@ log = logging.getLogger(__name__)
 
 
 def create_app(runtime: Runtime, background: bool = True) -> Starlette:
-    """The web app.  With ``background`` the dispatcher and the scheduler run in its lifespan."""
+    """The web app.  With ``background`` the channels receive, and the dispatcher and the
+    scheduler run, in its lifespan."""
 
     async def health(_request: Request) -> Response:
         return JSONResponse({"status": "ok"})
@@ -32,19 +37,12 @@ def create_app(runtime: Runtime, background: bool = True) -> Starlette:
     async def home(_request: Request) -> Response:
         return RedirectResponse("/simulator" if runtime.settings.simulator_enabled else "/healthz")
 
-    routes = [Route("/", home), Route("/healthz", health)]
-    if runtime.settings.simulator_enabled:
-        routes += simulator_routes(runtime)
-    telegram = runtime.telegram
-    if telegram is not None and runtime.settings.telegram_effective_mode == "webhook":
-        from bot.channels.telegram.webhook import telegram_routes
-
-        routes += telegram_routes(telegram)
-    if runtime.whatsapp is not None:  # WhatsApp through Twilio
-        from bot.channels.whatsapp.webhook import whatsapp_routes
-
-        routes += whatsapp_routes(runtime)
-    routes += calendar_routes(runtime.db, runtime.settings.secret_key, runtime.clock)  # issue 5
+    routes: list[Any] = [Route("/", home), Route("/healthz", health)]
+    for channel in runtime.channels.values():
+        routes += channel.routes(runtime.inbound)
+    for feature in FEATURES:
+        if feature.routes is not None:
+            routes += feature.routes(runtime)
 
     @contextlib.asynccontextmanager
     async def lifespan(_app: Starlette) -> AsyncIterator[None]:
@@ -59,23 +57,16 @@ def create_app(runtime: Runtime, background: bool = True) -> Starlette:
         )
         scheduler = build_scheduler(runtime, runtime.dispatcher.wake)
         scheduler.start()
-        polling = None
-        if telegram is not None:
-            await telegram.start()
-            if runtime.settings.telegram_effective_mode == "polling":
-                polling = asyncio.create_task(telegram.poll(stop))
+        for channel in runtime.channels.values():
+            await channel.start(runtime.inbound)
         try:
             yield
         finally:
             stop.set()
             scheduler.shutdown(wait=False)
-            if polling is not None:
-                polling.cancel()  # a long poll would otherwise hold shutdown for its timeout
-                with contextlib.suppress(asyncio.CancelledError):
-                    await polling
-            await dispatcher
-            if telegram is not None:
-                await telegram.stop()
+            await dispatcher  # the sends in flight finish first
+            for channel in runtime.channels.values():
+                await channel.stop()
 
     async def http_error(_request: Request, exc: Exception) -> Response:
         assert isinstance(exc, HTTPException)

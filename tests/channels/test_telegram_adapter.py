@@ -64,15 +64,23 @@ def adapter(sqlite_url: str) -> Iterator[tuple[TelegramChannel, FakeBot, list[In
     telegram.bot = fake  # type: ignore[assignment]
     submitted: list[Inbound] = []
 
-    async def submit(inbound: Inbound) -> None:
-        submitted.append(inbound)
+    class Sink:
+        """Records what the channel hands on, instead of the inbound service."""
+
+        async def receive(self, inbound: Inbound) -> None:
+            submitted.append(inbound)
+
+        async def notice(self, _notice: object) -> None:
+            return None
 
     async def no_sleep(_seconds: float) -> None:
         return None
 
     telegram.sleep = no_sleep
-    telegram.attach(submit, lambda: None)
+    telegram.sink = Sink()
+    SENT_DB.append(runtime.db)
     yield telegram, fake, submitted
+    SENT_DB.clear()
     runtime.close()
 
 
@@ -100,10 +108,14 @@ def press(data: str, message_id: int = 101, label: str = "x") -> Update:
     )
 
 
+#: The test's database (the channel itself has none: it reads sent buttons through the outbox).
+SENT_DB: list[Any] = []
+
+
 def store_sent(telegram: TelegramChannel, choices: list[tuple[str, str]], message_id: int) -> None:
     """The outbox row of a message already sent, as the dispatcher leaves it."""
     now = telegram.clock()
-    with telegram.db.begin() as conn:
+    with SENT_DB[0].begin() as conn:
         conn.execute(
             insert(OutboxMessage.__table__).values(
                 idempotency_key=f"k{message_id}",

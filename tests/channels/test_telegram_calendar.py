@@ -56,12 +56,19 @@ def test_a_reminder_brings_its_calendar_file_and_other_messages_do_not(
             values={"session": str(session["id"]), "course": "آلمانی A2", "date": "۳ دسامبر"},
         )
 
+        files = runtime.dispatcher.attachments  # what the dispatcher adds before a send
+
+        async def with_files(message: Outbound) -> Outbound:
+            found = files.get(message.kind)
+            return replace(message, attachments=await found(message)) if found else message
+
         async def send() -> None:
             telegram.sleep = lambda _s: asyncio.sleep(0)  # type: ignore[method-assign]
-            await telegram.send(CHAT, reminder)
-            await telegram.send(CHAT, Outbound("Hallo", kind="nudge"))
+            await telegram.send(CHAT, await with_files(reminder))
+            await telegram.send(CHAT, await with_files(Outbound("Hallo", kind="nudge")))
             # A retry after the file went out (parts_sent 1) sends only the question.
-            await telegram.send(CHAT, replace(reminder, text="Noch einmal?", parts_sent=1))
+            retry = replace(reminder, text="Noch einmal?", parts_sent=1)
+            await telegram.send(CHAT, await with_files(retry))
             await telegram.stop()
 
         asyncio.run(send())

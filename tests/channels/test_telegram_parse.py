@@ -9,10 +9,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from bot.channels.messages import GroupCommand, GroupJoined, GroupLeft, Reachability
 from bot.channels.telegram.parse import (
-    GroupCommand,
-    GroupJoined,
-    GroupLeft,
     Private,
     parse_json,
 )
@@ -41,7 +39,11 @@ def member(old: str, new: str, chat: dict[str, Any] = GROUP) -> dict[str, Any]:
         "chat": chat,
         "from": USER,
         "date": 1_796_000_000,
-        "old_chat_member": {"status": old, "user": bot},
+        "old_chat_member": {
+            "status": old,
+            "user": bot,
+            **({"until_date": 0} if old == "kicked" else {}),
+        },
         "new_chat_member": {
             "status": new,
             "user": bot,
@@ -165,11 +167,11 @@ def test_groups() -> None:
     joined = parse_json(
         {"update_id": 1, "my_chat_member": member("left", "member")}, NOW, None, BOT
     )
-    assert joined == GroupJoined(-100123, "Frauentreff Hoya", "uk")
+    assert joined == GroupJoined("telegram", "-100123", "Frauentreff Hoya", "uk")
     left = parse_json(
         {"update_id": 2, "my_chat_member": member("member", "kicked")}, NOW, None, BOT
     )
-    assert left == GroupLeft(-100123)
+    assert left == GroupLeft("telegram", "-100123")
     promoted = parse_json(
         {"update_id": 3, "my_chat_member": member("member", "administrator")}, NOW, None, BOT
     )
@@ -177,9 +179,14 @@ def test_groups() -> None:
     blocked = parse_json(
         {"update_id": 4, "my_chat_member": member("member", "kicked", PRIVATE)}, NOW, None, BOT
     )
-    assert blocked is None  # she blocked the bot: the next send will say so (403)
+    # She blocked the bot: a clear signal, so the next broadcast leaves her out at once.
+    assert blocked == Reachability("telegram", "4711", False, NOW)
+    unblocked = parse_json(
+        {"update_id": 9, "my_chat_member": member("kicked", "member", PRIVATE)}, NOW, None, BOT
+    )
+    assert unblocked == Reachability("telegram", "4711", True, NOW)
     cmd = parse_json({"update_id": 5, "message": command(f"/help@{BOT}", GROUP)}, NOW, None, BOT)
-    assert cmd == GroupCommand(-100123, 5, "/help", "uk")
+    assert cmd == GroupCommand("telegram", "-100123", "update:5", "/help", "uk")
     talk = parse_json(
         {"update_id": 6, "message": message(GROUP, text="Hallo alle")}, NOW, None, BOT
     )

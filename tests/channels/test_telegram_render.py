@@ -17,10 +17,7 @@ from bot.channels.telegram.render import (
     split_text,
     utf16_units,
 )
-from conversations.flow_engine import FlowEngine
-from conversations.i18n import Catalogs
-from conversations.languages import default_languages
-from conversations.loader import read_flows
+from bot.runtime import load_flow_engine
 
 ARABIC = ("main.menu:ask", "🙋 اسألي الفريق")
 CYRILLIC = ("main.menu:language", "🌐 Змінити мову")
@@ -50,8 +47,7 @@ def test_callback_data_is_the_opaque_id_never_the_label_and_fits_64_bytes() -> N
 
 
 def test_every_choice_of_every_flow_fits_in_callback_data_as_it_is() -> None:
-    catalogs = Catalogs.load(default_languages())
-    engine = FlowEngine(read_flows(), catalogs)
+    engine = load_flow_engine()  # every flow, the features' included
     for flow in engine.flows.values():
         for node in flow.nodes.values():
             for choice in node.choices:

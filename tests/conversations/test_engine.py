@@ -328,7 +328,7 @@ def test_engine_emits_a_timeout_for_waits_that_declare_one(engine: FlowEngine) -
 
     nodes["menu"] = replace(nodes["menu"], timeout=Timeout(3600, "my_data"))
     flows["main"] = replace(main, nodes=nodes)
-    timed = FlowEngine(flows, engine.catalogs)
+    timed = FlowEngine(flows, engine.catalogs, engine.actions)
     person = Person(timed)
     onboard(person)
     schedule = person.effects(ScheduleTimeout)

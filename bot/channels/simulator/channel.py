@@ -1,29 +1,27 @@
 """The chat simulator: a channel whose "phone" is a table, so the bot can be tried with no account.
 
-It implements the same adapter interface as Telegram and WhatsApp.  Inbound, the web layer
-turns the simulator's JSON into :class:`bot.channels.messages.Inbound`; outbound, :meth:`send`
-puts the
-message on the test user's screen (the ``simulator_messages`` table).
+It is a channel like Telegram and WhatsApp.  Inbound, its routes (:mod:`.routes`) turn the
+simulator's JSON into an :class:`~bot.channels.messages.Inbound` for the inbound service;
+outbound, :meth:`SimulatorChannel.send` puts the message on the test user's screen (a
+:class:`Screen`, kept in the database by ``bot.db.simulator_screen``: the channel itself does
+no SQL).
 """
 
 from __future__ import annotations
 
 import asyncio
 import uuid
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from datetime import datetime
-from typing import Any
+from typing import Any, Protocol
 
-from sqlalchemy import Engine, insert, select
-
+from bot.channels.base import InboundSink, Reach
 from bot.channels.messages import Inbound, Outbound, SendResult
-from bot.db.models import InboundMessage, SimulatorMessage
 from conversations.events import ChoiceIn, Event, StartIn, TextIn
 from conversations.matching import clean_text
 
 CHANNEL = "simulator"
 MAX_USER_ID = 64
-screen = SimulatorMessage.__table__
 
 
 class SimulatorInputError(ValueError):
@@ -90,92 +88,106 @@ def shown_text(inbound: Inbound, labels: dict[str, str] | None = None) -> str:
     return ""
 
 
-class SimulatorChannel:
-    """Delivers messages to the simulated phone screens."""
+class Screen(Protocol):
+    """Where the simulated phones' screens are kept (``bot.db.simulator_screen``)."""
 
-    name = CHANNEL
-
-    def __init__(self, db: Engine, clock: Callable[[], datetime]) -> None:
-        self.db = db
-        self.clock = clock
-
-    def seen_before(self, external_id: str) -> bool:
-        """Whether a simulator message with this id was already handled (a re-send)."""
-        table = InboundMessage.__table__
-        with self.db.connect() as conn:
-            found = conn.execute(
-                select(table.c.id).where(
-                    table.c.channel == CHANNEL, table.c.external_id == external_id[:128]
-                )
-            ).first()
-        return found is not None
-
-    def record_inbound(self, user: str, text: str) -> None:
-        """Show her own message on her screen."""
-        with self.db.begin() as conn:
-            conn.execute(
-                insert(screen).values(
-                    user=user,
-                    direction="in",
-                    text=text,
-                    choices=[],
-                    rtl=False,
-                    created_at=self.clock(),
-                )
-            )
-
-    def deliver(self, address: str, message: Outbound) -> SendResult:
-        """Synchronous send (the simulator's "platform" is our own database)."""
-        with self.db.begin() as conn:
-            new_id = conn.execute(
-                insert(screen)
-                .values(
-                    user=address,
-                    direction="out",
-                    text=message.text,
-                    choices=[{"id": i, "label": label} for i, label in message.choices],
-                    rtl=message.rtl,
-                    created_at=self.clock(),
-                )
-                .returning(screen.c.id)
-            ).scalar_one()
-        return SendResult(external_id=f"sim-{new_id}")
-
-    async def send(self, address: str, message: Outbound) -> SendResult:
-        """Deliver one message."""
-        return await asyncio.to_thread(self.deliver, address, message)
+    def deliver(self, address: str, message: Outbound) -> int:
+        """Show one message of the bot; its id on the screen."""
+        ...
 
     def transcript(self, user: str) -> list[dict[str, Any]]:
         """Everything on her screen, oldest first."""
-        with self.db.connect() as conn:
-            rows = conn.execute(
-                select(screen).where(screen.c.user == user).order_by(screen.c.id)
-            ).mappings()
-            return [
-                {
-                    "direction": row["direction"],
-                    "text": row["text"],
-                    "choices": row["choices"],
-                    "rtl": row["rtl"],
-                    "at": row["created_at"].isoformat(),
-                }
-                for row in rows
-            ]
+        ...
 
     def last_choices(self, user: str) -> dict[str, str]:
-        """Button ids → labels from her recent messages, to show which button she pressed."""
-        with self.db.connect() as conn:
-            rows = conn.execute(
-                select(screen.c.choices)
-                .where(screen.c.user == user, screen.c.direction == "out")
-                .order_by(screen.c.id.desc())
-                .limit(10)
-            ).scalars()
-            return {c["id"]: c["label"] for choices in rows for c in choices}
+        """Button ids → labels from her recent messages."""
+        ...
 
     def users(self) -> list[str]:
-        """Test users seen so far, for the user switcher."""
-        with self.db.connect() as conn:
-            return list(
-                conn.execute(select(screen.c.user).distinct().order_by(screen.c.user)).scalars()
-            )
+        """Test users seen so far."""
+        ...
+
+
+DeliverNow = Callable[[list[str]], Awaitable[int]]
+"""Send the outbox rows with these keys at once (the dispatcher's ``dispatch(keys=…)``)."""
+
+
+class SimulatorChannel:
+    """The simulated phones: a web page and JSON API in, a table of screens out."""
+
+    name = CHANNEL
+    sends_files = False
+
+    def __init__(
+        self,
+        screen: Screen,
+        clock: Callable[[], datetime],
+        deliver_now: DeliverNow | None = None,
+    ) -> None:
+        self.screen = screen
+        self.clock = clock
+        self.deliver_now = deliver_now
+        """Set by the runtime: the API shows a message's replies before it answers."""
+        self._waiting: list[tuple[list[str], asyncio.Future[None]]] = []
+        self._drain: asyncio.Task[None] | None = None
+
+    def routes(self, sink: InboundSink) -> list[Any]:
+        """The simulator's page and API."""
+        from bot.channels.simulator.routes import simulator_routes
+
+        return simulator_routes(self, sink)
+
+    async def start(self, sink: InboundSink) -> None:
+        """Nothing to start: messages arrive through the API."""
+
+    async def stop(self) -> None:
+        """Nothing to stop."""
+
+    def can_reach(self, reach: Reach) -> bool:
+        """A simulated phone takes anything."""
+        return True
+
+    async def send(self, address: str, message: Outbound) -> SendResult:
+        """Deliver one message to her simulated screen."""
+        new_id = await asyncio.to_thread(self.screen.deliver, address, message)
+        return SendResult(external_id=f"sim-{new_id}")
+
+    async def show_now(self, keys: list[str]) -> None:
+        """Deliver these outbox rows before answering the request that wrote them.
+
+        Concurrent requests share one delivery: every key that arrives while one runs goes
+        in the next, so a hundred messages at once cost a few batches, not a hundred.
+        """
+        if not keys or self.deliver_now is None:
+            return
+        future: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self._waiting.append((keys, future))
+        if self._drain is None or self._drain.done():
+            self._drain = asyncio.create_task(self._deliver_waiting())
+        await future
+
+    async def _deliver_waiting(self) -> None:
+        assert self.deliver_now is not None
+        while self._waiting:
+            batch, self._waiting = self._waiting, []
+            try:
+                await self.deliver_now([key for keys, _ in batch for key in keys])
+            except Exception as error:  # every request of the batch hears it
+                for _, future in batch:
+                    if not future.done():
+                        future.set_exception(error)
+                continue
+            for _, future in batch:
+                if not future.done():
+                    future.set_result(None)
+
+
+__all__ = [
+    "CHANNEL",
+    "MAX_USER_ID",
+    "Screen",
+    "SimulatorChannel",
+    "SimulatorInputError",
+    "parse_request",
+    "shown_text",
+]

@@ -1,7 +1,10 @@
-"""Telegram updates → channel-neutral events (private chats) or group events.
+"""Telegram updates → channel-neutral events (private chats) or notices (groups, blocking).
 
 ``parse_update`` never raises: anything it does not understand (edited messages, channel
-posts, polls, a malformed update) is ``None`` and ignored.  The chat id becomes the
+posts, a malformed update) is ``None`` and ignored; a private message of a kind it does not
+know (a forwarded story, anything Telegram adds later) is :class:`MediaIn` ``other``, so she
+still gets an answer.  A private chat's ``my_chat_member`` (she blocked or unblocked the bot)
+is a :class:`Reachability` notice.  The chat id becomes the
 :class:`~bot.channels.messages.Inbound` address (stored only encrypted; the lookup key is its
 HMAC), and
 ``update:<update_id>`` its external id, so a re-delivered update is handled once through the
@@ -10,15 +13,18 @@ HMAC), and
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from telegram import Bot, Message, Update
 
-from bot.channels.messages import Inbound
+from bot.channels.messages import GroupCommand, GroupJoined, GroupLeft, Inbound, Reachability
 from conversations.events import ChoiceIn, Event, MediaIn, StartIn, TextIn
 from conversations.matching import clean_text
+
+log = logging.getLogger(__name__)
 
 CHANNEL = "telegram"
 
@@ -37,6 +43,40 @@ MEDIA_KINDS = (
     ("contact", "contact"),
     ("poll", "poll"),
     ("dice", "sticker"),
+)
+#: Message attributes that mark a service message: not something she said, no answer.
+SERVICE_ATTRIBUTES = (
+    "pinned_message",
+    "new_chat_members",
+    "left_chat_member",
+    "new_chat_title",
+    "new_chat_photo",
+    "delete_chat_photo",
+    "group_chat_created",
+    "supergroup_chat_created",
+    "message_auto_delete_timer_changed",
+    "migrate_to_chat_id",
+    "migrate_from_chat_id",
+    "write_access_allowed",
+    "users_shared",
+    "chat_shared",
+    "chat_background_set",
+    "successful_payment",
+    "refunded_payment",
+    "connected_website",
+    "proximity_alert_triggered",
+    "video_chat_scheduled",
+    "video_chat_started",
+    "video_chat_ended",
+    "video_chat_participants_invited",
+    "forum_topic_created",
+    "forum_topic_edited",
+    "forum_topic_closed",
+    "forum_topic_reopened",
+    "general_forum_topic_hidden",
+    "general_forum_topic_unhidden",
+    "giveaway_created",
+    "boost_added",
 )
 GROUP_TYPES = ("group", "supergroup")
 MAX_TEXT = 20_000
@@ -62,33 +102,7 @@ class Private:
     callback: Callback | None = None
 
 
-@dataclass(frozen=True, slots=True)
-class GroupJoined:
-    """The bot was added to a group."""
-
-    chat_id: int
-    title: str
-    language: str | None
-
-
-@dataclass(frozen=True, slots=True)
-class GroupLeft:
-    """The bot was removed from a group."""
-
-    chat_id: int
-
-
-@dataclass(frozen=True, slots=True)
-class GroupCommand:
-    """A command addressed to the bot in a group (privacy mode delivers only those)."""
-
-    chat_id: int
-    update_id: int
-    command: str
-    language: str | None
-
-
-Parsed = Private | GroupJoined | GroupLeft | GroupCommand
+Parsed = Private | GroupJoined | GroupLeft | GroupCommand | Reachability
 
 
 def parse_json(data: Any, now: datetime, bot: Bot | None = None, username: str | None = None):
@@ -118,14 +132,23 @@ def _parse(update: Update | None, now: datetime, username: str | None) -> Parsed
     external_id = f"update:{update.update_id}"
     member = update.my_chat_member
     if member is not None and member.chat is not None:
-        if member.chat.type not in GROUP_TYPES:
-            return None  # a private chat blocked / unblocked the bot: the sends will tell
-        if member.new_chat_member.status in ("member", "administrator"):
-            if member.old_chat_member.status in ("left", "kicked"):
-                return GroupJoined(member.chat.id, member.chat.title or "", _lang(member))
+        status = member.new_chat_member.status
+        if member.chat.type == "private":  # she blocked the bot, or unblocked it
+            if status in ("kicked", "left"):
+                return Reachability(CHANNEL, str(member.chat.id), False, now)
+            if status == "member":
+                return Reachability(CHANNEL, str(member.chat.id), True, now)
             return None
-        if member.new_chat_member.status in ("left", "kicked"):
-            return GroupLeft(member.chat.id)
+        if member.chat.type not in GROUP_TYPES:
+            return None
+        if status in ("member", "administrator"):
+            if member.old_chat_member.status in ("left", "kicked"):
+                return GroupJoined(
+                    CHANNEL, str(member.chat.id), member.chat.title or "", _lang(member)
+                )
+            return None
+        if status in ("left", "kicked"):
+            return GroupLeft(CHANNEL, str(member.chat.id))
         return None
     query = update.callback_query
     if query is not None:
@@ -155,7 +178,10 @@ def _parse(update: Update | None, now: datetime, username: str | None) -> Parsed
         return Private(inbound, callback)
     message = update.message
     if message is None or message.chat is None:
-        return None  # edited messages, channel posts, inline queries…
+        # Edited messages, channel posts, kinds Telegram adds later: logged by type only.
+        kinds = sorted(k for k in update.to_dict() if k != "update_id")
+        log.info("telegram: an update we do not handle (%s)", ",".join(kinds[:3]) or "empty")
+        return None
     chat = message.chat
     if chat.type in GROUP_TYPES:
         return _group_message(update.update_id, message, username)
@@ -207,7 +233,10 @@ def _event_of(message: Message, username: str | None) -> Event | None:
     for attribute, kind in MEDIA_KINDS:
         if getattr(message, attribute, None):
             return MediaIn(kind)
-    return None  # service messages (pinned, joined…): nothing she said
+    if any(getattr(message, attribute, None) for attribute in SERVICE_ATTRIBUTES):
+        return None  # service messages (pinned, auto-delete timer…): nothing she said
+    log.info("telegram: a private message of an unknown kind (%s)", _kind_of(message))
+    return MediaIn("other")
 
 
 def _group_message(update_id: int, message: Message, username: str | None) -> Parsed | None:
@@ -216,15 +245,28 @@ def _group_message(update_id: int, message: Message, username: str | None) -> Pa
     if username and any(
         (u.username or "").lower() == username.lower() and u.is_bot for u in joined
     ):
-        return GroupJoined(chat.id, chat.title or "", _lang(message))
+        return GroupJoined(CHANNEL, str(chat.id), chat.title or "", _lang(message))
     if isinstance(message.text, str):
         command = _command(message.text.strip(), username)
         if command is not None:
             user = message.from_user
             return GroupCommand(
-                chat.id, update_id, command[0], user.language_code if user else None
+                CHANNEL,
+                str(chat.id),
+                f"update:{update_id}",
+                command[0],
+                user.language_code if user else None,
             )
     return None  # ordinary group talk is not for us
+
+
+def _kind_of(message: Message) -> str:
+    """What kind of message it is, for a log line (never its content)."""
+    attachment = getattr(message, "effective_attachment", None)
+    if attachment is not None:
+        return type(attachment).__name__
+    api = getattr(message, "api_kwargs", None) or {}
+    return ",".join(sorted(str(k) for k in api)[:3]) or "unknown"
 
 
 def _label_of(message: Message | None, data: str) -> str | None:

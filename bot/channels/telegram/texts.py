@@ -1,4 +1,4 @@
-"""Texts only the Telegram channel says: the command menu and what it says in groups.
+"""Texts only the Telegram channel says: its command menu.
 
 German master texts in plain language; translated in ``locales/*/LC_MESSAGES/twc.po``.
 """
@@ -17,19 +17,4 @@ COMMAND_DESCRIPTIONS = {
     "stop": msg("telegram.command_stop", "Keine Nachrichten mehr"),
 }
 
-# TRANSLATORS: posted once in a Telegram group when someone adds the bot to it.  Everyone in the
-# group reads it; {bot} is the link to a private chat with the bot.
-GROUP_GREETING = msg(
-    "telegram.group_greeting",
-    "👋 Hallo zusammen! Hier ist „Together We Can“.\n"
-    "In dieser Gruppe schreibe ich nur Nachrichten für alle, zum Beispiel zu Treffen.\n"
-    "Persönliche Fragen bitte nur privat an mich: {bot}",
-)
-# TRANSLATORS: the answer to a command (/start, /help…) written in a group.  {bot} is the link to
-# a private chat with the bot.
-GROUP_PRIVATE_ONLY = msg(
-    "telegram.group_private_only",
-    "🔒 Das geht nur im privaten Chat mit mir, nicht in der Gruppe.\nTippen Sie hier: {bot}",
-)
-
-ALL_TELEGRAM_TEXTS = (*COMMAND_DESCRIPTIONS.values(), GROUP_GREETING, GROUP_PRIVATE_ONLY)
+ALL_TELEGRAM_TEXTS = tuple(COMMAND_DESCRIPTIONS.values())

@@ -4,7 +4,8 @@ Telegram sends the ``secret_token`` given to ``setWebhook`` in ``X-Telegram-Bot-
 with every call.  A missing or wrong header gets 403 and nothing is stored or parsed; the
 comparison takes the same time however much of the secret matched (``hmac.compare_digest``).
 An update that cannot be handled right now (the database is away) gets 500, so Telegram
-delivers it again later; the same update id arriving twice is handled once.
+delivers it again later; the same update id arriving twice is handled once.  A body that is not
+a JSON object, or one nested too deeply to parse, gets 400.
 """
 
 from __future__ import annotations
@@ -12,18 +13,19 @@ from __future__ import annotations
 import hmac
 import json
 import logging
+from collections.abc import Awaitable, Callable, Sequence
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
-from telegram import Update
+from telegram import Bot, Update
 
-from bot.channels.telegram.channel import TelegramChannel
 from bot.web.errors import error_response
 
 log = logging.getLogger(__name__)
 
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"  # noqa: S105 (a header name)
+PATH = "/webhooks/telegram"
 MAX_BODY = 1_000_000
 
 
@@ -34,33 +36,38 @@ def secret_matches(given: str | None, expected: str | None) -> bool:
     return hmac.compare_digest(given.encode(), expected.encode())
 
 
-def telegram_routes(adapter: TelegramChannel) -> list[Route]:
-    """The webhook route for one adapter."""
+def webhook_route(
+    bot: Bot, secret: str | None, handle: Callable[[Sequence[Update]], Awaitable[set[int]]]
+) -> Route:
+    """The webhook route: authenticate, parse, hand the update to ``handle``."""
 
     async def webhook(request: Request) -> Response:
-        if not secret_matches(
-            request.headers.get(SECRET_HEADER), adapter.settings.telegram_webhook_secret
-        ):
+        if not secret_matches(request.headers.get(SECRET_HEADER), secret):
             return error_response(403, "forbidden")
         body = await request.body()
         if len(body) > MAX_BODY:
             return error_response(413, "too large")
         try:
             data = json.loads(body)
-        except (ValueError, UnicodeDecodeError):
+        except (ValueError, UnicodeDecodeError, RecursionError):
             return error_response(400, "the body must be JSON")
         if not isinstance(data, dict):
             return error_response(400, "the body must be a JSON object")
         try:
-            update = Update.de_json(data, adapter.bot)
+            update = Update.de_json(data, bot)
+        except RecursionError:
+            return error_response(400, "the update is nested too deeply")
         except Exception:
             log.info("telegram webhook: an update that does not parse was ignored")
             return JSONResponse({})
         if update is None:
             return JSONResponse({})
-        failed = await adapter.handle_updates([update])
+        failed = await handle([update])
         if failed:
             return error_response(500, "could not handle the update now; send it again")
         return JSONResponse({})
 
-    return [Route("/webhooks/telegram", webhook, methods=["POST"])]
+    return Route(PATH, webhook, methods=["POST"])
+
+
+__all__ = ["MAX_BODY", "PATH", "SECRET_HEADER", "secret_matches", "webhook_route"]

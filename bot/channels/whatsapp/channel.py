@@ -1,7 +1,7 @@
 """WhatsApp through Twilio: parse webhooks, render messages, send them with the real client.
 
 Inbound
-    Twilio posts a form to ``/webhooks/twilio/whatsapp``; the web layer checks its signature
+    Twilio posts a form to ``/webhooks/twilio/whatsapp``; :mod:`.webhook` checks its signature
     (:func:`signature_is_valid`) and :func:`parse_form` turns it into one channel-neutral
     :class:`~bot.channels.messages.Inbound`: a button press (``ButtonPayload``) or list choice
     (``ListId``)
@@ -49,8 +49,8 @@ from twilio.http.response import Response as TwilioResponse
 from twilio.request_validator import RequestValidator
 from twilio.rest import Client
 
-from bot.channels.base import SendError
-from bot.channels.messages import Inbound, Outbound, SendResult
+from bot.channels.base import InboundSink, Reach, SendError
+from bot.channels.messages import Inbound, Media, Outbound, SendResult
 from bot.channels.whatsapp.templates import TemplateBook
 from conversations.events import ChoiceIn, Event, MediaIn, TextIn
 
@@ -82,13 +82,8 @@ class WhatsAppInputError(ValueError):
 # ---- inbound ------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True, slots=True)
-class MediaItem:
-    """One file she sent: its kind, MIME type and where Twilio keeps it."""
-
-    kind: str
-    content_type: str
-    url: str
+MediaItem = Media
+"""One file she sent: its kind, MIME type and where Twilio keeps it."""
 
 
 def signature_is_valid(
@@ -113,6 +108,12 @@ def media_kind(content_type: str) -> str:
     if main.startswith("video/"):
         return "video"
     return "document"
+
+
+def _kind_of(form: Mapping[str, str]) -> str:
+    """The message's type as Twilio names it, for a log line (never its content)."""
+    kind = str(form.get("MessageType") or "unknown")
+    return kind[:32] if kind.isidentifier() else "unknown"
 
 
 def _count(value: str | None) -> int:
@@ -152,12 +153,24 @@ def parse_form(form: Mapping[str, str], now: datetime) -> tuple[Inbound, list[Me
         event = ChoiceIn(payload)
     elif payload:
         event = TextIn(str(form.get("ButtonText") or form.get("ListTitle") or payload))
-    elif media and not body.strip():
+    elif media and (not body.strip() or media[0].kind == "document"):
+        # A document's Body is its file name, not something she wrote.
         event = MediaIn(media[0].kind)
+    elif form.get("Latitude") or form.get("Longitude"):
+        event = MediaIn("location")  # a location pin: no text, no media
+    elif not body.strip():
+        # A contact card, a reaction, a kind WhatsApp adds later: she still gets an answer.
+        log.info("whatsapp: an inbound message with nothing we can read (%s)", _kind_of(form))
+        event = MediaIn("other")
     else:
         event = TextIn(body[:20_000])
     return Inbound(
-        channel=CHANNEL, address=sender, external_id=sid, event=event, received_at=now
+        channel=CHANNEL,
+        address=sender,
+        external_id=sid,
+        event=event,
+        received_at=now,
+        media=tuple(media),
     ), media
 
 
@@ -290,9 +303,10 @@ class RedirectingHttpClient(TwilioHttpClient):
 
 
 class WhatsAppChannel:
-    """Sends outbox messages to WhatsApp through Twilio's REST API."""
+    """WhatsApp through Twilio: its two webhooks in, Twilio's REST API out."""
 
     name = CHANNEL
+    sends_files = False
 
     def __init__(
         self,
@@ -303,19 +317,48 @@ class WhatsAppChannel:
         clock: Callable[[], datetime],
         public_url: str | None = None,
         api_url: str | None = None,
+        local_url: str = "http://127.0.0.1:8080",
     ) -> None:
         self.sender = sender
         self.auth_token = auth_token
         self.templates = templates
         self.clock = clock
         self.public_url = public_url.rstrip("/") if public_url else None
+        self.local_url = local_url.rstrip("/")
+        """Where the webhooks are reached without a public URL (tests, a local try)."""
         self.client = Client(account_sid, auth_token, http_client=RedirectingHttpClient(api_url))
         self._pool = ThreadPoolExecutor(SEND_THREADS, thread_name_prefix="whatsapp-send")
+
+    @property
+    def webhook_base(self) -> str:
+        """The public base URL Twilio signs its webhook calls against."""
+        return self.public_url or self.local_url
 
     @property
     def status_callback(self) -> str | None:
         """Where Twilio reports delivery (only with a public URL)."""
         return f"{self.public_url}{STATUS_PATH}" if self.public_url else None
+
+    def routes(self, sink: InboundSink) -> list[Any]:
+        """Twilio's two webhooks: inbound messages and delivery status callbacks."""
+        from bot.channels.whatsapp.webhook import whatsapp_routes
+
+        return whatsapp_routes(self, sink)
+
+    async def start(self, sink: InboundSink) -> None:
+        """Nothing to start: Twilio calls the webhooks."""
+
+    async def stop(self) -> None:
+        """Nothing to stop (the send threads stay for a restart of the same runtime)."""
+
+    def can_reach(self, reach: Reach) -> bool:
+        """WhatsApp's rule for a message the bot starts: inside the 24-hour window anything,
+        outside it only an approved template for its kind and language."""
+        last = reach.last_inbound_at
+        if last is not None and self.clock() - last < WINDOW:
+            return True
+        found = self.templates.find(reach.kind, reach.language, reach.fallback_language)
+        return found is not None
 
     def inside_window(self, message: Outbound) -> bool:
         """Whether free-form text may go to her now."""

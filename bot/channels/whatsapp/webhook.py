@@ -2,20 +2,23 @@
 
 Both check ``X-Twilio-Signature`` over every posted field against ``TWC_PUBLIC_URL`` + path
 (Twilio signs the URL it called, which behind a proxy is not the URL this process sees).  A
-missing or wrong signature is answered 403 before anything is read into the database.  The
-inbound webhook commits the turn (so a re-delivery is a no-op), wakes the dispatcher and answers
-at once with empty TwiML: replies go out through the outbox, never inline.
+missing or wrong signature is answered 403 before anything is handed on.  An inbound message
+goes to the inbound service, which commits the turn (so a re-delivery is a no-op); the answer
+is empty TwiML at once: replies go out through the outbox, never inline.  A status callback
+becomes a :class:`~bot.channels.messages.DeliveryReport` notice.
 """
 
 from __future__ import annotations
 
-import asyncio
 import logging
+from typing import TYPE_CHECKING, Any
 
 from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
 from starlette.routing import Route
 
+from bot.channels.base import InboundSink
+from bot.channels.messages import DeliveryReport
 from bot.channels.whatsapp.channel import (
     CHANNEL,
     EMPTY_TWIML,
@@ -26,9 +29,9 @@ from bot.channels.whatsapp.channel import (
     parse_form,
     signature_is_valid,
 )
-from bot.outbox.delivery import StatusUpdate, apply_status, record_media
-from bot.runtime import Runtime
-from bot.turns.service import NoOrganisationError
+
+if TYPE_CHECKING:
+    from bot.channels.whatsapp.channel import WhatsAppChannel
 
 log = logging.getLogger(__name__)
 
@@ -38,11 +41,10 @@ def twiml() -> Response:
     return Response(EMPTY_TWIML, media_type="text/xml")
 
 
-def whatsapp_routes(runtime: Runtime) -> list[Route]:
-    """The two Twilio webhooks, bound to a runtime with WhatsApp configured."""
-    settings = runtime.settings
-    token = settings.twilio_auth_token or ""
-    public_url = (settings.public_url or f"http://{settings.host}:{settings.port}").rstrip("/")
+def whatsapp_routes(channel: WhatsAppChannel, sink: InboundSink) -> list[Route]:
+    """The two Twilio webhooks of one channel, handing what they receive to ``sink``."""
+    token = channel.auth_token
+    public_url = channel.webhook_base
 
     async def signed_form(request: Request, path: str) -> dict[str, str] | None:
         form = await request.form()
@@ -60,29 +62,17 @@ def whatsapp_routes(runtime: Runtime) -> list[Route]:
             log.warning("whatsapp webhook refused: missing or wrong signature")
             return PlainTextResponse("invalid signature", status_code=403)
         try:
-            message, media = parse_form(params, runtime.clock())
+            message, _media = parse_form(params, channel.clock())
         except WhatsAppInputError as error:
             log.info("whatsapp webhook ignored: %s", error)
             return twiml()
         try:
-            outcome = await runtime.pipeline.submit(message)
-        except NoOrganisationError as error:
+            outcome: Any = await sink.receive(message)
+        except LookupError as error:  # no organisation to take a newcomer: not set up yet
             log.error("whatsapp message not handled: %s", error)
             return PlainTextResponse("not ready", status_code=503)
-        if outcome.duplicate:
+        if getattr(outcome, "duplicate", False):
             log.info("whatsapp message %s was already handled", message.external_id)
-            return twiml()
-        if media and outcome.person_id is not None:
-            await asyncio.to_thread(
-                record_media,
-                runtime.db,
-                outcome.person_id,
-                CHANNEL,
-                message.external_id,
-                media,
-                runtime.clock(),
-            )
-        runtime.dispatcher.wake()
         return twiml()
 
     async def status(request: Request) -> Response:
@@ -96,23 +86,28 @@ def whatsapp_routes(runtime: Runtime) -> list[Route]:
             return twiml()
         raw_code = (params.get("ErrorCode") or "").strip()
         code = int(raw_code) if raw_code.isdigit() else None
-        error = None
+        report = DeliveryReport(CHANNEL, sid[:128], state[:16], code)
         if state in ("failed", "undelivered"):
             error = classify(400, code, params.get("ErrorMessage") or state)
-        outcome = await asyncio.to_thread(
-            apply_status,
-            runtime.db,
-            CHANNEL,
-            StatusUpdate(sid[:128], state[:16], code),
-            error,
-            runtime.clock(),
-        )
-        limiter = runtime.dispatcher.limits.get(CHANNEL)
-        if outcome.slow_down and limiter is not None:
-            limiter.block(outcome.retry_in or 1.0)
+            report = DeliveryReport(
+                CHANNEL,
+                sid[:128],
+                state[:16],
+                code,
+                error_reason=error.reason,
+                retryable=error.retryable,
+                identity_status=error.identity_status,
+                slow_down=error.slow_down,
+                retry_after=error.retry_after,
+                final_status=error.status,
+            )
+        await sink.notice(report)
         return twiml()
 
     return [
         Route(INBOUND_PATH, inbound, methods=["POST"]),
         Route(STATUS_PATH, status, methods=["POST"]),
     ]
+
+
+__all__ = ["twiml", "whatsapp_routes"]

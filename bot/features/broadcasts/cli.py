@@ -52,22 +52,21 @@ def register(app: typer.Typer) -> None:
 
 @contextmanager
 def _service(by: str | None = None) -> Iterator[BroadcastService]:
-    from bot.cli import _settings
+    from bot.cli_support import cli_actor as _login
+    from bot.cli_support import settings_or_exit as _settings
     from bot.db.migrate import upgrade
-    from bot.features.courses.cli import _login
     from bot.runtime import build_runtime
 
     settings = _settings()
     upgrade(settings.database_url)
     runtime = build_runtime(settings)
     try:
-        templates = runtime.whatsapp.templates if runtime.whatsapp is not None else None
         yield BroadcastService(
             runtime.db,
             runtime.flow_engine.catalogs,
             runtime.clock,
             by or _login(),
-            templates,
+            runtime.reach_rules(),
             channel_rates(settings),
         )
     except BroadcastError as error:
@@ -103,7 +102,7 @@ def create(
     as_json: JsonOption = False,
 ) -> None:
     """Create a broadcast from FILE; shows which audience languages still lack a text."""
-    from bot.cli import _settings
+    from bot.cli_support import settings_or_exit as _settings
     from bot.features.broadcasts.compose import read_draft
 
     try:

@@ -16,8 +16,8 @@ from sqlalchemy import Connection, Engine, func, select
 
 from bot.db.tables import audit, broadcast_exclusions, broadcasts, organisations, outbox
 from bot.features.broadcasts.compose import BroadcastError
-from bot.features.courses.reminders import org_times
-from bot.features.courses.service import show_local
+from bot.localtime import show_local
+from bot.nudges.daily_cap import org_times
 
 #: Outbox statuses of a row that has not reached an end yet.
 QUEUED = ("pending", "claimed", "sending")

@@ -29,8 +29,7 @@ from typing import Any
 
 from sqlalchemy import Connection, Engine, Table, func, insert, select, update
 
-from bot.channels.whatsapp.channel import WINDOW
-from bot.channels.whatsapp.templates import TemplateBook
+from bot.channels.base import Reach
 from bot.db.tables import (
     audit,
     broadcast_exclusions,
@@ -51,15 +50,15 @@ from bot.features.broadcasts.audience import (
 from bot.features.broadcasts.compose import BroadcastError, Draft, check_texts, fill
 from bot.features.broadcasts.report import QUEUED, load
 from bot.features.broadcasts.texts import NAME_FALLBACK
-from bot.features.courses.reminders import OrgTimes, org_times
-from bot.features.courses.service import CourseError, parse_local, show_local
+from bot.localtime import LocalTimeError, parse_local, show_local
+from bot.nudges.daily_cap import OrgTimes, org_times
 from bot.nudges.quiet_hours import next_quiet_window, outside_quiet_hours
+from bot.outbox.rows import BULK_PRIORITY, OutboxRow, enqueue
 from bot.settings import Settings
 from conversations.events import Reply
 from conversations.i18n import Catalogs
 
 #: Outbox priority of broadcast rows: bulk, after replies (0) to people chatting now.
-BULK_PRIORITY = 5
 KIND = "broadcast"
 #: The longest title (the column's size).
 TITLE_LENGTH = 200
@@ -84,10 +83,11 @@ class BroadcastService:
     catalogs: Catalogs
     clock: Callable[[], datetime]
     actor: str = "cli"
-    templates: TemplateBook | None = None
-    """WhatsApp's templates, if the channel is on: someone outside the 24-hour window with no
-    template for her text is sent to on another channel of hers, if she has one, and the
-    preview counts who will be "needs template"."""
+    reach: Mapping[str, Callable[[Reach], bool]] = field(default_factory=dict)
+    """Each channel's rule for what the bot may start there now (``Channel.can_reach``):
+    someone WhatsApp cannot take a broadcast from now (outside the 24-hour window, no template
+    for her text) is sent to on another channel of hers, if she has one, and the preview counts
+    who will be "needs template"."""
     rates: Mapping[str, float] = field(default_factory=dict)
     """Messages per second each rate-limited channel takes (settings ``telegram_rate``,
     ``twilio_rate``): what a broadcast cannot finish before the quiet hours waits for the
@@ -204,7 +204,7 @@ class BroadcastService:
             times = org_times(conn, row["organisation_id"])
             try:
                 wanted = parse_local(at, times.timezone) if at else now
-            except CourseError as error:  # a malformed --at: a clean message, no traceback
+            except LocalTimeError as error:  # a malformed --at: a clean message, no traceback
                 raise BroadcastError(str(error)) from error
             if wanted < now - timedelta(minutes=1):
                 raise BroadcastError(f"{at} is in the past")
@@ -362,7 +362,7 @@ class BroadcastService:
             for address in (True, False):  # executemany needs the same columns in every row
                 chunk = [r for r in rows if ("address" in r) is address]
                 if chunk:
-                    _insert_new(conn, outbox, chunk)
+                    _enqueue_new(conn, chunk)
             status = load(conn, broadcast_id)["status"]
             if status == "cancelled":
                 raise _CancelledError
@@ -383,7 +383,7 @@ class BroadcastService:
         if rows:
             with self.db.begin() as conn:
                 for start in range(0, len(rows), BATCH):
-                    _insert_new(conn, broadcast_exclusions, rows[start : start + BATCH])
+                    _insert_ignoring(conn, broadcast_exclusions, rows[start : start + BATCH])
 
     # ---- cancel ---------------------------------------------------------------------------
 
@@ -457,7 +457,7 @@ class BroadcastService:
             )
             rows = list(self._followup_rows(conn, broadcast_id, due))
             for start in range(0, len(rows), BATCH):
-                _insert_new(conn, outbox, rows[start : start + BATCH])
+                _enqueue_new(conn, rows[start : start + BATCH])
             conn.execute(
                 update(broadcasts)
                 .where(broadcasts.c.id == broadcast_id)
@@ -589,19 +589,17 @@ class BroadcastService:
         return row, org, audience
 
     def _reach_rule(self, default_language: str) -> CanReach | None:
-        """WhatsApp's rule for a message the bot starts: inside the 24-hour window anything,
-        outside it only an approved template (the adapter applies the same rule when sending)."""
-        if self.templates is None:
+        """The channels' rule for a message the bot starts (the channel applies the same rule
+        when sending)."""
+        if not self.reach:
             return None
-        book, now = self.templates, self.clock()
+        rules = self.reach
 
         def can_reach(identity: Identity, language: str) -> bool:
-            if identity.channel != "whatsapp":
+            rule = rules.get(identity.channel)
+            if rule is None:
                 return True
-            last = identity.last_inbound_at
-            if last is not None and now - last < WINDOW:
-                return True
-            return book.find(KIND, language, default_language) is not None
+            return rule(Reach(KIND, language, default_language, identity.last_inbound_at))
 
         return can_reach
 
@@ -706,13 +704,23 @@ def _gaps(texts: Mapping[str, str], audience: Audience) -> dict[str, Any]:
     }
 
 
-def _insert_new(conn: Connection, table: Table, rows: list[dict[str, Any]]) -> None:
+def _insert_ignoring(conn: Connection, table: Table, rows: list[dict[str, Any]]) -> None:
     """Insert rows, leaving alone any whose unique key exists (an interrupted run, repeated)."""
     if conn.dialect.name == "postgresql":
         from sqlalchemy.dialects.postgresql import insert as dialect_insert
     else:
         from sqlalchemy.dialects.sqlite import insert as dialect_insert
     conn.execute(dialect_insert(table).on_conflict_do_nothing(), rows)
+
+
+def _enqueue_new(conn: Connection, rows: list[dict[str, Any]]) -> None:
+    """Enqueue rows, leaving alone any whose key exists (an interrupted run, repeated)."""
+    fields = OutboxRow.__dataclass_fields__
+    enqueue(
+        conn,
+        [OutboxRow(**{k: v for k, v in row.items() if k in fields}) for row in rows],
+        skip_existing=True,
+    )
 
 
 def _other_identities(

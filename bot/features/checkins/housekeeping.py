@@ -28,7 +28,7 @@ from sqlalchemy import Connection, Engine, and_, func, select
 
 from bot.db.tables import attendance, courses, identities, nudges, organisations, people, sessions
 from bot.db.types import UTCDateTime
-from bot.features.courses.reminders import OrgTimes, apply_daily_cap
+from bot.nudges.daily_cap import OrgTimes, apply_daily_cap
 from bot.nudges.quiet_hours import outside_quiet_hours
 from conversations.events import Event, TriggerIn
 from conversations.i18n import format_day

@@ -7,7 +7,6 @@ acting user (``--actor``, default: the login name).
 
 from __future__ import annotations
 
-import getpass
 import json
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -19,7 +18,9 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from bot.features.courses.service import CourseError, CourseService
+from bot.cli_support import cli_actor
+from bot.features.courses.service import CourseService
+from bot.localtime import LocalTimeError
 
 courses_app = typer.Typer(help="Courses: create, list, export attendance.", no_args_is_help=True)
 sessions_app = typer.Typer(
@@ -46,7 +47,7 @@ def register(app: typer.Typer) -> None:
 
 @contextmanager
 def _service(actor: str | None = None) -> Iterator[CourseService]:
-    from bot.cli import _settings
+    from bot.cli_support import settings_or_exit as _settings
     from bot.db.migrate import upgrade
     from bot.runtime import build_runtime
 
@@ -55,24 +56,17 @@ def _service(actor: str | None = None) -> Iterator[CourseService]:
     runtime = build_runtime(settings)
     try:
         yield CourseService(
-            runtime.db, runtime.flow_engine.catalogs, runtime.clock, actor or _login()
+            runtime.db, runtime.flow_engine.catalogs, runtime.clock, actor or cli_actor()
         )
-    except CourseError as error:
+    except LocalTimeError as error:  # CourseError too
         errors.print(f"[red]✗[/red] {escape(str(error))}")
         raise typer.Exit(1) from error
     finally:
         runtime.close()
 
 
-def _login() -> str:
-    try:
-        return f"cli:{getpass.getuser()}"
-    except Exception:
-        return "cli"
-
-
 def _default_org() -> str:
-    from bot.cli import _settings
+    from bot.cli_support import settings_or_exit as _settings
 
     return _settings().default_organisation
 

@@ -17,33 +17,21 @@ recorded as ``missed``, never sent late.
 from __future__ import annotations
 
 import re
-from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any, NamedTuple
 
-from sqlalchemy import Connection, and_, bindparam, delete, select, update
+from sqlalchemy import Connection, and_, delete, select
 
 from bot.db.tables import courses, enrolments, identities, nudges, organisations, people, sessions
-from bot.nudges.quiet_hours import (
-    DAILY_CAP,
-    at_local,
-    local_day,
-    outside_quiet_hours,
-    parse_clock,
-)
+from bot.nudges.daily_cap import OrgTimes, apply_daily_cap, org_times
+from bot.nudges.quiet_hours import at_local, local_day, outside_quiet_hours, parse_clock
 from conversations.events import Event, TriggerIn
 from conversations.i18n import format_clock, format_day
 from conversations.languages import LanguageTable
 
 KIND = "reminder"
 DEFAULT_RULES = ("1d@17:00", "2h")
-#: The kinds of nudges that count against the daily cap (timeouts answer her own chat).
-CAPPED_KINDS = (KIND,)
-#: Nudges not tied to a date (check-ins, feedback questions): they count toward the daily cap
-#: and move to the next morning when a day is full.
-MOVABLE_KINDS = ("checkin", "feedback")
 #: Where a reminder lands in the flows.
 TARGET = "course.reminder"
 
@@ -86,27 +74,6 @@ def rule_moment(rule: str, starts_at: datetime, timezone: str) -> datetime:
     return starts_at - (
         timedelta(hours=amount) if match.group(2) == "h" else timedelta(minutes=amount)
     )
-
-
-@dataclass(frozen=True, slots=True)
-class OrgTimes:
-    """What scheduling needs to know about an organisation."""
-
-    timezone: str
-    quiet_start: str
-    quiet_end: str
-
-
-def org_times(conn: Connection, organisation_id: int) -> OrgTimes:
-    """The organisation's time zone and quiet hours."""
-    row = conn.execute(
-        select(
-            organisations.c.timezone,
-            organisations.c.quiet_hours_start,
-            organisations.c.quiet_hours_end,
-        ).where(organisations.c.id == organisation_id)
-    ).one()
-    return OrgTimes(row.timezone, row.quiet_hours_start, row.quiet_hours_end)
 
 
 def due_time(rule: str, starts_at: datetime, org: OrgTimes, now: datetime) -> datetime | None:
@@ -250,81 +217,6 @@ def withdraw_session(conn: Connection, session_id: int, now: datetime) -> list[i
     affected = sorted(set(conn.execute(select(nudges.c.person_id).where(condition)).scalars()))
     conn.execute(delete(nudges).where(condition))
     return affected
-
-
-def apply_daily_cap(conn: Connection, person_id: int, org: OrgTimes, now: datetime) -> None:
-    """Keep at most :data:`DAILY_CAP` nudges on each of her local days.
-
-    Every message the bot starts counts: reminders, check-ins and feedback questions.  Rows
-    already sent that day count first; of the rest, reminders for the nearest session win
-    (then the earlier due time), and check-ins and feedback questions come last.  A reminder
-    that does not fit becomes ``capped`` (it becomes ``pending`` again when room frees up: a
-    session moved or cancelled); a check-in or feedback question that does not fit moves to
-    the next morning, because it is not tied to a date.
-    """
-    query = select(
-        nudges.c.id, nudges.c.kind, nudges.c.due_at, nudges.c.status, nudges.c.payload
-    ).where(
-        nudges.c.person_id == person_id,
-        nudges.c.kind.in_(CAPPED_KINDS + MOVABLE_KINDS),
-        nudges.c.status.in_(("pending", "capped", "done")),
-        nudges.c.due_at >= now - timedelta(days=1),
-    )
-    rows = [_CapRow._make(row) for row in conn.execute(query).all()]
-    sent: dict[Any, int] = defaultdict(int)
-    waiting: dict[Any, list[Any]] = defaultdict(list)
-    for row in rows:
-        day = local_day(row.due_at, org.timezone)
-        if row.status == "done":
-            sent[day] += 1
-        else:
-            waiting[day].append(row)
-    keep, cap, moved = [], [], []
-    day_index = sorted(waiting)
-    while day_index:
-        day = day_index.pop(0)
-        candidates = sorted(waiting.pop(day), key=_cap_order)
-        room = max(0, DAILY_CAP - sent[day])
-        for row in candidates[:room]:
-            sent[day] += 1
-            if row.status != "pending":
-                keep.append(row.id)
-        for row in candidates[room:]:
-            if row.kind in MOVABLE_KINDS:
-                later = day + timedelta(days=1)
-                due = at_local(later, parse_clock(org.quiet_end), org.timezone)
-                moved.append({"n_id": row.id, "n_due": due})
-                waiting[later].append(row._replace(due_at=due, status="pending"))
-                if later not in day_index:
-                    day_index = sorted([*day_index, later])
-            elif row.status != "capped":
-                cap.append(row.id)
-    if keep:
-        conn.execute(update(nudges).where(nudges.c.id.in_(keep)).values(status="pending"))
-    if cap:
-        conn.execute(update(nudges).where(nudges.c.id.in_(cap)).values(status="capped"))
-    if moved:
-        conn.execute(
-            update(nudges)
-            .where(nudges.c.id == bindparam("n_id"))
-            .values(due_at=bindparam("n_due"), status="pending"),
-            moved,
-        )
-
-
-class _CapRow(NamedTuple):
-    id: int
-    kind: str
-    due_at: datetime
-    status: str
-    payload: dict[str, Any]
-
-
-def _cap_order(row: _CapRow) -> tuple[int, str, datetime, int]:
-    """Reminders first, nearest session first; then the rest by due time."""
-    if row.kind in CAPPED_KINDS:
-        return (0, str(row.payload.get("starts_at", "")), row.due_at, row.id)
-    return (1, "", row.due_at, row.id)
 
 
 # ---- firing ---------------------------------------------------------------------------------

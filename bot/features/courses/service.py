@@ -11,10 +11,9 @@ from __future__ import annotations
 import csv
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import Connection, Engine, insert, select, update
 
@@ -26,51 +25,27 @@ from bot.db.tables import (
     identities,
     nudges,
     organisations,
-    outbox,
     people,
     sessions,
 )
 from bot.features.courses.reminders import (
-    apply_daily_cap,
     check_rule,
-    org_times,
     reachable_participants,
     schedule_session,
     withdraw_session,
 )
 from bot.features.courses.texts import SESSION_CANCELLED, SESSION_MOVED
+from bot.localtime import LocalTimeError, parse_local, show_local
+from bot.nudges.daily_cap import apply_daily_cap, org_times
 from bot.nudges.quiet_hours import outside_quiet_hours
+from bot.outbox.rows import BULK_PRIORITY, OutboxRow, enqueue
 from conversations.events import Reply
 from conversations.i18n import Catalogs, format_clock, format_day
 from conversations.texts import Text
 
-LOCAL_FORMAT = "%Y-%m-%d %H:%M"
 
-
-class CourseError(ValueError):
+class CourseError(LocalTimeError):
     """A coordinator's request that cannot be done; the message says why."""
-
-
-def parse_local(value: str, timezone: str) -> datetime:
-    """``"2026-12-01 09:00"`` in the organisation's time zone → aware UTC.
-
-    A wall-clock time that does not exist (skipped by the spring clock change) is refused.
-    """
-    try:
-        naive = datetime.strptime(value.strip(), LOCAL_FORMAT)  # noqa: DTZ007 - zone added below
-    except ValueError as error:
-        raise CourseError(f"{value!r}: write the time as YYYY-MM-DD HH:MM") from error
-    zone = ZoneInfo(timezone)
-    local = naive.replace(tzinfo=zone)
-    moment = local.astimezone(UTC)
-    if moment.astimezone(zone).replace(tzinfo=None) != naive:
-        raise CourseError(f"{value!r} does not exist in {timezone} (the clocks change then)")
-    return moment
-
-
-def show_local(moment: datetime, timezone: str) -> str:
-    """Aware UTC → ``"2026-12-01 09:00"`` in the organisation's time zone."""
-    return moment.astimezone(ZoneInfo(timezone)).strftime(LOCAL_FORMAT)
 
 
 @dataclass
@@ -546,19 +521,17 @@ class CourseService:
             )
             identity_id, channel = channels[person_id]
             rows.append(
-                {
-                    "idempotency_key": f"{key}:{person_id}",
-                    "person_id": person_id,
-                    "identity_id": identity_id,
-                    "channel": channel,
-                    "kind": "course",
-                    "priority": 5,
-                    "payload": reply.to_payload(),
-                    "status": "pending",
-                    "attempts": 0,
-                    "next_attempt_at": send_at,
-                    "created_at": now,
-                }
+                OutboxRow(
+                    idempotency_key=f"{key}:{person_id}",
+                    channel=channel,
+                    payload=reply.to_payload(),
+                    next_attempt_at=send_at,
+                    created_at=now,
+                    kind="course",
+                    priority=BULK_PRIORITY,
+                    person_id=person_id,
+                    identity_id=identity_id,
+                )
             )
-        conn.execute(insert(outbox), rows)
+        enqueue(conn, rows)
         return len(rows)

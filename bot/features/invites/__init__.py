@@ -1,0 +1,31 @@
+"""Invite codes: a deep link or QR code on a flyer that brings a woman to her organisation
+and, once she consents, into a course."""
+
+from bot.features.feature import Feature
+from bot.features.invites.cli import register
+from bot.features.invites.effects import InviteEnrolmentWriter
+from bot.features.invites.service import (
+    Invite,
+    InviteError,
+    create_invite,
+    list_invites,
+    organisation_for_code,
+    organisation_of_code,
+)
+
+FEATURE = Feature(
+    name="invites",
+    effect_writers=(InviteEnrolmentWriter,),
+    organisation_for_code=organisation_of_code,
+    cli=register,
+)
+
+__all__ = [
+    "FEATURE",
+    "Invite",
+    "InviteError",
+    "create_invite",
+    "list_invites",
+    "organisation_for_code",
+    "organisation_of_code",
+]

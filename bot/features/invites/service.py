@@ -13,7 +13,7 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import Engine, bindparam, insert, select, text
+from sqlalchemy import Connection, Engine, bindparam, insert, select, text
 
 from bot.db.models import InviteCode
 from bot.db.tables import courses, organisations
@@ -39,11 +39,17 @@ _ORGANISATION_OF = (
 
 def organisation_for_code(db: Engine, code: str | None) -> str | None:
     """The slug of the organisation an active invite code belongs to, else ``None``."""
+    with db.connect() as conn:
+        return organisation_of_code(conn, code)
+
+
+def organisation_of_code(conn: Connection, code: str | None) -> str | None:
+    """:func:`organisation_for_code` in the caller's transaction (a newcomer's first turn)."""
     code = invite_code(code)
     if code is None:
         return None
-    with db.connect() as conn:
-        return conn.execute(_ORGANISATION_OF, {"code": code}).scalar()
+    slug = conn.execute(_ORGANISATION_OF, {"code": code}).scalar()
+    return None if slug is None else str(slug)
 
 
 @dataclass(frozen=True, slots=True)

@@ -40,9 +40,9 @@ def people_import(
     """Import people from FILE: name, language, town, whatsapp number, telegram chat id,
     date of consent given on paper, interests, course.  Bad rows are reported, good rows
     imported; running it again changes nothing."""
-    from bot.cli import _settings
+    from bot.cli_support import cli_actor as _login
+    from bot.cli_support import settings_or_exit as _settings
     from bot.db.migrate import upgrade
-    from bot.features.courses.cli import _login
     from bot.runtime import build_runtime
 
     settings = _settings()

@@ -46,7 +46,7 @@ from bot.db.tables import (
     people,
     sessions,
 )
-from bot.features.courses.reminders import schedule_session
+from bot.features.courses import schedule_session
 from bot.identity import lookup_key
 from conversations.languages import LanguageTable
 

@@ -1,0 +1,115 @@
+"""The chat simulator's "phone screens": a table of what each test user sees.
+
+The simulator channel (:mod:`bot.channels.simulator`) does no SQL itself; this store is its
+platform.  Her own messages are written in the same transaction as the turn they start
+(:meth:`SimulatorScreen.write_inbound`, a transcript writer of the turn service), the bot's by
+the dispatcher's send (:meth:`SimulatorScreen.deliver`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Connection, Engine, insert, select
+
+from bot.channels.messages import Inbound, Outbound
+from bot.db.models import SimulatorMessage
+from conversations.events import ChoiceIn
+
+screen = SimulatorMessage.__table__
+
+
+class SimulatorScreen:
+    """Reads and writes the simulated screens."""
+
+    def __init__(
+        self,
+        db: Engine,
+        clock: Callable[[], datetime],
+        shown_text: Callable[[Inbound, dict[str, str]], str],
+    ) -> None:
+        self.db = db
+        self.clock = clock
+        self.shown_text = shown_text
+
+    def write_inbound(self, conn: Connection, inbounds: Sequence[Inbound]) -> None:
+        """Her own new messages, as she sees them (a pressed button shows its label)."""
+        rows = []
+        for inbound in inbounds:
+            labels = {}
+            if isinstance(inbound.event, ChoiceIn):
+                labels = self._last_choices(conn, inbound.address)
+            rows.append(
+                {
+                    "user": inbound.address,
+                    "direction": "in",
+                    "text": self.shown_text(inbound, labels),
+                    "choices": [],
+                    "rtl": False,
+                    "created_at": inbound.received_at,
+                }
+            )
+        if rows:
+            conn.execute(insert(screen), rows)
+
+    def deliver(self, address: str, message: Outbound) -> int:
+        """Put one message of the bot on her screen; its row id."""
+        with self.db.begin() as conn:
+            return int(
+                conn.execute(
+                    insert(screen)
+                    .values(
+                        user=address,
+                        direction="out",
+                        text=message.text,
+                        choices=[{"id": i, "label": label} for i, label in message.choices],
+                        rtl=message.rtl,
+                        created_at=self.clock(),
+                    )
+                    .returning(screen.c.id)
+                ).scalar_one()
+            )
+
+    def transcript(self, user: str) -> list[dict[str, Any]]:
+        """Everything on her screen, oldest first."""
+        with self.db.connect() as conn:
+            rows = conn.execute(
+                select(screen).where(screen.c.user == user).order_by(screen.c.id)
+            ).mappings()
+            return [
+                {
+                    "direction": row["direction"],
+                    "text": row["text"],
+                    "choices": row["choices"],
+                    "rtl": row["rtl"],
+                    "at": row["created_at"].isoformat(),
+                }
+                for row in rows
+            ]
+
+    def last_choices(self, user: str) -> dict[str, str]:
+        """Button ids → labels from her recent messages, to show which button she pressed."""
+        with self.db.connect() as conn:
+            return self._last_choices(conn, user)
+
+    @staticmethod
+    def _last_choices(conn: Connection, user: str) -> dict[str, str]:
+        rows = conn.execute(
+            select(screen.c.choices)
+            .where(screen.c.user == user, screen.c.direction == "out")
+            .order_by(screen.c.id.desc())
+            .limit(10)
+        ).scalars()
+        return {c["id"]: c["label"] for choices in rows for c in choices}
+
+    def users(self) -> list[str]:
+        """Test users seen so far, for the user switcher."""
+        with self.db.connect() as conn:
+            return list(
+                conn.execute(select(screen.c.user).distinct().order_by(screen.c.user)).scalars()
+            )
+
+
+__all__ = ["SimulatorScreen"]

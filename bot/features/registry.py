@@ -1,0 +1,101 @@
+"""The one list of features.  To add a capability, add its folder's ``FEATURE`` here.
+
+Everything that extends the bot reads this list: the runtime (flows, actions, notice handlers,
+attachments), the turn writer (effect writers), the scheduler (nudge kinds, periodic jobs), the
+web app (routes) and ``twc`` (commands).  Order matters only for the command line's help.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from functools import cache
+from pathlib import Path
+
+from bot.features.broadcasts import FEATURE as BROADCASTS
+from bot.features.checkins import FEATURE as CHECKINS
+from bot.features.courses import FEATURE as COURSES
+from bot.features.feature import Feature, PeriodicJob
+from bot.features.groups import FEATURE as GROUPS
+from bot.features.invites import FEATURE as INVITES
+from bot.features.people_import import FEATURE as PEOPLE_IMPORT
+from bot.nudges.daily_cap import CapPolicy
+from bot.nudges.kinds import NudgeKind
+from bot.nudges.timeout import TIMEOUT
+from bot.turns.effects import EffectWriter
+from conversations.actions import ACTIONS as CORE_ACTIONS
+from conversations.actions import Action
+from conversations.loader import FLOWS_DIR as CORE_FLOWS
+
+FEATURES: tuple[Feature, ...] = (
+    INVITES,
+    COURSES,
+    CHECKINS,
+    BROADCASTS,
+    PEOPLE_IMPORT,
+    GROUPS,
+)
+
+
+def flow_dirs() -> list[Path]:
+    """The core flows (onboarding, main menu) and every feature's."""
+    return [CORE_FLOWS, *(f.flows for f in FEATURES if f.flows is not None)]
+
+
+def flow_files() -> list[Path]:
+    """Every flow file, core first."""
+    return [path for folder in flow_dirs() for path in sorted(folder.glob("*.yaml"))]
+
+
+def actions() -> dict[str, Action]:
+    """The core actions and every feature's; a name used twice is a programming error."""
+    found: dict[str, Action] = dict(CORE_ACTIONS)
+    for feature in FEATURES:
+        for name, action in feature.actions.items():
+            if name in found:
+                raise ValueError(f"action {name!r} of feature {feature.name!r} is defined twice")
+            found[name] = action
+    return found
+
+
+def effect_writers() -> list[Callable[[], EffectWriter]]:
+    """Factories of every feature's effect writers."""
+    return [writer for feature in FEATURES for writer in feature.effect_writers]
+
+
+@cache
+def nudge_kinds() -> Mapping[str, NudgeKind]:
+    """Every nudge kind by name (the core timeout and each feature's)."""
+    kinds: dict[str, NudgeKind] = {TIMEOUT.name: TIMEOUT}
+    for feature in FEATURES:
+        for kind in feature.nudge_kinds:
+            if kind.name in kinds:
+                raise ValueError(f"nudge kind {kind.name!r} is declared twice")
+            kinds[kind.name] = kind
+    return kinds
+
+
+@cache
+def cap_policy() -> CapPolicy:
+    """Which nudge kinds count against the daily cap, from the kinds' own declarations."""
+    kinds = nudge_kinds().values()
+    return CapPolicy(
+        dated=tuple(k.name for k in kinds if k.cap == "dated"),
+        movable=tuple(k.name for k in kinds if k.cap == "movable"),
+    )
+
+
+def periodic_jobs() -> list[PeriodicJob]:
+    """Every feature's periodic jobs."""
+    return [job for feature in FEATURES for job in feature.periodic_jobs]
+
+
+__all__ = [
+    "FEATURES",
+    "actions",
+    "cap_policy",
+    "effect_writers",
+    "flow_dirs",
+    "flow_files",
+    "nudge_kinds",
+    "periodic_jobs",
+]

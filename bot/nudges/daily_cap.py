@@ -1,0 +1,143 @@
+"""The daily cap: at most :data:`DAILY_CAP` messages the bot starts per person and local day.
+
+Reminders, check-ins and feedback questions share one budget, whichever feature scheduled
+them.  Each feature's nudge kinds say how they yield when a day is full
+(:class:`bot.nudges.NudgeKind` ``cap``): a *dated* nudge (a session reminder) keeps its day and
+is ``capped`` if it does not fit, the nearest session first; a *movable* one (a check-in) moves
+to the next morning.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any, NamedTuple
+
+from sqlalchemy import Connection, bindparam, select, update
+
+from bot.db.tables import nudges, organisations
+from bot.nudges.quiet_hours import at_local, local_day, parse_clock
+
+#: At most this many nudges per person and local day.
+DAILY_CAP = 3
+
+
+@dataclass(frozen=True, slots=True)
+class CapPolicy:
+    """Which nudge kinds count against the cap, and how they yield."""
+
+    dated: tuple[str, ...]
+    """Kept on their day; the nearest ``payload.starts_at`` wins; the rest become ``capped``."""
+    movable: tuple[str, ...]
+    """Move to the next morning when their day is full."""
+
+
+@dataclass(frozen=True, slots=True)
+class OrgTimes:
+    """What scheduling needs to know about an organisation."""
+
+    timezone: str
+    quiet_start: str
+    quiet_end: str
+
+
+def org_times(conn: Connection, organisation_id: int) -> OrgTimes:
+    """The organisation's time zone and quiet hours."""
+    row = conn.execute(
+        select(
+            organisations.c.timezone,
+            organisations.c.quiet_hours_start,
+            organisations.c.quiet_hours_end,
+        ).where(organisations.c.id == organisation_id)
+    ).one()
+    return OrgTimes(row.timezone, row.quiet_hours_start, row.quiet_hours_end)
+
+
+def apply_daily_cap(
+    conn: Connection,
+    person_id: int,
+    org: OrgTimes,
+    now: datetime,
+    policy: CapPolicy | None = None,
+) -> None:
+    """Keep at most :data:`DAILY_CAP` nudges on each of her local days.
+
+    Every message the bot starts counts: reminders, check-ins and feedback questions.  Rows
+    already sent that day count first; of the rest, reminders for the nearest session win
+    (then the earlier due time), and check-ins and feedback questions come last.  A reminder
+    that does not fit becomes ``capped`` (it becomes ``pending`` again when room frees up: a
+    session moved or cancelled); a check-in or feedback question that does not fit moves to
+    the next morning, because it is not tied to a date.  ``policy`` says which kinds are
+    which; by default every feature's nudge kinds, as the registry declares them.
+    """
+    if policy is None:
+        from bot.features.registry import cap_policy
+
+        policy = cap_policy()
+    query = select(
+        nudges.c.id, nudges.c.kind, nudges.c.due_at, nudges.c.status, nudges.c.payload
+    ).where(
+        nudges.c.person_id == person_id,
+        nudges.c.kind.in_((*policy.dated, *policy.movable)),
+        nudges.c.status.in_(("pending", "capped", "done")),
+        nudges.c.due_at >= now - timedelta(days=1),
+    )
+    rows = [_CapRow._make(row) for row in conn.execute(query).all()]
+    sent: dict[Any, int] = defaultdict(int)
+    waiting: dict[Any, list[Any]] = defaultdict(list)
+    for row in rows:
+        day = local_day(row.due_at, org.timezone)
+        if row.status == "done":
+            sent[day] += 1
+        else:
+            waiting[day].append(row)
+    keep, cap, moved = [], [], []
+    day_index = sorted(waiting)
+    while day_index:
+        day = day_index.pop(0)
+        candidates = sorted(waiting.pop(day), key=lambda row: _cap_order(row, policy))
+        room = max(0, DAILY_CAP - sent[day])
+        for row in candidates[:room]:
+            sent[day] += 1
+            if row.status != "pending":
+                keep.append(row.id)
+        for row in candidates[room:]:
+            if row.kind in policy.movable:
+                later = day + timedelta(days=1)
+                due = at_local(later, parse_clock(org.quiet_end), org.timezone)
+                moved.append({"n_id": row.id, "n_due": due})
+                waiting[later].append(row._replace(due_at=due, status="pending"))
+                if later not in day_index:
+                    day_index = sorted([*day_index, later])
+            elif row.status != "capped":
+                cap.append(row.id)
+    if keep:
+        conn.execute(update(nudges).where(nudges.c.id.in_(keep)).values(status="pending"))
+    if cap:
+        conn.execute(update(nudges).where(nudges.c.id.in_(cap)).values(status="capped"))
+    if moved:
+        conn.execute(
+            update(nudges)
+            .where(nudges.c.id == bindparam("n_id"))
+            .values(due_at=bindparam("n_due"), status="pending"),
+            moved,
+        )
+
+
+class _CapRow(NamedTuple):
+    id: int
+    kind: str
+    due_at: datetime
+    status: str
+    payload: dict[str, Any]
+
+
+def _cap_order(row: _CapRow, policy: CapPolicy) -> tuple[int, str, datetime, int]:
+    """Reminders first, nearest session first; then the rest by due time."""
+    if row.kind in policy.dated:
+        return (0, str(row.payload.get("starts_at", "")), row.due_at, row.id)
+    return (1, "", row.due_at, row.id)
+
+
+__all__ = ["DAILY_CAP", "CapPolicy", "OrgTimes", "apply_daily_cap", "org_times"]

@@ -1,0 +1,124 @@
+"""The outbox row, and the only code that writes one.
+
+Everything the bot sends is first a row here, written in the same transaction as whatever
+decided to send it (a turn, a reminder, a broadcast, a course change, a group greeting): a
+crash loses nothing and repeats nothing, because every row has a unique idempotency key.  The
+dispatcher (:mod:`bot.outbox.dispatcher`) sends the rows afterwards.
+
+:meth:`Outbox.enqueue` writes any number of rows with one driver call (a batch of turns writes
+hundreds at once, so SQLAlchemy's per-row parameter processing is skipped: values are converted
+here once).  An address is stored only for a row with no channel identity behind it (a group
+chat, someone just erased), and then encrypted.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Connection
+
+from bot.db.bulk import SqlTimes, encode_json
+from bot.db.types import cipher
+
+#: Answers to someone chatting now go first.
+REPLY_PRIORITY = 0
+#: Reminders, broadcasts, course changes: paced at the channel's rate.
+BULK_PRIORITY = 5
+
+
+@dataclass(slots=True)
+class OutboxRow:
+    """One message to one person (or group chat), as it waits in the outbox."""
+
+    idempotency_key: str
+    """Unique: writing the same message twice stores it once (or fails, if asked to)."""
+    channel: str
+    payload: dict[str, Any] | None
+    """The channel-neutral message (``Reply.to_payload()`` plus template values)."""
+    next_attempt_at: datetime
+    """When it may go (later than now: held for the end of quiet hours)."""
+    created_at: datetime
+    kind: str = "reply"
+    """``reply`` answers her; anything else is a message the bot starts (WhatsApp needs an
+    approved template for those outside its 24-hour window)."""
+    priority: int = REPLY_PRIORITY
+    person_id: int | None = None
+    identity_id: int | None = None
+    address: str | None = None
+    """Only without an identity: a group chat, or someone erased in this very turn."""
+    broadcast_id: int | None = None
+    payload_json: str | None = None
+    """The payload already encoded, when many rows share it (encoded once)."""
+
+
+class Outbox:
+    """Writes outbox rows on one database dialect."""
+
+    def __init__(self, dialect: str) -> None:
+        self.sqlite = dialect == "sqlite"
+        self._times = SqlTimes(dialect)
+        json_param = "?" if self.sqlite else "%s::json"
+        columns = (
+            "idempotency_key, person_id, identity_id, channel, address, kind, priority, "
+            "payload, status, attempts, next_attempt_at, created_at, broadcast_id"
+        )
+        values = "?, ?, ?, ?, ?, ?, ?, {json}, 'pending', 0, ?, ?, ?".replace(
+            "{json}", json_param
+        )
+        statement = f"INSERT INTO outbox ({columns}) VALUES ({values})"  # noqa: S608 - constants
+        if not self.sqlite:
+            statement = statement.replace("?", "%s")
+        self._insert = statement
+        self._insert_new = statement + " ON CONFLICT (idempotency_key) DO NOTHING"
+
+    def enqueue(
+        self, conn: Connection, rows: Sequence[OutboxRow], *, skip_existing: bool = False
+    ) -> None:
+        """Write ``rows`` in the caller's transaction.
+
+        A key that exists already raises (the caller's transaction is rolled back), unless
+        ``skip_existing``: then that row is left as it is (a repeated, idempotent write).
+        """
+        if not rows:
+            return
+        t = self._times.convert
+        conn.exec_driver_sql(
+            self._insert_new if skip_existing else self._insert,
+            [
+                (
+                    r.idempotency_key,
+                    r.person_id,
+                    r.identity_id,
+                    r.channel,
+                    None if r.address is None else cipher().encrypt(r.address),
+                    r.kind,
+                    r.priority,
+                    r.payload_json or encode_json(r.payload),
+                    t(r.next_attempt_at),
+                    t(r.created_at),
+                    r.broadcast_id,
+                )
+                for r in rows
+            ],
+        )
+
+
+def enqueue(conn: Connection, rows: Sequence[OutboxRow], *, skip_existing: bool = False) -> None:
+    """:meth:`Outbox.enqueue` on the connection's dialect (for callers without their own)."""
+    _outbox_for(conn.dialect.name).enqueue(conn, rows, skip_existing=skip_existing)
+
+
+_OUTBOXES: dict[str, Outbox] = {}
+
+
+def _outbox_for(dialect: str) -> Outbox:
+    outbox = _OUTBOXES.get(dialect)
+    if outbox is None:
+        outbox = _OUTBOXES[dialect] = Outbox(dialect)
+    return outbox
+
+
+__all__ = ["BULK_PRIORITY", "REPLY_PRIORITY", "Outbox", "OutboxRow", "enqueue"]
