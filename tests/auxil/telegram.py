@@ -2,7 +2,7 @@
 
 ``StandIn`` starts ``telegram-test-api`` 4.2.1 (installed by npm under
 ``tests/telegram_stand_in``) with Node on a free port.  Its answers differ from the real Bot API
-in four ways that break python-telegram-bot (see ``shared/peers/README.md``), so the bot talks
+in four ways that break python-telegram-bot (``tests/peers/README.md``), so the bot talks
 to it through :class:`FixingProxy`, which corrects exactly those on the way back:
 
 1. ``getMe`` lacks ``is_bot`` (and the ``can_*`` fields): added;
