@@ -11,6 +11,7 @@ import typer
 from rich.console import Console
 from rich.markup import escape
 
+from bot.clock import process_clock
 from bot.settings import Settings, load_settings
 
 app = typer.Typer(help="Together We Can: the chatbot and its tools.", no_args_is_help=True)
@@ -68,13 +69,12 @@ def demo_load() -> None:
     from bot.db.migrate import upgrade
     from bot.db.types import configure_cipher
     from bot.demo import load_demo
-    from bot.runtime import utc_now
 
     settings = _settings()
     upgrade(settings.database_url)
     configure_cipher(settings.secret_key)
     engine = make_engine(settings.database_url)
-    login = load_demo(engine, settings.secret_key, utc_now())
+    login = load_demo(engine, settings.secret_key, process_clock(settings)())
     engine.dispose()
     console.print(f"Demo data ready. Coordinator login: {login.email} / {login.password}")
 
@@ -166,7 +166,6 @@ def invites_create(
     """Create an invite code for a course (or just an organisation) and print its link."""
     from bot.db.engine import make_engine
     from bot.db.migrate import upgrade
-    from bot.runtime import utc_now
     from bot.services.invites import InviteError, create_invite
 
     settings = _settings()
@@ -174,7 +173,7 @@ def invites_create(
     engine = make_engine(settings.database_url)
     try:
         invite = create_invite(
-            engine, utc_now(), course=course, organisation=organisation, code=code
+            engine, process_clock(settings)(), course=course, organisation=organisation, code=code
         )
     except InviteError as error:
         errors.print(f"[red]{escape(str(error))}[/red]")

@@ -18,6 +18,7 @@ from bot.channels.base import ChannelAdapter
 from bot.channels.simulator import SimulatorAdapter
 from bot.channels.whatsapp import WhatsAppAdapter
 from bot.channels.whatsapp_templates import TemplateBook
+from bot.clock import process_clock
 from bot.db.engine import make_engine
 from bot.db.types import configure_cipher
 from bot.services.conversations import ConversationService
@@ -70,8 +71,12 @@ class Runtime:
         self.db.dispose()
 
 
-def build_runtime(settings: Settings, clock: Clock = utc_now, db: Engine | None = None) -> Runtime:
-    """Wire the bot.  Does not migrate or start anything."""
+def build_runtime(
+    settings: Settings, clock: Clock | None = None, db: Engine | None = None
+) -> Runtime:
+    """Wire the bot.  Does not migrate or start anything.  Without ``clock`` the process clock
+    (``bot.clock.process_clock``: real, or pinned by ``TWC_CLOCK_START``)."""
+    clock = clock or process_clock(settings)
     configure_cipher(settings.secret_key)
     db = db or make_engine(settings.database_url)
     flow_engine = load_flow_engine()
