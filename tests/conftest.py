@@ -32,7 +32,7 @@ def _wall_clock_starts_with_the_test() -> None:
 
 @pytest.fixture
 def clock() -> FrozenClock:
-    """A frozen clock at ``TWC_TEST_NOW``, or at a fixed Monday morning without it."""
+    """A frozen clock at a fixed Monday morning (``tests.auxil.clock.DEFAULT_START``)."""
     return FrozenClock()
 
 

@@ -1,14 +1,18 @@
 """Clocks for the tests: a controllable one (tests move time forward instead of sleeping) and
-the test run's wall clock, both of which ``TWC_TEST_NOW`` can pin.
+the test run's wall clock, which ``TWC_TEST_NOW`` can pin.
 
 ``TWC_TEST_NOW`` (an ISO 8601 moment with its offset, e.g. ``2026-12-07T00:10:00+01:00``) runs
 the tests at that moment instead of the real time of day:
 
-* :class:`FrozenClock` starts there (instead of its fixed default);
 * :func:`wall_now`, the "now" of tests that run real processes or real-time runtimes, starts
   there when each test begins and advances with real (monotonic) time;
 * every ``twc`` process a test starts (``tests.auxil.processes``) gets ``TWC_CLOCK_START`` =
   :func:`wall_now` at the instant it is started, so the test and the process agree on "now".
+
+:class:`FrozenClock` (the ``clock`` fixture) never reads the real time, so it needs no pinning:
+it starts at :data:`DEFAULT_START`, a fixed Monday morning, because the tests that use it tell
+dated stories ("a session on 3 December at 10:00, reminded the day before at 17:00") whose
+expected times are written for that morning.  A test that needs another moment passes it.
 """
 
 from __future__ import annotations
@@ -20,7 +24,7 @@ from datetime import UTC, datetime, timedelta
 #: The environment variable that pins the test run's "now".
 TEST_NOW = "TWC_TEST_NOW"
 
-#: Where a :class:`FrozenClock` starts when ``TWC_TEST_NOW`` is not set.
+#: Where a :class:`FrozenClock` starts unless told otherwise (10:00 in Berlin).
 DEFAULT_START = datetime(2026, 11, 30, 9, 0, tzinfo=UTC)
 
 
@@ -39,7 +43,7 @@ class FrozenClock:
     """Returns the same aware UTC time until told to move."""
 
     def __init__(self, start: datetime | None = None) -> None:
-        self.now = start or pinned_now() or DEFAULT_START
+        self.now = start or DEFAULT_START
 
     def __call__(self) -> datetime:
         return self.now
