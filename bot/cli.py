@@ -11,6 +11,7 @@ import typer
 from rich.markup import escape
 
 from bot.cli_support import console, errors, settings_or_exit
+from bot.clock import process_clock
 from bot.features import registry
 from bot.features.registry import FEATURES
 from bot.settings import Settings
@@ -65,13 +66,12 @@ def demo_load() -> None:
     from bot.db.migrate import upgrade
     from bot.db.types import configure_cipher
     from bot.demo import load_demo
-    from bot.runtime import utc_now
 
     settings = _settings()
     upgrade(settings.database_url)
     configure_cipher(settings.secret_key)
     engine = make_engine(settings.database_url)
-    login = load_demo(engine, settings.secret_key, utc_now())
+    login = load_demo(engine, settings.secret_key, process_clock(settings)())
     engine.dispose()
     console.print(f"Demo data ready. Coordinator login: {login.email} / {login.password}")
 

@@ -21,6 +21,7 @@ from bot.channels.messages import DeliveryReport, Reachability
 from bot.channels.simulator.channel import SimulatorChannel, shown_text
 from bot.channels.whatsapp.channel import WhatsAppChannel
 from bot.channels.whatsapp.templates import TemplateBook
+from bot.clock import process_clock
 from bot.db.connect import make_engine
 from bot.db.simulator_screen import SimulatorScreen
 from bot.db.types import configure_cipher
@@ -85,8 +86,12 @@ class Runtime:
         self.db.dispose()
 
 
-def build_runtime(settings: Settings, clock: Clock = utc_now, db: Engine | None = None) -> Runtime:
-    """Wire the bot.  Does not migrate or start anything."""
+def build_runtime(
+    settings: Settings, clock: Clock | None = None, db: Engine | None = None
+) -> Runtime:
+    """Wire the bot.  Does not migrate or start anything.  Without ``clock`` the process clock
+    (``bot.clock.process_clock``: real, or pinned by ``TWC_CLOCK_START``)."""
+    clock = clock or process_clock(settings)
     configure_cipher(settings.secret_key)
     db = db or make_engine(settings.database_url)
     flow_engine = load_flow_engine()

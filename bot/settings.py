@@ -11,7 +11,7 @@ from functools import cached_property
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, model_validator
+from pydantic import AwareDatetime, Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 #: The secret used when none is configured.  Fine on a laptop, refused in production.
@@ -54,6 +54,11 @@ class Settings(BaseSettings):
 
     log_level: str = "INFO"
     """``TWC_LOG_LEVEL``: Python log level."""
+
+    clock_start: AwareDatetime | None = None
+    """``TWC_CLOCK_START``: an ISO 8601 moment with its offset (``2026-12-07T00:10:00+01:00``):
+    the process's clock starts there and advances with real time (``bot.clock``).  Development
+    and test only: tests run real processes at a pinned time of day."""
 
     public_url: str | None = None
     """``TWC_PUBLIC_URL``: the bot's public HTTPS base URL (``https://bot.example.org``);
@@ -158,6 +163,15 @@ class Settings(BaseSettings):
                 f"TWC_SECRET_KEY must be set to a random value of at least 32 characters "
                 f"when TWC_ENVIRONMENT={self.environment} (for example: python -c 'import "
                 "secrets; print(secrets.token_urlsafe(48))')"
+            )
+        return self
+
+    @model_validator(mode="after")
+    def _pinned_clock_only_outside_production(self) -> Settings:
+        if self.clock_start is not None and self.environment not in ("development", "test"):
+            raise ValueError(
+                f"TWC_CLOCK_START is for development and tests only; unset it when "
+                f"TWC_ENVIRONMENT={self.environment} (the bot must run on the real clock)"
             )
         return self
 

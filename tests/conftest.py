@@ -14,7 +14,7 @@ from bot.demo import load_demo
 from bot.runtime import Runtime, build_runtime
 from bot.settings import Settings
 from bot.web.app import create_app
-from tests.auxil.clock import FrozenClock
+from tests.auxil.clock import FrozenClock, restart_wall_clock
 from tests.auxil.databases import fresh_database
 
 TEST_SECRET = "test-secret-key-that-is-long-enough-for-tests-0123456789"
@@ -24,8 +24,15 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     parser.addoption("--update-golden", action="store_true", help="rewrite the golden transcripts")
 
 
+@pytest.fixture(autouse=True)
+def _wall_clock_starts_with_the_test() -> None:
+    """Under ``TWC_TEST_NOW`` every test begins at that moment (``tests.auxil.clock``)."""
+    restart_wall_clock()
+
+
 @pytest.fixture
 def clock() -> FrozenClock:
+    """A frozen clock at a fixed Monday morning (``tests.auxil.clock.DEFAULT_START``)."""
     return FrozenClock()
 
 

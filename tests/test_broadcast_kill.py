@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import time
 from collections import Counter
-from datetime import UTC, datetime
 from pathlib import Path
 
 from sqlalchemy import func, insert, select
@@ -19,6 +18,7 @@ from sqlalchemy import func, insert, select
 from bot.db.connect import make_engine
 from bot.db.models import OutboxMessage
 from bot.db.types import configure_cipher
+from tests.auxil.clock import wall_now
 from tests.auxil.limiting_bot_api import LimitingBotApi
 from tests.auxil.processes import PROCESS_SECRET, BotServer, sqlite_url
 from tests.auxil.telegram import TOKEN
@@ -31,7 +31,7 @@ def queue_broadcast(database: Path, chats: list[str]) -> None:
     """The rows a broadcast writes: one per recipient, priority 5, key ``broadcast:<id>:<n>``."""
     configure_cipher(PROCESS_SECRET)  # addresses are stored encrypted, as the bot would
     engine = make_engine(sqlite_url(database))
-    now = datetime.now(UTC)
+    now = wall_now()
     with engine.begin() as conn:
         conn.execute(
             insert(outbox),

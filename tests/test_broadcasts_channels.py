@@ -34,9 +34,10 @@ from bot.demo import load_demo
 from bot.features.broadcasts.cli import print_status
 from bot.features.broadcasts.compose import Draft
 from bot.features.broadcasts.service import BroadcastService
-from bot.runtime import Runtime, build_runtime, utc_now
+from bot.runtime import Runtime, build_runtime
 from bot.settings import Settings
 from bot.web.app import create_app
+from tests.auxil.clock import wall_now
 from tests.auxil.crowd import Member, add_people
 from tests.auxil.telegram import TOKEN
 from tests.auxil.twilio import Prism, TwilioStandIn
@@ -117,14 +118,14 @@ def live(
         twilio_templates=templates,
     )
     upgrade(sqlite_url)
-    runtime = build_runtime(settings)
-    load_demo(runtime.db, SECRET, utc_now())
+    runtime = build_runtime(settings, clock=wall_now)  # real time, or TWC_TEST_NOW's
+    load_demo(runtime.db, SECRET, wall_now())
     yield runtime
     runtime.close()
 
 
 def people() -> list[Member]:
-    now = utc_now()
+    now = wall_now()
     inside, outside = now - timedelta(hours=2), now - timedelta(days=3)
     languages = ("de", "ar", "uk", "fa")
     members = []
@@ -183,11 +184,11 @@ async def drain(runtime: Runtime) -> None:
 def test_one_broadcast_over_simulator_telegram_and_whatsapp(
     live: Runtime, telegram: LimitingStandIn, twilio: TwilioStandIn
 ) -> None:
-    ids = add_people(live.db, SECRET, people(), utc_now())
+    ids = add_people(live.db, SECRET, people(), wall_now())
     with live.db.begin() as conn:
         conn.execute(
             insert(TelegramGroup.__table__).values(
-                chat_id=GROUP, title="Frauentreff Hoya", organisation_id=1, added_at=utc_now()
+                chat_id=GROUP, title="Frauentreff Hoya", organisation_id=1, added_at=wall_now()
             )
         )
     assert live.whatsapp is not None

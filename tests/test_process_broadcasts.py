@@ -15,7 +15,6 @@ import json
 import subprocess
 import time
 from collections import Counter
-from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -26,6 +25,7 @@ from bot.db.migrate import upgrade
 from bot.db.models import Organisation, OutboxMessage, SimulatorMessage
 from bot.db.types import configure_cipher
 from bot.demo import load_demo
+from tests.auxil.clock import wall_now
 from tests.auxil.crowd import Member, add_people
 from tests.auxil.processes import (
     PROCESS_SECRET,
@@ -36,6 +36,7 @@ from tests.auxil.processes import (
     run_twc,
     sqlite_url,
     twc_command,
+    with_clock,
 )
 
 pytestmark = pytest.mark.slow
@@ -65,11 +66,11 @@ def prepare(tmp_path: Path) -> tuple[Path, dict[str, str]]:
     upgrade(url)
     configure_cipher(PROCESS_SECRET)
     engine = make_engine(url)
-    load_demo(engine, PROCESS_SECRET, datetime.now(UTC))
+    load_demo(engine, PROCESS_SECRET, wall_now())
     members = [
         Member(f"w{n:03d}", LANGUAGES[n % 4], name=f"Frau{n}", town="Hoya") for n in range(PEOPLE)
     ]
-    add_people(engine, PROCESS_SECRET, members, datetime.now(UTC))
+    add_people(engine, PROCESS_SECRET, members, wall_now())
     with engine.begin() as conn:
         conn.execute(
             update(organisations).values(quiet_hours_start="00:00", quiet_hours_end="00:00")
@@ -191,7 +192,7 @@ def test_kill_9_while_send_writes_the_rows_the_server_writes_the_rest(tmp_path: 
     sending = subprocess.Popen(
         twc_command("broadcast", "send", str(broadcast), "--no-wait"),
         cwd=REPO_ROOT,
-        env=env,
+        env=with_clock(env),
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )

@@ -2,16 +2,20 @@
 reminders are due; on restart each due reminder is sent exactly once, and a reminder whose
 session already began is recorded ``missed``, never sent (issue 5, point 7).
 
-The server uses the real clock, so the test plans sessions relative to the real time, turns the
-organisation's quiet hours off (the test may run at night) and moves the reminders' due times
-into the past directly in the database.  Nothing waits for time to pass: the loops poll the
-database while a server works (its sweep runs every five seconds).
+The server runs on the test's clock (the real time, or ``TWC_TEST_NOW`` as ``TWC_CLOCK_START``),
+so the test plans sessions relative to that "now", at noon in Berlin on their local days: then
+neither reminder ("the day before at 17:00", "2 hours before") falls in the quiet hours
+(20:00–08:00) whatever the time of day the test runs at, and none is merged or moved.  It then
+turns the organisation's quiet hours off and moves the reminders' due times into the past
+directly in the database.  Nothing waits for time to pass: the loops poll the database while a
+server works (its sweep runs every five seconds).
 """
 
 from __future__ import annotations
 
 import time
 from datetime import UTC, datetime, timedelta
+from datetime import time as time_of_day
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -22,6 +26,7 @@ from bot.db.connect import make_engine
 from bot.db.models import CourseSession, Nudge, Organisation, OutboxMessage
 from bot.db.types import configure_cipher
 from bot.outbox.dispatcher import CONCURRENCY
+from tests.auxil.clock import wall_now
 from tests.auxil.processes import (
     PROCESS_SECRET,
     BotServer,
@@ -40,6 +45,7 @@ sessions = CourseSession.__table__
 organisations = Organisation.__table__
 USERS = [f"restart-{n}" for n in range(5)]
 REMINDER = "📅 Erinnerung"
+BERLIN = ZoneInfo("Europe/Berlin")  # the demo organisation's time zone
 #: How long a restarted server may take to fire and send everything (sweep every 5 s).
 SETTLE_TIMEOUT = 40.0
 
@@ -57,8 +63,14 @@ def onboard(server: BotServer, user: str) -> None:
     assert "Willkommen" in phone.text(), phone.text()
 
 
+def noon_in_berlin(now: datetime, days_later: int) -> datetime:
+    """12:00 local time, ``days_later`` local days after ``now``'s, as aware UTC."""
+    day = now.astimezone(BERLIN).date() + timedelta(days=days_later)
+    return datetime.combine(day, time_of_day(12, 0), BERLIN).astimezone(UTC)
+
+
 def local(moment: datetime) -> str:
-    return moment.astimezone(ZoneInfo("Europe/Berlin")).strftime("%Y-%m-%d %H:%M")
+    return moment.astimezone(BERLIN).strftime("%Y-%m-%d %H:%M")
 
 
 def statuses(database: Path) -> dict[str, int]:
@@ -93,10 +105,12 @@ def test_due_reminders_are_sent_exactly_once_across_kill_9(tmp_path: Path) -> No
         first.kill()
     assert all(people.values())
 
-    # A course with a session the day after tomorrow and one that will have begun.
-    now = datetime.now(UTC)
-    coming = (now + timedelta(days=2)).replace(minute=0, second=0, microsecond=0)
-    began = (now + timedelta(days=4)).replace(minute=0, second=0, microsecond=0)
+    # A course with a session the day after tomorrow and one that will have begun, both at
+    # noon local time: their reminders (the day before at 17:00, 10:00 on the day) are never
+    # in the quiet hours, so each session has exactly two, at any time of day.
+    now = wall_now()
+    coming = noon_in_berlin(now, days_later=2)
+    began = noon_in_berlin(now, days_later=4)
     for args in (
         ["courses", "create", "restart-test", "--title", "de=Deutsch A2"],
         [

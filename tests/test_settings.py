@@ -42,3 +42,34 @@ def test_bad_port_is_refused(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("TWC_PORT", "99999")
     with pytest.raises(ValueError, match="port"):
         Settings(_env_file=None)
+
+
+def test_a_pinned_clock_starts_there_and_moves_on_in_development_and_test(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from datetime import UTC, datetime
+
+    from bot.clock import process_clock, real_now, started_at
+
+    monkeypatch.setenv("TWC_CLOCK_START", "2026-12-07T00:10:00+01:00")
+    settings = Settings(_env_file=None, environment="test", secret_key="k" * 48)
+    assert settings.clock_start == datetime(2026, 12, 6, 23, 10, tzinfo=UTC)
+    clock = process_clock(settings)
+    assert clock is process_clock(settings)  # one clock per process
+    first, second = clock(), clock()
+    assert datetime(2026, 12, 6, 23, 10, tzinfo=UTC) <= first <= second
+    assert first.tzinfo is UTC
+    assert started_at(datetime(2026, 12, 7, 0, 10, tzinfo=UTC), 0.0)() > first  # moves on
+    monkeypatch.delenv("TWC_CLOCK_START")
+    assert process_clock(Settings(_env_file=None)) is real_now
+
+
+def test_a_pinned_clock_is_refused_in_production_and_needs_an_offset(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("TWC_CLOCK_START", "2026-12-07T00:10:00+01:00")
+    with pytest.raises(ValueError, match="TWC_CLOCK_START is for development and tests only"):
+        Settings(_env_file=None, environment="production", secret_key="k" * 48)
+    monkeypatch.setenv("TWC_CLOCK_START", "2026-12-07T00:10:00")  # whose midnight?
+    with pytest.raises(ValueError, match="clock_start"):
+        Settings(_env_file=None)

@@ -24,6 +24,7 @@ import uvicorn
 
 from bot.runtime import Runtime
 from bot.web.app import create_app
+from tests.auxil.processes import REPO_ROOT
 
 if TYPE_CHECKING:
     from playwright.sync_api import Browser, Page, Route
@@ -180,7 +181,9 @@ def test_simulator_page_in_a_real_browser(page: Page, tmp_path: Path) -> None:
     screenshot = tmp_path / "simulator.png"
     page.screenshot(path=str(screenshot), full_page=True)
     assert screenshot.stat().st_size > 0
-    shutil.copyfile(screenshot, "/tmp/simulator.png")
+    # A copy to look at, inside the repository's ignored var/ (never a folder outside it).
+    (REPO_ROOT / "var").mkdir(exist_ok=True)
+    shutil.copyfile(screenshot, REPO_ROOT / "var" / "simulator.png")
 
 
 def test_simulator_page_shows_api_errors(page: Page) -> None:

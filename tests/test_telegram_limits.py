@@ -36,7 +36,7 @@ from bot.db.models import ChannelIdentity, OutboxMessage, Person
 from bot.outbox.dispatcher import Dispatcher
 from bot.outbox.ratelimit import Limits, RateLimiter
 from bot.runtime import Runtime
-from tests.auxil.clock import FrozenClock
+from tests.auxil.clock import FrozenClock, wall_now
 from tests.auxil.processes import free_port
 from tests.auxil.telegram import _wait_for_port, live_telegram_runtime
 
@@ -238,7 +238,7 @@ class LimitingStandIn:
                 "ok": True,
                 "result": {
                     "message_id": message_id,
-                    "date": int(time.time()),
+                    "date": int(wall_now().timestamp()),
                     "chat": {"id": int(chat), "type": "private"},
                     "text": text,
                 },

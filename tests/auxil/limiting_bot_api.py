@@ -29,6 +29,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+from tests.auxil.clock import wall_now
 from tests.auxil.processes import free_port
 from tests.auxil.telegram import _wait_for_port
 
@@ -118,7 +119,7 @@ class LimitingBotApi:
             return JSONResponse(refusal[1], status_code=refusal[0])
         message = {
             "message_id": next(self._ids),
-            "date": int(time.time()),
+            "date": int(wall_now().timestamp()),
             "chat": {"id": int(chat), "type": "private"},
             "text": text,
         }

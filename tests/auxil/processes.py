@@ -1,7 +1,9 @@
 """Real ``twc`` processes for end-to-end tests: a server on a free port, one-shot commands.
 
 Every process gets an environment built from scratch for the test (its own SQLite file, port
-and secret) so that a developer's ``TWC_*`` variables never leak in.  Servers write their
+and secret) so that a developer's ``TWC_*`` variables never leak in.  Under ``TWC_TEST_NOW``
+each process also gets ``TWC_CLOCK_START``, the test's "now" at the instant it is started
+(``tests.auxil.clock``), so process and test agree on the time.  Servers write their
 output to log files in the test's directory (a pipe nobody reads could fill up and block them);
 the log is attached to every failure.
 """
@@ -19,6 +21,8 @@ from types import TracebackType
 from typing import Any
 
 import httpx
+
+from tests.auxil.clock import process_clock_environment
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 
@@ -69,6 +73,14 @@ def bot_environment(database: Path, port: int | None = None, **overrides: str) -
     return env
 
 
+def with_clock(env: dict[str, str]) -> dict[str, str]:
+    """``env`` plus ``TWC_CLOCK_START`` = the test's "now" under ``TWC_TEST_NOW`` (unless the
+    test set one itself); computed as the process starts, never when ``env`` was built."""
+    if "TWC_CLOCK_START" in env:
+        return env
+    return {**env, **process_clock_environment()}
+
+
 def twc_command(*args: str) -> list[str]:
     """The command line that runs ``twc ARGS`` with the interpreter running the tests."""
     return [sys.executable, "-m", "bot.cli", *args]
@@ -86,7 +98,7 @@ def run_twc(
     return subprocess.run(
         twc_command(*args),
         cwd=cwd,
-        env=env,
+        env=with_clock(env),
         input=stdin if stdin is not None else "",
         capture_output=True,
         text=True,
@@ -144,7 +156,7 @@ class BotServer:
             self.process = subprocess.Popen(
                 twc_command(*self.args),
                 cwd=REPO_ROOT,
-                env=env,
+                env=with_clock(env),
                 stdin=subprocess.DEVNULL,
                 stdout=log,
                 stderr=subprocess.STDOUT,

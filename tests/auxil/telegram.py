@@ -2,7 +2,7 @@
 
 ``StandIn`` starts ``telegram-test-api`` 4.2.1 (installed by npm under
 ``tests/telegram_stand_in``) with Node on a free port.  Its answers differ from the real Bot API
-in four ways that break python-telegram-bot (see ``shared/peers/README.md``), so the bot talks
+in four ways that break python-telegram-bot (``tests/peers/README.md``), so the bot talks
 to it through :class:`FixingProxy`, which corrects exactly those on the way back:
 
 1. ``getMe`` lacks ``is_bot`` (and the ``can_*`` fields): added;
@@ -38,6 +38,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+from tests.auxil.clock import wall_now
 from tests.auxil.processes import REPO_ROOT, free_port
 
 if TYPE_CHECKING:
@@ -237,7 +238,7 @@ class FixingProxy:
         document = params.get("document") or {}
         message = {
             "message_id": 900_000 + number,
-            "date": int(time.time()),
+            "date": int(wall_now().timestamp()),
             "chat": {"id": int(params.get("chat_id", 0)), "type": "private"},
             "document": {
                 "file_id": f"doc-{number}",
@@ -299,7 +300,7 @@ class TelegramUser:
             "botToken": TOKEN,
             "from": self.user,
             "chat": self.chat,
-            "date": int(time.time()),
+            "date": int(wall_now().timestamp()),
             "text": text,
         }
 
@@ -342,7 +343,7 @@ class TelegramUser:
                         "from": self.user,
                         "message": {
                             "message_id": message.message_id,
-                            "date": int(time.time()),
+                            "date": int(wall_now().timestamp()),
                             "chat": self.chat,
                             "text": message.text,
                             "reply_markup": {"inline_keyboard": [message.buttons]},
@@ -383,8 +384,9 @@ class TelegramUser:
 
 @contextlib.contextmanager
 def live_telegram_runtime(database_url: str, api_url: str) -> Iterator[Runtime]:
-    """A runtime with the Telegram channel against ``api_url``, the real clock and real
-    sleeping (the limits are measured in real time), the demo data loaded."""
+    """A runtime with the Telegram channel against ``api_url``, the real clock (or the pinned
+    ``TWC_TEST_NOW`` moving at real speed) and real sleeping (the limits are measured in real
+    time), the demo data loaded."""
     from bot.db.migrate import upgrade
     from bot.demo import load_demo
     from bot.runtime import build_runtime
@@ -399,7 +401,7 @@ def live_telegram_runtime(database_url: str, api_url: str) -> Iterator[Runtime]:
         telegram_api_url=api_url,
     )
     upgrade(database_url)
-    runtime = build_runtime(settings)
+    runtime = build_runtime(settings, clock=wall_now)
     load_demo(runtime.db, TEST_SECRET, runtime.clock())
     try:
         yield runtime

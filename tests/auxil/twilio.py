@@ -1,7 +1,7 @@
 """Twilio peers for the WhatsApp tests: Prism serving Twilio's own API description, and a stand-in.
 
 * :class:`Prism` runs ``@stoplight/prism-cli`` 5.14.2 (``package.json``) on a free port with
-  ``../shared/peers/twilio_api_v2010.json``: every REST request the real ``twilio`` client makes
+  ``tests/peers/twilio/twilio_api_v2010.json``: every REST request the real ``twilio`` client makes
   is validated against Twilio's OpenAPI description (422 if it does not fit).
 * :class:`TwilioStandIn` is our own small server in front of it.  The bot's client talks to the
   stand-in (``TWC_TWILIO_API_URL``); it records each request, forwards it to Prism and returns
@@ -32,7 +32,8 @@ from twilio.request_validator import RequestValidator
 
 from tests.auxil.processes import REPO_ROOT, free_port
 
-SPEC = (REPO_ROOT / ".." / "shared" / "peers" / "twilio_api_v2010.json").resolve()
+#: Twilio's OpenAPI description, kept in the repository (``tests/peers/README.md``).
+SPEC = REPO_ROOT / "tests" / "peers" / "twilio" / "twilio_api_v2010.json"
 PRISM_BIN = REPO_ROOT / "node_modules" / ".bin" / "prism"
 PRISM_START_TIMEOUT = 60.0
 
@@ -52,7 +53,7 @@ def _unavailable(reason: str) -> None:
 def ensure_prism() -> Path:
     """The Prism binary, installed with ``npm ci`` if it is missing (skips without Node)."""
     if not SPEC.exists():
-        _unavailable(f"Twilio's API description is not at {SPEC} (../shared/peers)")
+        _unavailable(f"Twilio's API description is not at {SPEC}")
     if shutil.which("node") is None:
         _unavailable("Node.js is not installed: Prism (the Twilio API mock) needs it")
     if not PRISM_BIN.exists():

@@ -34,17 +34,21 @@ def invites_create(
     ] = None,
 ) -> None:
     """Create an invite code for a course (or just an organisation) and print its link."""
+    from bot.clock import process_clock
     from bot.db.connect import make_engine
     from bot.db.migrate import upgrade
     from bot.features.invites.service import InviteError, create_invite
-    from bot.runtime import utc_now
 
     settings = settings_or_exit()
     upgrade(settings.database_url)
     engine = make_engine(settings.database_url)
     try:
         invite = create_invite(
-            engine, utc_now(), course=course, organisation=organisation, code=code
+            engine,
+            process_clock(settings)(),
+            course=course,
+            organisation=organisation,
+            code=code,
         )
     except InviteError as error:
         errors.print(f"[red]{escape(str(error))}[/red]")
