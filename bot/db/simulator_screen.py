@@ -15,10 +15,10 @@ from typing import Any
 from sqlalchemy import Connection, Engine, insert, select
 
 from bot.channels.messages import Inbound, Outbound
-from bot.db.models import SimulatorMessage
+from bot.db.tables import simulator_screens
 from conversations.events import ChoiceIn
 
-screen = SimulatorMessage.__table__
+screen = simulator_screens
 
 
 class SimulatorScreen:

@@ -12,10 +12,9 @@ from typing import Any
 
 from sqlalchemy import Engine, insert, select
 
-from bot.db.models import InboundMedia
-from bot.db.tables import people
+from bot.db.tables import media, people
 
-media_table = InboundMedia.__table__
+media_table = media
 
 
 def record_media(

@@ -15,11 +15,8 @@ from sqlalchemy import Engine, select, update
 
 from bot.channels.base import SendError
 from bot.channels.messages import DeliveryReport
-from bot.db.models import InboundMedia
 from bot.db.tables import identities, outbox
 from bot.outbox.dispatcher import backoff
-
-media_table = InboundMedia.__table__
 
 #: How far along each delivery status is; a callback never moves a row back.
 PROGRESS = {"accepted": 0, "queued": 1, "sending": 2, "sent": 3, "delivered": 4, "read": 5}

@@ -45,16 +45,13 @@ from sqlalchemy import Engine, bindparam, select, update
 
 from bot.channels.base import AttachmentsFor, Channel, SendError
 from bot.channels.messages import Outbound
-from bot.db.models import ChannelIdentity, Organisation, OutboxMessage, Person
+from bot.db.tables import identities, organisations, outbox, people
 from bot.outbox.ratelimit import RateLimiter
 from bot.outbox.send_queue import REPLY_PRIORITY, Key, Row, SendQueue, is_reply
 
 log = logging.getLogger(__name__)
 
-outbox = OutboxMessage.__table__
-identities = ChannelIdentity.__table__
-people = Person.__table__
-organisations = Organisation.__table__
+
 
 MAX_ATTEMPTS = 8
 #: Seconds of sending :meth:`Dispatcher.run` keeps claimed on a fast channel (claimed rows go

@@ -15,12 +15,11 @@ from datetime import datetime
 
 from sqlalchemy import Connection, Engine, bindparam, insert, select, text
 
-from bot.db.models import InviteCode
-from bot.db.tables import courses, organisations
+from bot.db.tables import courses, invite_codes, organisations
 from bot.db.types import UTCDateTime
 from conversations.actions import invite_code
 
-codes = InviteCode.__table__
+codes = invite_codes
 
 #: Enrol a person in the course of an active invite code; nothing for an unknown code.
 ENROL_BY_CODE = text(
