@@ -43,8 +43,10 @@ $(PEERS): package.json package-lock.json
 	else echo "npm not found: the WhatsApp tests against Prism will be skipped (fail if CI is set)"; fi
 
 
-test: install node-deps peers  ## lint, check flows and catalogs, run the whole test suite
+test: install node-deps peers  ## lint, type-check, check imports, flows and catalogs, run every test
 	$(BIN)/ruff check .
+	$(BIN)/mypy
+	$(BIN)/lint-imports --no-cache
 	$(BIN)/twc flows check
 	$(BIN)/pytest
 

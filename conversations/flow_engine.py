@@ -320,7 +320,8 @@ class Turn:
             and self.profile.consented
         ):
             if self.conversation is None:
-                self.conversation = Conversation(*MAIN_MENU.split("."))
+                flow, node = MAIN_MENU.split(".")
+                self.conversation = Conversation(flow, node)
             self.conversation.data.update({f"v_{k}": v for k, v in event.values.items()})
             self.goto(event.target)
 

@@ -6,7 +6,7 @@ wrong), not surface as a confused reply in a chat months later.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import Any
 
 from conversations.i18n import Catalogs
@@ -200,7 +200,7 @@ def validate_flows(
         raise FlowValidationError(errors)
 
 
-def validate_texts(texts: Iterator[Text] | list[Text], catalogs: Catalogs, source: str) -> None:
+def validate_texts(texts: Iterable[Text], catalogs: Catalogs, source: str) -> None:
     """Every text the engine says outside flows must be in every catalog.
 
     Raises :class:`FlowValidationError` naming the source module and each missing context.

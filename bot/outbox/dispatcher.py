@@ -69,7 +69,7 @@ def backoff(attempts: int, retry_after: float | None = None) -> float:
     """Seconds to wait before attempt ``attempts + 1``: the platform's wish, else exponential."""
     if retry_after is not None:
         return max(0.0, float(retry_after))
-    return min(BASE_BACKOFF_SECONDS * 2 ** max(0, attempts - 1), MAX_BACKOFF_SECONDS)
+    return float(min(BASE_BACKOFF_SECONDS * 2 ** max(0, attempts - 1), MAX_BACKOFF_SECONDS))
 
 
 def opted_out(row: Mapping[str, Any]) -> bool:
@@ -573,7 +573,7 @@ class _Session:
             if self.d.sleep is asyncio.sleep:
                 timer = loop.call_later(seconds, self.poke)
             else:  # an injected sleep (tests move a frozen clock with it)
-                sleeper = asyncio.create_task(self.d.sleep(seconds))
+                sleeper = asyncio.ensure_future(self.d.sleep(seconds))
                 sleeper.add_done_callback(lambda _task: self.poke())
         try:
             await self._kick
@@ -601,7 +601,7 @@ class _Session:
         if task.cancelled() or task.exception() is None:
             return
         error = task.exception()
-        if not isinstance(error, Exception):
+        if error is not None and not isinstance(error, Exception):
             raise error  # KeyboardInterrupt, SystemExit and the like: not ours to swallow
         log.error("dispatcher: a send failed to settle", exc_info=error)
 

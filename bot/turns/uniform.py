@@ -30,10 +30,10 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 
 from sqlalchemy import Connection, bindparam, select
 
+from bot.db.bulk import encode_json
 from bot.db.tables import identities, people
 from bot.outbox.kinds import kind_and_values
 from bot.outbox.rows import BULK_PRIORITY, OutboxRow
-from bot.turns.bulk import encode_json
 from bot.turns.statements import Statements
 from conversations.events import Reply, TriggerIn
 from conversations.flow_engine import FlowEngine
@@ -130,14 +130,14 @@ def fire_uniform(
     states: list[dict[str, Any]] = []
     outbox: list[OutboxRow] = []
     for person_id, event, key, _nudge in items:
-        row = recipients.get(person_id)
-        if row is None or not _may_receive(row):
+        found = recipients.get(person_id)
+        if found is None or not _may_receive(found):
             continue  # erased, opted out or never consented: the engine would do nothing
+        row = found
         organisation = service.organisations.by_id(row.organisation_id)
         language = _language_of(service.flow_engine, row.language, organisation.info)
-        # Events of one session and language share their values dict
-        # (bot.features.courses.reminders);
-        # equal dicts that are not the same object only cost a second rendering.
+        # Events of one session and language share their values dict (the courses feature's
+        # reminders); equal dicts that are not the same object only cost a second rendering.
         cache_key = (event.target, id(event.values), language.code, organisation.id)
 
         made = rendered.get(cache_key)
@@ -176,7 +176,9 @@ def fire_uniform(
 
 def _may_receive(row: Any) -> bool:
     """The engine's own test for a trigger: consented, and opted out neither here nor at all."""
-    return row.consented and row.status != "opted_out" and row.identity_status != "opted_out"
+    return bool(
+        row.consented and row.status != "opted_out" and row.identity_status != "opted_out"
+    )
 
 
 def _language_of(flow_engine: FlowEngine, code: str | None, organisation: Any) -> Language:

@@ -105,7 +105,9 @@ class Private:
 Parsed = Private | GroupJoined | GroupLeft | GroupCommand | Reachability
 
 
-def parse_json(data: Any, now: datetime, bot: Bot | None = None, username: str | None = None):
+def parse_json(
+    data: Any, now: datetime, bot: Bot | None = None, username: str | None = None
+) -> Parsed | None:
     """Parse the JSON of one update; ``None`` for anything malformed or uninteresting."""
     if not isinstance(data, dict):
         return None

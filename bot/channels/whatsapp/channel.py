@@ -271,7 +271,7 @@ def classify(status: int | None, code: int | None, text: str = "") -> SendError:
 # ---- the Twilio client --------------------------------------------------------------------
 
 
-class RedirectingHttpClient(TwilioHttpClient):
+class RedirectingHttpClient(TwilioHttpClient):  # type: ignore[misc]  # twilio is untyped
     """Twilio's own HTTP client, sending every ``*.twilio.com`` call to another base URL.
 
     ``TWC_TWILIO_API_URL`` (a proxy, a test stand-in): the path and query are kept, only the

@@ -13,8 +13,8 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from bot.features.broadcasts.cli import register
-from bot.features.broadcasts.compose import Draft
-from bot.features.broadcasts.service import BroadcastError, BroadcastService, channel_rates
+from bot.features.broadcasts.compose import BroadcastError, Draft
+from bot.features.broadcasts.service import BroadcastService, channel_rates
 from bot.features.feature import Feature, PeriodicJob
 
 if TYPE_CHECKING:

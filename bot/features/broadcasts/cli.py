@@ -229,19 +229,19 @@ def _follow(service: BroadcastService, broadcast: int) -> None:
     with Progress(*columns, console=console) as bar:
         state = service.progress(broadcast)
         task = bar.add_task(
-            f"Broadcast {broadcast}", total=state["total"], sent=0, failed=0, left=0
+            f"Broadcast {broadcast}", total=int(state["total"]), sent=0, failed=0, left=0
         )
         while True:
             state = service.progress(broadcast)
             bar.update(
                 task,
-                total=state["total"],
+                total=int(state["total"]),
                 completed=int(state["total"]) - int(state["remaining"]),
                 sent=state["sent"],
                 failed=state["failed"],
                 left=state["remaining"],
             )
-            if state["remaining"] <= state["waiting"] or state["status"] == "cancelled":
+            if int(state["remaining"]) <= int(state["waiting"]) or state["status"] == "cancelled":
                 break
             time.sleep(POLL_SECONDS)  # a terminal following the server's work, not a test
     if state["waiting"]:

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy import Connection, Engine, func, select
 
@@ -68,7 +68,7 @@ def load(conn: Connection, broadcast_id: int) -> Mapping[str, Any]:
     )
     if row is None:
         raise BroadcastError(f"no broadcast {broadcast_id} (see 'twc broadcast list')")
-    return row
+    return cast(Mapping[str, Any], row)
 
 
 def status(db: Engine, broadcast_id: int) -> dict[str, Any]:
@@ -159,12 +159,12 @@ def progress(db: Engine, broadcast_id: int, now: datetime) -> dict[str, int | bo
     """
     with db.connect() as conn:
         row = load(conn, broadcast_id)
-        counts = dict(
+        counts: dict[str, int] = dict(
             conn.execute(
                 select(outbox.c.status, func.count())
                 .where(outbox.c.broadcast_id == broadcast_id)
                 .group_by(outbox.c.status)
-            ).all()
+            ).tuples().all()
         )
         waiting = conn.execute(
             select(func.count()).where(

@@ -25,7 +25,7 @@ from collections import Counter, defaultdict
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy import Connection, Engine, Table, func, insert, select, update
 
@@ -611,7 +611,7 @@ class BroadcastService:
         row = conn.execute(query).mappings().first()
         if row is None:
             raise BroadcastError(f"no broadcast {broadcast_id}")
-        return row
+        return cast(Mapping[str, Any], row)
 
     def _organisation(
         self, conn: Connection, slug: str | None = None, organisation_id: int | None = None
@@ -630,7 +630,7 @@ class BroadcastService:
         row = conn.execute(query).mappings().first()
         if row is None:
             raise BroadcastError(f"no organisation {slug!r}")
-        return row
+        return cast(Mapping[str, Any], row)
 
     def _audit(
         self, conn: Connection, action: str, broadcast_id: int, details: dict[str, Any]
@@ -707,10 +707,13 @@ def _gaps(texts: Mapping[str, str], audience: Audience) -> dict[str, Any]:
 def _insert_ignoring(conn: Connection, table: Table, rows: list[dict[str, Any]]) -> None:
     """Insert rows, leaving alone any whose unique key exists (an interrupted run, repeated)."""
     if conn.dialect.name == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert as dialect_insert
+        from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+
+        conn.execute(postgresql_insert(table).on_conflict_do_nothing(), rows)
     else:
-        from sqlalchemy.dialects.sqlite import insert as dialect_insert
-    conn.execute(dialect_insert(table).on_conflict_do_nothing(), rows)
+        from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+        conn.execute(sqlite_insert(table).on_conflict_do_nothing(), rows)
 
 
 def _enqueue_new(conn: Connection, rows: list[dict[str, Any]]) -> None:

@@ -45,7 +45,7 @@ RECORD_FEEDBACK = text(
 class FeedbackWriter:
     """Writes a batch's feedback scores with one statement."""
 
-    handles = (RecordFeedback,)
+    handles: tuple[type, ...] = (RecordFeedback,)
 
     def __init__(self) -> None:
         self.rows: dict[tuple[int, int], dict[str, Any]] = {}

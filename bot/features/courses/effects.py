@@ -57,7 +57,7 @@ UPSERT_ATTENDANCE = text(
 class AttendanceWriter:
     """Writes a batch's attendance answers with one statement (a reason refines "can't")."""
 
-    handles = (RecordAttendance,)
+    handles: tuple[type, ...] = (RecordAttendance,)
 
     def __init__(self) -> None:
         self.rows: dict[tuple[int, int], dict[str, Any]] = {}

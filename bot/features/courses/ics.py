@@ -38,7 +38,8 @@ def fold(line: str) -> str:
     Never splits inside a UTF-8 character.
     """
     out: list[str] = []
-    current, size, limit = [], 0, 75
+    current: list[str] = []
+    size, limit = 0, 75
     for char in line:
         width = len(char.encode())
         if size + width > limit:

@@ -14,7 +14,7 @@ from conversations.events import JoinByInvite
 class InviteEnrolmentWriter:
     """Enrols everyone of a batch who joined by a course's invite code, in one statement."""
 
-    handles = (JoinByInvite,)
+    handles: tuple[type, ...] = (JoinByInvite,)
 
     def __init__(self) -> None:
         self.rows: list[dict[str, Any]] = []

@@ -299,10 +299,10 @@ class PeopleImporter:
         if org is None:
             raise PeopleImportError(f"no organisation {organisation!r}")
         region = (region or REGION_OF_TIMEZONE.get(org.timezone, DEFAULT_REGION)).upper()
-        course_ids = dict(
+        course_ids: dict[str, int] = dict(
             conn.execute(
                 select(courses.c.code, courses.c.id).where(courses.c.organisation_id == org.id)
-            ).all()
+            ).tuples().all()
         )
         today = now.astimezone(ZoneInfo(org.timezone)).date()
         seen: dict[str, int] = {}  # lookup key → the line that brought it
@@ -386,7 +386,7 @@ class PeopleImporter:
             known = {r.lookup_key for r in found}
             self._identities(conn, person_id, row, keys, known, now)
             report.existing.append(person_id)
-            return person_id
+            return int(person_id)
         person_id = conn.execute(
             insert(people)
             .values(
@@ -421,7 +421,7 @@ class PeopleImporter:
                 ],
             )
         report.created.append(person_id)
-        return person_id
+        return int(person_id)
 
     def _identities(
         self,
