@@ -1,4 +1,4 @@
-"""Broadcast speed (issue 6, point 4): 10 000 Telegram recipients, a limit-enforcing stand-in.
+"""Broadcast speed: 10 000 Telegram recipients, a limit-enforcing stand-in.
 
 Sets up (untimed, with executemany) 10 000 consenting participants with a Telegram identity each
 and 10 000 outbox rows of kind ``broadcast``, priority 5, idempotency key

@@ -1,4 +1,4 @@
-"""Nudge throughput: claim and enqueue 100 000 due nudges on SQLite (issue 5, point 4).
+"""Nudge throughput: claim and enqueue 100 000 due nudges on SQLite.
 
 Sets up 10 000 consenting participants (one simulator identity each) in a course with ten
 sessions tomorrow, and 100 000 due reminder rows (ten per person) — inserted with executemany,

@@ -1,1 +1,4 @@
-"""Time-driven work: due nudges and timeouts, run by APScheduler over rows in the database."""
+"""Time-driven work: ``runner`` (APScheduler with the sweep and every feature's periodic jobs)
+and ``due`` (claims due nudge rows and fires them as their kind says)."""
+
+__all__ = ["due", "runner"]

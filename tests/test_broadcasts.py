@@ -1,4 +1,4 @@
-"""Coordinator broadcasts in one process, over the simulator channel (issue 6): four languages
+"""Coordinator broadcasts in one process, over the simulator channel: four languages
 with one missing translation, de-duplication across segments, exclusions, placeholders,
 scheduling around quiet hours, cancel mid-way, follow-up, audit.  The real dispatcher sends;
 assertions look at what each person's screen shows and at what is stored."""

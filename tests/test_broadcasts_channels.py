@@ -1,4 +1,4 @@
-"""One broadcast to a few hundred people over all three channels at once (issue 6):
+"""One broadcast to a few hundred people over all three channels at once:
 
 * the simulator (150 people);
 * Telegram through the real python-telegram-bot ``Bot`` against a local Bot API stand-in that

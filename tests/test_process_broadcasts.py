@@ -1,4 +1,4 @@
-"""Exactly once across ``kill -9`` (issue 6, point 5), with real processes.
+"""Exactly once across ``kill -9``, with real processes.
 
 ``twc broadcast create`` and ``twc broadcast send --no-wait`` queue a broadcast to 400 people
 (simulator channel, four languages, no Persian text); ``twc run`` sends it and is killed with

@@ -1,6 +1,6 @@
 """Restart safety of nudges with real processes: ``twc run`` killed with SIGKILL while
 reminders are due; on restart each due reminder is sent exactly once, and a reminder whose
-session already began is recorded ``missed``, never sent (issue 5, point 7).
+session already began is recorded ``missed``, never sent.
 
 The server runs on the test's clock (the real time, or ``TWC_TEST_NOW`` as ``TWC_CLOCK_START``),
 so the test plans sessions relative to that "now", at noon in Berlin on their local days: then

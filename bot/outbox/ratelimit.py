@@ -1,7 +1,8 @@
 """Send-rate limits per channel: a total rate, a minimum interval per chat, a rate per group.
 
 Telegram allows a bot about 30 messages a second in total, one a second to one chat and 20 a
-minute to one group (DESIGN.md §4); more earns a 429 with ``retry_after``.  The dispatcher asks
+minute to one group (its published limits); more earns a 429 with ``retry_after``.  The
+dispatcher asks
 :meth:`RateLimiter.wait_time` before each send, waits that long, and brackets the send with
 :meth:`reserve` / :meth:`release`.
 

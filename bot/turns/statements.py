@@ -105,7 +105,7 @@ class Statements:
             bindparam("created_at", type_=UTCDateTime()),
             bindparam("payload", type_=JSON()),
         )
-        # Courses (issue 5): her newest answer about a session replaces the older one; a
+        # Courses: her newest answer about a session replaces the older one; a
         # session deleted meanwhile (its row gone) simply records nothing.
         self.upsert_attendance = text(
             "INSERT INTO attendance (session_id, person_id, intention, reason, answered_at) "

@@ -4,7 +4,7 @@ A course reminder says the same thing to every participant who reads the same la
 session's date, time and place, formatted in that language.  Running the flow engine per
 person — reading her whole state, decoding it, rendering, encoding it again — costs about
 four times what the rows themselves cost, and the sweep must turn 100 000 due reminders into
-outbox rows in seconds (issue 5).  So when
+outbox rows in seconds.  So when
 :meth:`conversations.flow_engine.Engine.is_uniform_trigger`
 says a trigger's node depends on nothing but her language, the engine runs once per
 (trigger values, language) on an empty conversation, and for each person only three rows

@@ -1,1 +1,4 @@
-"""The ASGI app: webhooks, the chat simulator and health checks."""
+"""The ASGI app: health, and the routes every channel and feature brings; it knows no
+platform.  ``app`` (the factory and lifespan), ``errors`` (clean 4xx answers)."""
+
+__all__ = ["app", "errors"]

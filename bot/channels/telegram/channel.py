@@ -8,7 +8,7 @@ Replies leave through the outbox dispatcher, which calls :meth:`TelegramChannel.
 Telegram's rate limits; :mod:`.transport` renders and sends (:mod:`.render`: keyboards, 64-byte
 callback data, splitting at 4 096 UTF-16 units) and classes the errors.
 
-Group chats (DESIGN.md §4: privacy mode on, the bot needs only its commands) are notices for the
+Group chats (privacy mode on: the bot needs only its commands) are notices for the
 groups feature.  Logs never contain chat ids or texts: update ids, counts and error classes only.
 """
 

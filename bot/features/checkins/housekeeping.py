@@ -1,4 +1,4 @@
-"""The daily housekeeping job: inactivity check-ins and feedback after sessions (issue 5, point 6).
+"""The daily housekeeping job: inactivity check-ins and feedback after sessions.
 
 Both are nudge rows like reminders, fired by the sweep (:mod:`scheduler.due`):
 

@@ -3,7 +3,7 @@
 Channels report group events as notices (:class:`~bot.channels.messages.GroupJoined`,
 ``GroupLeft``, ``GroupCommand``); this feature stores the group (``telegram_groups``: its chat
 id and title, which organisation it belongs to, whether the bot is still a member) and queues
-what the bot says there through the outbox.  Privacy mode stays on (DESIGN.md §4): the bot
+what the bot says there through the outbox.  Privacy mode stays on: the bot
 reads only commands addressed to it, and answers each with one neutral text pointing to the
 private chat.
 """
