@@ -49,6 +49,22 @@ CASES = [
         TextIn("Mein Zeugnis"),
     ),
     ("only WaId", {"From": "", "Body": "hi"}, TextIn("hi")),
+    (
+        "a document: its Body is the file name, not something she wrote",
+        {
+            "Body": "Lebenslauf.pdf",
+            "NumMedia": "1",
+            "MediaUrl0": AUDIO,
+            "MediaContentType0": "application/pdf",
+        },
+        MediaIn("document"),
+    ),
+    (
+        "a location pin",
+        {"Latitude": "52.64", "Longitude": "9.21", "Address": "Hoya"},
+        MediaIn("location"),
+    ),
+    ("a contact card or any kind WhatsApp adds later", {"Body": ""}, MediaIn("other")),
 ]
 
 
