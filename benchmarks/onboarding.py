@@ -27,7 +27,7 @@ from typing import Any
 from rich.console import Console
 from rich.table import Table
 
-from bot.channels.simulator.channel import parse_request
+from bot.channels.simulator.parse import parse_request
 from bot.db.migrate import upgrade
 from bot.demo import load_demo
 from bot.runtime import build_runtime, utc_now

@@ -5,12 +5,14 @@ from __future__ import annotations
 import asyncio
 import logging
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.markup import escape
 
-from bot.cli_support import console, errors, settings_or_exit
+from bot.cli_support import console, errors, settings_or_exit, use_runtime_opener
 from bot.clock import process_clock
 from bot.features import registry
 from bot.features.registry import FEATURES
@@ -28,6 +30,23 @@ app.add_typer(demo_app, name="demo")
 app.add_typer(flows_app, name="flows")
 outbox_app = typer.Typer(help="Messages waiting, sent or held.", no_args_is_help=True)
 app.add_typer(outbox_app, name="outbox")
+
+@contextmanager
+def _open_runtime() -> Iterator[Runtime]:
+    """The database migrated and the bot built, for one command."""
+    from bot.db.migrate import upgrade
+    from bot.runtime import build_runtime
+
+    settings = _settings()
+    upgrade(settings.database_url)
+    runtime = build_runtime(settings)
+    try:
+        yield runtime
+    finally:
+        runtime.close()
+
+
+use_runtime_opener(_open_runtime)
 
 # Each feature adds its own commands (courses, broadcasts, invites, people import, …).
 for _feature in FEATURES:
@@ -235,7 +254,7 @@ def chat(
 async def _chat(runtime: Runtime, user: str) -> None:
     """The terminal conversation: her lines in, the bot's replies and buttons out, through the
     same inbound path as every channel."""
-    from bot.channels.simulator.channel import parse_request
+    from bot.channels.simulator.parse import parse_request
 
     buttons: list[dict[str, str]] = []
     console.print("[dim]Type a message; \\[n] presses button n; empty line ends.[/dim]")

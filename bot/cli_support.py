@@ -1,17 +1,30 @@
-"""What every ``twc`` command shares: settings with a clean error, the consoles, who acts.
+"""What every ``twc`` command shares: settings with a clean error, the consoles, who acts, and
+a runtime to work with.
 
 Feature folders add their commands through the registry; they use these helpers instead of
-importing :mod:`bot.cli` (which imports the registry: a cycle).
+importing :mod:`bot.cli` or :mod:`bot.runtime` (which read the registry: a cycle).  The command
+line itself (:mod:`bot.cli`, the composition root) tells this module how to open a runtime.
 """
 
 from __future__ import annotations
 
 import getpass
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager, contextmanager
+from typing import TYPE_CHECKING
 
 import typer
 from rich.console import Console
 
 from bot.settings import Settings, load_settings
+
+if TYPE_CHECKING:
+    from bot.runtime import Runtime
+
+RuntimeOpener = Callable[[], AbstractContextManager["Runtime"]]
+"""Migrates the database and builds a runtime for one command; closes it afterwards."""
+
+_opener: RuntimeOpener | None = None
 
 console = Console()
 errors = Console(stderr=True)
@@ -34,4 +47,27 @@ def cli_actor() -> str:
         return "cli"
 
 
-__all__ = ["cli_actor", "console", "errors", "settings_or_exit"]
+def use_runtime_opener(opener: RuntimeOpener) -> None:
+    """Set by :mod:`bot.cli` once: how a command opens a runtime."""
+    global _opener
+    _opener = opener
+
+
+@contextmanager
+def open_runtime() -> Iterator[Runtime]:
+    """A migrated database and a built runtime for one command, closed afterwards."""
+    if _opener is None:
+        raise RuntimeError("bot.cli has not set the runtime opener (run commands through twc)")
+    with _opener() as runtime:
+        yield runtime
+
+
+__all__ = [
+    "RuntimeOpener",
+    "cli_actor",
+    "console",
+    "errors",
+    "open_runtime",
+    "settings_or_exit",
+    "use_runtime_opener",
+]

@@ -18,7 +18,8 @@ from sqlalchemy import Engine
 
 from bot.channels.base import Channel, Reach
 from bot.channels.messages import DeliveryReport, Reachability
-from bot.channels.simulator.channel import SimulatorChannel, shown_text
+from bot.channels.simulator.channel import SimulatorChannel
+from bot.channels.simulator.parse import shown_text
 from bot.channels.whatsapp.channel import WhatsAppChannel
 from bot.channels.whatsapp.templates import TemplateBook
 from bot.clock import process_clock

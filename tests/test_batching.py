@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import text
 
 from bot.channels.messages import Inbound
-from bot.channels.simulator.channel import parse_request
+from bot.channels.simulator.parse import parse_request
 from bot.runtime import Runtime
 from bot.turns.group_commit import GroupCommitter
 from conversations.events import TextIn

@@ -20,7 +20,7 @@ from sqlalchemy import Connection, event, insert, select, text
 
 from bot.channels.base import SendError
 from bot.channels.messages import Outbound, SendResult
-from bot.channels.simulator.channel import parse_request
+from bot.channels.simulator.parse import parse_request
 from bot.db.models import ChannelIdentity, OutboxMessage
 from bot.outbox.dispatcher import (
     MAX_ATTEMPTS,

@@ -23,7 +23,7 @@ import pytest
 from sqlalchemy import func, insert, select
 
 from bot.channels.messages import Outbound, SendResult
-from bot.channels.simulator.channel import parse_request
+from bot.channels.simulator.parse import parse_request
 from bot.db.models import OutboxMessage
 from bot.outbox.dispatcher import Dispatcher
 from bot.outbox.ratelimit import Limits, RateLimiter

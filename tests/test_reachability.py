@@ -25,7 +25,7 @@ from starlette.testclient import TestClient
 
 from bot.channels.base import SendError
 from bot.channels.messages import Outbound, SendResult
-from bot.channels.simulator.channel import parse_request
+from bot.channels.simulator.parse import parse_request
 from bot.channels.telegram.webhook import SECRET_HEADER
 from bot.db.migrate import upgrade
 from bot.db.tables import identities, outbox, people

@@ -6,7 +6,7 @@ import threading
 
 import pytest
 
-from bot.channels.simulator.channel import parse_request
+from bot.channels.simulator.parse import parse_request
 from bot.runtime import build_runtime
 from bot.settings import Settings
 from tests.auxil.clock import FrozenClock

@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 from sqlalchemy import func, insert, select
 
-from bot.channels.simulator.channel import parse_request
+from bot.channels.simulator.parse import parse_request
 from bot.db.models import ConversationState, Nudge, OutboxMessage
 from bot.runtime import Runtime
 from bot.turns.outcome import HandleOutcome

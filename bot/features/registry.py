@@ -18,7 +18,6 @@ from bot.features.feature import Feature, PeriodicJob
 from bot.features.groups import FEATURE as GROUPS
 from bot.features.invites import FEATURE as INVITES
 from bot.features.people_import import FEATURE as PEOPLE_IMPORT
-from bot.nudges.daily_cap import CapPolicy
 from bot.nudges.kinds import NudgeKind
 from bot.nudges.timeout import TIMEOUT
 from bot.turns.effects import EffectWriter
@@ -74,16 +73,6 @@ def nudge_kinds() -> Mapping[str, NudgeKind]:
     return kinds
 
 
-@cache
-def cap_policy() -> CapPolicy:
-    """Which nudge kinds count against the daily cap, from the kinds' own declarations."""
-    kinds = nudge_kinds().values()
-    return CapPolicy(
-        dated=tuple(k.name for k in kinds if k.cap == "dated"),
-        movable=tuple(k.name for k in kinds if k.cap == "movable"),
-    )
-
-
 def periodic_jobs() -> list[PeriodicJob]:
     """Every feature's periodic jobs."""
     return [job for feature in FEATURES for job in feature.periodic_jobs]
@@ -92,7 +81,6 @@ def periodic_jobs() -> list[PeriodicJob]:
 __all__ = [
     "FEATURES",
     "actions",
-    "cap_policy",
     "effect_writers",
     "flow_dirs",
     "flow_files",

@@ -1,10 +1,11 @@
 """The daily cap: at most :data:`DAILY_CAP` messages the bot starts per person and local day.
 
-Reminders, check-ins and feedback questions share one budget, whichever feature scheduled
-them.  Each feature's nudge kinds say how they yield when a day is full
-(:class:`bot.nudges.NudgeKind` ``cap``): a *dated* nudge (a session reminder) keeps its day and
-is ``capped`` if it does not fit, the nearest session first; a *movable* one (a check-in) moves
-to the next morning.
+Every nudge the bot starts shares one budget, whichever feature scheduled it: reminders,
+check-ins, feedback questions.  Only a wait's timeout does not count (it answers her own chat).
+A nudge is *dated* when its payload carries the moment it is about (``starts_at``, a session's
+start): it keeps its day and is ``capped`` if it does not fit, the nearest first; any other
+nudge is *movable* and moves to the next morning when its day is full.  The rule reads the
+rows themselves, so a new feature's nudges obey it without registering anything.
 """
 
 from __future__ import annotations
@@ -21,16 +22,8 @@ from bot.nudges.quiet_hours import at_local, local_day, parse_clock
 
 #: At most this many nudges per person and local day.
 DAILY_CAP = 3
-
-
-@dataclass(frozen=True, slots=True)
-class CapPolicy:
-    """Which nudge kinds count against the cap, and how they yield."""
-
-    dated: tuple[str, ...]
-    """Kept on their day; the nearest ``payload.starts_at`` wins; the rest become ``capped``."""
-    movable: tuple[str, ...]
-    """Move to the next morning when their day is full."""
+#: Nudges that answer her own chat, not started by the bot: outside the cap.
+EXEMPT_KINDS = ("timeout",)
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,7 +52,6 @@ def apply_daily_cap(
     person_id: int,
     org: OrgTimes,
     now: datetime,
-    policy: CapPolicy | None = None,
 ) -> None:
     """Keep at most :data:`DAILY_CAP` nudges on each of her local days.
 
@@ -68,18 +60,13 @@ def apply_daily_cap(
     (then the earlier due time), and check-ins and feedback questions come last.  A reminder
     that does not fit becomes ``capped`` (it becomes ``pending`` again when room frees up: a
     session moved or cancelled); a check-in or feedback question that does not fit moves to
-    the next morning, because it is not tied to a date.  ``policy`` says which kinds are
-    which; by default every feature's nudge kinds, as the registry declares them.
+    the next morning, because it is not tied to a date.
     """
-    if policy is None:
-        from bot.features.registry import cap_policy
-
-        policy = cap_policy()
     query = select(
         nudges.c.id, nudges.c.kind, nudges.c.due_at, nudges.c.status, nudges.c.payload
     ).where(
         nudges.c.person_id == person_id,
-        nudges.c.kind.in_((*policy.dated, *policy.movable)),
+        nudges.c.kind.not_in(EXEMPT_KINDS),
         nudges.c.status.in_(("pending", "capped", "done")),
         nudges.c.due_at >= now - timedelta(days=1),
     )
@@ -96,14 +83,14 @@ def apply_daily_cap(
     day_index = sorted(waiting)
     while day_index:
         day = day_index.pop(0)
-        candidates = sorted(waiting.pop(day), key=lambda row: _cap_order(row, policy))
+        candidates = sorted(waiting.pop(day), key=_cap_order)
         room = max(0, DAILY_CAP - sent[day])
         for row in candidates[:room]:
             sent[day] += 1
             if row.status != "pending":
                 keep.append(row.id)
         for row in candidates[room:]:
-            if row.kind in policy.movable:
+            if not _dated(row):
                 later = day + timedelta(days=1)
                 due = at_local(later, parse_clock(org.quiet_end), org.timezone)
                 moved.append({"n_id": row.id, "n_due": due})
@@ -133,11 +120,16 @@ class _CapRow(NamedTuple):
     payload: dict[str, Any]
 
 
-def _cap_order(row: _CapRow, policy: CapPolicy) -> tuple[int, str, datetime, int]:
-    """Reminders first, nearest session first; then the rest by due time."""
-    if row.kind in policy.dated:
+def _dated(row: _CapRow) -> bool:
+    """About a moment (a session's start): it cannot move to another day."""
+    return bool(row.payload and row.payload.get("starts_at"))
+
+
+def _cap_order(row: _CapRow) -> tuple[int, str, datetime, int]:
+    """Dated nudges first, the nearest moment first; then the rest by due time."""
+    if _dated(row):
         return (0, str(row.payload.get("starts_at", "")), row.due_at, row.id)
     return (1, "", row.due_at, row.id)
 
 
-__all__ = ["DAILY_CAP", "CapPolicy", "OrgTimes", "apply_daily_cap", "org_times"]
+__all__ = ["DAILY_CAP", "EXEMPT_KINDS", "OrgTimes", "apply_daily_cap", "org_times"]

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Literal, NamedTuple
+from typing import Any, NamedTuple
 
 from sqlalchemy import Connection
 
@@ -63,8 +63,6 @@ class NudgeKind:
     quiet: bool = False
     """Started by the bot (not an answer to her): never sent in the organisation's quiet
     hours; found due there, it moves to the next allowed moment."""
-    cap: Literal["dated", "movable"] | None = None
-    """How it counts against the daily cap (:mod:`bot.nudges.daily_cap`); ``None``: not."""
     deadline: Callable[[dict[str, Any]], datetime | None] | None = None
     """After this moment the nudge is useless (its session began): ``missed``, not late."""
     needs_created_at: bool = False

@@ -10,7 +10,7 @@ from typing import Any
 import yaml
 from starlette.testclient import TestClient
 
-from bot.channels.whatsapp.channel import INBOUND_PATH, STATUS_PATH
+from bot.channels.whatsapp.parse import INBOUND_PATH, STATUS_PATH
 from bot.db.migrate import upgrade
 from bot.demo import load_demo
 from bot.runtime import Runtime, build_runtime

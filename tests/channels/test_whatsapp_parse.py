@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from bot.channels.whatsapp.channel import WhatsAppInputError, media_kind, parse_form
+from bot.channels.whatsapp.parse import WhatsAppInputError, media_kind, parse_form
 from conversations.events import ChoiceIn, MediaIn, TextIn
 
 NOW = datetime(2026, 11, 30, 9, 0, tzinfo=UTC)

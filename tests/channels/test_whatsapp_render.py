@@ -6,7 +6,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from bot.channels.messages import Outbound
-from bot.channels.whatsapp.channel import MAX_TEXT, Part, keycap, render, split_text
+from bot.channels.whatsapp.render import MAX_TEXT, Part, keycap, render, split_text
 from conversations.matching import read_number
 
 QUICK = {2: "HX" + "2" * 32, 3: "HX" + "3" * 32}

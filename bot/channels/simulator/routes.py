@@ -17,7 +17,7 @@ from starlette.responses import FileResponse, JSONResponse, Response
 from starlette.routing import Route
 
 from bot.channels.base import InboundSink
-from bot.channels.simulator.channel import MAX_USER_ID, SimulatorInputError, parse_request
+from bot.channels.simulator.parse import MAX_USER_ID, SimulatorInputError, parse_request
 from bot.web.errors import BadRequestError, error_response, read_json
 
 if TYPE_CHECKING:

@@ -19,13 +19,13 @@ from starlette.routing import Route
 
 from bot.channels.base import InboundSink
 from bot.channels.messages import DeliveryReport
-from bot.channels.whatsapp.channel import (
+from bot.channels.whatsapp.errors import classify
+from bot.channels.whatsapp.parse import (
     CHANNEL,
     EMPTY_TWIML,
     INBOUND_PATH,
     STATUS_PATH,
     WhatsAppInputError,
-    classify,
     parse_form,
     signature_is_valid,
 )

@@ -22,6 +22,7 @@ from rich.markup import escape
 from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 
+from bot.cli_support import cli_actor, open_runtime
 from bot.features.broadcasts.compose import (
     BroadcastError,
     Draft,
@@ -52,28 +53,19 @@ def register(app: typer.Typer) -> None:
 
 @contextmanager
 def _service(by: str | None = None) -> Iterator[BroadcastService]:
-    from bot.cli_support import cli_actor as _login
-    from bot.cli_support import settings_or_exit as _settings
-    from bot.db.migrate import upgrade
-    from bot.runtime import build_runtime
-
-    settings = _settings()
-    upgrade(settings.database_url)
-    runtime = build_runtime(settings)
-    try:
-        yield BroadcastService(
-            runtime.db,
-            runtime.flow_engine.catalogs,
-            runtime.clock,
-            by or _login(),
-            runtime.reach_rules(),
-            channel_rates(settings),
-        )
-    except BroadcastError as error:
-        errors.print(f"[red]✗[/red] {escape(str(error))}")
-        raise typer.Exit(1) from error
-    finally:
-        runtime.close()
+    with open_runtime() as runtime:
+        try:
+            yield BroadcastService(
+                runtime.db,
+                runtime.flow_engine.catalogs,
+                runtime.clock,
+                by or cli_actor(),
+                runtime.reach_rules(),
+                channel_rates(runtime.settings),
+            )
+        except BroadcastError as error:
+            errors.print(f"[red]✗[/red] {escape(str(error))}")
+            raise typer.Exit(1) from error
 
 
 def _print_json(data: Any) -> None:

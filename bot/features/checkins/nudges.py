@@ -28,8 +28,8 @@ def _feedback(conn: Connection, rows: Sequence[ClaimedNudge], env: NudgeEnv) -> 
 
 
 CHECKIN = NudgeKind(
-    housekeeping.CHECKIN, build=_checkins, quiet=True, cap="movable", needs_created_at=True
+    housekeeping.CHECKIN, build=_checkins, quiet=True, needs_created_at=True
 )
-FEEDBACK = NudgeKind(housekeeping.FEEDBACK, build=_feedback, quiet=True, cap="movable")
+FEEDBACK = NudgeKind(housekeeping.FEEDBACK, build=_feedback, quiet=True)
 
 __all__ = ["CHECKIN", "FEEDBACK"]

@@ -18,7 +18,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from bot.cli_support import cli_actor
+from bot.cli_support import cli_actor, open_runtime
 from bot.features.courses.service import CourseService
 from bot.localtime import LocalTimeError
 
@@ -47,22 +47,14 @@ def register(app: typer.Typer) -> None:
 
 @contextmanager
 def _service(actor: str | None = None) -> Iterator[CourseService]:
-    from bot.cli_support import settings_or_exit as _settings
-    from bot.db.migrate import upgrade
-    from bot.runtime import build_runtime
-
-    settings = _settings()
-    upgrade(settings.database_url)
-    runtime = build_runtime(settings)
-    try:
-        yield CourseService(
-            runtime.db, runtime.flow_engine.catalogs, runtime.clock, actor or cli_actor()
-        )
-    except LocalTimeError as error:  # CourseError too
-        errors.print(f"[red]✗[/red] {escape(str(error))}")
-        raise typer.Exit(1) from error
-    finally:
-        runtime.close()
+    with open_runtime() as runtime:
+        try:
+            yield CourseService(
+                runtime.db, runtime.flow_engine.catalogs, runtime.clock, actor or cli_actor()
+            )
+        except LocalTimeError as error:  # CourseError too
+            errors.print(f"[red]✗[/red] {escape(str(error))}")
+            raise typer.Exit(1) from error
 
 
 def _default_org() -> str:

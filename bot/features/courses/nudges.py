@@ -49,7 +49,6 @@ REMINDER = NudgeKind(
     reminders.KIND,
     build=_build,
     quiet=True,
-    cap="dated",
     deadline=_session_start,
 )
 

@@ -11,6 +11,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
+from bot.cli_support import cli_actor, open_runtime
 from bot.features.people_import.importer import PeopleImporter, PeopleImportError
 
 people_app = typer.Typer(help="People: import the lists you already have.", no_args_is_help=True)
@@ -40,46 +41,38 @@ def people_import(
     """Import people from FILE: name, language, town, whatsapp number, telegram chat id,
     date of consent given on paper, interests, course.  Bad rows are reported, good rows
     imported; running it again changes nothing."""
-    from bot.cli_support import cli_actor as _login
-    from bot.cli_support import settings_or_exit as _settings
-    from bot.db.migrate import upgrade
-    from bot.runtime import build_runtime
-
-    settings = _settings()
     if not file.is_file():
         errors.print(f"[red]✗[/red] no file {escape(str(file))}")
         raise typer.Exit(2)
-    upgrade(settings.database_url)
-    runtime = build_runtime(settings)
-    importer = PeopleImporter(
-        runtime.db,
-        settings.secret_key,
-        runtime.flow_engine.catalogs.languages,
-        runtime.clock,
-        _login(),
-    )
-    try:
-        with Progress(
-            TextColumn("[bold]Importing[/bold]"),
-            BarColumn(),
-            MofNCompleteColumn(),
-            console=errors,
-            transient=True,
-            disable=as_json,
-        ) as bar:
-            task = bar.add_task("rows", total=None)
-            report = importer.run(
-                file,
-                organisation or settings.default_organisation,
-                region,
-                dry_run,
-                lambda done, total: bar.update(task, completed=done, total=total),
-            )
-    except PeopleImportError as error:
-        errors.print(f"[red]✗[/red] {escape(str(error))}")
-        raise typer.Exit(2) from error
-    finally:
-        runtime.close()
+    with open_runtime() as runtime:
+        settings = runtime.settings
+        importer = PeopleImporter(
+            runtime.db,
+            settings.secret_key,
+            runtime.flow_engine.catalogs.languages,
+            runtime.clock,
+            cli_actor(),
+        )
+        try:
+            with Progress(
+                TextColumn("[bold]Importing[/bold]"),
+                BarColumn(),
+                MofNCompleteColumn(),
+                console=errors,
+                transient=True,
+                disable=as_json,
+            ) as bar:
+                task = bar.add_task("rows", total=None)
+                report = importer.run(
+                    file,
+                    organisation or settings.default_organisation,
+                    region,
+                    dry_run,
+                    lambda done, total: bar.update(task, completed=done, total=total),
+                )
+        except PeopleImportError as error:
+            errors.print(f"[red]✗[/red] {escape(str(error))}")
+            raise typer.Exit(2) from error
     if as_json:
         print(json.dumps(report.as_dict(), ensure_ascii=False, indent=2))
     else:
