@@ -56,21 +56,29 @@ class SimulatorScreen:
 
     def deliver(self, address: str, message: Outbound) -> int:
         """Put one message of the bot on her screen; its row id."""
+        return self.deliver_many([(address, message)])[0]
+
+    def deliver_many(self, messages: Sequence[tuple[str, Outbound]]) -> list[int]:
+        """Put many messages on their screens in one transaction; their row ids, in order."""
+        now = self.clock()
         with self.db.begin() as conn:
-            return int(
-                conn.execute(
-                    insert(screen)
-                    .values(
-                        user=address,
-                        direction="out",
-                        text=message.text,
-                        choices=[{"id": i, "label": label} for i, label in message.choices],
-                        rtl=message.rtl,
-                        created_at=self.clock(),
-                    )
-                    .returning(screen.c.id)
-                ).scalar_one()
-            )
+            return [
+                int(
+                    conn.execute(
+                        insert(screen)
+                        .values(
+                            user=address,
+                            direction="out",
+                            text=message.text,
+                            choices=[{"id": i, "label": label} for i, label in message.choices],
+                            rtl=message.rtl,
+                            created_at=now,
+                        )
+                        .returning(screen.c.id)
+                    ).scalar_one()
+                )
+                for address, message in messages
+            ]
 
     def transcript(self, user: str) -> list[dict[str, Any]]:
         """Everything on her screen, oldest first."""

@@ -10,7 +10,7 @@ no SQL).
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from datetime import datetime
 from typing import Any, Protocol
 
@@ -25,6 +25,10 @@ class Screen(Protocol):
 
     def deliver(self, address: str, message: Outbound) -> int:
         """Show one message of the bot; its id on the screen."""
+        ...
+
+    def deliver_many(self, messages: Sequence[tuple[str, Outbound]]) -> list[int]:
+        """Show many messages in one go; their ids on the screens, in order."""
         ...
 
     def transcript(self, user: str) -> list[dict[str, Any]]:
@@ -62,6 +66,8 @@ class SimulatorChannel:
         """Set by the runtime: the API shows a message's replies before it answers."""
         self._waiting: list[tuple[list[str], asyncio.Future[None]]] = []
         self._drain: asyncio.Task[None] | None = None
+        self._sends: list[tuple[str, Outbound, asyncio.Future[int]]] = []
+        self._writer: asyncio.Task[None] | None = None
 
     def routes(self, sink: InboundSink) -> list[Any]:
         """The simulator's page and API."""
@@ -78,9 +84,35 @@ class SimulatorChannel:
         return True
 
     async def send(self, address: str, message: Outbound) -> SendResult:
-        """Deliver one message to her simulated screen."""
-        new_id = await asyncio.to_thread(self.screen.deliver, address, message)
+        """Deliver one message to her simulated screen.
+
+        Sends that arrive together are written together (one transaction for all of them): the
+        screen is a table, and a commit per message would cap the simulator far below what
+        the rest of the path takes.
+        """
+        future: asyncio.Future[int] = asyncio.get_running_loop().create_future()
+        self._sends.append((address, message, future))
+        if self._writer is None or self._writer.done():
+            self._writer = asyncio.create_task(self._write_sends())
+        new_id = await future
         return SendResult(external_id=f"sim-{new_id}")
+
+    async def _write_sends(self) -> None:
+        await asyncio.sleep(0)  # let the sends started in this same moment join the batch
+        while self._sends:
+            batch, self._sends = self._sends, []
+            try:
+                ids = await asyncio.to_thread(
+                    self.screen.deliver_many, [(address, message) for address, message, _ in batch]
+                )
+            except Exception as error:  # every send of the batch hears it
+                for _, _, future in batch:
+                    if not future.done():
+                        future.set_exception(error)
+                continue
+            for (_, _, future), new_id in zip(batch, ids, strict=True):
+                if not future.done():
+                    future.set_result(new_id)
 
     async def show_now(self, keys: list[str]) -> None:
         """Deliver these outbox rows before answering the request that wrote them.
