@@ -32,6 +32,11 @@ def extract_flow(
         comments = [f"Flow '{flow.id}', node '{node.id}'. Plain language, short sentences."]
         if text.placeholders:
             comments.append("Keep the {placeholders} exactly as they are.")
-        if text.context.count(".") == 2:
+        if text.context.endswith(".neutral"):
+            comments.append(
+                "The same text without a placeholder that may be empty, "
+                "shown instead of it then. It must read naturally on its own."
+            )
+        elif text.context.count(".") == 2:
             comments.append("A button label: keep it short (at most 20 characters).")
         yield lineno, "pgettext", (text.context, text.master), comments

@@ -48,7 +48,7 @@ from conversations.matching import (
 from conversations.model import Context, Conversation, Profile
 from conversations.spec import MAX_STEPS_PER_TURN, ActionCall, Flow, Node
 from conversations.texts import Text, placeholders_of
-from conversations.validate import validate_flows, validate_texts
+from conversations.validate import node_text, validate_flows, validate_texts
 
 ONBOARDING = "onboarding"
 MAIN_MENU = "main.menu"
@@ -120,8 +120,11 @@ class FlowEngine:
         key = (flow_id, node_id, part)
         text = self._texts.get(key)
         if text is None:
-            context = f"{flow_id}.{node_id}" if part == "text" else f"{flow_id}.{node_id}.{part}"
-            text = self._texts[key] = Text(context, master)
+            if part == "text":
+                text = node_text(self.flows[flow_id], self.flows[flow_id].nodes[node_id])
+            else:
+                text = Text(f"{flow_id}.{node_id}.{part}", master)
+            self._texts[key] = text
         return text
 
     def is_uniform_trigger(self, target: str) -> bool:
@@ -266,15 +269,16 @@ class Turn:
         return ""
 
     def render(self, text: Text, extra: Mapping[str, object] | None = None) -> str:
-        """The text in her language with its placeholders filled."""
-        translated = self.engine.catalogs.translate(self.language, text)
+        """The text in her language with its placeholders filled (``Catalogs.render``)."""
+        catalogs = self.engine.catalogs
+        translated = catalogs.translate(self.language, text)
         if "{" not in translated:
             return translated
         values = dict(extra or {})
-        for name in placeholders_of(translated):
+        for name in text.placeholders | placeholders_of(translated):
             if name not in values:
                 values[name] = self.value(name)
-        return translated.format_map(_Defaulting(values))
+        return catalogs.render(self.language, text, **values)
 
     def say(self, text: Text, buttons: tuple[Button, ...] = (), **extra: object) -> None:
         """Queue a message in her language."""
@@ -747,10 +751,3 @@ class Turn:
             self.effects.append(UpdateProfile({name: value}))
         else:
             self.conversation.data[node.save_as] = value
-
-
-class _Defaulting(dict[str, object]):
-    """Placeholder values; one that is legitimately absent renders empty, never crashes."""
-
-    def __missing__(self, key: str) -> str:
-        return ""

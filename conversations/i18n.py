@@ -4,10 +4,33 @@ The catalogs are the ``.po`` files in ``locales/<lang>/LC_MESSAGES/twc.po``.  Th
 directly at start-up (a few hundred messages, a few milliseconds), so a translator's edit is live
 after a restart without a compile step and a stale ``.mo`` can never disagree with its ``.po``.
 ``pybabel compile`` is still run by ``make catalogs`` as a syntax check.
+
+Empty placeholders.  No text may show an empty slot ("Willkommen zurück, !").
+:meth:`Catalogs.render` is the one place every text is filled in (the flow engine, the course
+and group services call it), and it applies two rules:
+
+1. A text whose placeholder may be empty at runtime in a place where nothing would read
+   naturally (her name in a greeting: "Willkommen zurück, {name}!") carries a *neutral
+   variant*: a separate catalog message, context ``<context>.neutral``, written without that
+   placeholder ("Willkommen zurück!") and translated like every other text.  It is shown when
+   a placeholder the variant leaves out is empty.  Python texts attach it with
+   :func:`~conversations.texts.with_neutral`; flow nodes with a ``neutral:`` text.
+2. Any other empty value is shown as the catalog's "not given" mark (``system.not_given``,
+   "—"), the mark the bot already uses for data it does not have ("Ort: —").
+
+Why not one neutral *word* per placeholder (name → "liebe Teilnehmerin", as broadcasts do for
+coordinators' free texts)?  It reads well in some texts and badly in others ("Name: liebe
+Teilnehmerin" in her data, "Schön, Sie kennenzulernen, liebe Teilnehmerin!"), and the
+punctuation around the slot (German ", ", Arabic and Persian "،") differs per language and per
+sentence; only a translator who sees the whole sentence can write it well.  Rule 1 gives her
+that sentence; rule 2 is the safety net for values that are filled by construction (dates,
+limits, labels) or are data fields in a "label: value" line.  ``tests/test_placeholders.py``
+renders every text in every language with each placeholder empty.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -18,6 +41,7 @@ from babel.messages.pofile import read_po
 from babel.numbers import format_decimal
 
 from conversations.languages import LOCALES_DIR, Language, LanguageTable
+from conversations.system_texts import NOT_GIVEN
 from conversations.texts import Text
 
 DOMAIN = "twc"
@@ -61,19 +85,46 @@ class Catalogs:
         return (text.context, text.master) in self.messages.get(catalog_code, {})
 
     def render(self, language: Language | None, text: Text, **values: object) -> str:
-        """Translate and fill in the ``{placeholders}``."""
-        return self.translate(language, text).format_map(_Values(values))
+        """Translate and fill in the ``{placeholders}``; never leaves an empty slot.
+
+        The neutral variant when a placeholder it leaves out is empty; any other empty or
+        missing value as "—" (see the module docstring).
+        """
+        chosen = neutral_or(text, values)
+        translated = self.translate(language, chosen)
+        if "{" not in translated:
+            return translated
+        return translated.format_map(_Values(values, self.translate(language, NOT_GIVEN)))
+
+
+def is_empty(value: object) -> bool:
+    """A placeholder value that would leave an empty slot: absent, ``None`` or blank."""
+    return value is None or (isinstance(value, str) and not value.strip())
+
+
+def neutral_or(text: Text, values: Mapping[str, object]) -> Text:
+    """``text``, or its neutral variant when a placeholder the variant leaves out is empty."""
+    neutral = text.neutral
+    if neutral is not None and any(
+        is_empty(values.get(name)) for name in text.placeholders - neutral.placeholders
+    ):
+        return neutral
+    return text
 
 
 class _Values(dict[str, object]):
-    """Placeholder values; a missing one renders empty instead of crashing a conversation.
+    """Placeholder values; an empty or missing one renders as the "not given" mark.
 
     Flow validation already rejects unknown placeholders at start-up, so this only matters
-    for a value that is legitimately absent (a person who has not told us her name yet).
+    for a value that is legitimately absent (a session with no place, a link not yet known).
     """
 
+    def __init__(self, values: Mapping[str, object], not_given: str) -> None:
+        super().__init__({k: v for k, v in values.items() if not is_empty(v)})
+        self.not_given = not_given
+
     def __missing__(self, key: str) -> str:
-        return ""
+        return self.not_given
 
 
 def local_time(moment: datetime, timezone: str) -> datetime:

@@ -110,6 +110,8 @@ def _choices(raw: object, source: str, node: str) -> tuple[Choice, ...]:
         choice_id = str(item["id"])
         if not ID_PATTERN.match(choice_id):
             raise FlowError(source, node, f"choice id {choice_id!r} must be lower_snake_case")
+        if choice_id == "neutral":  # the context of the node's neutral text
+            raise FlowError(source, node, f"choice id {choice_id!r} is reserved")
         choices.append(
             Choice(
                 id=choice_id,
@@ -127,6 +129,7 @@ def _choices(raw: object, source: str, node: str) -> tuple[Choice, ...]:
 NODE_KEYS = {
     "type",
     "text",
+    "neutral",
     "choices",
     "choices_from",
     "multiple",
@@ -161,10 +164,14 @@ def _node(node_id: str, raw: object, source: str) -> Node:
     if choices_from not in (None, "languages", "towns"):
         raise FlowError(source, node_id, f"unknown choices_from {choices_from!r}")
     text = raw.get("text")
+    neutral = raw.get("neutral")
+    if neutral is not None and text is None:
+        raise FlowError(source, node_id, "'neutral' is a variant of 'text': give both")
     return Node(
         id=node_id,
         type=node_type,
         text=str(text).strip() if text is not None else None,
+        neutral=str(neutral).strip() if neutral is not None else None,
         choices=_choices(raw.get("choices"), source, node_id),
         choices_from=choices_from,
         multiple=bool(raw.get("multiple", False)),

@@ -67,6 +67,8 @@ class Node:
     id: str
     type: NodeType
     text: str | None = None
+    #: ``text`` without the placeholders that may be empty (see ``conversations.i18n``).
+    neutral: str | None = None
     choices: tuple[Choice, ...] = ()
     choices_from: DynamicChoices | None = None
     multiple: bool = False

@@ -6,7 +6,7 @@ Each is a :class:`~conversations.texts.Text`; ``pybabel extract`` finds them thr
 
 from __future__ import annotations
 
-from conversations.texts import msg
+from conversations.texts import msg, with_neutral
 
 NOT_UNDERSTOOD = msg(
     "system.not_understood",
@@ -62,7 +62,11 @@ HELP = msg(
     "• „Datenschutz“: was wir speichern\n"
     "• „Stopp“: keine Nachrichten mehr",
 )
-WELCOME_BACK = msg("system.welcome_back", "👋 Willkommen zurück, {name}!")
+# TRANSLATORS: the ".neutral" text is shown instead when she has not told us her name.
+WELCOME_BACK = with_neutral(
+    msg("system.welcome_back", "👋 Willkommen zurück, {name}!"),
+    msg("system.welcome_back.neutral", "👋 Willkommen zurück!"),
+)
 OPTED_IN = msg(
     "system.opted_in", "🔔 Schön, dass Sie wieder da sind! Sie bekommen wieder Nachrichten."
 )

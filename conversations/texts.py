@@ -8,7 +8,7 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 
 PLACEHOLDER = re.compile(r"\{([a-z_][a-z0-9_]*)\}")
 
@@ -19,6 +19,9 @@ class Text:
 
     context: str
     master: str
+    #: The same message written without the placeholders that may be empty at runtime (her
+    #: name when she gave none): context ``<context>.neutral``.  See ``conversations.i18n``.
+    neutral: Text | None = field(default=None, compare=False)
 
     @property
     def placeholders(self) -> frozenset[str]:
@@ -29,6 +32,11 @@ class Text:
 def msg(context: str, master: str) -> Text:
     """Declare a translatable text (and mark it for ``pybabel extract``)."""
     return Text(context, master)
+
+
+def with_neutral(text: Text, neutral: Text) -> Text:
+    """``text`` with its neutral variant, shown when a placeholder missing from it is empty."""
+    return replace(text, neutral=neutral)
 
 
 def placeholders_of(text: str) -> frozenset[str]:

@@ -13,7 +13,7 @@ from conversations.i18n import Catalogs
 from conversations.loader import FlowError
 from conversations.model import PROFILE_FIELDS
 from conversations.spec import Flow, Node
-from conversations.texts import Text
+from conversations.texts import Text, with_neutral
 
 #: Placeholders a flow text may use; ``v_*`` are values passed by a scheduled trigger.
 KNOWN_PLACEHOLDERS = frozenset(
@@ -50,11 +50,22 @@ class FlowValidationError(ValueError):
         super().__init__("invalid flows:\n" + "\n".join(f"  - {e}" for e in errors))
 
 
+def node_text(flow: Flow, node: Node) -> Text:
+    """A node's text, with its neutral variant if the node has one."""
+    assert node.text is not None
+    text = Text(f"{flow.id}.{node.id}", node.text)
+    if node.neutral is not None:
+        text = with_neutral(text, Text(f"{text.context}.neutral", node.neutral))
+    return text
+
+
 def flow_texts(flow: Flow) -> Iterator[tuple[Node, Text]]:
     """Every translatable text of a flow with its catalog context."""
     for node in flow.nodes.values():
         if node.text is not None:
-            yield node, Text(f"{flow.id}.{node.id}", node.text)
+            yield node, node_text(flow, node)
+            if node.neutral is not None:
+                yield node, Text(f"{flow.id}.{node.id}.neutral", node.neutral)
         for choice in node.choices:
             yield node, Text(f"{flow.id}.{node.id}.{choice.id}", choice.label)
         if node.multiple and node.done_label:
@@ -111,7 +122,7 @@ MAX_BUTTON_LABEL = 20
 
 def _is_button(text: Text) -> bool:
     """Choice labels and "done" labels (``flow.node.choice``) are shown as buttons."""
-    return text.context.count(".") == 2
+    return text.context.count(".") == 2 and not text.context.endswith(".neutral")
 
 
 def _button_too_long(text: Text, catalogs: Catalogs | None) -> Iterator[str]:
@@ -180,6 +191,16 @@ def validate_flows(
                 errors.append(
                     FlowError(flow.source, node.id, f"unknown placeholders {sorted(unknown)}")
                 )
+            if text.neutral is not None and not (
+                text.neutral.placeholders < text.placeholders
+            ):
+                errors.append(
+                    FlowError(
+                        flow.source,
+                        node.id,
+                        "'neutral' must leave out a placeholder of 'text' and add none",
+                    )
+                )
             if _is_button(text):
                 errors.extend(
                     FlowError(flow.source, node.id, problem)
@@ -206,6 +227,8 @@ def validate_texts(texts: Iterable[Text], catalogs: Catalogs, source: str) -> No
     Raises :class:`FlowValidationError` naming the source module and each missing context.
     """
     errors = []
+    texts = list(texts)
+    texts += [text.neutral for text in texts if text.neutral is not None]
     for text in texts:
         missing = [c for c in catalogs.languages.catalog_codes if not catalogs.has(c, text)]
         if missing:

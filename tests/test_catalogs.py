@@ -10,6 +10,7 @@ from babel.messages.pofile import read_po
 from bot.channels.telegram.texts import ALL_TELEGRAM_TEXTS
 from bot.features import registry
 from bot.features.broadcasts.texts import ALL_BROADCAST_TEXTS
+from bot.features.courses.texts import ALL_COURSE_TEXTS
 from bot.features.groups.texts import ALL_GROUP_TEXTS
 from conversations.commands import COMMANDS
 from conversations.languages import LOCALES_DIR, default_languages
@@ -25,14 +26,17 @@ BUTTON_LIMIT = 20  # WhatsApp quick-reply titles; Telegram is more generous
 
 def all_texts() -> list[Text]:
     texts = [text for flow in read_flows(registry.flow_files()).values() for _node, text in flow_texts(flow)]
-    return (
+    texts = (
         texts
         + list(ALL_SYSTEM_TEXTS)
         + [c.keywords for c in COMMANDS]
         + list(ALL_TELEGRAM_TEXTS)
         + list(ALL_GROUP_TEXTS)
+        + list(ALL_COURSE_TEXTS)
         + list(ALL_BROADCAST_TEXTS)
     )
+    neutral = [t.neutral for t in texts if t.neutral is not None]
+    return texts + [t for t in neutral if t not in texts]
 
 
 def load(code: str) -> dict[tuple[str, str], str]:
@@ -68,7 +72,11 @@ def test_button_labels_fit_a_whatsapp_quick_reply(code: str) -> None:
     catalog = load(code) if code != LANGUAGES.master else {}
     too_long = []
     for text in all_texts():
-        if text.context.count(".") == 2 and not text.context.startswith("command."):
+        if (
+            text.context.count(".") == 2
+            and not text.context.startswith("command.")
+            and not text.context.endswith(".neutral")
+        ):
             label = catalog.get((text.context, text.master), text.master)
             if len(label) > BUTTON_LIMIT:
                 too_long.append((text.context, label))

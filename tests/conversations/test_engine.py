@@ -291,6 +291,29 @@ def test_my_data_shows_what_is_stored_in_her_language(engine: FlowEngine) -> Non
     assert "30 November 2026" in text
 
 
+@pytest.mark.parametrize(
+    ("language", "welcome_back"),
+    [("Deutsch", "👋 Willkommen zurück!"), ("العربية", "👋 أهلًا بعودتكِ!")],
+)
+def test_welcome_back_without_a_name_has_no_empty_slot(
+    engine: FlowEngine, language: str, welcome_back: str
+) -> None:
+    person = Person(engine)
+    person.do(StartIn())
+    person.press(language)
+    person.press(person.labels[0])  # consent, then she never tells her name
+    assert person.profile.consented and not person.profile.display_name
+    person.do(StartIn())
+    assert person.texts[0] == welcome_back
+
+
+def test_welcome_back_with_her_name(engine: FlowEngine) -> None:
+    person = Person(engine)
+    onboard(person, language="العربية", name="أمينة")
+    person.do(StartIn())
+    assert person.texts[0] == "👋 أهلًا بعودتك، أمينة!"
+
+
 def test_delete_erases_after_confirmation(engine: FlowEngine) -> None:
     person = Person(engine)
     onboard(person)

@@ -124,7 +124,7 @@ class GroupChats:
         table = self.catalogs.languages
         language = table.get(language_code) or table.get(table.master)
         assert language is not None
-        body = self.catalogs.translate(language, text).replace("{bot}", bot_link)
+        body = self.catalogs.render(language, text, bot=bot_link)
         reply = Reply(body, (), language.code, language.rtl)
         enqueue(
             conn,
