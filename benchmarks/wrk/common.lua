@@ -4,6 +4,10 @@
 -- exactly one connection: request() is called again only after the previous answer arrived,
 -- and one person's messages go strictly in order.  ``tid`` (set in setup) numbers the threads.
 --
+-- wrk calls request() once on thread 0 before the run, only to check the script (never sent):
+-- setup() marks that thread with ``probe`` and its scripts answer that call with probe_request(),
+-- so its first person does not lose her first message.
+--
 -- Every thread counts 2xx answers (``ok``), other statuses (``non2xx``) and answers its script
 -- flags as not a real turn (``suspect``, e.g. a duplicate); done() prints one BENCH-RESULT line
 -- with the totals and the latency percentiles (microseconds) for benchmarks/http.py to parse.
@@ -15,9 +19,11 @@ ok = 0
 non2xx = 0
 suspect = 0
 tid = 0
+probe = false
 
 function setup(thread)
   thread:set("tid", count)
+  thread:set("probe", count == 0)
   count = count + 1
   table.insert(threads, thread)
 end
@@ -31,6 +37,12 @@ function response(status, headers, body)
   else
     non2xx = non2xx + 1
   end
+end
+
+-- What thread 0 answers wrk's one check of the script before the run (it is never sent).
+function probe_request()
+  probe = false
+  return wrk.format("GET", "/healthz")
 end
 
 -- A JSON string literal for ASCII text without quotes or backslashes (all our values).

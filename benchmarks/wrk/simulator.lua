@@ -24,6 +24,9 @@ function init(args)
 end
 
 function request()
+  if probe then
+    return probe_request()
+  end
   if step >= #steps then
     number = number + 1
     user = string.format("%s-%d-%d", prefix, tid, number)

@@ -35,6 +35,9 @@ local function user_json(chat)
 end
 
 function request()
+  if probe then
+    return probe_request()
+  end
   if step >= #steps then
     number = number + 1
     person = run * 10000000 + tid * 100000 + number

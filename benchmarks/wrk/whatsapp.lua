@@ -20,6 +20,9 @@ function init(args)
 end
 
 function request()
+  if probe then
+    return probe_request()
+  end
   index = index + 1
   if index > #lines then
     index = 1
