@@ -536,10 +536,9 @@ def print_table(results: list[Result], profiled: bool) -> None:
         "non-2xx",
         "sock err",
         "suspect",
-        "sent by dispatcher",
+        "API calls",
     ):
-        left = column in ("path", "sent by dispatcher")
-        table.add_column(column, justify="left" if left else "right")
+        table.add_column(column, justify="left" if column == "path" else "right")
     for r in results:
         table.add_row(
             r.path,
@@ -555,12 +554,17 @@ def print_table(results: list[Result], profiled: bool) -> None:
             str(r.non2xx),
             str(r.socket_errors),
             str(r.suspect),
-            ", ".join(f"{k} {v}" for k, v in sorted(r.sent.items())) or "-",
+            str(sum(r.sent.values())),
         )
     console.print(table)
+    for r in results:
+        if r.sent:
+            calls = ", ".join(f"{k} {v}" for k, v in sorted(r.sent.items()))
+            console.print(f"API calls to the stand-in, {r.path} {r.connections}: {calls}")
     console.print(
         "Target: ≥ 1 000 durable msg/s, p99 < 50 ms at 50 connections.  "
-        "suspect = 2xx answers that were no fresh turn (no reply, a duplicate, a reused request)."
+        "suspect = 2xx answers that were no fresh turn (no reply, a duplicate, a reused "
+        "request).  API calls = Bot API / Twilio calls the server made during the run."
     )
 
 
