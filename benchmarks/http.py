@@ -19,25 +19,27 @@ Node the benchmark says so and skips.
 Targets (the issue): at least 1 000 durable messages/s over HTTP on one process with SQLite,
 p99 under 50 ms at 50 concurrent senders.
 
-Findings (2 cores, SQLite, 50 connections; see the table this prints for today's figures):
+Findings (2 cores, SQLite, 50 connections, December 2026; far from the targets):
 
-* Every path is CPU-bound in the single server process (~100 % of one core, the event loop
-  plus the worker threads of ``asyncio.to_thread`` that share the GIL); p99 is queueing: at
-  50 connections each message waits for the ~49 ahead of it.
-* The simulator path is the slowest: besides the turn (engine, one transaction) each message
-  costs three more thread hops and SQLite transactions (``last_choices``, ``seen_before``,
-  ``record_inbound``) and it sends its replies inline (``dispatcher.dispatch``) before it
-  answers.  The webhooks only commit the turn and wake the dispatcher; the Telegram one also
-  builds python-telegram-bot objects (``Update.de_json``) and, for a button press, calls
-  ``answerCallbackQuery`` and ``editMessageReplyMarkup`` before it answers.  WhatsApp pays
-  python-multipart form parsing and Twilio's ``RequestValidator`` (HMAC over every field).
-* py-spy (``--profile``): most samples sit in SQLAlchemy (Core statement compilation, ORM and
-  result processing) and the conversation engine's per-turn work; the rest is Starlette and
-  uvicorn request handling, ``asyncio.to_thread`` hand-offs, logging and JSON.
-* Two cheap fixes: ``sniffio`` installed (httpcore tried and failed to import it on every
-  connection-pool event of the dispatcher's HTTP client), and ``gc.freeze()`` plus a higher
-  generation-0 threshold in ``twc run`` (the start-up heap of flows and catalogs is no longer
-  traversed by every collection triggered by the many short-lived objects of each request).
+* simulator ~80-100 msg/s, ~10-11 ms server CPU per message, p99 ~0.9 s.  py-spy: ~50 % of
+  the samples are SQLite itself (``do_execute``/``do_commit``) because one message takes about
+  seven transactions, each a thread hop: ``last_choices``, ``seen_before``, ``record_inbound``,
+  the turn, then the inline ``dispatcher.dispatch`` (claim, mark sending, ``deliver`` into
+  ``simulator_messages``, settle) before it answers.
+* Telegram webhook ~60-90 msg/s, ~11-14 ms CPU per message.  Over half the samples are the
+  two Bot API calls a button press makes *before* the webhook answers
+  (``answerCallbackQuery``, ``editMessageReplyMarkup``, python-telegram-bot over httpx; each
+  costs more CPU than the turn itself); the turn and ``Update.de_json`` are small.
+* Twilio webhook ~450-600 msg/s, ~2-2.8 ms CPU per message: the inbound turn is cheap; ~40 %
+  of the samples are the dispatcher's replies through the ``twilio`` client (``requests``
+  looks up proxies, netrc and the CA bundle on disk for every call: ``isdir``, ``environ``).
+* Every run is CPU-bound in the one server process (~100 % of a core: the event loop and the
+  ``asyncio.to_thread`` workers share the GIL); p99 is queueing behind the other senders.
+* Two cheap fixes, measured with this tool: ``sniffio`` installed (httpcore tried and failed
+  to import it on every connection-pool event: ~13 % of the Telegram samples; Telegram went
+  from ~17 to ~13 ms CPU per message), and in ``twc run`` ``gc.freeze()`` of the start-up heap
+  plus a generation-0 threshold of 10 000 (GC time per message ~0.3 -> <0.1 ms and no more
+  ~90 ms full collections; 50 000 gives single ~30-60 ms pauses, bad for p99).
 """
 
 from __future__ import annotations
