@@ -100,6 +100,8 @@ def run(
     demo: Annotated[bool, typer.Option(help="Load the demo data first.")] = False,
 ) -> None:
     """Migrate the database, then serve webhooks and the simulator with the dispatcher."""
+    import gc
+
     import uvicorn
 
     from bot.db.migrate import upgrade
@@ -120,6 +122,13 @@ def run(
         console.print(f"Chat simulator: [bold]{base}/simulator[/bold]")
     if settings.telegram_enabled:
         console.print(f"Telegram: on ({settings.telegram_effective_mode})")
+    # The start-up heap (flows, catalogs, demo data, SQLAlchemy metadata) lives as long as the
+    # process: freeze it so collections never walk it again (a full one took ~90 ms).  Each
+    # request allocates many short-lived objects: collect the young generation less often
+    # (benchmarks.http: GC time per message ~0.3 -> <0.1 ms, longest pause ~15 ms).
+    gc.collect()
+    gc.freeze()
+    gc.set_threshold(10_000, 20, 20)
     uvicorn.run(
         create_app(runtime),
         host=settings.host,
