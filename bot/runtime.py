@@ -88,10 +88,18 @@ class Runtime:
 
 
 def build_runtime(
-    settings: Settings, clock: Clock | None = None, db: Engine | None = None
+    settings: Settings,
+    clock: Clock | None = None,
+    db: Engine | None = None,
+    show_at_once: bool = True,
 ) -> Runtime:
     """Wire the bot.  Does not migrate or start anything.  Without ``clock`` the process clock
-    (``bot.clock.process_clock``: real, or pinned by ``TWC_CLOCK_START``)."""
+    (``bot.clock.process_clock``: real, or pinned by ``TWC_CLOCK_START``).
+
+    ``show_at_once``: the simulator shows a turn's replies in the turn's own transaction (its
+    "platform" is this database, so that is exactly once and needs no dispatcher).  Tests of
+    the dispatcher turn it off to send simulator replies through it like any channel's.
+    """
     clock = clock or process_clock(settings)
     configure_cipher(settings.secret_key)
     db = db or make_engine(settings.database_url)
@@ -131,6 +139,7 @@ def build_runtime(
         effect_writers=registry.effect_writers(),
         organisation_for_code=_code_lookup(),
         transcripts={simulator.name: screen.write_inbound},
+        shown_at_once={simulator.name: screen.show_replies} if show_at_once else {},
     )
     dispatcher = Dispatcher(db, channels, clock, limits=limits)
     simulator.deliver_now = lambda keys: dispatcher.dispatch(keys=keys)

@@ -50,10 +50,12 @@ def sqlite_url(tmp_path: Path) -> Iterator[str]:
         yield url
 
 
-def make_runtime(url: str, clock: FrozenClock) -> Runtime:
+def make_runtime(url: str, clock: FrozenClock, show_at_once: bool = True) -> Runtime:
+    """A runtime on ``url`` with the demo data.  ``show_at_once=False``: simulator replies wait
+    in the outbox for a dispatcher like any channel's (the dispatcher's own tests)."""
     settings = Settings(database_url=url, environment="test", secret_key=TEST_SECRET)
     upgrade(url)
-    runtime = build_runtime(settings, clock=clock)
+    runtime = build_runtime(settings, clock=clock, show_at_once=show_at_once)
     load_demo(runtime.db, TEST_SECRET, clock())
     return runtime
 

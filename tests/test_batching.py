@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import threading
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 
 import pytest
 from sqlalchemy import text
@@ -15,6 +15,15 @@ from bot.runtime import Runtime
 from bot.turns.group_commit import GroupCommitter
 from conversations.events import TextIn
 from tests.auxil.clock import FrozenClock
+from tests.conftest import make_runtime
+
+
+@pytest.fixture
+def runtime(database_url: str, clock: FrozenClock) -> Iterator[Runtime]:
+    """Simulator replies wait in the outbox: these tests send them with a dispatcher."""
+    rt = make_runtime(database_url, clock, show_at_once=False)
+    yield rt
+    rt.close()
 
 
 def test_group_committer_returns_each_result_to_its_caller() -> None:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 from collections import defaultdict
+from collections.abc import Iterator
 from datetime import timedelta
 from typing import Any
 
@@ -31,6 +32,15 @@ from bot.outbox.dispatcher import (
 from bot.runtime import Runtime
 from bot.turns.outcome import HandleOutcome
 from tests.auxil.clock import FrozenClock
+from tests.conftest import make_runtime
+
+
+@pytest.fixture
+def runtime(database_url: str, clock: FrozenClock) -> Iterator[Runtime]:
+    """Simulator replies wait in the outbox: these tests send them with a dispatcher."""
+    rt = make_runtime(database_url, clock, show_at_once=False)
+    yield rt
+    rt.close()
 
 outbox = OutboxMessage.__table__
 identities = ChannelIdentity.__table__

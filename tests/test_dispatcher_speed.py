@@ -31,6 +31,15 @@ from bot.runtime import Runtime
 from tests.auxil.clock import FrozenClock
 from tests.auxil.limiting_bot_api import LimitingBotApi
 from tests.auxil.telegram import live_telegram_runtime
+from tests.conftest import make_runtime
+
+
+@pytest.fixture
+def sqlite_runtime(sqlite_url: str, clock: FrozenClock) -> Iterator[Runtime]:
+    """Simulator replies wait in the outbox: these tests send them with a dispatcher."""
+    rt = make_runtime(sqlite_url, clock, show_at_once=False)
+    yield rt
+    rt.close()
 
 outbox = OutboxMessage.__table__
 

@@ -35,8 +35,16 @@ from bot.outbox.dispatcher import Dispatcher
 from bot.runtime import Runtime, build_runtime, utc_now
 from bot.web.app import create_app
 from tests.auxil.clock import FrozenClock
-from tests.conftest import TEST_SECRET
+from tests.conftest import TEST_SECRET, make_runtime
 from tests.test_telegram_webhook import SECRET, update, webhook_settings
+
+
+@pytest.fixture
+def sqlite_runtime(sqlite_url: str, clock: FrozenClock) -> Iterator[Runtime]:
+    """Simulator replies wait in the outbox: these tests send them with a dispatcher."""
+    rt = make_runtime(sqlite_url, clock, show_at_once=False)
+    yield rt
+    rt.close()
 
 CHAT = 515151
 

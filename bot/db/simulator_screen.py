@@ -54,6 +54,33 @@ class SimulatorScreen:
         if rows:
             conn.execute(insert(screen), rows)
 
+    def show_replies(
+        self, conn: Connection, replies: Sequence[tuple[str, dict[str, Any]]]
+    ) -> list[str]:
+        """A turn's replies on her screen, in the turn's transaction; their ids there."""
+        now = self.clock()
+        return [
+            f"sim-{self._insert(conn, address, Outbound.from_payload(payload), now)}"
+            for address, payload in replies
+        ]
+
+    @staticmethod
+    def _insert(conn: Connection, address: str, message: Outbound, now: datetime) -> int:
+        return int(
+            conn.execute(
+                insert(screen)
+                .values(
+                    user=address,
+                    direction="out",
+                    text=message.text,
+                    choices=[{"id": i, "label": label} for i, label in message.choices],
+                    rtl=message.rtl,
+                    created_at=now,
+                )
+                .returning(screen.c.id)
+            ).scalar_one()
+        )
+
     def deliver(self, address: str, message: Outbound) -> int:
         """Put one message of the bot on her screen; its row id."""
         return self.deliver_many([(address, message)])[0]
@@ -62,23 +89,7 @@ class SimulatorScreen:
         """Put many messages on their screens in one transaction; their row ids, in order."""
         now = self.clock()
         with self.db.begin() as conn:
-            return [
-                int(
-                    conn.execute(
-                        insert(screen)
-                        .values(
-                            user=address,
-                            direction="out",
-                            text=message.text,
-                            choices=[{"id": i, "label": label} for i, label in message.choices],
-                            rtl=message.rtl,
-                            created_at=now,
-                        )
-                        .returning(screen.c.id)
-                    ).scalar_one()
-                )
-                for address, message in messages
-            ]
+            return [self._insert(conn, address, message, now) for address, message in messages]
 
     def transcript(self, user: str) -> list[dict[str, Any]]:
         """Everything on her screen, oldest first."""

@@ -52,6 +52,11 @@ class OutboxRow:
     broadcast_id: int | None = None
     payload_json: str | None = None
     """The payload already encoded, when many rows share it (encoded once)."""
+    status: str = "pending"
+    """``pending`` for the dispatcher; ``sent`` when a channel that keeps its own transcript
+    (the simulator) showed it in the same transaction."""
+    sent_at: datetime | None = None
+    external_id: str | None = None
 
 
 class Outbox:
@@ -63,11 +68,10 @@ class Outbox:
         json_param = "?" if self.sqlite else "%s::json"
         columns = (
             "idempotency_key, person_id, identity_id, channel, address, kind, priority, "
-            "payload, status, attempts, next_attempt_at, created_at, broadcast_id"
+            "payload, status, attempts, next_attempt_at, created_at, broadcast_id, sent_at, "
+            "external_id"
         )
-        values = "?, ?, ?, ?, ?, ?, ?, {json}, 'pending', 0, ?, ?, ?".replace(
-            "{json}", json_param
-        )
+        values = "?, ?, ?, ?, ?, ?, ?, {json}, ?, 0, ?, ?, ?, ?, ?".replace("{json}", json_param)
         statement = f"INSERT INTO outbox ({columns}) VALUES ({values})"  # noqa: S608 - constants
         if not self.sqlite:
             statement = statement.replace("?", "%s")
@@ -97,9 +101,12 @@ class Outbox:
                     r.kind,
                     r.priority,
                     r.payload_json or encode_json(r.payload),
+                    r.status,
                     t(r.next_attempt_at),
                     t(r.created_at),
                     r.broadcast_id,
+                    None if r.sent_at is None else t(r.sent_at),
+                    r.external_id,
                 )
                 for r in rows
             ],

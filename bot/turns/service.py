@@ -34,7 +34,7 @@ from bot.turns.group_commit import GroupCommitter
 from bot.turns.organisations import OrganisationCache, OrganisationRow
 from bot.turns.outcome import HandleOutcome
 from bot.turns.statements import Statements
-from bot.turns.writer import Target, TurnWriter
+from bot.turns.writer import ShowReplies, Target, TurnWriter
 from conversations.events import Event, StartIn
 from conversations.flow_engine import FlowEngine, Result
 from conversations.model import Context, Conversation, Profile
@@ -65,6 +65,7 @@ class TurnService:
         effect_writers: Sequence[Callable[[], EffectWriter]] = (),
         organisation_for_code: CodeLookup | None = None,
         transcripts: Mapping[str, TranscriptWriter] | None = None,
+        shown_at_once: Mapping[str, ShowReplies] | None = None,
     ) -> None:
         self.db = db
         self.flow_engine = flow_engine
@@ -78,6 +79,8 @@ class TurnService:
         self.transcripts = dict(transcripts or {})
         """Per channel that keeps a transcript (the simulator): writes her own messages in
         the turn's transaction."""
+        self.shown_at_once = dict(shown_at_once or {})
+        """Per channel that keeps a transcript: shows a turn's replies in its transaction."""
         self.organisations = OrganisationCache(db)
         self.sql = Statements(db.dialect.name)
         self.bulk = BulkWriter(db.dialect.name)
@@ -174,7 +177,9 @@ class TurnService:
 
     def writer(self) -> TurnWriter:
         """A writer for one batch of turns (core effects and every feature's)."""
-        return TurnWriter(self.sql, self.bulk, self.outbox, self.effect_writers)
+        return TurnWriter(
+            self.sql, self.bulk, self.outbox, self.effect_writers, self.shown_at_once
+        )
 
     @contextmanager
     def write_transaction(self) -> Iterator[Connection]:

@@ -35,6 +35,10 @@ from conversations.events import (
 from conversations.flow_engine import Result
 from conversations.model import Conversation
 
+ShowReplies = Callable[[Connection, Sequence[tuple[str, dict[str, Any]]]], list[str]]
+"""Shows ``(address, payload)`` replies on a channel's own transcript in the turn's
+transaction; returns each one's id there."""
+
 
 @dataclass(frozen=True, slots=True)
 class Target:
@@ -58,6 +62,9 @@ class _Pending:
     states: dict[int, Conversation | None] = field(default_factory=dict)
     state_times: dict[int, datetime] = field(default_factory=dict)
     outbox: list[tuple[OutboxRow, HandleOutcome]] = field(default_factory=list)
+    shown: list[tuple[OutboxRow, str]] = field(default_factory=list)
+    """Replies shown in this transaction (channels with their own transcript), with the
+    address they go to."""
     opted_in: set[int] = field(default_factory=set)
     """Channel identities to lift from ``opted_out`` (she wrote "Start" there)."""
 
@@ -75,10 +82,15 @@ class TurnWriter:
         bulk: BulkWriter,
         outbox: Outbox,
         feature_writers: Sequence[Callable[[], EffectWriter]] = (),
+        shown_at_once: Mapping[str, ShowReplies] | None = None,
     ) -> None:
         self.sql = sql
         self.bulk = bulk
         self.outbox = outbox
+        self.shown_at_once = dict(shown_at_once or {})
+        """Channels that keep their own transcript (the simulator): the replies of a turn are
+        shown in the turn's own transaction and their rows stored ``sent`` — exactly once by
+        construction, with no dispatcher round trip."""
         self.pending = _Pending()
         self.features = [make() for make in feature_writers]
         self.by_type: dict[type, EffectWriter] = {
@@ -181,6 +193,7 @@ class TurnWriter:
             pending.states[person] = result.conversation
             pending.state_times[person] = now
         outcome = HandleOutcome(person_id=None if forget else person)
+        at_once = inbound and address is not None and target.channel in self.shown_at_once
         for index, reply in enumerate(replies):
             payload = {**reply.to_payload(), **({"values": dict(values)} if values else {})}
             row = OutboxRow(
@@ -195,6 +208,10 @@ class TurnWriter:
                 identity_id=None if forget else target.identity_id,
                 address=address if forget else None,
             )
+            if at_once:
+                assert address is not None
+                row.status, row.sent_at = "sent", now
+                pending.shown.append((row, address))
             pending.outbox.append((row, outcome))
             outcome.replies.append(payload)
         return outcome
@@ -264,8 +281,18 @@ class TurnWriter:
         removed = [{"p_id": p} for p, state in pending.states.items() if state is None]
         if removed:
             conn.execute(sql.delete_state, removed)
+        by_channel: dict[str, list[tuple[OutboxRow, str]]] = defaultdict(list)
+        for row, to in pending.shown:
+            if row.status == "sent":
+                by_channel[row.channel].append((row, to))
+        for channel, shown in by_channel.items():
+            ids = self.shown_at_once[channel](conn, [(to, row.payload or {}) for row, to in shown])
+            for (row, _), external_id in zip(shown, ids, strict=True):
+                row.external_id = external_id
+                row.address = None  # shown: nothing left to send there
         if pending.outbox:
             self.outbox.enqueue(conn, [row for row, _ in pending.outbox])
             for row, outcome in pending.outbox:
-                outcome.outbox_keys.append(row.idempotency_key)
+                if row.status == "pending":  # shown at once: nothing left to send
+                    outcome.outbox_keys.append(row.idempotency_key)
         self.pending = _Pending()
