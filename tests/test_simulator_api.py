@@ -10,18 +10,7 @@ from starlette.testclient import TestClient
 
 from bot.db.models import ConsentRecord, OutboxMessage, Person
 from bot.runtime import Runtime
-from tests.conftest import Simulator
-
-
-def onboard(sim: Simulator, language: str = "Deutsch", name: str = "Amina") -> None:
-    sim.send("/start")
-    sim.press(language)
-    sim.press(sim.labels()[0])
-    sim.send(name)
-    sim.press("Hoya")
-    sim.press(sim.labels()[0])
-    sim.press(sim.labels()[-1])
-    sim.press(sim.labels()[-1])
+from tests.auxil.simulator import Simulator, onboard
 
 
 def test_onboarding_end_to_end_is_stored(client: TestClient, runtime: Runtime) -> None:
