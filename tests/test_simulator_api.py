@@ -70,40 +70,6 @@ def test_arabic_replies_are_marked_right_to_left(client: TestClient) -> None:
     assert "VNB" in replies[0]["text"]
 
 
-def test_a_person_gets_the_same_conversation_back_after_new_messages(client: TestClient) -> None:
-    sim = Simulator(client, "olena")
-    onboard(sim, language="Українська", name="Олена")
-    again = Simulator(client, "olena")
-    replies = again.send("меню")
-    assert replies[-1]["choices"]
-    assert "Олена" not in replies[-1]["text"]  # the menu, in Ukrainian
-    assert any("🌐" in c["label"] for c in replies[-1]["choices"])
-
-
-def test_declining_stores_nothing(client: TestClient, runtime: Runtime) -> None:
-    sim = Simulator(client, "undecided")
-    sim.send("/start")
-    sim.press("English")
-    replies = sim.press("❌ No")
-    assert "Start" in replies[0]["text"]
-    with runtime.db.connect() as conn:
-        assert (
-            conn.execute(
-                select(func.count())
-                .select_from(Person.__table__)
-                .where(Person.role == "participant")
-            ).scalar_one()
-            == 0
-        )
-        assert (
-            conn.execute(
-                text("SELECT count(*) FROM consent_records WHERE channel='simulator'")
-            ).scalar_one()
-            == 0
-        )
-        assert conn.execute(text("SELECT count(*) FROM conversation_states")).scalar_one() == 0
-
-
 def test_message_after_deletion_starts_over(client: TestClient, runtime: Runtime) -> None:
     sim = Simulator(client, "gone")
     onboard(sim)

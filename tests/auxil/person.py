@@ -375,3 +375,16 @@ def on_channel(
 
             stack.callback(stop)
         yield Line(channel, runtime, client, peers)
+
+
+def onboard(person: Person, language: str = "Deutsch", name: str = "Amina") -> None:
+    """Onboarding on any channel, as :func:`tests.auxil.simulator.onboard` on the simulator:
+    ``language`` (its label), consent, ``name``, Hoya, the first interest, done, done."""
+    person.say("/start")
+    person.press(language)
+    person.press(person.buttons()[0])
+    person.say(name)
+    person.press("Hoya")
+    person.press(person.buttons()[0])
+    person.press(person.buttons()[-1])
+    person.press(person.buttons()[-1])
