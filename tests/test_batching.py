@@ -15,7 +15,7 @@ from bot.runtime import Runtime
 from bot.turns.group_commit import GroupCommitter
 from conversations.events import TextIn
 from tests.auxil.clock import FrozenClock
-from tests.conftest import make_runtime
+from tests.auxil.runtimes import make_runtime
 
 
 @pytest.fixture

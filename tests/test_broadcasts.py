@@ -19,8 +19,8 @@ from bot.features.broadcasts.service import BroadcastService
 from bot.outbox.dispatcher import _Session
 from bot.runtime import Runtime
 from tests.auxil.clock import FrozenClock
+from tests.auxil.constants import TEST_SECRET
 from tests.auxil.crowd import Member, add_people
-from tests.conftest import TEST_SECRET
 
 outbox = OutboxMessage.__table__
 exclusions = BroadcastExclusion.__table__

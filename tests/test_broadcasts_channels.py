@@ -39,6 +39,7 @@ from bot.settings import Settings
 from bot.web.app import create_app
 from tests.auxil.clock import wall_now
 from tests.auxil.crowd import Member, add_people
+from tests.auxil.limiting_bot_api import LimitingStandIn, max_in_window
 from tests.auxil.telegram import TOKEN
 from tests.auxil.twilio import Prism, TwilioStandIn
 from tests.auxil.whatsapp import (
@@ -49,7 +50,6 @@ from tests.auxil.whatsapp import (
     SENDER,
     status_callback,
 )
-from tests.test_telegram_limits import LimitingStandIn, max_in_window
 
 pytestmark = pytest.mark.slow
 

@@ -11,9 +11,9 @@ from bot.features.courses.ics import escape_text, fold
 from bot.runtime import Runtime
 from scheduler.due import fire_due
 from tests.auxil.clock import FrozenClock
-from tests.conftest import TEST_SECRET, Simulator
-from tests.test_courses import course_with, person_of, reminder_payload, service_of
-from tests.test_simulator_api import onboard
+from tests.auxil.constants import TEST_SECRET
+from tests.auxil.courses import course_with, person_of, reminder_payload, service_of
+from tests.auxil.simulator import Simulator, onboard
 
 
 def unfold(text: str) -> list[str]:

@@ -7,36 +7,14 @@ import re
 import pytest
 from babel.messages.pofile import read_po
 
-from bot.channels.telegram.texts import ALL_TELEGRAM_TEXTS
-from bot.features import registry
-from bot.features.broadcasts.texts import ALL_BROADCAST_TEXTS
-from bot.features.courses.texts import ALL_COURSE_TEXTS
-from bot.features.groups.texts import ALL_GROUP_TEXTS
 from conversations.commands import COMMANDS
 from conversations.languages import LOCALES_DIR, default_languages
-from conversations.loader import read_flows
-from conversations.system_texts import ALL_SYSTEM_TEXTS
-from conversations.texts import Text, placeholders_of
-from conversations.validate import flow_texts
+from conversations.texts import placeholders_of
+from tests.auxil.texts import all_texts
 
 LANGUAGES = default_languages()
 CATALOGS = LANGUAGES.catalog_codes
 BUTTON_LIMIT = 20  # WhatsApp quick-reply titles; Telegram is more generous
-
-
-def all_texts() -> list[Text]:
-    texts = [text for flow in read_flows(registry.flow_files()).values() for _node, text in flow_texts(flow)]
-    texts = (
-        texts
-        + list(ALL_SYSTEM_TEXTS)
-        + [c.keywords for c in COMMANDS]
-        + list(ALL_TELEGRAM_TEXTS)
-        + list(ALL_GROUP_TEXTS)
-        + list(ALL_COURSE_TEXTS)
-        + list(ALL_BROADCAST_TEXTS)
-    )
-    neutral = [t.neutral for t in texts if t.neutral is not None]
-    return texts + [t for t in neutral if t not in texts]
 
 
 def load(code: str) -> dict[tuple[str, str], str]:

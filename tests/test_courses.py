@@ -9,25 +9,30 @@ import csv
 import json
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
 
 import pytest
-from sqlalchemy import select
 from starlette.testclient import TestClient
 from typer.testing import CliRunner
 
-from bot.db.models import AuditEntry, ChannelIdentity, Nudge, OutboxMessage
+from bot.db.models import AuditEntry, Nudge, OutboxMessage
 from bot.features.courses.reminders import due_time, planned_reminders, rule_moment
-from bot.features.courses.service import CourseError, CourseService
-from bot.identity import lookup_key
+from bot.features.courses.service import CourseError
 from bot.localtime import LocalTimeError, parse_local
 from bot.nudges.daily_cap import OrgTimes
 from bot.nudges.quiet_hours import is_quiet, outside_quiet_hours
 from bot.runtime import Runtime
 from scheduler.due import fire_due
 from tests.auxil.clock import FrozenClock
-from tests.conftest import TEST_SECRET, Simulator
-from tests.test_simulator_api import onboard
+from tests.auxil.constants import TEST_SECRET
+from tests.auxil.courses import (
+    course_with,
+    enrolled_amina,
+    person_of,
+    reminder_payload,
+    rows,
+    service_of,
+)
+from tests.auxil.simulator import Simulator, onboard
 
 BERLIN = OrgTimes("Europe/Berlin", "20:00", "08:00")
 nudges = Nudge.__table__
@@ -112,45 +117,6 @@ def test_times_that_do_not_exist_or_are_malformed_are_refused() -> None:
 # ---- with a database -------------------------------------------------------------------------
 
 
-def person_of(runtime: Runtime, user: str) -> int:
-    identities = ChannelIdentity.__table__
-    with runtime.db.connect() as conn:
-        return conn.execute(
-            select(identities.c.person_id).where(
-                identities.c.lookup_key == lookup_key(TEST_SECRET, "simulator", user)
-            )
-        ).scalar_one()
-
-
-def service_of(runtime: Runtime, clock: FrozenClock) -> CourseService:
-    return CourseService(runtime.db, runtime.flow_engine.catalogs, clock, "test:coordinator")
-
-
-def rows(runtime: Runtime, table: Any, *where: Any) -> list[dict[str, Any]]:
-    with runtime.db.connect() as conn:
-        return [dict(r) for r in conn.execute(select(table).where(*where)).mappings()]
-
-
-def course_with(service: CourseService) -> None:
-    service.create_course(
-        "vnb-nienburg",
-        "a2-hoya",
-        {"de": "Deutsch A2 in Hoya", "fa": "آلمانی A2 در هویا"},
-    )
-
-
-def enrolled_amina(
-    runtime: Runtime, client: TestClient, clock: FrozenClock
-) -> tuple[int, CourseService]:
-    """Amina onboarded in German and enrolled in the course "a2-hoya" (no sessions yet)."""
-    onboard(Simulator(client, "amina"))
-    person = person_of(runtime, "amina")
-    service = service_of(runtime, clock)
-    course_with(service)
-    service.enrol("a2-hoya", [person])
-    return person, service
-
-
 def test_session_reminders_go_to_consenting_people_only(
     runtime: Runtime, client: TestClient, clock: FrozenClock
 ) -> None:
@@ -182,15 +148,6 @@ def test_session_reminders_go_to_consenting_people_only(
     assert len(rows(runtime, nudges)) == 2
     actions = [r["action"] for r in rows(runtime, AuditEntry.__table__)]
     assert actions == ["course.create", "course.enrol", "session.add"]
-
-
-def reminder_payload(runtime: Runtime, person: int) -> dict[str, Any]:
-    (row,) = [
-        r
-        for r in rows(runtime, outbox, outbox.c.person_id == person)
-        if r["kind"] == "course_reminder"
-    ][-1:]
-    return row["payload"]
 
 
 @pytest.mark.parametrize(

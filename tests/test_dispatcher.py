@@ -32,7 +32,7 @@ from bot.outbox.dispatcher import (
 from bot.runtime import Runtime
 from bot.turns.outcome import HandleOutcome
 from tests.auxil.clock import FrozenClock
-from tests.conftest import make_runtime
+from tests.auxil.runtimes import make_runtime
 
 
 @pytest.fixture

@@ -15,7 +15,7 @@ from __future__ import annotations
 import asyncio
 import itertools
 import time
-from collections import Counter, deque
+from collections import Counter
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -29,9 +29,9 @@ from bot.outbox.dispatcher import Dispatcher
 from bot.outbox.ratelimit import Limits, RateLimiter
 from bot.runtime import Runtime
 from tests.auxil.clock import FrozenClock
-from tests.auxil.limiting_bot_api import LimitingBotApi
+from tests.auxil.limiting_bot_api import LimitingBotApi, max_in_window
+from tests.auxil.runtimes import make_runtime
 from tests.auxil.telegram import live_telegram_runtime
-from tests.conftest import make_runtime
 
 
 @pytest.fixture
@@ -120,17 +120,6 @@ def statuses(runtime: Runtime) -> Counter[str]:
     with runtime.db.connect() as conn:
         rows = conn.execute(select(outbox.c.status, func.count()).group_by(outbox.c.status))
         return Counter(dict(rows.tuples().all()))
-
-
-def max_in_window(times: list[float], span: float) -> int:
-    window: deque[float] = deque()
-    best = 0
-    for t in sorted(times):
-        window.append(t)
-        while window[0] <= t - span:
-            window.popleft()
-        best = max(best, len(window))
-    return best
 
 
 async def run_until(dispatcher: Dispatcher, done: Callable[[], bool]) -> None:

@@ -16,9 +16,8 @@ from bot.db.models import Nudge, OutboxMessage
 from bot.runtime import Runtime
 from scheduler.due import fire_due
 from tests.auxil.clock import FrozenClock
-from tests.conftest import Simulator
-from tests.test_courses import course_with, person_of, service_of
-from tests.test_simulator_api import onboard
+from tests.auxil.courses import course_with, person_of, service_of
+from tests.auxil.simulator import Simulator, onboard
 
 nudges = Nudge.__table__
 outbox = OutboxMessage.__table__

@@ -17,9 +17,8 @@ from bot.runtime import Runtime
 from scheduler.due import fire_due
 from scheduler.runner import build_scheduler
 from tests.auxil.clock import FrozenClock
-from tests.conftest import Simulator
-from tests.test_courses import course_with, enrolled_amina, person_of, service_of
-from tests.test_simulator_api import onboard
+from tests.auxil.courses import course_with, enrolled_amina, person_of, service_of
+from tests.auxil.simulator import Simulator, onboard
 
 nudges = Nudge.__table__
 outbox = OutboxMessage.__table__

@@ -21,7 +21,7 @@ from bot.identity import lookup_key
 from bot.runtime import Runtime
 from scheduler.due import fire_due
 from tests.auxil.clock import FrozenClock
-from tests.conftest import TEST_SECRET
+from tests.auxil.constants import TEST_SECRET
 
 people = Person.__table__
 identities = ChannelIdentity.__table__

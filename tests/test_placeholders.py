@@ -32,7 +32,7 @@ import pytest
 from conversations.i18n import Catalogs
 from conversations.languages import default_languages
 from conversations.system_texts import NOT_GIVEN
-from tests.test_catalogs import all_texts
+from tests.auxil.texts import all_texts
 
 LANGUAGES = default_languages()
 CATALOGS = Catalogs.load(LANGUAGES)

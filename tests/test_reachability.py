@@ -35,8 +35,10 @@ from bot.outbox.dispatcher import Dispatcher
 from bot.runtime import Runtime, build_runtime, utc_now
 from bot.web.app import create_app
 from tests.auxil.clock import FrozenClock
-from tests.conftest import TEST_SECRET, make_runtime
-from tests.test_telegram_webhook import SECRET, update, webhook_settings
+from tests.auxil.constants import TEST_SECRET
+from tests.auxil.runtimes import make_runtime
+from tests.auxil.telegram import WEBHOOK_SECRET as SECRET
+from tests.auxil.telegram import update, webhook_settings
 
 
 @pytest.fixture

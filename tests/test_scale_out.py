@@ -10,7 +10,8 @@ from bot.channels.simulator.parse import parse_request
 from bot.runtime import build_runtime
 from bot.settings import Settings
 from tests.auxil.clock import FrozenClock
-from tests.conftest import TEST_SECRET, make_runtime
+from tests.auxil.constants import TEST_SECRET
+from tests.auxil.runtimes import make_runtime
 
 
 @pytest.mark.parametrize("database_url", ["postgres"], indirect=True)

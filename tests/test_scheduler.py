@@ -26,7 +26,7 @@ from conversations.spec import Timeout
 from scheduler.due import fire_due
 from scheduler.runner import build_scheduler
 from tests.auxil.clock import FrozenClock
-from tests.conftest import TEST_SECRET
+from tests.auxil.constants import TEST_SECRET
 
 nudges = Nudge.__table__
 outbox = OutboxMessage.__table__

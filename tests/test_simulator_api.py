@@ -10,18 +10,7 @@ from starlette.testclient import TestClient
 
 from bot.db.models import ConsentRecord, OutboxMessage, Person
 from bot.runtime import Runtime
-from tests.conftest import Simulator
-
-
-def onboard(sim: Simulator, language: str = "Deutsch", name: str = "Amina") -> None:
-    sim.send("/start")
-    sim.press(language)
-    sim.press(sim.labels()[0])
-    sim.send(name)
-    sim.press("Hoya")
-    sim.press(sim.labels()[0])
-    sim.press(sim.labels()[-1])
-    sim.press(sim.labels()[-1])
+from tests.auxil.simulator import Simulator, onboard
 
 
 def test_onboarding_end_to_end_is_stored(client: TestClient, runtime: Runtime) -> None:
@@ -79,40 +68,6 @@ def test_arabic_replies_are_marked_right_to_left(client: TestClient) -> None:
     replies = sim.press("العربية")
     assert replies[0]["direction"] == "rtl"
     assert "VNB" in replies[0]["text"]
-
-
-def test_a_person_gets_the_same_conversation_back_after_new_messages(client: TestClient) -> None:
-    sim = Simulator(client, "olena")
-    onboard(sim, language="Українська", name="Олена")
-    again = Simulator(client, "olena")
-    replies = again.send("меню")
-    assert replies[-1]["choices"]
-    assert "Олена" not in replies[-1]["text"]  # the menu, in Ukrainian
-    assert any("🌐" in c["label"] for c in replies[-1]["choices"])
-
-
-def test_declining_stores_nothing(client: TestClient, runtime: Runtime) -> None:
-    sim = Simulator(client, "undecided")
-    sim.send("/start")
-    sim.press("English")
-    replies = sim.press("❌ No")
-    assert "Start" in replies[0]["text"]
-    with runtime.db.connect() as conn:
-        assert (
-            conn.execute(
-                select(func.count())
-                .select_from(Person.__table__)
-                .where(Person.role == "participant")
-            ).scalar_one()
-            == 0
-        )
-        assert (
-            conn.execute(
-                text("SELECT count(*) FROM consent_records WHERE channel='simulator'")
-            ).scalar_one()
-            == 0
-        )
-        assert conn.execute(text("SELECT count(*) FROM conversation_states")).scalar_one() == 0
 
 
 def test_message_after_deletion_starts_over(client: TestClient, runtime: Runtime) -> None:

@@ -17,9 +17,10 @@ from bot.demo import DEMO_INVITE_CODE, load_demo
 from bot.runtime import Runtime, build_runtime
 from bot.web.app import create_app
 from tests.auxil.clock import FrozenClock
+from tests.auxil.constants import TEST_SECRET
 from tests.auxil.processes import bot_environment, run_twc
-from tests.conftest import TEST_SECRET, Simulator
-from tests.test_telegram_webhook import SECRET, webhook_settings
+from tests.auxil.simulator import Simulator
+from tests.auxil.telegram import WEBHOOK_SECRET, webhook_settings
 
 GROUP = {"id": -1001234, "type": "supergroup", "title": "Frauentreff Hoya"}
 ADDER = {"id": 55, "is_bot": False, "first_name": "Anna", "language_code": "uk"}
@@ -71,7 +72,7 @@ def outbox_rows(runtime: Runtime) -> list[dict[str, Any]]:
 def test_added_to_a_group_records_it_and_greets_it_once(group_runtime: Runtime) -> None:
     with TestClient(create_app(group_runtime, background=False)) as client:
         post = lambda body: client.post(  # noqa: E731
-            "/webhooks/telegram", json=body, headers={SECRET_HEADER: SECRET}
+            "/webhooks/telegram", json=body, headers={SECRET_HEADER: WEBHOOK_SECRET}
         )
         assert post(added(1)).status_code == 200
         assert post(added(2, "member", "left")).status_code == 200  # removed …
@@ -102,7 +103,7 @@ def test_added_to_a_group_records_it_and_greets_it_once(group_runtime: Runtime) 
 def test_in_a_group_only_commands_to_the_bot_get_a_neutral_answer(group_runtime: Runtime) -> None:
     with TestClient(create_app(group_runtime, background=False)) as client:
         post = lambda body: client.post(  # noqa: E731
-            "/webhooks/telegram", json=body, headers={SECRET_HEADER: SECRET}
+            "/webhooks/telegram", json=body, headers={SECRET_HEADER: WEBHOOK_SECRET}
         )
         post(group_message(10, "Hallo zusammen, wann ist das Treffen?"))
         post(group_message(11, "/help@OtherBot"))

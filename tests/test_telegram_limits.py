@@ -14,20 +14,13 @@ from __future__ import annotations
 import asyncio
 import itertools
 import json
-import threading
 import time
-from collections import Counter, deque
+from collections import Counter
 from collections.abc import Iterator
 from datetime import timedelta
-from typing import Any
 
 import pytest
-import uvicorn
 from sqlalchemy import func, insert, select
-from starlette.applications import Starlette
-from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
-from starlette.routing import Route
 
 from bot.channels.base import SendError
 from bot.channels.messages import Outbound, SendResult
@@ -36,9 +29,9 @@ from bot.db.models import ChannelIdentity, OutboxMessage, Person
 from bot.outbox.dispatcher import Dispatcher
 from bot.outbox.ratelimit import Limits, RateLimiter
 from bot.runtime import Runtime
-from tests.auxil.clock import FrozenClock, wall_now
-from tests.auxil.processes import free_port
-from tests.auxil.telegram import _wait_for_port, live_telegram_runtime
+from tests.auxil.clock import FrozenClock
+from tests.auxil.limiting_bot_api import LimitingStandIn, max_in_window
+from tests.auxil.telegram import live_telegram_runtime
 
 outbox = OutboxMessage.__table__
 
@@ -127,17 +120,6 @@ def add_rows(runtime: Runtime, chats: list[str], per_chat: int, prefix: str = "m
         conn.execute(insert(outbox), rows)
 
 
-def max_in_window(times: list[float], span: float) -> int:
-    window: deque[float] = deque()
-    best = 0
-    for t in sorted(times):
-        window.append(t)
-        while window[0] <= t - span:
-            window.popleft()
-        best = max(best, len(window))
-    return best
-
-
 def test_a_burst_keeps_every_limit_with_a_frozen_clock(
     sqlite_runtime: Runtime, clock: FrozenClock
 ) -> None:
@@ -179,85 +161,6 @@ def test_a_burst_keeps_every_limit_with_a_frozen_clock(
 
 
 # ---- a real run against a rate-limiting stand-in ----------------------------------------------
-
-
-class LimitingStandIn:
-    """A Bot API stand-in that enforces Telegram's limits with 429 and ``retry_after``."""
-
-    def __init__(self, per_second: int = 30, chat_interval: float = 1.0) -> None:
-        self.per_second = per_second
-        self.chat_interval = chat_interval
-        self.port = free_port()
-        self.url = f"http://127.0.0.1:{self.port}/bot{{token}}"
-        self.accepted: list[tuple[float, str, str]] = []
-        self.refused: list[tuple[float, str, str]] = []
-        self.force: deque[tuple[int, dict[str, Any]]] = deque()
-        self.lock = threading.Lock()
-        self.server: uvicorn.Server | None = None
-        self.thread: threading.Thread | None = None
-        self._ids = itertools.count(1)
-
-    async def _api(self, request: Request) -> Response:
-        method = request.path_params["method"]
-        if method == "getMe":
-            return JSONResponse(
-                {
-                    "ok": True,
-                    "result": {"id": 1, "is_bot": True, "first_name": "T", "username": "TBot"},
-                }
-            )
-        if method != "sendMessage":
-            return JSONResponse({"ok": True, "result": True})
-        form = await request.form()
-        chat, text = str(form["chat_id"]), str(form["text"])
-        now = time.monotonic()
-        with self.lock:
-            if self.force:
-                status, body = self.force.popleft()
-                self.refused.append((now, chat, f"{status}:{text}"))
-                return JSONResponse(body, status_code=status)
-            recent = [t for t, _, _ in self.accepted if t > now - 1.0]
-            last_here = max((t for t, c, _ in self.accepted if c == chat), default=None)
-            if len(recent) >= self.per_second or (
-                last_here is not None and now - last_here < self.chat_interval
-            ):
-                self.refused.append((now, chat, text))
-                return JSONResponse(
-                    {
-                        "ok": False,
-                        "error_code": 429,
-                        "description": "Too Many Requests: retry after 1",
-                        "parameters": {"retry_after": 1},
-                    },
-                    status_code=429,
-                )
-            self.accepted.append((now, chat, text))
-            message_id = next(self._ids)
-        return JSONResponse(
-            {
-                "ok": True,
-                "result": {
-                    "message_id": message_id,
-                    "date": int(wall_now().timestamp()),
-                    "chat": {"id": int(chat), "type": "private"},
-                    "text": text,
-                },
-            }
-        )
-
-    def __enter__(self) -> LimitingStandIn:
-        app = Starlette(routes=[Route("/bot{token}/{method}", self._api, methods=["GET", "POST"])])
-        config = uvicorn.Config(app, host="127.0.0.1", port=self.port, log_level="warning")
-        self.server = uvicorn.Server(config)
-        self.thread = threading.Thread(target=self.server.run, daemon=True)
-        self.thread.start()
-        _wait_for_port(self.port, None, None)  # type: ignore[arg-type]
-        return self
-
-    def __exit__(self, *_: object) -> None:
-        assert self.server is not None and self.thread is not None
-        self.server.should_exit = True
-        self.thread.join(timeout=10)
 
 
 @pytest.fixture

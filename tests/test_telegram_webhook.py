@@ -10,7 +10,6 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import pytest
 from sqlalchemy import func, select
@@ -24,23 +23,15 @@ from bot.runtime import Runtime, build_runtime
 from bot.settings import Settings
 from bot.web.app import create_app
 from tests.auxil.clock import FrozenClock
-from tests.auxil.telegram import TOKEN, FixingProxy, StandIn
-from tests.conftest import TEST_SECRET
-
-SECRET = "webhook-Secret_0123456789"
-
-
-def webhook_settings(url: str, api_url: str = "http://127.0.0.1:9/bot{token}") -> Settings:
-    return Settings(
-        database_url=url,
-        environment="test",
-        secret_key=TEST_SECRET,
-        telegram_token=TOKEN,
-        telegram_api_url=api_url,
-        telegram_mode="webhook",
-        public_url="https://bot.example.org",
-        telegram_webhook_secret=SECRET,
-    )
+from tests.auxil.constants import TEST_SECRET
+from tests.auxil.telegram import (
+    TOKEN,
+    WEBHOOK_SECRET,
+    FixingProxy,
+    StandIn,
+    update,
+    webhook_settings,
+)
 
 
 @pytest.fixture
@@ -50,24 +41,6 @@ def webhook_runtime(sqlite_url: str, clock: FrozenClock) -> Iterator[Runtime]:
     load_demo(runtime.db, TEST_SECRET, clock())
     yield runtime
     runtime.close()
-
-
-def update(update_id: int, text: str = "/start", chat: int = 424242) -> dict[str, Any]:
-    return {
-        "update_id": update_id,
-        "message": {
-            "message_id": update_id,
-            "date": 1_796_000_000,
-            "chat": {"id": chat, "type": "private", "first_name": "Amina"},
-            "from": {"id": chat, "is_bot": False, "first_name": "Amina", "language_code": "ar"},
-            "text": text,
-            **(
-                {"entities": [{"type": "bot_command", "offset": 0, "length": 6}]}
-                if text.startswith("/")
-                else {}
-            ),
-        },
-    }
 
 
 def counts(runtime: Runtime) -> tuple[int, int]:
@@ -84,7 +57,7 @@ def counts(runtime: Runtime) -> tuple[int, int]:
 def test_a_signed_update_is_processed_once(webhook_runtime: Runtime) -> None:
     with TestClient(create_app(webhook_runtime, background=False)) as client:
         response = client.post(
-            "/webhooks/telegram", json=update(1), headers={SECRET_HEADER: SECRET}
+            "/webhooks/telegram", json=update(1), headers={SECRET_HEADER: WEBHOOK_SECRET}
         )
         assert response.status_code == 200, response.text
         assert counts(webhook_runtime) == (1, 1)
@@ -94,7 +67,9 @@ def test_a_signed_update_is_processed_once(webhook_runtime: Runtime) -> None:
         assert row["payload"]["language"] == "ar"  # her Telegram language is the first guess
         assert len(row["payload"]["choices"]) == 10
         # Telegram delivers again (it did not see our 200): nothing happens twice.
-        again = client.post("/webhooks/telegram", json=update(1), headers={SECRET_HEADER: SECRET})
+        again = client.post(
+            "/webhooks/telegram", json=update(1), headers={SECRET_HEADER: WEBHOOK_SECRET}
+        )
         assert again.status_code == 200
         assert counts(webhook_runtime) == (1, 1)
 
@@ -105,9 +80,9 @@ def test_a_signed_update_is_processed_once(webhook_runtime: Runtime) -> None:
         {},
         {SECRET_HEADER: ""},
         {SECRET_HEADER: "wrong"},
-        {SECRET_HEADER: SECRET[:-1]},
-        {SECRET_HEADER: SECRET + "x"},
-        {SECRET_HEADER: SECRET.upper()},
+        {SECRET_HEADER: WEBHOOK_SECRET[:-1]},
+        {SECRET_HEADER: WEBHOOK_SECRET + "x"},
+        {SECRET_HEADER: WEBHOOK_SECRET.upper()},
     ],
     ids=["missing", "empty", "wrong", "prefix", "longer", "case"],
 )
@@ -124,15 +99,15 @@ def test_a_missing_or_wrong_secret_gets_403_and_changes_nothing(
 
 
 def test_malformed_bodies_with_the_right_secret() -> None:
-    assert secret_matches(SECRET, SECRET)
-    assert not secret_matches(None, SECRET)
-    assert not secret_matches(SECRET, None)
+    assert secret_matches(WEBHOOK_SECRET, WEBHOOK_SECRET)
+    assert not secret_matches(None, WEBHOOK_SECRET)
+    assert not secret_matches(WEBHOOK_SECRET, None)
     assert not secret_matches("", "")
 
 
 def test_garbage_with_the_right_secret_is_refused_or_ignored(webhook_runtime: Runtime) -> None:
     with TestClient(create_app(webhook_runtime, background=False)) as client:
-        headers = {SECRET_HEADER: SECRET}
+        headers = {SECRET_HEADER: WEBHOOK_SECRET}
         assert client.post("/webhooks/telegram", content=b"{", headers=headers).status_code == 400
         assert client.post("/webhooks/telegram", json=[1], headers=headers).status_code == 400
         weird = {"update_id": 5, "message": {"chat": "nope"}}
@@ -155,7 +130,7 @@ def test_the_webhook_route_exists_only_in_webhook_mode(sqlite_url: str) -> None:
 def test_webhook_mode_needs_a_public_url_and_a_valid_secret(sqlite_url: str) -> None:
     base = {"database_url": sqlite_url, "telegram_token": TOKEN, "telegram_mode": "webhook"}
     with pytest.raises(ValueError, match="TWC_PUBLIC_URL"):
-        Settings(**base, telegram_webhook_secret=SECRET)
+        Settings(**base, telegram_webhook_secret=WEBHOOK_SECRET)
     with pytest.raises(ValueError, match="TWC_TELEGRAM_WEBHOOK_SECRET"):
         Settings(**base, public_url="https://bot.example.org")
     with pytest.raises(ValueError, match="TWC_TELEGRAM_WEBHOOK_SECRET"):
@@ -166,7 +141,7 @@ def test_webhook_mode_needs_a_public_url_and_a_valid_secret(sqlite_url: str) -> 
             database_url=sqlite_url,
             telegram_token=TOKEN,
             public_url="https://x.example",
-            telegram_webhook_secret=SECRET,
+            telegram_webhook_secret=WEBHOOK_SECRET,
         ).telegram_effective_mode
         == "webhook"
     )
@@ -189,5 +164,5 @@ def test_start_up_registers_the_webhook_with_its_secret(
         runtime.close()
         [call] = proxy.calls_of("setWebhook")
         assert call.params["url"] == "https://bot.example.org/webhooks/telegram"
-        assert call.params["secret_token"] == SECRET
+        assert call.params["secret_token"] == WEBHOOK_SECRET
         assert proxy.calls_of("setMyCommands")  # tried; the stand-in's 500 did not stop start-up

@@ -25,9 +25,8 @@ from bot.turns.uniform import fire_uniform, uniform
 from scheduler import due
 from scheduler.due import fire_due
 from tests.auxil.clock import FrozenClock
-from tests.conftest import Simulator
-from tests.test_courses import person_of, service_of
-from tests.test_simulator_api import onboard
+from tests.auxil.courses import person_of, service_of
+from tests.auxil.simulator import Simulator, onboard
 
 nudges = Nudge.__table__
 outbox = OutboxMessage.__table__

@@ -10,6 +10,9 @@ for every process on Linux), taken when a request arrives.
 The tests run it in a thread (:meth:`LimitingBotApi.in_thread`); the broadcast benchmark runs it
 in a process of its own (:func:`serve`), so the stand-in and the bot do not share one
 interpreter, and reads its figures from ``GET /stats``.
+
+:class:`LimitingStandIn` is the simpler, older stand-in of the Telegram limit tests (a context
+manager, no latency, no ``/stats``), and :func:`max_in_window` the peak count of a burst.
 """
 
 from __future__ import annotations
@@ -176,3 +179,94 @@ def serve(
     """Run a stand-in in this process until it is terminated (the benchmark's subprocess)."""
     api = LimitingBotApi(per_second, chat_interval, latency, watch=watch, port=port)
     uvicorn.run(api.app(), host="127.0.0.1", port=port, log_level="warning", access_log=False)
+
+
+def max_in_window(times: list[float], span: float) -> int:
+    """The most ``times`` in any window of ``span`` seconds."""
+    window: deque[float] = deque()
+    best = 0
+    for t in sorted(times):
+        window.append(t)
+        while window[0] <= t - span:
+            window.popleft()
+        best = max(best, len(window))
+    return best
+
+
+class LimitingStandIn:
+    """A Bot API stand-in that enforces Telegram's limits with 429 and ``retry_after``."""
+
+    def __init__(self, per_second: int = 30, chat_interval: float = 1.0) -> None:
+        self.per_second = per_second
+        self.chat_interval = chat_interval
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}/bot{{token}}"
+        self.accepted: list[tuple[float, str, str]] = []
+        self.refused: list[tuple[float, str, str]] = []
+        self.force: deque[tuple[int, dict[str, Any]]] = deque()
+        self.lock = threading.Lock()
+        self.server: uvicorn.Server | None = None
+        self.thread: threading.Thread | None = None
+        self._ids = itertools.count(1)
+
+    async def _api(self, request: Request) -> Response:
+        method = request.path_params["method"]
+        if method == "getMe":
+            return JSONResponse(
+                {
+                    "ok": True,
+                    "result": {"id": 1, "is_bot": True, "first_name": "T", "username": "TBot"},
+                }
+            )
+        if method != "sendMessage":
+            return JSONResponse({"ok": True, "result": True})
+        form = await request.form()
+        chat, text = str(form["chat_id"]), str(form["text"])
+        now = time.monotonic()
+        with self.lock:
+            if self.force:
+                status, body = self.force.popleft()
+                self.refused.append((now, chat, f"{status}:{text}"))
+                return JSONResponse(body, status_code=status)
+            recent = [t for t, _, _ in self.accepted if t > now - 1.0]
+            last_here = max((t for t, c, _ in self.accepted if c == chat), default=None)
+            if len(recent) >= self.per_second or (
+                last_here is not None and now - last_here < self.chat_interval
+            ):
+                self.refused.append((now, chat, text))
+                return JSONResponse(
+                    {
+                        "ok": False,
+                        "error_code": 429,
+                        "description": "Too Many Requests: retry after 1",
+                        "parameters": {"retry_after": 1},
+                    },
+                    status_code=429,
+                )
+            self.accepted.append((now, chat, text))
+            message_id = next(self._ids)
+        return JSONResponse(
+            {
+                "ok": True,
+                "result": {
+                    "message_id": message_id,
+                    "date": int(wall_now().timestamp()),
+                    "chat": {"id": int(chat), "type": "private"},
+                    "text": text,
+                },
+            }
+        )
+
+    def __enter__(self) -> LimitingStandIn:
+        app = Starlette(routes=[Route("/bot{token}/{method}", self._api, methods=["GET", "POST"])])
+        config = uvicorn.Config(app, host="127.0.0.1", port=self.port, log_level="warning")
+        self.server = uvicorn.Server(config)
+        self.thread = threading.Thread(target=self.server.run, daemon=True)
+        self.thread.start()
+        _wait_for_port(self.port, None, None)  # type: ignore[arg-type]
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        assert self.server is not None and self.thread is not None
+        self.server.should_exit = True
+        self.thread.join(timeout=10)

@@ -45,9 +45,12 @@ if TYPE_CHECKING:
     from collections.abc import Iterator
 
     from bot.runtime import Runtime
+    from bot.settings import Settings
 
 STAND_IN_DIR = REPO_ROOT / "tests" / "telegram_stand_in"
 TOKEN = "123456:ABC-test-token"
+#: The secret Telegram sends with each webhook call (``X-Telegram-Bot-Api-Secret-Token``).
+WEBHOOK_SECRET = "webhook-Secret_0123456789"
 EDIT_METHODS = {
     "editMessageText",
     "editMessageReplyMarkup",
@@ -391,7 +394,7 @@ def live_telegram_runtime(database_url: str, api_url: str) -> Iterator[Runtime]:
     from bot.demo import load_demo
     from bot.runtime import build_runtime
     from bot.settings import Settings
-    from tests.conftest import TEST_SECRET
+    from tests.auxil.constants import TEST_SECRET
 
     settings = Settings(
         database_url=database_url,
@@ -407,3 +410,39 @@ def live_telegram_runtime(database_url: str, api_url: str) -> Iterator[Runtime]:
         yield runtime
     finally:
         runtime.close()
+
+
+def webhook_settings(url: str, api_url: str = "http://127.0.0.1:9/bot{token}") -> Settings:
+    """Settings for the Telegram channel in webhook mode (secret :data:`WEBHOOK_SECRET`)."""
+    from bot.settings import Settings
+    from tests.auxil.constants import TEST_SECRET
+
+    return Settings(
+        database_url=url,
+        environment="test",
+        secret_key=TEST_SECRET,
+        telegram_token=TOKEN,
+        telegram_api_url=api_url,
+        telegram_mode="webhook",
+        public_url="https://bot.example.org",
+        telegram_webhook_secret=WEBHOOK_SECRET,
+    )
+
+
+def update(update_id: int, text: str = "/start", chat: int = 424242) -> dict[str, Any]:
+    """A private message as Telegram posts it to the webhook (a command gets its entity)."""
+    return {
+        "update_id": update_id,
+        "message": {
+            "message_id": update_id,
+            "date": 1_796_000_000,
+            "chat": {"id": chat, "type": "private", "first_name": "Amina"},
+            "from": {"id": chat, "is_bot": False, "first_name": "Amina", "language_code": "ar"},
+            "text": text,
+            **(
+                {"entities": [{"type": "bot_command", "offset": 0, "length": 6}]}
+                if text.startswith("/")
+                else {}
+            ),
+        },
+    }

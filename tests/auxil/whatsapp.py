@@ -16,13 +16,14 @@ from bot.demo import load_demo
 from bot.runtime import Runtime, build_runtime
 from bot.settings import Settings
 from tests.auxil.clock import FrozenClock
+from tests.auxil.constants import TEST_SECRET
 from tests.auxil.twilio import Sent, TwilioStandIn, sign
 
 ACCOUNT_SID = "AC" + "0123456789abcdef" * 2
 AUTH_TOKEN = "twilio-test-auth-token-0123456789"
 SENDER = "whatsapp:+4950219990000"
 PUBLIC_URL = "https://bot.example.org"
-SECRET = "test-secret-key-that-is-long-enough-for-tests-0123456789"
+SECRET = TEST_SECRET
 
 #: Content SIDs of the test template file (any HX + 32 hex passes Twilio's pattern).
 QUICK_2 = "HX" + "2" * 32

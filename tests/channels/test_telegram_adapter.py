@@ -20,7 +20,7 @@ from bot.runtime import build_runtime
 from bot.settings import Settings
 from conversations.events import ChoiceIn
 from tests.auxil.clock import FrozenClock
-from tests.conftest import TEST_SECRET
+from tests.auxil.constants import TEST_SECRET
 
 CHAT = 4711
 

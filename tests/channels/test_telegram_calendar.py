@@ -17,8 +17,8 @@ from bot.features.courses.service import CourseService
 from bot.runtime import build_runtime
 from bot.settings import Settings
 from tests.auxil.clock import FrozenClock
+from tests.auxil.constants import TEST_SECRET
 from tests.auxil.telegram import TOKEN, FixingProxy, StandIn, require_stand_in
-from tests.conftest import TEST_SECRET
 
 CHAT = "5150"
 

@@ -1,0 +1,53 @@
+"""A test user's phone on the simulator channel (its JSON API over HTTP), and onboarding."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from starlette.testclient import TestClient
+
+
+class Simulator:
+    """A test user's phone, talking to the simulator API over HTTP (ASGI)."""
+
+    def __init__(self, client: TestClient, user: str) -> None:
+        self.client = client
+        self.user = user
+        self.last: list[dict[str, Any]] = []
+
+    def send(self, text: str) -> list[dict[str, Any]]:
+        return self._post({"user": self.user, "text": text})
+
+    def press(self, label_or_id: str) -> list[dict[str, Any]]:
+        """Press a button of the last reply that had buttons, by its label (or its id)."""
+        for reply in reversed(self.last):
+            for choice in reply["choices"]:
+                if label_or_id in (choice["label"], choice["id"]):
+                    return self._post({"user": self.user, "choice": choice["id"]})
+        raise AssertionError(f"no button {label_or_id!r} in {self.last}")
+
+    def _post(self, body: dict[str, Any]) -> list[dict[str, Any]]:
+        response = self.client.post("/simulator/api/messages", json=body)
+        assert response.status_code == 200, response.text
+        replies = response.json()["replies"]
+        if replies:
+            self.last = replies
+        return replies
+
+    def labels(self) -> list[str]:
+        return [c["label"] for c in self.last[-1]["choices"]] if self.last else []
+
+    def text(self) -> str:
+        return "\n".join(r["text"] for r in self.last)
+
+
+def onboard(sim: Simulator, language: str = "Deutsch", name: str = "Amina") -> None:
+    """Onboarding in ``language`` (its button label): consent, name, Hoya, first interest."""
+    sim.send("/start")
+    sim.press(language)
+    sim.press(sim.labels()[0])
+    sim.send(name)
+    sim.press("Hoya")
+    sim.press(sim.labels()[0])
+    sim.press(sim.labels()[-1])
+    sim.press(sim.labels()[-1])
