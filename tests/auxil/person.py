@@ -35,7 +35,7 @@ from starlette.testclient import TestClient
 
 from bot.channels.telegram import render as telegram_render
 from bot.channels.telegram.webhook import SECRET_HEADER
-from bot.channels.whatsapp.channel import KEYCAPS
+from bot.channels.whatsapp.render import KEYCAPS
 from bot.db.migrate import upgrade
 from bot.db.models import ChannelIdentity
 from bot.db.models import Person as PersonRow
