@@ -91,14 +91,16 @@ def build_runtime(
     settings: Settings,
     clock: Clock | None = None,
     db: Engine | None = None,
-    show_at_once: bool = True,
+    simulator_screens: bool = True,
 ) -> Runtime:
     """Wire the bot.  Does not migrate or start anything.  Without ``clock`` the process clock
     (``bot.clock.process_clock``: real, or pinned by ``TWC_CLOCK_START``).
 
-    ``show_at_once``: the simulator shows a turn's replies in the turn's own transaction (its
-    "platform" is this database, so that is exactly once and needs no dispatcher).  Tests of
-    the dispatcher turn it off to send simulator replies through it like any channel's.
+    ``simulator_screens``: the simulator keeps its screens in each turn's own transaction: her
+    message and the bot's replies (its "platform" is this database, so that is exactly once and
+    needs no dispatcher).  Off, the simulator is a channel like any other: replies wait in the
+    outbox for the dispatcher (its tests) and nothing is written besides the turn (the
+    in-process benchmark of the channel-neutral path).
     """
     clock = clock or process_clock(settings)
     configure_cipher(settings.secret_key)
@@ -138,8 +140,8 @@ def build_runtime(
         clock,
         effect_writers=registry.effect_writers(),
         organisation_for_code=_code_lookup(),
-        transcripts={simulator.name: screen.write_inbound},
-        shown_at_once={simulator.name: screen.show_replies} if show_at_once else {},
+        transcripts={simulator.name: screen.write_inbound} if simulator_screens else {},
+        shown_at_once={simulator.name: screen.show_replies} if simulator_screens else {},
     )
     dispatcher = Dispatcher(db, channels, clock, limits=limits)
     simulator.deliver_now = lambda keys: dispatcher.dispatch(keys=keys)

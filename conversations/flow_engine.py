@@ -35,7 +35,7 @@ from conversations.events import (
     TriggerIn,
     UpdateProfile,
 )
-from conversations.i18n import Catalogs, format_day
+from conversations.i18n import Catalogs, format_day, neutral_or
 from conversations.languages import Language, LanguageTable
 from conversations.matching import (
     clean_text,
@@ -278,7 +278,10 @@ class Turn:
         for name in text.placeholders | placeholders_of(translated):
             if name not in values:
                 values[name] = self.value(name)
-        return catalogs.render(self.language, text, **values)
+        chosen = neutral_or(text, values)
+        if chosen is not text:  # a value the text needs is empty: its neutral variant
+            translated = catalogs.translate(self.language, chosen)
+        return catalogs.fill(self.language, translated, values)
 
     def say(self, text: Text, buttons: tuple[Button, ...] = (), **extra: object) -> None:
         """Queue a message in her language."""

@@ -91,10 +91,15 @@ class Catalogs:
         missing value as "—" (see the module docstring).
         """
         chosen = neutral_or(text, values)
-        translated = self.translate(language, chosen)
+        return self.fill(language, self.translate(language, chosen), values)
+
+    def fill(
+        self, language: Language | None, translated: str, values: Mapping[str, object]
+    ) -> str:
+        """Fill an already translated text (an empty or missing value shows as "—")."""
         if "{" not in translated:
             return translated
-        return translated.format_map(_Values(values, self.translate(language, NOT_GIVEN)))
+        return translated.format_map(_Values(values, self, language))
 
 
 def is_empty(value: object) -> bool:
@@ -112,19 +117,28 @@ def neutral_or(text: Text, values: Mapping[str, object]) -> Text:
     return text
 
 
-class _Values(dict[str, object]):
-    """Placeholder values; an empty or missing one renders as the "not given" mark.
+class _Values:
+    """Placeholder values for ``str.format_map``; an empty or missing one renders as the "not
+    given" mark, translated only when it is needed.
 
     Flow validation already rejects unknown placeholders at start-up, so this only matters
     for a value that is legitimately absent (a session with no place, a link not yet known).
     """
 
-    def __init__(self, values: Mapping[str, object], not_given: str) -> None:
-        super().__init__({k: v for k, v in values.items() if not is_empty(v)})
-        self.not_given = not_given
+    __slots__ = ("catalogs", "language", "values")
 
-    def __missing__(self, key: str) -> str:
-        return self.not_given
+    def __init__(
+        self, values: Mapping[str, object], catalogs: Catalogs, language: Language | None
+    ) -> None:
+        self.values = values
+        self.catalogs = catalogs
+        self.language = language
+
+    def __getitem__(self, key: str) -> object:
+        value = self.values.get(key)
+        if is_empty(value):
+            return self.catalogs.translate(self.language, NOT_GIVEN)
+        return value
 
 
 def local_time(moment: datetime, timezone: str) -> datetime:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field, replace
+from functools import lru_cache
 
 PLACEHOLDER = re.compile(r"\{([a-z_][a-z0-9_]*)\}")
 
@@ -26,7 +27,7 @@ class Text:
     @property
     def placeholders(self) -> frozenset[str]:
         """The ``{names}`` the text expects."""
-        return frozenset(PLACEHOLDER.findall(self.master))
+        return placeholders_of(self.master)
 
 
 def msg(context: str, master: str) -> Text:
@@ -39,6 +40,7 @@ def with_neutral(text: Text, neutral: Text) -> Text:
     return replace(text, neutral=neutral)
 
 
+@lru_cache(maxsize=4096)  # a few hundred texts in a dozen languages: read each once
 def placeholders_of(text: str) -> frozenset[str]:
     """The ``{names}`` used in any text, translated or not."""
     return frozenset(PLACEHOLDER.findall(text))

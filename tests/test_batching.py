@@ -21,7 +21,7 @@ from tests.auxil.runtimes import make_runtime
 @pytest.fixture
 def runtime(database_url: str, clock: FrozenClock) -> Iterator[Runtime]:
     """Simulator replies wait in the outbox: these tests send them with a dispatcher."""
-    rt = make_runtime(database_url, clock, show_at_once=False)
+    rt = make_runtime(database_url, clock, simulator_screens=False)
     yield rt
     rt.close()
 

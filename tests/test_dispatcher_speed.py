@@ -37,7 +37,7 @@ from tests.auxil.telegram import live_telegram_runtime
 @pytest.fixture
 def sqlite_runtime(sqlite_url: str, clock: FrozenClock) -> Iterator[Runtime]:
     """Simulator replies wait in the outbox: these tests send them with a dispatcher."""
-    rt = make_runtime(sqlite_url, clock, show_at_once=False)
+    rt = make_runtime(sqlite_url, clock, simulator_screens=False)
     yield rt
     rt.close()
 

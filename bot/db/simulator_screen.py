@@ -33,14 +33,19 @@ class SimulatorScreen:
         self.db = db
         self.clock = clock
         self.shown_text = shown_text
+        self._labels: dict[str, dict[str, str]] = {}
+        """The buttons each user saw last (this process), so that a press shows its label
+        without reading her screen back; read from the table when unknown."""
 
     def write_inbound(self, conn: Connection, inbounds: Sequence[Inbound]) -> None:
         """Her own new messages, as she sees them (a pressed button shows its label)."""
         rows = []
         for inbound in inbounds:
-            labels = {}
+            labels: dict[str, str] = {}
             if isinstance(inbound.event, ChoiceIn):
-                labels = self._last_choices(conn, inbound.address)
+                labels = self._labels.get(inbound.address) or self._last_choices(
+                    conn, inbound.address
+                )
             rows.append(
                 {
                     "user": inbound.address,
@@ -56,16 +61,39 @@ class SimulatorScreen:
 
     def show_replies(
         self, conn: Connection, replies: Sequence[tuple[str, dict[str, Any]]]
-    ) -> list[str]:
-        """A turn's replies on her screen, in the turn's transaction; their ids there."""
-        now = self.clock()
-        return [
-            f"sim-{self._insert(conn, address, Outbound.from_payload(payload), now)}"
-            for address, payload in replies
-        ]
+    ) -> list[str | None]:
+        """A batch's replies on the screens, in the turns' transaction, with one statement.
 
-    @staticmethod
-    def _insert(conn: Connection, address: str, message: Outbound, now: datetime) -> int:
+        They need no id on the screen (nothing refers back to them), so none is returned.
+        """
+        now = self.clock()
+        rows = []
+        for address, payload in replies:
+            choices = [{"id": c["id"], "label": c["label"]} for c in payload.get("choices", ())]
+            rows.append(
+                {
+                    "user": address,
+                    "direction": "out",
+                    "text": str(payload.get("text", "")),
+                    "choices": choices,
+                    "rtl": bool(payload.get("rtl", False)),
+                    "created_at": now,
+                }
+            )
+            if choices:
+                self._remember(address, choices)
+        if rows:
+            conn.execute(insert(screen), rows)
+        return [None] * len(rows)
+
+    def _remember(self, address: str, choices: list[dict[str, str]]) -> None:
+        if len(self._labels) > 10_000:  # a bounded cache, not a second screen
+            self._labels.clear()
+        self._labels[address] = {c["id"]: c["label"] for c in choices}
+
+    def _insert(self, conn: Connection, address: str, message: Outbound, now: datetime) -> int:
+        if message.choices:
+            self._remember(address, [{"id": i, "label": label} for i, label in message.choices])
         return int(
             conn.execute(
                 insert(screen)

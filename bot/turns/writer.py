@@ -35,9 +35,9 @@ from conversations.events import (
 from conversations.flow_engine import Result
 from conversations.model import Conversation
 
-ShowReplies = Callable[[Connection, Sequence[tuple[str, dict[str, Any]]]], list[str]]
+ShowReplies = Callable[[Connection, Sequence[tuple[str, dict[str, Any]]]], list[str | None]]
 """Shows ``(address, payload)`` replies on a channel's own transcript in the turn's
-transaction; returns each one's id there."""
+transaction; returns each one's id there, if it has one."""
 
 
 @dataclass(frozen=True, slots=True)

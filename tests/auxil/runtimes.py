@@ -10,14 +10,14 @@ from tests.auxil.clock import FrozenClock
 from tests.auxil.constants import TEST_SECRET
 
 
-def make_runtime(url: str, clock: FrozenClock, show_at_once: bool = True) -> Runtime:
+def make_runtime(url: str, clock: FrozenClock, simulator_screens: bool = True) -> Runtime:
     """A runtime on ``url`` (migrated, demo data loaded), without any outside channel.
 
-    ``show_at_once=False``: simulator replies wait in the outbox for a dispatcher like any
+    ``simulator_screens=False``: simulator replies wait in the outbox for a dispatcher like any
     channel's (the dispatcher's own tests).
     """
     settings = Settings(database_url=url, environment="test", secret_key=TEST_SECRET)
     upgrade(url)
-    runtime = build_runtime(settings, clock=clock, show_at_once=show_at_once)
+    runtime = build_runtime(settings, clock=clock, simulator_screens=simulator_screens)
     load_demo(runtime.db, TEST_SECRET, clock())
     return runtime
