@@ -74,6 +74,40 @@ def test_a_signed_update_is_processed_once(webhook_runtime: Runtime) -> None:
         assert counts(webhook_runtime) == (1, 1)
 
 
+def test_a_button_press_is_answered_in_the_webhook_response(webhook_runtime: Runtime) -> None:
+    """Telegram runs the Bot API call a webhook answers with: one request less per press.
+
+    The keyboard's edit ("✓ Deutsch") still goes to the Bot API, which is not reachable in
+    this test: it is logged and the press counts all the same.
+    """
+    headers = {SECRET_HEADER: WEBHOOK_SECRET}
+    press = {
+        "update_id": 2,
+        "callback_query": {
+            "id": "press-1",
+            "from": {"id": 424242, "is_bot": False, "first_name": "Amina", "language_code": "ar"},
+            "chat_instance": "1",
+            "data": "onboarding.choose_language:de",
+            "message": {
+                "message_id": 77,
+                "date": 1_796_000_000,
+                "chat": {"id": 424242, "type": "private", "first_name": "Amina"},
+                "text": "?",
+            },
+        },
+    }
+    with TestClient(create_app(webhook_runtime, background=False)) as client:
+        assert client.post("/webhooks/telegram", json=update(1), headers=headers).is_success
+        response = client.post("/webhooks/telegram", json=press, headers=headers)
+    assert response.status_code == 200
+    assert response.json() == {"method": "answerCallbackQuery", "callback_query_id": "press-1"}
+    with webhook_runtime.db.connect() as conn:
+        payloads = [
+            p for p in conn.execute(select(OutboxMessage.__table__.c.payload)).scalars()
+        ]
+    assert payloads[-1]["language"] == "de"  # the press counted: she goes on in German
+
+
 @pytest.mark.parametrize(
     "headers",
     [

@@ -34,10 +34,12 @@ class Buttons:
         self.sent_choices = sent_choices
         self.message_key = message_key
 
-    async def press(self, callback: Callback) -> str | None:
-        """Answer the press; the choice id it stands for, or ``None`` when it was handled
-        here (a page turned, an inert button) or cannot be resolved any more."""
-        await self._answer(callback)
+    async def press(self, callback: Callback, answered: bool = False) -> str | None:
+        """Answer the press (unless ``answered`` elsewhere: a webhook's response); the choice
+        id it stands for, or ``None`` when it was handled here (a page turned, an inert
+        button) or cannot be resolved any more."""
+        if not answered:
+            await self._answer(callback)
         data = callback.data
         if data == render.NO_OP:
             return None

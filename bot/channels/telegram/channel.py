@@ -104,7 +104,9 @@ class TelegramChannel:
         if not self.webhook_mode:
             return []
         return [
-            webhook_route(self.bot, self.settings.telegram_webhook_secret, self.handle_updates)
+            webhook_route(
+                self.bot, self.settings.telegram_webhook_secret, self.handle_webhook_update
+            )
         ]
 
     async def start(self, sink: InboundSink) -> None:
@@ -227,8 +229,20 @@ class TelegramChannel:
         log.debug("telegram: %d update(s) handled", len(updates))
         return failed
 
-    async def handle_update(self, update: Update) -> None:
-        """Hand one update to the inbound service: a person's message, or a notice."""
+    async def handle_webhook_update(self, update: Update) -> dict[str, Any] | None:
+        """One update from the webhook; a button press is answered in the response."""
+        callback = update.callback_query
+        answered = callback is not None and isinstance(callback.id, str)
+        await self.handle_update(update, answered=answered)
+        if answered:
+            assert callback is not None
+            return {"method": "answerCallbackQuery", "callback_query_id": callback.id}
+        return None
+
+    async def handle_update(self, update: Update, answered: bool = False) -> None:
+        """Hand one update to the inbound service: a person's message, or a notice.
+
+        ``answered``: a button press was answered already (in the webhook's response)."""
         sink = self.sink
         assert sink is not None, "start() the channel or take its routes() first"
         parsed = parse_update(update, self.clock(), self.username)
@@ -241,7 +255,7 @@ class TelegramChannel:
             return
         inbound = parsed.inbound
         if parsed.callback is not None:
-            choice_id = await self.buttons.press(parsed.callback)
+            choice_id = await self.buttons.press(parsed.callback, answered)
             if choice_id is None:
                 return
             if choice_id != parsed.callback.data:

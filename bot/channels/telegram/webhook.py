@@ -6,6 +6,9 @@ comparison takes the same time however much of the secret matched (``hmac.compar
 An update that cannot be handled right now (the database is away) gets 500, so Telegram
 delivers it again later; the same update id arriving twice is handled once.  A body that is not
 a JSON object, or one nested too deeply to parse, gets 400.
+
+A button press is answered in the webhook's own response (Telegram lets a webhook answer with
+one Bot API call: ``{"method": "answerCallbackQuery", …}``), which saves a request per press.
 """
 
 from __future__ import annotations
@@ -13,7 +16,8 @@ from __future__ import annotations
 import hmac
 import json
 import logging
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable
+from typing import Any
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
@@ -37,9 +41,10 @@ def secret_matches(given: str | None, expected: str | None) -> bool:
 
 
 def webhook_route(
-    bot: Bot, secret: str | None, handle: Callable[[Sequence[Update]], Awaitable[set[int]]]
+    bot: Bot, secret: str | None, handle: Callable[[Update], Awaitable[dict[str, Any] | None]]
 ) -> Route:
-    """The webhook route: authenticate, parse, hand the update to ``handle``."""
+    """The webhook route: authenticate, parse, hand the update to ``handle``, answer with the
+    Bot API call ``handle`` returns (if any)."""
 
     async def webhook(request: Request) -> Response:
         if not secret_matches(request.headers.get(SECRET_HEADER), secret):
@@ -62,10 +67,12 @@ def webhook_route(
             return JSONResponse({})
         if update is None:
             return JSONResponse({})
-        failed = await handle([update])
-        if failed:
+        try:
+            answer = await handle(update)
+        except Exception:
+            log.exception("telegram: update %d failed", update.update_id)
             return error_response(500, "could not handle the update now; send it again")
-        return JSONResponse({})
+        return JSONResponse(answer or {})
 
     return Route(PATH, webhook, methods=["POST"])
 
