@@ -264,6 +264,15 @@ def bot_server(folder: Path, path: str, stand_in_url: str) -> Iterator[Server]:
         yield Server(process, url, log)
     finally:
         stop(process)
+        console.print(f"{path}: outbox rows by status at the end: {outbox_statuses(folder)}")
+
+
+def outbox_statuses(folder: Path) -> dict[str, int]:
+    """What became of the replies (the dispatcher sends them while the load runs)."""
+    import sqlite3
+
+    with contextlib.closing(sqlite3.connect(folder / "bench.sqlite3")) as db:
+        return dict(db.execute("SELECT status, count(*) FROM outbox GROUP BY status").fetchall())
 
 
 # ---- WhatsApp: signed requests, precomputed ----------------------------------------------
