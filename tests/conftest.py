@@ -8,11 +8,15 @@ from pathlib import Path
 import pytest
 from starlette.testclient import TestClient
 
-from bot.runtime import Runtime
+from bot.db.migrate import upgrade
+from bot.demo import load_demo
+from bot.runtime import Runtime, build_runtime
 from bot.web.app import create_app
 from tests.auxil.clock import FrozenClock, restart_wall_clock
+from tests.auxil.constants import TEST_SECRET
 from tests.auxil.databases import fresh_database
 from tests.auxil.runtimes import make_runtime
+from tests.auxil.telegram import webhook_settings
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -57,6 +61,16 @@ def sqlite_runtime(sqlite_url: str, clock: FrozenClock) -> Iterator[Runtime]:
     rt = make_runtime(sqlite_url, clock)
     yield rt
     rt.close()
+
+
+@pytest.fixture
+def webhook_runtime(sqlite_url: str, clock: FrozenClock) -> Iterator[Runtime]:
+    """A runtime with the Telegram channel in webhook mode (no Bot API reachable) and demo data."""
+    upgrade(sqlite_url)
+    runtime = build_runtime(webhook_settings(sqlite_url), clock=clock)
+    load_demo(runtime.db, TEST_SECRET, clock())
+    yield runtime
+    runtime.close()
 
 
 @pytest.fixture

@@ -27,18 +27,15 @@ from bot.channels.base import SendError
 from bot.channels.messages import Outbound, SendResult
 from bot.channels.simulator.parse import parse_request
 from bot.channels.telegram.webhook import SECRET_HEADER
-from bot.db.migrate import upgrade
 from bot.db.tables import identities, outbox, people
-from bot.demo import load_demo
 from bot.features.broadcasts import BroadcastService, Draft
 from bot.outbox.dispatcher import Dispatcher
-from bot.runtime import Runtime, build_runtime, utc_now
+from bot.runtime import Runtime, utc_now
 from bot.web.app import create_app
 from tests.auxil.clock import FrozenClock
-from tests.auxil.constants import TEST_SECRET
 from tests.auxil.runtimes import make_runtime
 from tests.auxil.telegram import WEBHOOK_SECRET as SECRET
-from tests.auxil.telegram import update, webhook_settings
+from tests.auxil.telegram import update
 
 
 @pytest.fixture
@@ -116,15 +113,6 @@ def test_after_unblocking_her_replies_go_out_in_the_same_running_process(
     assert first == "failed"  # blocked: refused, not retried
     assert again == "sent"  # tried and delivered: she is reachable again
     assert len(platform.attempts) == 2
-
-
-@pytest.fixture
-def webhook_runtime(sqlite_url: str, clock: FrozenClock) -> Iterator[Runtime]:
-    upgrade(sqlite_url)
-    runtime = build_runtime(webhook_settings(sqlite_url), clock=clock)
-    load_demo(runtime.db, TEST_SECRET, clock())
-    yield runtime
-    runtime.close()
 
 
 def chat_member(update_id: int, old: str, new: str) -> dict[str, Any]:

@@ -8,7 +8,6 @@ webhook with its secret (checked against the npm stand-in through the fixing pro
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -18,7 +17,6 @@ from starlette.testclient import TestClient
 from bot.channels.telegram.webhook import SECRET_HEADER, secret_matches
 from bot.db.migrate import upgrade
 from bot.db.models import InboundMessage, OutboxMessage
-from bot.demo import load_demo
 from bot.runtime import Runtime, build_runtime
 from bot.settings import Settings
 from bot.web.app import create_app
@@ -32,15 +30,6 @@ from tests.auxil.telegram import (
     update,
     webhook_settings,
 )
-
-
-@pytest.fixture
-def webhook_runtime(sqlite_url: str, clock: FrozenClock) -> Iterator[Runtime]:
-    upgrade(sqlite_url)
-    runtime = build_runtime(webhook_settings(sqlite_url), clock=clock)
-    load_demo(runtime.db, TEST_SECRET, clock())
-    yield runtime
-    runtime.close()
 
 
 def counts(runtime: Runtime) -> tuple[int, int]:
