@@ -123,11 +123,17 @@ def statuses(runtime: Runtime) -> Counter[str]:
 
 
 async def run_until(dispatcher: Dispatcher, done: Callable[[], bool]) -> None:
-    """Run the dispatcher's loop until ``done()``, then stop it."""
+    """Run the dispatcher's loop until ``done()``, then stop it.
+
+    The loop yields to the dispatcher until it is done; the deadline only keeps a broken
+    dispatcher from hanging the suite (a slow machine's database calls take real time, so a
+    count of yields is no measure of it).
+    """
     stop = asyncio.Event()
     loop = asyncio.create_task(dispatcher.run(stop, interval=0.5))
-    for _ in range(200_000):
-        if done() or loop.done():
+    deadline = time.monotonic() + 120
+    for _ in itertools.count():
+        if done() or loop.done() or time.monotonic() > deadline:
             break
         await asyncio.sleep(0)
     stop.set()

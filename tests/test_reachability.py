@@ -15,6 +15,8 @@ Telegram stand-in on demand); everything else is the real app, database and pars
 from __future__ import annotations
 
 import asyncio
+import itertools
+import time
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -75,10 +77,14 @@ def status_of(runtime: Runtime, key: str) -> str | None:
 
 
 async def until(done: Callable[[], bool]) -> None:
-    """Let the running dispatcher work until ``done()`` (yielding, not sleeping for time)."""
-    for _ in range(20_000):
+    """Let the running dispatcher work until ``done()`` (polling the database it writes; the
+    deadline only keeps a broken dispatcher from hanging the suite)."""
+    deadline = time.monotonic() + 60
+    for _ in itertools.count():
         if done():
             return
+        if time.monotonic() > deadline:
+            break
         await asyncio.sleep(0.001)
     raise AssertionError("the dispatcher did not get there")
 
