@@ -282,7 +282,6 @@ async def _chat(runtime: Runtime, user: str) -> None:
             else:
                 pending = {"user": user, "text": line}
         outcome = await runtime.inbound.receive(parse_request(pending, runtime.clock()))
-        await runtime.simulator.show_now(outcome.outbox_keys)
         for reply in outcome.replies:
             console.print(f"[cyan]{escape(reply['text'])}[/cyan]")
             buttons = reply["choices"]

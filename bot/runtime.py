@@ -144,7 +144,6 @@ def build_runtime(
         shown_at_once={simulator.name: screen.show_replies} if simulator_screens else {},
     )
     dispatcher = Dispatcher(db, channels, clock, limits=limits)
-    simulator.deliver_now = lambda keys: dispatcher.dispatch(keys=keys)
     inbound = InboundService(
         turns,
         wake=dispatcher.wake,

@@ -109,10 +109,6 @@ class SimulatorScreen:
             ).scalar_one()
         )
 
-    def deliver(self, address: str, message: Outbound) -> int:
-        """Put one message of the bot on her screen; its row id."""
-        return self.deliver_many([(address, message)])[0]
-
     def deliver_many(self, messages: Sequence[tuple[str, Outbound]]) -> list[int]:
         """Put many messages on their screens in one transaction; their row ids, in order."""
         now = self.clock()

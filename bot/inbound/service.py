@@ -65,9 +65,6 @@ class InboundService:
             await asyncio.to_thread(keep, outcome.person_id, inbound)
         return outcome
 
-    # The name the benchmark and older callers use.
-    submit = receive
-
     async def notice(self, notice: Notice) -> None:
         """Hand one notice to its handler (unknown kinds are logged by type only)."""
         handler = self.notice_handlers.get(type(notice))

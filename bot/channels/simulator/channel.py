@@ -10,7 +10,7 @@ no SQL).
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import Any, Protocol
 
@@ -22,10 +22,6 @@ from bot.channels.simulator.routes import simulator_routes
 
 class Screen(Protocol):
     """Where the simulated phones' screens are kept (``bot.db.simulator_screen``)."""
-
-    def deliver(self, address: str, message: Outbound) -> int:
-        """Show one message of the bot; its id on the screen."""
-        ...
 
     def deliver_many(self, messages: Sequence[tuple[str, Outbound]]) -> list[int]:
         """Show many messages in one go; their ids on the screens, in order."""
@@ -44,10 +40,6 @@ class Screen(Protocol):
         ...
 
 
-DeliverNow = Callable[[list[str]], Awaitable[int]]
-"""Send the outbox rows with these keys at once (the dispatcher's ``dispatch(keys=…)``)."""
-
-
 class SimulatorChannel:
     """The simulated phones: a web page and JSON API in, a table of screens out."""
 
@@ -58,14 +50,9 @@ class SimulatorChannel:
         self,
         screen: Screen,
         clock: Callable[[], datetime],
-        deliver_now: DeliverNow | None = None,
     ) -> None:
         self.screen = screen
         self.clock = clock
-        self.deliver_now = deliver_now
-        """Set by the runtime: the API shows a message's replies before it answers."""
-        self._waiting: list[tuple[list[str], asyncio.Future[None]]] = []
-        self._drain: asyncio.Task[None] | None = None
         self._sends: list[tuple[str, Outbound, asyncio.Future[int]]] = []
         self._writer: asyncio.Task[None] | None = None
 
@@ -114,34 +101,5 @@ class SimulatorChannel:
                 if not future.done():
                     future.set_result(new_id)
 
-    async def show_now(self, keys: list[str]) -> None:
-        """Deliver these outbox rows before answering the request that wrote them.
 
-        Concurrent requests share one delivery: every key that arrives while one runs goes
-        in the next, so a hundred messages at once cost a few batches, not a hundred.
-        """
-        if not keys or self.deliver_now is None:
-            return
-        future: asyncio.Future[None] = asyncio.get_running_loop().create_future()
-        self._waiting.append((keys, future))
-        if self._drain is None or self._drain.done():
-            self._drain = asyncio.create_task(self._deliver_waiting())
-        await future
-
-    async def _deliver_waiting(self) -> None:
-        assert self.deliver_now is not None
-        while self._waiting:
-            batch, self._waiting = self._waiting, []
-            try:
-                await self.deliver_now([key for keys, _ in batch for key in keys])
-            except Exception as error:  # every request of the batch hears it
-                for _, future in batch:
-                    if not future.done():
-                        future.set_exception(error)
-                continue
-            for _, future in batch:
-                if not future.done():
-                    future.set_result(None)
-
-
-__all__ = ["DeliverNow", "Screen", "SimulatorChannel"]
+__all__ = ["Screen", "SimulatorChannel"]

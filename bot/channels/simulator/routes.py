@@ -2,7 +2,8 @@
 
 ``POST /simulator/api/messages`` takes the real inbound path (parsing → the inbound service's
 group commit → engine → one transaction → outbox → dispatcher) and answers with the bot's
-replies to that message, once they are on her screen; ``GET /simulator/api/messages?user=…``
+replies to that message, which are on her screen by then (the screens are written in the turn's
+own transaction); ``GET /simulator/api/messages?user=…``
 returns her whole screen, including messages that arrived later (reminders, broadcasts).
 """
 
@@ -45,7 +46,6 @@ def simulator_routes(channel: SimulatorChannel, sink: InboundSink) -> list[Route
             outcome: Any = await sink.receive(inbound)
         except LookupError as error:  # no organisation for a newcomer: not set up yet
             return error_response(503, str(error))
-        await channel.show_now(list(outcome.outbox_keys))
         replies = [
             {
                 "text": reply["text"],

@@ -182,7 +182,8 @@ def _parse(update: Update | None, now: datetime, username: str | None) -> Parsed
     if message is None or message.chat is None:
         # Edited messages, channel posts, kinds Telegram adds later: logged by type only.
         kinds = sorted(k for k in update.to_dict() if k != "update_id")
-        log.info("telegram: an update we do not handle (%s)", ",".join(kinds[:3]) or "empty")
+        shown = ",".join(k[:32] for k in kinds[:3]) or "empty"
+        log.info("telegram: an update we do not handle (%s)", shown)
         return None
     chat = message.chat
     if chat.type in GROUP_TYPES:
@@ -268,7 +269,7 @@ def _kind_of(message: Message) -> str:
     if attachment is not None:
         return type(attachment).__name__
     api = getattr(message, "api_kwargs", None) or {}
-    return ",".join(sorted(str(k) for k in api)[:3]) or "unknown"
+    return ",".join(str(k)[:32] for k in sorted(api)[:3]) or "unknown"
 
 
 def _label_of(message: Message | None, data: str) -> str | None:
