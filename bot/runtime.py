@@ -27,6 +27,7 @@ from bot.db.connect import make_engine
 from bot.db.simulator_screen import SimulatorScreen
 from bot.db.types import configure_cipher
 from bot.features import registry
+from bot.inbound.flood import FloodGuard
 from bot.inbound.media import record_media
 from bot.inbound.reachability import apply_reachability
 from bot.inbound.service import InboundService, NoticeHandler
@@ -150,6 +151,10 @@ def build_runtime(
         keep_media=lambda person, message: record_media(
             db, person, message.channel, message.external_id, message.media, clock()
         ),
+        flood=FloodGuard(settings.flood_burst, settings.flood_refill_seconds, clock),
+        # The simulator is a developer's tool (its tests and demos click fast), not a platform
+        # that bills or that strangers can reach in production.
+        limited_channels=frozenset(channels) - {simulator.name},
     )
     runtime = Runtime(
         settings,

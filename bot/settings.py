@@ -65,6 +65,16 @@ class Settings(BaseSettings):
     webhooks are registered under it, and Twilio signatures are checked against it (never
     against the internal request URL)."""
 
+    # ---- flood protection (bot/inbound/flood.py) ------------------------------------------
+
+    flood_burst: int = Field(default=10, ge=0)
+    """``TWC_FLOOD_BURST``: messages one person may send at once before she is asked to slow
+    down (Telegram and WhatsApp; 0 turns flood protection off)."""
+
+    flood_refill_seconds: float = Field(default=2.0, gt=0)
+    """``TWC_FLOOD_REFILL_SECONDS``: after the burst, one message per this many seconds on
+    average (2: 30 a minute, more than anyone types)."""
+
     # ---- Telegram -------------------------------------------------------------------------
 
     telegram_token: str | None = None
