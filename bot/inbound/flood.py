@@ -31,14 +31,19 @@ import enum
 from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 
 from bot.channels.messages import Inbound
 
 Clock = Callable[[], datetime]
 
+EPOCH = datetime(2020, 1, 1, tzinfo=UTC)
+"""Seconds are counted from here (small numbers: sums of fractions stay exact enough)."""
+
 #: How long she is not read after the slow-down text; the text itself says "in a minute".
 PAUSE_SECONDS = 60.0
+#: Rounding slack when counting tokens (a refill of exactly one message must count as one).
+EPSILON = 1e-9
 #: How many dropped message ids are remembered (to drop their re-deliveries too).
 REMEMBERED_DROPS = 10_000
 
@@ -91,6 +96,11 @@ class FloodGuard:
         """Whether the guard limits anything at all."""
         return self.burst > 0
 
+    @property
+    def senders(self) -> int:
+        """How many senders it keeps a bucket for now (memory is bounded by ``max_senders``)."""
+        return len(self._buckets)
+
     def check(self, inbound: Inbound) -> Verdict:
         """Count one message of hers and say what to do with it."""
         if not self.enabled:
@@ -99,7 +109,7 @@ class FloodGuard:
         if message in self._dropped_ids:
             self.dropped += 1
             return Verdict.DROP
-        now = self.clock().timestamp()
+        now = (self.clock() - EPOCH).total_seconds()  # exact to the microsecond
         sender = (inbound.channel, inbound.address)
         bucket = self._bucket(sender, now)
         if bucket.paused_until is not None:
@@ -111,8 +121,8 @@ class FloodGuard:
         refilled = bucket.tokens + (now - bucket.at) / self.refill_seconds
         bucket.tokens = min(float(self.burst), refilled)
         bucket.at = now
-        if bucket.tokens >= 1.0:
-            bucket.tokens -= 1.0
+        if bucket.tokens >= 1.0 - EPSILON:
+            bucket.tokens = max(0.0, bucket.tokens - 1.0)
             return Verdict.HANDLE
         bucket.paused_until = now + self.pause_seconds
         self.slowed += 1
@@ -132,7 +142,9 @@ class FloodGuard:
         as unknown), and the oldest beyond ``max_senders`` whatever their state."""
         while self._buckets:
             sender, oldest = next(iter(self._buckets.items()))
-            refilled = oldest.tokens + (now - oldest.at) / self.refill_seconds >= self.burst
+            refilled = (
+                oldest.tokens + (now - oldest.at) / self.refill_seconds >= self.burst - EPSILON
+            )
             idle = refilled and (oldest.paused_until is None or oldest.paused_until <= now)
             if not idle and len(self._buckets) < self.max_senders:
                 return
