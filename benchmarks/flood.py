@@ -9,20 +9,21 @@ on, ``TWC_ENVIRONMENT=test``) beside the Node stand-in (``benchmarks/stand_in.js
 Twilio's Messages API, so the outbox dispatcher sends every reply as in production.
 
 * **The flood**: wrk (C, not Python, so it takes no CPU the server needs), ``--connections``
-  connections, posts signed Twilio webhooks from *one* number as fast as the server answers,
-  every message new (its own ``MessageSid``; ``benchmarks/wrk/whatsapp.lua`` with one number
-  in every thread's file).
+  connections, posts signed Twilio webhooks from *one* number (paced, or as fast as the server
+  answers), every message new (its own ``MessageSid``; ``benchmarks/wrk/whatsapp.lua`` with
+  one number in every thread's file).
 * **The bystander**: this process, meanwhile, 20 times a second a newcomer writes "Hallo" from
   a number of her own and waits until the stand-in *receives the bot's reply to her* (its
   ``/wait`` call): the time from her webhook to Twilio being asked to deliver her answer, which
   is what "her reply came" means (the webhook itself answers before the reply is sent).
 
-Scenarios: ``quiet`` (no flood, the baseline), ``flood`` (default settings: the per-sender
-limit of ``bot/inbound/flood.py``) and ``flood, limit off`` (``TWC_FLOOD_BURST=0``: every
-flood message is a turn and a reply, as before the limit).  Printed as a table: the
-bystander's p50/p99/max, the flood's requests and rate, and how many replies went to the
-flooder (each one billed by Twilio).  Target (issue 11): bystander p99 under 200 ms during the
-flood.  Without wrk or Node it says so and skips.
+Scenarios: ``quiet`` (no flood, the baseline); a flood at the issue's pace (1 000 messages in
+8 s: 125/s, paced by wrk's ``delay``) and one as fast as the server answers, each with the
+per-sender limit of ``bot/inbound/flood.py`` (default settings) and with it off
+(``TWC_FLOOD_BURST=0``: every flood message a turn and a reply, as before the limit).
+Printed as a table: the bystander's p50/p99/max, the flood's requests and rate, and how many
+replies the bot stored for the flooder (each one billed by Twilio once sent).  Target (issue
+11): bystander p99 under 200 ms during the flood.  Without wrk or Node it says so and skips.
 """
 
 from __future__ import annotations
@@ -65,13 +66,20 @@ FLOOD_CEILING = 4000
 FLOOD_SIDS = "SMf"
 """How the flood's message ids begin (her replies' outbox keys are ``whatsapp:<sid>:<n>``)."""
 TARGET_P99_MS = 200.0
+#: The issue's flood: 1 000 messages in 8 s.
+ISSUE_RATE = 125.0
 
 
 @dataclass
 class Scenario:
     name: str
-    flood: bool
+    rate: float | None
+    """Flood requests per second in total: ``None`` no flood, 0 as fast as the server answers."""
     extra: dict[str, str]
+
+    @property
+    def flood(self) -> bool:
+        return self.rate is not None
 
 
 @dataclass
@@ -174,6 +182,7 @@ def run_scenario(
                     server.url,
                     "--",
                     str(prefix),
+                    str(round(1000 * threads / scenario.rate) if scenario.rate else 0),
                 ],
                 cwd=REPO,
                 stdout=subprocess.PIPE,
@@ -269,8 +278,8 @@ def main() -> None:
     parser.add_argument("--connections", type=int, default=4, help="wrk connections flooding")
     parser.add_argument(
         "--scenarios",
-        default="quiet,flood,flood-unlimited",
-        help="comma-separated: quiet, flood, flood-unlimited",
+        default="quiet,flood-125,flood-max,flood-125-off,flood-max-off",
+        help="comma-separated: quiet, flood-125, flood-max, flood-125-off, flood-max-off",
     )
     parser.add_argument(
         "--checkout",
@@ -279,10 +288,13 @@ def main() -> None:
         help="run the bot from this checkout (e.g. a worktree of the code before a change)",
     )
     args = parser.parse_args()
+    off = {"TWC_FLOOD_BURST": "0"}
     known = {
-        "quiet": Scenario("quiet", False, {}),
-        "flood": Scenario("flood", True, {}),
-        "flood-unlimited": Scenario("flood, limit off", True, {"TWC_FLOOD_BURST": "0"}),
+        "quiet": Scenario("quiet", None, {}),
+        "flood-125": Scenario("flood 125/s", ISSUE_RATE, {}),
+        "flood-max": Scenario("flood, as fast as answered", 0, {}),
+        "flood-125-off": Scenario("flood 125/s, limit off", ISSUE_RATE, off),
+        "flood-max-off": Scenario("flood, as fast as answered, limit off", 0, off),
     }
     names = [n.strip() for n in args.scenarios.split(",") if n.strip()]
     unknown = set(names) - set(known)
