@@ -16,6 +16,7 @@ from bot.cli_support import console, errors, settings_or_exit, use_runtime_opene
 from bot.clock import process_clock
 from bot.features import registry
 from bot.features.registry import FEATURES
+from bot.private_files import restrict_new_files
 from bot.settings import Settings
 
 if TYPE_CHECKING:
@@ -30,6 +31,13 @@ app.add_typer(demo_app, name="demo")
 app.add_typer(flows_app, name="flows")
 outbox_app = typer.Typer(help="Messages waiting, sent or held.", no_args_is_help=True)
 app.add_typer(outbox_app, name="outbox")
+
+
+@app.callback()
+def _private_files() -> None:
+    """Every file a ``twc`` command creates (database, WAL, exports) is its owner's alone."""
+    restrict_new_files()
+
 
 @contextmanager
 def _open_runtime() -> Iterator[Runtime]:
