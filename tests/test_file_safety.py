@@ -31,7 +31,7 @@ from tests.auxil.simulator import Simulator, onboard
 
 PRIVATE = 0o600
 #: A name that a spreadsheet would run as a formula if it were written as it is.
-FORMULA_NAME = "=HYPERLINK(\"http://x.io\",\"A\")"
+FORMULA_NAME = '=HYPERLINK("http://x.io","A")'
 
 
 def mode_of(path: Path) -> int:
@@ -137,7 +137,9 @@ def test_the_audit_log_names_who_is_logged_in_and_no_option_changes_it(
     assert result.returncode == 0, describe(result)
     audit = AuditEntry.__table__
     with sqlite_runtime.db.connect() as conn:
-        actors = conn.execute(
-            select(audit.c.actor).where(audit.c.action == "course.create")
-        ).scalars().all()
+        actors = (
+            conn.execute(select(audit.c.actor).where(audit.c.action == "course.create"))
+            .scalars()
+            .all()
+        )
     assert actors == [f"cli:{getpass.getuser()}"]

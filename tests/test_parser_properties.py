@@ -25,6 +25,7 @@ import csv
 import io
 import itertools
 import string
+import unicodedata
 from collections.abc import Callable
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -73,7 +74,7 @@ from bot.identity import lookup_key
 from bot.runtime import Runtime, load_flow_engine
 from conversations.events import ChoiceIn, MediaIn, StartIn, TextIn
 from conversations.languages import LanguageTable
-from conversations.matching import clean_text
+from conversations.matching import BIDI_MARKS, clean_text
 from tests.auxil.clock import FrozenClock
 from tests.auxil.constants import TEST_SECRET
 
@@ -105,8 +106,9 @@ def json_values(max_leaves: int = 12) -> st.SearchStrategy[Any]:
     scalars = st.none() | st.booleans() | st.integers() | st.floats() | texts(20)
     return st.recursive(
         scalars,
-        lambda children: st.lists(children, max_size=4)
-        | st.dictionaries(texts(10), children, max_size=4),
+        lambda children: (
+            st.lists(children, max_size=4) | st.dictionaries(texts(10), children, max_size=4)
+        ),
         max_leaves=max_leaves,
     )
 
@@ -127,12 +129,32 @@ def attempt(call: Callable[[], T], refusal: type[Exception]) -> T | None:
 USER = {"id": 4711, "is_bot": False, "first_name": "Olena"}
 PRIVATE_CHAT = {"id": 4711, "type": "private", "first_name": "Olena"}
 UPDATE_KEYS = st.sampled_from(
-    ["update_id", "message", "callback_query", "my_chat_member", "edited_message", "chat",
-     "from", "text", "data", "id", "type", "date", "message_id", "reply_markup", "status",
-     "new_chat_member", "old_chat_member", "photo", "entities", "new_chat_members"]
+    [
+        "update_id",
+        "message",
+        "callback_query",
+        "my_chat_member",
+        "edited_message",
+        "chat",
+        "from",
+        "text",
+        "data",
+        "id",
+        "type",
+        "date",
+        "message_id",
+        "reply_markup",
+        "status",
+        "new_chat_member",
+        "old_chat_member",
+        "photo",
+        "entities",
+        "new_chat_members",
+    ]
 ) | texts(10)
 UPDATE_LIKE = st.recursive(
-    json_values(4), lambda children: st.dictionaries(UPDATE_KEYS, children, max_size=6),
+    json_values(4),
+    lambda children: st.dictionaries(UPDATE_KEYS, children, max_size=6),
     max_leaves=30,
 )
 PARSED = (Private, GroupJoined, GroupLeft, GroupCommand, Reachability)
@@ -154,8 +176,14 @@ def mutate(data: Any, path: list[int], value: Any) -> Any:
 
 
 @PURE
-@given(data=UPDATE_LIKE | st.builds(lambda u, p: {"update_id": u, **p}, st.integers(),
-                                     st.dictionaries(UPDATE_KEYS, UPDATE_LIKE, max_size=4)))
+@given(
+    data=UPDATE_LIKE
+    | st.builds(
+        lambda u, p: {"update_id": u, **p},
+        st.integers(),
+        st.dictionaries(UPDATE_KEYS, UPDATE_LIKE, max_size=4),
+    )
+)
 def test_telegram_any_json_is_an_event_a_notice_or_nothing(data: Any) -> None:
     """``parse_json`` documents no error at all: it answers or ignores, whatever it gets."""
     parsed = parse_json(data, NOW, username=BOT)
@@ -175,20 +203,27 @@ def test_telegram_a_real_update_with_one_field_broken_never_raises(
     updates = {
         "text": private_message(1, 4711, text="Hallo"),
         "start": private_message(
-            2, 4711, text="/start kurs", entities=[{"type": "bot_command", "offset": 0,
-                                                   "length": 6}]
+            2,
+            4711,
+            text="/start kurs",
+            entities=[{"type": "bot_command", "offset": 0, "length": 6}],
         ),
         "button": {
             "update_id": 3,
             "callback_query": {
-                "id": "77", "from": USER, "chat_instance": "1", "data": "main.menu:privacy",
+                "id": "77",
+                "from": USER,
+                "chat_instance": "1",
+                "data": "main.menu:privacy",
                 "message": private_message(3, 4711, text="Menü")["message"],
             },
         },
         "blocked": {
             "update_id": 4,
             "my_chat_member": {
-                "chat": PRIVATE_CHAT, "from": USER, "date": 1_796_000_000,
+                "chat": PRIVATE_CHAT,
+                "from": USER,
+                "date": 1_796_000_000,
                 "old_chat_member": {"status": "member", "user": USER},
                 "new_chat_member": {"status": "kicked", "user": USER, "until_date": 0},
             },
@@ -256,8 +291,13 @@ def test_telegram_a_button_press_round_trips(data: str, label: str, others: list
     message["reply_markup"] = {"inline_keyboard": keyboard}
     update = {
         "update_id": 3,
-        "callback_query": {"id": "77", "from": USER, "chat_instance": "1", "data": data,
-                           "message": message},
+        "callback_query": {
+            "id": "77",
+            "from": USER,
+            "chat_instance": "1",
+            "data": data,
+            "message": message,
+        },
     }
     parsed = parse_json(update, NOW, username=BOT)
     assert isinstance(parsed, Private) and parsed.callback is not None
@@ -269,13 +309,39 @@ def test_telegram_a_button_press_round_trips(data: str, label: str, others: list
 # ---- Twilio's forms --------------------------------------------------------------------------
 
 FORM_KEYS = st.sampled_from(
-    ["From", "WaId", "Body", "ButtonPayload", "ButtonText", "ListId", "ListTitle", "NumMedia",
-     "MediaUrl0", "MediaContentType0", "MediaUrl1", "MessageSid", "SmsMessageSid", "Latitude",
-     "MessageType"]
+    [
+        "From",
+        "WaId",
+        "Body",
+        "ButtonPayload",
+        "ButtonText",
+        "ListId",
+        "ListTitle",
+        "NumMedia",
+        "MediaUrl0",
+        "MediaContentType0",
+        "MediaUrl1",
+        "MessageSid",
+        "SmsMessageSid",
+        "Latitude",
+        "MessageType",
+    ]
 ) | texts(20)
 FORM_VALUES = texts(300) | st.sampled_from(
-    ["whatsapp:+4915112345601", "4915112345601", "SM" + "a" * 32, "1", "10", "-1", "²", "٣",
-     "https://api.twilio.com/M/1", "image/jpeg", "application/pdf", "main.menu:privacy"]
+    [
+        "whatsapp:+4915112345601",
+        "4915112345601",
+        "SM" + "a" * 32,
+        "1",
+        "10",
+        "-1",
+        "²",
+        "٣",
+        "https://api.twilio.com/M/1",
+        "image/jpeg",
+        "application/pdf",
+        "main.menu:privacy",
+    ]
 )
 WA_NUMBER = st.text("0123456789", min_size=6, max_size=15)
 SID = st.text(string.ascii_letters + string.digits, min_size=1, max_size=64)
@@ -345,8 +411,21 @@ STATUS_KEYS = st.sampled_from(
     ["MessageSid", "SmsSid", "MessageStatus", "SmsStatus", "ErrorCode", "ErrorMessage"]
 ) | texts(12)
 STATUS_VALUES = texts(80) | st.sampled_from(
-    ["SM1", "delivered", "read", "failed", "undelivered", "63016", "21610", "63018", "²", "٣",
-     "-1", "99999999999999999999999", " 63003 "]
+    [
+        "SM1",
+        "delivered",
+        "read",
+        "failed",
+        "undelivered",
+        "63016",
+        "21610",
+        "63018",
+        "²",
+        "٣",
+        "-1",
+        "99999999999999999999999",
+        " 63003 ",
+    ]
 )
 
 
@@ -389,9 +468,12 @@ def test_twilio_a_status_callback_round_trips(sid: str, status: str, code: int |
 
 
 @PURE
-@given(body=json_values(20) | st.dictionaries(
-    st.sampled_from(["user", "text", "choice", "id", "language"]), json_values(4), max_size=5
-))
+@given(
+    body=json_values(20)
+    | st.dictionaries(
+        st.sampled_from(["user", "text", "choice", "id", "language"]), json_values(4), max_size=5
+    )
+)
 def test_simulator_any_json_is_a_message_or_a_simulator_input_error(body: Any) -> None:
     inbound = attempt(lambda: parse_request(body, NOW), SimulatorInputError)
     if inbound is None:
@@ -414,7 +496,9 @@ def test_simulator_a_well_formed_text_round_trips(
     body = {"user": user, "text": text, "id": message_id, "language": language}
     inbound = parse_request(body, NOW)
     assert (inbound.channel, inbound.address, inbound.event) == (
-        "simulator", user.strip(), TextIn(text)
+        "simulator",
+        user.strip(),
+        TextIn(text),
     )
     assert inbound.language_hint == language
     assert inbound.external_id == (message_id or inbound.external_id)
@@ -422,8 +506,16 @@ def test_simulator_a_well_formed_text_round_trips(
 
 # ---- the people import -----------------------------------------------------------------------
 
-HEADER = ["name", "language", "town", "whatsapp number", "telegram chat id",
-          "date of consent given on paper", "interests", "course"]
+HEADER = [
+    "name",
+    "language",
+    "town",
+    "whatsapp number",
+    "telegram chat id",
+    "date of consent given on paper",
+    "interests",
+    "course",
+]
 
 
 @pytest.fixture(scope="module")
@@ -449,7 +541,7 @@ def write(tmp_path: Path, name: str, data: bytes) -> Path:
 )
 @example(data=b"name;whatsapp\n\xe4\xf6\xfc;0176 1\n")  # saved as Latin-1 by a spreadsheet
 @example(data=b"name;whatsapp\n\xed\xa0\x80;1\n")  # a lone surrogate, as some tools write it
-@example(data=b"name;whatsapp\n\"" + b"x" * 140_000 + b"\";1\n")  # over csv's field limit
+@example(data=b'name;whatsapp\n"' + b"x" * 140_000 + b'";1\n')  # over csv's field limit
 @example(data=b"name,whatsapp\nA\x00B,1\n")
 def test_import_any_file_is_rows_or_a_people_import_error(tmp_path: Path, data: bytes) -> None:
     """``read_rows`` raises :class:`PeopleImportError` and nothing else, whatever the bytes."""
@@ -463,16 +555,35 @@ def test_import_any_file_is_rows_or_a_people_import_error(tmp_path: Path, data: 
 
 
 @PURE
-@given(record=st.dictionaries(
-    st.sampled_from(["name", "language", "town", "whatsapp", "telegram", "consent",
-                     "interests", "course"]),
-    texts(40) | st.sampled_from(["0176 12345678", "+4915112345601", "٣٤٥", "²", "-0", "007",
-                                 "12345678901234567890", "2026-11-20", "31.02.2026",
-                                 "course; jobs", "Deutsch", "xx", "a2-hoya"]),
-    max_size=8,
-))
+@given(
+    record=st.dictionaries(
+        st.sampled_from(
+            ["name", "language", "town", "whatsapp", "telegram", "consent", "interests", "course"]
+        ),
+        texts(40)
+        | st.sampled_from(
+            [
+                "0176 12345678",
+                "+4915112345601",
+                "٣٤٥",
+                "²",
+                "-0",
+                "007",
+                "12345678901234567890",
+                "2026-11-20",
+                "31.02.2026",
+                "course; jobs",
+                "Deutsch",
+                "xx",
+                "a2-hoya",
+            ]
+        ),
+        max_size=8,
+    )
+)
 @example(record={"name": "A", "telegram": "٣٤٥"})
 @example(record={"name": "A", "telegram": "007"})
+@example(record={"name": "\u202eAmina\x1b[31m\n", "town": " Hoya\t\r\n", "telegram": "7"})
 def test_import_any_row_is_a_row_or_a_row_error(
     languages: LanguageTable, record: dict[str, str]
 ) -> None:
@@ -485,6 +596,9 @@ def test_import_any_row_is_a_row_or_a_row_error(
     if row is None:
         return
     assert row.name and row.addresses
+    for shown in (row.name, row.town or ""):  # echoed in chats: one clean line
+        assert shown == " ".join(shown.split())
+        assert not any(unicodedata.category(c) == "Cc" or ord(c) in BIDI_MARKS for c in shown)
     for channel, address in row.addresses:
         if channel == "telegram":
             assert address == str(int(address)) and address.lstrip("-").isascii()
@@ -534,8 +648,11 @@ def import_files(draw: st.DrawFn) -> list[tuple[str, dict[str, str]]]:
 @DATABASE
 @given(rows=import_files(), delimiter=st.sampled_from([";", ",", "\t"]))
 def test_import_reports_every_bad_row_and_keeps_every_good_one(
-    sqlite_runtime: Runtime, clock: FrozenClock, tmp_path: Path,
-    rows: list[tuple[str, dict[str, str]]], delimiter: str,
+    sqlite_runtime: Runtime,
+    clock: FrozenClock,
+    tmp_path: Path,
+    rows: list[tuple[str, dict[str, str]]],
+    delimiter: str,
 ) -> None:
     """A real import: each bad row is reported with its line and reason, each good row is a
     person findable by her address, with her name."""
@@ -549,9 +666,12 @@ def test_import_reports_every_bad_row_and_keeps_every_good_one(
     )
     report = importer.run(path, "vnb-nienburg")
 
-    expected = [(line, BAD_ROWS[kind][1]) for line, (kind, _) in enumerate(rows, 2) if kind != "good"]
-    assert [(p.line, reason) for p, (_, reason) in zip(report.problems, expected, strict=True)] \
-        == [(line, reason) for line, reason in expected]
+    expected = [
+        (line, BAD_ROWS[kind][1]) for line, (kind, _) in enumerate(rows, 2) if kind != "good"
+    ]
+    assert [
+        (p.line, reason) for p, (_, reason) in zip(report.problems, expected, strict=True)
+    ] == [(line, reason) for line, reason in expected]
     for problem, (_, reason) in zip(report.problems, expected, strict=True):
         assert reason in problem.reason, (problem, reason)
     good = [row for kind, row in rows if kind == "good"]
@@ -579,8 +699,9 @@ DRAFT_KEYS = st.sampled_from(
 ) | texts(8)
 YAML_LIKE = st.recursive(
     st.none() | st.booleans() | st.integers() | texts(30),
-    lambda children: st.lists(children, max_size=3)
-    | st.dictionaries(DRAFT_KEYS, children, max_size=5),
+    lambda children: (
+        st.lists(children, max_size=3) | st.dictionaries(DRAFT_KEYS, children, max_size=5)
+    ),
     max_leaves=15,
 )
 
@@ -589,7 +710,9 @@ YAML_LIKE = st.recursive(
 @given(
     data=st.binary(max_size=300)
     | texts(200).map(lambda t: t.encode("utf-8", "surrogatepass"))
-    | YAML_LIKE.map(lambda v: yaml.safe_dump(v, allow_unicode=True).encode("utf-8", "surrogatepass"))
+    | YAML_LIKE.map(
+        lambda v: yaml.safe_dump(v, allow_unicode=True).encode("utf-8", "surrogatepass")
+    )
 )
 @example(data=b"de: Gr\xfc\xdfe\n")  # Latin-1, not UTF-8
 @example(data=b"[" * 5000)  # nested beyond the parser's recursion
@@ -612,8 +735,9 @@ def test_broadcast_any_file_is_a_draft_or_a_broadcast_error(tmp_path: Path, data
 @given(
     texts_by_language=st.dictionaries(
         st.sampled_from(["de", "ar", "uk", "en"]),
-        st.text(st.characters(exclude_categories=["Cc", "Cs", "Zl", "Zp"]), min_size=1,
-                max_size=200).filter(lambda t: t.strip() == t and t),
+        st.text(
+            st.characters(exclude_categories=["Cc", "Cs", "Zl", "Zp"]), min_size=1, max_size=200
+        ).filter(lambda t: t.strip() == t and t),
         min_size=1,
         max_size=4,
     ),
@@ -627,8 +751,12 @@ def test_broadcast_a_well_formed_file_round_trips(
     urgent: bool,
 ) -> None:
     path = tmp_path_factory.mktemp("draft") / "b.yaml"
-    document = {"title": title, "texts": texts_by_language, "urgent": urgent,
-                "audience": {"towns": ["Hoya"]}}
+    document = {
+        "title": title,
+        "texts": texts_by_language,
+        "urgent": urgent,
+        "audience": {"towns": ["Hoya"]},
+    }
     path.write_text(yaml.safe_dump(document, allow_unicode=True), encoding="utf-8")
     # YAML itself folds some characters (a NEL is a line break): compare with what it loads.
     loaded = yaml.safe_load(path.read_text(encoding="utf-8"))
@@ -639,10 +767,28 @@ def test_broadcast_a_well_formed_file_round_trips(
 
 @PURE
 @given(
-    text=texts(120) | st.builds(
-        lambda a, p, b: a + p + b, texts(20),
-        st.sampled_from(["{name}", "{org}", "{name:}", "{name!r}", "{}", "{0}", "{name.x}",
-                         "{{", "}}", "{", "}", "{name[0]}", "{nmae}", "{name:>{org}}"]),
+    text=texts(120)
+    | st.builds(
+        lambda a, p, b: a + p + b,
+        texts(20),
+        st.sampled_from(
+            [
+                "{name}",
+                "{org}",
+                "{name:}",
+                "{name!r}",
+                "{}",
+                "{0}",
+                "{name.x}",
+                "{{",
+                "}}",
+                "{",
+                "}",
+                "{name[0]}",
+                "{nmae}",
+                "{name:>{org}}",
+            ]
+        ),
         texts(20),
     ),
     name=st.text(max_size=30),
@@ -662,4 +808,3 @@ def test_broadcast_a_checked_text_always_fills_without_a_brace_left(
     filled = fill(text, values)
     for key in PLACEHOLDERS:
         assert f"{{{key}}}" not in filled.replace(values["name"], "")
-

@@ -49,6 +49,7 @@ from bot.db.tables import (
 from bot.features.courses import schedule_session
 from bot.identity import lookup_key
 from conversations.languages import LanguageTable
+from conversations.matching import clean_text
 
 #: Header spellings → the column each stands for.
 COLUMNS = {
@@ -210,6 +211,12 @@ def parse_date(raw: str, today: date) -> date:
     raise RowError(f"bad consent date {raw!r} (write YYYY-MM-DD or DD.MM.YYYY)")
 
 
+def _one_line(text: str) -> str:
+    """A name or town as the chat would store it: no control characters or bidi marks (a
+    pasted cell can carry them), one line, single spaces."""
+    return " ".join(clean_text(text).split())
+
+
 def parse_row(
     line: int,
     record: dict[str, str],
@@ -220,7 +227,7 @@ def parse_row(
     today: date,
 ) -> _Row:
     """Check one row; :class:`RowError` names its first problem."""
-    name = record.get("name", "")
+    name = _one_line(record.get("name", ""))
     if not name:
         raise RowError("no name")
     language_text = record.get("language", "")
@@ -257,7 +264,7 @@ def parse_row(
         line,
         name,
         language_code,
-        record.get("town") or None,
+        _one_line(record.get("town", "")) or None,
         addresses,
         consent,
         interests,
