@@ -27,16 +27,20 @@ def restrict_new_files() -> None:
 
 
 def make_private(path: Path) -> None:
-    """Narrow an existing file to :data:`PRIVATE_MODE` (nothing if it is not there)."""
-    with contextlib.suppress(FileNotFoundError):
+    """Narrow an existing file to :data:`PRIVATE_MODE`; nothing if it is not there, or if it
+    belongs to another user (then its owner decides, and opening it still works)."""
+    with contextlib.suppress(FileNotFoundError, PermissionError):
         os.chmod(path, PRIVATE_MODE)
 
 
 def create_private(path: Path) -> None:
     """Create ``path`` empty with :data:`PRIVATE_MODE` if it does not exist, else narrow it."""
-    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT, PRIVATE_MODE)
-    os.close(descriptor)
-    make_private(path)
+    try:
+        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, PRIVATE_MODE)
+    except FileExistsError:
+        make_private(path)
+    else:
+        os.close(descriptor)
 
 
 def open_private(path: Path, newline: str | None = None) -> IO[str]:
