@@ -13,14 +13,18 @@ from __future__ import annotations
 
 import csv
 import getpass
+import io
 import stat
 from pathlib import Path
+from typing import Any
 
 import pytest
+from hypothesis import example, given, settings
+from hypothesis import strategies as st
 from sqlalchemy import select
 from starlette.testclient import TestClient
 
-from bot.csvsafe import neutralise
+from bot.csvsafe import FORMULA_STARTS, SafeWriter, neutralise
 from bot.db.models import AuditEntry
 from bot.runtime import Runtime
 from tests.auxil.clock import FrozenClock
@@ -118,6 +122,27 @@ def test_attendance_export_is_private_and_never_a_formula(
 )
 def test_every_cell_that_could_start_a_formula_gets_a_quote(cell: object, written: object) -> None:
     assert neutralise(cell) == written
+
+
+@settings(max_examples=300, deadline=None)
+@given(rows=st.lists(st.lists(st.text(max_size=30) | st.integers() | st.none(), max_size=6)))
+@example(rows=[["=cmd|' /C calc'!A0", "\r=1", "+", "-", "@", "\t"]])
+def test_no_cell_written_through_the_safe_writer_starts_a_formula(rows: list[list[Any]]) -> None:
+    """Whatever the texts, none read back from the file starts with a formula character, and
+    each is exactly what was given or that with one leading quote; numbers stay numbers (a
+    spreadsheet reads "-1" as minus one, not as a formula)."""
+    buffer = io.StringIO()
+    SafeWriter(buffer).writerows(rows)
+    read_back = list(csv.reader(io.StringIO(buffer.getvalue(), newline="")))
+    assert len(read_back) == len(rows)
+    for given_row, row in zip(rows, read_back, strict=True):
+        assert len(row) == len(given_row) or (given_row == [] and row == [])
+        for original, cell in zip(given_row, row, strict=False):
+            if not isinstance(original, str):
+                assert cell == ("" if original is None else str(original))
+                continue
+            assert not cell.startswith(FORMULA_STARTS), cell
+            assert cell in (original, "'" + original)
 
 
 def test_the_audit_log_names_who_is_logged_in_and_no_option_changes_it(

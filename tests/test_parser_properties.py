@@ -53,6 +53,7 @@ from bot.channels.whatsapp.parse import (
     WhatsAppInputError,
     parse_form,
     parse_status,
+    signature_is_valid,
 )
 from bot.db.models import ChannelIdentity, Person
 from bot.features.broadcasts.compose import (
@@ -77,6 +78,7 @@ from conversations.languages import LanguageTable
 from conversations.matching import BIDI_MARKS, clean_text
 from tests.auxil.clock import FrozenClock
 from tests.auxil.constants import TEST_SECRET
+from tests.auxil.twilio import sign
 
 T = TypeVar("T")
 NOW = datetime(2026, 11, 30, 12, 0, tzinfo=UTC)
@@ -306,6 +308,37 @@ def test_telegram_a_button_press_round_trips(data: str, label: str, others: list
     assert (parsed.callback.chat_id, parsed.callback.message_id) == (4711, 9)
 
 
+@PURE
+@given(
+    update_id=st.integers(min_value=0, max_value=2**31),
+    chat_id=st.integers(min_value=1, max_value=2**52),
+    old=st.sampled_from(["member", "kicked", "left"]),
+    new=st.sampled_from(["member", "kicked", "left"]),
+)
+def test_telegram_blocking_and_unblocking_round_trip(
+    update_id: int, chat_id: int, old: str, new: str
+) -> None:
+    """She blocks the bot (kicked/left) or unblocks it (member): a reachability notice for her
+    chat, at the moment it arrived."""
+    user = {**USER, "id": chat_id}
+
+    def status(name: str) -> dict[str, Any]:
+        return {"status": name, "user": user, **({"until_date": 0} if name == "kicked" else {})}
+
+    update = {
+        "update_id": update_id,
+        "my_chat_member": {
+            "chat": {**PRIVATE_CHAT, "id": chat_id},
+            "from": user,
+            "date": 1_796_000_000,
+            "old_chat_member": status(old),
+            "new_chat_member": status(new),
+        },
+    }
+    parsed = parse_json(update, NOW, username=BOT)
+    assert parsed == Reachability("telegram", str(chat_id), new == "member", NOW)
+
+
 # ---- Twilio's forms --------------------------------------------------------------------------
 
 FORM_KEYS = st.sampled_from(
@@ -462,6 +495,36 @@ def test_twilio_a_status_callback_round_trips(sid: str, status: str, code: int |
         assert report.final_status in ("failed", "needs_template", "skipped")
     else:
         assert report.error_reason is None
+
+
+@PURE
+@given(
+    fields=st.dictionaries(FORM_KEYS, FORM_VALUES, max_size=8),
+    changed=st.sampled_from(["value", "field", "path", "query", "token"]),
+    extra=st.text(min_size=1, max_size=10),
+)
+def test_twilio_a_signature_holds_for_exactly_what_was_signed(
+    fields: dict[str, str], changed: str, extra: str
+) -> None:
+    """Twilio's signature over the public URL and every field validates; any change to a
+    value, a field, the path, the query or the token makes it invalid."""
+    token, base = "twilio-test-auth-token", "https://bot.example.org"
+    path = "/webhooks/twilio/whatsapp"
+    signature = sign(token, base + path, fields)
+    assert signature_is_valid(token, base, path, fields, signature)
+    forged, forged_path, forged_token = dict(fields), path, token
+    if changed == "value" and fields:
+        key = sorted(fields)[0]
+        forged[key] = fields[key] + extra
+    elif changed in ("value", "field"):
+        forged["X" + extra] = extra
+    elif changed == "path":
+        forged_path = "/webhooks/twilio/status"
+    elif changed == "query":
+        forged_path = f"{path}?{extra}"
+    else:
+        forged_token = token + extra
+    assert not signature_is_valid(forged_token, base, forged_path, forged, signature)
 
 
 # ---- the simulator ---------------------------------------------------------------------------
