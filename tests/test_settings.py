@@ -95,7 +95,7 @@ def test_enabling_the_simulator_outside_development_is_refused(
     monkeypatch.setenv("TWC_ENVIRONMENT", environment)
     monkeypatch.setenv("TWC_SECRET_KEY", "k" * 48)
     monkeypatch.setenv("TWC_SIMULATOR_ENABLED", "true")
-    with pytest.raises(ValueError, match="TWC_SIMULATOR_ENABLED is refused .*staff login"):
+    with pytest.raises(ValueError, match=r"TWC_SIMULATOR_ENABLED is refused .*staff login"):
         Settings(_env_file=None)
     monkeypatch.setenv("TWC_SIMULATOR_ENABLED", "false")
     assert Settings(_env_file=None).simulator_enabled is False

@@ -87,7 +87,11 @@ def test_a_form_with_too_many_fields_is_refused_before_the_signature(twilio_app:
     assert len(body) < LIMIT
     answer = asyncio.run(
         call(  # type: ignore[arg-type]
-            twilio_app, "POST", INBOUND_PATH, [FORM, ("content-length", str(len(body)))], [body],
+            twilio_app,
+            "POST",
+            INBOUND_PATH,
+            [FORM, ("content-length", str(len(body)))],
+            [body],
             then="ends",
         )
     )
@@ -100,7 +104,11 @@ def test_a_client_hanging_up_is_one_quiet_line(
     caplog.set_level(logging.DEBUG)
     answer = asyncio.run(
         call(  # type: ignore[arg-type]
-            twilio_app, "POST", INBOUND_PATH, [FORM, ("content-length", "1000")], [b"Body=x"],
+            twilio_app,
+            "POST",
+            INBOUND_PATH,
+            [FORM, ("content-length", "1000")],
+            [b"Body=x"],
             then="hangs_up",
         )
     )
@@ -186,7 +194,9 @@ def test_every_answer_carries_the_security_headers(client: TestClient) -> None:
         assert "server" not in answer.headers
     assert "frame-ancestors 'none'" in CONTENT_SECURITY_POLICY
     page = client.get("/simulator").text
-    assert "<script>" not in page and "<style" not in page  # nothing inline for the policy to refuse
+    assert (
+        "<script>" not in page and "<style" not in page
+    )  # nothing inline for the policy to refuse
 
 
 def test_hsts_when_the_public_url_is_https(telegram_client: TestClient) -> None:
@@ -212,8 +222,12 @@ def test_outside_development_there_is_no_simulator(sqlite_url: str, environment:
     runtime = build_runtime(settings)
     assert "simulator" not in runtime.channels
     with TestClient(create_app(runtime, background=False)) as client:
-        for path in ("/simulator", "/simulator/api/users", "/simulator/api/messages?user=amina",
-                     "/simulator/simulator.js"):
+        for path in (
+            "/simulator",
+            "/simulator/api/users",
+            "/simulator/api/messages?user=amina",
+            "/simulator/simulator.js",
+        ):
             assert client.get(path).status_code == 404, path
         posted = client.post("/simulator/api/messages", json={"user": "amina", "text": "hi"})
         assert posted.status_code in (404, 405)
