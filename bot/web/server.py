@@ -92,12 +92,14 @@ def deadline_protocol(head_timeout: float, body_timeout: float) -> type[Deadline
 
 
 def serve(app: ASGIApp, host: str, port: int, head_timeout: float, body_timeout: float) -> None:
-    """Run ``app`` with uvicorn until it is stopped: deadlines on, no banner, no access log."""
+    """Run ``app`` with uvicorn until it is stopped: deadlines on, no WebSocket, no banner, no
+    access log."""
     uvicorn.run(
         app,
         host=host,
         port=port,
         http=deadline_protocol(head_timeout, body_timeout),
+        ws="none",  # no route speaks WebSocket: no upgrade is even attempted
         log_level="warning",
         access_log=False,
         server_header=False,
