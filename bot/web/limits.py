@@ -73,7 +73,16 @@ class BodyLimit:
 class _Guarded:
     """One request's body counter, deadline and answer state."""
 
-    __slots__ = ("answered", "deadline", "limit", "receive", "received", "send", "started")
+    __slots__ = (
+        "answered",
+        "body_done",
+        "deadline",
+        "limit",
+        "receive",
+        "received",
+        "send",
+        "started",
+    )
 
     def __init__(self, limit: BodyLimit, receive: Receive, send: Send) -> None:
         self.limit = limit
@@ -82,6 +91,7 @@ class _Guarded:
         self.received = 0
         self.started = False  # the app has begun its answer
         self.answered = False  # this middleware has answered instead
+        self.body_done = False  # the whole body is in
         self.deadline = asyncio.get_running_loop().time() + limit.timeout
 
     async def run(self, scope: Scope) -> None:
@@ -90,6 +100,8 @@ class _Guarded:
     async def guarded_receive(self) -> Message:
         if self.answered:
             return DISCONNECT
+        if self.body_done:  # waiting for a disconnect (a streamed answer): no deadline
+            return await self.receive()
         try:
             async with asyncio.timeout_at(self.deadline):
                 message = await self.receive()
@@ -99,6 +111,7 @@ class _Guarded:
             self.received += len(message.get("body", b""))
             if self.received > self.limit.max_bytes:
                 return await self.refuse(self.limit.too_large)
+            self.body_done = not message.get("more_body", False)
         return message
 
     async def guarded_send(self, message: Message) -> None:
