@@ -2,9 +2,10 @@
 
 - In production there is no simulator: its page and API are 404, ``/`` does not lead there, no
   ``server`` banner; ``twc run --demo`` and ``twc demo load`` refuse with one line, exit 2.
-- 3 000 connections that never finish their headers, and 3 000 that never finish their body,
-  are all closed by the server once ``TWC_HEADER_TIMEOUT_SECONDS`` / ``TWC_BODY_TIMEOUT_SECONDS``
-  (1 s here) have passed; the server holds none of them afterwards and still answers.
+- 3 000 connections that never finish their headers, and 3 000 that never finish their body
+  (read by the Twilio webhook, or by nobody after a 405), are all answered and closed by the
+  server once ``TWC_HEADER_TIMEOUT_SECONDS`` / ``TWC_BODY_TIMEOUT_SECONDS`` (1 s here) have
+  passed; the server holds none of them afterwards and still answers.
 - Three concurrent unsigned 900 MB POSTs to the Twilio webhook (declared, and chunked) are
   refused at 64 KiB: the process's resident memory (``VmRSS``) barely moves.
 
@@ -159,6 +160,11 @@ def wait_until_closed(sockets: list[socket.socket]) -> list[bytes]:
             b"Content-Type: application/x-www-form-urlencoded\r\nContent-Length: 1000\r\n\r\n"
             b"Body=hal",
             b"408",
+        ),
+        (
+            "bodies nobody reads",  # 405 at once; the rest of the body never comes
+            b"POST /healthz HTTP/1.1\r\nHost: bot\r\nContent-Length: 1000\r\n\r\nhal",
+            b"405",
         ),
     ],
 )

@@ -76,7 +76,7 @@ def create_app(runtime: Runtime, background: bool = True) -> Starlette:
         return error_response(exc.status_code, str(exc.detail))
 
     async def client_gone(request: Request, _exc: Exception) -> Response:
-        # She hung up (or BodyLimit answered 413/408 in the handler's place): nothing to
+        # She hung up (or BodyLimit answered 413 in the handler's place): nothing to
         # answer and nothing wrong here, so one quiet line, not a traceback.
         log.info("client went away during %s %s", request.method, request.url.path)
         return Response(status_code=499)
@@ -89,14 +89,10 @@ def create_app(runtime: Runtime, background: bool = True) -> Starlette:
     return Starlette(
         routes=routes,
         lifespan=lifespan,
-        # Outermost first: every answer gets the headers, the body limits' 413/408 included.
+        # Outermost first: every answer gets the headers, the body limit's 413 included.
         middleware=[
             Middleware(SecurityHeaders, public_url=settings.public_url),
-            Middleware(
-                BodyLimit,
-                max_bytes=settings.max_body_bytes,
-                timeout=settings.body_timeout_seconds,
-            ),
+            Middleware(BodyLimit, max_bytes=settings.max_body_bytes),
         ],
         exception_handlers={
             HTTPException: http_error,

@@ -1,23 +1,24 @@
-"""Request bodies: at most ``TWC_MAX_BODY_BYTES``, complete within ``TWC_BODY_TIMEOUT_SECONDS``.
+"""Request bodies: at most ``TWC_MAX_BODY_BYTES``, refused before anything reads them.
 
 A pure ASGI middleware around every route, so no handler ever parses (or buffers) more than the
 limit, whoever sends it and whether or not it is signed: a webhook's signature can only be
 checked once its body is read, so the size has to be checked first.
 
 - A declared ``Content-Length`` over the limit is answered 413 at once; the body is never read.
-- A body without a length (chunked) is counted as it arrives and cut off with 413 at the limit.
-- A body that has not arrived by the deadline (counted from the moment the headers were in)
-  gets 408.
+  One within the limit needs nothing more: the HTTP parser never hands the app more bytes than
+  declared (the rest would be the next request).
+- A chunked body (``Transfer-Encoding``, no length) is counted as it arrives and cut off with
+  413 at the limit.  From then on the handler reading it sees the client as gone
+  (``http.disconnect``), and whatever it answers is dropped.
 
 Both answers close the connection (``Connection: close``): the rest of the body is not wanted.
-From then on the handler reading the body sees the client as gone (``http.disconnect``), and
-whatever it answers is dropped.  The slow *head* of a request is closed before it reaches the
-app: :mod:`bot.web.server`.
+A request without either header has no body and passes untouched.  Slow heads and slow bodies
+are the server protocol's business (:mod:`bot.web.server`): a timer per request there, none
+here, so the hot path stays a scan of the headers.
 """
 
 from __future__ import annotations
 
-import asyncio
 import json
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -40,49 +41,46 @@ def refusal(status: int, message: str) -> tuple[Message, Message]:
     return start, {"type": "http.response.body", "body": body}
 
 
-def declared_length(scope: Scope) -> int | None:
-    """The request's ``Content-Length`` as a number, if it has a well-formed one."""
+def body_framing(scope: Scope) -> tuple[int | None, bool]:
+    """The request's ``Content-Length`` (if well-formed) and whether it has a
+    ``Transfer-Encoding`` (a body of unknown length)."""
+    length: int | None = None
+    encoded = False
     for name, value in scope["headers"]:
         if name == b"content-length":
-            return int(value) if value.isdigit() else None
-    return None
+            length = int(value) if value.isdigit() else None
+        elif name == b"transfer-encoding":
+            encoded = True
+    return length, encoded
 
 
 class BodyLimit:
-    """Refuse request bodies over ``max_bytes`` (413) or slower than ``timeout`` seconds (408)."""
+    """Refuse request bodies over ``max_bytes`` with 413, before the app reads them."""
 
-    def __init__(self, app: ASGIApp, max_bytes: int, timeout: float) -> None:
+    def __init__(self, app: ASGIApp, max_bytes: int) -> None:
         self.app = app
         self.max_bytes = max_bytes
-        self.timeout = timeout
         self.too_large = refusal(413, f"body too large (at most {max_bytes} bytes)")
-        self.too_slow = refusal(408, "the request body did not arrive in time")
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        declared = declared_length(scope)
-        if declared is not None and declared > self.max_bytes:
+        length, encoded = body_framing(scope)
+        if length is not None and length > self.max_bytes:
             for message in self.too_large:
                 await send(message)
             return
-        await _Guarded(self, receive, send).run(scope)
+        if not encoded:
+            await self.app(scope, receive, send)
+            return
+        await _Counted(self, receive, send).run(scope)
 
 
-class _Guarded:
-    """One request's body counter, deadline and answer state."""
+class _Counted:
+    """One chunked request: its byte count and whether this middleware answered instead."""
 
-    __slots__ = (
-        "answered",
-        "body_done",
-        "deadline",
-        "limit",
-        "receive",
-        "received",
-        "send",
-        "started",
-    )
+    __slots__ = ("answered", "limit", "receive", "received", "send", "started")
 
     def __init__(self, limit: BodyLimit, receive: Receive, send: Send) -> None:
         self.limit = limit
@@ -91,43 +89,30 @@ class _Guarded:
         self.received = 0
         self.started = False  # the app has begun its answer
         self.answered = False  # this middleware has answered instead
-        self.body_done = False  # the whole body is in
-        self.deadline = asyncio.get_running_loop().time() + limit.timeout
 
     async def run(self, scope: Scope) -> None:
-        await self.limit.app(scope, self.guarded_receive, self.guarded_send)
+        await self.limit.app(scope, self.counted_receive, self.guarded_send)
 
-    async def guarded_receive(self) -> Message:
+    async def counted_receive(self) -> Message:
         if self.answered:
             return DISCONNECT
-        if self.body_done:  # waiting for a disconnect (a streamed answer): no deadline
-            return await self.receive()
-        try:
-            async with asyncio.timeout_at(self.deadline):
-                message = await self.receive()
-        except TimeoutError:
-            return await self.refuse(self.limit.too_slow)
+        message = await self.receive()
         if message["type"] == "http.request":
             self.received += len(message.get("body", b""))
             if self.received > self.limit.max_bytes:
-                return await self.refuse(self.limit.too_large)
-            self.body_done = not message.get("more_body", False)
+                if not self.started:
+                    self.answered = True
+                    for answer in self.limit.too_large:
+                        await self.send(answer)
+                return DISCONNECT
         return message
 
     async def guarded_send(self, message: Message) -> None:
         if self.answered:
-            return  # the client has had her answer (413/408); the app's is dropped
+            return  # the client has had her 413; the app's answer is dropped
         if message["type"] == "http.response.start":
             self.started = True
         await self.send(message)
 
-    async def refuse(self, answer: tuple[Message, Message]) -> Message:
-        """Answer in the app's place (unless it has begun answering) and tell it she is gone."""
-        if not self.started:
-            self.answered = True
-            for message in answer:
-                await self.send(message)
-        return DISCONNECT
 
-
-__all__ = ["BodyLimit", "declared_length", "refusal"]
+__all__ = ["BodyLimit", "body_framing", "refusal"]
