@@ -57,7 +57,8 @@ class Settings(BaseSettings):
 
     header_timeout_seconds: float = Field(default=10.0, gt=0)
     """``TWC_HEADER_TIMEOUT_SECONDS``: a connection whose request line and headers are not
-    complete this long after it opened (or after its previous response) is closed."""
+    complete this long after it opened (or after the first byte of its next request) gets
+    408 and is closed."""
 
     body_timeout_seconds: float = Field(default=10.0, gt=0)
     """``TWC_BODY_TIMEOUT_SECONDS``: a request body not complete this long after its headers

@@ -110,6 +110,7 @@ def test_a_client_hanging_up_is_one_quiet_line(
     assert not any(r.exc_info for r in caplog.records)
     gone = [r for r in caplog.records if "went away" in r.getMessage()]
     assert len(gone) == 1 and gone[0].levelno == logging.INFO
+    assert gone[0].getMessage() == f"client went away during POST {INBOUND_PATH}"
 
 
 def test_a_signed_telegram_update_under_the_limit_still_works(

@@ -78,7 +78,8 @@ def create_app(runtime: Runtime, background: bool = True) -> Starlette:
     async def client_gone(request: Request, _exc: Exception) -> Response:
         # She hung up (or BodyLimit answered 413 in the handler's place): nothing to
         # answer and nothing wrong here, so one quiet line, not a traceback.
-        log.info("client went away during %s %s", request.method, request.url.path)
+        route = getattr(request.scope.get("route"), "path", "?")  # the template: no tokens
+        log.info("client went away during %s %s", request.method, route)
         return Response(status_code=499)
 
     async def server_error(_request: Request, exc: Exception) -> Response:
