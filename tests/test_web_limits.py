@@ -16,6 +16,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from starlette.applications import Starlette
 from starlette.testclient import TestClient
 
 from bot.channels.telegram.webhook import PATH as TELEGRAM_PATH
@@ -39,7 +40,7 @@ JSON = ("content-type", "application/json")
 
 
 @pytest.fixture
-def twilio_app(sqlite_url: str, clock: FrozenClock, tmp_path: Path) -> Iterator[object]:
+def twilio_app(sqlite_url: str, clock: FrozenClock, tmp_path: Path) -> Iterator[Starlette]:
     runtime = whatsapp_runtime(sqlite_url, clock, tmp_path, None)
     yield create_app(runtime, background=False)
     runtime.close()
@@ -52,11 +53,11 @@ def telegram_client(webhook_runtime: Runtime) -> Iterator[TestClient]:
 
 
 def test_a_declared_length_over_the_limit_is_refused_without_reading_the_body(
-    twilio_app: object,
+    twilio_app: Starlette,
 ) -> None:
     """The 900 MB unsigned POST of the report: 413 at once, not one byte read or parsed."""
     answer = asyncio.run(
-        call(twilio_app, "POST", INBOUND_PATH, [FORM, ("content-length", str(900 * MB))])  # type: ignore[arg-type]
+        call(twilio_app, "POST", INBOUND_PATH, [FORM, ("content-length", str(900 * MB))])
     )
     assert answer.status == 413
     assert answer.receives == 0
@@ -64,22 +65,24 @@ def test_a_declared_length_over_the_limit_is_refused_without_reading_the_body(
     assert "65536" in answer.body.decode()
 
 
-def test_a_body_without_a_length_is_cut_off_at_the_limit(twilio_app: object) -> None:
+def test_a_body_without_a_length_is_cut_off_at_the_limit(twilio_app: Starlette) -> None:
     """Chunked: counted as it arrives; the handler (form parsing, before the signature can be
     checked) is told she is gone once the limit is passed, and nothing more is asked for."""
     chunks = [b"&f=" + b"a" * 8_000] * 20_000  # 160 MB on offer, each field under its limit
     chunked = ("transfer-encoding", "chunked")
-    answer = asyncio.run(call(twilio_app, "POST", INBOUND_PATH, [FORM, chunked], chunks))  # type: ignore[arg-type]
+    answer = asyncio.run(call(twilio_app, "POST", INBOUND_PATH, [FORM, chunked], chunks))
     assert answer.status == 413
     assert answer.bytes_given <= LIMIT + 8_003
     assert answer.headers["connection"] == "close"
 
 
-def test_a_form_with_too_many_fields_is_refused_before_the_signature(twilio_app: object) -> None:
+def test_a_form_with_too_many_fields_is_refused_before_the_signature(
+    twilio_app: Starlette,
+) -> None:
     body = "&".join(f"f{i}=1" for i in range(2_000)).encode()
     assert len(body) < LIMIT
     answer = asyncio.run(
-        call(  # type: ignore[arg-type]
+        call(
             twilio_app,
             "POST",
             INBOUND_PATH,
@@ -92,11 +95,11 @@ def test_a_form_with_too_many_fields_is_refused_before_the_signature(twilio_app:
 
 
 def test_a_client_hanging_up_is_one_quiet_line(
-    twilio_app: object, caplog: pytest.LogCaptureFixture
+    twilio_app: Starlette, caplog: pytest.LogCaptureFixture
 ) -> None:
     caplog.set_level(logging.DEBUG)
     answer = asyncio.run(
-        call(  # type: ignore[arg-type]
+        call(
             twilio_app,
             "POST",
             INBOUND_PATH,
@@ -207,9 +210,9 @@ def test_hsts_when_the_public_url_is_https(telegram_client: TestClient) -> None:
 def test_outside_development_there_is_no_simulator(sqlite_url: str, environment: str) -> None:
     upgrade(sqlite_url)
     settings = Settings(
-        _env_file=None,  # type: ignore[call-arg]
+        _env_file=None,
         database_url=sqlite_url,
-        environment=environment,  # type: ignore[arg-type]
+        environment=environment,
         secret_key=TEST_SECRET,
     )
     assert settings.simulator_enabled is False
