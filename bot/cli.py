@@ -76,6 +76,18 @@ def _configure_logging(settings: Settings) -> None:
         logging.getLogger(noisy).setLevel(max(logging.WARNING, logging.root.level))
 
 
+def _refuse_demo_in_production(settings: Settings) -> None:
+    """Demo data (a coordinator login with a known password, sample people) never goes into a
+    production database: one line and exit code 2."""
+    if settings.environment == "production":
+        errors.print(
+            "[red]Refused:[/red] demo data (with its known coordinator password) is never "
+            "loaded when TWC_ENVIRONMENT=production.",
+            soft_wrap=True,
+        )
+        raise typer.Exit(2)
+
+
 @db_app.command("upgrade")
 def db_upgrade(revision: str = "head") -> None:
     """Apply the migrations to the configured database (TWC_DATABASE_URL)."""
@@ -95,6 +107,7 @@ def demo_load() -> None:
     from bot.demo import load_demo
 
     settings = _settings()
+    _refuse_demo_in_production(settings)
     upgrade(settings.database_url)
     configure_cipher(settings.secret_key)
     engine = make_engine(settings.database_url)
@@ -110,13 +123,14 @@ def run(
     """Migrate the database, then serve webhooks and the simulator with the dispatcher."""
     import gc
 
-    import uvicorn
-
     from bot.db.migrate import upgrade
     from bot.runtime import build_runtime
     from bot.web.app import create_app
+    from bot.web.server import serve
 
     settings = _settings()
+    if demo:
+        _refuse_demo_in_production(settings)
     _configure_logging(settings)
     upgrade(settings.database_url)
     runtime = build_runtime(settings)
@@ -137,12 +151,12 @@ def run(
     gc.collect()
     gc.freeze()
     gc.set_threshold(10_000, 20, 20)
-    uvicorn.run(
+    serve(
         create_app(runtime),
-        host=settings.host,
-        port=settings.port,
-        log_level="warning",
-        access_log=False,
+        settings.host,
+        settings.port,
+        head_timeout=settings.header_timeout_seconds,
+        body_timeout=settings.body_timeout_seconds,
     )
 
 

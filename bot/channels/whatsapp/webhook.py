@@ -35,6 +35,12 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
+#: Twilio posts a few dozen fields (Body at most 1 600 characters, up to ten media URLs); the
+#: form parser stops well before the defaults (1 000 fields of 1 MiB each), which it would
+#: otherwise hold in memory before the signature can be checked.  No files, ever.
+MAX_FORM_FIELDS = 100
+MAX_FIELD_BYTES = 16 * 1024
+
 
 def twiml() -> Response:
     """The empty TwiML answer: "received, nothing to say inline"."""
@@ -47,7 +53,9 @@ def whatsapp_routes(channel: WhatsAppChannel, sink: InboundSink) -> list[Route]:
     public_url = channel.webhook_base
 
     async def signed_form(request: Request, path: str) -> dict[str, str] | None:
-        form = await request.form()
+        form = await request.form(
+            max_files=0, max_fields=MAX_FORM_FIELDS, max_part_size=MAX_FIELD_BYTES
+        )
         params = {key: value for key, value in form.multi_items() if isinstance(value, str)}
         signature = request.headers.get("X-Twilio-Signature")
         if request.url.query:  # Twilio signs the full URL it called, query string included
