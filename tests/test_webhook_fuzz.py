@@ -13,9 +13,8 @@ Authenticated requests (the right secret, a correct signature over fuzzed fields
 what they carry, but must still never fail on the server.  No channel is started and nothing is
 dispatched (``background=False``): no platform is called.
 
-Examples that still give a 5xx because of the web layer, which helper H1 ("web") is fixing in
-``bot/web/`` and the channels' ``webhook.py`` this round, are kept and marked
-``xfail(strict=True)``, so the mark must go once the fix is merged.
+Inputs that once gave a 5xx (an ``ErrorCode`` of ``"²"`` on the status callback) are kept as
+``@example``.
 """
 
 from __future__ import annotations
@@ -29,7 +28,7 @@ from urllib.parse import urlencode
 
 import httpx
 import pytest
-from hypothesis import HealthCheck, assume, example, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import MetaData, func, select
 
@@ -112,7 +111,7 @@ def target(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Target]:
     clock = FrozenClock()
     config = Settings(
         database_url=url,
-        environment="test",
+        environment="development",
         secret_key=TEST_SECRET,
         public_url=PUBLIC_URL,
         telegram_token=TOKEN,
@@ -419,35 +418,13 @@ def test_twilio_signed_inbound_never_fails_on_the_server(
     )
 
 
-def known_status_crash(fields: dict[str, str]) -> bool:
-    """An ErrorCode that :meth:`str.isdigit` accepts but :func:`int` refuses ("²"; "٣" is
-    fine: :func:`int` reads every decimal digit)."""
-    code = (fields.get("ErrorCode") or "").strip()
-    sid = (fields.get("MessageSid") or fields.get("SmsSid") or "").strip()
-    status = (fields.get("MessageStatus") or fields.get("SmsStatus") or "").strip()
-    return bool(sid and status and code.isdigit() and not code.isdecimal())
-
-
-#: A 5xx in the status webhook itself (bot/channels/whatsapp/webhook.py, H1's this round).
-STATUS_CRASH = (
-    "H1 (web): webhook.py reads ErrorCode with int() after str.isdigit(), which '²' passes: "
-    "500 with a traceback; parse.parse_status (test_parser_properties.py) reads it safely"
-)
-
-
 @FUZZ
 @given(fields=form_fields(), query=queries())
 @example(fields={"MessageSid": "SM1", "MessageStatus": "failed", "ErrorCode": "63016"}, query="")
-@example(
-    fields={"MessageSid": "SM1", "MessageStatus": "failed", "ErrorCode": "²"}, query=""
-).xfail(reason=STATUS_CRASH, raises=AssertionError)  # strict: it must fail until H1's fix
+@example(fields={"MessageSid": "SM1", "MessageStatus": "failed", "ErrorCode": "²"}, query="")
 def test_twilio_signed_status_callback_never_fails_on_the_server(
     target: Target, fields: dict[str, str], query: str
 ) -> None:
-    if fields != {"MessageSid": "SM1", "MessageStatus": "failed", "ErrorCode": "²"}:
-        # The known crash is pinned by the xfail example above; generated inputs must find
-        # new ones.  Remove this line together with the .xfail once H1's fix is merged.
-        assume(not known_status_crash(fields))
     target.send(
         "POST",
         TWILIO_STATUS,
