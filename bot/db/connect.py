@@ -8,19 +8,27 @@ from typing import Any
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
 
+from bot.private_files import create_private, make_private
+
 
 def make_engine(database_url: str, **kwargs: Any) -> Engine:
     """Create an engine; for SQLite turn on WAL, foreign keys and a busy timeout.
 
     WAL with ``synchronous=NORMAL`` survives a crash of the process (every committed transaction
-    is in the log) and lets readers run beside the one writer.
+    is in the log) and lets readers run beside the one writer.  A database file is its owner's
+    alone (``0600``); SQLite gives its ``-wal`` and ``-shm`` files the database file's mode, and
+    ones left by an earlier, less careful process are narrowed too.
     """
     url = make_url(database_url)
     # SQL errors must not copy message texts or names into the logs.
     kwargs.setdefault("hide_parameters", True)
     if url.get_backend_name() == "sqlite":
-        if url.database and url.database != ":memory:":
-            Path(url.database).parent.mkdir(parents=True, exist_ok=True)
+        if url.database and url.database != ":memory:" and not url.database.startswith("file:"):
+            path = Path(url.database)
+            path.parent.mkdir(parents=True, exist_ok=True)
+            create_private(path)
+            for suffix in ("-wal", "-shm", "-journal"):
+                make_private(path.with_name(path.name + suffix))
         engine = create_engine(
             url, connect_args={"check_same_thread": False, "timeout": 30}, **kwargs
         )
