@@ -51,11 +51,13 @@ FLOOD = 300
 
 SLOW_DOWN_AR = (
     "⏳ أنتِ تكتبين بسرعة كبيرة. سأقرأ رسالتكِ التالية بعد دقيقة واحدة.\n"
-    "من فضلكِ اكتبي لي بعدها مرة أخرى ما تحتاجين إليه."
+    "من فضلكِ اكتبي لي بعدها مرة أخرى ما تحتاجين إليه.\n"
+    "🚨 في حالة الطوارئ اتصلي بالرقم 112."
 )
 SLOW_DOWN_DE = (
     "⏳ Sie schreiben sehr schnell. Ich lese Ihre nächste Nachricht in einer Minute.\n"
-    "Bitte schreiben Sie mir dann noch einmal, was Sie brauchen."
+    "Bitte schreiben Sie mir dann noch einmal, was Sie brauchen.\n"
+    "🚨 Im Notfall rufen Sie 112 an."
 )
 
 

@@ -297,7 +297,8 @@ def test_too_fast_says_so_once_in_her_language_and_changes_nothing(
     result = person.do(TooFastIn())
     assert person.texts == [
         "⏳ Ви пишете дуже швидко. Я прочитаю Ваше наступне повідомлення через хвилину.\n"
-        "Будь ласка, тоді напишіть мені ще раз, що Вам потрібно."
+        "Будь ласка, тоді напишіть мені ще раз, що Вам потрібно.\n"
+        "🚨 В екстреній ситуації телефонуйте 112."
     ]
     assert result.replies[0].buttons == ()
     assert [type(e) for e in result.effects] == [Reply]
