@@ -208,10 +208,23 @@ def test_a_telegram_flood_stores_the_burst_and_one_slow_down_in_her_language(
         answered = {r["idempotency_key"].rsplit(":", 1)[0] for r in rows}
         assert len(answered) == burst + 1  # nothing was queued for the dropped ones
 
+        # She may be in danger: her first "talk to a person" during the pause is still read.
+        for update_id in (FLOOD + 1, FLOOD + 2):
+            client.post(
+                "/webhooks/telegram",
+                json=update(update_id, text="Mensch"),
+                headers={SECRET_HEADER: WEBHOOK_SECRET},
+            )
+        human = outbox_rows(tg_runtime, "telegram")[len(rows) :]
+        assert len(stored_ids(tg_runtime)) == burst + 2
+        assert [r["payload"]["language"] for r in human] == ["ar"] * len(human)
+        assert human[0]["payload"]["text"].startswith("🙋") and "112" in human[0]["payload"]["text"]
+        rows = outbox_rows(tg_runtime, "telegram")
+
         clock.advance(seconds=PAUSE_SECONDS)
         client.post(
             "/webhooks/telegram",
-            json=update(FLOOD + 1, text="/start"),
+            json=update(FLOOD + 3, text="/start"),
             headers={SECRET_HEADER: WEBHOOK_SECRET},
         )
         latest = outbox_rows(tg_runtime, "telegram")[len(rows) :]
@@ -302,3 +315,27 @@ def test_the_guard_forgets_idle_senders_and_keeps_no_more_than_its_limit() -> No
         guard.check(Inbound("telegram", str(i), f"m{i}", TextIn("x"), clock()))
         clock.now += timedelta(milliseconds=100)
     assert guard.senders <= 50
+
+
+def test_a_request_for_a_person_beyond_the_limit_is_read_once_per_pause() -> None:
+    clock = FrozenClock(DEFAULT_START)
+    guard = FloodGuard(
+        burst=2,
+        refill_seconds=2.0,
+        clock=clock,
+        urgent=lambda m: isinstance(m.event, TextIn) and m.event.text == "Mensch",
+    )
+    ids = iter(range(100))
+
+    def send(text: str) -> Verdict:
+        return guard.check(Inbound("whatsapp", "her", f"SM{next(ids)}", TextIn(text), clock()))
+
+    assert [send("x"), send("x")] == [Verdict.HANDLE] * 2
+    assert send("Mensch") is Verdict.HANDLE  # not swallowed by the slow-down
+    assert send("x") is Verdict.SLOW_DOWN
+    assert [send("Mensch"), send("x")] == [Verdict.DROP] * 2  # one per pause
+    clock.advance(seconds=PAUSE_SECONDS)
+    assert send("x") is Verdict.HANDLE
+    assert [send("x"), send("x")] == [Verdict.HANDLE, Verdict.SLOW_DOWN]
+    assert send("Mensch") is Verdict.HANDLE  # a new pause: read once again
+    assert send("Mensch") is Verdict.DROP

@@ -12,8 +12,10 @@ memory, before anything is read or written:
   stands for her message; the flow engine says the text and changes nothing else).
 * For :data:`PAUSE_SECONDS` after that, everything she sends is dropped: not stored, not
   processed, not answered, so it costs nothing but this check.  The text asks her to send again
-  what she needs (a "talk to a person" written during the flood is lost otherwise).  Then her
-  bucket is full again.
+  what she needs, and gives the emergency number.  Then her bucket is full again.
+* One exception: someone writing that fast may be in danger.  Her first request to talk to a
+  person (``urgent``: the "human" command in any language) beyond the limit is still read, once
+  per pause, never as the message that gets the slow-down text instead.
 * A re-delivery of a dropped message (same platform id) is dropped again, also after the pause,
   and never touches her bucket: she was asked to write again, so an old copy would come late
   and twice.
@@ -64,6 +66,8 @@ class _Bucket:
     tokens: float
     at: float
     paused_until: float | None = None
+    urgent_read: bool = False
+    """A request for a person was read beyond the limit (once until she is within it again)."""
 
 
 class FloodGuard:
@@ -76,6 +80,7 @@ class FloodGuard:
         clock: Clock,
         pause_seconds: float = PAUSE_SECONDS,
         max_senders: int = 100_000,
+        urgent: Callable[[Inbound], bool] = lambda _inbound: False,
     ) -> None:
         self.burst = burst
         """Messages at once; 0 turns the guard off."""
@@ -84,6 +89,8 @@ class FloodGuard:
         self.pause_seconds = pause_seconds
         self.clock = clock
         self.max_senders = max_senders
+        self.urgent = urgent
+        """Whether a message asks for a person (read beyond the limit once, see above)."""
         self.dropped = 0
         """Messages dropped since start (for operators; no addresses kept)."""
         self.slowed = 0
@@ -114,6 +121,8 @@ class FloodGuard:
         bucket = self._bucket(sender, now)
         if bucket.paused_until is not None:
             if now < bucket.paused_until:
+                if self._read_urgent(bucket, inbound):
+                    return Verdict.HANDLE
                 self._drop(message)
                 return Verdict.DROP
             bucket.paused_until = None
@@ -123,10 +132,20 @@ class FloodGuard:
         bucket.at = now
         if bucket.tokens >= 1.0 - EPSILON:
             bucket.tokens = max(0.0, bucket.tokens - 1.0)
+            bucket.urgent_read = False
+            return Verdict.HANDLE
+        if self._read_urgent(bucket, inbound):
             return Verdict.HANDLE
         bucket.paused_until = now + self.pause_seconds
         self.slowed += 1
         return Verdict.SLOW_DOWN
+
+    def _read_urgent(self, bucket: _Bucket, inbound: Inbound) -> bool:
+        """Whether to read this message beyond the limit: her first request for a person."""
+        if bucket.urgent_read or not self.urgent(inbound):
+            return False
+        bucket.urgent_read = True
+        return True
 
     def _bucket(self, sender: tuple[str, str], now: float) -> _Bucket:
         bucket = self._buckets.get(sender)
