@@ -50,7 +50,9 @@ def person_id_of(runtime: Runtime, user: str) -> int:
 
 def newest_person(runtime: Runtime) -> int:
     with runtime.db.connect() as conn:
-        return int(conn.execute(select(people.c.id).order_by(people.c.id.desc())).scalars().first())
+        return int(
+            conn.execute(select(people.c.id).order_by(people.c.id.desc())).scalars().first()
+        )
 
 
 def erasures(runtime: Runtime) -> list[dict[str, Any]]:

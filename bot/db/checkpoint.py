@@ -115,9 +115,7 @@ class WalCheckpointer:
         with self.db.connect() as conn:
             conn.exec_driver_sql(f"PRAGMA busy_timeout={int(busy_ms)}")
             try:
-                busy, _log, _copied = conn.exec_driver_sql(
-                    "PRAGMA wal_checkpoint(TRUNCATE)"
-                ).one()
+                busy, _log, _copied = conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)").one()
             finally:
                 conn.exec_driver_sql(f"PRAGMA busy_timeout={NORMAL_BUSY_MS}")
         if busy:

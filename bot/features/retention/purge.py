@@ -162,9 +162,7 @@ def _due_people(
         if lock and conn.dialect.name == "postgresql":
             # Her row is locked before her state is read by a turn: a purge cannot erase
             # someone whose message is being handled, and sees her new last_inbound_at after.
-            conn.execute(
-                select(people.c.id).where(people.c.id.in_(list(only))).with_for_update()
-            )
+            conn.execute(select(people.c.id).where(people.c.id.in_(list(only))).with_for_update())
     silent, never = [], []
     for row in conn.execute(query):
         seen = max(t for t in (row.last_inbound, row.consent_given_at, row.created_at) if t)
