@@ -14,7 +14,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
-from sqlalchemy import func, insert, select
+from sqlalchemy import Table, func, insert, select
 from starlette.testclient import TestClient
 from typer.testing import CliRunner
 
@@ -50,9 +50,9 @@ def mentors(runtime: Runtime) -> list[int]:
         return list(conn.execute(select(people.c.id).where(people.c.role == "mentor")).scalars())
 
 
-def count(runtime: Runtime, table: object) -> int:
+def count(runtime: Runtime, table: Table) -> int:
     with runtime.db.connect() as conn:
-        return int(conn.execute(select(func.count()).select_from(table)).scalar_one())  # type: ignore[arg-type]
+        return int(conn.execute(select(func.count()).select_from(table)).scalar_one())
 
 
 def imported(runtime: Runtime, consent_days_after_t0: int) -> int:

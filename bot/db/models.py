@@ -378,7 +378,8 @@ class SimulatorMessage(Base):
     """The chat simulator's phone screen: what a test user sent and received, in order.
 
     This plays the role of the chat history on a real phone, which the platforms keep; it is not
-    the bot's own record of her.
+    the bot's own record of her.  Still, it holds what she typed: it is deleted with her
+    (``bot.erasure``, by her address) and after 7 days (``bot.features.retention``).
     """
 
     __tablename__ = "simulator_messages"
