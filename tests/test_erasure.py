@@ -8,6 +8,7 @@ deleted rows were readable in the WAL, and SQLite gave the next newcomer her id.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -30,7 +31,10 @@ from bot.web.app import create_app
 from tests.auxil.clock import FrozenClock
 from tests.auxil.constants import TEST_SECRET
 from tests.auxil.leftovers import bytes_containing, rows_about
+from tests.auxil.person import on_channel
+from tests.auxil.person import onboard as onboard_anywhere
 from tests.auxil.simulator import Simulator, onboard
+from tests.auxil.twilio import Prism
 
 NAME = "Zuleikamarker"
 QUESTION = "Mein Aufenthaltstitel Quokkamarker läuft bald ab"
@@ -111,6 +115,34 @@ def test_delete_everything_in_the_chat_leaves_nothing_about_her(
 
     Simulator(client, "newcomer").send("/start")
     assert newest_person(runtime) > person  # her id is never given to somebody else
+
+
+@pytest.fixture(scope="module")
+def prism(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Prism]:
+    with Prism(tmp_path_factory.mktemp("prism")) as server:
+        yield server
+
+
+@pytest.mark.slow
+def test_delete_everything_on_whatsapp_leaves_nothing(
+    database_url: str, tmp_path: Path, clock: FrozenClock, prism: Prism
+) -> None:
+    """Signed Twilio webhooks in, the real twilio client out: after "delete everything" and
+    the goodbye (sent, then its address cleared) no row holds her name, text or number."""
+    with on_channel("whatsapp", database_url, tmp_path, clock, prism.url) as line:
+        her = line.person("Olena")
+        onboard_anywhere(her, name=NAME)
+        person = int(her.stored()["id"])
+        her.press("🙋 Team fragen")
+        her.say(QUESTION)
+        assert rows_about(line.runtime.db, person, [*MARKERS, her.address])
+        her.say("/delete")
+        her.press(CONFIRM)
+        assert "✅ Wir haben alles gelöscht." in her.last_texts()[-1]
+        assert rows_about(line.runtime.db, person, [*MARKERS, her.address]) == []
+        assert [e["reason"] for e in erasures(line.runtime)] == ["chat"]
+        line.person("Next").say("Hallo")
+        assert newest_person(line.runtime) > person
 
 
 def test_declining_consent_leaves_nothing(client: TestClient, runtime: Runtime) -> None:
