@@ -3,8 +3,8 @@
 Before: nothing was ever deleted on a schedule.  Now a person silent for her organisation's
 retention period (default 183 days) is erased with everything about her, a newcomer who never
 consented after 7 days; outbox rows go 30 days after their final state, inbound message ids
-and simulator transcripts after 7 days.  ``twc privacy purge --dry-run`` shows what would go.
-SQLite and PostgreSQL.
+and simulator transcripts after 7 days; she is warned 14 days before the deletion for silence.
+``twc privacy purge --dry-run`` shows what would go.  SQLite and PostgreSQL.
 """
 
 from __future__ import annotations
@@ -22,9 +22,10 @@ from bot.db.tables import audit, identities, inbound_ids, outbox, people
 from bot.db.tables import simulator_screens as transcripts
 from bot.features import registry
 from bot.features.retention import FEATURE
-from bot.features.retention.service import purge_for, set_retention
+from bot.features.retention.service import daily_retention, purge_for, set_retention
 from bot.identity import lookup_key
 from bot.runtime import Runtime
+from scheduler.due import fire_due
 from tests.auxil.clock import DEFAULT_START, FrozenClock
 from tests.auxil.constants import TEST_SECRET
 from tests.auxil.leftovers import rows_about
@@ -164,6 +165,45 @@ def test_message_ids_transcripts_and_old_outbox_rows_go_on_time(
     assert count(runtime, outbox) == len(replies)  # today's replies stay
     assert count(runtime, inbound_ids) == 1
     assert count(runtime, transcripts) == 1 + len(replies)
+
+
+def warnings_to(runtime: Runtime, person: int) -> list[str]:
+    with runtime.db.connect() as conn:
+        payloads = conn.execute(
+            select(outbox.c.payload)
+            .where(outbox.c.person_id == person, outbox.c.kind == "nudge")
+            .order_by(outbox.c.id)
+        ).scalars()
+        return [p["text"] for p in payloads if "⏳" in p["text"]]
+
+
+def test_she_is_warned_fourteen_days_before_and_stays_when_she_writes(
+    client: TestClient, runtime: Runtime, clock: FrozenClock
+) -> None:
+    """In her language, with the date; once per silence; her answer keeps her."""
+    onboard(Simulator(client, "warned"), name="Warnung")
+    olena = Simulator(client, "olena")
+    onboard(olena, language="Українська", name="Олена")
+    warned, ukrainian = person_of(runtime, "warned"), person_of(runtime, "olena")
+    clock.now = T0 + timedelta(days=169) - timedelta(minutes=1)
+    assert daily_retention(runtime, "scheduler:retention")[1] == 0
+    clock.now = T0 + timedelta(days=169, minutes=1)
+    assert daily_retention(runtime, "scheduler:retention")[1] == 2 + len(mentors(runtime))
+    assert daily_retention(runtime, "scheduler:retention")[1] == 0  # once
+    fire_due(runtime.db, runtime.turns, clock)
+    assert warnings_to(runtime, warned) == [
+        "⏳ Wir haben lange nichts von Ihnen gehört.\n"
+        "Am Dienstag, 1. Juni 2027 löschen wir Ihre Daten bei uns.\n"
+        "Sie möchten bleiben? Dann schreiben Sie uns einfach etwas."
+    ]
+    (in_ukrainian,) = warnings_to(runtime, ukrainian)
+    assert "Ми видалимо ваші дані вівторок, 1 червня 2027" in in_ukrainian
+
+    clock.now = T0 + timedelta(days=170)
+    olena.send("Я тут")
+    clock.now = T0 + timedelta(days=183, minutes=1)
+    silent = purge_for(runtime).plan().silent
+    assert warned in silent and ukrainian not in silent
 
 
 def test_each_organisation_sets_its_period(

@@ -13,7 +13,8 @@ from sqlalchemy import insert, select, update
 
 from bot.db.tables import audit, identities, organisations, people
 from bot.erasure import Erased
-from bot.features.retention.purge import RetentionPurge
+from bot.features.retention.purge import PurgePlan, RetentionPurge
+from bot.features.retention.warning import schedule_warnings
 
 if TYPE_CHECKING:
     from bot.runtime import Runtime
@@ -37,6 +38,14 @@ def purge_for(runtime: Runtime) -> RetentionPurge:
         runtime.clock,
         checkpoint=runtime.turns.checkpoints.run_now,
     )
+
+
+def daily_retention(runtime: Runtime, actor: str) -> tuple[PurgePlan, int]:
+    """The daily job: the purge, then the warnings for those 14 days from deletion."""
+    done = purge_for(runtime).run(actor)
+    with runtime.turns.write_transaction() as conn:
+        warned = schedule_warnings(conn, runtime.clock())
+    return done, warned
 
 
 def describe_person(runtime: Runtime, person_id: int) -> dict[str, object] | None:
@@ -125,6 +134,7 @@ __all__ = [
     "MAX_RETENTION_DAYS",
     "MIN_RETENTION_DAYS",
     "RetentionError",
+    "daily_retention",
     "delete_person",
     "describe_person",
     "purge_for",
