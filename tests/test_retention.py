@@ -28,7 +28,7 @@ from bot.runtime import Runtime
 from scheduler.due import fire_due
 from tests.auxil.clock import DEFAULT_START, FrozenClock
 from tests.auxil.constants import TEST_SECRET
-from tests.auxil.leftovers import rows_about
+from tests.auxil.leftovers import bytes_containing, rows_about
 from tests.auxil.simulator import Simulator, onboard
 
 T0 = DEFAULT_START
@@ -108,6 +108,8 @@ def test_six_months_of_silence_erase_her_with_everything(
     done = purge_for(runtime).run("scheduler:retention")
     assert done.silent == plan.silent
     assert rows_about(runtime.db, sara, [SARA, "sara"]) == []
+    if runtime.db.dialect.name == "sqlite":  # nor in the files (secure_delete, checkpoint)
+        assert bytes_containing(runtime.settings.database_url, [SARA]) == []
     with runtime.db.connect() as conn:
         left = set(conn.execute(select(people.c.id)).scalars())
         reasons = conn.execute(
