@@ -72,6 +72,13 @@ class WalCheckpointer:
         with self._cond:
             return self._cond.wait_for(lambda: self._done >= self._requested, timeout)
 
+    def flush(self) -> None:
+        """Run a requested checkpoint now instead of waiting out the interval (shutdown)."""
+        with self._cond:
+            pending = self._done < self._requested
+        if pending:
+            self.run_now()
+
     def run_now(self) -> bool:
         """Checkpoint at once, waiting for readers as long as the pool's busy timeout allows
         (the command line and the daily purge: nobody waits for a reply there).  ``True``

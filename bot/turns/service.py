@@ -212,7 +212,8 @@ class TurnService:
             yield conn
 
     def close(self) -> None:
-        """Release the writer connection."""
+        """Release the writer connection (after truncating the WAL if an erasure waits)."""
+        self.checkpoints.flush()
         with self._write_lock:
             if self._writer is not None:
                 self._writer.close()

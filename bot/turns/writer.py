@@ -91,7 +91,6 @@ class TurnWriter:
         self.eraser = eraser or Eraser()
         self.on_erase = on_erase
         """Told when someone is erased (the service truncates the WAL after the commit)."""
-
         self.bulk = bulk
         self.outbox = outbox
         self.shown_at_once = dict(shown_at_once or {})
