@@ -18,6 +18,7 @@ from starlette.testclient import TestClient
 from typer.testing import CliRunner
 
 from bot.channels.messages import Media
+from bot.db.checkpoint import WalCheckpointer
 from bot.db.connect import make_engine
 from bot.db.migrate import upgrade
 from bot.db.tables import audit, identities, people
@@ -304,3 +305,31 @@ def test_ids_are_never_reused_after_an_upgrade_with_data(
         )
         assert conn.execute(text("SELECT max(id) FROM people")).scalar_one() == 3
     engine.dispose()
+
+
+def test_erasures_close_together_share_one_checkpoint(sqlite_url: str) -> None:
+    """At most one checkpoint per interval (off the hot path): a second erasure within it
+    waits for the interval to pass, then one checkpoint covers it.  The interval is measured
+    on a controllable clock, so no test waits for it."""
+    upgrade(sqlite_url)
+    engine = make_engine(sqlite_url)
+    now = [1000.0]
+    runs: list[bool] = []
+
+    class Counted(WalCheckpointer):
+        def _checkpoint(self, busy_ms: int) -> bool:
+            runs.append(super()._checkpoint(busy_ms))
+            return runs[-1]
+
+    checkpoints = Counted(engine, min_interval=10.0, monotonic=lambda: now[0])
+    try:
+        checkpoints.request()
+        assert checkpoints.wait(timeout=30) and runs == [True]
+        checkpoints.request()
+        checkpoints.request()
+        assert not checkpoints.wait(timeout=0.2)  # within the interval: not yet
+        now[0] += 10.0
+        checkpoints.request()  # the clock moved: the waiting thread looks again
+        assert checkpoints.wait(timeout=30) and runs == [True, True]
+    finally:
+        engine.dispose()
