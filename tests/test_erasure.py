@@ -125,12 +125,19 @@ def prism(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Prism]:
 
 
 @pytest.mark.slow
-def test_delete_everything_on_whatsapp_leaves_nothing(
-    database_url: str, tmp_path: Path, clock: FrozenClock, prism: Prism
+@pytest.mark.parametrize("channel", ["whatsapp", "telegram"])
+def test_delete_everything_on_a_messenger_leaves_nothing(
+    request: pytest.FixtureRequest,
+    channel: str,
+    database_url: str,
+    tmp_path: Path,
+    clock: FrozenClock,
 ) -> None:
-    """Signed Twilio webhooks in, the real twilio client out: after "delete everything" and
-    the goodbye (sent, then its address cleared) no row holds her name, text or number."""
-    with on_channel("whatsapp", database_url, tmp_path, clock, prism.url) as line:
+    """WhatsApp (signed Twilio webhooks in, the real twilio client out) and Telegram (webhook
+    in, the real Bot to the npm stand-in): after "delete everything" and the goodbye (sent,
+    then its address cleared) no row holds her name, text or address."""
+    prism_url = request.getfixturevalue("prism").url if channel == "whatsapp" else None
+    with on_channel(channel, database_url, tmp_path, clock, prism_url) as line:
         her = line.person("Olena")
         onboard_anywhere(her, name=NAME)
         person = int(her.stored()["id"])
