@@ -1,9 +1,8 @@
 """The daily retention purge: what the privacy notice promises, done on a schedule.
 
 * A person with no message for her organisation's ``retention_days`` (default 183: six months)
-  is erased with everything about her (:class:`bot.erasure.Eraser`).  "No message" is the
-  newest ``channel_identities.last_inbound_at``; for someone who never wrote (imported from a
-  list), her consent or creation time, whichever is later.
+  is erased with everything about her (:class:`bot.erasure.Eraser`).  "No message" is
+  :mod:`.silence`'s: her newest message, else her consent or creation time.
 * Someone who never consented (status ``new``: an abandoned onboarding) is erased after
   :data:`NO_CONSENT_DAYS` days of silence.
 * Outbox rows are deleted :data:`OUTBOX_DAYS` days after they reached a final state.
@@ -26,10 +25,10 @@ from typing import Any
 
 from sqlalchemy import Connection, Engine, and_, delete, func, insert, or_, select
 
-from bot.db.tables import audit, identities, inbound_ids, organisations, outbox, people
+from bot.db.tables import audit, inbound_ids, organisations, outbox, people
 from bot.db.tables import simulator_screens as transcripts
-from bot.db.types import UTCDateTime
 from bot.erasure import Eraser
+from bot.features.retention.silence import deletion_at, last_inbound, last_seen
 
 #: Someone who never consented is erased after this many days of silence.
 NO_CONSENT_DAYS = 7
@@ -139,11 +138,6 @@ def _due_people(
     """Ids of people silent past their organisation's retention, and of newcomers who never
     consented and have been silent for :data:`NO_CONSENT_DAYS` days."""
     earliest = now - timedelta(days=NO_CONSENT_DAYS)
-    last_inbound = (
-        select(func.max(identities.c.last_inbound_at, type_=UTCDateTime()))
-        .where(identities.c.person_id == people.c.id)
-        .scalar_subquery()
-    )
     query = (
         select(
             people.c.id,
@@ -151,7 +145,7 @@ def _due_people(
             people.c.consent_given_at,
             people.c.created_at,
             organisations.c.retention_days,
-            last_inbound.label("last_inbound"),
+            last_inbound().label("last_inbound"),
         )
         .join(organisations, organisations.c.id == people.c.organisation_id)
         .where(people.c.created_at <= earliest)
@@ -165,8 +159,8 @@ def _due_people(
             conn.execute(select(people.c.id).where(people.c.id.in_(list(only))).with_for_update())
     silent, never = [], []
     for row in conn.execute(query):
-        seen = max(t for t in (row.last_inbound, row.consent_given_at, row.created_at) if t)
-        if seen <= now - timedelta(days=row.retention_days):
+        seen = last_seen(row)
+        if deletion_at(row) <= now:
             silent.append(row.id)
         elif row.status == "new" and row.consent_given_at is None and seen <= earliest:
             never.append(row.id)

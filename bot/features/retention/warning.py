@@ -15,10 +15,10 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, func, select
+from sqlalchemy import Connection, select
 
-from bot.db.tables import identities, nudges, organisations, people
-from bot.db.types import UTCDateTime
+from bot.db.tables import nudges, organisations, people
+from bot.features.retention.silence import deletion_at, last_inbound, last_seen
 from bot.nudges.daily_cap import OrgTimes, apply_daily_cap
 from bot.nudges.kinds import Built, ClaimedNudge, NudgeEnv, NudgeKind
 from bot.nudges.quiet_hours import outside_quiet_hours
@@ -33,11 +33,6 @@ SKIPPED = "skipped"
 
 def _people(conn: Connection, only: int | None = None) -> list[Any]:
     """Consented people not opted out, with when they were last seen and their organisation."""
-    last_inbound = (
-        select(func.max(identities.c.last_inbound_at, type_=UTCDateTime()))
-        .where(identities.c.person_id == people.c.id)
-        .scalar_subquery()
-    )
     query = (
         select(
             people.c.id,
@@ -49,7 +44,7 @@ def _people(conn: Connection, only: int | None = None) -> list[Any]:
             organisations.c.default_language,
             organisations.c.quiet_hours_start,
             organisations.c.quiet_hours_end,
-            last_inbound.label("last_inbound"),
+            last_inbound().label("last_inbound"),
         )
         .join(organisations, organisations.c.id == people.c.organisation_id)
         .where(people.c.status == "active", people.c.consent_given_at.is_not(None))
@@ -58,19 +53,6 @@ def _people(conn: Connection, only: int | None = None) -> list[Any]:
     if only is not None:
         query = query.where(people.c.id == only)
     return list(conn.execute(query))
-
-
-def last_seen(row: Any) -> datetime:
-    """Her last message; for someone who never wrote, her consent or creation (the later)."""
-    moments: list[datetime] = [
-        t for t in (row.last_inbound, row.consent_given_at, row.created_at) if t is not None
-    ]
-    return max(moments)
-
-
-def deletion_at(row: Any) -> datetime:
-    """When she is deleted for silence unless she writes."""
-    return last_seen(row) + timedelta(days=int(row.retention_days))
 
 
 def schedule_warnings(conn: Connection, now: datetime) -> int:
