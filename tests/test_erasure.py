@@ -185,7 +185,7 @@ def test_her_bytes_are_gone_from_the_sqlite_files(
         def _insecure(dbapi_connection: Any, _record: Any) -> None:
             dbapi_connection.execute("PRAGMA secure_delete=OFF")
 
-    settings = Settings(database_url=sqlite_url, environment="test", secret_key=TEST_SECRET)
+    settings = Settings(database_url=sqlite_url, environment="development", secret_key=TEST_SECRET)
     runtime = build_runtime(settings, clock=clock, db=engine)
     runtime.turns.checkpoints.enabled = checkpoint
     load_demo(runtime.db, TEST_SECRET, clock())
@@ -216,7 +216,7 @@ def test_a_coordinator_deletes_her_on_request(
     from bot.cli import app
 
     url = f"sqlite:///{tmp_path / 'cli.sqlite3'}"
-    settings = Settings(database_url=url, environment="test", secret_key=TEST_SECRET)
+    settings = Settings(database_url=url, environment="development", secret_key=TEST_SECRET)
     upgrade(url)
     runtime = build_runtime(settings, clock=clock)
     load_demo(runtime.db, TEST_SECRET, clock())
