@@ -12,12 +12,15 @@ from bot.private_files import create_private, make_private
 
 
 def make_engine(database_url: str, **kwargs: Any) -> Engine:
-    """Create an engine; for SQLite turn on WAL, foreign keys and a busy timeout.
+    """Create an engine; for SQLite turn on WAL, foreign keys, secure delete and a busy timeout.
 
     WAL with ``synchronous=NORMAL`` survives a crash of the process (every committed transaction
     is in the log) and lets readers run beside the one writer.  A database file is its owner's
     alone (``0600``); SQLite gives its ``-wal`` and ``-shm`` files the database file's mode, and
-    ones left by an earlier, less careful process are narrowed too.
+    ones left by an earlier, less careful process are narrowed too.  ``secure_delete``
+    overwrites deleted rows with zeros instead of leaving them in free space, so an erased
+    person's bytes do not outlive her rows (the WAL's old frames go with a checkpoint after an
+    erasure: :mod:`bot.db.checkpoint`).
     """
     url = make_url(database_url)
     # SQL errors must not copy message texts or names into the logs.
@@ -39,6 +42,7 @@ def make_engine(database_url: str, **kwargs: Any) -> Engine:
             cursor.execute("PRAGMA journal_mode=WAL")
             cursor.execute("PRAGMA synchronous=NORMAL")
             cursor.execute("PRAGMA foreign_keys=ON")
+            cursor.execute("PRAGMA secure_delete=ON")
             cursor.execute("PRAGMA busy_timeout=30000")
             cursor.close()
 
