@@ -42,6 +42,7 @@ def runtime(database_url: str, clock: FrozenClock) -> Iterator[Runtime]:
     yield rt
     rt.close()
 
+
 outbox = OutboxMessage.__table__
 identities = ChannelIdentity.__table__
 
