@@ -110,7 +110,9 @@ def _rows_as_text(db: Engine) -> str:
         for table in inspect(conn).get_table_names():
             columns = [c["name"] for c in inspect(conn).get_columns(table)]
             for row in conn.execute(text(f'SELECT * FROM "{table}"')):
-                parts.extend(f"{table}.{name}={value}" for name, value in zip(columns, row, strict=True))
+                parts.extend(
+                    f"{table}.{name}={value}" for name, value in zip(columns, row, strict=True)
+                )
     return "\n".join(parts)
 
 
