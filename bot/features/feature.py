@@ -27,7 +27,6 @@ if TYPE_CHECKING:
     from bot.channels.base import AttachmentsFor
     from bot.runtime import Runtime
 
-
 @dataclass(frozen=True, slots=True)
 class PeriodicJob:
     """A job the scheduler runs on its own (a sweep, a daily task)."""

@@ -16,6 +16,7 @@ from typing import Any
 
 from sqlalchemy import Connection
 
+from bot.db.evict import evict_people
 from bot.outbox.rows import BULK_PRIORITY, REPLY_PRIORITY, Outbox, OutboxRow
 from bot.turns.bulk import BulkWriter
 from bot.turns.effects import EffectWriter
@@ -225,6 +226,7 @@ class TurnWriter:
         carry the address itself instead of pointing at rows that no longer exist.
         """
         pending = self.pending
+        evict_people(conn, [person])  # her decrypted name and addresses leave memory too
         conn.execute(self.sql.delete_person, {"p_id": person})
         pending.consents = [r for r in pending.consents if r["person_id"] != person]
         pending.human_requests = [r for r in pending.human_requests if r["person_id"] != person]

@@ -24,6 +24,8 @@ from contextlib import nullcontext
 import sqlalchemy as sa
 from alembic import op
 
+from bot.crypto import Keyring
+
 revision: str = "0008"
 down_revision: str | None = "0007"
 branch_labels: str | Sequence[str] | None = None
@@ -66,9 +68,8 @@ def _retype(table: str, name: str, not_null: bool, sqlite: bool) -> None:
     op.execute(f"ALTER TABLE {table} RENAME COLUMN {name}__new TO {name}")
 
 
-def _keyring():  # type: ignore[no-untyped-def]
+def _keyring() -> Keyring:
     """The keys this process was started with (configured cipher, else the settings)."""
-    from bot.crypto import Keyring
     from bot.db.types import cipher
     from bot.settings import load_settings
 
@@ -91,7 +92,7 @@ def upgrade() -> None:
     columns = [EncryptedColumn(t, k, n) for t, k, n, _ in NOW_ENCRYPTED] + [
         EncryptedColumn(t, k, n) for t, k, n in ALREADY_ENCRYPTED
     ]
-    keyring = None
+    keyring: Keyring | None = None
     for col in columns:
         tbl = sa.table(col.table, sa.column(col.name))
         if connection.execute(
