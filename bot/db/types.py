@@ -124,16 +124,21 @@ class EncryptedJSON(TypeDecorator[Any]):
     """A JSON value (dict or list) encrypted at rest as one ciphertext.
 
     Nothing inside it can be queried in SQL: filters on it run in Python after reading.
+    ``remember`` as for :class:`EncryptedText` (profile lists read with every message).
     """
 
     impl = String
     cache_ok = True
 
+    def __init__(self, remember: bool = False) -> None:
+        super().__init__()
+        self.remember = remember
+
     def process_bind_param(self, value: Any, dialect: Dialect) -> str | None:
         return None if value is None else cipher().encrypt(encode_json(value))
 
     def process_result_value(self, value: Any, dialect: Dialect) -> Any:
-        return None if value is None else json.loads(cipher().decrypt(value))
+        return None if value is None else json.loads(cipher().decrypt(value, self.remember))
 
 
 def encrypt_json(value: Any) -> str:
