@@ -223,6 +223,7 @@ def outbox_list(
     engine.dispose()
     for row in rows:  # the payload is encrypted: its language is read here, the text never shown
         row["language"] = (row.pop("payload") or {}).get("language")
+        row["error"] = row["error"] and scrub(row["error"])  # rows stored before 0008, too
     if as_json:
         for row in rows:
             row["created_at"] = row["created_at"].isoformat()
@@ -235,7 +236,7 @@ def outbox_list(
         console.print(
             f"#{row['id']} {row['created_at']:%Y-%m-%d %H:%M} {row['channel']} "
             f"{escape(row['kind'])} [{row['language'] or '?'}] "
-            f"[bold]{row['status']}[/bold] {escape(scrub(row['error'] or ''))}"
+            f"[bold]{row['status']}[/bold] {escape(row['error'] or '')}"
         )
 
 

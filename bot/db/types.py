@@ -87,9 +87,9 @@ _cipher: FieldCipher | None = None
 def configure_cipher(secret_key: str, previous: Sequence[str] = ()) -> None:
     """Set the process-wide keys used by the encrypted column types."""
     global _cipher  # one keyring per process, set at start-up
-    current = _cipher
-    if current is None or current.keyring.versions != Keyring(secret_key, previous).versions:
-        _cipher = FieldCipher(secret_key, previous)
+    wanted = Keyring(secret_key, previous)
+    if _cipher is None or list(_cipher.keyring.versions) != list(wanted.versions):
+        _cipher = FieldCipher(secret_key, previous)  # the same keys keep their memory
 
 
 def cipher() -> FieldCipher:
