@@ -42,7 +42,6 @@ def runtime(database_url: str, clock: FrozenClock) -> Iterator[Runtime]:
     yield rt
     rt.close()
 
-
 outbox = OutboxMessage.__table__
 identities = ChannelIdentity.__table__
 

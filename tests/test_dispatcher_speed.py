@@ -41,7 +41,6 @@ def sqlite_runtime(sqlite_url: str, clock: FrozenClock) -> Iterator[Runtime]:
     yield rt
     rt.close()
 
-
 outbox = OutboxMessage.__table__
 
 

@@ -47,7 +47,6 @@ def sqlite_runtime(sqlite_url: str, clock: FrozenClock) -> Iterator[Runtime]:
     yield rt
     rt.close()
 
-
 CHAT = 515151
 
 

@@ -204,9 +204,7 @@ def test_several_interests_in_one_message(engine: FlowEngine) -> None:
     ("name", "problem"),
     [("🌸🌸", "Buchstaben"), ("x" * 41, "höchstens 40"), ("   ", "Bitte schreiben Sie")],
 )
-def test_name_validation_explains_what_is_wanted(
-    engine: FlowEngine, name: str, problem: str
-) -> None:
+def test_name_validation_explains_what_is_wanted(engine: FlowEngine, name: str, problem: str) -> None:
     person = Person(engine)
     person.do(StartIn())
     person.press("Deutsch")
