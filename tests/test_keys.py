@@ -135,6 +135,8 @@ def test_rotation_moves_everything_to_the_new_key_and_survives_an_interruption(
     def begin() -> AbstractContextManager[Connection]:
         return engine.begin()
 
+    from bot.cli import app
+
     batches = 0
 
     def stop_after_three(col: object, done: int) -> None:
@@ -146,8 +148,17 @@ def test_rotation_moves_everything_to_the_new_key_and_survives_an_interruption(
     with pytest.raises(KilledError):
         rotate_all(begin, ring, stop_after_three, batch=2)
     assert _kids(database_url) == {old, ring.current.kid}  # half done, nothing lost
-
-    from bot.cli import app
+    status = CliRunner().invoke(
+        app,
+        ["keys", "status"],
+        env={
+            "TWC_DATABASE_URL": database_url,
+            "TWC_ENVIRONMENT": "test",
+            "TWC_SECRET_KEY": NEW_SECRET,
+            "TWC_PREVIOUS_SECRET_KEYS": TEST_SECRET,
+        },
+    )
+    assert f"older key id {old!r}" in status.output
 
     env = {
         "TWC_DATABASE_URL": database_url,
@@ -162,6 +173,10 @@ def test_rotation_moves_everything_to_the_new_key_and_survives_an_interruption(
     assert _kids(database_url) == {ring.current.kid}
     again = CliRunner().invoke(app, ["keys", "rotate"], env=env)  # nothing left to do
     assert again.exit_code == 0 and "Done: 0 values rewritten" in again.output
+    status = CliRunner().invoke(app, ["keys", "status"], env=env)
+    assert status.exit_code == 0 and "Every encrypted value is under the current key" in (
+        status.output
+    )
     engine.dispose()
 
     # The old secret can go: a returning woman is recognised under the new key alone.
