@@ -107,7 +107,7 @@ def build_runtime(
     in-process benchmark of the channel-neutral path).
     """
     clock = clock or process_clock(settings)
-    configure_cipher(settings.secret_key)
+    configure_cipher(settings.secret_key, settings.previous_secrets)
     db = db or make_engine(settings.database_url)
     flow_engine = load_flow_engine()
     screen = SimulatorScreen(db, clock, shown_text)
@@ -264,4 +264,3 @@ def build_whatsapp(settings: Settings, clock: Clock) -> WhatsAppChannel | None:
 
 
 __all__ = ["Runtime", "build_runtime", "load_flow_engine", "utc_now"]
-
