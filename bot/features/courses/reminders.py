@@ -23,9 +23,11 @@ from typing import Any, NamedTuple
 
 from sqlalchemy import Connection, and_, delete, select
 
+from bot.consent.checks import current
 from bot.db.tables import courses, enrolments, identities, nudges, organisations, people, sessions
 from bot.nudges.daily_cap import OrgTimes, apply_daily_cap, org_times
 from bot.nudges.quiet_hours import at_local, local_day, outside_quiet_hours, parse_clock
+from conversations.consent import MESSAGES
 from conversations.events import Event, TriggerIn
 from conversations.i18n import format_clock, format_day
 from conversations.languages import LanguageTable
@@ -129,7 +131,8 @@ def reminder_key(session_id: int, person_id: int, rule: str, starts_at: datetime
 def reachable_participants(
     conn: Connection, course_id: int, person_ids: Iterable[int] | None = None
 ) -> list[int]:
-    """Enrolled people who consented, have not opted out and have a working channel."""
+    """Enrolled people who agree to messages now, have not opted out and have a working
+    channel: reminders and "the session moved / was cancelled" go to them alone."""
     query = (
         select(people.c.id)
         .join(enrolments, enrolments.c.person_id == people.c.id)
@@ -137,6 +140,7 @@ def reachable_participants(
             enrolments.c.course_id == course_id,
             people.c.status == "active",
             people.c.consent_given_at.is_not(None),
+            current(MESSAGES, people.c.id),
             select(identities.c.id)
             .where(identities.c.person_id == people.c.id, identities.c.status == "ok")
             .exists(),
