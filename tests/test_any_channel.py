@@ -59,6 +59,8 @@ def test_onboarding_in_ukrainian(line: Line) -> None:
     assert "✅ 📚 Курс" in olena.buttons()
     olena.press("➡️ Готово")
     olena.press("➡️ Готово")
+    assert olena.buttons() == ["🔔 Так, будь ласка", "🔕 Ні, дякую"]
+    olena.press("🔔 Так, будь ласка")
     assert any("Олена" in text for text in olena.last_texts())
     assert olena.buttons() == UK_MENU
 

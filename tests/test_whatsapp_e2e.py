@@ -108,6 +108,7 @@ def onboard_in_arabic(amina: WhatsAppPhone) -> None:
     assert amina.last[0].form["ContentSid"] == QUICK_3  # childcare, transport, done
     amina.press("👶 رعاية الأطفال")
     amina.press("➡️ تم")
+    amina.press("🔔 نعم، من فضلك")  # messages: a question of its own
     assert "أمينة" in amina.text() and "🏠" in amina.text()
 
 

@@ -42,7 +42,8 @@ class Simulator:
 
 
 def onboard(sim: Simulator, language: str = "Deutsch", name: str = "Amina") -> None:
-    """Onboarding in ``language`` (its button label): consent, name, Hoya, first interest."""
+    """Onboarding in ``language`` (its button label): consent, name, Hoya, first interest,
+    yes to messages."""
     sim.send("/start")
     sim.press(language)
     sim.press(sim.labels()[0])
@@ -51,3 +52,4 @@ def onboard(sim: Simulator, language: str = "Deutsch", name: str = "Amina") -> N
     sim.press(sim.labels()[0])
     sim.press(sim.labels()[-1])
     sim.press(sim.labels()[-1])
+    sim.press(sim.labels()[0])  # yes to messages

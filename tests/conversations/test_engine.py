@@ -89,6 +89,7 @@ def onboard(person: Person, language: str = "Deutsch", name: str = "Amina") -> N
     person.press(person.labels[0])  # first interest
     person.press(person.labels[-1])  # done
     person.press(person.labels[-1])  # nothing needed, done
+    person.press(person.labels[0])  # yes to messages
 
 
 def test_first_message_offers_every_language_in_its_own_script(engine: FlowEngine) -> None:
@@ -130,8 +131,8 @@ def test_full_onboarding_records_consent_and_profile(engine: FlowEngine) -> None
     person.do(StartIn())
     person.press("Deutsch")
     person.press("✅ Ja, einverstanden")
-    consent = person.effects(RecordConsent)
-    assert consent == [RecordConsent(("profile", "messages"), "2026-11", "de")]
+    [consent] = person.effects(RecordConsent)
+    assert consent.purposes == ("profile",) and consent.language == "de"
     person.say("  Amina  ")
     assert person.effects(UpdateProfile) == [UpdateProfile({"display_name": "Amina"})]
     assert "Amina" in person.texts[0]
@@ -144,6 +145,9 @@ def test_full_onboarding_records_consent_and_profile(engine: FlowEngine) -> None
     person.press("👶 Kinderbetreuung")
     person.press("➡️ Fertig")
     assert person.profile.attend_help == ["childcare"]
+    assert person.labels == ["🔔 Ja, gerne", "🔕 Nein, danke"]
+    person.press("🔔 Ja, gerne")
+    assert [c.purposes for c in person.effects(RecordConsent)] == [("messages",)]
     assert "Willkommen, Amina" in person.texts[0]
     assert person.conversation is not None
     assert (person.conversation.flow, person.conversation.node) == ("main", "menu")
