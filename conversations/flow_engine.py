@@ -53,7 +53,7 @@ from conversations.validate import node_text, validate_flows, validate_texts
 
 ONBOARDING = "onboarding"
 MAIN_MENU = "main.menu"
-#: Where "Start" after opting out leads: the question about messages, asked again.
+#: Where "Start" leads after she opted out or said no to messages: that question again.
 ASK_MESSAGES_AGAIN = "main.ask_messages"
 DONE_OPTION = "done"
 
@@ -382,7 +382,8 @@ class Turn:
                 self.goto(ASK_MESSAGES_AGAIN)  # her "no" to messages stands until she says yes
             elif consented:
                 self.say(st.WELCOME_BACK)
-                self.goto(MAIN_MENU)
+                # Back with "Start" after saying no to messages: the question again.
+                self.goto(MAIN_MENU if MESSAGES in self.profile.consents else ASK_MESSAGES_AGAIN)
             else:
                 self.goto(f"{ONBOARDING}.{self.engine.flows[ONBOARDING].start}")
             code = invite_code(argument)
