@@ -14,6 +14,7 @@ import pytest
 from sqlalchemy import func, select
 from typer.testing import CliRunner
 
+from bot.consent.checks import with_consent
 from bot.db.models import ChannelIdentity, ConsentRecord, Enrolment, Nudge, Person
 from bot.features.courses.service import CourseService
 from bot.features.people_import.importer import PeopleImporter, parse_phone
@@ -185,6 +186,48 @@ def test_people_without_consent_are_never_reminded(
 
     outbox = OutboxMessage.__table__
     assert count(runtime, outbox, outbox.c.person_id == olga) == 0
+
+
+PURPOSES_CSV = """name;language;whatsapp number;date of consent given on paper;consent purposes;course
+Amina;ar;0176 12345678;20.11.2026;messages, mentoring;a2-hoya
+Darya;fa;0176 22222222;20.11.2026;;a2-hoya
+Leyla;tr;0176 33333333;20.11.2026;newsletter;a2-hoya
+Olga;uk;0176 44444444;;messages;a2-hoya
+"""
+
+
+def test_paper_consent_covers_the_purposes_the_file_names(
+    runtime: Runtime, clock: FrozenClock, course: int, tmp_path: Path
+) -> None:
+    """Amina's form says messages and mentoring; Darya's nothing but the profile: only Amina
+    is reminded.  An unknown purpose, or purposes without a date, are reported."""
+    path = tmp_path / "people.csv"
+    path.write_text(PURPOSES_CSV, encoding="utf-8")
+    report = importer(runtime, clock).run(path, "vnb-nienburg")
+
+    assert [(p.line, p.reason) for p in report.problems] == [
+        (
+            4,
+            "unknown consent purpose 'newsletter' "
+            "(known: profile, messages, mentoring, job_offers, contact_sharing)",
+        ),
+        (5, "consent purposes without the date of consent given on paper"),
+    ]
+    amina, darya = report.created
+    with runtime.db.connect() as conn:
+        paper = conn.execute(
+            select(consents.c.person_id, consents.c.purpose).where(
+                consents.c.person_id.in_([amina, darya])
+            )
+        ).all()
+        assert with_consent(conn, [amina, darya], "messages") == {amina}
+    assert {(r.person_id, r.purpose) for r in paper} == {
+        (amina, "profile"),
+        (amina, "messages"),
+        (amina, "mentoring"),
+        (darya, "profile"),
+    }
+    assert report.enrolled == 2 and _reminded(runtime) == {amina}
 
 
 def test_the_command_line(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -20,6 +20,7 @@ from conversations.events import (
     TextIn,
     TimeoutIn,
     UpdateProfile,
+    WithdrawConsent,
 )
 from conversations.flow_engine import FlowEngine, Result
 from conversations.model import Context, Conversation, OrganisationInfo, Profile
@@ -374,3 +375,45 @@ def test_an_opted_out_person_can_still_finish_deleting_her_data(engine: FlowEngi
     assert "Wirklich alles löschen?" in person.texts[0]
     person.press("✅ Ja, alles löschen")
     assert person.effects(ForgetPerson)
+
+
+def test_stop_withdraws_messages_and_start_asks_about_them_again(engine: FlowEngine) -> None:
+    person = Person(engine)
+    onboard(person)
+    assert person.profile.consents == {"profile", "messages"}
+    person.say("stop")
+    assert person.effects(OptOut) and person.effects(WithdrawConsent) == [
+        WithdrawConsent(("messages",))
+    ]
+    assert person.profile.consents == {"profile"}
+    person.say("Start")
+    assert person.labels == ["🔔 Ja, gerne", "🔕 Nein, danke"]
+    person.press("🔔 Ja, gerne")
+    [again] = person.effects(RecordConsent)
+    assert again.purposes == ("messages",) and "Dürfen wir Ihnen Nachrichten" in again.wording
+    assert person.profile.consents == {"profile", "messages"}
+
+
+def test_a_node_that_requires_consent_asks_first_then_runs(engine: FlowEngine) -> None:
+    """The pattern later features use: ``requires_consent: {purpose, ask}`` on a node."""
+    from dataclasses import replace
+
+    flows = dict(engine.flows)
+    main = flows["main"]
+    nodes = dict(main.nodes)
+    nodes["talk_to_person"] = replace(
+        nodes["talk_to_person"], requires_consent="messages", consent_question="ask_messages"
+    )
+    flows["main"] = replace(main, nodes=nodes)
+    gated = FlowEngine(flows, engine.catalogs, engine.actions)
+    assert not gated.is_uniform_trigger("main.talk_to_person")
+    person = Person(gated)
+    onboard(person)
+    person.say("stop")
+    person.say("Start")
+    person.press("🔕 Nein, danke")
+    person.press("🙋 Team fragen")  # not agreed: the question comes first
+    assert person.labels == ["🔔 Ja, gerne", "🔕 Nein, danke"]
+    person.press("🔔 Ja, gerne")
+    person.press("🙋 Team fragen")  # agreed now: straight in
+    assert "Schreiben Sie Ihre Frage" in person.texts[-1]
