@@ -30,7 +30,11 @@ from bot.features.broadcasts.compose import Draft
 from bot.features.broadcasts.service import BroadcastService
 from bot.features.checkins.housekeeping import run_housekeeping
 from bot.runtime import Runtime
+from bot.turns.writer import Target
+from conversations.events import RecordConsent, WithdrawConsent
+from conversations.flow_engine import Result
 from conversations.loader import FLOWS_DIR, read_flow_file
+from conversations.model import Profile
 from scheduler.due import fire_due
 from tests.auxil.clock import FrozenClock
 from tests.auxil.courses import course_with, person_of, service_of
@@ -248,3 +252,44 @@ def test_stop_as_a_word_in_capitals_or_as_a_command_withdraws_messages(
             ("profile", None),
             ("messages", clock()),
         }
+
+
+@pytest.mark.parametrize(
+    ("first", "then", "messages_now"),
+    [("withdraw", "record", True), ("record", "withdraw", False)],
+    ids=["stop-then-yes", "yes-then-stop"],
+)
+def test_stop_and_yes_in_one_batch_end_as_she_said_them(
+    runtime: Runtime,
+    client: TestClient,
+    clock: FrozenClock,
+    first: str,
+    then: str,
+    messages_now: bool,
+) -> None:
+    """Two turns of hers written by one batch writer: the later answer wins."""
+    onboard(Simulator(client, "amina"))
+    person = person_of(runtime, "amina")
+    service = runtime.turns
+    with runtime.db.connect() as conn:
+        row = conn.execute(service.sql.person_by_id, {"person_id": person}).mappings().one()
+    target = Target(
+        person,
+        row["identity_id"],
+        "simulator",
+        service.organisations.by_id(row["organisation_id"]),
+    )
+    wording = catalog_entry("de", "main.ask_messages")
+    effects = {
+        "withdraw": WithdrawConsent(("messages",)),
+        "record": RecordConsent(("messages",), sha16(wording), wording, "de"),
+    }
+    clock.advance(minutes=1)
+    writer = service.writer()
+    with service.write_transaction() as conn:
+        for index, name in enumerate((first, then)):
+            result = Result(None, Profile(), [effects[name]])
+            writer.collect(conn, target, result, clock(), f"test:{index}", inbound=False)
+        writer.flush(conn)
+    with runtime.db.connect() as conn:
+        assert has_consent(conn, person, "messages") is messages_now

@@ -136,10 +136,7 @@ class TurnWriter:
                 if PROFILE in effect.purposes:
                     changes.update(status="active", consent_given_at=now)
             elif isinstance(effect, WithdrawConsent):
-                pending.withdrawals.extend(
-                    {"p_id": person, "w_purpose": purpose, "w_at": now}
-                    for purpose in effect.purposes
-                )
+                self._withdraw_consent(person, effect, now)
             elif isinstance(effect, OptOut):
                 changes["status"] = "opted_out"
             elif isinstance(effect, OptIn):
@@ -230,6 +227,7 @@ class TurnWriter:
                 "language": effect.language,
                 "channel": channel,
                 "given_at": now,
+                "withdrawn_at": None,
             }
             for purpose in effect.purposes
         )
@@ -241,6 +239,15 @@ class TurnWriter:
                 "text": effect.wording,
                 "first_seen": now,
             },
+        )
+
+    def _withdraw_consent(self, person: int, effect: WithdrawConsent, now: datetime) -> None:
+        """End her stored records of these purposes, and those given earlier in this batch."""
+        for record in self.pending.consents:
+            if record["person_id"] == person and record["purpose"] in effect.purposes:
+                record["withdrawn_at"] = record["withdrawn_at"] or now
+        self.pending.withdrawals.extend(
+            {"p_id": person, "w_purpose": purpose, "w_at": now} for purpose in effect.purposes
         )
 
     # ---- erasure ----------------------------------------------------------------------------
@@ -270,7 +277,9 @@ class TurnWriter:
     def flush(self, conn: Connection) -> None:
         """Write everything queued, one statement per kind of row."""
         pending, sql = self.pending, self.sql
-        if pending.withdrawals:  # before new records: "Stopp" then "Ja" in one batch
+        # Withdrawals first: they end the stored records only; a record given after them in
+        # this batch is inserted afterwards, one given before them carries its withdrawal.
+        if pending.withdrawals:
             conn.execute(consent_sql.WITHDRAW, pending.withdrawals)
         if pending.wordings:
             conn.execute(consent_sql.REMEMBER_WORDING, list(pending.wordings.values()))
