@@ -2,17 +2,17 @@
 
 Both are nudge rows like reminders, fired by the sweep (:mod:`scheduler.due`):
 
-* **check-in** (kind ``checkin``): a participant who consented, has not opted out and has not
-  written for :data:`INACTIVE_AFTER` (the newest ``channel_identities.last_inbound_at``; for
-  someone who never wrote, the day her identity was created) gets one friendly message with the
-  main menu (``checkin.hello``).  Never more than one per :data:`INACTIVE_AFTER`: no new
-  check-in while one younger than that exists in any status, and the key
-  ``checkin:<person>:<14-day window>`` makes the job idempotent within a window.  When it fires
-  after she wrote again meanwhile, it is ``skipped``.
+* **check-in** (kind ``checkin``): a participant who agrees to messages, has not opted out and
+  has not written for :data:`INACTIVE_AFTER` (the newest
+  ``channel_identities.last_inbound_at``; for someone who never wrote, the day her identity was
+  created) gets one friendly message with the main menu (``checkin.hello``).  Never more than
+  one per :data:`INACTIVE_AFTER`: no new check-in while one younger than that exists in any
+  status, and the key ``checkin:<person>:<14-day window>`` makes the job idempotent within a
+  window.  When it fires after she wrote again meanwhile, it is ``skipped``.
 * **feedback** (kind ``feedback``): for each session she said she would come to (attendance
   ``coming``), one optional question with an emoji scale an hour after it ends
   (``checkin.feedback``, key ``feedback:<session>:<person>``); ``skipped`` if she changed her
-  answer, opted out or the session was cancelled.
+  answer, opted out, withdrew her consent to messages or the session was cancelled.
 
 Due times are moved out of the organisation's quiet hours.  :func:`run_housekeeping` is a plain
 function (the tests call it with a frozen clock); :mod:`scheduler.runner` runs it daily.

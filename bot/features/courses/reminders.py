@@ -2,8 +2,8 @@
 
 A course has reminder rules (``Course.reminders``): ``"1d@17:00"`` is the day before the session
 at 17:00 local time, ``"2h"`` two hours before it starts (``"90m"`` works too).  For each
-enrolled participant who consented and has not opted out, every rule becomes one ``nudges`` row
-of kind ``reminder`` with the idempotency key
+enrolled participant who agrees to messages and has not opted out, every rule becomes one
+``nudges`` row of kind ``reminder`` with the idempotency key
 ``reminder:<session>:<person>:<rule>:<session start, UTC>`` — scheduling twice changes nothing,
 and a moved session gets new keys.  Due times are moved out of the organisation's quiet hours,
 then every person's days are capped (:func:`apply_daily_cap`).
@@ -292,7 +292,7 @@ def reminder_events(
             events.append(SKIPPED)
             continue
         if person.status != "active" or not person.consented:
-            events.append(SKIPPED)  # she opted out (or never consented) after it was scheduled
+            events.append(SKIPPED)  # she opted out (or withdrew consent) since it was scheduled
             continue
         if row.starts_at <= now:
             events.append(MISSED)
@@ -335,7 +335,10 @@ def _people_facts(conn: Connection, person_ids: list[int]) -> dict[int, Any]:
                 people.c.language,
                 people.c.status,
                 # A flag, not the moment: converting 100 000 timestamps costs a second.
-                people.c.consent_given_at.is_not(None).label("consented"),
+                # Signed up and agreeing to messages now (as the sweep's claim reads it).
+                (people.c.consent_given_at.is_not(None) & current(MESSAGES, people.c.id)).label(
+                    "consented"
+                ),
             ).where(people.c.id.in_(person_ids))
         )
     }
