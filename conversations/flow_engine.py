@@ -379,7 +379,9 @@ class Turn:
             if self.profile.status == "opted_out":
                 self.run_action(ActionCall("opt_in"), None)
                 self.say(st.OPTED_IN)
-                self.goto(ASK_MESSAGES_AGAIN)  # her "no" to messages stands until she says yes
+                # Messages resume only once she says yes to them again; someone who never
+                # agreed to the privacy notice (a platform's opt-out) starts from its beginning.
+                self.goto(ASK_MESSAGES_AGAIN if consented else f"{ONBOARDING}.choose_language")
             elif consented:
                 self.say(st.WELCOME_BACK)
                 # Back with "Start" after saying no to messages: the question again.

@@ -166,7 +166,9 @@ def test_stop_in_russian_opts_out_at_once_and_nothing_more_is_sent(
         ).scalar_one()
     assert status == "skipped"
     back = olga.send("старт")
-    assert back and "🔔" in back[0].form.get("Body", back[0].variables.get("1", ""))
+    assert back and "👋" in back[0].form.get("Body", back[0].variables.get("1", ""))
+    # Messages come back only with her yes, asked again (recorded as a new consent).
+    assert "🔔" in olga.text() and "🔔 Да, пожалуйста" in olga.text()
 
 
 def queue(
@@ -307,7 +309,7 @@ def test_twilio_21610_marks_her_opted_out_on_whatsapp_and_stops_sending(
     assert len(stand_in.to(amina.address)) == attempts
     # "Start" on WhatsApp opts her back in there, and she gets the answer.
     back = amina.send("start")
-    assert back and "🔔" in back[0].form.get("Body", "")
+    assert back and "👋" in back[0].form.get("Body", "")
     with wa_runtime.db.connect() as conn:
         assert conn.execute(select(identities.c.status).where(WA)).scalar_one() == "ok"
 
