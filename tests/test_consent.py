@@ -151,16 +151,19 @@ def test_no_to_messages_keeps_the_menu_and_the_team_but_nothing_the_bot_starts(
         assert has_consent(conn, person, "profile")
         assert with_consent(conn, [person, control], "messages") == {control}
 
-    # A course: no reminders for her, and "the session moved" is not sent to her.
+    # A course: "the session moved" is not sent to her, and no reminder reaches her.
     courses = service_of(runtime, clock)
     course_with(courses)
     courses.enrol("a2-hoya", [person, control])
     session = courses.add_session("a2-hoya", *SESSION)["id"]
-    assert nudges_of(runtime, person) == [] and nudges_of(runtime, control)
     assert courses.move_session(session, "2026-12-03 10:00")["told"] == 1
     with runtime.db.connect() as conn:
         told = conn.execute(select(outbox.c.person_id).where(outbox.c.kind != "reply")).all()
     assert {row.person_id for row in told} == {control}
+    clock.now = BEFORE_THE_SESSION
+    fire_due(runtime.db, runtime.turns, clock)
+    assert reminders_sent_to(runtime, person) == [] and reminders_sent_to(runtime, control)
+    assert "pending" not in nudges_of(runtime, person)
 
     # No check-in after two silent weeks (Olga gets hers).
     clock.advance(days=15)
@@ -293,3 +296,22 @@ def test_stop_and_yes_in_one_batch_end_as_she_said_them(
         writer.flush(conn)
     with runtime.db.connect() as conn:
         assert has_consent(conn, person, "messages") is messages_now
+
+
+def test_a_later_yes_lets_the_reminders_planned_meanwhile_reach_her(
+    runtime: Runtime, client: TestClient, clock: FrozenClock
+) -> None:
+    amina = Simulator(client, "amina")
+    onboard(amina, messages=False)
+    person = person_of(runtime, "amina")
+    courses = service_of(runtime, clock)
+    course_with(courses)
+    courses.enrol("a2-hoya", [person])
+    courses.add_session("a2-hoya", *SESSION)
+    amina.send("Start")  # "Start" asks again when she has not agreed to messages
+    assert "Willkommen zurück" in amina.text() and amina.labels() == ASK_MESSAGES
+    amina.press("🔔 Ja, gerne")
+    clock.now = BEFORE_THE_SESSION
+    fire_due(runtime.db, runtime.turns, clock)
+    [reminder, *_] = reminders_sent_to(runtime, person)
+    assert "VHS Hoya" in reminder["text"]

@@ -15,7 +15,14 @@ from sqlalchemy import func, select
 from typer.testing import CliRunner
 
 from bot.consent.checks import with_consent
-from bot.db.models import ChannelIdentity, ConsentRecord, Enrolment, Nudge, Person
+from bot.db.models import (
+    ChannelIdentity,
+    ConsentRecord,
+    Enrolment,
+    Nudge,
+    OutboxMessage,
+    Person,
+)
 from bot.features.courses.service import CourseService
 from bot.features.people_import.importer import PeopleImporter, parse_phone
 from bot.identity import lookup_key
@@ -27,6 +34,7 @@ from tests.auxil.constants import TEST_SECRET
 people = Person.__table__
 identities = ChannelIdentity.__table__
 consents = ConsentRecord.__table__
+outbox = OutboxMessage.__table__
 nudges = Nudge.__table__
 enrolments = Enrolment.__table__
 
@@ -227,7 +235,16 @@ def test_paper_consent_covers_the_purposes_the_file_names(
         (amina, "mentoring"),
         (darya, "profile"),
     }
-    assert report.enrolled == 2 and _reminded(runtime) == {amina}
+    # Both enrolled, both planned: a reminder is checked when it fires, and only Amina's paper
+    # covers messages.
+    assert report.enrolled == 2 and _reminded(runtime) == {amina, darya}
+    clock.now = datetime(2026, 12, 3, 7, 0, tzinfo=UTC)
+    fire_due(runtime.db, runtime.turns, clock)
+    with runtime.db.connect() as conn:
+        reminded = conn.execute(
+            select(outbox.c.person_id).where(outbox.c.kind == "course_reminder")
+        ).scalars()
+        assert set(reminded) == {amina}
 
 
 def test_the_command_line(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -2,8 +2,8 @@
 
 A course has reminder rules (``Course.reminders``): ``"1d@17:00"`` is the day before the session
 at 17:00 local time, ``"2h"`` two hours before it starts (``"90m"`` works too).  For each
-enrolled participant who agrees to messages and has not opted out, every rule becomes one
-``nudges`` row of kind ``reminder`` with the idempotency key
+enrolled participant who signed up and has not opted out, every rule becomes one ``nudges`` row
+of kind ``reminder`` (sent only if she agrees to messages when it fires) with the idempotency key
 ``reminder:<session>:<person>:<rule>:<session start, UTC>`` — scheduling twice changes nothing,
 and a moved session gets new keys.  Due times are moved out of the organisation's quiet hours,
 then every person's days are capped (:func:`apply_daily_cap`).
@@ -129,10 +129,16 @@ def reminder_key(session_id: int, person_id: int, rule: str, starts_at: datetime
 
 
 def reachable_participants(
-    conn: Connection, course_id: int, person_ids: Iterable[int] | None = None
+    conn: Connection,
+    course_id: int,
+    person_ids: Iterable[int] | None = None,
+    *,
+    agreeing_now: bool = True,
 ) -> list[int]:
-    """Enrolled people who agree to messages now, have not opted out and have a working
-    channel: reminders and "the session moved / was cancelled" go to them alone."""
+    """Enrolled people who signed up, have not opted out and have a working channel, and
+    (``agreeing_now``) agree to messages now: "the session moved / was cancelled" goes to
+    them alone.  Reminders are planned without that last test (``agreeing_now=False``) and
+    checked when they fire, so a "yes" to messages given later lets them reach her."""
     query = (
         select(people.c.id)
         .join(enrolments, enrolments.c.person_id == people.c.id)
@@ -140,13 +146,14 @@ def reachable_participants(
             enrolments.c.course_id == course_id,
             people.c.status == "active",
             people.c.consent_given_at.is_not(None),
-            current(MESSAGES, people.c.id),
             select(identities.c.id)
             .where(identities.c.person_id == people.c.id, identities.c.status == "ok")
             .exists(),
         )
         .order_by(people.c.id)
     )
+    if agreeing_now:
+        query = query.where(current(MESSAGES, people.c.id))
     if person_ids is not None:
         query = query.where(people.c.id.in_(list(person_ids)))
     return list(conn.execute(query).scalars())
@@ -175,7 +182,7 @@ def schedule_session(
         return 0
     org = org_times(conn, row.organisation_id)
     rules = list(row.reminders or DEFAULT_RULES)
-    targets = reachable_participants(conn, row.course_id, person_ids)
+    targets = reachable_participants(conn, row.course_id, person_ids, agreeing_now=False)
     existing = set(
         conn.execute(
             select(nudges.c.idempotency_key).where(
