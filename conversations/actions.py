@@ -88,11 +88,14 @@ def record_consent(turn: _Turn, args: Mapping[str, Any], _value: Any) -> None:
 
 
 def withdraw_consent(turn: _Turn, args: Mapping[str, Any], _value: Any) -> None:
-    """She took back some purposes (not ``profile``: that is erasure, ``forget_person``)."""
-    purposes = tuple(p for p in purposes_of(args) if p in turn.profile.consents)
-    if purposes:
-        turn.effects.append(WithdrawConsent(purposes))
-        turn.profile.consents = turn.profile.consents - set(purposes)
+    """She took back some purposes (not ``profile``: that is erasure, ``forget_person``).
+
+    Emitted even when her profile copy shows none of them: the stored records decide (ending
+    what is not there changes nothing).
+    """
+    purposes = purposes_of(args)
+    turn.effects.append(WithdrawConsent(purposes))
+    turn.profile.consents = turn.profile.consents - set(purposes)
 
 
 def forget_person(turn: _Turn, _args: Mapping[str, Any], _value: Any) -> None:

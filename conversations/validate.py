@@ -120,6 +120,8 @@ def _check_structure(flow: Flow, node: Node, actions: Mapping[str, Any]) -> Iter
                 yield f"'{call.name}' needs a list of 'purposes'"
             elif unknown_purposes([str(p) for p in purposes]):
                 yield f"unknown purposes {unknown_purposes([str(p) for p in purposes])}"
+            elif call.name == "withdraw_consent" and "profile" in purposes:
+                yield "withdrawing 'profile' is erasure: use 'forget_person'"
     if node.requires_consent and node.requires_consent not in PURPOSES:
         yield f"requires_consent names unknown purpose '{node.requires_consent}'"
     if node.save_as and node.save_as.startswith("profile."):
