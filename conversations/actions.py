@@ -68,12 +68,15 @@ def shown_wording(turn: _Turn, args: Mapping[str, Any]) -> str:
 
 
 def record_consent(turn: _Turn, args: Mapping[str, Any], _value: Any) -> None:
-    """She said yes to a question: record each purpose with the fingerprint of its wording.
+    """She said yes to a question: record each purpose with the fingerprint of its wording
+    (not again a purpose she agrees to already).
 
     ``profile`` is the consent to the privacy notice: it signs her up (and joins the course
     an invite code named).  Other purposes only add to what she agreed to.
     """
-    purposes = purposes_of(args)
+    purposes = tuple(p for p in purposes_of(args) if p not in turn.profile.consents)
+    if not purposes:
+        return  # agreed already: the first record stands
     wording = shown_wording(turn, args)
     turn.effects.append(
         RecordConsent(purposes, wording_hash(wording), wording, turn.language.code)

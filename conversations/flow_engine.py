@@ -53,7 +53,9 @@ from conversations.validate import node_text, validate_flows, validate_texts
 
 ONBOARDING = "onboarding"
 MAIN_MENU = "main.menu"
-#: Where "Start" leads after she opted out or said no to messages: that question again.
+#: Where "Start" leads after she opted out: the question about messages, asked again (her
+#: "no" to messages otherwise stands until she asks for them in "my data"; a greeting is no
+#: reason to ask again).
 ASK_MESSAGES_AGAIN = "main.ask_messages"
 DONE_OPTION = "done"
 
@@ -384,8 +386,7 @@ class Turn:
                 self.goto(ASK_MESSAGES_AGAIN if consented else f"{ONBOARDING}.choose_language")
             elif consented:
                 self.say(st.WELCOME_BACK)
-                # Back with "Start" after saying no to messages: the question again.
-                self.goto(MAIN_MENU if MESSAGES in self.profile.consents else ASK_MESSAGES_AGAIN)
+                self.goto(MAIN_MENU)
             else:
                 self.goto(f"{ONBOARDING}.{self.engine.flows[ONBOARDING].start}")
             code = invite_code(argument)

@@ -225,8 +225,12 @@ def test_stop_withdraws_messages_stops_what_was_planned_and_start_asks_again(
     assert reminders_sent_to(runtime, person) == []
     assert "pending" not in nudges_of(runtime, person)
 
-    # "Start" again: this time yes, a new record (the withdrawn one stays as it was).
+    # A greeting does not ask again; "my data" does: yes, a new record (the withdrawn one
+    # stays as it was).
     amina.send("/start")
+    assert "Willkommen zurück" in amina.text() and amina.labels() == MENU
+    amina.press("🔒 Meine Daten")
+    amina.press("🔔 Nachrichten an")
     assert amina.labels() == ASK_MESSAGES
     amina.press("🔔 Ja, gerne")
     assert "Sie bekommen wieder Nachrichten" in amina.text()
@@ -308,9 +312,13 @@ def test_a_later_yes_lets_the_reminders_planned_meanwhile_reach_her(
     course_with(courses)
     courses.enrol("a2-hoya", [person])
     courses.add_session("a2-hoya", *SESSION)
-    amina.send("Start")  # "Start" asks again when she has not agreed to messages
-    assert "Willkommen zurück" in amina.text() and amina.labels() == ASK_MESSAGES
+    amina.press("🔒 Meine Daten")
+    amina.press("🔔 Nachrichten an")
     amina.press("🔔 Ja, gerne")
+    amina.press("🔒 Meine Daten")
+    amina.press("🔔 Nachrichten an")
+    amina.press("🔔 Ja, gerne")  # once more: agreed already, nothing new is recorded
+    assert [r["purpose"] for r in records_of(runtime, person)] == ["profile", "messages"]
     clock.now = BEFORE_THE_SESSION
     fire_due(runtime.db, runtime.turns, clock)
     [reminder, *_] = reminders_sent_to(runtime, person)
