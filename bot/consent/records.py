@@ -8,7 +8,9 @@ constructs; SQLite and PostgreSQL share this syntax.
 
 from __future__ import annotations
 
-from sqlalchemy import bindparam, insert, text, update
+from datetime import datetime
+
+from sqlalchemy import ColumnElement, Connection, bindparam, insert, text, update
 
 from bot.db.tables import consents
 from bot.db.types import UTCDateTime
@@ -34,4 +36,19 @@ WITHDRAW = (
 )
 """Rows: ``p_id``, ``w_purpose``, ``w_at``: every current record of that purpose ends now."""
 
-__all__ = ["INSERT_CONSENTS", "REMEMBER_WORDING", "WITHDRAW"]
+
+
+def withdraw(conn: Connection, person_id: ColumnElement[int], purpose: str, at: datetime) -> None:
+    """End her current records of ``purpose`` at ``at`` (``person_id`` may be a subquery)."""
+    conn.execute(
+        update(consents)
+        .where(
+            consents.c.person_id == person_id,
+            consents.c.purpose == purpose,
+            consents.c.withdrawn_at.is_(None),
+        )
+        .values(withdrawn_at=at)
+    )
+
+
+__all__ = ["INSERT_CONSENTS", "REMEMBER_WORDING", "WITHDRAW", "withdraw"]
