@@ -417,3 +417,24 @@ def test_a_node_that_requires_consent_asks_first_then_runs(engine: FlowEngine) -
     person.press("🔔 Ja, gerne")
     person.press("🙋 Team fragen")  # agreed now: straight in
     assert "Schreiben Sie Ihre Frage" in person.texts[-1]
+
+
+def test_start_after_a_platform_opt_out_before_consent_begins_onboarding(
+    engine: FlowEngine,
+) -> None:
+    """Never the question about messages alone: she has not agreed to the privacy notice."""
+    person = Person(engine)
+    person.profile = Profile(status="opted_out")  # WhatsApp said 21610 before she signed up
+    person.say("Start")
+    assert "Deutsch" in person.labels and not person.effects(RecordConsent)
+
+
+def test_a_greeting_does_not_ask_about_messages_again(engine: FlowEngine) -> None:
+    person = Person(engine)
+    onboard(person)
+    person.say("stop")
+    person.say("Start")
+    person.press("🔕 Nein, danke")
+    person.say("hallo")
+    assert "Willkommen zurück" in person.texts[0]
+    assert person.labels[0] == "🙋 Team fragen"  # the menu, not the question again
