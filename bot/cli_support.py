@@ -47,6 +47,20 @@ def cli_actor() -> str:
         return "cli"
 
 
+def command_group(app: typer.Typer, name: str, help: str) -> typer.Typer:
+    """The ``twc <name>`` group, created by the first feature that asks for it.
+
+    Several features add commands to one group (``twc people import``, ``twc people
+    delete``, …) without importing each other: each asks for the group by name.
+    """
+    for info in app.registered_groups:
+        if info.name == name and info.typer_instance is not None:
+            return info.typer_instance
+    group = typer.Typer(help=help, no_args_is_help=True)
+    app.add_typer(group, name=name)
+    return group
+
+
 def use_runtime_opener(opener: RuntimeOpener) -> None:
     """Set by :mod:`bot.cli` once: how a command opens a runtime."""
     global _opener
@@ -65,6 +79,7 @@ def open_runtime() -> Iterator[Runtime]:
 __all__ = [
     "RuntimeOpener",
     "cli_actor",
+    "command_group",
     "console",
     "errors",
     "open_runtime",

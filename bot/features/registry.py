@@ -18,6 +18,7 @@ from bot.features.feature import Feature, PeriodicJob
 from bot.features.groups import FEATURE as GROUPS
 from bot.features.invites import FEATURE as INVITES
 from bot.features.people_import import FEATURE as PEOPLE_IMPORT
+from bot.features.retention import FEATURE as RETENTION
 from bot.nudges.kinds import NudgeKind
 from bot.nudges.timeout import TIMEOUT
 from bot.turns.effects import EffectWriter
@@ -32,6 +33,7 @@ FEATURES: tuple[Feature, ...] = (
     BROADCASTS,
     PEOPLE_IMPORT,
     GROUPS,
+    RETENTION,
 )
 
 

@@ -4,7 +4,7 @@
 (``consent_records.wording_version`` stores the hash); nothing in it is personal.
 
 Revision ID: 0011
-Revises: 0007
+Revises: 0009 (main had 0009 when this branch merged it)
 Create Date: 2026-12-06 03:50:00
 """
 
@@ -18,7 +18,7 @@ from alembic import op
 import bot.db.types
 
 revision: str = "0011"
-down_revision: str | None = "0007"
+down_revision: str | None = "0009"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
