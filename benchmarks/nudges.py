@@ -31,6 +31,7 @@ from sqlalchemy import func, insert, select
 from bot.db.migrate import upgrade
 from bot.db.models import (
     ChannelIdentity,
+    ConsentRecord,
     Course,
     CourseSession,
     Enrolment,
@@ -141,6 +142,21 @@ def prepare(url: str, people_count: int, per_person: int, clock: Clock) -> None:
         conn.execute(
             insert(Enrolment.__table__),
             [{"course_id": course, "person_id": p, "created_at": NOW} for p in ids],
+        )
+        conn.execute(  # reminders go only to people who agreed to messages
+            insert(ConsentRecord.__table__),
+            [
+                {
+                    "person_id": p,
+                    "purpose": purpose,
+                    "wording_version": "bench",
+                    "language": "de",
+                    "channel": "simulator",
+                    "given_at": NOW,
+                }
+                for p in ids
+                for purpose in ("profile", "messages")
+            ],
         )
         conn.execute(
             insert(Nudge.__table__),

@@ -38,7 +38,7 @@ SECRET = "benchmark-secret-key-0123456789-0123456789"
 
 
 def script(user: str) -> list[dict[str, Any]]:
-    """The eight messages of one onboarding, as the simulator API would receive them."""
+    """The nine messages of one onboarding, as the simulator API would receive them."""
     return [
         {"user": user, "text": "Hallo"},
         {"user": user, "choice": "onboarding.choose_language:ar"},
@@ -48,6 +48,7 @@ def script(user: str) -> list[dict[str, Any]]:
         {"user": user, "choice": "onboarding.ask_interests:course"},
         {"user": user, "choice": "onboarding.ask_interests:done"},
         {"user": user, "choice": "onboarding.ask_support:done"},
+        {"user": user, "choice": "onboarding.ask_messages:yes"},
     ]
 
 
@@ -129,7 +130,7 @@ def main() -> None:
             else:
                 with postgres_database(server, prefix="twc_bench") as url:
                     outcomes.append(run(label, url, people))
-    table = Table(title="Onboarding through the real inbound path, 8 messages per participant")
+    table = Table(title="Onboarding through the real inbound path, 9 messages per participant")
     for column in (
         "run",
         "messages",

@@ -178,14 +178,16 @@ def load_demo(db: Engine, secret_key: str, now: datetime) -> DemoLogin:
                     created_at=now,
                 )
             )
-            session.add(
+            # A mentor signed the paper form: her profile, messages and mentoring.
+            session.add_all(
                 ConsentRecord(
                     person_id=mentor.id,
-                    purpose="mentoring",
+                    purpose=purpose,
                     wording_version="paper-2026-11",
                     language=language,
                     channel="paper",
                     given_at=now,
                 )
+                for purpose in ("profile", "messages", "mentoring")
             )
     return DemoLogin(COORDINATOR_EMAIL, DEMO_PASSWORD)

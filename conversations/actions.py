@@ -14,6 +14,7 @@ import re
 from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
+from conversations.consent import MESSAGES, PROFILE, wording_hash
 from conversations.events import (
     ForgetPerson,
     JoinByInvite,
@@ -21,6 +22,7 @@ from conversations.events import (
     OptOut,
     RecordConsent,
     RequestHuman,
+    WithdrawConsent,
 )
 
 #: Where a ``/start <code>`` waits for her consent (an invite code is not personal).
@@ -42,16 +44,61 @@ if TYPE_CHECKING:
 Action = Callable[["_Turn", Mapping[str, Any], Any], None]
 
 
+def purposes_of(args: Mapping[str, Any]) -> tuple[str, ...]:
+    """The ``purposes`` an action names (validated against the registry when flows load)."""
+    return tuple(str(p) for p in args.get("purposes", ()))
+
+
+def shown_wording(turn: _Turn, args: Mapping[str, Any]) -> str:
+    """The catalog entry of the question she answered, in her language, placeholders unfilled.
+
+    The question is the node she is at (the choice whose button carries the action) or, for
+    an action elsewhere, the node named by ``wording: flow.node``.
+    """
+    target = args.get("wording")
+    if target:
+        flow_id, node_id = str(target).split(".", 1)
+    else:
+        assert turn.conversation is not None, "record_consent runs at a question"
+        flow_id, node_id = turn.conversation.flow, turn.conversation.node
+    node = turn.engine.node(flow_id, node_id)
+    assert node.text is not None, f"{flow_id}.{node_id} has no text to consent to"
+    text = turn.engine.text(flow_id, node_id, "text", node.text)
+    return turn.engine.catalogs.translate(turn.language, text)
+
+
 def record_consent(turn: _Turn, args: Mapping[str, Any], _value: Any) -> None:
-    """She agreed to the privacy notice: record purposes and wording version."""
-    purposes = tuple(str(p) for p in args.get("purposes", ("profile",)))
+    """She said yes to a question: record each purpose with the fingerprint of its wording
+    (not again a purpose she agrees to already).
+
+    ``profile`` is the consent to the privacy notice: it signs her up (and joins the course
+    an invite code named).  Other purposes only add to what she agreed to.
+    """
+    purposes = tuple(p for p in purposes_of(args) if p not in turn.profile.consents)
+    if not purposes:
+        return  # agreed already: the first record stands
+    wording = shown_wording(turn, args)
     turn.effects.append(
-        RecordConsent(purposes, str(args.get("wording_version", "1")), turn.language.code)
+        RecordConsent(purposes, wording_hash(wording), wording, turn.language.code)
     )
+    turn.profile.consents = turn.profile.consents | set(purposes)
+    if PROFILE not in purposes:
+        return
     turn.profile.consent_given_at = turn.context.now
     turn.profile.status = "active"
     if turn.conversation is not None and PENDING_INVITE in turn.conversation.data:
         turn.effects.append(JoinByInvite(str(turn.conversation.data.pop(PENDING_INVITE))))
+
+
+def withdraw_consent(turn: _Turn, args: Mapping[str, Any], _value: Any) -> None:
+    """She took back some purposes (not ``profile``: that is erasure, ``forget_person``).
+
+    Emitted even when her profile copy shows none of them: the stored records decide (ending
+    what is not there changes nothing).
+    """
+    purposes = purposes_of(args)
+    turn.effects.append(WithdrawConsent(purposes))
+    turn.profile.consents = turn.profile.consents - set(purposes)
 
 
 def forget_person(turn: _Turn, _args: Mapping[str, Any], _value: Any) -> None:
@@ -61,13 +108,14 @@ def forget_person(turn: _Turn, _args: Mapping[str, Any], _value: Any) -> None:
 
 
 def opt_out(turn: _Turn, _args: Mapping[str, Any], _value: Any) -> None:
-    """Stop all messages to her."""
+    """Stop all messages to her: her consent to ``messages`` is withdrawn now."""
     turn.effects.append(OptOut())
     turn.profile.status = "opted_out"
+    withdraw_consent(turn, {"purposes": [MESSAGES]}, None)
 
 
 def opt_in(turn: _Turn, _args: Mapping[str, Any], _value: Any) -> None:
-    """Resume messages to her."""
+    """She is back after opting out; messages resume only once she says yes to them again."""
     turn.effects.append(OptIn())
     turn.profile.status = "active"
 
@@ -81,6 +129,7 @@ def request_human(turn: _Turn, _args: Mapping[str, Any], value: Any) -> None:
 
 ACTIONS: dict[str, Action] = {
     "record_consent": record_consent,
+    "withdraw_consent": withdraw_consent,
     "forget_person": forget_person,
     "opt_out": opt_out,
     "opt_in": opt_in,

@@ -108,11 +108,24 @@ class UpdateProfile:
 
 @dataclass(frozen=True, slots=True)
 class RecordConsent:
-    """She agreed; store purposes, wording version and language with the time and channel."""
+    """She agreed; store the purposes with the wording she saw, its language, time and channel.
+
+    ``wording_hash`` fingerprints ``wording`` (the catalog entry of the question in her
+    language, see :func:`conversations.consent.wording_hash`); the host stores the text once
+    per fingerprint, so the record proves what she was asked.
+    """
 
     purposes: tuple[str, ...]
-    wording_version: str
+    wording_hash: str
+    wording: str
     language: str
+
+
+@dataclass(frozen=True, slots=True)
+class WithdrawConsent:
+    """She took back these purposes (``messages`` when she opts out): note the time."""
+
+    purposes: tuple[str, ...]
 
 
 @dataclass(frozen=True, slots=True)
@@ -175,6 +188,7 @@ Effect = (
     Reply
     | UpdateProfile
     | RecordConsent
+    | WithdrawConsent
     | ForgetPerson
     | OptOut
     | OptIn

@@ -19,6 +19,7 @@ from babel.dates import format_date, parse_date
 from conversations import system_texts as st
 from conversations.actions import ACTIONS, PENDING_INVITE, Action, invite_code
 from conversations.commands import COMMANDS, CommandMatcher
+from conversations.consent import MESSAGES, PURPOSE_TEXTS
 from conversations.events import (
     Button,
     ChoiceIn,
@@ -53,6 +54,10 @@ from conversations.validate import node_text, validate_flows, validate_texts
 
 ONBOARDING = "onboarding"
 MAIN_MENU = "main.menu"
+#: Where "Start" leads after she opted out: the question about messages, asked again (her
+#: "no" to messages otherwise stands until she asks for them in "my data"; a greeting is no
+#: reason to ask again).
+ASK_MESSAGES_AGAIN = "main.ask_messages"
 DONE_OPTION = "done"
 
 
@@ -98,6 +103,7 @@ class FlowEngine:
         validate_flows(self.flows, catalogs, self.actions)
         validate_texts(st.ALL_SYSTEM_TEXTS, catalogs, "conversations/system_texts.py")
         validate_texts([c.keywords for c in COMMANDS], catalogs, "conversations/commands.py")
+        validate_texts(PURPOSE_TEXTS, catalogs, "conversations/consent.py")
         self.commands = CommandMatcher(catalogs)
         self._texts: dict[tuple[str, str, str], Text] = {}
         self._labels_for_field = self._index_profile_labels()
@@ -150,6 +156,7 @@ class FlowEngine:
             and node.text is not None
             and not node.do
             and not node.multiple
+            and node.requires_consent is None
             and node.timeout is None
             and node.choices_from is None
         )
@@ -328,6 +335,7 @@ class Turn:
             isinstance(event, TriggerIn)
             and self.profile.status != "opted_out"
             and self.profile.consented
+            and MESSAGES in self.profile.consents  # the bot writes first: only with consent
         ):
             if self.conversation is None:
                 flow, node = MAIN_MENU.split(".")
@@ -376,7 +384,9 @@ class Turn:
             if self.profile.status == "opted_out":
                 self.run_action(ActionCall("opt_in"), None)
                 self.say(st.OPTED_IN)
-                self.goto(MAIN_MENU)
+                # Messages resume only once she says yes to them again; someone who never
+                # agreed to the privacy notice (a platform's opt-out) starts from its beginning.
+                self.goto(ASK_MESSAGES_AGAIN if consented else f"{ONBOARDING}.choose_language")
             elif consented:
                 self.say(st.WELCOME_BACK)
                 self.goto(MAIN_MENU)
@@ -439,6 +449,10 @@ class Turn:
             if self.steps > MAX_STEPS_PER_TURN:
                 raise RuntimeError(f"flow loop: more than {MAX_STEPS_PER_TURN} steps at {target}")
             node = self.engine.node(flow_id, node_id)
+            if node.requires_consent and node.requires_consent not in self.profile.consents:
+                # Not agreed yet: ask first; the question's "yes" leads back here.
+                flow_id, node_id = self.engine.flows[flow_id].resolve(node.consent_question)
+                continue
             visit = (self.conversation.visit + 1) if self.conversation else 1
             data = self.conversation.data if self.conversation else {}
             self.conversation = Conversation(flow_id, node_id, visit, data)

@@ -140,6 +140,7 @@ NODE_KEYS = {
     "do",
     "do_after",
     "timeout",
+    "requires_consent",
 }
 
 
@@ -163,6 +164,11 @@ def _node(node_id: str, raw: object, source: str) -> Node:
     choices_from = raw.get("choices_from")
     if choices_from not in (None, "languages", "towns"):
         raise FlowError(source, node_id, f"unknown choices_from {choices_from!r}")
+    requires = raw.get("requires_consent")
+    if requires is not None and (
+        not isinstance(requires, dict) or set(requires) != {"purpose", "ask"}
+    ):
+        raise FlowError(source, node_id, "'requires_consent' needs 'purpose' and 'ask'")
     text = raw.get("text")
     neutral = raw.get("neutral")
     if neutral is not None and text is None:
@@ -182,6 +188,8 @@ def _node(node_id: str, raw: object, source: str) -> Node:
         do=_actions(raw.get("do"), source, node_id),
         do_after=_actions(raw.get("do_after"), source, node_id),
         timeout=timeout,
+        requires_consent=str(requires["purpose"]) if requires else None,
+        consent_question=str(requires["ask"]) if requires else "",
     )
 
 

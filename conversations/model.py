@@ -21,6 +21,8 @@ class Profile:
     attend_help: list[str] = field(default_factory=list)
     status: str = "new"
     consent_given_at: datetime | None = None
+    consents: frozenset[str] = frozenset()
+    """The purposes she agrees to now (``conversations.consent``): given, not withdrawn."""
 
     @property
     def consented(self) -> bool:

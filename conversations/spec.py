@@ -79,6 +79,11 @@ class Node:
     do: tuple[ActionCall, ...] = ()
     do_after: tuple[ActionCall, ...] = ()
     timeout: Timeout | None = None
+    #: A purpose (``conversations.consent``) she must have agreed to before this node runs;
+    #: without it the engine goes to ``consent_question`` instead, a choice whose "yes"
+    #: records the consent and leads back here.
+    requires_consent: str | None = None
+    consent_question: str = ""
 
     @property
     def waits(self) -> bool:

@@ -67,9 +67,7 @@ WELCOME_BACK = with_neutral(
     msg("system.welcome_back", "👋 Willkommen zurück, {name}!"),
     msg("system.welcome_back.neutral", "👋 Willkommen zurück!"),
 )
-OPTED_IN = msg(
-    "system.opted_in", "🔔 Schön, dass Sie wieder da sind! Sie bekommen wieder Nachrichten."
-)
+OPTED_IN = msg("system.opted_in", "👋 Schön, dass Sie wieder da sind!")
 OPTED_OUT_HINT = msg(
     "system.opted_out_hint",
     "🔕 Sie haben keine Nachrichten bestellt.\n"
@@ -100,8 +98,13 @@ PRIVACY_NOTICE = msg(
     "📄 Datenschutz, kurz erklärt:\n"
     "• Wer: {org}.\n"
     "• Was: Ihr Name, Ihr Ort, Ihre Sprache, Ihre Wünsche und Ihre Antworten.\n"
-    "• Wofür: Kurse, Erinnerungen, Mentorinnen, Arbeit, Treffen.\n"
-    "• Wie lange: Bis Sie löschen. Oder 6 Monate nach Ihrer letzten Nachricht.\n"
+    "• Wofür: Kurse, Mentorinnen, Arbeit, Treffen.\n"
+    "• Nachrichten von uns: nur wenn Sie dazu extra Ja sagen.\n"
+    "• Wie lange: Bis Sie löschen. Sonst löschen wir alles 6 Monate nach Ihrer letzten "
+    "Nachricht.\n"
+    "• Wenn Sie die Anmeldung nicht beenden: Wir löschen alles nach 7 Tagen.\n"
+    "• Unsere Nachrichten an Sie: Den Text löschen wir, sobald er verschickt ist. "
+    "Den Rest nach 30 Tagen.\n"
     "• Ihre Rechte: Sie können Ihre Daten sehen (/mydata) und löschen (/delete).\n"
     "• Fragen: {privacy_contact}",
 )

@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import Any
 
+from conversations.consent import PURPOSES, unknown_purposes
 from conversations.i18n import Catalogs
 from conversations.loader import FlowError
 from conversations.model import PROFILE_FIELDS
@@ -80,6 +81,8 @@ def _targets(node: Node) -> Iterator[str]:
             yield choice.next
     if node.timeout:
         yield node.timeout.next
+    if node.requires_consent:
+        yield node.consent_question
 
 
 def _resolve(flows: Mapping[str, Flow], flow: Flow, target: str) -> tuple[str, str] | None:
@@ -110,6 +113,17 @@ def _check_structure(flow: Flow, node: Node, actions: Mapping[str, Any]) -> Iter
     for call in (*node.do, *node.do_after, *(a for c in node.choices for a in c.do)):
         if call.name not in actions:
             yield f"unknown action '{call.name}'"
+    for call in (*node.do, *node.do_after, *(a for c in node.choices for a in c.do)):
+        if call.name in ("record_consent", "withdraw_consent"):
+            purposes = call.args.get("purposes")
+            if not isinstance(purposes, list) or not purposes:
+                yield f"'{call.name}' needs a list of 'purposes'"
+            elif unknown_purposes([str(p) for p in purposes]):
+                yield f"unknown purposes {unknown_purposes([str(p) for p in purposes])}"
+            elif call.name == "withdraw_consent" and "profile" in purposes:
+                yield "withdrawing 'profile' is erasure: use 'forget_person'"
+    if node.requires_consent and node.requires_consent not in PURPOSES:
+        yield f"requires_consent names unknown purpose '{node.requires_consent}'"
     if node.save_as and node.save_as.startswith("profile."):
         field = node.save_as.removeprefix("profile.")
         if field not in PROFILE_FIELDS:

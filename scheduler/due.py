@@ -21,12 +21,14 @@ from typing import Any
 
 from sqlalchemy import Connection, Engine, bindparam, case, func, select, update
 
+from bot.consent.checks import current
 from bot.db.tables import nudges, organisations, people
 from bot.features.registry import nudge_kinds
 from bot.nudges.kinds import ClaimedNudge, NudgeEnv
 from bot.nudges.quiet_hours import is_quiet, outside_quiet_hours
 from bot.turns.service import TurnService
 from bot.turns.uniform import fire_uniform, uniform
+from conversations.consent import MESSAGES
 from conversations.events import Event
 
 log = logging.getLogger(__name__)
@@ -98,7 +100,10 @@ def _claim(
             # What the kinds decide by, read here once instead of again there.
             people.c.language,
             people.c.status.label("person_status"),
-            people.c.consent_given_at.is_not(None).label("consented"),
+            # Read now, when it fires: she may have said "Stopp" since it was scheduled.
+            (people.c.consent_given_at.is_not(None) & current(MESSAGES, people.c.id)).label(
+                "consented"
+            ),
         )
         .join(people, people.c.id == nudges.c.person_id)
         .join(organisations, organisations.c.id == people.c.organisation_id)

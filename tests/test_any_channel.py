@@ -59,6 +59,8 @@ def test_onboarding_in_ukrainian(line: Line) -> None:
     assert "✅ 📚 Курс" in olena.buttons()
     olena.press("➡️ Готово")
     olena.press("➡️ Готово")
+    assert olena.buttons() == ["🔔 Так, будь ласка", "🔕 Ні, дякую"]
+    olena.press("🔔 Так, будь ласка")
     assert any("Олена" in text for text in olena.last_texts())
     assert olena.buttons() == UK_MENU
 
@@ -105,3 +107,23 @@ def test_declining_stores_nothing(line: Line) -> None:
         assert conn.execute(given).scalar_one() == 0
         states = select(func.count()).select_from(ConversationState.__table__)
         assert conn.execute(states).scalar_one() == 0
+
+
+def test_stop_withdraws_her_consent_to_messages(line: Line) -> None:
+    """"STOP" (WhatsApp's own word, here in capitals) ends her consent to messages, with its
+    time; her consent to the profile stays (withdrawing that is erasure, /delete)."""
+    olena = line.person("Olena", language="uk")
+    onboard(olena, language="Українська", name="Олена")
+    olena.say("STOP")
+    assert "Ви більше не отримуватимете від нас повідомлень" in olena.last_texts()[0]
+    consents = ConsentRecord.__table__
+    with line.runtime.db.connect() as conn:
+        records = conn.execute(
+            select(consents.c.purpose, consents.c.withdrawn_at).where(
+                consents.c.person_id == olena.stored()["id"]
+            )
+        ).all()
+    assert {(r.purpose, r.withdrawn_at is None) for r in records} == {
+        ("profile", True),
+        ("messages", False),
+    }

@@ -32,6 +32,7 @@ SCRIPT: list[tuple[str, str]] = [
     ("press", "ask_interests:done"),
     ("press", "ask_support:childcare"),
     ("press", "ask_support:done"),
+    ("press", "ask_messages:no"),
     ("send", "???"),
     ("press", "menu:privacy"),
     ("press", "my_data:back"),

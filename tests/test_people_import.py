@@ -14,7 +14,15 @@ import pytest
 from sqlalchemy import func, select
 from typer.testing import CliRunner
 
-from bot.db.models import ChannelIdentity, ConsentRecord, Enrolment, Nudge, Person
+from bot.consent.checks import with_consent
+from bot.db.models import (
+    ChannelIdentity,
+    ConsentRecord,
+    Enrolment,
+    Nudge,
+    OutboxMessage,
+    Person,
+)
 from bot.features.courses.service import CourseService
 from bot.features.people_import.importer import PeopleImporter, parse_phone
 from bot.identity import lookup_key
@@ -26,6 +34,7 @@ from tests.auxil.constants import TEST_SECRET
 people = Person.__table__
 identities = ChannelIdentity.__table__
 consents = ConsentRecord.__table__
+outbox = OutboxMessage.__table__
 nudges = Nudge.__table__
 enrolments = Enrolment.__table__
 
@@ -185,6 +194,57 @@ def test_people_without_consent_are_never_reminded(
 
     outbox = OutboxMessage.__table__
     assert count(runtime, outbox, outbox.c.person_id == olga) == 0
+
+
+PURPOSES_CSV = """name;language;whatsapp number;date of consent given on paper;consent purposes;course
+Amina;ar;0176 12345678;20.11.2026;messages, mentoring;a2-hoya
+Darya;fa;0176 22222222;20.11.2026;;a2-hoya
+Leyla;tr;0176 33333333;20.11.2026;newsletter;a2-hoya
+Olga;uk;0176 44444444;;messages;a2-hoya
+"""
+
+
+def test_paper_consent_covers_the_purposes_the_file_names(
+    runtime: Runtime, clock: FrozenClock, course: int, tmp_path: Path
+) -> None:
+    """Amina's form says messages and mentoring; Darya's nothing but the profile: only Amina
+    is reminded.  An unknown purpose, or purposes without a date, are reported."""
+    path = tmp_path / "people.csv"
+    path.write_text(PURPOSES_CSV, encoding="utf-8")
+    report = importer(runtime, clock).run(path, "vnb-nienburg")
+
+    assert [(p.line, p.reason) for p in report.problems] == [
+        (
+            4,
+            "unknown consent purpose 'newsletter' "
+            "(known: profile, messages, mentoring, job_offers, contact_sharing)",
+        ),
+        (5, "consent purposes without the date of consent given on paper"),
+    ]
+    amina, darya = report.created
+    with runtime.db.connect() as conn:
+        paper = conn.execute(
+            select(consents.c.person_id, consents.c.purpose).where(
+                consents.c.person_id.in_([amina, darya])
+            )
+        ).all()
+        assert with_consent(conn, [amina, darya], "messages") == {amina}
+    assert {(r.person_id, r.purpose) for r in paper} == {
+        (amina, "profile"),
+        (amina, "messages"),
+        (amina, "mentoring"),
+        (darya, "profile"),
+    }
+    # Both enrolled, both planned: a reminder is checked when it fires, and only Amina's paper
+    # covers messages.
+    assert report.enrolled == 2 and _reminded(runtime) == {amina, darya}
+    clock.now = datetime(2026, 12, 3, 7, 0, tzinfo=UTC)
+    fire_due(runtime.db, runtime.turns, clock)
+    with runtime.db.connect() as conn:
+        reminded = conn.execute(
+            select(outbox.c.person_id).where(outbox.c.kind == "course_reminder")
+        ).scalars()
+        assert set(reminded) == {amina}
 
 
 def test_the_command_line(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -90,6 +90,7 @@ def test_onboarding_continues_after_kill_9_without_losing_or_repeating_a_message
         phone.press("📚 Kurs")
         phone.press("➡️ Fertig")  # interests
         phone.press("➡️ Fertig")  # support to reach the course
+        phone.press("🔔 Ja, gerne")  # messages
         assert "Amina" in phone.text()
         assert "Willkommen" in phone.text()
         assert phone.labels() == MENU

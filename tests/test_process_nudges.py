@@ -59,6 +59,7 @@ def onboard(server: BotServer, user: str) -> None:
     phone.press("📚 Kurs")
     phone.press("➡️ Fertig")
     phone.press("➡️ Fertig")
+    phone.press("🔔 Ja, gerne")
     assert "Willkommen" in phone.text(), phone.text()
 
 

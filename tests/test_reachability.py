@@ -21,7 +21,7 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import insert, select
 from sqlalchemy import update as sql_update
 from starlette.testclient import TestClient
 
@@ -29,7 +29,7 @@ from bot.channels.base import SendError
 from bot.channels.messages import Outbound, SendResult
 from bot.channels.simulator.parse import parse_request
 from bot.channels.telegram.webhook import SECRET_HEADER
-from bot.db.tables import identities, outbox, people
+from bot.db.tables import consents, identities, outbox, people
 from bot.features.broadcasts import BroadcastService, Draft
 from bot.outbox.dispatcher import Dispatcher
 from bot.runtime import Runtime, utc_now
@@ -160,6 +160,20 @@ def consent_on_paper(runtime: Runtime) -> None:
             sql_update(people)
             .where(people.c.id == person)
             .values(status="active", consent_given_at=runtime.clock(), language="uk")
+        )
+        conn.execute(
+            insert(consents),
+            [
+                {
+                    "person_id": person,
+                    "purpose": purpose,
+                    "wording_version": "paper",
+                    "language": "uk",
+                    "channel": "paper",
+                    "given_at": runtime.clock(),
+                }
+                for purpose in ("profile", "messages")
+            ],
         )
 
 

@@ -89,7 +89,8 @@ def onboard(phone: Phone, name: str = "Amina") -> int:
     phone.press(phone.choices()[1])  # a town
     phone.press(phone.choices()[0])  # a first interest
     phone.press(phone.choices()[-1])  # done
-    outcome = phone.press(phone.choices()[-1])  # no help needed, done
+    phone.press(phone.choices()[-1])  # no help needed, done
+    outcome = phone.press("onboarding.ask_messages:yes")
     assert "main.menu:privacy" in phone.choices()
     assert outcome.person_id is not None
     return outcome.person_id

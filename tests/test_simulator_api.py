@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import pytest
@@ -44,7 +45,10 @@ def test_onboarding_end_to_end_is_stored(client: TestClient, runtime: Runtime) -
             .all()
         )
         assert {c["purpose"] for c in consents} == {"profile", "messages"}
-        assert {c["wording_version"] for c in consents} == {"2026-11"}
+        # Two questions, two wordings: each record names the hash of the one she answered
+        # (tests/test_consent.py recomputes them from the catalogs).
+        assert len({c["wording_version"] for c in consents}) == 2
+        assert all(re.fullmatch(r"[0-9a-f]{16}", c["wording_version"]) for c in consents)
         assert {c["channel"] for c in consents} == {"simulator"}
         statuses = conn.execute(select(OutboxMessage.status).distinct()).scalars().all()
         assert statuses == ["sent"]

@@ -100,6 +100,9 @@ def _onboarding_in_ukrainian(stand_in: StandIn, proxy: FixingProxy) -> None:
     olena.press("➡️ Готово")
     [_help_needed] = olena.receive(1)
     olena.press("➡️ Готово")
+    [ask_messages] = olena.receive(1)
+    assert ask_messages.labels == ["🔔 Так, будь ласка", "🔕 Ні, дякую"]
+    olena.press("🔔 Так, будь ласка")
     welcome, menu = olena.receive(2)
     assert "Олена" in welcome.text
     assert menu.labels == UK_MENU

@@ -19,7 +19,7 @@ import pytest
 from sqlalchemy import insert, select, update
 from starlette.testclient import TestClient
 
-from bot.db.models import ChannelIdentity, OutboxMessage, Person
+from bot.db.models import ChannelIdentity, ConsentRecord, OutboxMessage, Person
 from bot.runtime import Runtime
 from bot.web.app import create_app
 from tests.auxil.clock import FrozenClock
@@ -39,6 +39,7 @@ pytestmark = pytest.mark.slow
 outbox = OutboxMessage.__table__
 identities = ChannelIdentity.__table__
 people = Person.__table__
+consents = ConsentRecord.__table__
 
 WA = identities.c.channel == "whatsapp"
 WA_PERSON = people.c.id.in_(select(identities.c.person_id).where(WA))
@@ -108,6 +109,7 @@ def onboard_in_arabic(amina: WhatsAppPhone) -> None:
     assert amina.last[0].form["ContentSid"] == QUICK_3  # childcare, transport, done
     amina.press("👶 رعاية الأطفال")
     amina.press("➡️ تم")
+    amina.press("🔔 نعم، من فضلك")  # messages: a question of its own
     assert "أمينة" in amina.text() and "🏠" in amina.text()
 
 
@@ -165,7 +167,9 @@ def test_stop_in_russian_opts_out_at_once_and_nothing_more_is_sent(
         ).scalar_one()
     assert status == "skipped"
     back = olga.send("старт")
-    assert back and "🔔" in back[0].form.get("Body", back[0].variables.get("1", ""))
+    assert back and "👋" in back[0].form.get("Body", back[0].variables.get("1", ""))
+    # Messages come back only with her yes, asked again (recorded as a new consent).
+    assert "🔔" in olga.text() and "🔔 Да, пожалуйста" in olga.text()
 
 
 def queue(
@@ -294,7 +298,8 @@ def test_twilio_21610_marks_her_opted_out_on_whatsapp_and_stops_sending(
     wa_client: TestClient, wa_runtime: Runtime, stand_in: TwilioStandIn, clock: FrozenClock
 ) -> None:
     amina = phone(wa_client, wa_runtime, stand_in, AMINA)
-    amina.send("مرحبا")
+    onboard_in_arabic(amina)  # agreed to messages
+    clock.advance(minutes=1)
     stand_in.fail_next(amina.address, 400, 21610, "Attempt to send to unsubscribed recipient")
     first = queue(wa_runtime, clock, "nudge", {"text": "1"}, key="n-1")
     amina.deliver()
@@ -307,8 +312,17 @@ def test_twilio_21610_marks_her_opted_out_on_whatsapp_and_stops_sending(
     amina.deliver()
     assert len(stand_in.to(amina.address)) == attempts
     # "Start" on WhatsApp opts her back in there, and she gets the answer.
+    # Her STOP to WhatsApp itself withdrew her consent to messages, with its time.
+    with wa_runtime.db.connect() as conn:
+        withdrawn = conn.execute(
+            select(consents.c.withdrawn_at).where(
+                consents.c.purpose == "messages", consents.c.channel == "whatsapp"
+            )
+        ).scalars()
+        assert list(withdrawn) == [clock()]
     back = amina.send("start")
-    assert back and "🔔" in back[0].form.get("Body", "")
+    assert back and "👋" in back[0].form.get("Body", "")
+    assert "🔔 نعم، من فضلك" in amina.text()  # messages again only with her yes
     with wa_runtime.db.connect() as conn:
         assert conn.execute(select(identities.c.status).where(WA)).scalar_one() == "ok"
 

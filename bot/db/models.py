@@ -150,6 +150,22 @@ class ConsentRecord(Base):
     withdrawn_at: Mapped[datetime | None]
 
 
+class ConsentWording(Base):
+    """The exact text of a consent question, kept once per fingerprint: nothing personal.
+
+    ``consent_records.wording_version`` holds the fingerprint (``conversations.consent.
+    wording_hash``) of the catalog entry she saw; this row is that entry, so a consent can be
+    shown word for word later, even after the catalogs have changed.
+    """
+
+    __tablename__ = "consent_wordings"
+
+    hash: Mapped[str] = mapped_column(String(32), primary_key=True)
+    language: Mapped[str] = mapped_column(String(16), primary_key=True)
+    text: Mapped[str] = mapped_column(Text)
+    first_seen: Mapped[datetime]
+
+
 class ConversationState(Base):
     """Where a person is in which flow, plus the flow's working data."""
 

@@ -20,6 +20,7 @@ from bot.db.models import (
     BroadcastExclusion,
     ChannelIdentity,
     ConsentRecord,
+    ConsentWording,
     ConversationState,
     Course,
     CourseSession,
@@ -41,6 +42,7 @@ audit = cast(Table, AuditEntry.__table__)
 broadcast_exclusions = cast(Table, BroadcastExclusion.__table__)
 broadcasts = cast(Table, Broadcast.__table__)
 consents = cast(Table, ConsentRecord.__table__)
+consent_wordings = cast(Table, ConsentWording.__table__)
 courses = cast(Table, Course.__table__)
 enrolments = cast(Table, Enrolment.__table__)
 human_requests = cast(Table, HumanRequest.__table__)

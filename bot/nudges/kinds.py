@@ -34,6 +34,7 @@ class ClaimedNudge(NamedTuple):
     language: str | None
     person_status: str
     consented: bool
+    """She agrees to the privacy notice and to ``messages`` now (read when the row fires)."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -45,11 +45,13 @@ from sqlalchemy import Engine, bindparam, select, update
 
 from bot.channels.base import AttachmentsFor, Channel, SendError
 from bot.channels.messages import Outbound
+from bot.consent.records import withdraw
 from bot.db.tables import identities, organisations, outbox, people
 from bot.outbox.ratelimit import RateLimiter
 from bot.outbox.rows import kept_after_sending
 from bot.outbox.scrub import scrub
 from bot.outbox.send_queue import REPLY_PRIORITY, Key, Row, SendQueue, is_reply
+from conversations.consent import MESSAGES
 
 log = logging.getLogger(__name__)
 
@@ -333,6 +335,11 @@ class Dispatcher:
                     .where(identities.c.id == identity.scalar_subquery())
                     .values(status=identity_status)
                 )
+            if identity_status == "opted_out":
+                # She said STOP to the platform itself (WhatsApp 21610): her consent to
+                # messages ends as with "Stopp" in the chat; "Start" asks for it again.
+                person = select(outbox.c.person_id).where(outbox.c.id == row["id"])
+                withdraw(conn, person.scalar_subquery(), MESSAGES, self.clock())
 
     # ---- the long-running loop -------------------------------------------------------------
 

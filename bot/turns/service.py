@@ -445,6 +445,7 @@ def _state_of(row: Any) -> tuple[Conversation | None, Profile]:
         # that "Start" there opts her back in.
         status="opted_out" if row["identity_status"] == "opted_out" else row["status"],
         consent_given_at=row["consent_given_at"],
+        consents=frozenset((row["consent_purposes"] or "").split()),
     )
     conversation = None
     if row["flow"] is not None:

@@ -13,8 +13,8 @@ from typing import Any
 
 from sqlalchemy import JSON, bindparam, delete, insert, select, text, update
 
+from bot.consent.checks import purposes_of
 from bot.db.tables import (
-    consents,
     human_requests,
     identities,
     inbound_ids,
@@ -50,7 +50,10 @@ class Statements:
 
     def __init__(self, dialect: str = "sqlite") -> None:
         joined = (
-            select(*PERSON_COLUMNS)
+            select(
+                *PERSON_COLUMNS,
+                purposes_of(dialect, people.c.id).label("consent_purposes"),
+            )
             .join(people, people.c.id == identities.c.person_id)
             .outerjoin(states, states.c.person_id == people.c.id)
         )
@@ -94,7 +97,6 @@ class Statements:
         )
         self.insert_person = insert(people).returning(people.c.id)
         self.insert_identity = insert(identities).returning(identities.c.id)
-        self.insert_consents = insert(consents)
         self.insert_human_request = insert(human_requests)
         self.insert_nudge = text(
             "INSERT INTO nudges (person_id, kind, due_at, payload, idempotency_key, status, "

@@ -18,7 +18,7 @@ are written, in the sweep's transaction:
 
 Everything the engine checks for a trigger is checked here on the same row, in the same
 transaction: nothing is sent to someone who opted out (as a person or on that channel) or who
-has not consented.  Anything else about her is not read at all.
+has not consented to messages.  Anything else about her is not read at all.
 """
 
 from __future__ import annotations
@@ -30,11 +30,13 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 
 from sqlalchemy import Connection, bindparam, select
 
+from bot.consent.checks import current
 from bot.db.bulk import encode_json
 from bot.db.tables import identities, people
 from bot.outbox.kinds import kind_and_values
 from bot.outbox.rows import BULK_PRIORITY, OutboxRow
 from bot.turns.statements import Statements
+from conversations.consent import MESSAGES
 from conversations.events import Reply, TriggerIn
 from conversations.flow_engine import FlowEngine
 from conversations.languages import Language
@@ -52,7 +54,10 @@ _RECIPIENTS = (
         people.c.language,
         people.c.display_name,
         people.c.status,
-        people.c.consent_given_at.is_not(None).label("consented"),
+        # Consented to messages, not only to the privacy notice: the bot writes first here.
+        (people.c.consent_given_at.is_not(None) & current(MESSAGES, people.c.id)).label(
+            "consented"
+        ),
         identities.c.id.label("identity_id"),
         identities.c.channel,
         identities.c.status.label("identity_status"),
@@ -197,7 +202,12 @@ def _render(
     now: datetime,
 ) -> _Rendered:
     """Run the engine once, for an empty conversation, in ``language``."""
-    profile = Profile(language=language.code, status="active", consent_given_at=now)
+    profile = Profile(
+        language=language.code,
+        status="active",
+        consent_given_at=now,
+        consents=frozenset({MESSAGES}),  # checked per person by _may_receive
+    )
     result = flow_engine.handle(None, event, Context(profile, organisation, now))
     assert result.conversation is not None
     unexpected = [e for e in result.effects if not isinstance(e, Reply)]

@@ -16,6 +16,7 @@ from typing import Any
 
 from sqlalchemy import Connection
 
+from bot.consent import records as consent_sql
 from bot.erasure import Eraser
 from bot.outbox.rows import BULK_PRIORITY, REPLY_PRIORITY, Outbox, OutboxRow
 from bot.turns.bulk import BulkWriter
@@ -23,6 +24,7 @@ from bot.turns.effects import EffectWriter
 from bot.turns.organisations import OrganisationRow
 from bot.turns.outcome import HandleOutcome
 from bot.turns.statements import Statements
+from conversations.consent import PROFILE
 from conversations.events import (
     ForgetPerson,
     OptIn,
@@ -32,6 +34,7 @@ from conversations.events import (
     RequestHuman,
     ScheduleTimeout,
     UpdateProfile,
+    WithdrawConsent,
 )
 from conversations.flow_engine import Result
 from conversations.model import Conversation
@@ -56,6 +59,9 @@ class _Pending:
     """Writes waiting for the flush, keyed by person where later turns may replace them."""
 
     consents: list[dict[str, Any]] = field(default_factory=list)
+    wordings: dict[tuple[str, str], dict[str, Any]] = field(default_factory=dict)
+    """The consent wordings seen in this batch, by (hash, language): not personal."""
+    withdrawals: list[dict[str, Any]] = field(default_factory=list)
     human_requests: list[dict[str, Any]] = field(default_factory=list)
     nudges: list[dict[str, Any]] = field(default_factory=list)
     person_changes: dict[int, dict[str, Any]] = field(default_factory=dict)
@@ -132,18 +138,11 @@ class TurnWriter:
             elif isinstance(effect, UpdateProfile):
                 changes.update(effect.fields)
             elif isinstance(effect, RecordConsent):
-                pending.consents.extend(
-                    {
-                        "person_id": person,
-                        "purpose": purpose,
-                        "wording_version": effect.wording_version,
-                        "language": effect.language,
-                        "channel": target.channel,
-                        "given_at": now,
-                    }
-                    for purpose in effect.purposes
-                )
-                changes.update(status="active", consent_given_at=now)
+                self._record_consent(person, target.channel, effect, now)
+                if PROFILE in effect.purposes:
+                    changes.update(status="active", consent_given_at=now)
+            elif isinstance(effect, WithdrawConsent):
+                self._withdraw_consent(person, effect, now)
             elif isinstance(effect, OptOut):
                 changes["status"] = "opted_out"
             elif isinstance(effect, OptIn):
@@ -225,6 +224,41 @@ class TurnWriter:
             outcome.replies.append(payload)
         return outcome
 
+    def _record_consent(
+        self, person: int, channel: str, effect: RecordConsent, now: datetime
+    ) -> None:
+        """One record per purpose, tied to the wording's hash; the wording kept once."""
+        self.pending.consents.extend(
+            {
+                "person_id": person,
+                "purpose": purpose,
+                "wording_version": effect.wording_hash,
+                "language": effect.language,
+                "channel": channel,
+                "given_at": now,
+                "withdrawn_at": None,
+            }
+            for purpose in effect.purposes
+        )
+        self.pending.wordings.setdefault(
+            (effect.wording_hash, effect.language),
+            {
+                "hash": effect.wording_hash,
+                "language": effect.language,
+                "text": effect.wording,
+                "first_seen": now,
+            },
+        )
+
+    def _withdraw_consent(self, person: int, effect: WithdrawConsent, now: datetime) -> None:
+        """End her stored records of these purposes, and those given earlier in this batch."""
+        for record in self.pending.consents:
+            if record["person_id"] == person and record["purpose"] in effect.purposes:
+                record["withdrawn_at"] = record["withdrawn_at"] or now
+        self.pending.withdrawals.extend(
+            {"p_id": person, "w_purpose": purpose, "w_at": now} for purpose in effect.purposes
+        )
+
     # ---- erasure ----------------------------------------------------------------------------
 
     def _erase(self, conn: Connection, person: int, address: str, now: datetime) -> None:
@@ -239,6 +273,7 @@ class TurnWriter:
         if self.on_erase is not None:
             self.on_erase()
         pending.consents = [r for r in pending.consents if r["person_id"] != person]
+        pending.withdrawals = [r for r in pending.withdrawals if r["p_id"] != person]
         pending.human_requests = [r for r in pending.human_requests if r["person_id"] != person]
         pending.nudges = [r for r in pending.nudges if r["person_id"] != person]
         for feature_writer in self.features:
@@ -256,8 +291,14 @@ class TurnWriter:
     def flush(self, conn: Connection) -> None:
         """Write everything queued, one statement per kind of row."""
         pending, sql = self.pending, self.sql
+        # Withdrawals first: they end the stored records only; a record given after them in
+        # this batch is inserted afterwards, one given before them carries its withdrawal.
+        if pending.withdrawals:
+            conn.execute(consent_sql.WITHDRAW, pending.withdrawals)
+        if pending.wordings:
+            conn.execute(consent_sql.REMEMBER_WORDING, list(pending.wordings.values()))
         if pending.consents:
-            conn.execute(sql.insert_consents, pending.consents)
+            conn.execute(consent_sql.INSERT_CONSENTS, pending.consents)
         if pending.human_requests:
             conn.execute(sql.insert_human_request, pending.human_requests)
         if pending.nudges:

@@ -83,13 +83,17 @@ def add_people(
                 )
             if member.consent:
                 conn.execute(
-                    insert(consents).values(
-                        person_id=person_id,
-                        purpose="service",
-                        wording_version="test",
-                        language=member.language,
-                        channel=member.channel,
-                        given_at=now,
-                    )
+                    insert(consents),
+                    [
+                        {
+                            "person_id": person_id,
+                            "purpose": purpose,
+                            "wording_version": "test",
+                            "language": member.language,
+                            "channel": member.channel,
+                            "given_at": now,
+                        }
+                        for purpose in ("profile", "messages")
+                    ],
                 )
     return ids

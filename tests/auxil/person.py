@@ -379,7 +379,8 @@ def on_channel(
 
 def onboard(person: Person, language: str = "Deutsch", name: str = "Amina") -> None:
     """Onboarding on any channel, as :func:`tests.auxil.simulator.onboard` on the simulator:
-    ``language`` (its label), consent, ``name``, Hoya, the first interest, done, done."""
+    ``language`` (its label), consent, ``name``, Hoya, the first interest, done, done, yes
+    to messages."""
     person.say("/start")
     person.press(language)
     person.press(person.buttons()[0])
@@ -388,3 +389,4 @@ def onboard(person: Person, language: str = "Deutsch", name: str = "Amina") -> N
     person.press(person.buttons()[0])
     person.press(person.buttons()[-1])
     person.press(person.buttons()[-1])
+    person.press(person.buttons()[0])  # yes to messages

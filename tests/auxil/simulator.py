@@ -41,8 +41,11 @@ class Simulator:
         return "\n".join(r["text"] for r in self.last)
 
 
-def onboard(sim: Simulator, language: str = "Deutsch", name: str = "Amina") -> None:
-    """Onboarding in ``language`` (its button label): consent, name, Hoya, first interest."""
+def onboard(
+    sim: Simulator, language: str = "Deutsch", name: str = "Amina", messages: bool = True
+) -> None:
+    """Onboarding in ``language`` (its button label): consent, name, Hoya, first interest,
+    then yes (or, with ``messages=False``, no) to messages."""
     sim.send("/start")
     sim.press(language)
     sim.press(sim.labels()[0])
@@ -51,3 +54,4 @@ def onboard(sim: Simulator, language: str = "Deutsch", name: str = "Amina") -> N
     sim.press(sim.labels()[0])
     sim.press(sim.labels()[-1])
     sim.press(sim.labels()[-1])
+    sim.press(sim.labels()[0 if messages else 1])  # the question about messages

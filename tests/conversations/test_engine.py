@@ -22,6 +22,7 @@ from conversations.events import (
     TimeoutIn,
     TooFastIn,
     UpdateProfile,
+    WithdrawConsent,
 )
 from conversations.flow_engine import FlowEngine, Result
 from conversations.model import Context, Conversation, OrganisationInfo, Profile
@@ -91,6 +92,7 @@ def onboard(person: Person, language: str = "Deutsch", name: str = "Amina") -> N
     person.press(person.labels[0])  # first interest
     person.press(person.labels[-1])  # done
     person.press(person.labels[-1])  # nothing needed, done
+    person.press(person.labels[0])  # yes to messages
 
 
 def test_first_message_offers_every_language_in_its_own_script(engine: FlowEngine) -> None:
@@ -132,8 +134,8 @@ def test_full_onboarding_records_consent_and_profile(engine: FlowEngine) -> None
     person.do(StartIn())
     person.press("Deutsch")
     person.press("✅ Ja, einverstanden")
-    consent = person.effects(RecordConsent)
-    assert consent == [RecordConsent(("profile", "messages"), "2026-11", "de")]
+    [consent] = person.effects(RecordConsent)
+    assert consent.purposes == ("profile",) and consent.language == "de"
     person.say("  Amina  ")
     assert person.effects(UpdateProfile) == [UpdateProfile({"display_name": "Amina"})]
     assert "Amina" in person.texts[0]
@@ -146,6 +148,9 @@ def test_full_onboarding_records_consent_and_profile(engine: FlowEngine) -> None
     person.press("👶 Kinderbetreuung")
     person.press("➡️ Fertig")
     assert person.profile.attend_help == ["childcare"]
+    assert person.labels == ["🔔 Ja, gerne", "🔕 Nein, danke"]
+    person.press("🔔 Ja, gerne")
+    assert [c.purposes for c in person.effects(RecordConsent)] == [("messages",)]
     assert "Willkommen, Amina" in person.texts[0]
     assert person.conversation is not None
     assert (person.conversation.flow, person.conversation.node) == ("main", "menu")
@@ -393,3 +398,66 @@ def test_an_opted_out_person_can_still_finish_deleting_her_data(engine: FlowEngi
     assert "Wirklich alles löschen?" in person.texts[0]
     person.press("✅ Ja, alles löschen")
     assert person.effects(ForgetPerson)
+
+
+def test_stop_withdraws_messages_and_start_asks_about_them_again(engine: FlowEngine) -> None:
+    person = Person(engine)
+    onboard(person)
+    assert person.profile.consents == {"profile", "messages"}
+    person.say("stop")
+    assert person.effects(OptOut) and person.effects(WithdrawConsent) == [
+        WithdrawConsent(("messages",))
+    ]
+    assert person.profile.consents == {"profile"}
+    person.say("Start")
+    assert person.labels == ["🔔 Ja, gerne", "🔕 Nein, danke"]
+    person.press("🔔 Ja, gerne")
+    [again] = person.effects(RecordConsent)
+    assert again.purposes == ("messages",) and "Dürfen wir Ihnen Nachrichten" in again.wording
+    assert person.profile.consents == {"profile", "messages"}
+
+
+def test_a_node_that_requires_consent_asks_first_then_runs(engine: FlowEngine) -> None:
+    """The pattern later features use: ``requires_consent: {purpose, ask}`` on a node."""
+    from dataclasses import replace
+
+    flows = dict(engine.flows)
+    main = flows["main"]
+    nodes = dict(main.nodes)
+    nodes["talk_to_person"] = replace(
+        nodes["talk_to_person"], requires_consent="messages", consent_question="ask_messages"
+    )
+    flows["main"] = replace(main, nodes=nodes)
+    gated = FlowEngine(flows, engine.catalogs, engine.actions)
+    assert not gated.is_uniform_trigger("main.talk_to_person")
+    person = Person(gated)
+    onboard(person)
+    person.say("stop")
+    person.say("Start")
+    person.press("🔕 Nein, danke")
+    person.press("🙋 Team fragen")  # not agreed: the question comes first
+    assert person.labels == ["🔔 Ja, gerne", "🔕 Nein, danke"]
+    person.press("🔔 Ja, gerne")
+    person.press("🙋 Team fragen")  # agreed now: straight in
+    assert "Schreiben Sie Ihre Frage" in person.texts[-1]
+
+
+def test_start_after_a_platform_opt_out_before_consent_begins_onboarding(
+    engine: FlowEngine,
+) -> None:
+    """Never the question about messages alone: she has not agreed to the privacy notice."""
+    person = Person(engine)
+    person.profile = Profile(status="opted_out")  # WhatsApp said 21610 before she signed up
+    person.say("Start")
+    assert "Deutsch" in person.labels and not person.effects(RecordConsent)
+
+
+def test_a_greeting_does_not_ask_about_messages_again(engine: FlowEngine) -> None:
+    person = Person(engine)
+    onboard(person)
+    person.say("stop")
+    person.say("Start")
+    person.press("🔕 Nein, danke")
+    person.say("hallo")
+    assert "Willkommen zurück" in person.texts[0]
+    assert person.labels[0] == "🙋 Team fragen"  # the menu, not the question again

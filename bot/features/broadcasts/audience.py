@@ -19,8 +19,10 @@ from typing import Any
 
 from sqlalchemy import Connection, select
 
-from bot.db.tables import consents, courses, enrolments, identities, people, telegram_groups
+from bot.consent.checks import with_consent
+from bot.db.tables import courses, enrolments, identities, people, telegram_groups
 from bot.features.broadcasts.compose import BroadcastError, choose_language
+from conversations.consent import MESSAGES
 from conversations.languages import LanguageTable
 
 #: Why someone in the audience does not get the broadcast.
@@ -134,7 +136,7 @@ def resolve(
     her there now (``can_reach``) and it can on another of hers.
     """
     members = _members(conn, organisation_id, audience)
-    withdrawn = _withdrawn_consent(conn, [m["id"] for m in members])
+    agreed = with_consent(conn, [m["id"] for m in members], MESSAGES)
     channels = _identities(conn, [m["id"] for m in members])
     result = Audience(groups=_groups(conn, organisation_id, audience.get("telegram_groups", [])))
     for member in members:
@@ -143,7 +145,7 @@ def resolve(
         reason = None
         if member["status"] == "opted_out":
             reason = OPTED_OUT
-        elif not _consented(member, withdrawn):
+        elif not _consented(member, agreed):
             reason = NO_CONSENT
         elif not working:
             stopped = any(i.status == "opted_out" for i in channels.get(person_id, []))
@@ -173,12 +175,12 @@ def resolve(
     return result
 
 
-def _consented(member: Mapping[str, Any], withdrawn: set[int]) -> bool:
-    """Active, consent given, and not every consent withdrawn since."""
+def _consented(member: Mapping[str, Any], agreed: set[int]) -> bool:
+    """Active, signed up, and agreeing to messages now (not withdrawn, not declined)."""
     return (
         member["status"] == "active"
         and member["consent_given_at"] is not None
-        and member["id"] not in withdrawn
+        and member["id"] in agreed
     )
 
 
@@ -256,21 +258,6 @@ def _identities(conn: Connection, person_ids: list[int]) -> dict[int, list[Ident
                 Identity(row.id, row.channel, row.status, row.last_inbound_at)
             )
     return found
-
-
-def _withdrawn_consent(conn: Connection, person_ids: list[int]) -> set[int]:
-    """People whose every consent record is withdrawn."""
-    given: set[int] = set()
-    withdrawn: set[int] = set()
-    for start in range(0, len(person_ids), 900):
-        chunk = person_ids[start : start + 900]
-        for row in conn.execute(
-            select(consents.c.person_id, consents.c.withdrawn_at).where(
-                consents.c.person_id.in_(chunk)
-            )
-        ):
-            (withdrawn if row.withdrawn_at is not None else given).add(row.person_id)
-    return withdrawn - given
 
 
 def _groups(conn: Connection, organisation_id: int, chats: Any) -> list[str]:

@@ -2,17 +2,17 @@
 
 Both are nudge rows like reminders, fired by the sweep (:mod:`scheduler.due`):
 
-* **check-in** (kind ``checkin``): a participant who consented, has not opted out and has not
-  written for :data:`INACTIVE_AFTER` (the newest ``channel_identities.last_inbound_at``; for
-  someone who never wrote, the day her identity was created) gets one friendly message with the
-  main menu (``checkin.hello``).  Never more than one per :data:`INACTIVE_AFTER`: no new
-  check-in while one younger than that exists in any status, and the key
-  ``checkin:<person>:<14-day window>`` makes the job idempotent within a window.  When it fires
-  after she wrote again meanwhile, it is ``skipped``.
+* **check-in** (kind ``checkin``): a participant who agrees to messages, has not opted out and
+  has not written for :data:`INACTIVE_AFTER` (the newest
+  ``channel_identities.last_inbound_at``; for someone who never wrote, the day her identity was
+  created) gets one friendly message with the main menu (``checkin.hello``).  Never more than
+  one per :data:`INACTIVE_AFTER`: no new check-in while one younger than that exists in any
+  status, and the key ``checkin:<person>:<14-day window>`` makes the job idempotent within a
+  window.  When it fires after she wrote again meanwhile, it is ``skipped``.
 * **feedback** (kind ``feedback``): for each session she said she would come to (attendance
   ``coming``), one optional question with an emoji scale an hour after it ends
   (``checkin.feedback``, key ``feedback:<session>:<person>``); ``skipped`` if she changed her
-  answer, opted out or the session was cancelled.
+  answer, opted out, withdrew her consent to messages or the session was cancelled.
 
 Due times are moved out of the organisation's quiet hours.  :func:`run_housekeeping` is a plain
 function (the tests call it with a frozen clock); :mod:`scheduler.runner` runs it daily.
@@ -26,10 +26,12 @@ from typing import Any
 
 from sqlalchemy import Connection, Engine, and_, func, select
 
+from bot.consent.checks import current
 from bot.db.tables import attendance, courses, identities, nudges, organisations, people, sessions
 from bot.db.types import UTCDateTime
 from bot.nudges.daily_cap import OrgTimes, apply_daily_cap
 from bot.nudges.quiet_hours import outside_quiet_hours
+from conversations.consent import MESSAGES
 from conversations.events import Event, TriggerIn
 from conversations.i18n import format_day
 from conversations.languages import LanguageTable
@@ -97,6 +99,7 @@ def schedule_checkins(conn: Connection, now: datetime) -> int:
             people.c.role == "participant",
             people.c.status == "active",
             people.c.consent_given_at.is_not(None),
+            current(MESSAGES, people.c.id),
             last.c.last_seen <= cutoff,
             ~recent,
         )
@@ -141,6 +144,7 @@ def schedule_feedback(conn: Connection, now: datetime) -> int:
             sessions.c.ends_at <= now + timedelta(days=1, hours=12),
             people.c.status == "active",
             people.c.consent_given_at.is_not(None),
+            current(MESSAGES, people.c.id),
         )
         .order_by(sessions.c.ends_at, attendance.c.person_id)
     ).all()
@@ -196,13 +200,14 @@ def checkin_event(conn: Connection, person_id: int, created_at: datetime) -> Eve
         select(
             people.c.status,
             people.c.consent_given_at,
+            current(MESSAGES, people.c.id).label("messages"),
             select(func.max(identities.c.last_inbound_at, type_=UTCDateTime()))
             .where(identities.c.person_id == person_id)
             .scalar_subquery()
             .label("last_seen"),
         ).where(people.c.id == person_id)
     ).first()
-    if row is None or row.status != "active" or row.consent_given_at is None:
+    if row is None or row.status != "active" or row.consent_given_at is None or not row.messages:
         return SKIPPED
     if row.last_seen is not None and row.last_seen > created_at:
         return SKIPPED
@@ -224,6 +229,7 @@ def feedback_event(
             people.c.language,
             people.c.status,
             people.c.consent_given_at,
+            current(MESSAGES, people.c.id).label("messages"),
             attendance.c.intention,
         )
         .join(courses, courses.c.id == sessions.c.course_id)
@@ -241,6 +247,7 @@ def feedback_event(
         or row.intention != "coming"
         or row.status != "active"
         or row.consent_given_at is None
+        or not row.messages
     ):
         return SKIPPED
     language = (

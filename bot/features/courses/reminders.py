@@ -2,8 +2,8 @@
 
 A course has reminder rules (``Course.reminders``): ``"1d@17:00"`` is the day before the session
 at 17:00 local time, ``"2h"`` two hours before it starts (``"90m"`` works too).  For each
-enrolled participant who consented and has not opted out, every rule becomes one ``nudges`` row
-of kind ``reminder`` with the idempotency key
+enrolled participant who signed up and has not opted out, every rule becomes one ``nudges`` row
+of kind ``reminder`` (sent only if she agrees to messages when it fires) with the idempotency key
 ``reminder:<session>:<person>:<rule>:<session start, UTC>`` — scheduling twice changes nothing,
 and a moved session gets new keys.  Due times are moved out of the organisation's quiet hours,
 then every person's days are capped (:func:`apply_daily_cap`).
@@ -23,9 +23,11 @@ from typing import Any, NamedTuple
 
 from sqlalchemy import Connection, and_, delete, select
 
+from bot.consent.checks import current
 from bot.db.tables import courses, enrolments, identities, nudges, organisations, people, sessions
 from bot.nudges.daily_cap import OrgTimes, apply_daily_cap, org_times
 from bot.nudges.quiet_hours import at_local, local_day, outside_quiet_hours, parse_clock
+from conversations.consent import MESSAGES
 from conversations.events import Event, TriggerIn
 from conversations.i18n import format_clock, format_day
 from conversations.languages import LanguageTable
@@ -127,9 +129,16 @@ def reminder_key(session_id: int, person_id: int, rule: str, starts_at: datetime
 
 
 def reachable_participants(
-    conn: Connection, course_id: int, person_ids: Iterable[int] | None = None
+    conn: Connection,
+    course_id: int,
+    person_ids: Iterable[int] | None = None,
+    *,
+    agreeing_now: bool = True,
 ) -> list[int]:
-    """Enrolled people who consented, have not opted out and have a working channel."""
+    """Enrolled people who signed up, have not opted out and have a working channel, and
+    (``agreeing_now``) agree to messages now: "the session moved / was cancelled" goes to
+    them alone.  Reminders are planned without that last test (``agreeing_now=False``) and
+    checked when they fire, so a "yes" to messages given later lets them reach her."""
     query = (
         select(people.c.id)
         .join(enrolments, enrolments.c.person_id == people.c.id)
@@ -143,6 +152,8 @@ def reachable_participants(
         )
         .order_by(people.c.id)
     )
+    if agreeing_now:
+        query = query.where(current(MESSAGES, people.c.id))
     if person_ids is not None:
         query = query.where(people.c.id.in_(list(person_ids)))
     return list(conn.execute(query).scalars())
@@ -171,7 +182,7 @@ def schedule_session(
         return 0
     org = org_times(conn, row.organisation_id)
     rules = list(row.reminders or DEFAULT_RULES)
-    targets = reachable_participants(conn, row.course_id, person_ids)
+    targets = reachable_participants(conn, row.course_id, person_ids, agreeing_now=False)
     existing = set(
         conn.execute(
             select(nudges.c.idempotency_key).where(
@@ -288,7 +299,7 @@ def reminder_events(
             events.append(SKIPPED)
             continue
         if person.status != "active" or not person.consented:
-            events.append(SKIPPED)  # she opted out (or never consented) after it was scheduled
+            events.append(SKIPPED)  # she opted out (or withdrew consent) since it was scheduled
             continue
         if row.starts_at <= now:
             events.append(MISSED)
@@ -331,7 +342,10 @@ def _people_facts(conn: Connection, person_ids: list[int]) -> dict[int, Any]:
                 people.c.language,
                 people.c.status,
                 # A flag, not the moment: converting 100 000 timestamps costs a second.
-                people.c.consent_given_at.is_not(None).label("consented"),
+                # Signed up and agreeing to messages now (as the sweep's claim reads it).
+                (people.c.consent_given_at.is_not(None) & current(MESSAGES, people.c.id)).label(
+                    "consented"
+                ),
             ).where(people.c.id.in_(person_ids))
         )
     }

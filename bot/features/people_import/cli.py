@@ -39,8 +39,9 @@ def people_import(
     as_json: Annotated[bool, typer.Option("--json", help="Print the report as JSON.")] = False,
 ) -> None:
     """Import people from FILE: name, language, town, whatsapp number, telegram chat id,
-    date of consent given on paper, interests, course.  Bad rows are reported, good rows
-    imported; running it again changes nothing."""
+    date of consent given on paper, consent purposes (what the paper covers, e.g. "messages,
+    mentoring"; without the column: profile and messages), interests, course.  Bad rows are
+    reported, good rows imported; running it again changes nothing."""
     if not file.is_file():
         errors.print(f"[red]✗[/red] no file {escape(str(file))}")
         raise typer.Exit(2)

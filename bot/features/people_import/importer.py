@@ -2,8 +2,8 @@
 
 Columns (header names are matched loosely: case, spaces and underscores do not matter):
 ``name``, ``language``, ``town``, ``whatsapp number``, ``telegram chat id``,
-``date of consent given on paper``, ``interests``, ``course``.  Comma, semicolon and tab
-separated files all work (a spreadsheet saved in German uses semicolons).
+``date of consent given on paper``, ``consent purposes``, ``interests``, ``course``.  Comma,
+semicolon and tab separated files all work (a spreadsheet saved in German uses semicolons).
 
 * Phone numbers are parsed with :mod:`phonenumbers` in the organisation's default region
   (``--region``, else derived from the organisation's time zone, else ``DE``) and stored as
@@ -14,7 +14,11 @@ separated files all work (a spreadsheet saved in German uses semicolons).
   second run finds everyone and changes nothing.  A row repeating an address of an earlier row
   of the same file is reported as a duplicate.
 * Consent given on paper is recorded in ``consent_records`` (channel ``paper``, wording version
-  ``paper``, the date given); such a person is ``active``.  Without a date she is imported with
+  ``paper``, the date given), one record per purpose; such a person is ``active``.  Which
+  purposes the form covered is the ``consent purposes`` column (``messages, mentoring``; names
+  from ``conversations.consent``; ``profile`` is implied by the date); without that column the
+  paper form is taken to cover :data:`PAPER_PURPOSES`.  Only people whose paper covers
+  ``messages`` get reminders, check-ins or broadcasts.  Without a date she is imported with
   status ``new`` and is never sent anything the bot starts (reminders, check-ins) — the
   scheduler only schedules for ``active`` people with a consent time.
 * The whole import is one transaction: ``--dry-run`` runs every check and write, then rolls
@@ -48,6 +52,7 @@ from bot.db.tables import (
 )
 from bot.features.courses import schedule_session
 from bot.identity import lookup_key
+from conversations.consent import MESSAGES, PROFILE, PURPOSES, unknown_purposes
 from conversations.languages import LanguageTable
 from conversations.matching import clean_text
 
@@ -66,6 +71,9 @@ COLUMNS = {
     "dateofconsentgivenonpaper": "consent",
     "consentdate": "consent",
     "consent": "consent",
+    "consentpurposes": "purposes",
+    "purposes": "purposes",
+    "zwecke": "purposes",
     "interests": "interests",
     "course": "course",
     "kurs": "course",
@@ -85,8 +93,9 @@ REGION_OF_TIMEZONE = {
 }
 DEFAULT_REGION = "DE"
 PAPER = "paper"
-#: What paper consent covers: the same purposes as the chat's consent button.
-PAPER_PURPOSES = ("profile", "messages")
+#: What paper consent covers when the file does not say (no ``consent purposes`` column):
+#: the organisation's paper form asks for both, the profile and messages.
+PAPER_PURPOSES = (PROFILE, MESSAGES)
 #: ASCII digits only: ``\d`` also takes "٣٤٥", which Telegram never sends as a chat id.
 _TELEGRAM_ID = re.compile(r"^-?[0-9]{1,20}$")
 _DATE_FORMATS = ("%Y-%m-%d", "%d.%m.%Y", "%d.%m.%y", "%d/%m/%Y")
@@ -136,6 +145,7 @@ class _Row:
     town: str | None
     addresses: list[tuple[str, str]]
     consent: date | None
+    purposes: tuple[str, ...]
     interests: list[str]
     course: str | None
 
@@ -251,6 +261,7 @@ def parse_row(
     if not addresses:
         raise RowError("no channel at all (neither WhatsApp number nor Telegram chat id)")
     consent = parse_date(record["consent"], today) if record.get("consent") else None
+    purposes = parse_purposes(record.get("purposes"), consent)
     interests = [
         i.strip().lower() for i in re.split(r"[;,/]", record.get("interests", "")) if i.strip()
     ]
@@ -267,9 +278,27 @@ def parse_row(
         _one_line(record.get("town", "")) or None,
         addresses,
         consent,
+        purposes,
         interests,
         course,
     )
+
+
+def parse_purposes(raw: str | None, consent: date | None) -> tuple[str, ...]:
+    """The purposes the paper consent covers: ``profile`` and those the cell lists.
+
+    ``None`` (no such column) means the usual paper form (:data:`PAPER_PURPOSES`); an empty
+    cell means the profile alone.
+    """
+    if raw is None:
+        return PAPER_PURPOSES if consent else ()
+    named = [p.strip().lower() for p in re.split(r"[;,/\s]+", raw) if p.strip()]
+    unknown = unknown_purposes(named)
+    if unknown:
+        raise RowError(f"unknown consent purpose {unknown[0]!r} (known: {', '.join(PURPOSES)})")
+    if named and consent is None:
+        raise RowError("consent purposes without the date of consent given on paper")
+    return tuple(dict.fromkeys([PROFILE, *named])) if consent else ()
 
 
 @dataclass
@@ -443,7 +472,7 @@ class PeopleImporter:
                         "given_at": given_at,
                         "withdrawn_at": None,
                     }
-                    for purpose in PAPER_PURPOSES
+                    for purpose in row.purposes
                 ],
             )
         report.created.append(person_id)
