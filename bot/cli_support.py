@@ -47,6 +47,17 @@ def cli_actor() -> str:
         return "cli"
 
 
+def command_group(app: typer.Typer, name: str, help_text: str) -> typer.Typer:
+    """The ``twc <name>`` group, made on first use: several features add commands to one group
+    (``twc people import``, ``twc people export``) without knowing of each other."""
+    for group in app.registered_groups:
+        if group.name == name and group.typer_instance is not None:
+            return group.typer_instance
+    created = typer.Typer(help=help_text, no_args_is_help=True)
+    app.add_typer(created, name=name)
+    return created
+
+
 def use_runtime_opener(opener: RuntimeOpener) -> None:
     """Set by :mod:`bot.cli` once: how a command opens a runtime."""
     global _opener
@@ -65,6 +76,7 @@ def open_runtime() -> Iterator[Runtime]:
 __all__ = [
     "RuntimeOpener",
     "cli_actor",
+    "command_group",
     "console",
     "errors",
     "open_runtime",

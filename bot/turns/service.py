@@ -29,7 +29,7 @@ from bot.identity import lookup_key
 from bot.outbox.kinds import kind_and_values
 from bot.outbox.rows import Outbox
 from bot.turns.bulk import BulkWriter
-from bot.turns.effects import EffectWriter
+from bot.turns.effects import EffectWriter, ReplySource
 from bot.turns.group_commit import GroupCommitter
 from bot.turns.organisations import OrganisationCache, OrganisationRow
 from bot.turns.outcome import HandleOutcome
@@ -66,6 +66,7 @@ class TurnService:
         organisation_for_code: CodeLookup | None = None,
         transcripts: Mapping[str, TranscriptWriter] | None = None,
         shown_at_once: Mapping[str, ShowReplies] | None = None,
+        reply_sources: Sequence[ReplySource] = (),
     ) -> None:
         self.db = db
         self.flow_engine = flow_engine
@@ -81,6 +82,8 @@ class TurnService:
         the turn's transaction."""
         self.shown_at_once = dict(shown_at_once or {})
         """Per channel that keeps a transcript: shows a turn's replies in its transaction."""
+        self.reply_sources = tuple(reply_sources)
+        """Every feature's answers to effects that need the database ("my data")."""
         self.organisations = OrganisationCache(db)
         self.sql = Statements(db.dialect.name)
         self.bulk = BulkWriter(db.dialect.name)
@@ -178,7 +181,12 @@ class TurnService:
     def writer(self) -> TurnWriter:
         """A writer for one batch of turns (core effects and every feature's)."""
         return TurnWriter(
-            self.sql, self.bulk, self.outbox, self.effect_writers, self.shown_at_once
+            self.sql,
+            self.bulk,
+            self.outbox,
+            self.effect_writers,
+            self.shown_at_once,
+            self.reply_sources,
         )
 
     @contextmanager
