@@ -44,7 +44,7 @@ def people_export(
         str | None, typer.Option(help="Language of the readable text (default: hers).")
     ] = None,
 ) -> None:
-    """Everything stored about person ID, as JSON (keys in docs/privacy.md) and readable text.
+    """Everything stored about person ID, as JSON (keys in docs/my-data.md) and readable text.
 
     For a request for her data that came by other means than the chat; recorded in the audit
     log."""

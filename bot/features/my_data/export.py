@@ -2,7 +2,7 @@
 
 Made when they are needed (when the message carrying them is sent, when Twilio fetches them,
 when a coordinator runs ``twc people export``) and never stored.  The keys of the JSON file
-are documented in ``docs/privacy.md`` ("The export file"); ``format`` names the version of
+are documented in ``docs/my-data.md`` ("The export file"); ``format`` names the version of
 that layout.
 """
 
@@ -49,7 +49,7 @@ def _plain(value: Any) -> Any:
 
 
 def as_json(data: PersonalData, now: datetime) -> dict[str, Any]:
-    """The machine-readable export (keys documented in ``docs/privacy.md``)."""
+    """The machine-readable export (keys documented in ``docs/my-data.md``)."""
     document: dict[str, Any] = _plain(
         {
             "format": FORMAT,

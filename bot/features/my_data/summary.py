@@ -103,21 +103,21 @@ class Renderer:
         return "\n".join([title, *(f"• {line}" for line in lines)])
 
     def about(self, data: PersonalData) -> str:
-        profile = self.engine
+        engine = self.engine
         p = data.profile
         none = self.tr(st.NOT_GIVEN)
         separator = self.tr(st.LIST_SEPARATOR)
-        language = self.engine.languages.get(p.get("language"))
+        language = engine.languages.get(p.get("language"))
 
         def labels(field_name: str) -> str:
             items = p.get(field_name) or []
-            return separator.join(profile.field_label(self.language, field_name, i) for i in items)
+            return separator.join(engine.field_label(self.language, field_name, i) for i in items)
 
         town = p.get("town")
         lines = [
             (t.NAME, p.get("display_name") or ""),
             (t.LANGUAGE, language.name if language else (p.get("language") or "")),
-            (t.TOWN, profile.field_label(self.language, "town", town) if town else ""),
+            (t.TOWN, engine.field_label(self.language, "town", town) if town else ""),
             (t.INTERESTS, labels("interests")),
             (t.ATTEND_HELP, labels("attend_help")),
         ]
