@@ -27,7 +27,7 @@ from sqlalchemy import create_engine, select
 from starlette.testclient import TestClient
 from typer.testing import CliRunner
 
-from bot.db.tables import audit, people
+from bot.db.tables import audit, outbox, people
 from bot.features.my_data.summary import mask, pack
 from bot.runtime import Runtime
 from bot.settings import load_settings
@@ -176,10 +176,13 @@ def test_export_on_the_simulator_links_to_files_made_when_fetched(
     assert QUESTION in readable  # in full, not its first words
     assert "• Simulator: fatima" in readable
 
-    # Nothing of the files is stored: the outbox holds only the message and her person id.
+    # Nothing of the files is stored: the export's outbox row holds the message and her id.
     with runtime.db.connect() as conn:
-        stored = json.dumps([dict(r) for r in conn.execute(select(audit)).mappings()], default=str)
-    assert QUESTION not in stored
+        (row,) = conn.execute(
+            select(outbox.c.payload).where(outbox.c.kind == "my_data_export")
+        ).all()
+    assert row.payload["values"] == {"person": str(person_of(runtime, "fatima")), "language": "ar"}
+    assert "Jobcenter" not in json.dumps(row.payload, ensure_ascii=False)
 
     assert client.get(json_link.replace("/my-data.json", "/other.json")).status_code == 404
     token = json_link.split("/")[-2]
