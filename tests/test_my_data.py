@@ -167,6 +167,7 @@ def test_export_on_the_simulator_links_to_files_made_when_fetched(
     assert text_link.endswith("/my-data.txt") and json_link.endswith("/my-data.json")
     assert replies[-1]["choices"]  # then the menu again
 
+    assert client.head(json_link).status_code == 200  # Twilio asks HEAD first, then GET
     document = client.get(json_link)
     assert document.status_code == 200
     assert document.headers["cache-control"] == "no-store"
