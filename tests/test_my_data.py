@@ -23,11 +23,11 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import pytest
-from sqlalchemy import create_engine, select
+from sqlalchemy import create_engine, select, update
 from starlette.testclient import TestClient
 from typer.testing import CliRunner
 
-from bot.db.tables import audit, outbox, people
+from bot.db.tables import audit, consents, outbox, people
 from bot.features.my_data.summary import mask, pack
 from bot.runtime import Runtime
 from bot.settings import load_settings
@@ -350,3 +350,28 @@ def test_twc_people_export(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> N
         ).all()
     engine.dispose()
     assert [e.details["person_id"] for e in entries] == [person_id, person_id]
+
+
+def test_a_withdrawn_consent_shows_when_it_was_withdrawn(
+    runtime: Runtime, client: TestClient, clock: FrozenClock
+) -> None:
+    """Consents are read generically: a withdrawal (and any column a consent record gains)
+    shows without a change to "my data"."""
+    amina = Simulator(client, "amina")
+    onboard(amina)
+    with runtime.db.begin() as conn:
+        conn.execute(
+            update(consents)
+            .where(consents.c.purpose == "messages")
+            .values(withdrawn_at=clock() + timedelta(days=1))
+        )
+    data = amina.send("/mydata")[0]["text"]
+    assert (
+        "• Ihnen Nachrichten schicken: am Montag, 30. November 2026 gegeben, "
+        "am Dienstag, 1. Dezember 2026 zurückgenommen (Text 2026-11)"
+    ) in data
+    assert "• Ihre Angaben speichern (Name, Ort, Wünsche): seit Montag, 30. November 2026" in data
+    _text, json_link = links_in(amina.send("/export"))
+    document = client.get(json_link).json()
+    withdrawn = {c["purpose"]: c["withdrawn_at"] for c in document["consents"]}
+    assert withdrawn == {"profile": None, "messages": "2026-12-01T09:00:00+00:00"}
