@@ -1,8 +1,9 @@
-# One image: the web app with webhooks, simulator, dispatcher and scheduler in one process.
-# `twc run` applies the migrations itself before serving.
+# One image: the web app with webhooks, dispatcher and scheduler in one process.
+# `twc run` applies the migrations itself before serving.  Production by default: it needs
+# TWC_SECRET_KEY and serves no simulator; README.md says how to try it on your own machine.
 FROM python:3.11-slim
 
-ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 \
+ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 TWC_ENVIRONMENT=production \
     TWC_HOST=0.0.0.0 TWC_PORT=8080 TWC_DATABASE_URL=sqlite:////data/twc.sqlite3
 
 WORKDIR /app

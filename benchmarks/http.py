@@ -5,7 +5,8 @@
     python -m benchmarks.http --paths simulator --profile # py-spy: where the server's time goes
 
 For each path a fresh ``twc run --demo`` process starts (its own SQLite file under ``var/``, a
-free port, ``TWC_ENVIRONMENT=test``; nothing from the developer's ``TWC_*`` leaks in) next to a
+free port, ``TWC_ENVIRONMENT=test``, ``development`` for the simulator, which only development
+serves; nothing from the developer's ``TWC_*`` leaks in) next to a
 Node stand-in (``benchmarks/stand_in.js``) that answers the Bot API and Twilio's Messages API
 at once, so the outbox dispatcher runs as in production.  ``wrk`` (C, not Python: it does not
 take the CPU the server needs) sends the load with the Lua scripts in ``benchmarks/wrk/``: one
@@ -206,7 +207,7 @@ def server_environment(folder: Path, port: int, path: str, stand_in_url: str) ->
     env.update(
         TWC_DATABASE_URL=f"sqlite:///{folder / 'bench.sqlite3'}",
         TWC_SECRET_KEY=SECRET,
-        TWC_ENVIRONMENT="test",
+        TWC_ENVIRONMENT="development" if path == "simulator" else "test",
         TWC_HOST="127.0.0.1",
         TWC_PORT=str(port),
         PYTHONUTF8="1",

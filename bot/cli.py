@@ -16,6 +16,7 @@ from bot.cli_support import console, errors, settings_or_exit, use_runtime_opene
 from bot.clock import process_clock
 from bot.features import registry
 from bot.features.registry import FEATURES
+from bot.private_files import restrict_new_files
 from bot.settings import Settings
 
 if TYPE_CHECKING:
@@ -30,6 +31,13 @@ app.add_typer(demo_app, name="demo")
 app.add_typer(flows_app, name="flows")
 outbox_app = typer.Typer(help="Messages waiting, sent or held.", no_args_is_help=True)
 app.add_typer(outbox_app, name="outbox")
+
+
+@app.callback()
+def _private_files() -> None:
+    """Every file a ``twc`` command creates (database, WAL, exports) is its owner's alone."""
+    restrict_new_files()
+
 
 @contextmanager
 def _open_runtime() -> Iterator[Runtime]:
@@ -68,6 +76,18 @@ def _configure_logging(settings: Settings) -> None:
         logging.getLogger(noisy).setLevel(max(logging.WARNING, logging.root.level))
 
 
+def _refuse_demo_in_production(settings: Settings) -> None:
+    """Demo data (a coordinator login with a known password, sample people) never goes into a
+    production database: one line and exit code 2."""
+    if settings.environment == "production":
+        errors.print(
+            "[red]Refused:[/red] demo data (with its known coordinator password) is never "
+            "loaded when TWC_ENVIRONMENT=production.",
+            soft_wrap=True,
+        )
+        raise typer.Exit(2)
+
+
 @db_app.command("upgrade")
 def db_upgrade(revision: str = "head") -> None:
     """Apply the migrations to the configured database (TWC_DATABASE_URL)."""
@@ -87,6 +107,7 @@ def demo_load() -> None:
     from bot.demo import load_demo
 
     settings = _settings()
+    _refuse_demo_in_production(settings)
     upgrade(settings.database_url)
     configure_cipher(settings.secret_key)
     engine = make_engine(settings.database_url)
@@ -102,13 +123,14 @@ def run(
     """Migrate the database, then serve webhooks and the simulator with the dispatcher."""
     import gc
 
-    import uvicorn
-
     from bot.db.migrate import upgrade
     from bot.runtime import build_runtime
     from bot.web.app import create_app
+    from bot.web.server import serve
 
     settings = _settings()
+    if demo:
+        _refuse_demo_in_production(settings)
     _configure_logging(settings)
     upgrade(settings.database_url)
     runtime = build_runtime(settings)
@@ -129,12 +151,12 @@ def run(
     gc.collect()
     gc.freeze()
     gc.set_threshold(10_000, 20, 20)
-    uvicorn.run(
+    serve(
         create_app(runtime),
-        host=settings.host,
-        port=settings.port,
-        log_level="warning",
-        access_log=False,
+        settings.host,
+        settings.port,
+        head_timeout=settings.header_timeout_seconds,
+        body_timeout=settings.body_timeout_seconds,
     )
 
 

@@ -47,15 +47,18 @@ def cli_actor() -> str:
         return "cli"
 
 
-def command_group(app: typer.Typer, name: str, help_text: str) -> typer.Typer:
-    """The ``twc <name>`` group, made on first use: several features add commands to one group
-    (``twc people import``, ``twc people export``) without knowing of each other."""
-    for group in app.registered_groups:
-        if group.name == name and group.typer_instance is not None:
-            return group.typer_instance
-    created = typer.Typer(help=help_text, no_args_is_help=True)
-    app.add_typer(created, name=name)
-    return created
+def command_group(app: typer.Typer, name: str, help: str) -> typer.Typer:
+    """The ``twc <name>`` group, created by the first feature that asks for it.
+
+    Several features add commands to one group (``twc people import``, ``twc people
+    delete``, …) without importing each other: each asks for the group by name.
+    """
+    for info in app.registered_groups:
+        if info.name == name and info.typer_instance is not None:
+            return info.typer_instance
+    group = typer.Typer(help=help, no_args_is_help=True)
+    app.add_typer(group, name=name)
+    return group
 
 
 def use_runtime_opener(opener: RuntimeOpener) -> None:

@@ -26,6 +26,7 @@ from bot.clock import process_clock
 from bot.db.connect import make_engine
 from bot.db.simulator_screen import SimulatorScreen
 from bot.db.types import configure_cipher
+from bot.erasure import Eraser
 from bot.features import registry
 from bot.inbound.media import record_media
 from bot.inbound.reachability import apply_reachability
@@ -142,6 +143,7 @@ def build_runtime(
         organisation_for_code=_code_lookup(),
         transcripts={simulator.name: screen.write_inbound} if simulator_screens else {},
         shown_at_once={simulator.name: screen.show_replies} if simulator_screens else {},
+        eraser=Eraser([screen.forget]),
         reply_sources=[make(flow_engine, settings) for make in registry.reply_sources()],
     )
     dispatcher = Dispatcher(db, channels, clock, limits=limits)

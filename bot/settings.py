@@ -11,7 +11,7 @@ from functools import cached_property
 from pathlib import Path
 from typing import Literal
 
-from pydantic import AwareDatetime, Field, model_validator
+from pydantic import AwareDatetime, Field, ValidationInfo, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 #: The secret used when none is configured.  Fine on a laptop, refused in production.
@@ -46,8 +46,23 @@ class Settings(BaseSettings):
     """``TWC_DEFAULT_ORGANISATION``: slug of the organisation a person joins when she arrives
     without an invite code (the simulator, a plain "hello")."""
 
-    simulator_enabled: bool = True
-    """``TWC_SIMULATOR_ENABLED``: serve the chat simulator at ``/simulator``."""
+    simulator_enabled: bool = Field(default=None, validate_default=True)
+    """``TWC_SIMULATOR_ENABLED``: serve the chat simulator at ``/simulator``.  On by default in
+    ``development`` only; anyone who reaches it can read and act as every simulator user, so
+    elsewhere it is refused until it can sit behind a staff login."""
+
+    max_body_bytes: int = Field(default=64 * 1024, ge=1024)
+    """``TWC_MAX_BODY_BYTES``: the largest request body any route accepts (413 beyond it),
+    enforced before anything parses it.  Telegram updates and Twilio forms are a few KiB."""
+
+    header_timeout_seconds: float = Field(default=10.0, gt=0)
+    """``TWC_HEADER_TIMEOUT_SECONDS``: a connection whose request line and headers are not
+    complete this long after it opened (or after the first byte of its next request) gets
+    408 and is closed."""
+
+    body_timeout_seconds: float = Field(default=10.0, gt=0)
+    """``TWC_BODY_TIMEOUT_SECONDS``: a request body not complete this long after its headers
+    gets 408 and the connection is closed."""
 
     dispatch_interval_seconds: float = Field(default=0.5, gt=0)
     """``TWC_DISPATCH_INTERVAL_SECONDS``: how often the outbox dispatcher looks for work."""
@@ -163,6 +178,26 @@ class Settings(BaseSettings):
                 f"TWC_SECRET_KEY must be set to a random value of at least 32 characters "
                 f"when TWC_ENVIRONMENT={self.environment} (for example: python -c 'import "
                 "secrets; print(secrets.token_urlsafe(48))')"
+            )
+        return self
+
+    @field_validator("simulator_enabled", mode="before")
+    @classmethod
+    def _simulator_on_by_default_in_development_only(
+        cls, value: object, info: ValidationInfo
+    ) -> object:
+        if value is None:
+            return info.data.get("environment", "development") == "development"
+        return value
+
+    @model_validator(mode="after")
+    def _no_simulator_outside_development(self) -> Settings:
+        if self.simulator_enabled and self.environment != "development":
+            raise ValueError(
+                f"TWC_SIMULATOR_ENABLED is refused when TWC_ENVIRONMENT={self.environment}: "
+                "the simulator shows and acts as every simulator user, so outside development "
+                "it needs a staff login, which does not exist yet. Unset TWC_SIMULATOR_ENABLED "
+                "(or use TWC_ENVIRONMENT=development on your own machine)."
             )
         return self
 

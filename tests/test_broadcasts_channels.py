@@ -105,7 +105,7 @@ def live(
     )
     settings = Settings(
         database_url=sqlite_url,
-        environment="test",
+        environment="development",  # the simulator is one of the three channels
         secret_key=SECRET,
         telegram_token=TOKEN,
         telegram_api_url=telegram.url,

@@ -20,7 +20,7 @@ def test_two_workers_answering_the_same_person_keep_both_answers(
 ) -> None:
     first = make_runtime(database_url, clock)
     second = build_runtime(
-        Settings(database_url=database_url, environment="test", secret_key=TEST_SECRET),
+        Settings(database_url=database_url, environment="development", secret_key=TEST_SECRET),
         clock=clock,
     )
     try:

@@ -73,3 +73,29 @@ def test_a_pinned_clock_is_refused_in_production_and_needs_an_offset(
     monkeypatch.setenv("TWC_CLOCK_START", "2026-12-07T00:10:00")  # whose midnight?
     with pytest.raises(ValueError, match="clock_start"):
         Settings(_env_file=None)
+
+
+def test_the_simulator_is_on_by_default_in_development_only(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.delenv("TWC_ENVIRONMENT", raising=False)
+    monkeypatch.delenv("TWC_SIMULATOR_ENABLED", raising=False)
+    assert Settings(_env_file=None).simulator_enabled is True
+    for environment in ("test", "production"):
+        settings = Settings(_env_file=None, environment=environment, secret_key="k" * 48)
+        assert settings.simulator_enabled is False
+    assert Settings(_env_file=None, simulator_enabled=False).simulator_enabled is False
+
+
+@pytest.mark.parametrize("environment", ["test", "production"])
+def test_enabling_the_simulator_outside_development_is_refused(
+    monkeypatch: pytest.MonkeyPatch, environment: str
+) -> None:
+    """It shows and acts as every simulator user: not without a staff login (none yet)."""
+    monkeypatch.setenv("TWC_ENVIRONMENT", environment)
+    monkeypatch.setenv("TWC_SECRET_KEY", "k" * 48)
+    monkeypatch.setenv("TWC_SIMULATOR_ENABLED", "true")
+    with pytest.raises(ValueError, match=r"TWC_SIMULATOR_ENABLED is refused .*staff login"):
+        Settings(_env_file=None)
+    monkeypatch.setenv("TWC_SIMULATOR_ENABLED", "false")
+    assert Settings(_env_file=None).simulator_enabled is False

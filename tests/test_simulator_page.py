@@ -44,6 +44,8 @@ TIMEOUT_MS = 15_000
 ARABIC = "العربية"
 ARABIC_LETTERS = re.compile(r"[\u0600-\u06FF]")
 PENDING = re.compile(r"\bpending\b")
+#: How Chromium reports what the page's Content-Security-Policy refused (on the console).
+CSP_VIOLATION = re.compile(r"Content Security Policy", re.IGNORECASE)
 OLDER_BUTTONS_DISABLED = """() => {
   const rows = [...document.querySelectorAll('#messages .row.out')];
   const last = rows[rows.length - 1];
@@ -120,10 +122,16 @@ def page(browser: Browser, server_url: str) -> Iterator[Page]:
     tab = context.new_page()
     errors: list[str] = []
     tab.on("pageerror", lambda error: errors.append(str(error)))
+    tab.on(
+        "console",
+        lambda message: (
+            errors.append(message.text) if CSP_VIOLATION.search(message.text) else None
+        ),
+    )
     tab.goto(f"{server_url}/simulator")
     yield tab
     context.close()
-    assert not errors, f"JavaScript errors on the page: {errors}"
+    assert not errors, f"JavaScript errors or Content-Security-Policy violations: {errors}"
 
 
 def test_simulator_page_in_a_real_browser(page: Page, tmp_path: Path) -> None:
@@ -184,6 +192,32 @@ def test_simulator_page_in_a_real_browser(page: Page, tmp_path: Path) -> None:
     # A copy to look at, inside the repository's ignored var/ (never a folder outside it).
     (REPO_ROOT / "var").mkdir(exist_ok=True)
     shutil.copyfile(screenshot, REPO_ROOT / "var" / "simulator.png")
+
+
+def test_the_page_runs_under_its_content_security_policy(browser: Browser, server_url: str) -> None:
+    """The page's style and script are files, so the strict policy holds; an inline script
+    (what an injection would add) is refused, and Chromium says so on the console."""
+    context = browser.new_context()
+    tab = context.new_page()
+    refused: list[str] = []
+    tab.on(
+        "console",
+        lambda message: refused.append(message.text) if CSP_VIOLATION.search(message.text) else None,
+    )
+    response = tab.goto(f"{server_url}/simulator")
+    assert response is not None
+    assert "script-src" not in response.headers["content-security-policy"]  # default-src 'self'
+    assert "default-src 'self'" in response.headers["content-security-policy"]
+    assert tab.evaluate("getComputedStyle(document.querySelector('header')).display") != ""
+    assert not refused, refused
+    tab.evaluate(
+        """() => { const s = document.createElement('script');
+                   s.textContent = 'window.injected = true'; document.body.append(s); }"""
+    )
+    assert tab.evaluate("window.injected === undefined")
+    tab.wait_for_function("1")  # one round trip, so the console message has arrived
+    assert refused, "Chromium did not report the refused inline script"
+    context.close()
 
 
 def test_simulator_page_shows_api_errors(page: Page) -> None:

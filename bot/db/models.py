@@ -26,6 +26,14 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 from bot.db.types import EncryptedText, UTCDateTime
 
+#: The default retention: a person with no message for this many days (6 months) is deleted.
+RETENTION_DAYS = 183
+
+#: Table options of the tables whose ids are referenced elsewhere: SQLite would otherwise hand
+#: a deleted row's id to the next new row (an erased person's id to a new woman).  PostgreSQL's
+#: sequences never reuse a number.
+NEVER_REUSED_IDS: dict[str, Any] = {"sqlite_autoincrement": True}
+
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
     "uq": "uq_%(table_name)s_%(column_0_name)s",
@@ -50,6 +58,7 @@ class Organisation(Base):
     """A tenant: an education provider or migration office with its own people and courses."""
 
     __tablename__ = "organisations"
+    __table_args__ = (NEVER_REUSED_IDS,)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     slug: Mapped[str] = mapped_column(String(64), unique=True)
@@ -61,6 +70,11 @@ class Organisation(Base):
     office_hours: Mapped[str] = mapped_column(String(200), default="")
     quiet_hours_start: Mapped[str] = mapped_column(String(5), default="20:00")
     quiet_hours_end: Mapped[str] = mapped_column(String(5), default="08:00")
+    retention_days: Mapped[int] = mapped_column(
+        Integer, default=RETENTION_DAYS, server_default=str(RETENTION_DAYS)
+    )
+    """A person silent this long is deleted with everything about her (the daily purge,
+    ``bot.features.retention``); the privacy notice promises 6 months."""
     created_at: Mapped[datetime]
 
 
@@ -81,6 +95,7 @@ class Person(Base):
     """A participant or mentor.  Holds only what she told us after consenting."""
 
     __tablename__ = "people"
+    __table_args__ = (NEVER_REUSED_IDS,)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"), index=True)
@@ -104,6 +119,7 @@ class ChannelIdentity(Base):
     """How to reach a person on one channel.  Looked up by an HMAC, never by the address."""
 
     __tablename__ = "channel_identities"
+    __table_args__ = (NEVER_REUSED_IDS,)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     person_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"), index=True)
@@ -232,6 +248,7 @@ class HumanRequest(Base):
     """ "Talk to a person": a request that lands in the coordinators' inbox."""
 
     __tablename__ = "human_requests"
+    __table_args__ = (NEVER_REUSED_IDS,)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"), index=True)
@@ -262,6 +279,7 @@ class Course(Base):
     """A course an organisation runs; its title is stored per language."""
 
     __tablename__ = "courses"
+    __table_args__ = (NEVER_REUSED_IDS,)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"), index=True)
@@ -279,6 +297,7 @@ class CourseSession(Base):
     """One meeting of a course: when, where, how to get there, whether there is childcare."""
 
     __tablename__ = "course_sessions"
+    __table_args__ = (NEVER_REUSED_IDS,)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     course_id: Mapped[int] = mapped_column(
@@ -359,7 +378,8 @@ class SimulatorMessage(Base):
     """The chat simulator's phone screen: what a test user sent and received, in order.
 
     This plays the role of the chat history on a real phone, which the platforms keep; it is not
-    the bot's own record of her.
+    the bot's own record of her.  Still, it holds what she typed: it is deleted with her
+    (``bot.erasure``, by her address) and after 7 days (``bot.features.retention``).
     """
 
     __tablename__ = "simulator_messages"
@@ -394,6 +414,7 @@ class Broadcast(Base):
     """
 
     __tablename__ = "broadcasts"
+    __table_args__ = (NEVER_REUSED_IDS,)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"), index=True)

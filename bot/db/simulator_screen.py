@@ -86,6 +86,11 @@ class SimulatorScreen:
             conn.execute(insert(screen), rows)
         return [None] * len(rows)
 
+    def forget(self, channel: str, address: str) -> None:
+        """Drop the buttons remembered for a user who was erased (her rows go with her)."""
+        if channel == "simulator":
+            self._labels.pop(address, None)
+
     def _remember(self, address: str, choices: list[dict[str, str]]) -> None:
         if len(self._labels) > 10_000:  # a bounded cache, not a second screen
             self._labels.clear()

@@ -19,6 +19,7 @@ from bot.features.groups import FEATURE as GROUPS
 from bot.features.invites import FEATURE as INVITES
 from bot.features.my_data import FEATURE as MY_DATA
 from bot.features.people_import import FEATURE as PEOPLE_IMPORT
+from bot.features.retention import FEATURE as RETENTION
 from bot.nudges.kinds import NudgeKind
 from bot.nudges.timeout import TIMEOUT
 from bot.settings import Settings
@@ -35,6 +36,7 @@ FEATURES: tuple[Feature, ...] = (
     BROADCASTS,
     PEOPLE_IMPORT,
     GROUPS,
+    RETENTION,
     MY_DATA,
 )
 

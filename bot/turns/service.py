@@ -25,6 +25,8 @@ from typing import Any
 from sqlalchemy import Connection, Engine
 
 from bot.channels.messages import Inbound
+from bot.db.checkpoint import WalCheckpointer
+from bot.erasure import Eraser
 from bot.identity import lookup_key
 from bot.outbox.kinds import kind_and_values
 from bot.outbox.rows import Outbox
@@ -66,6 +68,7 @@ class TurnService:
         organisation_for_code: CodeLookup | None = None,
         transcripts: Mapping[str, TranscriptWriter] | None = None,
         shown_at_once: Mapping[str, ShowReplies] | None = None,
+        eraser: Eraser | None = None,
         reply_sources: Sequence[ReplySource] = (),
     ) -> None:
         self.db = db
@@ -82,6 +85,11 @@ class TurnService:
         the turn's transaction."""
         self.shown_at_once = dict(shown_at_once or {})
         """Per channel that keeps a transcript: shows a turn's replies in its transaction."""
+        self.eraser = eraser or Eraser()
+        """The one erasure service ("delete everything", declining consent)."""
+        self.checkpoints = WalCheckpointer(db)
+        """Truncates SQLite's WAL after a transaction that erased someone."""
+        self._erased = False
         self.reply_sources = tuple(reply_sources)
         """Every feature's answers to effects that need the database ("my data")."""
         self.organisations = OrganisationCache(db)
@@ -186,8 +194,19 @@ class TurnService:
             self.outbox,
             self.effect_writers,
             self.shown_at_once,
-            self.reply_sources,
+            self.eraser,
+            on_erase=self._note_erasure,
+            reply_sources=self.reply_sources,
         )
+
+    def _note_erasure(self) -> None:
+        self._erased = True
+
+    def _after_commit(self) -> None:
+        """Someone was erased in the transaction just committed: truncate the WAL soon."""
+        if self._erased:
+            self._erased = False
+            self.checkpoints.request()
 
     @contextmanager
     def write_transaction(self) -> Iterator[Connection]:
@@ -197,7 +216,8 @@ class TurnService:
             yield conn
 
     def close(self) -> None:
-        """Release the writer connection."""
+        """Release the writer connection (after truncating the WAL if an erasure waits)."""
+        self.checkpoints.flush()
         with self._write_lock:
             if self._writer is not None:
                 self._writer.close()
@@ -335,8 +355,13 @@ class TurnService:
         with self._write_lock:
             if self._writer is None or self._writer.closed or self._writer.invalidated:
                 self._writer = self.db.connect()
-            with self._writer.begin():
-                yield self._writer
+            try:
+                with self._writer.begin():
+                    yield self._writer
+            except BaseException:
+                self._erased = False  # rolled back: nobody was erased
+                raise
+            self._after_commit()
 
     # ---- helpers --------------------------------------------------------------------------
 

@@ -118,7 +118,6 @@ class Statements:
             "UPDATE attendance SET feedback = :feedback, feedback_at = :feedback_at "
             "WHERE session_id = :session_id AND person_id = :person_id"
         ).bindparams(bindparam("feedback_at", type_=UTCDateTime()))
-        self.delete_person = delete(people).where(people.c.id == bindparam("p_id"))
         self.address_of = select(identities.c.address).where(identities.c.id == bindparam("i_id"))
         self.finish_nudge = (
             update(nudges).where(nudges.c.id == bindparam("n_id")).values(status="done")

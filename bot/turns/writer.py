@@ -16,6 +16,7 @@ from typing import Any
 
 from sqlalchemy import Connection
 
+from bot.erasure import Eraser
 from bot.outbox.rows import BULK_PRIORITY, REPLY_PRIORITY, Outbox, OutboxRow
 from bot.turns.bulk import BulkWriter
 from bot.turns.effects import EffectWriter, ReplySource
@@ -83,9 +84,14 @@ class TurnWriter:
         outbox: Outbox,
         feature_writers: Sequence[Callable[[], EffectWriter]] = (),
         shown_at_once: Mapping[str, ShowReplies] | None = None,
+        eraser: Eraser | None = None,
+        on_erase: Callable[[], None] | None = None,
         reply_sources: Sequence[ReplySource] = (),
     ) -> None:
         self.sql = sql
+        self.eraser = eraser or Eraser()
+        self.on_erase = on_erase
+        """Told when someone is erased (the service truncates the WAL after the commit)."""
         self.bulk = bulk
         self.outbox = outbox
         self.shown_at_once = dict(shown_at_once or {})
@@ -193,7 +199,7 @@ class TurnWriter:
                 address
                 or conn.execute(self.sql.address_of, {"i_id": target.identity_id}).scalar_one()
             )
-            self._erase(conn, person, address)
+            self._erase(conn, person, address, now)
         else:
             if inbound:
                 pending.touched[target.identity_id] = (person, now)
@@ -221,21 +227,27 @@ class TurnWriter:
             if at_once:
                 assert address is not None
                 row.status, row.sent_at = "sent", now
-                pending.shown.append((row, address))
+                if forget:  # shown in the API's answer only: her transcript is gone
+                    row.address = None
+                else:
+                    pending.shown.append((row, address))
             pending.outbox.append((row, outcome))
             outcome.replies.append(payload)
         return outcome
 
     # ---- erasure ----------------------------------------------------------------------------
 
-    def _erase(self, conn: Connection, person: int, address: str) -> None:
-        """Delete her now (the cascade removes everything about her) and drop queued writes.
+    def _erase(self, conn: Connection, person: int, address: str, now: datetime) -> None:
+        """Erase her now (:class:`bot.erasure.Eraser`) and drop the writes queued for her.
 
         Replies already queued for her in this batch stay deliverable: like the goodbye, they
-        carry the address itself instead of pointing at rows that no longer exist.
+        carry the address itself instead of pointing at rows that no longer exist.  Replies
+        that would go on her simulator transcript are not shown there (it was just deleted).
         """
         pending = self.pending
-        conn.execute(self.sql.delete_person, {"p_id": person})
+        self.eraser.erase(conn, person, now=now, actor="person", reason="chat")
+        if self.on_erase is not None:
+            self.on_erase()
         pending.consents = [r for r in pending.consents if r["person_id"] != person]
         pending.human_requests = [r for r in pending.human_requests if r["person_id"] != person]
         pending.nudges = [r for r in pending.nudges if r["person_id"] != person]
@@ -245,9 +257,11 @@ class TurnWriter:
         pending.states.pop(person, None)
         pending.state_times.pop(person, None)
         pending.touched = {i: t for i, t in pending.touched.items() if t[0] != person}
+        pending.shown = [(row, to) for row, to in pending.shown if row.person_id != person]
         for row, _outcome in pending.outbox:
             if row.person_id == person:
-                row.person_id, row.identity_id, row.address = None, None, address
+                row.person_id, row.identity_id = None, None
+                row.address = None if row.status == "sent" else address
 
     def flush(self, conn: Connection) -> None:
         """Write everything queued, one statement per kind of row."""

@@ -14,13 +14,16 @@ from typing import Any
 
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
-from starlette.requests import Request
+from starlette.middleware import Middleware
+from starlette.requests import ClientDisconnect, Request
 from starlette.responses import JSONResponse, RedirectResponse, Response
 from starlette.routing import Route
 
 from bot.features.registry import FEATURES
 from bot.runtime import Runtime
 from bot.web.errors import error_response
+from bot.web.headers import SecurityHeaders
+from bot.web.limits import BodyLimit
 from scheduler.due import recover_claimed
 from scheduler.runner import build_scheduler
 
@@ -72,12 +75,29 @@ def create_app(runtime: Runtime, background: bool = True) -> Starlette:
         assert isinstance(exc, HTTPException)
         return error_response(exc.status_code, str(exc.detail))
 
+    async def client_gone(request: Request, _exc: Exception) -> Response:
+        # She hung up (or BodyLimit answered 413 in the handler's place): nothing to
+        # answer and nothing wrong here, so one quiet line, not a traceback.
+        route = getattr(request.scope.get("route"), "path", "?")  # the template: no tokens
+        log.info("client went away during %s %s", request.method, route)
+        return Response(status_code=499)
+
     async def server_error(_request: Request, exc: Exception) -> Response:
         log.exception("unhandled error", exc_info=exc)
         return error_response(500, "internal error")
 
+    settings = runtime.settings
     return Starlette(
         routes=routes,
         lifespan=lifespan,
-        exception_handlers={HTTPException: http_error, Exception: server_error},
+        # Outermost first: every answer gets the headers, the body limit's 413 included.
+        middleware=[
+            Middleware(SecurityHeaders, public_url=settings.public_url),
+            Middleware(BodyLimit, max_bytes=settings.max_body_bytes),
+        ],
+        exception_handlers={
+            HTTPException: http_error,
+            ClientDisconnect: client_gone,
+            Exception: server_error,
+        },
     )

@@ -26,7 +26,7 @@ from tests.auxil.clock import process_clock_environment
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 
-#: The secret of every test process (``TWC_ENVIRONMENT=test``; long enough for production too).
+#: The secret of every test process (long enough for production too).
 PROCESS_SECRET = "process-test-secret-key-0123456789-abcdefghijklmnopqrstuvwxyz"
 
 #: How long a server may take to answer ``/healthz`` (migrations, demo data, flows).
@@ -51,6 +51,9 @@ def sqlite_url(path: Path) -> str:
 def bot_environment(database: Path, port: int | None = None, **overrides: str) -> dict[str, str]:
     """``os.environ`` without any ``TWC_*`` variable, plus the test's database, port and secret.
 
+    ``TWC_ENVIRONMENT=development``: the tests talk to the bot through the simulator, which
+    only development serves (a test of production sets ``environment="production"``).
+
     ``overrides`` are ``TWC_*`` names (without the prefix, any case) set last; an empty string
     removes the variable instead.
     """
@@ -58,7 +61,7 @@ def bot_environment(database: Path, port: int | None = None, **overrides: str) -
     env.update(
         TWC_DATABASE_URL=sqlite_url(database),
         TWC_SECRET_KEY=PROCESS_SECRET,
-        TWC_ENVIRONMENT="test",
+        TWC_ENVIRONMENT="development",
         PYTHONUTF8="1",  # emoji and Arabic on stdout whatever the machine's locale is
         PYTHONIOENCODING="utf-8",
     )

@@ -16,7 +16,7 @@ def make_runtime(url: str, clock: FrozenClock, simulator_screens: bool = True) -
     ``simulator_screens=False``: simulator replies wait in the outbox for a dispatcher like any
     channel's (the dispatcher's own tests).
     """
-    settings = Settings(database_url=url, environment="test", secret_key=TEST_SECRET)
+    settings = Settings(database_url=url, environment="development", secret_key=TEST_SECRET)
     upgrade(url)
     runtime = build_runtime(settings, clock=clock, simulator_screens=simulator_screens)
     load_demo(runtime.db, TEST_SECRET, clock())

@@ -1,4 +1,5 @@
-"""The chat simulator's routes: a web page and the JSON API the tests use.
+"""The chat simulator's routes: a web page (with its style and script) and the JSON API the
+tests use.
 
 ``POST /simulator/api/messages`` takes the real inbound path (parsing → the inbound service's
 group commit → engine → one transaction → outbox → dispatcher) and answers with the bot's
@@ -33,6 +34,14 @@ def simulator_routes(channel: SimulatorChannel, sink: InboundSink) -> list[Route
 
     async def page(_request: Request) -> Response:
         return FileResponse(STATIC / "simulator.html", media_type="text/html; charset=utf-8")
+
+    async def style(_request: Request) -> Response:
+        return FileResponse(STATIC / "simulator.css", media_type="text/css; charset=utf-8")
+
+    async def script(_request: Request) -> Response:
+        return FileResponse(
+            STATIC / "simulator.js", media_type="text/javascript; charset=utf-8"
+        )
 
     async def post_message(request: Request) -> Response:
         try:
@@ -80,6 +89,8 @@ def simulator_routes(channel: SimulatorChannel, sink: InboundSink) -> list[Route
 
     return [
         Route("/simulator", page, methods=["GET"]),
+        Route("/simulator/simulator.css", style, methods=["GET"]),
+        Route("/simulator/simulator.js", script, methods=["GET"]),
         Route("/simulator/api/messages", post_message, methods=["POST"]),
         Route("/simulator/api/messages", get_messages, methods=["GET"]),
         Route("/simulator/api/users", get_users, methods=["GET"]),

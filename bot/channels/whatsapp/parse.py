@@ -17,7 +17,8 @@ from datetime import datetime
 
 from twilio.request_validator import RequestValidator
 
-from bot.channels.messages import Inbound, Media
+from bot.channels.messages import DeliveryReport, Inbound, Media
+from bot.channels.whatsapp.errors import classify
 from conversations.events import ChoiceIn, Event, MediaIn, TextIn
 
 CHANNEL = "whatsapp"
@@ -127,6 +128,33 @@ def parse_form(form: Mapping[str, str], now: datetime) -> tuple[Inbound, list[Me
     ), media
 
 
+def parse_status(form: Mapping[str, str]) -> DeliveryReport | None:
+    """Twilio's status callback → a :class:`DeliveryReport`; ``None`` when it names no message
+    or no status.  Never raises: an error code is read only if it is plain ASCII digits (a
+    ``"²"`` passes :meth:`str.isdigit` but not :func:`int`)."""
+    sid = str(form.get("MessageSid") or form.get("SmsSid") or "").strip()
+    state = str(form.get("MessageStatus") or form.get("SmsStatus") or "").strip().lower()
+    if not sid or not state:
+        return None
+    raw_code = str(form.get("ErrorCode") or "").strip()
+    code = int(raw_code) if raw_code.isascii() and raw_code.isdigit() else None
+    if state not in ("failed", "undelivered"):
+        return DeliveryReport(CHANNEL, sid[:128], state[:16], code)
+    error = classify(400, code, str(form.get("ErrorMessage") or state))
+    return DeliveryReport(
+        CHANNEL,
+        sid[:128],
+        state[:16],
+        code,
+        error_reason=error.reason,
+        retryable=error.retryable,
+        identity_status=error.identity_status,
+        slow_down=error.slow_down,
+        retry_after=error.retry_after,
+        final_status=error.status,
+    )
+
+
 __all__ = [
     "CHANNEL",
     "EMPTY_TWIML",
@@ -136,5 +164,6 @@ __all__ = [
     "WhatsAppInputError",
     "media_kind",
     "parse_form",
+    "parse_status",
     "signature_is_valid",
 ]

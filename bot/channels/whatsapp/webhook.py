@@ -18,15 +18,13 @@ from starlette.responses import PlainTextResponse, Response
 from starlette.routing import Route
 
 from bot.channels.base import InboundSink
-from bot.channels.messages import DeliveryReport
-from bot.channels.whatsapp.errors import classify
 from bot.channels.whatsapp.parse import (
-    CHANNEL,
     EMPTY_TWIML,
     INBOUND_PATH,
     STATUS_PATH,
     WhatsAppInputError,
     parse_form,
+    parse_status,
     signature_is_valid,
 )
 
@@ -34,6 +32,12 @@ if TYPE_CHECKING:
     from bot.channels.whatsapp.channel import WhatsAppChannel
 
 log = logging.getLogger(__name__)
+
+#: Twilio posts a few dozen fields (Body at most 1 600 characters, up to ten media URLs); the
+#: form parser stops well before the defaults (1 000 fields of 1 MiB each), which it would
+#: otherwise hold in memory before the signature can be checked.  No files, ever.
+MAX_FORM_FIELDS = 100
+MAX_FIELD_BYTES = 16 * 1024
 
 
 def twiml() -> Response:
@@ -47,7 +51,9 @@ def whatsapp_routes(channel: WhatsAppChannel, sink: InboundSink) -> list[Route]:
     public_url = channel.webhook_base
 
     async def signed_form(request: Request, path: str) -> dict[str, str] | None:
-        form = await request.form()
+        form = await request.form(
+            max_files=0, max_fields=MAX_FORM_FIELDS, max_part_size=MAX_FIELD_BYTES
+        )
         params = {key: value for key, value in form.multi_items() if isinstance(value, str)}
         signature = request.headers.get("X-Twilio-Signature")
         if request.url.query:  # Twilio signs the full URL it called, query string included
@@ -80,27 +86,9 @@ def whatsapp_routes(channel: WhatsAppChannel, sink: InboundSink) -> list[Route]:
         if params is None:
             log.warning("twilio status callback refused: missing or wrong signature")
             return PlainTextResponse("invalid signature", status_code=403)
-        sid = (params.get("MessageSid") or params.get("SmsSid") or "").strip()
-        state = (params.get("MessageStatus") or params.get("SmsStatus") or "").strip().lower()
-        if not sid or not state:
+        report = parse_status(params)
+        if report is None:
             return twiml()
-        raw_code = (params.get("ErrorCode") or "").strip()
-        code = int(raw_code) if raw_code.isdigit() else None
-        report = DeliveryReport(CHANNEL, sid[:128], state[:16], code)
-        if state in ("failed", "undelivered"):
-            error = classify(400, code, params.get("ErrorMessage") or state)
-            report = DeliveryReport(
-                CHANNEL,
-                sid[:128],
-                state[:16],
-                code,
-                error_reason=error.reason,
-                retryable=error.retryable,
-                identity_status=error.identity_status,
-                slow_down=error.slow_down,
-                retry_after=error.retry_after,
-                final_status=error.status,
-            )
         await sink.notice(report)
         return twiml()
 

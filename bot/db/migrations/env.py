@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from alembic import context
+from sqlalchemy import Connection
 
 from bot.db.connect import make_engine
 from bot.db.models import Base
@@ -46,9 +47,32 @@ def run_migrations_online() -> None:
     engine.dispose()
 
 
-def _run(connection: object) -> None:
+def _run(connection: Connection) -> None:
+    """Run the migrations; on SQLite with foreign keys off while tables are rebuilt.
+
+    SQLite alters a table by copying it and dropping the old one: with foreign keys on,
+    dropping ``people`` would cascade to every row about every person.  The pragma only
+    takes effect outside a transaction, so it is set before the migrations begin, checked
+    (``foreign_key_check``) and restored after.
+    """
+    sqlite = connection.dialect.name == "sqlite"
+    if sqlite:
+        connection.exec_driver_sql("PRAGMA foreign_keys=OFF")
+        connection.commit()
+    try:
+        _migrate(connection)
+    finally:
+        if sqlite:
+            broken = connection.exec_driver_sql("PRAGMA foreign_key_check").all()
+            connection.exec_driver_sql("PRAGMA foreign_keys=ON")
+            connection.commit()
+            if broken:
+                raise RuntimeError(f"foreign keys broken by a migration: {len(broken)} rows")
+
+
+def _migrate(connection: Connection) -> None:
     context.configure(
-        connection=connection,  # type: ignore[arg-type]
+        connection=connection,
         target_metadata=target_metadata,
         compare_type=True,
         render_as_batch=True,  # SQLite can only ALTER by copying tables

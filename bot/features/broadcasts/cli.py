@@ -3,8 +3,9 @@
 ``create`` reads a file with one text per language (and optionally the audience), ``preview``
 shows who gets what, ``send`` sends now (with a progress bar while the running ``twc run``
 sends) or at a local time, ``cancel`` stops it, ``status`` reports, ``follow-up`` re-sends once
-to those not known to have read it.  Every command takes ``--by`` (who does it, for the audit
-log; default: your login name); lists and reports take ``--json``.
+to those not known to have read it.  The audit log records who is logged in
+(``cli:<login name>``), never a name typed on the command line; lists and reports take
+``--json``.
 """
 
 from __future__ import annotations
@@ -39,9 +40,6 @@ console = Console()
 errors = Console(stderr=True)
 
 JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")]
-ByOption = Annotated[
-    str | None, typer.Option("--by", help="Who does this (audit log); default: your login name.")
-]
 #: How often the progress bar looks at the outbox.
 POLL_SECONDS = 0.5
 
@@ -52,14 +50,14 @@ def register(app: typer.Typer) -> None:
 
 
 @contextmanager
-def _service(by: str | None = None) -> Iterator[BroadcastService]:
+def _service() -> Iterator[BroadcastService]:
     with open_runtime() as runtime:
         try:
             yield BroadcastService(
                 runtime.db,
                 runtime.flow_engine.catalogs,
                 runtime.clock,
-                by or cli_actor(),
+                cli_actor(),
                 runtime.reach_rules(),
                 channel_rates(runtime.settings),
             )
@@ -90,7 +88,6 @@ def create(
         typer.Option("--match-all", help="Only people in every kind of segment named."),
     ] = False,
     urgent: Annotated[bool, typer.Option(help="May be sent in quiet hours.")] = False,
-    by: ByOption = None,
     as_json: JsonOption = False,
 ) -> None:
     """Create a broadcast from FILE; shows which audience languages still lack a text."""
@@ -121,7 +118,7 @@ def create(
         urgent or draft.urgent,
     )
     slug = organisation or draft.organisation or _settings().default_organisation
-    with _service(by) as service:
+    with _service() as service:
         created = service.create(draft, slug)
     if as_json:
         _print_json(created)
@@ -147,9 +144,9 @@ def _print_missing(found: dict[str, Any]) -> None:
 
 
 @broadcast_app.command("preview")
-def preview(broadcast: int, by: ByOption = None, as_json: JsonOption = False) -> None:
+def preview(broadcast: int, as_json: JsonOption = False) -> None:
     """Who gets it: counts per language and channel, exclusions, one example per language."""
-    with _service(by) as service:
+    with _service() as service:
         shown = service.preview(broadcast)
     if as_json:
         _print_json(shown)
@@ -189,11 +186,10 @@ def send(
         typer.Option(help="Re-send once after N hours to those who have not read it."),
     ] = None,
     wait: Annotated[bool, typer.Option(help="Show progress until every message is out.")] = True,
-    by: ByOption = None,
     as_json: JsonOption = False,
 ) -> None:
     """Send now (the running 'twc run' sends; a progress bar follows it) or at a local time."""
-    with _service(by) as service:
+    with _service() as service:
         answer = service.send(broadcast, at, urgent, follow_up_hours)
         if as_json:
             _print_json(answer)
@@ -245,17 +241,17 @@ def _follow(service: BroadcastService, broadcast: int) -> None:
 
 
 @broadcast_app.command("cancel")
-def cancel(broadcast: int, by: ByOption = None) -> None:
+def cancel(broadcast: int) -> None:
     """Cancel it: nothing not yet sent will be sent."""
-    with _service(by) as service:
+    with _service() as service:
         done = service.cancel(broadcast)
     console.print(f"Broadcast {broadcast} cancelled; {done['withdrawn']} messages withdrawn.")
 
 
 @broadcast_app.command("follow-up")
-def follow_up(broadcast: int, by: ByOption = None) -> None:
+def follow_up(broadcast: int) -> None:
     """Re-send now, once, to those not known to have read it (by her other channel)."""
-    with _service(by) as service:
+    with _service() as service:
         count = service.follow_up(broadcast, force=True)
     console.print(f"Broadcast {broadcast}: follow-up queued for {count} people.")
 

@@ -113,6 +113,10 @@ def read_draft(path: Path) -> Draft:
         data = yaml.safe_load(path.read_text(encoding="utf-8"))
     except (OSError, yaml.YAMLError) as error:
         raise BroadcastError(f"{path}: cannot read it: {error}") from error
+    except UnicodeDecodeError as error:
+        raise BroadcastError(f"{path}: not UTF-8; save it as UTF-8 text") from error
+    except RecursionError as error:
+        raise BroadcastError(f"{path}: nested too deeply to be an announcement") from error
     if not isinstance(data, dict):
         raise BroadcastError(f"{path}: expected a mapping of language codes to texts")
     texts = data.get("texts")
@@ -124,12 +128,16 @@ def read_draft(path: Path) -> Draft:
     audience = data.get("audience") or {}
     if not isinstance(audience, dict):
         raise BroadcastError(f"{path}: 'audience' must be a mapping")
+    urgent = data.get("urgent", False)
+    if urgent is not None and not isinstance(urgent, bool):
+        # A quoted 'no' or "false" is a non-empty string: never let it mean "urgent".
+        raise BroadcastError(f"{path}: 'urgent' is true or false (without quotes)")
     return Draft(
         texts={str(k): v.strip() for k, v in texts.items()},
         audience=normalise_audience(audience),
         title=str(data.get("title") or ""),
         organisation=None if data.get("organisation") is None else str(data["organisation"]),
-        urgent=bool(data.get("urgent", False)),
+        urgent=bool(urgent),
     )
 
 

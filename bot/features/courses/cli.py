@@ -2,7 +2,8 @@
 
 Times are given and shown in the organisation's local time (``"2026-12-01 09:00"``).  Every
 list command takes ``--json`` for scripts.  Changes are recorded in the audit log with the
-acting user (``--actor``, default: the login name).
+acting user as the operating system knows it (``cli:<login name>``): who is logged in, never a
+name typed on the command line.
 """
 
 from __future__ import annotations
@@ -32,9 +33,6 @@ console = Console()
 errors = Console(stderr=True)
 
 JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")]
-ActorOption = Annotated[
-    str | None, typer.Option(help="Who does this (audit log); default: your login name.")
-]
 
 
 def register(app: typer.Typer) -> None:
@@ -46,11 +44,11 @@ def register(app: typer.Typer) -> None:
 
 
 @contextmanager
-def _service(actor: str | None = None) -> Iterator[CourseService]:
+def _service() -> Iterator[CourseService]:
     with open_runtime() as runtime:
         try:
             yield CourseService(
-                runtime.db, runtime.flow_engine.catalogs, runtime.clock, actor or cli_actor()
+                runtime.db, runtime.flow_engine.catalogs, runtime.clock, cli_actor()
             )
         except LocalTimeError as error:  # CourseError too
             errors.print(f"[red]✗[/red] {escape(str(error))}")
@@ -100,11 +98,10 @@ def courses_create(
         list[str] | None,
         typer.Option(help="When to remind, repeatable: '1d@17:00' (day before), '2h', '30m'."),
     ] = None,
-    actor: ActorOption = None,
 ) -> None:
     """Create a course."""
     titles, descriptions = _pairs(title), _pairs(description or [])
-    with _service(actor) as service:
+    with _service() as service:
         created = service.create_course(
             organisation or _default_org(), code, titles, descriptions, reminder
         )
@@ -163,10 +160,9 @@ def sessions_add(
     address: Annotated[str, typer.Option(help="Street and town.")] = "",
     directions: Annotated[str, typer.Option(help="How to get there (bus line, stop).")] = "",
     childcare: Annotated[bool, typer.Option(help="Childcare is offered.")] = False,
-    actor: ActorOption = None,
 ) -> None:
     """Plan a session of COURSE; reminders are scheduled for everyone enrolled."""
-    with _service(actor) as service:
+    with _service() as service:
         added = service.add_session(course, start, end, place, address, directions, childcare)
     console.print(
         f"Session {added['id']} on {added['start']} ({added['timezone']}) added; "
@@ -191,10 +187,9 @@ def sessions_move(
     end: Annotated[
         str | None, typer.Option(help="New local end time; default: same length as before.")
     ] = None,
-    actor: ActorOption = None,
 ) -> None:
     """Move SESSION; everyone enrolled is told at once and reminders are rescheduled."""
-    with _service(actor) as service:
+    with _service() as service:
         moved = service.move_session(session, start, end)
     console.print(f"Session {session} moved to {moved['start']}; {moved['told']} people are told.")
 
@@ -203,10 +198,9 @@ def sessions_move(
 def sessions_cancel(
     session: int,
     reason: Annotated[str, typer.Option(help="Why (for the audit log and the team).")],
-    actor: ActorOption = None,
 ) -> None:
     """Cancel SESSION; everyone enrolled is told at once and reminders are withdrawn."""
-    with _service(actor) as service:
+    with _service() as service:
         cancelled = service.cancel_session(session, reason)
     console.print(f"Session {session} cancelled; {cancelled['told']} people are told.")
 
@@ -230,10 +224,9 @@ def sessions_attendance(session: int, as_json: JsonOption = False) -> None:
 def enrol(
     course: str,
     person: Annotated[list[int], typer.Argument(help="Person ids.")],
-    actor: ActorOption = None,
 ) -> None:
     """Enrol people (by id) in COURSE; their reminders are scheduled."""
-    with _service(actor) as service:
+    with _service() as service:
         result = service.enrol(course, person)
     console.print(
         f"Enrolled: {_cell(result['enrolled']) or '—'}; already: "

@@ -8,7 +8,6 @@ the "moved"/"cancelled" messages to everyone enrolled (outbox rows): all or noth
 
 from __future__ import annotations
 
-import csv
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime
@@ -17,6 +16,7 @@ from typing import Any
 
 from sqlalchemy import Connection, Engine, insert, select, update
 
+from bot.csvsafe import SafeWriter
 from bot.db.tables import (
     attendance,
     audit,
@@ -39,6 +39,7 @@ from bot.localtime import LocalTimeError, parse_local, show_local
 from bot.nudges.daily_cap import apply_daily_cap, org_times
 from bot.nudges.quiet_hours import outside_quiet_hours
 from bot.outbox.rows import BULK_PRIORITY, OutboxRow, enqueue
+from bot.private_files import open_private
 from conversations.events import Reply
 from conversations.i18n import Catalogs, format_clock, format_day
 from conversations.texts import Text
@@ -307,11 +308,14 @@ class CourseService:
             return self._attendance_rows(conn, row)
 
     def export_attendance(self, course_code: str, path: Path) -> int:
-        """Write one CSV line per session and enrolled person; return the number of lines."""
+        """Write one CSV line per session and enrolled person; return the number of lines.
+
+        The file is its owner's alone, and no cell can run as a spreadsheet formula (names,
+        places and reasons come from outside)."""
         sessions_list = self.list_sessions(course_code)
         count = 0
-        with path.open("w", newline="", encoding="utf-8") as handle:
-            writer = csv.writer(handle)
+        with open_private(path, newline="") as handle:
+            writer = SafeWriter(handle)
             writer.writerow(
                 [
                     "session",

@@ -11,21 +11,21 @@ from rich.console import Console
 from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
-from bot.cli_support import cli_actor, open_runtime
+from bot.cli_support import cli_actor, command_group, open_runtime
 from bot.features.people_import.importer import PeopleImporter, PeopleImportError
 
-people_app = typer.Typer(help="People: import the lists you already have.", no_args_is_help=True)
+#: The help of ``twc people`` (features add commands to the group: import, delete, …).
+PEOPLE_HELP = "People: import the lists you already have; delete on request."
 
 console = Console()
 errors = Console(stderr=True)
 
 
 def register(app: typer.Typer) -> None:
-    """Add ``twc people`` to the ``twc`` application."""
-    app.add_typer(people_app, name="people")
+    """Add ``twc people import`` to the ``twc`` application."""
+    command_group(app, "people", PEOPLE_HELP).command("import")(people_import)
 
 
-@people_app.command("import")
 def people_import(
     file: Annotated[Path, typer.Argument(help="CSV file (comma or semicolon separated).")],
     organisation: Annotated[

@@ -49,6 +49,7 @@ from bot.db.tables import (
 from bot.features.courses import schedule_session
 from bot.identity import lookup_key
 from conversations.languages import LanguageTable
+from conversations.matching import clean_text
 
 #: Header spellings → the column each stands for.
 COLUMNS = {
@@ -86,7 +87,8 @@ DEFAULT_REGION = "DE"
 PAPER = "paper"
 #: What paper consent covers: the same purposes as the chat's consent button.
 PAPER_PURPOSES = ("profile", "messages")
-_TELEGRAM_ID = re.compile(r"^-?\d{1,20}$")
+#: ASCII digits only: ``\d`` also takes "٣٤٥", which Telegram never sends as a chat id.
+_TELEGRAM_ID = re.compile(r"^-?[0-9]{1,20}$")
 _DATE_FORMATS = ("%Y-%m-%d", "%d.%m.%Y", "%d.%m.%y", "%d/%m/%Y")
 
 
@@ -143,8 +145,25 @@ class RowError(ValueError):
 
 
 def read_rows(path: Path) -> tuple[list[str], list[tuple[int, dict[str, str]]]]:
-    """The columns found and every data row with its line number."""
-    text = path.read_text(encoding="utf-8-sig")
+    """The columns found and every data row with its line number.
+
+    A file that is not UTF-8 (a spreadsheet's "CSV" in its old Windows encoding) or that the
+    csv module cannot read (a field beyond its size limit) is a :class:`PeopleImportError`
+    that says which line and what to do, never a traceback."""
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except UnicodeDecodeError as error:
+        line = path.read_bytes()[: error.start].count(b"\n") + 1
+        raise PeopleImportError(
+            f"{path}: line {line} is not UTF-8; save the file as 'CSV UTF-8'"
+        ) from error
+    try:
+        return _read_rows(path, text)
+    except csv.Error as error:
+        raise PeopleImportError(f"{path}: the file cannot be read as CSV ({error})") from error
+
+
+def _read_rows(path: Path, text: str) -> tuple[list[str], list[tuple[int, dict[str, str]]]]:
     try:
         dialect: Any = csv.Sniffer().sniff(text.split("\n", 1)[0], delimiters=",;\t")
     except csv.Error:
@@ -192,6 +211,12 @@ def parse_date(raw: str, today: date) -> date:
     raise RowError(f"bad consent date {raw!r} (write YYYY-MM-DD or DD.MM.YYYY)")
 
 
+def _one_line(text: str) -> str:
+    """A name or town as the chat would store it: no control characters or bidi marks (a
+    pasted cell can carry them), one line, single spaces."""
+    return " ".join(clean_text(text).split())
+
+
 def parse_row(
     line: int,
     record: dict[str, str],
@@ -202,7 +227,7 @@ def parse_row(
     today: date,
 ) -> _Row:
     """Check one row; :class:`RowError` names its first problem."""
-    name = record.get("name", "")
+    name = _one_line(record.get("name", ""))
     if not name:
         raise RowError("no name")
     language_text = record.get("language", "")
@@ -219,9 +244,10 @@ def parse_row(
         addresses.append(("whatsapp", "whatsapp:" + parse_phone(record["whatsapp"], region)))
     if record.get("telegram"):
         chat = record["telegram"]
-        if not _TELEGRAM_ID.match(chat):
+        if not _TELEGRAM_ID.fullmatch(chat) or int(chat) == 0:
             raise RowError(f"bad telegram chat id {chat!r} (digits only)")
-        addresses.append(("telegram", chat))
+        # As Telegram writes it ("007" is 7), so her lookup key matches when she writes.
+        addresses.append(("telegram", str(int(chat))))
     if not addresses:
         raise RowError("no channel at all (neither WhatsApp number nor Telegram chat id)")
     consent = parse_date(record["consent"], today) if record.get("consent") else None
@@ -238,7 +264,7 @@ def parse_row(
         line,
         name,
         language_code,
-        record.get("town") or None,
+        _one_line(record.get("town", "")) or None,
         addresses,
         consent,
         interests,
