@@ -351,7 +351,7 @@ def test_twc_people_export(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> N
             select(audit.c.action, audit.c.details).where(audit.c.action == "people.export")
         ).all()
     engine.dispose()
-    assert [e.details["person_id"] for e in entries] == [person_id, person_id]
+    assert [e.details["people"] for e in entries] == [[person_id], [person_id]]
 
 
 def test_a_withdrawn_consent_shows_when_it_was_withdrawn(

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
 from typing import Annotated
 
@@ -15,6 +14,7 @@ from bot.cli_support import cli_actor, command_group, console, errors, open_runt
 from bot.db.tables import audit
 from bot.features.my_data.export import as_json, as_text
 from bot.features.my_data.gather import gather
+from bot.private_files import open_private
 
 
 def register(app: typer.Typer) -> None:
@@ -24,10 +24,8 @@ def register(app: typer.Typer) -> None:
 
 
 def write_private(path: Path, content: str) -> None:
-    """Write ``content`` to a new or existing file readable by its owner only (0600)."""
-    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    os.fchmod(descriptor, 0o600)  # an existing file keeps its mode otherwise
-    with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
+    """Write ``content`` to a file readable by its owner only (0600, an old file narrowed)."""
+    with open_private(path) as handle:
         handle.write(content)
 
 
@@ -70,7 +68,8 @@ def people_export(
                     at=now,
                     actor=cli_actor(),
                     action="people.export",
-                    details={"person_id": person_id, "to_file": output is not None},
+                    # "people": erasing her later removes her id from this entry.
+                    details={"people": [person_id], "to_file": output is not None},
                 )
             )
     if output is None:
