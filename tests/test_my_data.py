@@ -17,17 +17,20 @@ import json
 import os
 import stat
 from collections.abc import Iterator
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from sqlalchemy import create_engine, select, update
 from starlette.testclient import TestClient
 from typer.testing import CliRunner
 
 from bot.db.tables import audit, consents, outbox, people
+from bot.features.my_data.links import ExportLinks
 from bot.features.my_data.summary import mask, pack
 from bot.runtime import Runtime
 from bot.settings import load_settings
@@ -377,3 +380,17 @@ def test_a_withdrawn_consent_shows_when_it_was_withdrawn(
     document = client.get(json_link).json()
     withdrawn = {c["purpose"]: c["withdrawn_at"] for c in document["consents"]}
     assert withdrawn == {"profile": None, "messages": "2026-12-01T09:00:00+00:00"}
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(max_size=300))
+def test_any_other_token_is_refused_without_a_crash(token: str) -> None:
+    """Only a token this secret made in the last hour opens her files (path text is hers to
+    choose: never an error, never someone's data)."""
+    links = ExportLinks(TEST_SECRET)
+    now = datetime(2026, 11, 30, 9, 0, tzinfo=UTC)
+    assert links.read(token, now) is None
+    made = links.token(7, "ar", now)
+    assert links.read(made, now + timedelta(minutes=59)) == (7, "ar")
+    assert links.read(made, now + timedelta(minutes=61)) is None
+    assert ExportLinks(TEST_SECRET + "-other").read(made, now) is None
