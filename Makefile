@@ -55,11 +55,12 @@ test: install node-deps peers  ## lint, type-check, check imports, flows and cat
 audit: install  ## pip-audit the installed packages against PyPI's advisories
 	$(BIN)/python .ci/pip_audit.py
 
-bench: install  ## onboarding throughput and latency (TWC_BENCH_POSTGRES_URL adds PostgreSQL); 100 000 due nudges; a broadcast to 10 000; HTTP into `twc run` with wrk
+bench: install  ## onboarding throughput and latency (TWC_BENCH_POSTGRES_URL adds PostgreSQL); 100 000 due nudges; a broadcast to 10 000; HTTP into `twc run` with wrk; a bystander's replies during a flood
 	$(BIN)/python -m benchmarks.onboarding
 	$(BIN)/python -m benchmarks.nudges
 	$(BIN)/python -m benchmarks.broadcast
 	$(BIN)/python -m benchmarks.http
+	$(BIN)/python -m benchmarks.flood
 
 catalogs: install  ## re-extract texts into locales/twc.pot, merge into every catalog, check them
 	$(BIN)/pybabel extract -F locales/babel.cfg -k msg:1c,2 --add-comments=TRANSLATORS: \

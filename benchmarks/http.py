@@ -247,14 +247,22 @@ class Server:
 
 
 @contextlib.contextmanager
-def bot_server(folder: Path, path: str, stand_in_url: str) -> Iterator[Server]:
+def bot_server(
+    folder: Path,
+    path: str,
+    stand_in_url: str,
+    extra: dict[str, str] | None = None,
+    checkout: Path = REPO,
+) -> Iterator[Server]:
+    """``twc run --demo`` with one channel on; ``extra`` ``TWC_*`` variables; ``checkout``: run
+    another checkout's code (``python -m`` imports from its working directory first)."""
     port = free_port()
     log = folder / f"twc-run-{path}.log"
     with log.open("ab") as out:
         process = subprocess.Popen(
             [sys.executable, "-m", "bot.cli", "run", "--demo"],
-            cwd=REPO,
-            env=server_environment(folder, port, path, stand_in_url),
+            cwd=checkout,
+            env={**server_environment(folder, port, path, stand_in_url), **(extra or {})},
             stdin=subprocess.DEVNULL,
             stdout=out,
             stderr=subprocess.STDOUT,

@@ -6,6 +6,9 @@
 //   editMessageReplyMarkup, … answer {"ok": true, "result": true}; send* methods answer a Message.
 // * POST /2010-04-01/Accounts/<sid>/Messages.json: a created Message with a fresh "SM…" sid.
 // * GET /stats: how many calls of each method arrived (the bot's outbox dispatcher at work).
+// * GET /sent?to=whatsapp:+49…: how many Twilio messages went to that number so far.
+// * GET /wait?to=whatsapp:+49…&count=N&timeout=MS: answers as soon as N messages went to that
+//   number ({"count": n}), or 504 after the timeout: benchmarks/flood.py times "her reply came".
 //
 // Node, not Python, so that the stand-in takes as little as possible of the CPU the bot and wrk
 // share on a small machine.
@@ -16,7 +19,36 @@ const querystring = require("querystring");
 
 const port = Number(process.argv[2] || 0);
 const counts = {};
+const perRecipient = {};
+const waiters = {}; // recipient -> [{count, response, timer}]
 let messageId = 1000;
+
+function delivered(to) {
+  perRecipient[to] = (perRecipient[to] || 0) + 1;
+  const waiting = waiters[to];
+  if (!waiting) return;
+  waiters[to] = waiting.filter((w) => {
+    if (w.count > perRecipient[to]) return true;
+    clearTimeout(w.timer);
+    reply(w.response, 200, { count: perRecipient[to] });
+    return false;
+  });
+}
+
+function wait(query, response) {
+  const to = String(query.to || "");
+  const count = Number(query.count || 1);
+  if ((perRecipient[to] || 0) >= count) {
+    reply(response, 200, { count: perRecipient[to] });
+    return;
+  }
+  const waiter = { count, response };
+  waiter.timer = setTimeout(() => {
+    waiters[to] = (waiters[to] || []).filter((w) => w !== waiter);
+    reply(response, 504, { count: perRecipient[to] || 0 });
+  }, Number(query.timeout || 10000));
+  (waiters[to] = waiters[to] || []).push(waiter);
+}
 
 function params(body, contentType) {
   if (!body) return {};
@@ -91,9 +123,18 @@ const server = http.createServer((request, response) => {
   const chunks = [];
   request.on("data", (chunk) => chunks.push(chunk));
   request.on("end", () => {
-    const path = request.url.split("?", 1)[0];
+    const [path, search] = request.url.split("?", 2);
     if (path === "/stats") {
       reply(response, 200, counts);
+      return;
+    }
+    const query = querystring.parse(search || "");
+    if (path === "/sent") {
+      reply(response, 200, { count: perRecipient[String(query.to || "")] || 0 });
+      return;
+    }
+    if (path === "/wait") {
+      wait(query, response);
       return;
     }
     const body = Buffer.concat(chunks).toString("utf8");
@@ -108,6 +149,7 @@ const server = http.createServer((request, response) => {
     if (messages && request.method === "POST") {
       counts["twilio:Messages"] = (counts["twilio:Messages"] || 0) + 1;
       reply(response, 201, twilio(p, messages[1]));
+      delivered(String(p.To || ""));
       return;
     }
     counts["unknown"] = (counts["unknown"] || 0) + 1;

@@ -14,8 +14,10 @@ from rich.markup import escape
 
 from bot.cli_support import console, errors, settings_or_exit, use_runtime_opener
 from bot.clock import process_clock
+from bot.crypto.cli import keys_app, refuse_unready_keys
 from bot.features import registry
 from bot.features.registry import FEATURES
+from bot.outbox.scrub import scrub
 from bot.private_files import restrict_new_files
 from bot.settings import Settings
 
@@ -31,6 +33,8 @@ app.add_typer(demo_app, name="demo")
 app.add_typer(flows_app, name="flows")
 outbox_app = typer.Typer(help="Messages waiting, sent or held.", no_args_is_help=True)
 app.add_typer(outbox_app, name="outbox")
+app.add_typer(keys_app, name="keys")
+
 
 
 @app.callback()
@@ -109,7 +113,7 @@ def demo_load() -> None:
     settings = _settings()
     _refuse_demo_in_production(settings)
     upgrade(settings.database_url)
-    configure_cipher(settings.secret_key)
+    configure_cipher(settings.secret_key, settings.previous_secrets)
     engine = make_engine(settings.database_url)
     login = load_demo(engine, settings.secret_key, process_clock(settings)())
     engine.dispose()
@@ -134,6 +138,7 @@ def run(
     _configure_logging(settings)
     upgrade(settings.database_url)
     runtime = build_runtime(settings)
+    refuse_unready_keys(runtime.db, settings)
     if demo:
         from bot.demo import load_demo
 
@@ -214,7 +219,7 @@ def outbox_list(
     from bot.db.types import configure_cipher
 
     settings = _settings()
-    configure_cipher(settings.secret_key)
+    configure_cipher(settings.secret_key, settings.previous_secrets)
     engine = make_engine(settings.database_url)
     table = OutboxMessage.__table__
     query = (
@@ -227,7 +232,7 @@ def outbox_list(
             table.c.delivery_status,
             table.c.error_code,
             table.c.error,
-            table.c.payload["language"].as_string().label("language"),
+            table.c.payload,
             table.c.created_at,
         )
         .order_by(table.c.id.desc())
@@ -238,6 +243,9 @@ def outbox_list(
     with engine.connect() as conn:
         rows = [dict(r) for r in conn.execute(query).mappings()]
     engine.dispose()
+    for row in rows:  # the payload is encrypted: its language is read here, the text never shown
+        row["language"] = (row.pop("payload") or {}).get("language")
+        row["error"] = row["error"] and scrub(row["error"])  # rows stored before 0008, too
     if as_json:
         for row in rows:
             row["created_at"] = row["created_at"].isoformat()

@@ -28,6 +28,7 @@ from datetime import datetime
 
 from sqlalchemy import Connection, delete, insert, select, update
 
+from bot.db.evict import evict_people
 from bot.db.tables import audit, identities, people, simulator_screens
 
 #: The channel whose transcript is stored here, keyed by the user's address.
@@ -79,6 +80,7 @@ class Eraser:
                     )
                 )
             ]
+        evict_people(conn, [person_id])  # her decrypted name and addresses leave memory too
         gone = conn.execute(delete(people).where(people.c.id == person_id)).rowcount
         if not gone:
             return None

@@ -28,6 +28,7 @@ from bot.db.simulator_screen import SimulatorScreen
 from bot.db.types import configure_cipher
 from bot.erasure import Eraser
 from bot.features import registry
+from bot.inbound.flood import FloodGuard
 from bot.inbound.media import record_media
 from bot.inbound.reachability import apply_reachability
 from bot.inbound.service import InboundService, NoticeHandler
@@ -37,10 +38,12 @@ from bot.outbox.ratelimit import Limits, RateLimiter
 from bot.outbox.sent import SentChoices
 from bot.settings import Settings
 from bot.turns.service import TurnService
+from conversations.events import TextIn
 from conversations.flow_engine import FlowEngine
 from conversations.i18n import Catalogs
 from conversations.languages import default_languages
 from conversations.loader import read_flows
+from conversations.matching import clean_text
 
 if TYPE_CHECKING:
     from bot.channels.telegram.channel import TelegramChannel
@@ -104,7 +107,7 @@ def build_runtime(
     in-process benchmark of the channel-neutral path).
     """
     clock = clock or process_clock(settings)
-    configure_cipher(settings.secret_key)
+    configure_cipher(settings.secret_key, settings.previous_secrets)
     db = db or make_engine(settings.database_url)
     flow_engine = load_flow_engine()
     screen = SimulatorScreen(db, clock, shown_text)
@@ -153,6 +156,15 @@ def build_runtime(
         keep_media=lambda person, message: record_media(
             db, person, message.channel, message.external_id, message.media, clock()
         ),
+        flood=FloodGuard(
+            settings.flood_burst,
+            settings.flood_refill_seconds,
+            clock,
+            urgent=lambda message: asks_for_a_person(flow_engine, message.event),
+        ),
+        # The simulator is a developer's tool (its tests and demos click fast), not a platform
+        # that bills or that strangers can reach in production.
+        limited_channels=frozenset(channels) - {simulator.name},
     )
     runtime = Runtime(
         settings,
@@ -175,6 +187,14 @@ def build_runtime(
     if telegram is not None:
         telegram.sink = inbound
     return runtime
+
+
+def asks_for_a_person(flow_engine: FlowEngine, event: object) -> bool:
+    """Whether she wrote the "talk to a person" command (in any language)."""
+    if not isinstance(event, TextIn) or not isinstance(event.text, str):
+        return False
+    command = flow_engine.commands.match(clean_text(event.text))
+    return command is not None and command[0] == "human"
 
 
 def _code_lookup() -> Callable[..., str | None] | None:
@@ -245,4 +265,3 @@ def build_whatsapp(settings: Settings, clock: Clock) -> WhatsAppChannel | None:
 
 
 __all__ = ["Runtime", "build_runtime", "load_flow_engine", "utc_now"]
-

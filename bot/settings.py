@@ -14,6 +14,8 @@ from typing import Literal
 from pydantic import AwareDatetime, Field, ValidationInfo, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from bot.crypto.strength import weak_secret_reason
+
 #: The secret used when none is configured.  Fine on a laptop, refused in production.
 DEVELOPMENT_SECRET = "development-only-secret-do-not-use-in-production"  # noqa: S105
 
@@ -40,7 +42,12 @@ class Settings(BaseSettings):
 
     secret_key: str = DEVELOPMENT_SECRET
     """``TWC_SECRET_KEY``: keys the pseudonymous lookup keys (HMAC) and encrypts personal
-    fields at rest.  Keep it outside the database; losing it makes stored names unreadable."""
+    fields at rest (through HKDF subkeys, :mod:`bot.crypto`).  Keep it outside the database;
+    losing it makes stored names unreadable."""
+
+    previous_secret_keys: str = ""
+    """``TWC_PREVIOUS_SECRET_KEYS``: older secrets, separated by commas or spaces, still read
+    while ``twc keys rotate`` moves every value to ``TWC_SECRET_KEY``; never written."""
 
     default_organisation: str = "vnb-nienburg"
     """``TWC_DEFAULT_ORGANISATION``: slug of the organisation a person joins when she arrives
@@ -79,6 +86,16 @@ class Settings(BaseSettings):
     """``TWC_PUBLIC_URL``: the bot's public HTTPS base URL (``https://bot.example.org``);
     webhooks are registered under it, and Twilio signatures are checked against it (never
     against the internal request URL)."""
+
+    # ---- flood protection (bot/inbound/flood.py) ------------------------------------------
+
+    flood_burst: int = Field(default=10, ge=0)
+    """``TWC_FLOOD_BURST``: messages one person may send at once before she is asked to slow
+    down (Telegram and WhatsApp; 0 turns flood protection off)."""
+
+    flood_refill_seconds: float = Field(default=2.0, gt=0)
+    """``TWC_FLOOD_REFILL_SECONDS``: after the burst, one message per this many seconds on
+    average (2: 30 a minute, more than anyone types)."""
 
     # ---- Telegram -------------------------------------------------------------------------
 
@@ -169,15 +186,25 @@ class Settings(BaseSettings):
         calendar")."""
         return (self.public_url or f"http://{self.host}:{self.port}").rstrip("/")
 
+    @property
+    def previous_secrets(self) -> tuple[str, ...]:
+        """``TWC_PREVIOUS_SECRET_KEYS`` as a list."""
+        return tuple(s for s in re.split(r"[\s,]+", self.previous_secret_keys) if s)
+
     @model_validator(mode="after")
     def _require_a_real_secret_outside_development(self) -> Settings:
-        if self.environment != "development" and (
-            self.secret_key == DEVELOPMENT_SECRET or len(self.secret_key) < 32
-        ):
+        if self.environment == "development":
+            return self
+        weak = (
+            "it is the development default"
+            if self.secret_key == DEVELOPMENT_SECRET
+            else weak_secret_reason(self.secret_key)
+        )
+        if weak:
             raise ValueError(
-                f"TWC_SECRET_KEY must be set to a random value of at least 32 characters "
-                f"when TWC_ENVIRONMENT={self.environment} (for example: python -c 'import "
-                "secrets; print(secrets.token_urlsafe(48))')"
+                f"TWC_SECRET_KEY is too weak when TWC_ENVIRONMENT={self.environment}: {weak} "
+                "(generate one with: python -c 'import secrets; "
+                "print(secrets.token_urlsafe(48))')"
             )
         return self
 

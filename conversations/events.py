@@ -58,7 +58,16 @@ class TriggerIn:
     values: dict[str, Any] = field(default_factory=dict)
 
 
-Event = TextIn | ChoiceIn | StartIn | MediaIn | TimeoutIn | TriggerIn
+@dataclass(frozen=True, slots=True)
+class TooFastIn:
+    """She wrote faster than anyone reads (the host's flood limit): her message is not read.
+
+    The engine answers once that she is writing very fast and changes nothing else; the host
+    drops what she sends for a minute afterwards (``bot.inbound.flood``).
+    """
+
+
+Event = TextIn | ChoiceIn | StartIn | MediaIn | TimeoutIn | TriggerIn | TooFastIn
 
 # ---- effects ------------------------------------------------------------------------------
 

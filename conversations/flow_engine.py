@@ -32,6 +32,7 @@ from conversations.events import (
     StartIn,
     TextIn,
     TimeoutIn,
+    TooFastIn,
     TriggerIn,
     UpdateProfile,
 )
@@ -292,7 +293,9 @@ class Turn:
 
     def run(self, event: Event) -> None:
         """Dispatch one event."""
-        if isinstance(event, TextIn):
+        if isinstance(event, TooFastIn):  # her message was not read: say so, change nothing
+            self.say(st.SLOW_DOWN)
+        elif isinstance(event, TextIn):
             text = clean_text(event.text)
             command = self.engine.commands.match(text) if text else None
             if command:

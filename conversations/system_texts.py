@@ -105,6 +105,15 @@ PRIVACY_NOTICE = msg(
     "• Ihre Rechte: Sie können Ihre Daten sehen (/mydata) und löschen (/delete).\n"
     "• Fragen: {privacy_contact}",
 )
+# TRANSLATORS: sent once when she sends very many messages within seconds; what she sends in the
+# next minute is not read, so she is asked to send it again then.  Use the same emergency line
+# as in "system.human_before_consent".
+SLOW_DOWN = msg(
+    "system.slow_down",
+    "⏳ Sie schreiben sehr schnell. Ich lese Ihre nächste Nachricht in einer Minute.\n"
+    "Bitte schreiben Sie mir dann noch einmal, was Sie brauchen.\n"
+    "🚨 Im Notfall rufen Sie 112 an.",
+)
 NOT_GIVEN = msg("system.not_given", "—")
 LIST_SEPARATOR = msg("system.list_separator", ", ")
 
@@ -131,6 +140,7 @@ ALL_SYSTEM_TEXTS = (
     STOPPED_NOTHING_STORED,
     HUMAN_BEFORE_CONSENT,
     PRIVACY_NOTICE,
+    SLOW_DOWN,
     NOT_GIVEN,
     LIST_SEPARATOR,
 )

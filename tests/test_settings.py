@@ -6,6 +6,9 @@ import pytest
 
 from bot.settings import DEVELOPMENT_SECRET, Settings
 
+#: What the docs tell operators to run: ``secrets.token_urlsafe(48)`` (one fixed sample).
+STRONG = "hGqH2P0m8Xy_Tb3vKc7nW1sLd9eRf4uZjA6oQ5iN-YpVgE0rB2kM8tS3wU7xC1zD"
+
 
 def test_defaults_run_a_local_sqlite_bot(monkeypatch: pytest.MonkeyPatch) -> None:
     for name in ("TWC_DATABASE_URL", "TWC_PORT", "TWC_HOST", "TWC_ENVIRONMENT", "TWC_SECRET_KEY"):
@@ -25,7 +28,10 @@ def test_environment_variables_are_read(monkeypatch: pytest.MonkeyPatch) -> None
 
 
 @pytest.mark.parametrize("environment", ["production", "test"])
-@pytest.mark.parametrize("secret", [DEVELOPMENT_SECRET, "short"])
+@pytest.mark.parametrize(
+    "secret",
+    [DEVELOPMENT_SECRET, "short", "a" * 36, "k" * 48, "password" * 5, "0123456789" * 4],
+)
 def test_a_default_or_weak_secret_is_refused_outside_development(
     environment: str, secret: str
 ) -> None:
@@ -34,8 +40,20 @@ def test_a_default_or_weak_secret_is_refused_outside_development(
 
 
 def test_a_real_secret_is_accepted_in_production() -> None:
-    settings = Settings(_env_file=None, environment="production", secret_key="k" * 48)
+    settings = Settings(_env_file=None, environment="production", secret_key=STRONG)
     assert settings.environment == "production"
+
+
+def test_a_freshly_generated_secret_always_passes() -> None:
+    import secrets
+
+    for _ in range(200):
+        Settings(_env_file=None, environment="production", secret_key=secrets.token_urlsafe(48))
+
+
+def test_previous_secrets_are_a_list(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("TWC_PREVIOUS_SECRET_KEYS", "old-one, old-two  old-three")
+    assert Settings(_env_file=None).previous_secrets == ("old-one", "old-two", "old-three")
 
 
 def test_bad_port_is_refused(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -52,7 +70,7 @@ def test_a_pinned_clock_starts_there_and_moves_on_in_development_and_test(
     from bot.clock import process_clock, real_now, started_at
 
     monkeypatch.setenv("TWC_CLOCK_START", "2026-12-07T00:10:00+01:00")
-    settings = Settings(_env_file=None, environment="test", secret_key="k" * 48)
+    settings = Settings(_env_file=None, environment="test", secret_key=STRONG)
     assert settings.clock_start == datetime(2026, 12, 6, 23, 10, tzinfo=UTC)
     clock = process_clock(settings)
     assert clock is process_clock(settings)  # one clock per process
@@ -69,7 +87,7 @@ def test_a_pinned_clock_is_refused_in_production_and_needs_an_offset(
 ) -> None:
     monkeypatch.setenv("TWC_CLOCK_START", "2026-12-07T00:10:00+01:00")
     with pytest.raises(ValueError, match="TWC_CLOCK_START is for development and tests only"):
-        Settings(_env_file=None, environment="production", secret_key="k" * 48)
+        Settings(_env_file=None, environment="production", secret_key=STRONG)
     monkeypatch.setenv("TWC_CLOCK_START", "2026-12-07T00:10:00")  # whose midnight?
     with pytest.raises(ValueError, match="clock_start"):
         Settings(_env_file=None)

@@ -268,7 +268,9 @@ def test_a_kind_without_any_template_is_held_as_needs_template(
     # Coordinators see it.
     database = Path(wa_runtime.settings.database_url.removeprefix("sqlite:///"))
     listed = run_twc(
-        ["outbox", "list", "--status", "needs_template", "--json"], bot_environment(database)
+        ["outbox", "list", "--status", "needs_template", "--json"],
+        # the runtime's own secret: the payload (its language) is encrypted with it
+        bot_environment(database, secret_key=wa_runtime.settings.secret_key),
     )
     assert listed.returncode == 0, describe(listed)
     [entry] = [json.loads(line) for line in listed.stdout.splitlines()]

@@ -24,7 +24,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
-from bot.db.types import EncryptedText, UTCDateTime
+from bot.db.types import EncryptedJSON, EncryptedText, UTCDateTime
 
 #: The default retention: a person with no message for this many days (6 months) is deleted.
 RETENTION_DAYS = 183
@@ -101,10 +101,11 @@ class Person(Base):
     organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"), index=True)
     role: Mapped[str] = mapped_column(String(16), default="participant")
     language: Mapped[str | None] = mapped_column(String(16))
-    display_name: Mapped[str | None] = mapped_column(EncryptedText(400))
-    town: Mapped[str | None] = mapped_column(String(100))
-    interests: Mapped[list[str]] = mapped_column(default=list)
-    attend_help: Mapped[list[str]] = mapped_column(default=list)
+    display_name: Mapped[str | None] = mapped_column(EncryptedText(400, remember=True))
+    town: Mapped[str | None] = mapped_column(EncryptedText(remember=True))
+    """What she typed or chose; encrypted (a broadcast's town filter runs in Python)."""
+    interests: Mapped[list[str]] = mapped_column(EncryptedJSON(remember=True), default=list)
+    attend_help: Mapped[list[str]] = mapped_column(EncryptedJSON(remember=True), default=list)
     status: Mapped[str] = mapped_column(String(16), default="new")
     """``new`` (no consent yet), ``active``, ``opted_out``."""
     consent_given_at: Mapped[datetime | None]
@@ -125,7 +126,7 @@ class ChannelIdentity(Base):
     person_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"), index=True)
     channel: Mapped[str] = mapped_column(String(32))
     lookup_key: Mapped[str] = mapped_column(String(64), unique=True)
-    address: Mapped[str] = mapped_column(EncryptedText(400))
+    address: Mapped[str] = mapped_column(EncryptedText(400, remember=True))
     status: Mapped[str] = mapped_column(String(16), default="ok")
     """``ok``, ``unreachable`` (blocked the bot, not a WhatsApp number) or ``opted_out``."""
     created_at: Mapped[datetime]
@@ -160,7 +161,8 @@ class ConversationState(Base):
     flow: Mapped[str] = mapped_column(String(64))
     node: Mapped[str] = mapped_column(String(64))
     visit: Mapped[int] = mapped_column(Integer, default=0)
-    data: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    data: Mapped[dict[str, Any]] = mapped_column(EncryptedJSON(), default=dict)
+    """The flow's working data: what she typed mid-flow, so encrypted."""
     updated_at: Mapped[datetime]
 
 
@@ -201,7 +203,9 @@ class OutboxMessage(Base):
     kind: Mapped[str] = mapped_column(String(32), default="reply")
     priority: Mapped[int] = mapped_column(Integer, default=0)
     """0 = a reply to someone chatting now; higher numbers are bulk and wait their turn."""
-    payload: Mapped[dict[str, Any]]
+    payload: Mapped[dict[str, Any]] = mapped_column(EncryptedJSON())
+    """The message, encrypted; once the platform accepted it only what a later button press
+    or status report reads is kept (``bot.outbox.rows.kept_after_sending``)."""
     status: Mapped[str] = mapped_column(String(16), default="pending")
     """``pending``, ``claimed`` (taken by a dispatcher, waiting its turn), ``sending``, ``sent``,
     ``failed``, ``in_doubt`` (handed to the platform when the process stopped), ``skipped`` (she
@@ -214,6 +218,7 @@ class OutboxMessage(Base):
     sent_at: Mapped[datetime | None]
     external_id: Mapped[str | None] = mapped_column(String(128))
     error: Mapped[str | None] = mapped_column(String(500))
+    """Why it failed, without any address or number (``bot.outbox.scrub``)."""
     created_at: Mapped[datetime]
     delivery_status: Mapped[str | None] = mapped_column(String(16))
     """The platform's own word for what became of it (WhatsApp: ``queued``, ``sent``,
@@ -336,8 +341,10 @@ class Attendance(Base):
     )
     person_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"), index=True)
     intention: Mapped[str] = mapped_column(String(16))
-    reason: Mapped[str | None] = mapped_column(String(16))
-    """``childcare``, ``transport``, ``ill``, ``other``, ``skip`` (she chose not to say)."""
+    reason: Mapped[str | None] = mapped_column(EncryptedText())
+    """``childcare``, ``transport``, ``ill``, ``other``, ``skip`` (she chose not to say);
+    encrypted, since ``ill`` is health data.  ``intention`` and ``feedback`` are plain codes
+    (coming or not, a 1–4 rating) that the check-in queries filter on."""
     answered_at: Mapped[datetime]
     feedback: Mapped[int | None] = mapped_column(Integer)
     """Her answer to the one-question feedback after the session: 1 (😞) … 4 (😀)."""
@@ -387,7 +394,7 @@ class SimulatorMessage(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     user: Mapped[str] = mapped_column(String(128), index=True)
     direction: Mapped[str] = mapped_column(String(3))
-    text: Mapped[str] = mapped_column(Text)
+    text: Mapped[str] = mapped_column(EncryptedText())
     choices: Mapped[list[str]] = mapped_column(default=list)
     rtl: Mapped[bool] = mapped_column(Boolean, default=False)
     created_at: Mapped[datetime]

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-import base64
-import hashlib
+import json
+from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-from cryptography.fernet import Fernet, InvalidToken
 from sqlalchemy import DateTime, Dialect, String, TypeDecorator
+
+from bot.crypto import Keyring
+from bot.db.bulk import encode_json
 
 
 class UTCDateTime(TypeDecorator[datetime]):
@@ -42,45 +44,52 @@ RECENT_DECRYPTIONS = 20_000
 
 
 class FieldCipher:
-    """Encrypts personal fields with a key derived from ``TWC_SECRET_KEY`` (not in the DB)."""
+    """Encrypts personal fields under the keyring derived from ``TWC_SECRET_KEY`` (never
+    stored in the database): see :mod:`bot.crypto`.  A value under a key it does not have
+    raises :class:`~bot.crypto.UnknownKeyError`; it never reads as blank."""
 
-    def __init__(self, secret_key: str) -> None:
-        digest = hashlib.sha256(b"twc-field-encryption:" + secret_key.encode()).digest()
-        self._fernet = Fernet(base64.urlsafe_b64encode(digest))
+    def __init__(self, secret_key: str, previous: Sequence[str] = ()) -> None:
+        self.keyring = Keyring(secret_key, previous)
         self._recent: dict[str, str] = {}
 
     def encrypt(self, text: str) -> str:
-        """Return the ciphertext of ``text`` as ASCII."""
-        return self._fernet.encrypt(text.encode()).decode("ascii")
+        """Return the ciphertext of ``text`` as ASCII, with the current key id."""
+        return self.keyring.encrypt(text)
 
-    def decrypt(self, token: str) -> str | None:
-        """Return the plain text, or ``None`` if the key has changed (the value is unreadable).
+    def decrypt(self, token: str, remember: bool = False) -> str:
+        """Return the plain text of ``token``.
 
         Decrypting costs more than the rest of reading a person, and the same few thousand
-        names are read again with every message, so recent results are kept in memory (where
-        the plain text is during processing anyway).  Each ciphertext is unique, so an entry
-        can never be stale.
+        names are read again with every message, so with ``remember`` recent results are kept
+        in memory (where the plain text is during processing anyway) until she is erased
+        (:meth:`forget`).  Each ciphertext is unique, so an entry can never be stale.
         """
         cached = self._recent.get(token)
         if cached is not None:
             return cached
-        try:
-            plain = self._fernet.decrypt(token.encode("ascii")).decode()
-        except InvalidToken:
-            return None
-        if len(self._recent) >= RECENT_DECRYPTIONS:
-            self._recent.clear()
-        self._recent[token] = plain
+        plain = self.keyring.decrypt(token)
+        if remember:
+            if len(self._recent) >= RECENT_DECRYPTIONS:
+                self._recent.clear()
+            self._recent[token] = plain
         return plain
+
+    def forget(self, tokens: Iterable[str | None]) -> None:
+        """Drop the remembered plain text of these stored values (she was erased)."""
+        for token in tokens:
+            if token is not None:
+                self._recent.pop(token, None)
 
 
 _cipher: FieldCipher | None = None
 
 
-def configure_cipher(secret_key: str) -> None:
-    """Set the process-wide key used by :class:`EncryptedText` columns."""
-    global _cipher  # one key per process, set at start-up
-    _cipher = FieldCipher(secret_key)
+def configure_cipher(secret_key: str, previous: Sequence[str] = ()) -> None:
+    """Set the process-wide keys used by the encrypted column types."""
+    global _cipher  # one keyring per process, set at start-up
+    wanted = Keyring(secret_key, previous)
+    if _cipher is None or list(_cipher.keyring.versions) != list(wanted.versions):
+        _cipher = FieldCipher(secret_key, previous)  # the same keys keep their memory
 
 
 def cipher() -> FieldCipher:
@@ -91,13 +100,52 @@ def cipher() -> FieldCipher:
 
 
 class EncryptedText(TypeDecorator[str]):
-    """Text that is encrypted at rest (names, phone numbers, chat addresses)."""
+    """Text that is encrypted at rest (names, phone numbers, chat addresses, free text).
+
+    ``remember``: keep recent decryptions in memory (names and addresses, read with every
+    message); leave it off for values that change with every turn.
+    """
 
     impl = String
     cache_ok = True
+
+    def __init__(self, length: int | None = None, remember: bool = False) -> None:
+        super().__init__(length)
+        self.remember = remember
 
     def process_bind_param(self, value: str | None, dialect: Dialect) -> str | None:
         return None if value is None else cipher().encrypt(value)
 
     def process_result_value(self, value: Any, dialect: Dialect) -> str | None:
-        return None if value is None else cipher().decrypt(value)
+        return None if value is None else cipher().decrypt(value, self.remember)
+
+
+class EncryptedJSON(TypeDecorator[Any]):
+    """A JSON value (dict or list) encrypted at rest as one ciphertext.
+
+    Nothing inside it can be queried in SQL: filters on it run in Python after reading.
+    ``remember`` as for :class:`EncryptedText` (profile lists read with every message).
+    """
+
+    impl = String
+    cache_ok = True
+
+    def __init__(self, remember: bool = False) -> None:
+        super().__init__()
+        self.remember = remember
+
+    def process_bind_param(self, value: Any, dialect: Dialect) -> str | None:
+        return None if value is None else cipher().encrypt(encode_json(value))
+
+    def process_result_value(self, value: Any, dialect: Dialect) -> Any:
+        return None if value is None else json.loads(cipher().decrypt(value, self.remember))
+
+
+def encrypt_json(value: Any) -> str:
+    """What :class:`EncryptedJSON` stores for ``value`` (for statements run on the driver)."""
+    return cipher().encrypt(encode_json(value))
+
+
+def encrypt_json_text(encoded: str) -> str:
+    """What :class:`EncryptedJSON` stores for already encoded JSON."""
+    return cipher().encrypt(encoded)

@@ -9,6 +9,12 @@ re-delivery changes nothing), finds or creates the person (an invite code on a f
 waiting messages cost a few dozen commits, while a lone message is handled at once; no request
 handler blocks a thread while it waits.  After the commit the dispatcher is woken.
 
+Before anything else each message passes the sender's flood limit (:mod:`bot.inbound.flood`):
+beyond it, one "slow down" text and then nothing for a minute, at the cost of a dictionary
+look-up.  Batches are taken round-robin across senders (one message of each waiting sender in
+turn, each sender's in order), so whoever writes during someone else's flood is in the very next
+batch, never behind the flood.
+
 ``notice`` takes what a platform reports that is not a message (the bot joined a group, she
 blocked the bot, a delivery status) and hands it to the handler registered for its type.
 """
@@ -17,18 +23,22 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections import deque
+from collections import OrderedDict, deque
 from collections.abc import Callable, Mapping
+from dataclasses import replace
 from typing import Any
 
 from bot.channels.messages import Inbound, Notice
+from bot.inbound.flood import FloodGuard, Verdict
 from bot.turns.outcome import HandleOutcome
 from bot.turns.service import TurnService
+from conversations.events import TooFastIn
 
 log = logging.getLogger(__name__)
 
 NoticeHandler = Callable[[Any], bool]
 """Handles one notice (in a worker thread); returns whether the dispatcher has work now."""
+_Waiting = tuple[Inbound, "asyncio.Future[HandleOutcome]"]
 
 
 class InboundService:
@@ -41,6 +51,8 @@ class InboundService:
         wake: Callable[[], None] = lambda: None,
         max_batch: int = 200,
         keep_media: Callable[[int, Inbound], object] | None = None,
+        flood: FloodGuard | None = None,
+        limited_channels: frozenset[str] = frozenset(),
     ) -> None:
         self.turns = turns
         self.keep_media = keep_media
@@ -48,13 +60,30 @@ class InboundService:
         self.notice_handlers = dict(notice_handlers or {})
         self.wake = wake
         self.max_batch = max_batch
-        self._queue: deque[tuple[Inbound, asyncio.Future[HandleOutcome]]] = deque()
+        self.flood = flood
+        """Per-sender flood limits (``None``: none)."""
+        self.limited_channels = limited_channels
+        """The channels whose senders the flood limit applies to (not the simulator)."""
+        self._waiting: OrderedDict[tuple[str, str], deque[_Waiting]] = OrderedDict()
+        """Per sender, her messages not yet in a batch (in order); senders in turn order."""
         self._drain: asyncio.Task[None] | None = None
 
     async def receive(self, inbound: Inbound) -> HandleOutcome:
-        """Handle one message; returns when its transaction has committed."""
+        """Handle one message; returns when its transaction has committed (or at once when it
+        is dropped by the flood limit: ``dropped`` is set and nothing was stored)."""
+        if self.flood is not None and inbound.channel in self.limited_channels:
+            verdict = self.flood.check(inbound)
+            if verdict is Verdict.DROP:
+                return HandleOutcome(dropped=True)
+            if verdict is Verdict.SLOW_DOWN:
+                log.info("a sender on %s is over the flood limit: paused", inbound.channel)
+                inbound = replace(inbound, event=TooFastIn(), media=())
         future: asyncio.Future[HandleOutcome] = asyncio.get_running_loop().create_future()
-        self._queue.append((inbound, future))
+        sender = (inbound.channel, inbound.address)
+        waiting = self._waiting.get(sender)
+        if waiting is None:
+            waiting = self._waiting[sender] = deque()
+        waiting.append((inbound, future))
         if self._drain is None or self._drain.done():
             self._drain = asyncio.create_task(self._run())
         outcome = await future
@@ -74,9 +103,22 @@ class InboundService:
         if await asyncio.to_thread(handler, notice):
             self.wake()
 
+    def _next_batch(self) -> list[_Waiting]:
+        """Up to ``max_batch`` messages, one per waiting sender in turn (round-robin)."""
+        batch: list[_Waiting] = []
+        waiting = self._waiting
+        while waiting and len(batch) < self.max_batch:
+            sender, queue = next(iter(waiting.items()))
+            batch.append(queue.popleft())
+            if queue:
+                waiting.move_to_end(sender)
+            else:
+                del waiting[sender]
+        return batch
+
     async def _run(self) -> None:
-        while self._queue:
-            batch = [self._queue.popleft() for _ in range(min(self.max_batch, len(self._queue)))]
+        while self._waiting:
+            batch = self._next_batch()
             try:
                 results = await asyncio.to_thread(
                     self.turns.handle_batch, [inbound for inbound, _ in batch]

@@ -17,6 +17,7 @@ from bot.channels.base import SendError
 from bot.channels.messages import DeliveryReport
 from bot.db.tables import identities, outbox
 from bot.outbox.dispatcher import backoff
+from bot.outbox.scrub import scrub
 
 #: How far along each delivery status is; a callback never moves a row back.
 PROGRESS = {"accepted": 0, "queued": 1, "sending": 2, "sent": 3, "delivered": 4, "read": 5}
@@ -76,7 +77,7 @@ def apply_status(
             "delivery_status": update_.status,
             "error_code": update_.error_code,
         }
-        reason = f"{update_.status}: {error.reason if error else 'no reason given'}"[:500]
+        reason = scrub(f"{update_.status}: {error.reason if error else 'no reason given'}")
         if error is not None and error.retryable:
             wait = backoff(max(1, row["attempts"]), error.retry_after)
             values.update(

@@ -47,10 +47,11 @@ from bot.channels.base import AttachmentsFor, Channel, SendError
 from bot.channels.messages import Outbound
 from bot.db.tables import identities, organisations, outbox, people
 from bot.outbox.ratelimit import RateLimiter
+from bot.outbox.rows import kept_after_sending
+from bot.outbox.scrub import scrub
 from bot.outbox.send_queue import REPLY_PRIORITY, Key, Row, SendQueue, is_reply
 
 log = logging.getLogger(__name__)
-
 
 
 MAX_ATTEMPTS = 8
@@ -257,7 +258,8 @@ class Dispatcher:
             )
 
     def _settle_sent_many(self, sent: list[_Sent]) -> None:
-        """The platform accepted these: ``sent``, with its id; the address is not kept."""
+        """The platform accepted these: ``sent``, with its id; the address and the text are
+        not kept (only the buttons and language, for a later press)."""
         statement = (
             update(outbox)
             .where(outbox.c.id == bindparam("row_id"))
@@ -267,12 +269,16 @@ class Dispatcher:
                 external_id=bindparam("ext"),
                 error=None,
                 address=None,
+                payload=bindparam("kept"),
             )
         )
         with self.db.begin() as conn:
             conn.execute(
                 statement,
-                [{"row_id": s.row_id, "ext": s.external_id, "at": s.at} for s in sent],
+                [
+                    {"row_id": s.row_id, "ext": s.external_id, "at": s.at, "kept": s.kept}
+                    for s in sent
+                ],
             )
 
     def _unclaim(self, ids: list[int]) -> None:
@@ -298,7 +304,7 @@ class Dispatcher:
         values: dict[str, Any] = {
             "status": "pending",
             "next_attempt_at": self.clock() + timedelta(seconds=wait),
-            "error": reason[:500],
+            "error": scrub(reason),
         }
         if parts_sent:  # remember how far a long message got, so the retry sends the rest
             values["payload"] = {**row["payload"], "parts_sent": parts_sent}
@@ -316,7 +322,7 @@ class Dispatcher:
     ) -> None:
         identity_status = identity_status or ("unreachable" if unreachable else None)
         with self.db.begin() as conn:
-            values: dict[str, Any] = {"status": status, "error": reason[:500], "address": None}
+            values: dict[str, Any] = {"status": status, "error": scrub(reason), "address": None}
             if code is not None:
                 values["error_code"] = code
             conn.execute(update(outbox).where(outbox.c.id == row["id"]).values(**values))
@@ -394,6 +400,8 @@ class _Sent:
     row_id: int
     external_id: str | None
     at: datetime
+    kept: dict[str, Any] | None
+    """What stays of its payload (``bot.outbox.rows.kept_after_sending``)."""
 
 
 @dataclass(slots=True)
@@ -687,7 +695,8 @@ class _Session:
             return
         self._release(key, limiter, slots)
         answered = self.d.clock()
-        self.sent.append(_Sent(row["id"], result.external_id, answered))
+        kept = kept_after_sending(str(row.get("kind") or "reply"), row["payload"])
+        self.sent.append(_Sent(row["id"], result.external_id, answered, kept))
         took = (answered - started).total_seconds()
         before = self.round_trip.get(key[0], took)
         self.round_trip[key[0]] = 0.8 * before + 0.2 * took

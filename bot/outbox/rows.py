@@ -8,11 +8,13 @@ dispatcher (:mod:`bot.outbox.dispatcher`) sends the rows afterwards.
 :meth:`Outbox.enqueue` writes any number of rows with one driver call (a batch of turns writes
 hundreds at once, so SQLAlchemy's per-row parameter processing is skipped: values are converted
 here once).  An address is stored only for a row with no channel identity behind it (a group
-chat, someone just erased), and then encrypted.
+chat, someone just erased), and then encrypted.  The payload is always encrypted, and once the
+platform has the message only :func:`kept_after_sending` of it stays.
 """
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -21,12 +23,28 @@ from typing import Any
 from sqlalchemy import Connection
 
 from bot.db.bulk import SqlTimes, encode_json
-from bot.db.types import cipher
+from bot.db.types import cipher, encrypt_json_text
 
 #: Answers to someone chatting now go first.
 REPLY_PRIORITY = 0
 #: Reminders, broadcasts, course changes: paced at the channel's rate.
 BULK_PRIORITY = 5
+
+#: What a sent message keeps: its buttons (a later press on Telegram is resolved against them)
+#: and its language (``twc outbox list``).  Delivery status callbacks read no payload.
+KEPT_AFTER_SENDING = ("choices", "language")
+
+
+def kept_after_sending(kind: str, payload: dict[str, Any] | None) -> dict[str, Any] | None:
+    """The part of a message's payload kept once the platform accepted it.
+
+    The text (her name, her "my data" summary, …) goes.  A broadcast keeps its payload: its
+    follow-up re-sends the same announcement (text and template values) to whoever has not
+    read it, and its report counts by language; outbox rows are deleted after 30 days.
+    """
+    if payload is None or kind == "broadcast":
+        return payload
+    return {k: payload[k] for k in KEPT_AFTER_SENDING if k in payload}
 
 
 @dataclass(slots=True)
@@ -65,11 +83,9 @@ class Outbox:
     def __init__(self, dialect: str) -> None:
         self.sqlite = dialect == "sqlite"
         self._times = SqlTimes(dialect)
-        json_param = "?" if self.sqlite else "%s::json"
 
         def statement(columns: str, values: str) -> str:
             text = f"INSERT INTO outbox ({columns}) VALUES ({values})"  # noqa: S608 - constants
-            text = text.replace("{json}", json_param)
             return text if self.sqlite else text.replace("?", "%s")
 
         common = (
@@ -77,12 +93,10 @@ class Outbox:
             "payload, attempts, next_attempt_at, created_at"
         )
         # The everyday row (pending, no broadcast): fewer parameters for the hottest insert.
-        self._plain = statement(
-            f"{common}, status", "?, ?, ?, ?, ?, ?, ?, {json}, 0, ?, ?, 'pending'"
-        )
+        self._plain = statement(f"{common}, status", "?, ?, ?, ?, ?, ?, ?, ?, 0, ?, ?, 'pending'")
         self._full = statement(
             f"{common}, status, broadcast_id, sent_at, external_id",
-            "?, ?, ?, ?, ?, ?, ?, {json}, 0, ?, ?, ?, ?, ?, ?",
+            "?, ?, ?, ?, ?, ?, ?, ?, 0, ?, ?, ?, ?, ?, ?",
         )
 
     def enqueue(
@@ -113,7 +127,7 @@ class Outbox:
                 None if r.address is None else cipher_.encrypt(r.address),
                 r.kind,
                 r.priority,
-                r.payload_json or encode_json(r.payload),
+                encrypt_json_text(_payload_json(r)),
                 t(r.next_attempt_at),
                 t(r.created_at),
             )
@@ -135,6 +149,14 @@ class Outbox:
         conn.exec_driver_sql(statement, params)
 
 
+def _payload_json(row: OutboxRow) -> str:
+    """The row's payload as JSON; a row stored already ``sent`` keeps only what is kept."""
+    if row.status != "sent":
+        return row.payload_json or encode_json(row.payload)
+    payload = row.payload if row.payload_json is None else json.loads(row.payload_json)
+    return encode_json(kept_after_sending(row.kind, payload))
+
+
 def enqueue(conn: Connection, rows: Sequence[OutboxRow], *, skip_existing: bool = False) -> None:
     """:meth:`Outbox.enqueue` on the connection's dialect (for callers without their own)."""
     _outbox_for(conn.dialect.name).enqueue(conn, rows, skip_existing=skip_existing)
@@ -150,4 +172,12 @@ def _outbox_for(dialect: str) -> Outbox:
     return outbox
 
 
-__all__ = ["BULK_PRIORITY", "REPLY_PRIORITY", "Outbox", "OutboxRow", "enqueue"]
+__all__ = [
+    "BULK_PRIORITY",
+    "KEPT_AFTER_SENDING",
+    "REPLY_PRIORITY",
+    "Outbox",
+    "OutboxRow",
+    "enqueue",
+    "kept_after_sending",
+]

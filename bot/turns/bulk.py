@@ -16,9 +16,11 @@ from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection
+from sqlalchemy import Connection, select
 
-from bot.db.bulk import SqlTimes, encode_json
+from bot.db.bulk import SqlTimes
+from bot.db.tables import states
+from bot.db.types import encrypt_json
 
 
 class BulkWriter:
@@ -40,26 +42,14 @@ class BulkWriter:
             "UPDATE channel_identities SET last_inbound_at = ?, status = CASE WHEN "
             "status = 'unreachable' THEN 'ok' ELSE status END WHERE id = ?"
         )
+        # Her flow data is encrypted (it holds what she typed mid-flow): a plain text column.
         self._upsert_state = sql(
             "INSERT INTO conversation_states (person_id, flow, node, visit, data, updated_at) "
-            "VALUES (?, ?, ?, ?, {json}, ?) ON CONFLICT (person_id) DO UPDATE SET "
+            "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (person_id) DO UPDATE SET "
             "flow = excluded.flow, node = excluded.node, visit = excluded.visit, "
             "data = excluded.data, updated_at = excluded.updated_at"
         )
-        # A trigger moving her to its node: its values merged into her flow data, the visit
-        # counted up from hers (bot.turns.uniform).
-        merge_data = (
-            "json_patch(conversation_states.data, excluded.data)"
-            if self.sqlite
-            else "(conversation_states.data::jsonb || excluded.data::jsonb)::json"
-        )
-        self._merge_state = sql(
-            "INSERT INTO conversation_states (person_id, flow, node, visit, data, updated_at) "
-            "VALUES (?, ?, ?, ?, {json}, ?) ON CONFLICT (person_id) DO UPDATE SET "
-            "flow = excluded.flow, node = excluded.node, "
-            "visit = conversation_states.visit + 1, "
-            "data = {merge_data}, updated_at = excluded.updated_at"
-        ).replace("{merge_data}", merge_data)
+
     @staticmethod
     def _run(conn: Connection, statement: str, rows: Sequence[tuple[Any, ...]]) -> None:
         if rows:
@@ -82,7 +72,7 @@ class BulkWriter:
         )
 
     def upsert_states(self, conn: Connection, rows: Sequence[dict[str, Any]]) -> None:
-        """Store each person's conversation state."""
+        """Store each person's conversation state (its data encrypted)."""
         t = self._time
         self._run(
             conn,
@@ -93,7 +83,7 @@ class BulkWriter:
                     r["flow"],
                     r["node"],
                     r["visit"],
-                    encode_json(r["data"]),
+                    encrypt_json(r["data"]),
                     t(r["updated_at"]),
                 )
                 for r in rows
@@ -101,19 +91,30 @@ class BulkWriter:
         )
 
     def merge_states(self, conn: Connection, rows: Sequence[dict[str, Any]]) -> None:
-        """Move each person to a trigger's node, merging its data into hers (see above).
+        """Move each person to a trigger's node, merging its data into hers.
 
         ``visit`` and ``data`` are what a person without a conversation gets; a person with
-        one keeps her data (the trigger's values win) and her visit counts up by one.
+        one keeps her data (the trigger's values win) and her visit counts up by one.  Her
+        data is encrypted, so the merge happens here (one read of the batch's states), not in
+        SQL.
         """
-        t = self._time
-        encoded: dict[int, str] = {}  # the same data dict for a whole group: encode it once
-        params = []
-        for r in rows:
-            data = encoded.get(id(r["data"]))
-            if data is None:
-                data = encoded[id(r["data"])] = encode_json(r["data"])
-            params.append(
-                (r["person_id"], r["flow"], r["node"], r["visit"], data, t(r["updated_at"]))
+        if not rows:
+            return
+        ids = [r["person_id"] for r in rows]
+        current = {
+            person: (visit, data)
+            for person, visit, data in conn.execute(
+                select(states.c.person_id, states.c.visit, states.c.data).where(
+                    states.c.person_id.in_(ids)
+                )
             )
-        self._run(conn, self._merge_state, params)
+        }
+        merged = []
+        for r in rows:
+            found = current.get(r["person_id"])
+            if found is None:
+                merged.append(r)
+            else:
+                visit, data = found
+                merged.append({**r, "visit": visit + 1, "data": {**(data or {}), **r["data"]}})
+        self.upsert_states(conn, merged)

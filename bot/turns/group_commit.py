@@ -41,32 +41,36 @@ class GroupCommitter(Generic[In, Out]):
     _busy: bool = False
 
     def submit(self, item: In) -> Out:
-        """Process ``item`` (possibly together with others) and return its result."""
+        """Process ``item`` (possibly together with others) and return its result.
+
+        Items are taken in the order they arrived.  A leader whose own item did not fit into
+        the batch it ran (``max_batch``) leads again, and its item keeps its place in the
+        queue: it is processed exactly once, and nothing that came later overtakes it.
+        """
         slot: _Slot[In, Out] = _Slot(item)
         with self._cond:
             self._queue.append(slot)
-            while not slot.done and self._busy:
-                self._cond.wait()
-            if slot.done:
-                return self._unwrap(slot)
-            self._busy = True
-            batch, self._queue = self._queue[: self.max_batch], self._queue[self.max_batch :]
-        try:
-            results = self.process([s.item for s in batch])
-        except BaseException as error:  # the whole batch failed: every caller hears it
-            results = [error] * len(batch)
-        with self._cond:
-            for waiting, result in zip(batch, results, strict=True):
-                if isinstance(result, BaseException):
-                    waiting.error = result
-                else:
-                    waiting.result = result
-                waiting.done = True
-            self._busy = False
-            self._cond.notify_all()
-        if not slot.done:  # cut off by max_batch: queue again (rare, only under heavy load)
-            return self.submit(item)
-        return self._unwrap(slot)
+        while True:
+            with self._cond:
+                while not slot.done and self._busy:
+                    self._cond.wait()
+                if slot.done:
+                    return self._unwrap(slot)
+                self._busy = True
+                batch, self._queue = self._queue[: self.max_batch], self._queue[self.max_batch :]
+            try:
+                results = self.process([s.item for s in batch])
+            except BaseException as error:  # the whole batch failed: every caller hears it
+                results = [error] * len(batch)
+            with self._cond:
+                for waiting, result in zip(batch, results, strict=True):
+                    if isinstance(result, BaseException):
+                        waiting.error = result
+                    else:
+                        waiting.result = result
+                    waiting.done = True
+                self._busy = False
+                self._cond.notify_all()
 
     @staticmethod
     def _unwrap(slot: _Slot[In, Out]) -> Out:

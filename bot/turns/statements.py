@@ -22,7 +22,7 @@ from bot.db.tables import (
     people,
     states,
 )
-from bot.db.types import UTCDateTime
+from bot.db.types import EncryptedText, UTCDateTime
 
 PERSON_COLUMNS = (
     identities.c.id.label("identity_id"),
@@ -113,7 +113,10 @@ class Statements:
             "WHERE EXISTS (SELECT 1 FROM course_sessions WHERE id = :session_id) "
             "ON CONFLICT (session_id, person_id) DO UPDATE SET intention = excluded.intention, "
             "reason = excluded.reason, answered_at = excluded.answered_at"
-        ).bindparams(bindparam("answered_at", type_=UTCDateTime()))
+        ).bindparams(
+            bindparam("answered_at", type_=UTCDateTime()),
+            bindparam("reason", type_=EncryptedText()),
+        )
         self.record_feedback = text(
             "UPDATE attendance SET feedback = :feedback, feedback_at = :feedback_at "
             "WHERE session_id = :session_id AND person_id = :person_id"

@@ -11,9 +11,9 @@ says a trigger's node depends on nothing but her language, the engine runs once 
 are written, in the sweep's transaction:
 
 * the outbox row, a copy of the rendered reply (plus the values a WhatsApp template needs);
-* her conversation state, moved to the trigger's node by one upsert that merges the
-  trigger's values into her flow data in SQL (``json_patch`` on SQLite, ``jsonb ||`` on
-  PostgreSQL) and counts the visit up — exactly what the engine's ``goto`` would store;
+* her conversation state, moved to the trigger's node: one read of the batch's states, the
+  trigger's values merged into her (encrypted) flow data, one upsert, the visit counted
+  up — exactly what the engine's ``goto`` would store;
 * (the nudge is marked ``done`` by the sweep, in the same transaction).
 
 Everything the engine checks for a trigger is checked here on the same row, in the same

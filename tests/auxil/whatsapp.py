@@ -33,6 +33,10 @@ REMINDER_VARIABLES = ["name", "course", "date", "time", "place"]
 
 _sids = itertools.count(1)
 
+#: How long she takes to read a reply and answer, on a frozen clock (``WhatsAppPhone``): quicker
+#: than anyone reads, and still never a flood (``TWC_FLOOD_REFILL_SECONDS`` is 2 by default).
+ANSWER_SECONDS = 2.0
+
 
 def write_templates(path: Path) -> Path:
     """The test template file: quick replies for 2 and 3 buttons, a course reminder in 3 languages."""
@@ -146,6 +150,9 @@ class WhatsAppPhone:
         return new
 
     def post(self, form: dict[str, str], shown_as: str) -> list[Sent]:
+        clock = self.runtime.clock
+        if isinstance(clock, FrozenClock):  # she reads the last reply before she answers
+            clock.advance(seconds=ANSWER_SECONDS)
         response = post_signed(self.client, INBOUND_PATH, form)
         assert response.status_code == 200, response.text
         assert response.text.startswith("<?xml") and "<Response></Response>" in response.text

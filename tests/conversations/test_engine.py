@@ -14,6 +14,7 @@ from conversations.events import (
     MediaIn,
     OptOut,
     RecordConsent,
+    Reply,
     RequestHuman,
     ScheduleTimeout,
     SendMyDataExport,
@@ -21,6 +22,7 @@ from conversations.events import (
     StartIn,
     TextIn,
     TimeoutIn,
+    TooFastIn,
     UpdateProfile,
 )
 from conversations.flow_engine import FlowEngine, Result
@@ -284,6 +286,27 @@ def test_media_gets_a_friendly_reply_and_the_question_again(engine: FlowEngine) 
         "🔒 Meine Daten",
         "🔕 Keine Nachrichten",
     ]
+
+
+@pytest.mark.parametrize("opted_out", [False, True])
+def test_too_fast_says_so_once_in_her_language_and_changes_nothing(
+    engine: FlowEngine, opted_out: bool
+) -> None:
+    person = Person(engine)
+    person.do(StartIn())
+    person.press("Українська")
+    if opted_out:
+        person.profile.status = "opted_out"
+    before = (person.conversation, person.profile)
+    result = person.do(TooFastIn())
+    assert person.texts == [
+        "⏳ Ви пишете дуже швидко. Я прочитаю Ваше наступне повідомлення через хвилину.\n"
+        "Будь ласка, тоді напишіть мені ще раз, що Вам потрібно.\n"
+        "🚨 В екстреній ситуації телефонуйте 112."
+    ]
+    assert result.replies[0].buttons == ()
+    assert [type(e) for e in result.effects] == [Reply]
+    assert (result.conversation, result.profile) == before
 
 
 def test_my_data_asks_the_host_for_her_data_then_offers_what_to_do(engine: FlowEngine) -> None:

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping
 from datetime import datetime, timedelta
-from typing import Any, cast
+from typing import Any, NamedTuple, cast
 
 from sqlalchemy import Connection, Engine, func, select
 
@@ -56,9 +56,47 @@ _OUTCOME = (
     outbox.c.delivery_status,
     outbox.c.error,
     outbox.c.error_code,
-    outbox.c.payload["language"].as_string().label("language"),
-    outbox.c.payload["her_language"].as_string().label("her_language"),
+    outbox.c.payload,
+    outbox.c.person_id,
 )
+
+
+class Outcome(NamedTuple):
+    """One recipient's row as a report reads it (languages from the encrypted payload)."""
+
+    idempotency_key: str
+    channel: str
+    status: str
+    delivery_status: str | None
+    error: str | None
+    error_code: int | None
+    language: str | None
+    her_language: str | None
+    person_id: int | None
+
+
+def _outcomes(conn: Connection, broadcast_id: int) -> list[Outcome]:
+    """Every outbox row of the broadcast; the payload is encrypted, so its languages are
+    read here, not in SQL."""
+    rows = conn.execute(
+        select(*_OUTCOME)
+        .where(outbox.c.broadcast_id == broadcast_id)
+        .order_by(outbox.c.person_id, outbox.c.id)
+    ).all()
+    return [
+        Outcome(
+            r.idempotency_key,
+            r.channel,
+            r.status,
+            r.delivery_status,
+            r.error,
+            r.error_code,
+            (r.payload or {}).get("language"),
+            (r.payload or {}).get("her_language"),
+            r.person_id,
+        )
+        for r in rows
+    ]
 
 
 def load(conn: Connection, broadcast_id: int) -> Mapping[str, Any]:
@@ -76,7 +114,7 @@ def status(db: Engine, broadcast_id: int) -> dict[str, Any]:
     with db.connect() as conn:
         row = load(conn, broadcast_id)
         tz = org_times(conn, row["organisation_id"]).timezone
-        rows = conn.execute(select(*_OUTCOME).where(outbox.c.broadcast_id == broadcast_id)).all()
+        rows = _outcomes(conn, broadcast_id)
         excluded = conn.execute(
             select(
                 broadcast_exclusions.c.language,
@@ -113,11 +151,7 @@ def people(db: Engine, broadcast_id: int) -> list[dict[str, Any]]:
     reason), no names, no addresses; the excluded with their reason."""
     with db.connect() as conn:
         load(conn, broadcast_id)
-        rows = conn.execute(
-            select(*_OUTCOME, outbox.c.person_id)
-            .where(outbox.c.broadcast_id == broadcast_id)
-            .order_by(outbox.c.person_id, outbox.c.id)
-        ).all()
+        rows = _outcomes(conn, broadcast_id)
         excluded = conn.execute(
             select(broadcast_exclusions)
             .where(broadcast_exclusions.c.broadcast_id == broadcast_id)
@@ -164,7 +198,9 @@ def progress(db: Engine, broadcast_id: int, now: datetime) -> dict[str, int | bo
                 select(outbox.c.status, func.count())
                 .where(outbox.c.broadcast_id == broadcast_id)
                 .group_by(outbox.c.status)
-            ).tuples().all()
+            )
+            .tuples()
+            .all()
         )
         waiting = conn.execute(
             select(func.count()).where(

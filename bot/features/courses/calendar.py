@@ -24,28 +24,36 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+from bot.crypto import CALENDAR_INFO, subkey
 from bot.features.courses.ics import session_calendar_file
 
 _TOKEN_BYTES = 16
 
 
+def _token(key: bytes, session_id: int) -> str:
+    digest = hmac.new(key, f"calendar:session:{session_id}".encode(), hashlib.sha256)
+    return f"{session_id}-{digest.hexdigest()[: _TOKEN_BYTES * 2]}"
+
+
 def session_token(secret_key: str, session_id: int) -> str:
-    """The unguessable path token of a session's calendar file."""
-    digest = hmac.new(
-        secret_key.encode(), f"calendar:session:{session_id}".encode(), hashlib.sha256
-    ).hexdigest()[: _TOKEN_BYTES * 2]
-    return f"{session_id}-{digest}"
+    """The unguessable path token of a session's calendar file (keyed with the calendar
+    subkey of the secret, :mod:`bot.crypto`)."""
+    return _token(subkey(secret_key, CALENDAR_INFO), session_id)
 
 
 def session_from_token(secret_key: str, token: str) -> int | None:
-    """The session id of a valid token, else ``None``."""
+    """The session id of a valid token, else ``None``.
+
+    A link sent before calendar tokens had their own subkey (keyed with the raw secret) is
+    still accepted, so reminders already in her chat keep working.
+    """
     head, _, _digest = token.partition("-")
     if not head.isdigit() or len(head) > 18:
         return None
     session_id = int(head)
-    if not hmac.compare_digest(session_token(secret_key, session_id), token):
-        return None
-    return session_id
+    current = hmac.compare_digest(session_token(secret_key, session_id), token)
+    legacy = hmac.compare_digest(_token(secret_key.encode(), session_id), token)
+    return session_id if current or legacy else None
 
 
 def session_link(public_url: str, secret_key: str, session_id: int, language: str) -> str:

@@ -9,7 +9,7 @@ from typing import Any
 
 from sqlalchemy import Connection, bindparam, text
 
-from bot.db.types import UTCDateTime
+from bot.db.types import EncryptedText, UTCDateTime
 from conversations import Turn
 from conversations.events import FeatureEffect
 
@@ -51,7 +51,10 @@ UPSERT_ATTENDANCE = text(
     "WHERE EXISTS (SELECT 1 FROM course_sessions WHERE id = :session_id) "
     "ON CONFLICT (session_id, person_id) DO UPDATE SET intention = excluded.intention, "
     "reason = excluded.reason, answered_at = excluded.answered_at"
-).bindparams(bindparam("answered_at", type_=UTCDateTime()))
+).bindparams(
+    bindparam("answered_at", type_=UTCDateTime()),
+    bindparam("reason", type_=EncryptedText()),  # "ill" is health data: encrypted at rest
+)
 
 
 class AttendanceWriter:

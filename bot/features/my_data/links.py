@@ -2,9 +2,10 @@
 
 WhatsApp takes a file only as a URL that Twilio downloads; the simulator's page shows links.
 The link carries no data and nothing is stored: its token is her person id and language,
-encrypted and authenticated with a key derived for this one purpose (HKDF of
-``TWC_SECRET_KEY``), and it expires an hour after it was made.  The files are made when the
-link is fetched, from what is stored at that moment; a deleted person's link finds nothing.
+encrypted and authenticated (Fernet) with a key derived for this one purpose
+(``bot.crypto.keyring.subkey`` of ``TWC_SECRET_KEY``), and it expires an hour after it was
+made.  The files are made when the link is fetched, from what is stored at that moment; a
+deleted person's link finds nothing.
 """
 
 from __future__ import annotations
@@ -16,13 +17,12 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 
 from cryptography.fernet import Fernet, InvalidToken
-from cryptography.hazmat.primitives.hashes import SHA256
-from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from sqlalchemy import Engine
 from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
 from starlette.routing import Route
 
+from bot.crypto.keyring import subkey
 from bot.features.my_data.export import JSON_NAME, TEXT_NAME, export_files
 from bot.features.my_data.gather import gather
 from conversations.flow_engine import FlowEngine
@@ -30,16 +30,15 @@ from conversations.flow_engine import FlowEngine
 #: How long a link works.
 LINK_LIFETIME = timedelta(hours=1)
 PATH = "/my-data/export"
-_PURPOSE = b"twc: my-data export links v1"
+#: The HKDF ``info`` of the link key (``bot.crypto.keyring``): a key for this use alone.
+EXPORT_LINK_INFO = b"twc/v1/my-data-export-links"
 
 
 class ExportLinks:
     """Makes and reads the tokens of export links."""
 
     def __init__(self, secret_key: str) -> None:
-        key = HKDF(algorithm=SHA256(), length=32, salt=None, info=_PURPOSE).derive(
-            secret_key.encode()
-        )
+        key = subkey(secret_key, EXPORT_LINK_INFO)
         self._fernet = Fernet(base64.urlsafe_b64encode(key))
 
     def token(self, person_id: int, language: str, now: datetime) -> str:
