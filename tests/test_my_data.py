@@ -182,12 +182,13 @@ def test_export_on_the_simulator_links_to_files_made_when_fetched(
     assert QUESTION in readable  # in full, not its first words
     assert "• Simulator: fatima" in readable
 
-    # Nothing of the files is stored: the export's outbox row holds the message and her id.
+    # Nothing of the files is stored: the export's outbox row holds at most the message and
+    # her id (shown on the simulator at once, it is cleared down to its buttons and language).
     with runtime.db.connect() as conn:
         (row,) = conn.execute(
             select(outbox.c.payload).where(outbox.c.kind == "my_data_export")
         ).all()
-    assert row.payload["values"] == {"person": str(person_of(runtime, "fatima")), "language": "ar"}
+    assert set(row.payload) <= {"text", "choices", "language", "rtl", "values"}
     assert "Jobcenter" not in json.dumps(row.payload, ensure_ascii=False)
 
     assert client.get(json_link.replace("/my-data.json", "/other.json")).status_code == 404
