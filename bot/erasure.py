@@ -10,7 +10,8 @@ transaction it removes
   enrolments, attendance and broadcast exclusions;
 * what is linked to her only by her address: the chat simulator's transcript (keyed by the
   test user's address);
-* her person id from earlier audit entries that list people (``course.enrol``);
+* her person id from earlier audit entries that list people (``course.enrol``,
+  ``people.export``);
 
 and appends one audit entry that names a random erasure id, never her id or name.  Ids are
 never reused (``AUTOINCREMENT`` on SQLite, sequences on PostgreSQL), so an old reference can
@@ -33,7 +34,7 @@ from bot.db.tables import audit, identities, people, simulator_screens
 #: The channel whose transcript is stored here, keyed by the user's address.
 SIMULATOR = "simulator"
 #: Audit actions whose details list person ids (``{"people": [ids]}``).
-ACTIONS_LISTING_PEOPLE = ("course.enrol",)
+ACTIONS_LISTING_PEOPLE = ("course.enrol", "people.export")
 
 Forgetter = Callable[[str, str], None]
 """Drops what a process keeps in memory about a ``(channel, address)`` (caches, labels)."""

@@ -147,6 +147,7 @@ def build_runtime(
         transcripts={simulator.name: screen.write_inbound} if simulator_screens else {},
         shown_at_once={simulator.name: screen.show_replies} if simulator_screens else {},
         eraser=Eraser([screen.forget]),
+        reply_sources=[make(flow_engine, settings) for make in registry.reply_sources()],
     )
     dispatcher = Dispatcher(db, channels, clock, limits=limits)
     inbound = InboundService(

@@ -22,6 +22,8 @@ from conversations.events import (
     OptOut,
     RecordConsent,
     RequestHuman,
+    SendMyDataExport,
+    ShowMyData,
     WithdrawConsent,
 )
 
@@ -125,6 +127,16 @@ def request_human(turn: _Turn, _args: Mapping[str, Any], value: Any) -> None:
     turn.effects.append(RequestHuman(str(value or ""), turn.language.code))
 
 
+def show_my_data(turn: _Turn, _args: Mapping[str, Any], _value: Any) -> None:
+    """Show her what is stored about her (the host reads it and writes the messages)."""
+    turn.effects.append(ShowMyData(turn.language.code, turn.language.rtl))
+
+
+def export_my_data(turn: _Turn, _args: Mapping[str, Any], _value: Any) -> None:
+    """Send her everything stored about her as a file (made when the message goes out)."""
+    turn.effects.append(SendMyDataExport(turn.language.code, turn.language.rtl))
+
+
 # ---- the registry ---------------------------------------------------------------------------
 
 ACTIONS: dict[str, Action] = {
@@ -134,4 +146,6 @@ ACTIONS: dict[str, Action] = {
     "opt_out": opt_out,
     "opt_in": opt_in,
     "request_human": request_human,
+    "show_my_data": show_my_data,
+    "export_my_data": export_my_data,
 }

@@ -37,6 +37,7 @@ COMMANDS: tuple[Command, ...] = (
     Command("privacy", ("privacy",), msg("command.privacy", "datenschutz, privacy")),
     Command("mydata", ("mydata",), msg("command.mydata", "meine daten, my data")),
     Command("delete", ("delete",), msg("command.delete", "löschen, delete")),
+    Command("export", ("export",), msg("command.export", "export, exportieren")),
 )
 
 

@@ -161,6 +161,27 @@ class ScheduleTimeout:
     due_at: datetime
 
 
+@dataclass(frozen=True, slots=True)
+class ShowMyData:
+    """Show her everything stored about her, in ``language``.
+
+    Only the host can: most of it (courses, answers, requests, media) is in the database, not
+    in the engine's view of her.  The host answers with one or more messages, written before
+    the node's own question.
+    """
+
+    language: str
+    rtl: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class SendMyDataExport:
+    """Send her a file with everything stored about her (made when the message is sent)."""
+
+    language: str
+    rtl: bool = False
+
+
 # ---- invites ----------------------------------------------------------------------
 
 
@@ -195,5 +216,7 @@ Effect = (
     | RequestHuman
     | ScheduleTimeout
     | JoinByInvite
+    | ShowMyData
+    | SendMyDataExport
     | FeatureEffect
 )

@@ -425,6 +425,7 @@ class Turn:
             messages = {
                 "human": st.HUMAN_BEFORE_CONSENT,
                 "mydata": st.NOTHING_STORED,
+                "export": st.NOTHING_STORED,
                 "delete": st.NOTHING_STORED,
                 "menu": st.FINISH_ONBOARDING_FIRST,
             }
@@ -435,6 +436,7 @@ class Turn:
             "menu": MAIN_MENU,
             "human": "main.talk_to_person",
             "mydata": "main.my_data",
+            "export": "main.export",
             "delete": "main.confirm_delete",
         }
         self.goto(targets[name])

@@ -38,6 +38,7 @@ ENGINE_TARGETS = (
     "main.change_language",
     "main.talk_to_person",
     "main.my_data",
+    "main.export",
     "main.confirm_delete",
     "main.stopped",
 )

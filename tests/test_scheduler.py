@@ -47,7 +47,12 @@ def with_menu_timeout(engine: FlowEngine) -> FlowEngine:
 def service(runtime: Runtime, clock: FrozenClock) -> Iterator[TurnService]:
     """A conversation service on the test database whose menu waits declare a timeout."""
     timed = TurnService(
-        runtime.db, with_menu_timeout(runtime.flow_engine), TEST_SECRET, "vnb-nienburg", clock
+        runtime.db,
+        with_menu_timeout(runtime.flow_engine),
+        TEST_SECRET,
+        "vnb-nienburg",
+        clock,
+        reply_sources=runtime.turns.reply_sources,  # "my data" is read by its feature
     )
     yield timed
     timed.close()
@@ -155,8 +160,9 @@ def test_due_timeout_fires_exactly_once(
     clock.advance(minutes=1)
     assert fire_due(runtime.db, service, clock) == 1
     new_rows = outbox_rows(runtime)[before:]
-    assert len(new_rows) == 1
-    (message,) = new_rows
+    assert len(new_rows) == 2  # her data, then the question with its buttons
+    message, question = new_rows
+    assert question["payload"]["choices"] and not message["payload"]["choices"]
     assert message["person_id"] == person
     assert message["status"] == "pending"
     assert message["kind"] == "nudge"
@@ -169,7 +175,7 @@ def test_due_timeout_fires_exactly_once(
     assert fire_due(runtime.db, service, clock) == 0
     clock.advance(days=1)
     assert fire_due(runtime.db, service, clock) == 0
-    assert len(outbox_rows(runtime)) == before + 1
+    assert len(outbox_rows(runtime)) == before + 2
 
 
 def test_timeout_after_she_answered_changes_nothing(

@@ -49,10 +49,14 @@ class Media:
 
 @dataclass(frozen=True, slots=True)
 class Attachment:
-    """A file sent before a message's text (a session's calendar file)."""
+    """A file sent before a message's text (a session's calendar file, her data export)."""
 
     filename: str
     data: bytes
+    content_type: str = "application/octet-stream"
+    url: str | None = None
+    """Where the platform may fetch the same file itself (WhatsApp takes files only by URL);
+    ``None``: the file can only be uploaded (channels that cannot upload leave it out)."""
 
 
 @dataclass(frozen=True, slots=True)

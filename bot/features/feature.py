@@ -18,7 +18,7 @@ from sqlalchemy import Connection
 
 from bot.inbound.service import NoticeHandler
 from bot.nudges.kinds import NudgeKind
-from bot.turns.effects import EffectWriter
+from bot.turns.effects import EffectWriter, ReplySource
 from conversations.actions import Action
 
 if TYPE_CHECKING:
@@ -26,6 +26,8 @@ if TYPE_CHECKING:
 
     from bot.channels.base import AttachmentsFor
     from bot.runtime import Runtime
+    from bot.settings import Settings
+    from conversations.flow_engine import FlowEngine
 
 @dataclass(frozen=True, slots=True)
 class PeriodicJob:
@@ -57,6 +59,9 @@ class Feature:
     """Actions its flows call (``do: [{action: name}]``), by name."""
     effect_writers: Sequence[Callable[[], EffectWriter]] = ()
     """Writers for the effects its actions emit (one new writer per batch of turns)."""
+    reply_sources: Sequence[Callable[[FlowEngine, Settings], ReplySource]] = ()
+    """Answers to effects with messages read from the database ("my data"), made once per
+    runtime from the flow engine (texts, labels) and the settings."""
     nudge_kinds: Sequence[NudgeKind] = ()
     """The kinds of nudge rows it schedules, and what each means when due."""
     periodic_jobs: Sequence[PeriodicJob] = ()

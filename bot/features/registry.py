@@ -17,13 +17,16 @@ from bot.features.courses import FEATURE as COURSES
 from bot.features.feature import Feature, PeriodicJob
 from bot.features.groups import FEATURE as GROUPS
 from bot.features.invites import FEATURE as INVITES
+from bot.features.my_data import FEATURE as MY_DATA
 from bot.features.people_import import FEATURE as PEOPLE_IMPORT
 from bot.features.retention import FEATURE as RETENTION
 from bot.nudges.kinds import NudgeKind
 from bot.nudges.timeout import TIMEOUT
-from bot.turns.effects import EffectWriter
+from bot.settings import Settings
+from bot.turns.effects import EffectWriter, ReplySource
 from conversations.actions import ACTIONS as CORE_ACTIONS
 from conversations.actions import Action
+from conversations.flow_engine import FlowEngine
 from conversations.loader import FLOWS_DIR as CORE_FLOWS
 
 FEATURES: tuple[Feature, ...] = (
@@ -34,6 +37,7 @@ FEATURES: tuple[Feature, ...] = (
     PEOPLE_IMPORT,
     GROUPS,
     RETENTION,
+    MY_DATA,
 )
 
 
@@ -63,6 +67,11 @@ def effect_writers() -> list[Callable[[], EffectWriter]]:
     return [writer for feature in FEATURES for writer in feature.effect_writers]
 
 
+def reply_sources() -> list[Callable[[FlowEngine, Settings], ReplySource]]:
+    """Factories of every feature's reply sources (effects answered from the database)."""
+    return [source for feature in FEATURES for source in feature.reply_sources]
+
+
 @cache
 def nudge_kinds() -> Mapping[str, NudgeKind]:
     """Every nudge kind by name (the core timeout and each feature's)."""
@@ -88,4 +97,5 @@ __all__ = [
     "flow_files",
     "nudge_kinds",
     "periodic_jobs",
+    "reply_sources",
 ]

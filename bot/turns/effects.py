@@ -9,10 +9,17 @@ transaction), which is what keeps a thousand turns a second possible on SQLite.
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from sqlalchemy import Connection
+
+from conversations.events import Reply
+
+if TYPE_CHECKING:
+    from bot.turns.writer import Target
 
 
 class EffectWriter(Protocol):
@@ -34,4 +41,33 @@ class EffectWriter(Protocol):
         ...
 
 
-__all__ = ["EffectWriter"]
+@dataclass(frozen=True, slots=True)
+class HostReply:
+    """A message the host writes for an effect: the reply, its outbox kind and values."""
+
+    reply: Reply
+    kind: str | None = None
+    """The outbox kind (what the dispatcher resolves attachments by); ``None``: the turn's."""
+    values: Mapping[str, str] = field(default_factory=dict)
+    """Named values stored with the message (read when it is sent)."""
+
+
+class ReplySource(Protocol):
+    """Answers an effect with messages read from the database, in the turn's transaction.
+
+    For what the engine cannot say because it does not hold the data ("my data": her courses,
+    answers, requests).  The messages take the effect's place among the turn's replies, so
+    they keep their order and go out (or onto the simulator's screen) like any other reply.
+    """
+
+    handles: tuple[type, ...]
+    """The effect types it answers."""
+
+    def replies(
+        self, conn: Connection, effect: Any, target: Target, now: datetime
+    ) -> Sequence[HostReply]:
+        """The messages that answer ``effect`` for ``target`` (her person and channel)."""
+        ...
+
+
+__all__ = ["EffectWriter", "HostReply", "ReplySource"]

@@ -31,7 +31,7 @@ from bot.identity import lookup_key
 from bot.outbox.kinds import kind_and_values
 from bot.outbox.rows import Outbox
 from bot.turns.bulk import BulkWriter
-from bot.turns.effects import EffectWriter
+from bot.turns.effects import EffectWriter, ReplySource
 from bot.turns.group_commit import GroupCommitter
 from bot.turns.organisations import OrganisationCache, OrganisationRow
 from bot.turns.outcome import HandleOutcome
@@ -69,6 +69,7 @@ class TurnService:
         transcripts: Mapping[str, TranscriptWriter] | None = None,
         shown_at_once: Mapping[str, ShowReplies] | None = None,
         eraser: Eraser | None = None,
+        reply_sources: Sequence[ReplySource] = (),
     ) -> None:
         self.db = db
         self.flow_engine = flow_engine
@@ -89,6 +90,8 @@ class TurnService:
         self.checkpoints = WalCheckpointer(db)
         """Truncates SQLite's WAL after a transaction that erased someone."""
         self._erased = False
+        self.reply_sources = tuple(reply_sources)
+        """Every feature's answers to effects that need the database ("my data")."""
         self.organisations = OrganisationCache(db)
         self.sql = Statements(db.dialect.name)
         self.bulk = BulkWriter(db.dialect.name)
@@ -193,6 +196,7 @@ class TurnService:
             self.shown_at_once,
             self.eraser,
             on_erase=self._note_erasure,
+            reply_sources=self.reply_sources,
         )
 
     def _note_erasure(self) -> None:

@@ -20,7 +20,7 @@ from bot.consent import records as consent_sql
 from bot.erasure import Eraser
 from bot.outbox.rows import BULK_PRIORITY, REPLY_PRIORITY, Outbox, OutboxRow
 from bot.turns.bulk import BulkWriter
-from bot.turns.effects import EffectWriter
+from bot.turns.effects import EffectWriter, ReplySource
 from bot.turns.organisations import OrganisationRow
 from bot.turns.outcome import HandleOutcome
 from bot.turns.statements import Statements
@@ -92,6 +92,7 @@ class TurnWriter:
         shown_at_once: Mapping[str, ShowReplies] | None = None,
         eraser: Eraser | None = None,
         on_erase: Callable[[], None] | None = None,
+        reply_sources: Sequence[ReplySource] = (),
     ) -> None:
         self.sql = sql
         self.eraser = eraser or Eraser()
@@ -108,6 +109,10 @@ class TurnWriter:
         self.by_type: dict[type, EffectWriter] = {
             kind: writer for writer in self.features for kind in writer.handles
         }
+        self.sources: dict[type, ReplySource] = {
+            kind: source for source in reply_sources for kind in source.handles
+        }
+        """Effects the host answers with messages read from the database ("my data")."""
 
     def collect(
         self,
@@ -130,11 +135,15 @@ class TurnWriter:
         pending = self.pending
         person = target.person_id
         changes: dict[str, Any] = {}
-        replies: list[Reply] = []
+        replies: list[tuple[Reply, str | None, Mapping[str, str]]] = []
         forget = False
         for effect in result.effects:
             if isinstance(effect, Reply):
-                replies.append(effect)
+                replies.append((effect, None, {}))
+            elif (source := self.sources.get(type(effect))) is not None:
+                replies.extend(
+                    (r.reply, r.kind, r.values) for r in source.replies(conn, effect, target, now)
+                )
             elif isinstance(effect, UpdateProfile):
                 changes.update(effect.fields)
             elif isinstance(effect, RecordConsent):
@@ -199,15 +208,16 @@ class TurnWriter:
             pending.state_times[person] = now
         outcome = HandleOutcome(person_id=None if forget else person)
         at_once = inbound and address is not None and target.channel in self.shown_at_once
-        for index, reply in enumerate(replies):
-            payload = {**reply.to_payload(), **({"values": dict(values)} if values else {})}
+        for index, (reply, own_kind, own_values) in enumerate(replies):
+            merged = {**(values or {}), **own_values}
+            payload = {**reply.to_payload(), **({"values": merged} if merged else {})}
             row = OutboxRow(
                 idempotency_key=f"{key_prefix}:{index}",
                 channel=target.channel,
                 payload=payload,
                 next_attempt_at=now,
                 created_at=now,
-                kind=kind,
+                kind=own_kind or kind,
                 priority=REPLY_PRIORITY if inbound else BULK_PRIORITY,
                 person_id=None if forget else person,
                 identity_id=None if forget else target.identity_id,

@@ -7,6 +7,7 @@ from bot.features import registry
 from bot.features.broadcasts.texts import ALL_BROADCAST_TEXTS
 from bot.features.courses.texts import ALL_COURSE_TEXTS
 from bot.features.groups.texts import ALL_GROUP_TEXTS
+from bot.features.my_data.texts import ALL_MY_DATA_TEXTS
 from conversations.commands import COMMANDS
 from conversations.loader import read_flows
 from conversations.system_texts import ALL_SYSTEM_TEXTS
@@ -28,6 +29,7 @@ def all_texts() -> list[Text]:
         + list(ALL_GROUP_TEXTS)
         + list(ALL_COURSE_TEXTS)
         + list(ALL_BROADCAST_TEXTS)
+        + list(ALL_MY_DATA_TEXTS)
     )
     neutral = [t.neutral for t in texts if t.neutral is not None]
     return texts + [t for t in neutral if t not in texts]

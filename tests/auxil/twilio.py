@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
-from urllib.parse import parse_qs
+from urllib.parse import parse_qs, parse_qsl, urlencode
 
 import httpx
 import pytest
@@ -134,6 +134,20 @@ class Sent:
         return json.loads(self.form["ContentVariables"]) if "ContentVariables" in self.form else {}
 
 
+def _arrays_for_prism(raw: bytes) -> bytes:
+    """The form as Prism can validate it.
+
+    Twilio's arrays (``MediaUrl``) come as repeated keys from the real client, and Twilio takes
+    them so; Prism reads a form array only in bracket form (``MediaUrl[]``) and refuses
+    ``MediaUrl`` with "must be array".  Renaming the key for Prism alone keeps the validation
+    of everything else; what was sent is recorded unchanged.
+    """
+    pairs = parse_qsl(raw.decode("utf-8"), keep_blank_values=True)
+    if not any(key == "MediaUrl" for key, _value in pairs):
+        return raw
+    return urlencode([("MediaUrl[]" if k == "MediaUrl" else k, v) for k, v in pairs]).encode()
+
+
 class TwilioStandIn:
     """Records what the bot sends, forwards it to Prism, and can inject Twilio's errors."""
 
@@ -184,7 +198,9 @@ class TwilioStandIn:
             for k, v in request.headers.items()
             if k.lower() in ("authorization", "content-type", "accept", "user-agent")
         }
-        answer = self.http.request(request.command, request.path, content=raw, headers=headers)
+        answer = self.http.request(
+            request.command, request.path, content=_arrays_for_prism(raw), headers=headers
+        )
         status, body = answer.status_code, answer.content
         sid = None
         if injected is not None and answer.status_code < 400:

@@ -17,6 +17,8 @@ from conversations.events import (
     Reply,
     RequestHuman,
     ScheduleTimeout,
+    SendMyDataExport,
+    ShowMyData,
     StartIn,
     TextIn,
     TimeoutIn,
@@ -211,7 +213,9 @@ def test_several_interests_in_one_message(engine: FlowEngine) -> None:
     ("name", "problem"),
     [("🌸🌸", "Buchstaben"), ("x" * 41, "höchstens 40"), ("   ", "Bitte schreiben Sie")],
 )
-def test_name_validation_explains_what_is_wanted(engine: FlowEngine, name: str, problem: str) -> None:
+def test_name_validation_explains_what_is_wanted(
+    engine: FlowEngine, name: str, problem: str
+) -> None:
     person = Person(engine)
     person.do(StartIn())
     person.press("Deutsch")
@@ -310,13 +314,39 @@ def test_too_fast_says_so_once_in_her_language_and_changes_nothing(
     assert (result.conversation, result.profile) == before
 
 
-def test_my_data_shows_what_is_stored_in_her_language(engine: FlowEngine) -> None:
+def test_my_data_asks_the_host_for_her_data_then_offers_what_to_do(engine: FlowEngine) -> None:
+    """The data itself is in the database: the engine asks for it (the host writes it before
+    the question; tests/test_my_data.py shows what she sees)."""
     person = Person(engine)
     onboard(person, language="English")
     person.say("my data")
-    text = person.texts[0]
-    assert "Amina" in text and "Hoya" in text and "English" in text
-    assert "30 November 2026" in text
+    assert person.effects(ShowMyData) == [ShowMyData("en", False)]
+    assert person.texts == ["🔒 That is all your data with us.\nWhat would you like to do?"]
+    assert person.labels == [
+        "📥 As a file",
+        "🗑️ Delete all",
+        "🔕 No more messages",
+        "↩️ Back to menu",
+    ]
+    person.press("📥 As a file")
+    assert person.effects(SendMyDataExport) == [SendMyDataExport("en", False)]
+    assert person.conversation.node == "menu"
+
+
+@pytest.mark.parametrize("words", ["/export", "export", "تصدير", "exportieren"])
+def test_export_is_a_command_in_every_language(engine: FlowEngine, words: str) -> None:
+    person = Person(engine)
+    onboard(person, language="العربية")
+    person.say(words)
+    assert person.effects(SendMyDataExport) == [SendMyDataExport("ar", True)]
+
+
+def test_export_before_consent_says_nothing_is_stored(engine: FlowEngine) -> None:
+    person = Person(engine)
+    person.do(StartIn())
+    person.say("/export")
+    assert not person.effects(SendMyDataExport)
+    assert "nichts" in person.texts[0]
 
 
 @pytest.mark.parametrize(
@@ -387,7 +417,7 @@ def test_engine_emits_a_timeout_for_waits_that_declare_one(engine: FlowEngine) -
         ScheduleTimeout("main", "menu", person.conversation.visit, NOW + timedelta(hours=1))
     ]
     person.do(TimeoutIn("main", "menu", schedule[0].visit))
-    assert "Amina" in person.texts[0]  # my_data shows her data
+    assert person.effects(ShowMyData)  # my_data shows her data
 
 
 def test_an_opted_out_person_can_still_finish_deleting_her_data(engine: FlowEngine) -> None:

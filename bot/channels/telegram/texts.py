@@ -14,6 +14,8 @@ COMMAND_DESCRIPTIONS = {
     "help": msg("telegram.command_help", "Hilfe: So können Sie mir schreiben"),
     "language": msg("telegram.command_language", "Sprache ändern"),
     "privacy": msg("telegram.command_privacy", "Datenschutz: Was wir speichern"),
+    "mydata": msg("telegram.command_mydata", "Meine Daten ansehen"),
+    "export": msg("telegram.command_export", "Meine Daten als Datei"),
     "stop": msg("telegram.command_stop", "Keine Nachrichten mehr"),
 }
 

@@ -103,7 +103,9 @@ class WhatsAppChannel:
     """WhatsApp through Twilio: its two webhooks in, Twilio's REST API out."""
 
     name = CHANNEL
-    sends_files = False
+    sends_files = True
+    """Files that have a URL go as media Twilio fetches (her data export); a file that can
+    only be uploaded (a reminder's calendar file) is left out: its link is in the text."""
 
     def __init__(
         self,
@@ -198,8 +200,12 @@ class WhatsAppChannel:
         # An earlier attempt may have delivered the first parts: send only the rest.
         for index in range(min(message.parts_sent, len(parts)), len(parts)):
             part = parts[index]
+            if part.empty:
+                continue
             arguments: dict[str, Any] = {"to": address, "from_": self.sender}
-            if part.content_sid:
+            if part.media_url:
+                arguments["media_url"] = [part.media_url]
+            elif part.content_sid:
                 arguments["content_sid"] = part.content_sid
                 arguments["content_variables"] = json.dumps(
                     part.content_variables or {}, ensure_ascii=False

@@ -26,6 +26,14 @@ class Part:
     body: str | None = None
     content_sid: str | None = None
     content_variables: dict[str, str] | None = None
+    media_url: str | None = None
+    """A file Twilio fetches from this URL and sends as a document (one per message)."""
+
+    @property
+    def empty(self) -> bool:
+        """Nothing to send: a file that is gone or that WhatsApp cannot take (no URL).  It
+        still counts as a part, so that a retry resumes at the right one."""
+        return self.body is None and self.content_sid is None and self.media_url is None
 
 
 def keycap(number: int) -> str:
@@ -61,7 +69,13 @@ def split_text(text: str, limit: int = MAX_TEXT) -> list[str]:
 
 
 def render(message: Outbound, quick_replies: Mapping[int, str] | None = None) -> list[Part]:
-    """The Twilio messages for one outbound message (inside the 24-hour window)."""
+    """The Twilio messages for one outbound message (inside the 24-hour window): its files
+    first (one message each, by URL), then its text."""
+    files = [Part(media_url=a.url if a is not None else None) for a in message.attachments]
+    return files + _render_text(message, quick_replies)
+
+
+def _render_text(message: Outbound, quick_replies: Mapping[int, str] | None) -> list[Part]:
     choices = message.choices
     sid = (quick_replies or {}).get(len(choices)) if choices else None
     if (

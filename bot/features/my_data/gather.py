@@ -1,0 +1,263 @@
+"""Everything stored about one person, read from the database in one go.
+
+The one place that knows which tables hold something about her, so that "my data", its export
+and ``twc people export`` can never disagree.  Consents are read generically (every column but
+the row ids), so a consent record that gains columns (per purpose, withdrawal, a wording hash)
+shows up without a change here.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Connection, func, select
+
+from bot.db.tables import (
+    attendance,
+    broadcast_exclusions,
+    consents,
+    courses,
+    enrolments,
+    human_requests,
+    identities,
+    media,
+    nudges,
+    organisations,
+    outbox,
+    people,
+    sessions,
+    states,
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Channel:
+    """One way we reach her: the platform and her address there."""
+
+    channel: str
+    address: str
+    status: str
+    created_at: datetime
+    last_inbound_at: datetime | None
+
+
+@dataclass(frozen=True, slots=True)
+class Enrolled:
+    """A course she is enrolled in, with its next planned session (if any)."""
+
+    course_id: int
+    code: str
+    title: dict[str, str]
+    enrolled_at: datetime
+    next_session: datetime | None
+    next_place: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class Answer:
+    """What she said about one session: coming or not (and why), and her feedback after it."""
+
+    session_id: int
+    starts_at: datetime
+    course_title: dict[str, str]
+    intention: str
+    reason: str | None
+    answered_at: datetime
+    feedback: int | None
+    feedback_at: datetime | None
+
+
+@dataclass(frozen=True, slots=True)
+class Request:
+    """A question she sent to the team."""
+
+    created_at: datetime
+    status: str
+    language: str | None
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
+class MediaItem:
+    """A file she sent (only its kind and the platform's link are stored)."""
+
+    channel: str
+    kind: str
+    content_type: str
+    url: str
+    received_at: datetime
+
+
+@dataclass(slots=True)
+class PersonalData:
+    """Everything stored about one person."""
+
+    person_id: int
+    organisation: dict[str, Any]
+    profile: dict[str, Any]
+    channels: list[Channel] = field(default_factory=list)
+    courses: list[Enrolled] = field(default_factory=list)
+    answers: list[Answer] = field(default_factory=list)
+    consents: list[dict[str, Any]] = field(default_factory=list)
+    requests: list[Request] = field(default_factory=list)
+    media: list[MediaItem] = field(default_factory=list)
+    conversation: dict[str, Any] | None = None
+    scheduled: list[dict[str, Any]] = field(default_factory=list)
+    messages: dict[str, int] = field(default_factory=dict)
+    """Messages to her in the outbox, counted by status (their texts are on her phone)."""
+    left_out_of_broadcasts: list[dict[str, Any]] = field(default_factory=list)
+
+    def media_counts(self) -> dict[str, int]:
+        """How many files of each kind she sent."""
+        return dict(Counter(item.kind for item in self.media))
+
+
+def gather(conn: Connection, person_id: int, now: datetime) -> PersonalData | None:
+    """Everything stored about ``person_id`` (``None`` if there is no such person)."""
+    person = conn.execute(select(people).where(people.c.id == person_id)).mappings().first()
+    if person is None:
+        return None
+    organisation = (
+        conn.execute(
+            select(
+                organisations.c.slug,
+                organisations.c.name,
+                organisations.c.timezone,
+                organisations.c.default_language,
+            ).where(organisations.c.id == person["organisation_id"])
+        )
+        .mappings()
+        .one()
+    )
+    profile = {
+        key: person[key]
+        for key in person.keys()  # noqa: SIM118 - a RowMapping, not a dict
+        if key not in ("id", "organisation_id")
+    }
+    data = PersonalData(person_id, dict(organisation), profile)
+    data.channels = [
+        Channel(r.channel, r.address or "", r.status, r.created_at, r.last_inbound_at)
+        for r in conn.execute(
+            select(identities).where(identities.c.person_id == person_id).order_by(identities.c.id)
+        )
+    ]
+    data.courses = _courses(conn, person_id, now)
+    data.answers = [
+        Answer(
+            r.session_id,
+            r.starts_at,
+            dict(r.title or {}),
+            r.intention,
+            r.reason,
+            r.answered_at,
+            r.feedback,
+            r.feedback_at,
+        )
+        for r in conn.execute(
+            select(
+                attendance.c.session_id,
+                sessions.c.starts_at,
+                courses.c.title,
+                attendance.c.intention,
+                attendance.c.reason,
+                attendance.c.answered_at,
+                attendance.c.feedback,
+                attendance.c.feedback_at,
+            )
+            .join(sessions, sessions.c.id == attendance.c.session_id)
+            .join(courses, courses.c.id == sessions.c.course_id)
+            .where(attendance.c.person_id == person_id)
+            .order_by(sessions.c.starts_at)
+        )
+    ]
+    data.consents = [
+        {key: row[key] for key in row.keys() if key not in ("id", "person_id")}  # noqa: SIM118
+        for row in conn.execute(
+            select(consents).where(consents.c.person_id == person_id).order_by(consents.c.id)
+        ).mappings()
+    ]
+    data.requests = [
+        Request(r.created_at, r.status, r.language, r.text or "")
+        for r in conn.execute(
+            select(human_requests)
+            .where(human_requests.c.person_id == person_id)
+            .order_by(human_requests.c.id)
+        )
+    ]
+    data.media = [
+        MediaItem(r.channel, r.kind, r.content_type, r.url or "", r.received_at)
+        for r in conn.execute(
+            select(media).where(media.c.person_id == person_id).order_by(media.c.id)
+        )
+    ]
+    state = conn.execute(select(states).where(states.c.person_id == person_id)).mappings().first()
+    if state is not None:
+        data.conversation = {
+            "flow": state["flow"],
+            "node": state["node"],
+            "updated_at": state["updated_at"],
+        }
+    data.scheduled = [
+        {"kind": r.kind, "due_at": r.due_at, "status": r.status}
+        for r in conn.execute(
+            select(nudges.c.kind, nudges.c.due_at, nudges.c.status)
+            .where(nudges.c.person_id == person_id, nudges.c.status == "pending")
+            .order_by(nudges.c.due_at)
+        )
+    ]
+    data.messages = {
+        str(status): int(count)
+        for status, count in conn.execute(
+            select(outbox.c.status, func.count())
+            .where(outbox.c.person_id == person_id)
+            .group_by(outbox.c.status)
+        )
+    }
+    data.left_out_of_broadcasts = [
+        {"broadcast_id": r.broadcast_id, "reason": r.reason}
+        for r in conn.execute(
+            select(broadcast_exclusions.c.broadcast_id, broadcast_exclusions.c.reason).where(
+                broadcast_exclusions.c.person_id == person_id
+            )
+        )
+    ]
+    return data
+
+
+def _courses(conn: Connection, person_id: int, now: datetime) -> list[Enrolled]:
+    """Her courses with each one's next planned session."""
+    found = []
+    rows = conn.execute(
+        select(courses.c.id, courses.c.code, courses.c.title, enrolments.c.created_at)
+        .join(enrolments, enrolments.c.course_id == courses.c.id)
+        .where(enrolments.c.person_id == person_id)
+        .order_by(enrolments.c.id)
+    ).all()
+    for course_id, code, title, enrolled_at in rows:
+        upcoming = conn.execute(
+            select(sessions.c.starts_at, sessions.c.place)
+            .where(
+                sessions.c.course_id == course_id,
+                sessions.c.starts_at >= now,
+                sessions.c.status != "cancelled",
+            )
+            .order_by(sessions.c.starts_at)
+            .limit(1)
+        ).first()
+        found.append(
+            Enrolled(
+                course_id,
+                code,
+                dict(title or {}),
+                enrolled_at,
+                upcoming.starts_at if upcoming else None,
+                upcoming.place if upcoming else None,
+            )
+        )
+    return found
+
+
+__all__ = ["Answer", "Channel", "Enrolled", "MediaItem", "PersonalData", "Request", "gather"]

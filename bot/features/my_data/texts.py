@@ -1,0 +1,85 @@
+"""What "my data" and its export say: headings, labels and plain words for stored codes.
+
+German master texts in plain language; translated in ``locales/*/LC_MESSAGES/twc.po``.  Labels
+are short: each line is "• label: value".  Neutral wording: a phone is often shared.
+"""
+
+from __future__ import annotations
+
+from conversations.texts import Text, msg
+
+TITLE = msg("my_data.title", "🔒 Ihre Daten bei uns")
+EXPORT_TITLE = msg("my_data.export_title", "🔒 Alle Ihre Daten bei uns. Stand: {date}")
+
+ABOUT = msg("my_data.about", "👤 Über Sie")
+NAME = msg("my_data.name", "Name")
+LANGUAGE = msg("my_data.language", "Sprache")
+TOWN = msg("my_data.town", "Ort")
+INTERESTS = msg("my_data.interests", "Interessen")
+ATTEND_HELP = msg("my_data.attend_help", "Hilfe für den Kurs")
+MESSAGES_ON = msg("my_data.messages_on", "🔔 Sie bekommen Nachrichten von uns.")
+MESSAGES_OFF = msg("my_data.messages_off", "🔕 Sie bekommen keine Nachrichten von uns.")
+
+CHANNELS = msg("my_data.channels", "📱 So schreiben wir Ihnen")
+COURSES = msg("my_data.courses", "📚 Ihre Kurse")
+NEXT_SESSION = msg("my_data.next_session", "nächster Termin: {when}")
+NO_NEXT_SESSION = msg("my_data.no_next_session", "kein Termin geplant")
+ATTENDANCE = msg("my_data.attendance", "🗓️ Ihre Antworten zu Terminen")
+FEEDBACK = msg("my_data.feedback", "📝 Ihre Bewertungen")
+CONSENTS = msg("my_data.consents", "✅ Ihr Einverständnis")
+CONSENT_GIVEN = msg("my_data.consent_given", "seit {date} (Text {version})")
+CONSENT_WITHDRAWN = msg(
+    "my_data.consent_withdrawn",
+    "am {date} gegeben, am {withdrawn} zurückgenommen (Text {version})",
+)
+REQUESTS = msg("my_data.requests", "🙋 Ihre Fragen an das Team")
+REQUEST_OPEN = msg("my_data.request_open", "offen")
+REQUEST_DONE = msg("my_data.request_done", "erledigt")
+MEDIA = msg("my_data.media", "📎 Dateien, die Sie geschickt haben")
+
+EXPORT_READY = msg(
+    "my_data.export_ready",
+    "📥 Hier sind Ihre Daten als Dateien.\n"
+    "• Eine Datei zum Lesen (.txt)\n"
+    "• Eine Datei für Computer (.json)\n"
+    "Bitte bewahren Sie die Dateien gut auf. Andere sollen sie nicht sehen.",
+)
+
+#: Kinds of files she sent, in plain words; an unknown kind shows as "other".
+MEDIA_KINDS: dict[str, Text] = {
+    "photo": msg("my_data.media_photo", "Fotos"),
+    "voice": msg("my_data.media_voice", "Sprachnachrichten"),
+    "video": msg("my_data.media_video", "Videos"),
+    "document": msg("my_data.media_document", "Dokumente"),
+    "sticker": msg("my_data.media_sticker", "Sticker"),
+}
+MEDIA_OTHER = msg("my_data.media_other", "Andere")
+
+ALL_MY_DATA_TEXTS = (
+    TITLE,
+    EXPORT_TITLE,
+    ABOUT,
+    NAME,
+    LANGUAGE,
+    TOWN,
+    INTERESTS,
+    ATTEND_HELP,
+    MESSAGES_ON,
+    MESSAGES_OFF,
+    CHANNELS,
+    COURSES,
+    NEXT_SESSION,
+    NO_NEXT_SESSION,
+    ATTENDANCE,
+    FEEDBACK,
+    CONSENTS,
+    CONSENT_GIVEN,
+    CONSENT_WITHDRAWN,
+    REQUESTS,
+    REQUEST_OPEN,
+    REQUEST_DONE,
+    MEDIA,
+    EXPORT_READY,
+    *MEDIA_KINDS.values(),
+    MEDIA_OTHER,
+)
