@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from bot.settings import DEVELOPMENT_SECRET, Settings
+from tests.auxil.constants import TEST_SECRET
 
 #: What the docs tell operators to run: ``secrets.token_urlsafe(48)`` (one fixed sample).
 STRONG = "hGqH2P0m8Xy_Tb3vKc7nW1sLd9eRf4uZjA6oQ5iN-YpVgE0rB2kM8tS3wU7xC1zD"
@@ -100,7 +101,7 @@ def test_the_simulator_is_on_by_default_in_development_only(
     monkeypatch.delenv("TWC_SIMULATOR_ENABLED", raising=False)
     assert Settings(_env_file=None).simulator_enabled is True
     for environment in ("test", "production"):
-        settings = Settings(_env_file=None, environment=environment, secret_key="k" * 48)
+        settings = Settings(_env_file=None, environment=environment, secret_key=TEST_SECRET)
         assert settings.simulator_enabled is False
     assert Settings(_env_file=None, simulator_enabled=False).simulator_enabled is False
 
@@ -111,7 +112,7 @@ def test_enabling_the_simulator_outside_development_is_refused(
 ) -> None:
     """It shows and acts as every simulator user: not without a staff login (none yet)."""
     monkeypatch.setenv("TWC_ENVIRONMENT", environment)
-    monkeypatch.setenv("TWC_SECRET_KEY", "k" * 48)
+    monkeypatch.setenv("TWC_SECRET_KEY", TEST_SECRET)
     monkeypatch.setenv("TWC_SIMULATOR_ENABLED", "true")
     with pytest.raises(ValueError, match=r"TWC_SIMULATOR_ENABLED is refused .*staff login"):
         Settings(_env_file=None)
