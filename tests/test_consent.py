@@ -8,12 +8,10 @@ from the flow file), not with the code under test.
 
 from __future__ import annotations
 
-import hashlib
 from datetime import UTC, datetime
 from typing import Any
 
 import pytest
-from babel.messages.pofile import read_po
 from sqlalchemy import select
 from starlette.testclient import TestClient
 
@@ -33,10 +31,10 @@ from bot.runtime import Runtime
 from bot.turns.writer import Target
 from conversations.events import RecordConsent, WithdrawConsent
 from conversations.flow_engine import Result
-from conversations.loader import FLOWS_DIR, read_flow_file
 from conversations.model import Profile
 from scheduler.due import fire_due
 from tests.auxil.clock import FrozenClock
+from tests.auxil.consent import catalog_entry, sha16
 from tests.auxil.courses import course_with, person_of, service_of
 from tests.auxil.simulator import Simulator, onboard
 
@@ -47,28 +45,10 @@ nudges = Nudge.__table__
 exclusions = BroadcastExclusion.__table__
 requests = HumanRequest.__table__
 
-LOCALES = FLOWS_DIR.parent.parent / "locales"
 MENU = ["🙋 Team fragen", "🌐 Sprache ändern", "🔒 Meine Daten", "🔕 Keine Nachrichten"]
 ASK_MESSAGES = ["🔔 Ja, gerne", "🔕 Nein, danke"]
 SESSION = ("2026-12-03 09:00", "2026-12-03 12:00", "VHS Hoya")
 BEFORE_THE_SESSION = datetime(2026, 12, 3, 7, 30, tzinfo=UTC)  # 08:30 in Berlin
-
-
-def catalog_entry(language: str, context: str) -> str:
-    """A flow question as the shipped catalog of ``language`` holds it (German: the flow)."""
-    if language == "de":
-        flow_id, node_id = context.split(".")
-        text = read_flow_file(FLOWS_DIR / f"{flow_id}.yaml").nodes[node_id].text
-        assert text is not None
-        return text
-    with (LOCALES / language / "LC_MESSAGES" / "twc.po").open("rb") as po:
-        found = [m.string for m in read_po(po) if m.context == context]
-    assert len(found) == 1 and isinstance(found[0], str), context
-    return found[0]
-
-
-def sha16(text: str) -> str:
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
 
 
 def records_of(runtime: Runtime, person: int) -> list[dict[str, Any]]:

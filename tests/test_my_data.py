@@ -35,6 +35,7 @@ from bot.features.my_data.summary import mask, pack
 from bot.runtime import Runtime
 from bot.settings import load_settings
 from tests.auxil.clock import FrozenClock
+from tests.auxil.consent import wording_versions
 from tests.auxil.constants import TEST_SECRET
 from tests.auxil.courses import person_of
 from tests.auxil.my_data import QUESTION, furnish
@@ -68,8 +69,8 @@ DE_DATA = """\
 • Montag, 16. November 2026, Deutsch A2 in Hoya: 😀
 
 ✅ Ihr Einverständnis
-• Ihre Angaben speichern (Name, Ort, Wünsche): seit Montag, 30. November 2026 (Text 2026-11)
-• Ihnen Nachrichten schicken: seit Montag, 30. November 2026 (Text 2026-11)
+• Wir speichern, was Sie uns sagen, damit Sie mitmachen können: seit Montag, 30. November 2026 (Text {de_profile})
+• Nachrichten: Erinnerungen an Kurse und Neuigkeiten: seit Montag, 30. November 2026 (Text {de_messages})
 
 🙋 Ihre Fragen an das Team
 • Montag, 30. November 2026 (offen): Ich habe einen Brief vom Jobcenter bekommen und verstehe …
@@ -78,7 +79,13 @@ DE_DATA = """\
 • Sprachnachrichten: 1"""
 
 DE_QUESTION = "🔒 Das sind alle Ihre Daten bei uns.\nWas möchten Sie tun?"
-DE_BUTTONS = ["📥 Als Datei", "🗑️ Alles löschen", "🔕 Keine Nachrichten", "↩️ Zurück zum Menü"]
+DE_BUTTONS = [
+    "📥 Als Datei",
+    "🗑️ Alles löschen",
+    "🔕 Keine Nachrichten",
+    "🔔 Nachrichten an",
+    "↩️ Zurück zum Menü",
+]
 AR_LINES = [
     "🔒 بياناتكِ لدينا",
     "• الاسم: فاطمة",
@@ -86,8 +93,8 @@ AR_LINES = [
     "• الألمانية A2 في هويا – الموعد القادم: الاثنين، 7 ديسمبر 2026",
     "• الاثنين، 23 نوفمبر 2026، الألمانية A2 في هويا: ❌ لا أستطيع – 🤒 أنا مريضة",
     "• الاثنين، 16 نوفمبر 2026، الألمانية A2 في هويا: 😀",
-    "• حفظ معلوماتكِ (الاسم، المكان، الرغبات): منذ الاثنين، 30 نوفمبر 2026 (النص 2026-11)",
-    "• إرسال رسائل إليكِ: منذ الاثنين، 30 نوفمبر 2026 (النص 2026-11)",
+    "• نحفظ ما تخبريننا به لكي تتمكني من المشاركة: منذ الاثنين، 30 نوفمبر 2026 (النص {ar_profile})",
+    "• رسائل: تذكيرات بالدورات وأخبار: منذ الاثنين، 30 نوفمبر 2026 (النص {ar_messages})",
     "🙋 أسئلتكِ إلى الفريق",
     "• رسائل صوتية: 1",
 ]
@@ -117,7 +124,8 @@ def check_export(
     consents = [
         (c["purpose"], c["wording_version"], c["withdrawn_at"]) for c in document["consents"]
     ]
-    assert consents == [("profile", "2026-11", None), ("messages", "2026-11", None)]
+    profile, messages = wording_versions(language)
+    assert consents == [("profile", profile, None), ("messages", messages, None)]
     assert [(r["text"], r["status"]) for r in document["requests_to_team"]] == [(QUESTION, "open")]
     assert [(m["kind"], m["content_type"]) for m in document["media"]] == [("voice", "audio/ogg")]
 
@@ -133,7 +141,9 @@ def test_my_data_in_german_and_arabic(
     furnish(runtime, person_of(runtime, "amina"), clock())
     her_question(amina)
     replies = amina.send("/mydata")
-    assert [r["text"] for r in replies] == [DE_DATA, DE_QUESTION]
+    de_profile, de_messages = wording_versions("de")
+    expected = DE_DATA.format(de_profile=de_profile, de_messages=de_messages)
+    assert [r["text"] for r in replies] == [expected, DE_QUESTION]
     assert replies[0]["choices"] == []  # the buttons come with the last message
     assert [c["label"] for c in replies[-1]["choices"]] == DE_BUTTONS
 
@@ -143,12 +153,14 @@ def test_my_data_in_german_and_arabic(
     her_question(fatima)
     replies = fatima.send("بياناتي")  # "my data" in Arabic
     shown = replies[0]["text"]
+    ar_profile, ar_messages = wording_versions("ar")
     for line in AR_LINES:
-        assert line in shown
+        assert line.format(ar_profile=ar_profile, ar_messages=ar_messages) in shown
     assert [c["label"] for c in replies[-1]["choices"]] == [
         "📥 كملف",
         "🗑️ حذف كل شيء",
         "🔕 إيقاف الرسائل",
+        "🔔 تلقي الرسائل",
         "↩️ العودة للقائمة",
     ]
 
@@ -278,8 +290,10 @@ def test_my_data_and_export_on_telegram_and_whatsapp(line: Line) -> None:
         assert person.buttons() == DE_BUTTONS
     else:
         data = texts[0]
+        ar_profile, ar_messages = wording_versions("ar")
         for wanted in AR_LINES[1:]:
-            assert wanted.replace("فاطمة", name) in data
+            filled = wanted.format(ar_profile=ar_profile, ar_messages=ar_messages)
+            assert filled.replace("فاطمة", name) in data
         assert "• WhatsApp: +49 … " in data
         assert "📥 كملف" in person.buttons()
     assert all(len(text) <= 1600 for text in texts)
@@ -373,10 +387,13 @@ def test_a_withdrawn_consent_shows_when_it_was_withdrawn(
         )
     data = amina.send("/mydata")[0]["text"]
     assert (
-        "• Ihnen Nachrichten schicken: am Montag, 30. November 2026 gegeben, "
-        "am Dienstag, 1. Dezember 2026 zurückgenommen (Text 2026-11)"
+        "• Nachrichten: Erinnerungen an Kurse und Neuigkeiten: am Montag, 30. November 2026 "
+        f"gegeben, am Dienstag, 1. Dezember 2026 zurückgenommen (Text {wording_versions('de')[1]})"
     ) in data
-    assert "• Ihre Angaben speichern (Name, Ort, Wünsche): seit Montag, 30. November 2026" in data
+    assert (
+        "• Wir speichern, was Sie uns sagen, damit Sie mitmachen können: seit Montag, "
+        "30. November 2026"
+    ) in data
     _text, json_link = links_in(amina.send("/export"))
     document = client.get(json_link).json()
     withdrawn = {c["purpose"]: c["withdrawn_at"] for c in document["consents"]}

@@ -18,6 +18,7 @@ from sqlalchemy import Connection, func, select
 from bot.db.tables import (
     attendance,
     broadcast_exclusions,
+    consent_wordings,
     consents,
     courses,
     enrolments,
@@ -173,10 +174,18 @@ def gather(conn: Connection, person_id: int, now: datetime) -> PersonalData | No
             .order_by(sessions.c.starts_at)
         )
     ]
+    # Each consent with the exact words she agreed to (kept once per wording hash).
     data.consents = [
         {key: row[key] for key in row.keys() if key not in ("id", "person_id")}  # noqa: SIM118
         for row in conn.execute(
-            select(consents).where(consents.c.person_id == person_id).order_by(consents.c.id)
+            select(consents, consent_wordings.c.text.label("wording"))
+            .outerjoin(
+                consent_wordings,
+                (consent_wordings.c.hash == consents.c.wording_version)
+                & (consent_wordings.c.language == consents.c.language),
+            )
+            .where(consents.c.person_id == person_id)
+            .order_by(consents.c.id)
         ).mappings()
     ]
     data.requests = [
