@@ -16,7 +16,7 @@ from datetime import datetime
 from bot.features.my_data import texts as t
 from bot.features.my_data.gather import PersonalData
 from conversations import system_texts as st
-from conversations.consent import PURPOSES
+from conversations.consent import MESSAGES, PURPOSES
 from conversations.flow_engine import FlowEngine
 from conversations.i18n import format_day, format_moment
 from conversations.languages import Language
@@ -123,7 +123,11 @@ class Renderer:
             (t.ATTEND_HELP, labels("attend_help")),
         ]
         body = [f"• {self.tr(label)}: {value or none}" for label, value in lines]
-        status = t.MESSAGES_OFF if p.get("status") == "opted_out" else t.MESSAGES_ON
+        # She gets messages only while active with a standing consent to ``messages``.
+        gets_messages = p.get("status") == "active" and any(
+            c.get("purpose") == MESSAGES and c.get("withdrawn_at") is None for c in data.consents
+        )
+        status = t.MESSAGES_ON if gets_messages else t.MESSAGES_OFF
         return "\n".join([self.tr(t.ABOUT), *body, self.tr(status)])
 
     def channels(self, data: PersonalData, full: bool) -> list[str]:
