@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import event, insert, select, text
+from sqlalchemy import String, event, insert, select, text, type_coerce
 from starlette.testclient import TestClient
 from typer.testing import CliRunner
 
@@ -21,7 +21,7 @@ from bot.channels.messages import Media
 from bot.db.checkpoint import WalCheckpointer
 from bot.db.connect import make_engine
 from bot.db.migrate import upgrade
-from bot.db.tables import audit, identities, people
+from bot.db.tables import audit, human_requests, identities, people, simulator_screens
 from bot.demo import load_demo
 from bot.erasure import Eraser
 from bot.identity import lookup_key
@@ -166,6 +166,26 @@ def test_declining_consent_leaves_nothing(client: TestClient, runtime: Runtime) 
     assert [e["reason"] for e in erasures(runtime)] == ["chat"]
 
 
+def ciphertexts_of(runtime: Runtime, person: int) -> list[str]:
+    """Her name, her question to the team and her simulator screen as stored (encrypted)."""
+    raw = [
+        type_coerce(people.c.display_name, String),
+        type_coerce(human_requests.c.text, String),
+    ]
+    with runtime.db.connect() as conn:
+        name = conn.execute(select(raw[0]).where(people.c.id == person)).scalar_one()
+        question = conn.execute(
+            select(raw[1]).where(human_requests.c.person_id == person)
+        ).scalar_one()
+        screen = conn.execute(
+            select(type_coerce(simulator_screens.c.text, String))
+            .where(simulator_screens.c.user == "bytes")
+            .order_by(simulator_screens.c.id.desc())
+            .limit(1)
+        ).scalar_one()
+    return [name, question, screen]
+
+
 @pytest.mark.parametrize(
     ("secure_delete", "checkpoint"),
     [(True, True), (False, True), (True, False)],
@@ -195,11 +215,15 @@ def test_her_bytes_are_gone_from_the_sqlite_files(
             onboard(sim, name=NAME)
             sim.press("🙋 Team fragen")
             sim.send(QUESTION)
-            assert bytes_containing(sqlite_url, MARKERS)
+            # Everything of hers is encrypted, so what must go is what is stored: the
+            # ciphertexts of her name, her question and her screen (found in the files first).
+            stored = ciphertexts_of(runtime, person_id_of(runtime, "bytes"))
+            found = bytes_containing(sqlite_url, stored)
+            assert all(any(f.endswith(value) for f in found) for value in stored)
             sim.send("/delete")
             sim.press(CONFIRM)
             assert runtime.turns.checkpoints.wait(timeout=30)
-            left = bytes_containing(sqlite_url, MARKERS)
+            left = bytes_containing(sqlite_url, stored)
     finally:
         runtime.close()
     if secure_delete and checkpoint:
