@@ -146,12 +146,9 @@ def test_a_whatsapp_flood_gets_the_burst_and_one_slow_down_and_a_bystander_every
     rows = outbox_rows(wa_runtime, "whatsapp")
     flood_rows = [r for r in rows if r["idempotency_key"].split(":")[1] in flood_ids]
     assert {r["idempotency_key"].split(":")[1] for r in flood_rows} <= set(read)
-    assert [r["payload"]["text"] for r in flood_rows if r["payload"]["text"] == SLOW_DOWN_AR] == [
-        SLOW_DOWN_AR
-    ]
-    assert [
-        r["payload"]["text"] for r in flood_rows if r["idempotency_key"].split(":")[1] == read[-1]
-    ] == [SLOW_DOWN_AR]
+    # (A sent row keeps no body: the texts are what Twilio got, checked above.)
+    answering_the_last = [r for r in flood_rows if r["idempotency_key"].split(":")[1] == read[-1]]
+    assert len(answering_the_last) == 1 and answering_the_last[0]["status"] == "sent"
     assert len(flood_rows) == len(got)
     assert len(rows) == len([s for s in stand_in.sent if s.status == 201])
 
@@ -218,7 +215,9 @@ def test_a_telegram_flood_stores_the_burst_and_one_slow_down_in_her_language(
         human = outbox_rows(tg_runtime, "telegram")[len(rows) :]
         assert len(stored_ids(tg_runtime)) == burst + 2
         assert [r["payload"]["language"] for r in human] == ["ar"] * len(human)
-        assert human[0]["payload"]["text"].startswith("🙋") and "112" in human[0]["payload"]["text"]
+        assert (
+            human[0]["payload"]["text"].startswith("🙋") and "112" in human[0]["payload"]["text"]
+        )
         rows = outbox_rows(tg_runtime, "telegram")
 
         clock.advance(seconds=PAUSE_SECONDS)
