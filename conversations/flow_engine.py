@@ -71,6 +71,8 @@ class Option:
     next: str | None = None
     do: tuple[ActionCall, ...] = ()
     keys: tuple[str, ...] = ()
+    if_consent: str | None = None
+    unless_consent: str | None = None
 
 
 @dataclass(slots=True)
@@ -159,6 +161,7 @@ class FlowEngine:
             and node.requires_consent is None
             and node.timeout is None
             and node.choices_from is None
+            and not any(c.if_consent or c.unless_consent for c in node.choices)
         )
         if uniform:
             assert node is not None
@@ -193,7 +196,18 @@ class FlowEngine:
                 text = self.text(flow_id, node.id, choice.id, choice.label)
                 label = self.catalogs.translate(language, text)
                 keys = (fold(choice.label), fold(label))
-                options.append(Option(choice.id, label, choice.id, choice.next, choice.do, keys))
+                options.append(
+                    Option(
+                        choice.id,
+                        label,
+                        choice.id,
+                        choice.next,
+                        choice.do,
+                        keys,
+                        choice.if_consent,
+                        choice.unless_consent,
+                    )
+                )
             self._options[key] = options
         return options
 
@@ -518,7 +532,13 @@ class Turn:
         elif node.choices_from == "towns":
             for index, town in enumerate(self.context.organisation.towns):
                 options.append(Option(f"t{index}", town, town))
-        options.extend(self.engine.static_options(flow_id, node, self.language))
+        consents = self.profile.consents
+        options.extend(
+            option
+            for option in self.engine.static_options(flow_id, node, self.language)
+            if (option.if_consent is None or option.if_consent in consents)
+            and (option.unless_consent is None or option.unless_consent not in consents)
+        )
         return options
 
     def done_option(self, node: Node) -> Option:

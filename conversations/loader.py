@@ -98,6 +98,10 @@ def _validator(raw: object, source: str, node: str) -> Validator | None:
     )
 
 
+def _optional_str(value: object) -> str | None:
+    return None if value is None else str(value)
+
+
 def _choices(raw: object, source: str, node: str) -> tuple[Choice, ...]:
     if raw is None:
         return ()
@@ -118,6 +122,8 @@ def _choices(raw: object, source: str, node: str) -> tuple[Choice, ...]:
                 label=str(item["label"]),
                 next=item.get("next"),
                 do=_actions(item.get("do"), source, node),
+                if_consent=_optional_str(item.get("if_consent")),
+                unless_consent=_optional_str(item.get("unless_consent")),
             )
         )
     ids = [c.id for c in choices]

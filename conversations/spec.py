@@ -50,6 +50,10 @@ class Choice:
     label: str
     next: str | None = None
     do: tuple[ActionCall, ...] = ()
+    if_consent: str | None = None
+    """Offered only while she has this consent (e.g. "stop messages" needs ``messages``)."""
+    unless_consent: str | None = None
+    """Offered only while she does not have this consent ("turn messages on")."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -123,6 +123,10 @@ def _check_structure(flow: Flow, node: Node, actions: Mapping[str, Any]) -> Iter
                 yield f"unknown purposes {unknown_purposes([str(p) for p in purposes])}"
             elif call.name == "withdraw_consent" and "profile" in purposes:
                 yield "withdrawing 'profile' is erasure: use 'forget_person'"
+    for choice in node.choices:
+        for condition in (choice.if_consent, choice.unless_consent):
+            if condition is not None and condition not in PURPOSES:
+                yield f"choice '{choice.id}' names unknown purpose '{condition}'"
     if node.requires_consent and node.requires_consent not in PURPOSES:
         yield f"requires_consent names unknown purpose '{node.requires_consent}'"
     if node.save_as and node.save_as.startswith("profile."):
