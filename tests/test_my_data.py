@@ -79,13 +79,7 @@ DE_DATA = """\
 • Sprachnachrichten: 1"""
 
 DE_QUESTION = "🔒 Das sind alle Ihre Daten bei uns.\nWas möchten Sie tun?"
-DE_BUTTONS = [
-    "📥 Als Datei",
-    "🗑️ Alles löschen",
-    "🔕 Keine Nachrichten",
-    "🔔 Nachrichten an",
-    "↩️ Zurück zum Menü",
-]
+DE_BUTTONS = ["📥 Als Datei", "🗑️ Alles löschen", "🔕 Keine Nachrichten", "↩️ Zurück zum Menü"]
 AR_LINES = [
     "🔒 بياناتكِ لدينا",
     "• الاسم: فاطمة",
@@ -160,7 +154,6 @@ def test_my_data_in_german_and_arabic(
         "📥 كملف",
         "🗑️ حذف كل شيء",
         "🔕 إيقاف الرسائل",
-        "🔔 تلقي الرسائل",
         "↩️ العودة للقائمة",
     ]
 
