@@ -46,6 +46,8 @@ exclusions = BroadcastExclusion.__table__
 requests = HumanRequest.__table__
 
 MENU = ["🙋 Team fragen", "🌐 Sprache ändern", "🔒 Meine Daten", "🔕 Keine Nachrichten"]
+#: Without a consent to messages there is nothing to stop: the menu does not offer it.
+MENU_WITHOUT_MESSAGES = MENU[:3]
 ASK_MESSAGES = ["🔔 Ja, gerne", "🔕 Nein, danke"]
 SESSION = ("2026-12-03 09:00", "2026-12-03 12:00", "VHS Hoya")
 BEFORE_THE_SESSION = datetime(2026, 12, 3, 7, 30, tzinfo=UTC)  # 08:30 in Berlin
@@ -117,7 +119,7 @@ def test_no_to_messages_keeps_the_menu_and_the_team_but_nothing_the_bot_starts(
     amina = Simulator(client, "amina")
     onboard(amina, messages=False)
     assert "Wir schicken Ihnen keine Nachrichten" in amina.text()
-    assert amina.labels() == MENU
+    assert amina.labels() == MENU_WITHOUT_MESSAGES
     amina.press("🙋 Team fragen")
     amina.send("Wann ist der nächste Kurs?")
     assert "Ihre Nachricht ist bei unserem Team" in amina.text()
@@ -168,7 +170,7 @@ def test_no_to_messages_keeps_the_menu_and_the_team_but_nothing_the_bot_starts(
 
     # She can still use everything else.
     amina.send("Menü")
-    assert amina.labels() == MENU
+    assert amina.labels() == MENU_WITHOUT_MESSAGES
 
 
 def test_stop_withdraws_messages_stops_what_was_planned_and_start_asks_again(
@@ -196,7 +198,7 @@ def test_stop_withdraws_messages_stops_what_was_planned_and_start_asks_again(
     assert "Schön, dass Sie wieder da sind" in amina.text()
     assert amina.labels() == ASK_MESSAGES
     amina.press("🔕 Nein, danke")
-    assert amina.labels() == MENU
+    assert amina.labels() == MENU_WITHOUT_MESSAGES
     assert len(records_of(runtime, person)) == 2  # nothing new was agreed to
 
     # Her reminders fire now: each is checked again, and none reaches her.
@@ -208,7 +210,7 @@ def test_stop_withdraws_messages_stops_what_was_planned_and_start_asks_again(
     # A greeting does not ask again; "my data" does: yes, a new record (the withdrawn one
     # stays as it was).
     amina.send("/start")
-    assert "Willkommen zurück" in amina.text() and amina.labels() == MENU
+    assert "Willkommen zurück" in amina.text() and amina.labels() == MENU_WITHOUT_MESSAGES
     amina.press("🔒 Meine Daten")
     amina.press("🔔 Nachrichten an")
     assert amina.labels() == ASK_MESSAGES
@@ -295,9 +297,9 @@ def test_a_later_yes_lets_the_reminders_planned_meanwhile_reach_her(
     amina.press("🔒 Meine Daten")
     amina.press("🔔 Nachrichten an")
     amina.press("🔔 Ja, gerne")
-    amina.press("🔒 Meine Daten")
-    amina.press("🔔 Nachrichten an")
-    amina.press("🔔 Ja, gerne")  # once more: agreed already, nothing new is recorded
+    replies = amina.press("🔒 Meine Daten")  # now she gets messages: only "🔕" is offered
+    assert "🔔 Nachrichten an" not in amina.labels() and "🔕 Keine Nachrichten" in amina.labels()
+    assert "🔔 Sie bekommen Nachrichten von uns." in replies[0]["text"]
     assert [r["purpose"] for r in records_of(runtime, person)] == ["profile", "messages"]
     clock.now = BEFORE_THE_SESSION
     fire_due(runtime.db, runtime.turns, clock)
