@@ -210,9 +210,7 @@ def validate_flows(
                 errors.append(
                     FlowError(flow.source, node.id, f"unknown placeholders {sorted(unknown)}")
                 )
-            if text.neutral is not None and not (
-                text.neutral.placeholders < text.placeholders
-            ):
+            if text.neutral is not None and not (text.neutral.placeholders < text.placeholders):
                 errors.append(
                     FlowError(
                         flow.source,
