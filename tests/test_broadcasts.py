@@ -323,6 +323,49 @@ def test_follow_up_goes_once_by_her_other_channel(
     assert status["followup"]["sent_to"] == 2
     assert status["totals"]["read"] == 2
     assert [h["action"] for h in status["history"]][-1] == "followup"
+    # Nothing will send it again: no row keeps the text or her name, only what the report
+    # counts by.
+    assert bodies(sqlite_runtime, broadcast) == [("sent", "ar", False)] * 6
+
+
+def bodies(runtime: Runtime, broadcast: int) -> list[tuple[str, str, bool]]:
+    """Each row's status, the language kept, and whether it still holds a text or a name."""
+    with runtime.db.connect() as conn:
+        rows = conn.execute(
+            select(outbox.c.status, outbox.c.payload)
+            .where(outbox.c.broadcast_id == broadcast)
+            .order_by(outbox.c.id)
+        ).all()
+    return [
+        (row.status, row.payload["language"], "text" in row.payload or "values" in row.payload)
+        for row in rows
+    ]
+
+
+def test_a_sent_announcement_keeps_no_text_and_a_cancelled_one_none_either(
+    sqlite_runtime: Runtime, clock: FrozenClock
+) -> None:
+    """Without a follow-up, the platform having it is the end of its text in the database;
+    with one, the text waits (encrypted) for the follow-up; a cancel clears what was withdrawn.
+    """
+    ids = add_people(sqlite_runtime.db, TEST_SECRET, crowd(2), clock())
+    assert ids
+    bc = service(sqlite_runtime)
+    plain = bc.create(Draft(TEXTS, {"languages": ["ar"]}), "vnb-nienburg")["id"]
+    bc.send(plain)
+    assert {has for _s, _l, has in bodies(sqlite_runtime, plain)} == {True}  # waiting
+    send_all(sqlite_runtime)
+    assert bodies(sqlite_runtime, plain) == [("sent", "ar", False)] * 2
+
+    later = bc.create(Draft(TEXTS, {"languages": ["ar"]}), "vnb-nienburg")["id"]
+    bc.send(later, followup_hours=24)
+    send_all(sqlite_runtime)
+    assert bodies(sqlite_runtime, later) == [("sent", "ar", True)] * 2  # for the follow-up
+
+    withdrawn = bc.create(Draft(TEXTS, {"languages": ["ar"]}), "vnb-nienburg")["id"]
+    bc.send(withdrawn, followup_hours=24)
+    bc.cancel(withdrawn)
+    assert bodies(sqlite_runtime, withdrawn) == [("cancelled", "ar", False)] * 2
 
 
 def test_match_all_narrows_the_audience_to_people_in_every_segment(

@@ -196,6 +196,24 @@ def test_every_answer_carries_the_security_headers(client: TestClient) -> None:
     )  # nothing inline for the policy to refuse
 
 
+def test_an_unhandled_error_is_a_plain_500_with_the_security_headers(
+    webhook_runtime: Runtime,
+) -> None:
+    """Starlette answers an error that escapes a route outside every middleware."""
+
+    async def broken(_request: object) -> None:
+        raise RuntimeError("a bug")
+
+    app = create_app(webhook_runtime, background=False)
+    app.add_route("/broken", broken)
+    with TestClient(app, raise_server_exceptions=False) as client:
+        answer = client.get("/broken")
+    assert answer.status_code == 500 and "a bug" not in answer.text
+    assert answer.headers["content-security-policy"] == CONTENT_SECURITY_POLICY
+    assert answer.headers["strict-transport-security"].startswith("max-age=")
+    assert "server" not in answer.headers
+
+
 def test_hsts_when_the_public_url_is_https(telegram_client: TestClient) -> None:
     answer = telegram_client.post(TELEGRAM_PATH, json=update(1))  # no secret: 403
     assert answer.status_code == 403

@@ -20,9 +20,10 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection
+from sqlalchemy import Connection, bindparam, select, update
 
 from bot.db.bulk import SqlTimes, encode_json
+from bot.db.tables import outbox
 from bot.db.types import cipher, encrypt_json_text
 
 #: Answers to someone chatting now go first.
@@ -34,17 +35,65 @@ BULK_PRIORITY = 5
 #: and its language (``twc outbox list``).  Delivery status callbacks read no payload.
 KEPT_AFTER_SENDING = ("choices", "language")
 
+#: What a sent broadcast message keeps: its report counts by the text's language and hers.
+KEPT_FOR_BROADCAST_REPORT = ("choices", "language", "her_language", "broadcast")
+
+#: Set on a broadcast message whose text its follow-up may send again (to whoever has not read
+#: it): such a row keeps its (encrypted) body until the follow-up is done.
+FOLLOWUP_MAY_RESEND = "followup_may_resend"
+
+#: Statuses of rows still on their way: their bodies are needed.
+ON_THE_WAY = ("pending", "claimed", "sending")
+
 
 def kept_after_sending(kind: str, payload: dict[str, Any] | None) -> dict[str, Any] | None:
     """The part of a message's payload kept once the platform accepted it.
 
-    The text (her name, her "my data" summary, …) goes.  A broadcast keeps its payload: its
-    follow-up re-sends the same announcement (text and template values) to whoever has not
-    read it, and its report counts by language; outbox rows are deleted after 30 days.
+    The text (her name, her "my data" summary, …) goes.  A broadcast message keeps what its
+    report counts by, and its whole body only while its follow-up may still re-send it
+    (:data:`FOLLOWUP_MAY_RESEND`; :func:`forget_broadcast_bodies` clears it afterwards).
     """
-    if payload is None or kind == "broadcast":
-        return payload
+    if payload is None:
+        return None
+    if kind == "broadcast":
+        if payload.get(FOLLOWUP_MAY_RESEND):
+            return payload
+        return {k: payload[k] for k in KEPT_FOR_BROADCAST_REPORT if k in payload}
     return {k: payload[k] for k in KEPT_AFTER_SENDING if k in payload}
+
+
+def forget_broadcast_bodies(conn: Connection, broadcast_id: int) -> int:
+    """Clear the bodies of a broadcast's messages that nothing will send (again): after its
+    follow-up, and when it is cancelled (withdrawn rows were never sent, so never cleared).
+
+    Rows still on their way keep theirs (the follow-up's own rows carry no
+    :data:`FOLLOWUP_MAY_RESEND`, so they lose their bodies when sent).  Returns how many rows
+    were cleared.
+    """
+    kept = []
+    for row in conn.execute(
+        select(outbox.c.id, outbox.c.payload).where(
+            outbox.c.broadcast_id == broadcast_id, outbox.c.status.not_in(ON_THE_WAY)
+        )
+    ):
+        slim = kept_after_sending("broadcast", last_sending(row.payload))
+        if slim != row.payload:
+            kept.append({"row_id": row.id, "slim": slim})
+    if kept:
+        conn.execute(
+            update(outbox)
+            .where(outbox.c.id == bindparam("row_id"))
+            .values(payload=bindparam("slim")),
+            kept,
+        )
+    return len(kept)
+
+
+def last_sending(payload: dict[str, Any] | None) -> dict[str, Any] | None:
+    """A broadcast message's payload for its follow-up: nothing will re-send it after that."""
+    if payload is None:
+        return None
+    return {k: v for k, v in payload.items() if k != FOLLOWUP_MAY_RESEND}
 
 
 @dataclass(slots=True)
@@ -166,18 +215,22 @@ _OUTBOXES: dict[str, Outbox] = {}
 
 
 def _outbox_for(dialect: str) -> Outbox:
-    outbox = _OUTBOXES.get(dialect)
-    if outbox is None:
-        outbox = _OUTBOXES[dialect] = Outbox(dialect)
-    return outbox
+    writer = _OUTBOXES.get(dialect)
+    if writer is None:
+        writer = _OUTBOXES[dialect] = Outbox(dialect)
+    return writer
 
 
 __all__ = [
     "BULK_PRIORITY",
+    "FOLLOWUP_MAY_RESEND",
     "KEPT_AFTER_SENDING",
+    "KEPT_FOR_BROADCAST_REPORT",
     "REPLY_PRIORITY",
     "Outbox",
     "OutboxRow",
     "enqueue",
+    "forget_broadcast_bodies",
     "kept_after_sending",
+    "last_sending",
 ]

@@ -22,7 +22,7 @@ from starlette.routing import Route
 from bot.features.registry import FEATURES
 from bot.runtime import Runtime
 from bot.web.errors import error_response
-from bot.web.headers import SecurityHeaders
+from bot.web.headers import SecurityHeaders, security_headers
 from bot.web.limits import BodyLimit
 from scheduler.due import recover_claimed
 from scheduler.runner import build_scheduler
@@ -84,7 +84,11 @@ def create_app(runtime: Runtime, background: bool = True) -> Starlette:
 
     async def server_error(_request: Request, exc: Exception) -> Response:
         log.exception("unhandled error", exc_info=exc)
-        return error_response(500, "internal error")
+        response = error_response(500, "internal error")
+        # Starlette answers an unhandled error outside every middleware: the headers too.
+        for name, value in security_headers(runtime.settings.public_url):
+            response.headers[name.decode()] = value.decode()
+        return response
 
     settings = runtime.settings
     return Starlette(

@@ -53,7 +53,14 @@ from bot.features.broadcasts.texts import NAME_FALLBACK
 from bot.localtime import LocalTimeError, parse_local, show_local
 from bot.nudges.daily_cap import OrgTimes, org_times
 from bot.nudges.quiet_hours import next_quiet_window, outside_quiet_hours
-from bot.outbox.rows import BULK_PRIORITY, OutboxRow, enqueue
+from bot.outbox.rows import (
+    BULK_PRIORITY,
+    FOLLOWUP_MAY_RESEND,
+    OutboxRow,
+    enqueue,
+    forget_broadcast_bodies,
+    last_sending,
+)
 from bot.settings import Settings
 from conversations.events import Reply
 from conversations.i18n import Catalogs
@@ -323,6 +330,9 @@ class BroadcastService:
                 "payload": {
                     **payload.to_payload(),
                     "broadcast": row["id"],
+                    # Its body stays (encrypted) after sending only if a follow-up may send
+                    # it again; otherwise it goes once the platform has it.
+                    FOLLOWUP_MAY_RESEND: row["followup_hours"] is not None,
                     # Her own language, for the report ("fa → de": a Persian speaker who got
                     # the German text); ``language`` is the text's.
                     "her_language": person.language,
@@ -408,6 +418,7 @@ class BroadcastService:
                 )
                 .values(status="cancelled", error="broadcast cancelled")
             ).rowcount
+            forget_broadcast_bodies(conn, broadcast_id)  # nothing will send them now
             self._audit(conn, "broadcast.cancel", broadcast_id, {"withdrawn": withdrawn})
         return {"id": broadcast_id, "withdrawn": withdrawn}
 
@@ -463,6 +474,7 @@ class BroadcastService:
                 .where(broadcasts.c.id == broadcast_id)
                 .values(followup_done_at=now)
             )
+            forget_broadcast_bodies(conn, broadcast_id)  # nothing will send them again
             self._audit(conn, "broadcast.followup", broadcast_id, {"people": len(rows)})
         return len(rows)
 
@@ -504,7 +516,7 @@ class BroadcastService:
                 "kind": KIND,
                 "broadcast_id": broadcast_id,
                 "priority": BULK_PRIORITY,
-                "payload": original.payload,
+                "payload": last_sending(original.payload),
                 "status": "pending",
                 "attempts": 0,
                 "next_attempt_at": due,
