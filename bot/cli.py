@@ -36,7 +36,6 @@ app.add_typer(outbox_app, name="outbox")
 app.add_typer(keys_app, name="keys")
 
 
-
 @app.callback()
 def _private_files() -> None:
     """Every file a ``twc`` command creates (database, WAL, exports) is its owner's alone."""

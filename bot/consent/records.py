@@ -37,7 +37,6 @@ WITHDRAW = (
 """Rows: ``p_id``, ``w_purpose``, ``w_at``: every current record of that purpose ends now."""
 
 
-
 def withdraw(conn: Connection, person_id: ColumnElement[int], purpose: str, at: datetime) -> None:
     """End her current records of ``purpose`` at ``at`` (``person_id`` may be a subquery)."""
     conn.execute(

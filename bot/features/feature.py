@@ -29,6 +29,7 @@ if TYPE_CHECKING:
     from bot.settings import Settings
     from conversations.flow_engine import FlowEngine
 
+
 @dataclass(frozen=True, slots=True)
 class PeriodicJob:
     """A job the scheduler runs on its own (a sweep, a daily task)."""

@@ -12,9 +12,7 @@ from conversations.events import TimeoutIn
 SKIPPED = "skipped"
 
 
-def _timeouts(
-    _conn: Connection, rows: Sequence[ClaimedNudge], _env: NudgeEnv
-) -> list[Built]:
+def _timeouts(_conn: Connection, rows: Sequence[ClaimedNudge], _env: NudgeEnv) -> list[Built]:
     built: list[Built] = []
     for row in rows:
         try:

@@ -181,9 +181,7 @@ def fire_uniform(
 
 def _may_receive(row: Any) -> bool:
     """The engine's own test for a trigger: consented, and opted out neither here nor at all."""
-    return bool(
-        row.consented and row.status != "opted_out" and row.identity_status != "opted_out"
-    )
+    return bool(row.consented and row.status != "opted_out" and row.identity_status != "opted_out")
 
 
 def _language_of(flow_engine: FlowEngine, code: str | None, organisation: Any) -> Language:

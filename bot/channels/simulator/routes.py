@@ -39,9 +39,7 @@ def simulator_routes(channel: SimulatorChannel, sink: InboundSink) -> list[Route
         return FileResponse(STATIC / "simulator.css", media_type="text/css; charset=utf-8")
 
     async def script(_request: Request) -> Response:
-        return FileResponse(
-            STATIC / "simulator.js", media_type="text/javascript; charset=utf-8"
-        )
+        return FileResponse(STATIC / "simulator.js", media_type="text/javascript; charset=utf-8")
 
     async def post_message(request: Request) -> Response:
         try:

@@ -27,9 +27,7 @@ def _feedback(conn: Connection, rows: Sequence[ClaimedNudge], env: NudgeEnv) -> 
     ]
 
 
-CHECKIN = NudgeKind(
-    housekeeping.CHECKIN, build=_checkins, quiet=True, needs_created_at=True
-)
+CHECKIN = NudgeKind(housekeeping.CHECKIN, build=_checkins, quiet=True, needs_created_at=True)
 FEEDBACK = NudgeKind(housekeeping.FEEDBACK, build=_feedback, quiet=True)
 
 __all__ = ["CHECKIN", "FEEDBACK"]

@@ -490,9 +490,9 @@ class CourseService:
         # Not at night: a message written after the quiet hours began waits for the morning.
         send_at = outside_quiet_hours(now, org.timezone, org.quiet_start, org.quiet_end)
         languages: dict[int, str | None] = dict(
-            conn.execute(
-                select(people.c.id, people.c.language).where(people.c.id.in_(targets))
-            ).tuples().all()
+            conn.execute(select(people.c.id, people.c.language).where(people.c.id.in_(targets)))
+            .tuples()
+            .all()
         )
         channels: dict[int, tuple[int, str]] = {}
         for identity in conn.execute(

@@ -47,9 +47,7 @@ class GroupChats:
         now = self.clock()
         with self.db.begin() as conn:
             organisation_id = conn.execute(
-                select(organisations.c.id).where(
-                    organisations.c.slug == self.default_organisation
-                )
+                select(organisations.c.id).where(organisations.c.slug == self.default_organisation)
             ).scalar()
             known = conn.execute(
                 select(telegram_groups.c.id).where(telegram_groups.c.chat_id == notice.chat)

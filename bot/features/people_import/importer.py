@@ -357,7 +357,9 @@ class PeopleImporter:
         course_ids: dict[str, int] = dict(
             conn.execute(
                 select(courses.c.code, courses.c.id).where(courses.c.organisation_id == org.id)
-            ).tuples().all()
+            )
+            .tuples()
+            .all()
         )
         today = now.astimezone(ZoneInfo(org.timezone)).date()
         seen: dict[str, int] = {}  # lookup key → the line that brought it
