@@ -54,6 +54,11 @@ from conversations.validate import node_text, validate_flows, validate_texts
 
 ONBOARDING = "onboarding"
 MAIN_MENU = "main.menu"
+#: What she can still do after "Stopp": stop, see the privacy notice, see, export and delete
+#: her data (her rights do not depend on getting messages).
+OPTED_OUT_COMMANDS = frozenset({"stop", "delete", "privacy", "mydata", "export"})
+#: Where her answers count after "Stopp": her data, and the question whether to delete it.
+OPTED_OUT_NODES = frozenset({("main", "my_data"), ("main", "confirm_delete")})
 #: Where "Start" leads after she opted out: the question about messages, asked again (her
 #: "no" to messages otherwise stands until she asks for them in "my data"; a greeting is no
 #: reason to ask again).
@@ -358,11 +363,11 @@ class Turn:
             self.goto(event.target)
 
     def confirming_deletion(self) -> bool:
-        """She asked to delete everything: her answer counts even after she opted out."""
+        """She is looking at her data or asked to delete everything: her answer counts even
+        after she opted out (her rights do not depend on getting messages)."""
         conversation = self.conversation
-        return conversation is not None and (conversation.flow, conversation.node) == (
-            "main",
-            "confirm_delete",
+        return (
+            conversation is not None and (conversation.flow, conversation.node) in OPTED_OUT_NODES
         )
 
     def current_node(self) -> Node | None:
@@ -413,7 +418,7 @@ class Turn:
                 elif self.conversation is not None:
                     self.conversation.data[PENDING_INVITE] = code
             return
-        if self.profile.status == "opted_out" and name not in ("stop", "delete", "privacy"):
+        if self.profile.status == "opted_out" and name not in OPTED_OUT_COMMANDS:
             self.say(st.OPTED_OUT_HINT)
             return
         if name == "stop":

@@ -28,6 +28,7 @@ from bot.outbox.dispatcher import (
     MAX_BACKOFF_SECONDS,
     Dispatcher,
     backoff,
+    opted_out,
 )
 from bot.runtime import Runtime
 from bot.turns.outcome import HandleOutcome
@@ -41,6 +42,7 @@ def runtime(database_url: str, clock: FrozenClock) -> Iterator[Runtime]:
     rt = make_runtime(database_url, clock, simulator_screens=False)
     yield rt
     rt.close()
+
 
 outbox = OutboxMessage.__table__
 identities = ChannelIdentity.__table__
@@ -528,3 +530,16 @@ def test_a_failed_mark_gives_the_rows_back_instead_of_stranding_them(
     monkeypatch.setattr(dispatcher, "_mark_sending_many", marking)
     asyncio.run(dispatcher.dispatch())
     assert {row(runtime, i)["status"] for i in waiting} == {"sent"}
+
+
+def test_after_stop_answers_to_her_go_and_nothing_the_bot_starts() -> None:
+    """Her confirmation, her data and her export files answer her (reply priority, whatever
+    their kind); reminders and broadcasts are the bot's own and stop.  A channel opt-out
+    (WhatsApp 21610) stops everything on that channel."""
+    stopped = {"person_status": "opted_out"}
+    assert not opted_out({**stopped, "kind": "reply", "priority": 0})
+    assert not opted_out({**stopped, "kind": "my_data_export", "priority": 0})
+    assert opted_out({**stopped, "kind": "broadcast", "priority": 5})
+    assert opted_out({**stopped, "kind": "course_reminder", "priority": 5})
+    assert opted_out({"identity_status": "opted_out", "kind": "reply", "priority": 0})
+    assert not opted_out({"person_status": "active", "kind": "broadcast", "priority": 5})

@@ -405,3 +405,34 @@ def test_any_other_token_is_refused_without_a_crash(token: str) -> None:
     assert links.read(made, now + timedelta(minutes=59)) == (7, "ar")
     assert links.read(made, now + timedelta(minutes=61)) is None
     assert ExportLinks(TEST_SECRET + "-other").read(made, now) is None
+
+
+def test_after_stop_she_can_still_see_export_and_come_back(
+    runtime: Runtime, client: TestClient
+) -> None:
+    """Her rights do not depend on getting messages: after "Stopp" she still sees her data,
+    gets her files, and finds her way back from there."""
+    amina = Simulator(client, "amina")
+    onboard(amina)
+    amina.press("🔕 Keine Nachrichten")
+    assert "Sie bekommen keine Nachrichten mehr" in amina.text()
+
+    replies = amina.send("/mydata")
+    assert replies[0]["text"].startswith("🔒 Ihre Daten bei uns")
+    assert "🔕 Sie bekommen keine Nachrichten von uns." in replies[0]["text"]
+    assert [c["label"] for c in replies[-1]["choices"]] == [
+        "📥 Als Datei",
+        "🗑️ Alles löschen",
+        "🔔 Nachrichten an",
+        "↩️ Zurück zum Menü",
+    ]
+    exported = amina.press("📥 Als Datei")
+    _text, json_link = links_in(exported)
+    assert client.get(json_link).json()["profile"]["display_name"] == "Amina"
+    assert len(links_in(amina.send("/export"))) == 2  # typed, too
+
+    amina.send("/mydata")
+    amina.press("🔔 Nachrichten an")
+    amina.press("🔔 Ja, gerne")
+    assert "Sie bekommen wieder Nachrichten" in amina.text()
+    assert "🔕 Keine Nachrichten" in amina.send("Menü")[-1]["choices"][-1]["label"]

@@ -79,12 +79,16 @@ def opted_out(row: Mapping[str, Any]) -> bool:
     """Whether a claimed row must not go out because she opted out.
 
     Opted out on the channel itself (WhatsApp error 21610): nothing goes there.  Opted out as a
-    person (``STOP``): answers to her own messages still go (the confirmation of ``STOP``),
-    nothing the bot starts does.
+    person (``STOP``): answers to her own messages still go (the confirmation of ``STOP``, her
+    data and its export files when she asks), nothing the bot starts does.  An answer is
+    written at :data:`REPLY_PRIORITY` whatever its kind.
     """
     if row.get("identity_status") == "opted_out":
         return True
-    return row.get("person_status") == "opted_out" and (row.get("kind") or "reply") != "reply"
+    if row.get("person_status") != "opted_out":
+        return False
+    answer = (row.get("kind") or "reply") == "reply" or row.get("priority") == REPLY_PRIORITY
+    return not answer
 
 
 #: Sends in flight at once, over all channels (a crash leaves at most these ``in_doubt``).
