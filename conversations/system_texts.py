@@ -105,7 +105,8 @@ PRIVACY_NOTICE = msg(
     "• Wenn Sie die Anmeldung nicht beenden: Wir löschen alles nach 7 Tagen.\n"
     "• Unsere Nachrichten an Sie: Den Text löschen wir, sobald er verschickt ist. "
     "Den Rest nach 30 Tagen.\n"
-    "• Ihre Rechte: Sie können Ihre Daten sehen (/mydata) und löschen (/delete).\n"
+    "• Ihre Rechte: Sie können Ihre Daten sehen (/mydata), als Datei bekommen (/export) "
+    "und löschen (/delete).\n"
     "• Fragen: {privacy_contact}",
 )
 # TRANSLATORS: sent once when she sends very many messages within seconds; what she sends in the
