@@ -76,6 +76,20 @@ def test_a_body_without_a_length_is_cut_off_at_the_limit(twilio_app: Starlette) 
     assert answer.headers["connection"] == "close"
 
 
+def test_an_answer_before_a_chunked_body_ends_closes_the_connection(
+    twilio_app: Starlette,
+) -> None:
+    """A field over the form's limit is refused while more is still coming: the answer closes
+    the connection, or the server would read the rest of a body of unknown length (a 900 MB
+    upload went on to the end that way)."""
+    chunks = [b"f=" + b"a" * 20_000] + [b"a" * 8_000] * 100
+    chunked = ("transfer-encoding", "chunked")
+    answer = asyncio.run(call(twilio_app, "POST", INBOUND_PATH, [FORM, chunked], chunks))
+    assert answer.status == 400
+    assert answer.headers["connection"] == "close"
+    assert answer.bytes_given < LIMIT
+
+
 def test_a_form_with_too_many_fields_is_refused_before_the_signature(
     twilio_app: Starlette,
 ) -> None:

@@ -80,7 +80,7 @@ class BodyLimit:
 class _Counted:
     """One chunked request: its byte count and whether this middleware answered instead."""
 
-    __slots__ = ("answered", "limit", "receive", "received", "send", "started")
+    __slots__ = ("answered", "complete", "limit", "receive", "received", "send", "started")
 
     def __init__(self, limit: BodyLimit, receive: Receive, send: Send) -> None:
         self.limit = limit
@@ -89,6 +89,7 @@ class _Counted:
         self.received = 0
         self.started = False  # the app has begun its answer
         self.answered = False  # this middleware has answered instead
+        self.complete = False  # the whole body has arrived
 
     async def run(self, scope: Scope) -> None:
         await self.limit.app(scope, self.counted_receive, self.guarded_send)
@@ -98,6 +99,7 @@ class _Counted:
             return DISCONNECT
         message = await self.receive()
         if message["type"] == "http.request":
+            self.complete = not message.get("more_body", False)
             self.received += len(message.get("body", b""))
             if self.received > self.limit.max_bytes:
                 if not self.started:
@@ -112,6 +114,11 @@ class _Counted:
             return  # the client has had her 413; the app's answer is dropped
         if message["type"] == "http.response.start":
             self.started = True
+            if not self.complete:
+                # Answered before the body ended (a form refused early): close afterwards, or
+                # the server would go on reading the rest of a body of unknown length.
+                headers = [h for h in message.get("headers", ()) if h[0].lower() != b"connection"]
+                message = {**message, "headers": [*headers, (b"connection", b"close")]}
         await self.send(message)
 
 
