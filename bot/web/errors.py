@@ -1,4 +1,7 @@
-"""Uniform JSON errors and size-limited body reading for every endpoint."""
+"""Uniform JSON errors and JSON body reading for every endpoint.
+
+Body sizes are limited once, for every route, before any handler runs
+(:class:`bot.web.limits.BodyLimit`, ``TWC_MAX_BODY_BYTES``)."""
 
 from __future__ import annotations
 
@@ -7,8 +10,6 @@ from typing import Any
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse
-
-MAX_BODY_BYTES = 256 * 1024
 
 
 class BadRequestError(Exception):
@@ -26,15 +27,8 @@ def error_response(status: int, message: str) -> JSONResponse:
 
 
 async def read_json(request: Request) -> Any:
-    """The request's JSON body, refusing oversized or malformed bodies with a clear 4xx."""
-    declared = request.headers.get("content-length")
-    if declared and declared.isdigit() and int(declared) > MAX_BODY_BYTES:
-        raise BadRequestError(413, f"body too large (at most {MAX_BODY_BYTES} bytes)")
-    body = bytearray()
-    async for chunk in request.stream():
-        body.extend(chunk)
-        if len(body) > MAX_BODY_BYTES:
-            raise BadRequestError(413, f"body too large (at most {MAX_BODY_BYTES} bytes)")
+    """The request's JSON body, refusing a malformed one with a clear 400."""
+    body = await request.body()
     try:
         return json.loads(body)
     except (ValueError, RecursionError):  # bad UTF-8 or JSON, >4300-digit ints, deep nesting
