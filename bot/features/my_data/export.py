@@ -131,16 +131,33 @@ def as_text(data: PersonalData, engine: FlowEngine, language: str, now: datetime
     return "\n\n".join([title, *renderer.sections(data, full=True)]) + "\n"
 
 
+def text_file(data: PersonalData, engine: FlowEngine, language: str, now: datetime) -> ExportFile:
+    """The readable export in her language, as a file."""
+    text = as_text(data, engine, language, now)
+    return ExportFile(TEXT_NAME, "text/plain; charset=utf-8", text.encode())
+
+
+def json_file(data: PersonalData, now: datetime) -> ExportFile:
+    """The machine-readable export, as a file."""
+    document = json.dumps(as_json(data, now), ensure_ascii=False, indent=2) + "\n"
+    return ExportFile(JSON_NAME, "application/json", document.encode())
+
+
 def export_files(
     data: PersonalData, engine: FlowEngine, language: str, now: datetime
 ) -> tuple[ExportFile, ExportFile]:
     """The readable text and the JSON file, in the order she gets them."""
-    text = as_text(data, engine, language, now)
-    document = json.dumps(as_json(data, now), ensure_ascii=False, indent=2) + "\n"
-    return (
-        ExportFile(TEXT_NAME, "text/plain; charset=utf-8", text.encode()),
-        ExportFile(JSON_NAME, "application/json", document.encode()),
-    )
+    return text_file(data, engine, language, now), json_file(data, now)
 
 
-__all__ = ["FORMAT", "JSON_NAME", "TEXT_NAME", "ExportFile", "as_json", "as_text", "export_files"]
+__all__ = [
+    "FORMAT",
+    "JSON_NAME",
+    "TEXT_NAME",
+    "ExportFile",
+    "as_json",
+    "as_text",
+    "export_files",
+    "json_file",
+    "text_file",
+]

@@ -23,7 +23,7 @@ from starlette.responses import PlainTextResponse, Response
 from starlette.routing import Route
 
 from bot.crypto.keyring import subkey
-from bot.features.my_data.export import JSON_NAME, TEXT_NAME, export_files
+from bot.features.my_data.export import JSON_NAME, TEXT_NAME, json_file, text_file
 from bot.features.my_data.gather import gather
 from conversations.flow_engine import FlowEngine
 
@@ -83,8 +83,13 @@ def export_routes(
                 data = gather(conn, person_id, now)
             if data is None:
                 return None
-            files = export_files(data, engine, language, now)
-            return next(f.data for f in files if f.name == name)
+            # Only the file asked for is made.
+            made = (
+                json_file(data, now)
+                if name == JSON_NAME
+                else text_file(data, engine, language, now)
+            )
+            return made.data
 
         content = await asyncio.to_thread(read)
         if content is None:
