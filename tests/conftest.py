@@ -17,6 +17,7 @@ from tests.auxil.constants import TEST_SECRET
 from tests.auxil.databases import fresh_database
 from tests.auxil.runtimes import make_runtime
 from tests.auxil.telegram import webhook_settings
+from tests.auxil.twilio import Prism
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -83,3 +84,10 @@ def client(runtime: Runtime) -> Iterator[TestClient]:
 def sqlite_client(sqlite_runtime: Runtime) -> Iterator[TestClient]:
     with TestClient(create_app(sqlite_runtime, background=False)) as test_client:
         yield test_client
+
+
+@pytest.fixture(scope="module")
+def prism(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Prism]:
+    """Prism serving Twilio's API description: the WhatsApp tests' Twilio (one per module)."""
+    with Prism(tmp_path_factory.mktemp("prism")) as server:
+        yield server

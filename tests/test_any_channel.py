@@ -17,18 +17,11 @@ from sqlalchemy import func, select
 from bot.db.models import ConsentRecord, ConversationState, OutboxMessage, Person
 from tests.auxil.clock import FrozenClock
 from tests.auxil.person import CHANNELS, Line, on_channel, onboard
-from tests.auxil.twilio import Prism
 
 pytestmark = pytest.mark.slow
 
 UK_CONSENT = "✅ Так, я згодна"
 UK_MENU = ["🙋 Запитати команду", "🌐 Змінити мову", "🔒 Мої дані", "🔕 Більше не писати"]
-
-
-@pytest.fixture(scope="module")
-def prism(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Prism]:
-    with Prism(tmp_path_factory.mktemp("prism")) as server:
-        yield server
 
 
 @pytest.fixture(params=CHANNELS)
@@ -110,7 +103,7 @@ def test_declining_stores_nothing(line: Line) -> None:
 
 
 def test_stop_withdraws_her_consent_to_messages(line: Line) -> None:
-    """"STOP" (WhatsApp's own word, here in capitals) ends her consent to messages, with its
+    """ "STOP" (WhatsApp's own word, here in capitals) ends her consent to messages, with its
     time; her consent to the profile stays (withdrawing that is erasure, /delete)."""
     olena = line.person("Olena", language="uk")
     onboard(olena, language="Українська", name="Олена")

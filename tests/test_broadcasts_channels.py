@@ -67,12 +67,6 @@ BROADCAST_TEMPLATES = {"ar": "HX" + "a6" * 16, "en": "HX" + "e6" * 16}
 GROUP = "-1001234567890"
 
 
-@pytest.fixture(scope="module")
-def prism(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Prism]:
-    with Prism(tmp_path_factory.mktemp("prism")) as server:
-        yield server
-
-
 @pytest.fixture
 def twilio(prism: Prism) -> Iterator[TwilioStandIn]:
     with TwilioStandIn(prism.url) as server:

@@ -11,7 +11,6 @@ read while the bot still has them open (before any checkpoint).
 from __future__ import annotations
 
 import csv
-from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -51,12 +50,6 @@ MARKERS = [
     "15744332211",
     f"whatsapp:{WA_NUMBER}",
 ]
-
-
-@pytest.fixture(scope="module")
-def prism(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Prism]:
-    with Prism(tmp_path_factory.mktemp("prism")) as server:
-        yield server
 
 
 def _on_whatsapp(runtime: Runtime, client: object, twilio: object, clock: FrozenClock) -> None:

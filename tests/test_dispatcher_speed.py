@@ -41,6 +41,7 @@ def sqlite_runtime(sqlite_url: str, clock: FrozenClock) -> Iterator[Runtime]:
     yield rt
     rt.close()
 
+
 outbox = OutboxMessage.__table__
 
 

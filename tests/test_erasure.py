@@ -8,7 +8,6 @@ deleted rows were readable in the WAL, and SQLite gave the next newcomer her id.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -35,7 +34,6 @@ from tests.auxil.leftovers import bytes_containing, rows_about
 from tests.auxil.person import on_channel
 from tests.auxil.person import onboard as onboard_anywhere
 from tests.auxil.simulator import Simulator, onboard
-from tests.auxil.twilio import Prism
 
 NAME = "Zuleikamarker"
 QUESTION = "Mein Aufenthaltstitel Quokkamarker läuft bald ab"
@@ -116,12 +114,6 @@ def test_delete_everything_in_the_chat_leaves_nothing_about_her(
 
     Simulator(client, "newcomer").send("/start")
     assert newest_person(runtime) > person  # her id is never given to somebody else
-
-
-@pytest.fixture(scope="module")
-def prism(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Prism]:
-    with Prism(tmp_path_factory.mktemp("prism")) as server:
-        yield server
 
 
 @pytest.mark.slow

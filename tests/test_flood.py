@@ -75,12 +75,6 @@ def outbox_rows(runtime: Runtime, channel: str) -> list[dict[str, Any]]:
 # ---- WhatsApp, end to end ------------------------------------------------------------------
 
 
-@pytest.fixture(scope="module")
-def prism(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Prism]:
-    with Prism(tmp_path_factory.mktemp("prism")) as server:
-        yield server
-
-
 @pytest.fixture
 def stand_in(prism: Prism) -> Iterator[TwilioStandIn]:
     with TwilioStandIn(prism.url) as server:

@@ -70,7 +70,10 @@ def _onboarded(runtime: Runtime, *names: str) -> None:
 
 def _settings(url: str, secret: str, previous: str = "") -> Settings:
     return Settings(
-        database_url=url, environment="development", secret_key=secret, previous_secret_keys=previous
+        database_url=url,
+        environment="development",
+        secret_key=secret,
+        previous_secret_keys=previous,
     )
 
 

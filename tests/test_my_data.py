@@ -42,7 +42,6 @@ from tests.auxil.my_data import QUESTION, furnish
 from tests.auxil.person import Line, on_channel
 from tests.auxil.person import onboard as onboard_anywhere
 from tests.auxil.simulator import Simulator, onboard
-from tests.auxil.twilio import Prism
 
 DE_DATA = """\
 🔒 Ihre Daten bei uns
@@ -241,12 +240,6 @@ def test_pack_and_mask() -> None:
 
 
 # ---- Telegram and WhatsApp -------------------------------------------------------------------
-
-
-@pytest.fixture(scope="module")
-def prism(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Prism]:
-    with Prism(tmp_path_factory.mktemp("prism")) as server:
-        yield server
 
 
 @pytest.fixture(params=["telegram", "whatsapp"])

@@ -67,8 +67,7 @@ def defects(text: str) -> Counter[str]:
     found["a line of punctuation only"] = sum(
         1
         for line in text.splitlines()
-        if line.strip()
-        and all(unicodedata.category(c)[0] in "PZ" or c.isspace() for c in line)
+        if line.strip() and all(unicodedata.category(c)[0] in "PZ" or c.isspace() for c in line)
     )
     return +found
 

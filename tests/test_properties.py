@@ -284,7 +284,12 @@ def signed_up(status: str, language: str) -> Profile:
     length=st.integers(min_value=1, max_value=15),
 )
 def test_engine_answers_every_event_with_well_formed_replies(
-    engine: FlowEngine, data: st.DataObject, start: str, language: str, hint: str | None, length: int
+    engine: FlowEngine,
+    data: st.DataObject,
+    start: str,
+    language: str,
+    hint: str | None,
+    length: int,
 ) -> None:
     """Any sequence of inputs, from no conversation at all (or from the menu of someone signed
     up, or opted out, so deep paths are reached too): no crash, always an answer, every reply

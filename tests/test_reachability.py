@@ -47,6 +47,7 @@ def sqlite_runtime(sqlite_url: str, clock: FrozenClock) -> Iterator[Runtime]:
     yield rt
     rt.close()
 
+
 CHAT = 515151
 
 

@@ -26,9 +26,7 @@ def test_two_workers_answering_the_same_person_keep_both_answers(
     try:
 
         def say(runtime, body):  # type: ignore[no-untyped-def]
-            return runtime.turns.handle_inbound(
-                parse_request({"user": "twice", **body}, clock())
-            )
+            return runtime.turns.handle_inbound(parse_request({"user": "twice", **body}, clock()))
 
         say(first, {"text": "/start"})
         say(first, {"choice": "onboarding.choose_language:de"})

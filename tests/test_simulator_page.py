@@ -194,7 +194,9 @@ def test_simulator_page_in_a_real_browser(page: Page, tmp_path: Path) -> None:
     shutil.copyfile(screenshot, REPO_ROOT / "var" / "simulator.png")
 
 
-def test_the_page_runs_under_its_content_security_policy(browser: Browser, server_url: str) -> None:
+def test_the_page_runs_under_its_content_security_policy(
+    browser: Browser, server_url: str
+) -> None:
     """The page's style and script are files, so the strict policy holds; an inline script
     (what an injection would add) is refused, and Chromium says so on the console."""
     context = browser.new_context()
@@ -202,7 +204,9 @@ def test_the_page_runs_under_its_content_security_policy(browser: Browser, serve
     refused: list[str] = []
     tab.on(
         "console",
-        lambda message: refused.append(message.text) if CSP_VIOLATION.search(message.text) else None,
+        lambda message: (
+            refused.append(message.text) if CSP_VIOLATION.search(message.text) else None
+        ),
     )
     response = tab.goto(f"{server_url}/simulator")
     assert response is not None

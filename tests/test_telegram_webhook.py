@@ -91,9 +91,7 @@ def test_a_button_press_is_answered_in_the_webhook_response(webhook_runtime: Run
     assert response.status_code == 200
     assert response.json() == {"method": "answerCallbackQuery", "callback_query_id": "press-1"}
     with webhook_runtime.db.connect() as conn:
-        payloads = [
-            p for p in conn.execute(select(OutboxMessage.__table__.c.payload)).scalars()
-        ]
+        payloads = [p for p in conn.execute(select(OutboxMessage.__table__.c.payload)).scalars()]
     assert payloads[-1]["language"] == "de"  # the press counted: she goes on in German
 
 

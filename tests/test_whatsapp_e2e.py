@@ -48,12 +48,6 @@ AMINA = "+4915112345601"
 OLGA = "+4915112345602"
 
 
-@pytest.fixture(scope="module")
-def prism(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Prism]:
-    with Prism(tmp_path_factory.mktemp("prism")) as server:
-        yield server
-
-
 @pytest.fixture
 def stand_in(prism: Prism) -> Iterator[TwilioStandIn]:
     with TwilioStandIn(prism.url) as server:
