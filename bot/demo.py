@@ -18,12 +18,13 @@ from sqlalchemy.orm import Session
 from bot.db.models import (
     ChannelIdentity,
     ConsentRecord,
-    Coordinator,
     Course,
     CourseSession,
     InviteCode,
     Organisation,
     Person,
+    StaffMember,
+    StaffMembership,
 )
 from bot.identity import lookup_key
 
@@ -94,16 +95,20 @@ def load_demo(db: Engine, secret_key: str, now: datetime) -> DemoLogin:
             session.add(org)
             session.flush()
         if (
-            session.scalar(select(Coordinator).where(Coordinator.email == COORDINATOR_EMAIL))
+            session.scalar(select(StaffMember).where(StaffMember.email == COORDINATOR_EMAIL))
             is None
         ):
+            member = StaffMember(
+                email=COORDINATOR_EMAIL,
+                display_name="Koordination Nienburg",
+                password_hash=hash_password(DEMO_PASSWORD),
+                created_at=now,
+            )
+            session.add(member)
+            session.flush()
             session.add(
-                Coordinator(
-                    organisation_id=org.id,
-                    email=COORDINATOR_EMAIL,
-                    display_name="Koordination Nienburg",
-                    password_hash=hash_password(DEMO_PASSWORD),
-                    created_at=now,
+                StaffMembership(
+                    staff_id=member.id, organisation_id=org.id, role="admin", created_at=now
                 )
             )
         if session.scalar(select(Course).where(Course.code == "deutsch-a2-nienburg")) is None:

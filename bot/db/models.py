@@ -75,20 +75,91 @@ class Organisation(Base):
     )
     """A person silent this long is deleted with everything about her (the daily purge,
     ``bot.features.retention``); the privacy notice promises 6 months."""
+    country: Mapped[str] = mapped_column(String(2), default="DE", server_default="DE")
+    """ISO 3166 country code: a newcomer without an invite code chooses her country first
+    when the deployment has organisations in several."""
+    district: Mapped[str] = mapped_column(String(200), default="", server_default="")
+    """The district or region it serves, as the women know it ("Landkreis Nienburg/Weser")."""
+    languages: Mapped[list[str]] = mapped_column(default=list, server_default="[]")
+    """The language codes it offers; empty: every language the bot has."""
+    opening_hours: Mapped[dict[str, Any]] = mapped_column(default=dict, server_default="{}")
+    """When staff answer: ``{"mon": [["09:00", "16:00"]], …}`` in its time zone; empty: not
+    set (then ``office_hours`` is shown as written)."""
+    notify_by_email: Mapped[bool] = mapped_column(Boolean, default=True, server_default="1")
+    """New inbox requests are announced by email to its staff (who did not switch it off)."""
+    staff_telegram_chat: Mapped[str | None] = mapped_column(String(64))
+    """A Telegram group of its staff that hears of new inbox requests (no names, no texts)."""
     created_at: Mapped[datetime]
 
 
-class Coordinator(Base):
-    """A staff member who logs into the coordinator app."""
+class StaffMember(Base):
+    """A person of an organisation's team who logs into the staff web app (``/staff``).
 
-    __tablename__ = "coordinators"
+    Staff are not participants: their email is their login, their password is an argon2 hash,
+    their second factor (TOTP) secret is encrypted.  What they may see is their memberships.
+    """
+
+    __tablename__ = "staff"
+    __table_args__ = (NEVER_REUSED_IDS,)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"))
-    email: Mapped[str] = mapped_column(String(200), unique=True)
+    email: Mapped[str] = mapped_column(String(254), unique=True)
+    """Lower case; the login name."""
     display_name: Mapped[str] = mapped_column(String(200))
     password_hash: Mapped[str] = mapped_column(String(300))
+    language: Mapped[str] = mapped_column(String(16), default="de", server_default="de")
+    """The staff app's language for her (de, en, it, pt, el)."""
+    active: Mapped[bool] = mapped_column(Boolean, default=True, server_default="1")
+    must_change_password: Mapped[bool] = mapped_column(Boolean, default=False, server_default="0")
+    """Set by an admin's reset: the next login asks for a new password first."""
+    totp_secret: Mapped[str | None] = mapped_column(EncryptedText(200))
+    totp_enabled_at: Mapped[datetime | None]
+    failed_logins: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    locked_until: Mapped[datetime | None]
+    notify_by_email: Mapped[bool] = mapped_column(Boolean, default=True, server_default="1")
     created_at: Mapped[datetime]
+    last_login_at: Mapped[datetime | None]
+    password_changed_at: Mapped[datetime | None]
+
+
+class StaffMembership(Base):
+    """A staff member's role in one organisation: ``coordinator`` or ``admin``."""
+
+    __tablename__ = "staff_memberships"
+    __table_args__ = (UniqueConstraint("staff_id", "organisation_id", name="uq_staff_membership"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    staff_id: Mapped[int] = mapped_column(ForeignKey("staff.id", ondelete="CASCADE"), index=True)
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"), index=True)
+    role: Mapped[str] = mapped_column(String(16))
+    created_at: Mapped[datetime]
+
+
+class StaffSession(Base):
+    """A logged-in browser.  Only a hash of the cookie's token is stored."""
+
+    __tablename__ = "staff_sessions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    staff_id: Mapped[int] = mapped_column(ForeignKey("staff.id", ondelete="CASCADE"), index=True)
+    csrf_token: Mapped[str] = mapped_column(String(64))
+    second_factor_pending: Mapped[bool] = mapped_column(Boolean, default=False, server_default="0")
+    """The password was right, the TOTP code is still to come: nothing but that page."""
+    created_at: Mapped[datetime]
+    last_seen_at: Mapped[datetime]
+    expires_at: Mapped[datetime] = mapped_column(index=True)
+
+
+class LoginFailure(Base):
+    """A failed login, by an HMAC of the email or of the address it came from (no address)."""
+
+    __tablename__ = "login_failures"
+    __table_args__ = (Index("ix_login_failures_key_at", "key", "at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key: Mapped[str] = mapped_column(String(64))
+    at: Mapped[datetime]
 
 
 class Person(Base):
@@ -110,6 +181,9 @@ class Person(Base):
     """``new`` (no consent yet), ``active``, ``opted_out``."""
     consent_given_at: Mapped[datetime | None]
     created_at: Mapped[datetime]
+    with_team_since: Mapped[datetime | None]
+    """Set while a conversation with a person of the team is open (``inbox_threads``): her
+    messages go to them, and the bot does not interrupt with its own questions."""
 
     identities: Mapped[list[ChannelIdentity]] = relationship(
         back_populates="person", cascade="all, delete-orphan", passive_deletes=True
@@ -277,6 +351,82 @@ class HumanRequest(Base):
     language: Mapped[str | None] = mapped_column(String(16))
     text: Mapped[str | None] = mapped_column(EncryptedText(20000))
     status: Mapped[str] = mapped_column(String(16), default="open")
+    created_at: Mapped[datetime]
+
+
+class InboxThread(Base):
+    """A conversation between one woman and the team, in the staff inbox.
+
+    Opened by "talk to a person", a voice note or photo, an answer that needs a human
+    ("I can't come: childcare"), or by staff writing to her; closed by staff, which hands her
+    back to the bot.  At most one is open per person.
+    """
+
+    __tablename__ = "inbox_threads"
+    __table_args__ = (
+        Index("ix_inbox_threads_queue", "organisation_id", "status", "waiting_since"),
+        NEVER_REUSED_IDS,
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"), index=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"), index=True)
+    status: Mapped[str] = mapped_column(String(16), default="open")
+    """``open`` or ``closed``."""
+    reason: Mapped[str] = mapped_column(String(32), default="request")
+    """Why it opened: ``request``, ``media``, ``not_coming``, ``interested``, ``staff``."""
+    language: Mapped[str | None] = mapped_column(String(16))
+    channel: Mapped[str | None] = mapped_column(String(32))
+    opened_at: Mapped[datetime]
+    waiting_since: Mapped[datetime | None]
+    """Her oldest message nobody has answered yet; ``None`` when the team spoke last."""
+    last_message_at: Mapped[datetime]
+    assigned_staff_id: Mapped[int | None] = mapped_column(
+        ForeignKey("staff.id", ondelete="SET NULL")
+    )
+    notified_at: Mapped[datetime | None]
+    """When staff were told of it (email, staff Telegram group)."""
+    closed_at: Mapped[datetime | None]
+    closed_by_staff_id: Mapped[int | None] = mapped_column(
+        ForeignKey("staff.id", ondelete="SET NULL")
+    )
+    close_note: Mapped[str | None] = mapped_column(EncryptedText(4000))
+
+
+class InboxMessage(Base):
+    """One entry of a thread: hers (``in``), the team's (``out``), the bot's (``bot``) or an
+    internal ``note`` only staff see.  Text encrypted; deleted with her."""
+
+    __tablename__ = "inbox_messages"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    thread_id: Mapped[int] = mapped_column(
+        ForeignKey("inbox_threads.id", ondelete="CASCADE"), index=True
+    )
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"), index=True)
+    direction: Mapped[str] = mapped_column(String(8))
+    text: Mapped[str | None] = mapped_column(EncryptedText(20000))
+    translation: Mapped[str | None] = mapped_column(EncryptedText(20000))
+    """Her message in the staff member's language, or the team's reply in hers (both shown)."""
+    translation_language: Mapped[str | None] = mapped_column(String(16))
+    media_id: Mapped[int | None] = mapped_column(
+        ForeignKey("inbound_media.id", ondelete="SET NULL")
+    )
+    staff_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id", ondelete="SET NULL"))
+    outbox_id: Mapped[int | None] = mapped_column(Integer)
+    """The outbox row that carries a reply to her (its delivery status is shown)."""
+    created_at: Mapped[datetime]
+
+
+class QuickReply(Base):
+    """A saved answer staff can insert, with a text per language."""
+
+    __tablename__ = "quick_replies"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"), index=True)
+    title: Mapped[str] = mapped_column(String(200))
+    texts: Mapped[dict[str, Any]]
     created_at: Mapped[datetime]
 
 

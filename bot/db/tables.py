@@ -28,12 +28,19 @@ from bot.db.models import (
     HumanRequest,
     InboundMedia,
     InboundMessage,
+    InboxMessage,
+    InboxThread,
     InviteCode,
+    LoginFailure,
     Nudge,
     Organisation,
     OutboxMessage,
     Person,
+    QuickReply,
     SimulatorMessage,
+    StaffMember,
+    StaffMembership,
+    StaffSession,
     TelegramGroup,
 )
 
@@ -58,3 +65,10 @@ telegram_groups = cast(Table, TelegramGroup.__table__)
 invite_codes = cast(Table, InviteCode.__table__)
 media = cast(Table, InboundMedia.__table__)
 simulator_screens = cast(Table, SimulatorMessage.__table__)
+inbox_threads = cast(Table, InboxThread.__table__)
+inbox_messages = cast(Table, InboxMessage.__table__)
+quick_replies = cast(Table, QuickReply.__table__)
+staff = cast(Table, StaffMember.__table__)
+staff_memberships = cast(Table, StaffMembership.__table__)
+staff_sessions = cast(Table, StaffSession.__table__)
+login_failures = cast(Table, LoginFailure.__table__)
