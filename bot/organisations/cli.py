@@ -183,7 +183,7 @@ def _show(found: list[OrganisationView]) -> None:
         notify = ["email" if org.notify_by_email else "no email"]
         if org.staff_telegram_chat:
             notify.append(f"Telegram {org.staff_telegram_chat}")
-        hours = org.opening_hours.spec() if org.opening_hours else org.office_hours or "-"
+        hours = org.opening_hours.spec().replace("; ", ";\n") or org.office_hours or "-"
         table.add_row(
             escape(org.slug),
             escape(org.name),
