@@ -15,6 +15,7 @@ Three forms of the same week:
 
 from __future__ import annotations
 
+import itertools
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -104,7 +105,7 @@ class WeeklyHours:
     def _checked(cls, days: list[list[Interval]]) -> WeeklyHours:
         for index, intervals in enumerate(days):
             intervals.sort()
-            for (_, end), (start, _) in zip(intervals, intervals[1:], strict=False):
+            for (_, end), (start, _) in itertools.pairwise(intervals):
                 if start < end:
                     raise HoursError(f"{DAYS[index]}: the times overlap")
         return cls(tuple(tuple(intervals) for intervals in days))

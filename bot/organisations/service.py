@@ -41,7 +41,9 @@ CLOCK = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
 TELEGRAM_CHAT = re.compile(r"^(-?\d{1,20}|@[A-Za-z][A-Za-z0-9_]{4,31})$")
 #: ISO 3166-1 alpha-2 codes CLDR knows (Babel), not the regions ("150") or "ZZ".
 COUNTRIES = frozenset(
-    code for code in Locale("en").territories if len(code) == 2 and code.isalpha() and code != "ZZ"
+    str(code)
+    for code in Locale("en").territories
+    if len(str(code)) == 2 and str(code).isalpha() and code != "ZZ"
 )
 
 #: The editable fields, in the order they are listed and audited.
@@ -134,9 +136,11 @@ class OrganisationService:
     def get(self, slug: str) -> OrganisationView:
         """One organisation (``OrganisationError`` when there is none by that slug)."""
         with self.db.connect() as conn:
-            row = conn.execute(
-                select(organisations).where(organisations.c.slug == slug)
-            ).mappings().first()
+            row = (
+                conn.execute(select(organisations).where(organisations.c.slug == slug))
+                .mappings()
+                .first()
+            )
         if row is None:
             raise OrganisationError(f"no organisation {slug!r} (see: twc organisations list)")
         return _view(row)
@@ -195,8 +199,10 @@ class OrganisationService:
                     details={
                         "organisation": slug,
                         "changed": {
-                            name: {"from": _audited({name: before.get(name)})[name],
-                                   "to": _audited({name: value})[name]}
+                            name: {
+                                "from": _audited({name: before.get(name)})[name],
+                                "to": _audited({name: value})[name],
+                            }
                             for name, value in changed.items()
                         },
                     },
@@ -347,7 +353,9 @@ def quiet_hours(value: Any) -> tuple[str, str]:
         start, _, end = str(value).strip().partition("-")
         start, end = start.strip(), end.strip()
     if not (CLOCK.match(start) and CLOCK.match(end)):
-        raise OrganisationError(f"quiet hours {value!r}: write them as HH:MM-HH:MM, e.g. 20:00-08:00")
+        raise OrganisationError(
+            f"quiet hours {value!r}: write them as HH:MM-HH:MM, e.g. 20:00-08:00"
+        )
     return start, end
 
 
