@@ -31,8 +31,9 @@ from conversations.opening_hours import HoursError, WeeklyHours
 if TYPE_CHECKING:
     from bot.runtime import Runtime
 
-#: The shortest and longest retention an organisation may set (days of silence).
+#: The shortest retention period an organisation may set (the never-consented rule is 7 days).
 MIN_RETENTION_DAYS = 7
+#: The longest (two years): retention is a promise to delete, not a licence to keep.
 MAX_RETENTION_DAYS = 730
 
 SLUG = re.compile(r"^[a-z0-9][a-z0-9-]{1,63}$")
