@@ -1,6 +1,7 @@
 """On the simulator: she is told when the office is closed and when we read her message (German,
 Arabic), and a newcomer without an invite code chooses where she lives when there are several
-organisations (and only then)."""
+organisations (and only then).  The moves between organisations are stored on SQLite and
+PostgreSQL (the ``client`` and ``runtime`` fixtures)."""
 
 from __future__ import annotations
 
@@ -113,27 +114,27 @@ def _two_districts(runtime: Runtime) -> None:
 
 
 def test_two_organisations_she_chooses_her_district_before_the_privacy_notice(
-    sqlite_client: TestClient, sqlite_runtime: Runtime
+    client: TestClient, runtime: Runtime
 ) -> None:
-    _two_districts(sqlite_runtime)
-    sim = Simulator(sqlite_client, "amina")
+    _two_districts(runtime)
+    sim = Simulator(client, "amina")
     sim.send("/start")
     asked = sim.press("Deutsch")
     assert asked[-1]["text"] == "📍 Wo wohnen Sie?\nWählen Sie Ihren Landkreis oder Ihre Region."
     assert sim.labels() == ["Landkreis Nienburg/Weser", "Landkreis Verden"]
     notice = sim.press("Landkreis Verden")[-1]["text"]
     assert notice.startswith("🔒 VHS Verden hilft Frauen")
-    assert _organisation_of(sqlite_runtime) == "vhs-verden"
+    assert _organisation_of(runtime) == "vhs-verden"
     sim.press(sim.labels()[0])  # yes
     sim.send("Amina")
     assert sim.labels()[:2] == ["Verden (Aller)", "Achim"]  # her organisation's towns
 
 
 def test_three_organisations_in_two_countries_ask_the_country_first(
-    sqlite_client: TestClient, sqlite_runtime: Runtime
+    client: TestClient, runtime: Runtime
 ) -> None:
-    _two_districts(sqlite_runtime)
-    _service(sqlite_runtime).create(
+    _two_districts(runtime)
+    _service(runtime).create(
         "cpia-verona",
         {
             "name": "CPIA Verona",
@@ -145,7 +146,7 @@ def test_three_organisations_in_two_countries_ask_the_country_first(
         },
         "cli:test",
     )
-    sim = Simulator(sqlite_client, "giulia")
+    sim = Simulator(client, "giulia")
     sim.send("/start")
     assert len(sim.labels()) == 10  # before she says where: every language someone offers
     asked = sim.press("Deutsch")[-1]["text"]
@@ -158,13 +159,13 @@ def test_three_organisations_in_two_countries_ask_the_country_first(
     notice = sim.press("Italiano")[-1]["text"]
     assert notice.startswith("🔒 CPIA Verona")
     assert "Acconsente?" in notice or "d'accordo" in notice
-    assert _organisation_of(sqlite_runtime) == "cpia-verona"
-    with sqlite_runtime.db.connect() as conn:
+    assert _organisation_of(runtime) == "cpia-verona"
+    with runtime.db.connect() as conn:
         language = select(people.c.language).where(people.c.role == "participant")
         assert conn.execute(language).scalar_one() == "it"
 
     # Germany has two: then the district, with a number as the answer.
-    other = Simulator(sqlite_client, "amina")
+    other = Simulator(client, "amina")
     other.send("/start")
     other.press("English")
     other.press("🇩🇪 Germany")
