@@ -17,6 +17,7 @@ from bot.clock import process_clock
 from bot.crypto.cli import keys_app, refuse_unready_keys
 from bot.features import registry
 from bot.features.registry import FEATURES
+from bot.organisations.cli import organisations_app
 from bot.outbox.scrub import scrub
 from bot.private_files import restrict_new_files
 from bot.settings import Settings
@@ -34,6 +35,7 @@ app.add_typer(flows_app, name="flows")
 outbox_app = typer.Typer(help="Messages waiting, sent or held.", no_args_is_help=True)
 app.add_typer(outbox_app, name="outbox")
 app.add_typer(keys_app, name="keys")
+app.add_typer(organisations_app, name="organisations")
 
 
 @app.callback()

@@ -144,6 +144,16 @@ class OptIn:
 
 
 @dataclass(frozen=True, slots=True)
+class JoinOrganisation:
+    """A newcomer said where she lives: she belongs to the organisation ``slug`` from now on.
+
+    Only before she consents (nothing else is stored about her yet); the host moves her row.
+    """
+
+    slug: str
+
+
+@dataclass(frozen=True, slots=True)
 class RequestHuman:
     """Put her message into the coordinators' inbox."""
 
@@ -213,6 +223,7 @@ Effect = (
     | ForgetPerson
     | OptOut
     | OptIn
+    | JoinOrganisation
     | RequestHuman
     | ScheduleTimeout
     | JoinByInvite

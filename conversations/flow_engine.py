@@ -27,6 +27,7 @@ from conversations.events import (
     Event,
     ForgetPerson,
     JoinByInvite,
+    JoinOrganisation,
     MediaIn,
     Reply,
     ScheduleTimeout,
@@ -37,7 +38,7 @@ from conversations.events import (
     TriggerIn,
     UpdateProfile,
 )
-from conversations.i18n import Catalogs, format_day, neutral_or
+from conversations.i18n import Catalogs, format_day, native_digits, neutral_or
 from conversations.languages import Language, LanguageTable
 from conversations.matching import (
     clean_text,
@@ -47,7 +48,8 @@ from conversations.matching import (
     read_number,
     read_numbers,
 )
-from conversations.model import Context, Conversation, Profile
+from conversations.model import Context, Conversation, OrganisationInfo, Profile
+from conversations.opening_hours import format_hours, format_opening
 from conversations.spec import MAX_STEPS_PER_TURN, ActionCall, Flow, Node
 from conversations.texts import Text, placeholders_of
 from conversations.validate import node_text, validate_flows, validate_texts
@@ -64,6 +66,10 @@ OPTED_OUT_NODES = frozenset({("main", "my_data"), ("main", "confirm_delete")})
 #: reason to ask again).
 ASK_MESSAGES_AGAIN = "main.ask_messages"
 DONE_OPTION = "done"
+#: Where the organisation she chose is kept in the conversation (``save_as: organisation``).
+CHOSEN_ORGANISATION = "organisation"
+#: Where the country she chose is kept (``save_as: country``).
+CHOSEN_COUNTRY = "country"
 
 
 @dataclass(frozen=True, slots=True)
@@ -241,9 +247,48 @@ class Turn:
     steps: int = 0
     _language: Language | None = None
     _language_for: str | None = None
+    _organisation: OrganisationInfo | None = None
 
     def __post_init__(self) -> None:
         self.profile = self.context.profile.copy()
+
+    # ---- her organisation ---------------------------------------------------------------
+
+    @property
+    def organisation(self) -> OrganisationInfo:
+        """Her organisation: the one she chose in this turn, else the host's."""
+        return self._organisation or self.context.organisation
+
+    def region_options(self) -> tuple[OrganisationInfo, ...]:
+        """The organisations she may still choose between where she lives: none once she
+        chose, came with an invite code (it names hers) or consented, or when there is only
+        one."""
+        data = self.conversation.data if self.conversation else {}
+        organisations = self.context.organisations
+        if (
+            len(organisations) < 2
+            or self.profile.consented
+            or CHOSEN_ORGANISATION in data
+            or PENDING_INVITE in data
+        ):
+            return ()
+        return organisations
+
+    def join(self, organisation: OrganisationInfo) -> None:
+        """She lives where ``organisation`` works: she belongs to it from now on."""
+        self._organisation = organisation
+        if self.conversation is not None:
+            self.conversation.data[CHOSEN_ORGANISATION] = organisation.slug
+        self.effects.append(JoinOrganisation(organisation.slug))
+
+    def skipped(self, node: Node) -> bool:
+        """Whether ``node`` is passed over now (``skip_if``, or a question about where she
+        lives with nothing to choose)."""
+        if node.skip_if == "language_offered":
+            return self.organisation.offers(self.language.code)
+        if node.choices_from in ("countries", "organisations"):
+            return len(self.options(node)) < 2
+        return False
 
     # ---- language and texts ---------------------------------------------------------------
 
@@ -256,7 +301,7 @@ class Turn:
         self._language = (
             table.get(self.profile.language)
             or table.get(self.context.language_hint)
-            or table.get(self.context.organisation.default_language)
+            or table.get(self.organisation.default_language)
             or table.get(table.master)
         )
         self._language_for = self.profile.language
@@ -264,7 +309,7 @@ class Turn:
 
     def value(self, name: str) -> object:
         """One placeholder value; computed only when a text asks for it."""
-        org, profile, language = self.context.organisation, self.profile, self.language
+        org, profile, language = self.organisation, self.profile, self.language
         catalogs = self.engine.catalogs
         if name == "name":
             return profile.display_name or ""
@@ -276,7 +321,21 @@ class Turn:
         if name == "privacy_contact":
             return org.privacy_contact or none
         if name == "office_hours":
+            if org.opening_hours:
+                return native_digits(
+                    format_hours(org.opening_hours, language.babel_locale), language
+                )
             return org.office_hours or none
+        if name == "next_opening":
+            # Empty while the office is open or has no hours: the text's neutral variant
+            # (without "we read it from …") is shown then.
+            hours, now = org.opening_hours, self.context.now
+            if not hours or hours.is_open(org.timezone, now):
+                return ""
+            opening = hours.next_opening(org.timezone, now)
+            if opening is None:
+                return ""
+            return native_digits(format_opening(opening, language.babel_locale), language)
         if name == "town":
             return (
                 profile.town and self.engine.field_label(language, "town", profile.town)
@@ -477,6 +536,13 @@ class Turn:
             visit = (self.conversation.visit + 1) if self.conversation else 1
             data = self.conversation.data if self.conversation else {}
             self.conversation = Conversation(flow_id, node_id, visit, data)
+            if self.skipped(node):
+                assert node.next is not None  # validated: a skippable node has a 'next'
+                single = self.options(node) if node.choices_from == "organisations" else []
+                if len(single) == 1:  # one organisation in the country she chose: hers
+                    self.save(node, single[0].value)
+                flow_id, node_id = self.engine.flows[flow_id].resolve(node.next)
+                continue
             for call in node.do:
                 self.run_action(call, None)
             if self.forgotten and node.text:
@@ -532,11 +598,19 @@ class Turn:
         flow_id = self.conversation.flow
         options: list[Option] = []
         if node.choices_from == "languages":
-            for lang in self.engine.languages.menu:
+            for lang in self.offered_languages():
                 options.append(Option(lang.code, lang.name, lang.code, keys=(lang.code,)))
         elif node.choices_from == "towns":
-            for index, town in enumerate(self.context.organisation.towns):
+            for index, town in enumerate(self.organisation.towns):
                 options.append(Option(f"t{index}", town, town))
+        elif node.choices_from == "countries":
+            options.extend(self.country_options())
+        elif node.choices_from == "organisations":
+            country = self.conversation.data.get(CHOSEN_COUNTRY)
+            for org in self.region_options():
+                if country is None or org.country == country:
+                    label = org.district or org.name
+                    options.append(Option(org.slug, label, org.slug, keys=(fold(org.name),)))
         consents = self.profile.consents
         options.extend(
             option
@@ -545,6 +619,30 @@ class Turn:
             and (option.unless_consent is None or option.unless_consent not in consents)
         )
         return options
+
+    def offered_languages(self) -> tuple[Language, ...]:
+        """The language menu: what her organisation offers; while she has still to say where
+        she lives, what any of the organisations offers."""
+        menu = self.engine.languages.menu
+        choices = self.region_options() or (self.organisation,)
+        if any(not org.languages for org in choices):
+            return menu
+        offered = {code for org in choices for code in org.languages}
+        return tuple(lang for lang in menu if lang.code in offered) or menu
+
+    def country_options(self) -> list[Option]:
+        """The countries of the organisations she may choose, named in her language."""
+        codes = sorted({org.country for org in self.region_options() if org.country})
+        territories = self.language.babel_locale.territories
+        return [
+            Option(
+                code.lower(),
+                f"{_flag(code)} {territories.get(code, code)}",
+                code,
+                keys=(code.lower(), fold(territories.get(code, code))),
+            )
+            for code in codes
+        ]
 
     def done_option(self, node: Node) -> Option:
         """The "finished" answer of a multiple-choice node."""
@@ -792,9 +890,20 @@ class Turn:
         assert self.conversation is not None
         if not node.save_as:
             return
-        if node.save_as.startswith("profile."):
+        if node.save_as == CHOSEN_ORGANISATION:
+            for organisation in self.region_options():
+                if organisation.slug == value:
+                    self.join(organisation)
+        elif node.save_as.startswith("profile."):
             name = node.save_as.removeprefix("profile.")
             setattr(self.profile, name, value)
             self.effects.append(UpdateProfile({name: value}))
         else:
             self.conversation.data[node.save_as] = value
+
+
+def _flag(country: str) -> str:
+    """The flag emoji of an ISO 3166 code (two regional indicator letters)."""
+    if len(country) != 2 or not country.isalpha():
+        return ""
+    return "".join(chr(0x1F1E6 + ord(letter) - ord("A")) for letter in country.upper())

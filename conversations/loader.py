@@ -14,6 +14,7 @@ from typing import Any
 import yaml
 
 from conversations.spec import (
+    CONDITIONS,
     CURRENT_SPEC_VERSION,
     ActionCall,
     Choice,
@@ -147,6 +148,7 @@ NODE_KEYS = {
     "do_after",
     "timeout",
     "requires_consent",
+    "skip_if",
 }
 
 
@@ -168,13 +170,16 @@ def _node(node_id: str, raw: object, source: str) -> Node:
             raise FlowError(source, node_id, "'timeout' needs 'after' and 'next'")
         timeout = Timeout(parse_duration(spec["after"], source, node_id), str(spec["next"]))
     choices_from = raw.get("choices_from")
-    if choices_from not in (None, "languages", "towns"):
+    if choices_from not in (None, "languages", "towns", "countries", "organisations"):
         raise FlowError(source, node_id, f"unknown choices_from {choices_from!r}")
     requires = raw.get("requires_consent")
     if requires is not None and (
         not isinstance(requires, dict) or set(requires) != {"purpose", "ask"}
     ):
         raise FlowError(source, node_id, "'requires_consent' needs 'purpose' and 'ask'")
+    skip_if = raw.get("skip_if")
+    if skip_if is not None and skip_if not in CONDITIONS:
+        raise FlowError(source, node_id, f"unknown skip_if {skip_if!r} (known: {CONDITIONS})")
     text = raw.get("text")
     neutral = raw.get("neutral")
     if neutral is not None and text is None:
@@ -196,6 +201,7 @@ def _node(node_id: str, raw: object, source: str) -> Node:
         timeout=timeout,
         requires_consent=str(requires["purpose"]) if requires else None,
         consent_question=str(requires["ask"]) if requires else "",
+        skip_if=skip_if,
     )
 
 

@@ -6,6 +6,8 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
+from conversations.opening_hours import WeeklyHours
+
 #: Profile fields a flow may fill with ``save_as: profile.<field>``.
 PROFILE_FIELDS = ("language", "display_name", "town", "interests", "attend_help")
 
@@ -44,6 +46,21 @@ class OrganisationInfo:
     towns: tuple[str, ...] = ()
     privacy_contact: str = ""
     office_hours: str = ""
+    """Office hours as its staff wrote them (shown when ``opening_hours`` is empty)."""
+    slug: str = ""
+    country: str = ""
+    """ISO 3166 code: a newcomer choosing where she lives picks her country first when the
+    organisations are in several."""
+    district: str = ""
+    """The district it serves, as the women know it (the answer to "where do you live?")."""
+    languages: tuple[str, ...] = ()
+    """The language codes it offers; empty: every language the bot has."""
+    opening_hours: WeeklyHours = field(default_factory=WeeklyHours)
+    """When staff answer; shown in her language, and "we read your message from …" outside."""
+
+    def offers(self, language: str) -> bool:
+        """Whether it offers ``language`` (every language when it names none)."""
+        return not self.languages or language in self.languages
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,6 +72,10 @@ class Context:
     now: datetime
     channel: str = "simulator"
     language_hint: str | None = None
+    organisations: tuple[OrganisationInfo, ...] = ()
+    """Where a newcomer may choose to belong (``choices_from: countries`` and
+    ``organisations``): the host gives every organisation while she has not consented in a
+    deployment with several, else none (nothing to choose)."""
 
 
 @dataclass(slots=True)

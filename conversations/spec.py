@@ -13,7 +13,10 @@ from typing import Any, Literal
 
 NodeType = Literal["say", "choice", "input", "end"]
 ValidatorType = Literal["text", "number", "date", "one_of"]
-DynamicChoices = Literal["languages", "towns"]
+DynamicChoices = Literal["languages", "towns", "countries", "organisations"]
+#: Conditions a node may be skipped on (``skip_if``), evaluated by the engine on her turn.
+Condition = Literal["language_offered"]
+CONDITIONS: tuple[str, ...] = ("language_offered",)
 
 #: Spec version written by this code; older files are migrated on load.
 CURRENT_SPEC_VERSION = 1
@@ -88,6 +91,9 @@ class Node:
     #: records the consent and leads back here.
     requires_consent: str | None = None
     consent_question: str = ""
+    #: Passed over (straight to ``next``, nothing said) while this condition holds:
+    #: ``language_offered``: her organisation offers the language she chose.
+    skip_if: Condition | None = None
 
     @property
     def waits(self) -> bool:

@@ -28,6 +28,7 @@ KNOWN_PLACEHOLDERS = frozenset(
         "interests",
         "attend_help",
         "consent_date",
+        "next_opening",
     }
 )
 
@@ -104,6 +105,10 @@ def _check_structure(flow: Flow, node: Node, actions: Mapping[str, Any]) -> Iter
                 yield f"choice '{choice.id}' has no target (give it 'next' or give the node one)"
         if node.choices_from and not node.next:
             yield f"choices from '{node.choices_from}' need the node's 'next'"
+    if node.skip_if and not node.next:
+        yield "a node with 'skip_if' needs 'next' (where it goes when skipped)"
+    if node.choices_from == "organisations" and node.save_as != "organisation":
+        yield "choices from 'organisations' are saved as 'organisation' (she moves there)"
     if node.type in ("input", "say") and not node.next:
         yield f"a {node.type} node needs 'next'"
     if node.multiple and node.type != "choice":

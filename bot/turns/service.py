@@ -19,6 +19,7 @@ import logging
 import threading
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
+from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
@@ -37,7 +38,7 @@ from bot.turns.organisations import OrganisationCache, OrganisationRow
 from bot.turns.outcome import HandleOutcome
 from bot.turns.statements import Statements
 from bot.turns.writer import ShowReplies, Target, TurnWriter
-from conversations.events import Event, StartIn
+from conversations.events import Event, JoinOrganisation, StartIn
 from conversations.flow_engine import FlowEngine, Result
 from conversations.model import Context, Conversation, Profile
 
@@ -282,8 +283,10 @@ class TurnService:
                 now=inbound.received_at,
                 channel=inbound.channel,
                 language_hint=inbound.language_hint,
+                organisations=() if profile.consented else self.organisations.choices(),
             )
             result = self.flow_engine.handle(conversation, inbound.event, context)
+            target = self._moved(target, result)
             outcome = writer.collect(
                 conn,
                 target,
@@ -372,6 +375,16 @@ class TurnService:
             row["channel"],
             self.organisations.by_id(row["organisation_id"]),
         )
+
+    def _moved(self, target: Target, result: Result) -> Target:
+        """Her target after the turn: in the organisation she chose where she lives, if she
+        did (the writer moves her row there)."""
+        for effect in result.effects:
+            if isinstance(effect, JoinOrganisation):
+                organisation = self.organisations.by_slug(effect.slug)
+                if organisation is not None:
+                    target = replace(target, organisation=organisation)
+        return target
 
     def _organisation_for(self, conn: Connection, inbound: Inbound) -> OrganisationRow:
         organisation = None

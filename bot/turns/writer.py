@@ -27,6 +27,7 @@ from bot.turns.statements import Statements
 from conversations.consent import PROFILE
 from conversations.events import (
     ForgetPerson,
+    JoinOrganisation,
     OptIn,
     OptOut,
     RecordConsent,
@@ -159,6 +160,10 @@ class TurnWriter:
                 pending.opted_in.add(target.identity_id)
             elif isinstance(effect, ForgetPerson):
                 forget = True
+            elif isinstance(effect, JoinOrganisation):
+                # The service has moved the target to the organisation she chose.
+                if target.organisation.slug == effect.slug:
+                    changes["organisation_id"] = target.organisation.id
             elif isinstance(effect, RequestHuman):
                 pending.human_requests.append(
                     {

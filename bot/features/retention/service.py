@@ -15,14 +15,10 @@ from bot.db.tables import audit, identities, organisations, people
 from bot.erasure import Erased
 from bot.features.retention.purge import PurgePlan, RetentionPurge
 from bot.features.retention.warning import schedule_warnings
+from bot.organisations.service import MAX_RETENTION_DAYS, MIN_RETENTION_DAYS
 
 if TYPE_CHECKING:
     from bot.runtime import Runtime
-
-#: The shortest retention period an organisation may set (the never-consented rule is 7 days).
-MIN_RETENTION_DAYS = 7
-#: The longest (two years): retention is a promise to delete, not a licence to keep.
-MAX_RETENTION_DAYS = 730
 
 
 class RetentionError(ValueError):
