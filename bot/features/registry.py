@@ -18,6 +18,7 @@ from bot.features.feature import Feature, PeriodicJob
 from bot.features.groups import FEATURE as GROUPS
 from bot.features.invites import FEATURE as INVITES
 from bot.features.my_data import FEATURE as MY_DATA
+from bot.features.people import FEATURE as PEOPLE
 from bot.features.people_import import FEATURE as PEOPLE_IMPORT
 from bot.features.retention import FEATURE as RETENTION
 from bot.nudges.kinds import NudgeKind
@@ -38,6 +39,7 @@ FEATURES: tuple[Feature, ...] = (
     GROUPS,
     RETENTION,
     MY_DATA,
+    PEOPLE,
 )
 
 
