@@ -28,9 +28,9 @@ PAGE_SIZE = 25
 #: :func:`unreachable`).
 STATUSES = ("new", "active", "opted_out", "unreachable")
 #: How close a name must be to the search (rapidfuzz's 0–100 partial ratio).
-NAME_CUTOFF = 75.0
+NAME_CUTOFF = 80.0
 #: How close a town must be to the one asked for.
-TOWN_CUTOFF = 85.0
+TOWN_CUTOFF = 75.0
 
 
 def unreachable(channels: Sequence[tuple[str, str]]) -> bool:
@@ -48,16 +48,18 @@ def normalise(text: str) -> str:
 
 
 def name_score(query: str, name: str) -> float:
-    """How well ``name`` matches what was typed (0–100); a part of a name counts fully."""
+    """How well ``name`` matches what was typed (0–100): the whole name, any one of its words,
+    or the beginning of a word (she is still typing) compared with rapidfuzz's ratio."""
     wanted, candidate = normalise(query), normalise(name)
     if not wanted or not candidate:
         return 0.0
     if wanted in candidate:
         return 100.0
-    return max(
-        fuzz.partial_ratio(wanted, candidate),
-        fuzz.token_set_ratio(wanted, candidate),
-    )
+    words = candidate.split()
+    scores = [fuzz.ratio(wanted, candidate)]
+    scores += [fuzz.ratio(wanted, word) for word in words]
+    scores += [fuzz.ratio(wanted, word[: len(wanted)]) for word in words if len(wanted) < len(word)]
+    return max(scores)
 
 
 def town_matches(query: str, town: str | None) -> bool:
