@@ -19,6 +19,9 @@ from tests.auxil.runtimes import make_runtime
 from tests.auxil.telegram import webhook_settings
 from tests.auxil.twilio import Prism
 
+#: Browser fixtures (``chromium``, ``live_server``, ``staff_page``) for every module.
+pytest_plugins = ["tests.auxil.browser"]
+
 
 def pytest_addoption(parser: pytest.Parser) -> None:
     parser.addoption("--update-golden", action="store_true", help="rewrite the golden transcripts")
