@@ -25,12 +25,12 @@ from bot.features.people.directory import PAGE_SIZE, Directory, Filters, Listing
 from bot.features.people.profile import Profiles
 from bot.features.people.scope import PersonNotFoundError
 from bot.runtime import Runtime
+from bot.staff.principal import StaffUser
 from tests.auxil.clock import FrozenClock
 from tests.auxil.courses import person_of
 from tests.auxil.leftovers import rows_about
 from tests.auxil.people import (
     DEMO,
-    Principal,
     add_course,
     add_person,
     answer,
@@ -48,10 +48,10 @@ class World:
     ids: dict[str, int]
     demo: int
     other: int
-    coordinator: Principal
-    admin: Principal
-    foreign: Principal
-    both: Principal
+    coordinator: StaffUser
+    admin: StaffUser
+    foreign: StaffUser
+    both: StaffUser
 
 
 @pytest.fixture

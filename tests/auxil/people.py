@@ -10,7 +10,6 @@ channel with its status.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -30,6 +29,7 @@ from bot.db.tables import (
 )
 from bot.identity import lookup_key
 from bot.runtime import Runtime
+from bot.staff.principal import StaffUser
 from tests.auxil.constants import TEST_SECRET
 
 DEMO = "vnb-nienburg"
@@ -223,28 +223,7 @@ def staff_member(
     return {"id": member, "email": email, "roles": roles}
 
 
-@dataclass(frozen=True)
-class Principal:
-    """The logged-in staff member as the services see her (the shell's ``StaffUser``)."""
-
-    id: int
-    roles: dict[int, str] = field(default_factory=dict)
-
-    @property
-    def organisation_ids(self) -> frozenset[int]:
-        return frozenset(self.roles)
-
-    def is_admin(self, organisation_id: int | None = None) -> bool:
-        if organisation_id is None:
-            return "admin" in self.roles.values()
-        return self.roles.get(organisation_id) == "admin"
-
-    @property
-    def actor(self) -> str:
-        return f"staff:{self.id}"
-
-
-def principal(runtime: Runtime, email: str, roles: dict[int, str], now: datetime) -> Principal:
-    """A staff member stored with ``roles``, as she is when logged in."""
+def principal(runtime: Runtime, email: str, roles: dict[int, str], now: datetime) -> StaffUser:
+    """A staff member stored with ``roles``, as the shell hands her to a page when logged in."""
     member = staff_member(runtime, email, roles, now)
-    return Principal(member["id"], dict(roles))
+    return StaffUser(member["id"], email, email.split("@")[0], "de", dict(roles))

@@ -58,7 +58,7 @@ def name_score(query: str, name: str) -> float:
     words = candidate.split()
     scores = [fuzz.ratio(wanted, candidate)]
     scores += [fuzz.ratio(wanted, word) for word in words]
-    scores += [fuzz.ratio(wanted, word[: len(wanted)]) for word in words if len(wanted) < len(word)]
+    scores += [fuzz.ratio(wanted, w[: len(wanted)]) for w in words if len(wanted) < len(w)]
     return max(scores)
 
 

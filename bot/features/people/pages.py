@@ -153,7 +153,9 @@ class PeoplePages:
         """The directory; the results alone for htmx."""
         filters = filters_of(request.query_params)
         lang = self.shell.language(request)
-        listing = await run_in_threadpool(self.directory.search, self.staff(request), filters, lang)
+        listing = await run_in_threadpool(
+            self.directory.search, self.staff(request), filters, lang
+        )
         context = {"listing": listing, "filters": filters, "statuses": STATUSES}
         partial = request.headers.get("hx-request") and not request.headers.get(
             "hx-history-restore-request"
