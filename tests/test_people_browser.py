@@ -120,7 +120,7 @@ def test_the_profile_its_actions_and_the_dashboard(
     staff_page.get_by_label("In einen Kurs anmelden").select_option(
         label="Deutsch A2 mit Kinderbetreuung"
     )
-    staff_page.get_by_role("button", name="Anmelden", exact=True).click()
+    staff_page.get_by_role("button", name="Im Kurs anmelden").click()
     expect(staff_page.locator("[role=status]")).to_contain_text("Sie ist jetzt im Kurs angemeldet")
 
     with staff_page.expect_download() as download_info:

@@ -240,3 +240,26 @@ def test_the_dashboard_panels_count_and_link_to_profiles(
     login_client(web, "hoya@example.org", PASSWORD)
     other = web.get("/staff/").text
     assert "0 Absagen für kommende Termine" in other and "Amina" not in other
+
+
+@pytest.mark.parametrize(
+    ("language", "heading", "shared"),
+    [
+        ("en", "People", "What she told us"),
+        ("it", "Persone", "Cosa ci ha detto"),
+        ("pt", "Pessoas", "O que ela nos disse"),
+        ("el", "Άτομα", "Τι μας είπε"),
+    ],
+)
+def test_the_pages_speak_the_staff_members_language(
+    site: Site, web: TestClient, language: str, heading: str, shared: str
+) -> None:
+    add_staff(site.runtime, f"{language}@example.org", language=language)
+    login_client(web, f"{language}@example.org", PASSWORD)
+    listing = web.get("/staff/people").text
+    assert f"<h1>{heading}</h1>" in listing
+    profile = web.get(f"/staff/people/{site.amina}").text
+    assert shared in profile
+    assert "Was sie uns gesagt hat" not in profile
+    assert web.get(f"/staff/people/{site.amina}/delete").status_code == 200
+    assert web.get("/staff/").status_code == 200
