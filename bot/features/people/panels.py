@@ -2,8 +2,8 @@
 
 Each maker is called per request for the logged-in staff member (in a worker thread) and
 reads :class:`~bot.features.people.attention.Attention`, which scopes every list to her
-organisations.  A box is shown even when its list is empty ("nobody"): the count itself
-tells a coordinator that nothing was missed.
+organisations.  An empty list shows no box (``None``): the dashboard shows only what needs
+someone, and says so when nothing does.
 """
 
 from __future__ import annotations
@@ -24,9 +24,11 @@ def _attention(runtime: Runtime) -> Attention:
     return Attention(runtime.db, runtime.clock)
 
 
-def not_coming_panel(runtime: Runtime, staff: StaffUser) -> Panel:
+def not_coming_panel(runtime: Runtime, staff: StaffUser) -> Panel | None:
     """People who said they cannot come to a coming session, with their reason."""
     listed = _attention(runtime).not_coming(staff)
+    if not listed.total:
+        return None
     return Panel(
         N_("Kann nicht kommen"),
         "people/panel_not_coming.html",
@@ -35,9 +37,11 @@ def not_coming_panel(runtime: Runtime, staff: StaffUser) -> Panel:
     )
 
 
-def no_answer_panel(runtime: Runtime, staff: StaffUser) -> Panel:
+def no_answer_panel(runtime: Runtime, staff: StaffUser) -> Panel | None:
     """People who have not answered about tomorrow's session."""
     listed = _attention(runtime).no_answer_tomorrow(staff)
+    if not listed.total:
+        return None
     return Panel(
         N_("Keine Antwort für den Termin morgen"),
         "people/panel_no_answer.html",
@@ -46,9 +50,11 @@ def no_answer_panel(runtime: Runtime, staff: StaffUser) -> Panel:
     )
 
 
-def held_panel(runtime: Runtime, staff: StaffUser) -> Panel:
+def held_panel(runtime: Runtime, staff: StaffUser) -> Panel | None:
     """Messages held as ``needs_template`` (WhatsApp's 24-hour window closed)."""
     listed = _attention(runtime).held(staff)
+    if not listed.total:
+        return None
     return Panel(
         N_("Nachrichten, die auf eine Vorlage warten"),
         "people/panel_held.html",
@@ -57,9 +63,11 @@ def held_panel(runtime: Runtime, staff: StaffUser) -> Panel:
     )
 
 
-def unreachable_panel(runtime: Runtime, staff: StaffUser) -> Panel:
+def unreachable_panel(runtime: Runtime, staff: StaffUser) -> Panel | None:
     """People no channel reaches any more."""
     listed = _attention(runtime).unreachable(staff)
+    if not listed.total:
+        return None
     return Panel(
         N_("Nicht erreichbar"),
         "people/panel_unreachable.html",
