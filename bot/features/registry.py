@@ -19,6 +19,7 @@ from bot.features.feature import Feature, NavItem, Panel, PeriodicJob
 from bot.features.groups import FEATURE as GROUPS
 from bot.features.invites import FEATURE as INVITES
 from bot.features.my_data import FEATURE as MY_DATA
+from bot.features.people import FEATURE as PEOPLE
 from bot.features.people_import import FEATURE as PEOPLE_IMPORT
 from bot.features.retention import FEATURE as RETENTION
 from bot.nudges.kinds import NudgeKind
@@ -48,6 +49,7 @@ FEATURES: tuple[Feature, ...] = (
     GROUPS,
     RETENTION,
     MY_DATA,
+    PEOPLE,
 )
 
 

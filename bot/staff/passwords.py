@@ -2,7 +2,7 @@
 
 The hash carries its own parameters, so raising them later only needs :func:`verify` to say
 "rehash": the next successful login stores a hash with the new parameters.  A login for an
-email that has no account still verifies against :data:`DUMMY_HASH`, so the answer takes as
+email that has no account still verifies against :func:`dummy_hash`, so the answer takes as
 long as for a real one (no account enumeration by timing).
 """
 
@@ -23,8 +23,28 @@ MIN_LENGTH = 10
 MAX_LENGTH = 256
 """Longer inputs are refused before hashing: nobody types more, and it bounds the work."""
 
-#: Verified against when the email is unknown, so both answers cost the same.
-DUMMY_HASH = HASHER.hash(secrets.token_urlsafe(16))
+_hasher = HASHER
+_dummy: dict[int, str] = {}
+
+
+def use_hasher(hasher: PasswordHasher) -> None:
+    """Hash new passwords with other parameters from now on (the test suite uses cheap ones:
+    hundreds of logins at 64 MiB each would take minutes).  Stored hashes keep verifying:
+    each carries its own parameters, and is replaced at its next successful login."""
+    global _hasher
+    _hasher = hasher
+
+
+def current_hasher() -> PasswordHasher:
+    return _hasher
+
+
+def dummy_hash() -> str:
+    """Verified against when the email is unknown, so both answers cost the same."""
+    hasher = _hasher
+    if id(hasher) not in _dummy:
+        _dummy[id(hasher)] = hasher.hash(secrets.token_urlsafe(16))
+    return _dummy[id(hasher)]
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,15 +56,16 @@ class Verified:
     """Set when the password was right and the stored hash uses old parameters."""
 
 
-def hash_password(password: str, hasher: PasswordHasher = HASHER) -> str:
+def hash_password(password: str) -> str:
     """An argon2id hash of ``password`` (salt and parameters inside)."""
-    return hasher.hash(password)
+    return _hasher.hash(password)
 
 
-def verify(stored: str, password: str, hasher: PasswordHasher = HASHER) -> Verified:
+def verify(stored: str, password: str) -> Verified:
     """Whether ``password`` matches ``stored``; a new hash when the parameters changed."""
     if len(password) > MAX_LENGTH:
         return Verified(False)
+    hasher = _hasher
     try:
         hasher.verify(stored, password)
     except (VerifyMismatchError, VerificationError, InvalidHashError):
@@ -54,9 +75,9 @@ def verify(stored: str, password: str, hasher: PasswordHasher = HASHER) -> Verif
     return Verified(True)
 
 
-def burn_time(password: str, hasher: PasswordHasher = HASHER) -> None:
+def burn_time(password: str) -> None:
     """Do the work of one verification for an unknown account (the answer is always no)."""
-    verify(DUMMY_HASH, password[:MAX_LENGTH], hasher)
+    verify(dummy_hash(), password[:MAX_LENGTH])
 
 
 def generate_password() -> str:
@@ -79,14 +100,16 @@ def password_problem(password: str, email: str) -> str | None:
 
 
 __all__ = [
-    "DUMMY_HASH",
     "HASHER",
     "MAX_LENGTH",
     "MIN_LENGTH",
     "Verified",
     "burn_time",
+    "current_hasher",
+    "dummy_hash",
     "generate_password",
     "hash_password",
     "password_problem",
+    "use_hasher",
     "verify",
 ]

@@ -25,7 +25,7 @@ from bot.web.errors import error_response
 from bot.web.headers import SecurityHeaders, security_headers
 from bot.web.limits import BodyLimit
 from bot.web.staff.cookies import login_cookie_name
-from bot.web.staff.guard import StaffGuard
+from bot.web.staff.guard import StaffGuard, StaffOnly
 from bot.web.staff.routes import build_staff
 from scheduler.due import recover_claimed
 from scheduler.runner import build_scheduler
@@ -96,6 +96,8 @@ def create_app(runtime: Runtime, background: bool = True) -> Starlette:
         return response
 
     settings = runtime.settings
+    # Outside development the simulator (when switched on) is for logged-in staff only.
+    behind_login = ("/simulator",) if settings.simulator_needs_login else ()
     return Starlette(
         routes=routes,
         lifespan=lifespan,
@@ -110,7 +112,9 @@ def create_app(runtime: Runtime, background: bool = True) -> Starlette:
                 cookie=staff.shell.cookie,
                 login_cookie=login_cookie_name(staff.shell.secure),
                 refuse=staff.shell.csrf_refusal,
+                also=behind_login,
             ),
+            Middleware(StaffOnly, paths=behind_login),
         ],
         exception_handlers={
             HTTPException: http_error,

@@ -19,9 +19,10 @@ import hmac
 from collections.abc import Callable, Sequence
 from http.cookies import SimpleCookie
 from typing import Any
+from urllib.parse import quote
 
 from starlette.requests import Request
-from starlette.responses import Response
+from starlette.responses import JSONResponse, RedirectResponse, Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from bot.staff.sessions import SessionStore
@@ -91,7 +92,10 @@ class StaffGuard:
         state: dict[str, Any] = scope.setdefault("state", {})
         state["staff_session"] = session
         state["staff_token"] = token
-        if scope["method"] not in UNSAFE:
+        path = scope["path"]
+        under_staff = path == PREFIX or path.startswith(PREFIX + "/")
+        if scope["method"] not in UNSAFE or not under_staff:
+            # (``also`` routes get their session only: see :class:`StaffOnly`.)
             await self.app(scope, receive, send)
             return
         if scope["path"] in LOGIN_FORMS:
@@ -135,6 +139,42 @@ class StaffGuard:
         return token, replay
 
 
+class StaffOnly:
+    """Routes outside ``/staff`` for logged-in staff only (the simulator outside development).
+
+    Runs inside :class:`StaffGuard` (which found the session).  Without a complete login a
+    GET goes to the login page and comes back; anything else gets 401.  Their JSON API is
+    called by their own page with ``Content-Type: application/json``, which a foreign site can
+    not send with her cookie (SameSite=Lax, and a cross-site JSON POST needs a CORS
+    preflight nobody answers), so no CSRF token is asked of it.
+    """
+
+    def __init__(self, app: ASGIApp, paths: Sequence[str]) -> None:
+        self.app = app
+        self.paths = tuple(paths)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        path = scope.get("path", "")
+        if scope["type"] != "http" or not any(
+            path == p or path.startswith(p + "/") for p in self.paths
+        ):
+            await self.app(scope, receive, send)
+            return
+        session = scope.get("state", {}).get("staff_session")
+        if session is not None and not session.second_factor_pending:
+            await self.app(scope, receive, send)
+            return
+        if scope["method"] in ("GET", "HEAD") and not path.startswith(
+            tuple(p + "/api/" for p in self.paths)
+        ):
+            query = scope.get("query_string", b"").decode("latin-1")
+            target = quote(path + (f"?{query}" if query else ""), safe="/")
+            response: Response = RedirectResponse(f"/staff/login?next={target}", 303)
+        else:
+            response = JSONResponse({"error": "staff login required"}, status_code=401)
+        await response(scope, receive, send)
+
+
 def _replay(body: bytes, receive: Receive) -> Receive:
     """A ``receive`` that gives ``body`` once, then waits on the real one (disconnects)."""
     sent = False
@@ -149,4 +189,4 @@ def _replay(body: bytes, receive: Receive) -> Receive:
     return replayed
 
 
-__all__ = ["LOGIN_COOKIE", "SECURE_LOGIN_COOKIE", "StaffGuard", "read_cookies"]
+__all__ = ["LOGIN_COOKIE", "SECURE_LOGIN_COOKIE", "StaffGuard", "StaffOnly", "read_cookies"]

@@ -63,10 +63,11 @@ class NavLink:
 
 
 def safe_next(target: str | None) -> str:
-    """Where to go after logging in: only a path under ``/staff`` (never another site)."""
+    """Where to go after logging in: only a path under ``/staff`` (or the simulator behind
+    the staff login), never another site."""
     if (
         not target
-        or not target.startswith("/staff")
+        or not target.startswith(("/staff", "/simulator"))
         or target.startswith("//")
         or "\\" in target
         or any(ord(c) < 32 for c in target)
