@@ -41,13 +41,23 @@ class Simulator:
         return "\n".join(r["text"] for r in self.last)
 
 
+#: The demo organisation, chosen when a deployment with several asks where she lives.
+DEMO_REGION = "vnb-nienburg"
+
+
 def onboard(
-    sim: Simulator, language: str = "Deutsch", name: str = "Amina", messages: bool = True
+    sim: Simulator,
+    language: str = "Deutsch",
+    name: str = "Amina",
+    messages: bool = True,
+    region: str = DEMO_REGION,
 ) -> None:
-    """Onboarding in ``language`` (its button label): consent, name, Hoya, first interest,
-    then yes (or, with ``messages=False``, no) to messages."""
+    """Onboarding in ``language`` (its button label): where she lives if asked (``region``:
+    an organisation's slug), consent, name, Hoya, first interest, then yes (or, with
+    ``messages=False``, no) to messages."""
     sim.send("/start")
     sim.press(language)
+    choose_region(sim, region)
     sim.press(sim.labels()[0])
     sim.send(name)
     sim.press("Hoya")
@@ -55,3 +65,16 @@ def onboard(
     sim.press(sim.labels()[-1])
     sim.press(sim.labels()[-1])
     sim.press(sim.labels()[0 if messages else 1])  # the question about messages
+
+
+def choose_region(sim: Simulator, region: str = DEMO_REGION) -> None:
+    """Answer "where do you live?" if it is asked (several organisations): the country of
+    ``region`` first if asked, then the organisation ``region`` (its slug)."""
+    for _ in range(2):
+        ids = [c["id"] for c in (sim.last[-1]["choices"] if sim.last else [])]
+        if any(i.startswith("onboarding.choose_country:") for i in ids):
+            sim.press(ids[0])  # the tests' organisations are all in one country unless asked
+        elif f"onboarding.choose_organisation:{region}" in ids:
+            sim.press(f"onboarding.choose_organisation:{region}")
+        else:
+            return
