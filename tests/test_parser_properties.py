@@ -752,7 +752,9 @@ def test_import_reports_every_bad_row_and_keeps_every_good_one(
                 .join(identities, identities.c.person_id == people.c.id)
                 .where(identities.c.lookup_key == lookup_key(TEST_SECRET, channel, address))
             ).scalar_one()
-            assert name == row["name"]
+            # Stored as the chat would store it: one line, single plain spaces (a no-break
+            # space pasted from a spreadsheet becomes a space).
+            assert name == " ".join(row["name"].split())
 
 
 # ---- broadcast files -------------------------------------------------------------------------
