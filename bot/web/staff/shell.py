@@ -117,6 +117,9 @@ class StaffShell:
         staff_user: StaffUser | None = getattr(request.state, "staff", None)
         if staff_user is not None:
             return staff_user.language if staff_user.language in LANGUAGE_NAMES else "de"
+        known = getattr(request.state, "language", None)  # the second factor's page
+        if known in LANGUAGE_NAMES:
+            return str(known)
         chosen = request.query_params.get("lang")
         if chosen in LANGUAGE_NAMES:
             return chosen
