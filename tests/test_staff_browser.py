@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 
 import pyotp
 
-from tests.auxil.browser import LiveServer, assert_accessible, login
+from tests.auxil.browser import LiveServer, assert_accessible, assert_fits_the_phone, login
 from tests.auxil.processes import REPO_ROOT
 from tests.auxil.staff import DEMO_EMAIL, DEMO_LOGIN_PASSWORD, PASSWORD, add_staff
 
@@ -36,8 +36,7 @@ def test_log_in_see_the_dashboard_and_log_out(staff_page: Page, live_server: Liv
     expect(staff_page.locator("h1")).to_have_text("Übersicht")
     expect(staff_page.locator("main")).to_contain_text("Guten Tag, Koordination Nienburg.")
     expect(staff_page.locator("main [role=status]")).to_contain_text("nichts zu tun")
-    width = staff_page.evaluate("() => document.documentElement.scrollWidth")
-    assert width <= 360, f"the page is {width} px wide on a 360 px phone"
+    assert_fits_the_phone(staff_page)
     assert_accessible(staff_page)
     screenshot(staff_page, "dashboard")
     staff_page.get_by_role("button", name="Abmelden", exact=True).click()
@@ -101,6 +100,7 @@ def test_set_up_the_second_factor_and_log_in_with_it(
     staff_page.click("text=Set up two-factor login")
     expect(staff_page.locator("figure svg")).to_be_visible()
     assert_accessible(staff_page)
+    assert_fits_the_phone(staff_page)
     screenshot(staff_page, "second-factor")
     secret = staff_page.inner_text("#totp-secret").replace(" ", "")
     staff_page.fill("#code", pyotp.TOTP(secret).at(live_server.clock.now))
@@ -131,6 +131,7 @@ def test_admin_and_password_pages_are_accessible(
     expect(staff_page.locator("h1")).to_have_text("Team")
     expect(staff_page.locator("main")).to_contain_text("kollegin@example.org")
     assert_accessible(staff_page)
+    assert_fits_the_phone(staff_page)
     screenshot(staff_page, "team")
     staff_page.click("button[aria-label='Passwort zurücksetzen: Kollegin']")
     expect(staff_page.locator("#one-time-password")).to_be_visible()
