@@ -211,6 +211,12 @@ class StaffShell:
         """A translated error page (403 of the CSRF check, 404, …)."""
         return self.render(request, "staff/error.html", {"message": message}, status_code)
 
+    def not_found(self, request: Request) -> HTMLResponse:
+        """404 for an object that does not exist or belongs to another organisation (the
+        same answer, so a guessed id tells nothing)."""
+        _ = self.gettext(request)
+        return self.refused(request, 404, _("Nicht gefunden."))
+
     def csrf_refusal(self, request: Request) -> Response:
         """The 403 of an unsafe request without the session's CSRF token."""
         _ = self.gettext(request)
