@@ -339,21 +339,6 @@ class InboundMedia(Base):
     received_at: Mapped[datetime]
 
 
-class HumanRequest(Base):
-    """ "Talk to a person": a request that lands in the coordinators' inbox."""
-
-    __tablename__ = "human_requests"
-    __table_args__ = (NEVER_REUSED_IDS,)
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"), index=True)
-    person_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"), index=True)
-    language: Mapped[str | None] = mapped_column(String(16))
-    text: Mapped[str | None] = mapped_column(EncryptedText(20000))
-    status: Mapped[str] = mapped_column(String(16), default="open")
-    created_at: Mapped[datetime]
-
-
 class InboxThread(Base):
     """A conversation between one woman and the team, in the staff inbox.
 
@@ -412,6 +397,9 @@ class InboxMessage(Base):
     media_id: Mapped[int | None] = mapped_column(
         ForeignKey("inbound_media.id", ondelete="SET NULL")
     )
+    media_kind: Mapped[str | None] = mapped_column(String(16))
+    """What she sent instead of text (``voice``, ``photo``, ``document``…); the file itself
+    is linked by ``media_id`` where the platform gives a URL (WhatsApp), else only named."""
     staff_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id", ondelete="SET NULL"))
     outbox_id: Mapped[int | None] = mapped_column(Integer)
     """The outbox row that carries a reply to her (its delivery status is shown)."""
