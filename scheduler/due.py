@@ -155,14 +155,14 @@ def _sort(
         if hours not in quiet:
             quiet[hours] = is_quiet(now, *hours)
         kind = kinds.get(row.kind)
-        if row.with_team_since is not None:
+        if row.with_team_since is not None and row.consented:
             # She is talking with a person: the bot does not interrupt with its questions.
-            later = now + WITH_TEAM_DEFERRAL
+            deferred = now + WITH_TEAM_DEFERRAL
             deadline = kind.deadline(row.payload) if kind and kind.deadline else None
-            if deadline is not None and later >= deadline:
+            if deadline is not None and deferred >= deadline:
                 settled.append({"n_id": row.id, "n_status": MISSED})
             else:
-                moved.append({"n_id": row.id, "n_due": later})
+                moved.append({"n_id": row.id, "n_due": deferred})
         elif kind is not None and kind.quiet and quiet[hours]:
             later = _after_quiet_hours(row, now, kind.deadline)
             if later is None:

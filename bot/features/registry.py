@@ -16,6 +16,7 @@ from bot.features.checkins import FEATURE as CHECKINS
 from bot.features.courses import FEATURE as COURSES
 from bot.features.feature import Feature, PeriodicJob
 from bot.features.groups import FEATURE as GROUPS
+from bot.features.inbox import FEATURE as INBOX
 from bot.features.invites import FEATURE as INVITES
 from bot.features.my_data import FEATURE as MY_DATA
 from bot.features.people_import import FEATURE as PEOPLE_IMPORT
@@ -38,6 +39,7 @@ FEATURES: tuple[Feature, ...] = (
     GROUPS,
     RETENTION,
     MY_DATA,
+    INBOX,
 )
 
 
