@@ -67,6 +67,9 @@ ASK_MESSAGES_AGAIN = "main.ask_messages"
 #: Where she writes her question to the team: her text there is the question itself (the
 #: flow thanks her), also while a conversation with the team is open.
 TALK_TO_PERSON = ("main", "talk_to_person")
+#: What still reaches the bot while she talks with the team: her rights, her language, the
+#: menu.  A greeting ("Hallo") or "help" is meant for the person she writes to.
+TEAM_COMMANDS = frozenset({"stop", "delete", "mydata", "export", "privacy", "language", "menu"})
 #: What she may send the team besides text (a sticker, a location or a poll is not a message
 #: a person needs to read).
 TEAM_MEDIA = frozenset({"voice", "audio", "photo", "video", "document"})
@@ -333,6 +336,8 @@ class Turn:
         elif isinstance(event, TextIn):
             text = clean_text(event.text)
             command = self.engine.commands.match(text) if text else None
+            if command and self.with_team() and command[0] not in TEAM_COMMANDS:
+                command = None  # meant for the person she writes to
             if command:
                 self.command(*command)
             elif self.with_team() and text:
