@@ -62,12 +62,23 @@ bench: install  ## onboarding throughput and latency (TWC_BENCH_POSTGRES_URL add
 	$(BIN)/python -m benchmarks.http
 	$(BIN)/python -m benchmarks.flood
 
+STAFF_LANGUAGES := en it pt el
+
 catalogs: install  ## re-extract texts into locales/twc.pot, merge into every catalog, check them
-	$(BIN)/pybabel extract -F locales/babel.cfg -k msg:1c,2 --add-comments=TRANSLATORS: \
+	$(BIN)/pybabel extract -F locales/babel.cfg --no-default-keywords -k msg:1c,2 -k pgettext:1c,2 \
+	  --add-comments=TRANSLATORS: \
 	  --no-wrap --sort-by-file --project="Together We Can" --copyright-holder="Together We Can" \
 	  -o locales/twc.pot .
 	$(BIN)/pybabel update -i locales/twc.pot -d locales -D twc --no-wrap --ignore-obsolete
 	$(BIN)/pybabel compile -d locales -D twc --statistics
+	$(BIN)/pybabel extract -F locales/staff-babel.cfg --add-comments=TRANSLATORS: \
+	  --no-wrap --sort-by-file --project="Together We Can" --copyright-holder="Together We Can" \
+	  -o locales/staff.pot .
+	for lang in $(STAFF_LANGUAGES); do \
+	  $(BIN)/pybabel update -i locales/staff.pot -d locales -D staff -l $$lang --init-missing \
+	    --no-wrap --ignore-obsolete || exit 1; \
+	done
+	$(BIN)/pybabel compile -d locales -D staff --statistics
 	find locales -name '*.mo' -delete
 
 clean:

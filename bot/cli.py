@@ -20,6 +20,7 @@ from bot.features.registry import FEATURES
 from bot.outbox.scrub import scrub
 from bot.private_files import restrict_new_files
 from bot.settings import Settings
+from bot.staff.cli import staff_app
 
 if TYPE_CHECKING:
     from bot.runtime import Runtime
@@ -34,6 +35,7 @@ app.add_typer(flows_app, name="flows")
 outbox_app = typer.Typer(help="Messages waiting, sent or held.", no_args_is_help=True)
 app.add_typer(outbox_app, name="outbox")
 app.add_typer(keys_app, name="keys")
+app.add_typer(staff_app, name="staff")
 
 
 @app.callback()
@@ -116,7 +118,9 @@ def demo_load() -> None:
     engine = make_engine(settings.database_url)
     login = load_demo(engine, settings.secret_key, process_clock(settings)())
     engine.dispose()
-    console.print(f"Demo data ready. Coordinator login: {login.email} / {login.password}")
+    console.print(
+        f"Demo data ready. Staff login at /staff/login: {login.email} / {login.password}"
+    )
 
 
 @app.command("run")
@@ -142,8 +146,11 @@ def run(
         from bot.demo import load_demo
 
         login = load_demo(runtime.db, settings.secret_key, runtime.clock())
-        console.print(f"Coordinator login (demo): {login.email} / {login.password}")
     base = f"http://{settings.host}:{settings.port}"
+    if demo:
+        console.print(
+            f"Staff login (demo): [bold]{base}/staff/login[/bold] {login.email} / {login.password}"
+        )
     if settings.simulator_enabled:
         console.print(f"Chat simulator: [bold]{base}/simulator[/bold]")
     if settings.telegram_enabled:

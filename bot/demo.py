@@ -1,15 +1,15 @@
 """Demo data for trying the bot: the Nienburg pilot organisation, a course, two mentors.
 
-Loading is idempotent: run it twice and nothing is duplicated.  The coordinator password is
-printed by ``make run`` and is only for a local demo.
+Loading is idempotent: run it twice and nothing is duplicated.  The coordinator login (an
+admin of the demo organisation, argon2 like every staff password) is printed by ``make run``
+and works at ``/staff/login``; it is only for a local demo.
 """
 
 from __future__ import annotations
 
-import hashlib
-import secrets
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
+from functools import cache
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import Engine, select
@@ -27,6 +27,7 @@ from bot.db.models import (
     StaffMembership,
 )
 from bot.identity import lookup_key
+from bot.staff.passwords import hash_password
 
 ORG_SLUG = "vnb-nienburg"
 ORG_NAME = "VNB – Pilot Landkreis Nienburg"
@@ -57,23 +58,11 @@ class DemoLogin:
 DEMO_INVITE_CODE = "kurs-a2-nienburg"
 
 
-def hash_password(password: str, salt: bytes | None = None) -> str:
-    """scrypt hash in the form ``scrypt$<salt hex>$<hash hex>``."""
-    salt = salt or secrets.token_bytes(16)
-    digest = hashlib.scrypt(password.encode(), salt=salt, n=2**14, r=8, p=1)
-    return f"scrypt${salt.hex()}${digest.hex()}"
-
-
-def verify_password(password: str, stored: str) -> bool:
-    """Constant-time check of a password against :func:`hash_password` output."""
-    try:
-        scheme, salt_hex, digest_hex = stored.split("$")
-    except ValueError:
-        return False
-    if scheme != "scrypt":
-        return False
-    expected = hash_password(password, bytes.fromhex(salt_hex)).split("$")[2]
-    return secrets.compare_digest(expected, digest_hex)
+@cache
+def demo_password_hash() -> str:
+    """The argon2 hash of :data:`DEMO_PASSWORD`, made once per process (every test loads the
+    demo data, and argon2 is slow on purpose)."""
+    return hash_password(DEMO_PASSWORD)
 
 
 def load_demo(db: Engine, secret_key: str, now: datetime) -> DemoLogin:
@@ -94,14 +83,18 @@ def load_demo(db: Engine, secret_key: str, now: datetime) -> DemoLogin:
             )
             session.add(org)
             session.flush()
-        if (
-            session.scalar(select(StaffMember).where(StaffMember.email == COORDINATOR_EMAIL))
-            is None
-        ):
+        existing = session.scalar(
+            select(StaffMember).where(StaffMember.email == COORDINATOR_EMAIL)
+        )
+        if existing is not None and not existing.password_hash.startswith("$argon2"):
+            # A demo database from before argon2 (scrypt): the printed login works again.
+            existing.password_hash = demo_password_hash()
+        if existing is None:
             member = StaffMember(
                 email=COORDINATOR_EMAIL,
                 display_name="Koordination Nienburg",
-                password_hash=hash_password(DEMO_PASSWORD),
+                password_hash=demo_password_hash(),
+                language="de",
                 created_at=now,
             )
             session.add(member)

@@ -56,7 +56,7 @@ class Settings(BaseSettings):
     simulator_enabled: bool = Field(default=None, validate_default=True)
     """``TWC_SIMULATOR_ENABLED``: serve the chat simulator at ``/simulator``.  On by default in
     ``development`` only; anyone who reaches it can read and act as every simulator user, so
-    elsewhere it is refused until it can sit behind a staff login."""
+    elsewhere, when switched on, its page and API need a logged-in staff session."""
 
     max_body_bytes: int = Field(default=64 * 1024, ge=1024)
     """``TWC_MAX_BODY_BYTES``: the largest request body any route accepts (413 beyond it),
@@ -239,16 +239,11 @@ class Settings(BaseSettings):
             return info.data.get("environment", "development") == "development"
         return value
 
-    @model_validator(mode="after")
-    def _no_simulator_outside_development(self) -> Settings:
-        if self.simulator_enabled and self.environment != "development":
-            raise ValueError(
-                f"TWC_SIMULATOR_ENABLED is refused when TWC_ENVIRONMENT={self.environment}: "
-                "the simulator shows and acts as every simulator user, so outside development "
-                "it needs a staff login, which does not exist yet. Unset TWC_SIMULATOR_ENABLED "
-                "(or use TWC_ENVIRONMENT=development on your own machine)."
-            )
-        return self
+    @property
+    def simulator_needs_login(self) -> bool:
+        """Outside development the simulator (when switched on) is for logged-in staff only:
+        it shows and acts as every simulator user."""
+        return self.simulator_enabled and self.environment != "development"
 
     @model_validator(mode="after")
     def _pinned_clock_only_outside_production(self) -> Settings:

@@ -6,11 +6,13 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from argon2 import PasswordHasher
 from starlette.testclient import TestClient
 
 from bot.db.migrate import upgrade
 from bot.demo import load_demo
 from bot.runtime import Runtime, build_runtime
+from bot.staff import passwords
 from bot.web.app import create_app
 from tests.auxil.clock import FrozenClock, restart_wall_clock
 from tests.auxil.constants import TEST_SECRET
@@ -19,9 +21,19 @@ from tests.auxil.runtimes import make_runtime
 from tests.auxil.telegram import webhook_settings
 from tests.auxil.twilio import Prism
 
+#: Browser fixtures (``chromium``, ``live_server``, ``staff_page``) for every module.
+pytest_plugins = ["tests.auxil.browser"]
+
 
 def pytest_addoption(parser: pytest.Parser) -> None:
     parser.addoption("--update-golden", action="store_true", help="rewrite the golden transcripts")
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _cheap_password_hashes() -> None:
+    """argon2id with small parameters in the test process (staff logins: hundreds of them);
+    the production parameters are tested in tests/test_staff_accounts.py."""
+    passwords.use_hasher(PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1))
 
 
 @pytest.fixture(autouse=True)

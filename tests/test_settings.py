@@ -107,14 +107,19 @@ def test_the_simulator_is_on_by_default_in_development_only(
 
 
 @pytest.mark.parametrize("environment", ["test", "production"])
-def test_enabling_the_simulator_outside_development_is_refused(
+def test_the_simulator_outside_development_needs_a_staff_login(
     monkeypatch: pytest.MonkeyPatch, environment: str
 ) -> None:
-    """It shows and acts as every simulator user: not without a staff login (none yet)."""
+    """It shows and acts as every simulator user: switched on outside development, it sits
+    behind the staff login (tests/test_staff_simulator.py); off by default there."""
     monkeypatch.setenv("TWC_ENVIRONMENT", environment)
     monkeypatch.setenv("TWC_SECRET_KEY", TEST_SECRET)
     monkeypatch.setenv("TWC_SIMULATOR_ENABLED", "true")
-    with pytest.raises(ValueError, match=r"TWC_SIMULATOR_ENABLED is refused .*staff login"):
-        Settings(_env_file=None)
+    settings = Settings(_env_file=None)
+    assert settings.simulator_enabled is True
+    assert settings.simulator_needs_login is True
     monkeypatch.setenv("TWC_SIMULATOR_ENABLED", "false")
     assert Settings(_env_file=None).simulator_enabled is False
+    monkeypatch.setenv("TWC_ENVIRONMENT", "development")
+    monkeypatch.setenv("TWC_SIMULATOR_ENABLED", "true")
+    assert Settings(_env_file=None).simulator_needs_login is False

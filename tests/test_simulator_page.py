@@ -9,37 +9,22 @@ Playwright download a browser of its own: CI machines and demo laptops may be of
 
 from __future__ import annotations
 
-import os
 import re
 import shutil
-import socket
-import threading
-import time
 from collections.abc import Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING, NoReturn
+from typing import TYPE_CHECKING
 
 import pytest
-import uvicorn
 
 from bot.runtime import Runtime
 from bot.web.app import create_app
+from tests.auxil.browser import serve_in_thread
 from tests.auxil.processes import REPO_ROOT
 
 if TYPE_CHECKING:
     from playwright.sync_api import Browser, Page, Route
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-    "--disable-quic",
-]
 TIMEOUT_MS = 15_000
 ARABIC = "العربية"
 ARABIC_LETTERS = re.compile(r"[\u0600-\u06FF]")
@@ -55,63 +40,17 @@ OLDER_BUTTONS_DISABLED = """() => {
 }"""
 
 
-def _missing(reason: str) -> NoReturn:
-    """Skip locally when the browser tooling is absent, but fail in CI, which must run this."""
-    if os.environ.get("CI"):
-        pytest.fail(f"{reason} (CI is set, so this test must run)")
-    pytest.skip(reason)
-
-
 @pytest.fixture
 def server_url(sqlite_runtime: Runtime) -> Iterator[str]:
-    """A real uvicorn server on a free loopback port, in a background thread.
-
-    The socket is bound here and handed to uvicorn, so no other process can take the port
-    between choosing it and listening on it.
-    """
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    sock.bind(("127.0.0.1", 0))
-    port = sock.getsockname()[1]
-    app = create_app(sqlite_runtime, background=False)
-    config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning")
-    server = uvicorn.Server(config)
-    thread = threading.Thread(
-        target=server.run, kwargs={"sockets": [sock]}, name="uvicorn", daemon=True
-    )
-    thread.start()
-    deadline = time.monotonic() + 10
-    while not server.started:
-        if not thread.is_alive() or time.monotonic() > deadline:
-            server.should_exit = True
-            sock.close()
-            pytest.fail("the uvicorn test server did not start")
-        time.sleep(0.02)
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        server.should_exit = True
-        thread.join(timeout=10)
-        sock.close()
+    """A real uvicorn server on a free loopback port, in a background thread."""
+    with serve_in_thread(create_app(sqlite_runtime, background=False)) as url:
+        yield url
 
 
 @pytest.fixture
-def browser() -> Iterator[Browser]:
-    """Debian's headless Chromium, driven by Playwright (no downloaded browser)."""
-    if not CHROMIUM.exists():
-        _missing(f"{CHROMIUM} is missing: apt-get install chromium")
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError:
-        _missing("the playwright module is missing: pip install playwright")
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(
-            executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True
-        )
-        try:
-            yield chromium
-        finally:
-            chromium.close()
+def browser(chromium: Browser) -> Browser:
+    """Debian's headless Chromium (``tests.auxil.browser``)."""
+    return chromium
 
 
 @pytest.fixture

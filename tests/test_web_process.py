@@ -65,15 +65,6 @@ def test_demo_data_is_refused_in_production(tmp_path: Path, command: list[str]) 
     assert "Refused" in result.stderr and "TWC_ENVIRONMENT=production" in result.stderr
 
 
-def test_the_simulator_cannot_be_switched_on_in_production(tmp_path: Path) -> None:
-    env = bot_environment(
-        tmp_path / "prod.sqlite3", environment="production", simulator_enabled="true"
-    )
-    result = run_twc(["run"], env)
-    assert result.returncode == 2, describe(result)
-    assert "TWC_SIMULATOR_ENABLED is refused" in result.stderr.replace("\n", " ")
-
-
 # ---- slow and huge requests against a server with the WhatsApp webhook ----------------------
 
 

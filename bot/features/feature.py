@@ -23,10 +23,13 @@ from conversations.actions import Action
 
 if TYPE_CHECKING:
     import typer
+    from starlette.routing import BaseRoute
 
     from bot.channels.base import AttachmentsFor
     from bot.runtime import Runtime
     from bot.settings import Settings
+    from bot.staff.principal import StaffUser
+    from bot.web.staff.shell import StaffShell
     from conversations.flow_engine import FlowEngine
 
 
@@ -47,6 +50,34 @@ class PeriodicJob:
     """For interval jobs: first run this many intervals after start (jobs apart)."""
     misfire_grace_seconds: int | None = None
     """How late a missed run may still run (a daily job missed while the process was down)."""
+
+
+@dataclass(frozen=True, slots=True)
+class NavItem:
+    """A link in the staff app's navigation (``staff/base.html``), e.g. the inbox."""
+
+    path: str
+    """Under ``/staff/`` (``/staff/inbox``)."""
+    label_msgid: str
+    """German text of the ``staff`` catalog, marked with ``N_`` (translated at render)."""
+    order: int = 100
+    """Lower first; the dashboard is 0."""
+    admin: bool = False
+    """Shown only to admins of at least one organisation."""
+
+
+@dataclass(frozen=True, slots=True)
+class Panel:
+    """One box on the staff dashboard (``/staff/``), made per request for a staff member."""
+
+    title_msgid: str
+    """German heading of the ``staff`` catalog (``N_``)."""
+    template: str
+    """Its template, e.g. ``inbox/panel.html`` (rendered with the page's context plus
+    ``context``; it does not extend ``staff/base.html``)."""
+    context: Mapping[str, Any] = field(default_factory=dict)
+    order: int = 100
+    """Lower first."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,6 +107,15 @@ class Feature:
     """Its web routes (Starlette), bound to a runtime."""
     cli: Callable[[typer.Typer], None] | None = None
     """Adds its commands to ``twc``."""
+    staff_pages: Callable[[Runtime, StaffShell], Sequence[BaseRoute]] | None = None
+    """Its staff web pages (paths under ``/staff/``), each endpoint wrapped in
+    ``shell.page(...)``; templates in ``bot/features/<name>/templates/<name>/``."""
+    staff_nav: Sequence[NavItem] = ()
+    """Its links in the staff app's navigation."""
+    dashboard_panels: Sequence[Callable[[Runtime, StaffUser], Panel | None]] = ()
+    """Boxes on the staff dashboard: called per request (in a worker thread) for the
+    logged-in staff member; ``None`` shows nothing.  Scope every query to
+    ``staff.organisation_ids``."""
 
 
-__all__ = ["Feature", "PeriodicJob"]
+__all__ = ["Feature", "NavItem", "Panel", "PeriodicJob"]

@@ -7,14 +7,15 @@ web app (routes) and ``twc`` (commands).  Order matters only for the command lin
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from functools import cache
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from bot.features.broadcasts import FEATURE as BROADCASTS
 from bot.features.checkins import FEATURE as CHECKINS
 from bot.features.courses import FEATURE as COURSES
-from bot.features.feature import Feature, PeriodicJob
+from bot.features.feature import Feature, NavItem, Panel, PeriodicJob
 from bot.features.groups import FEATURE as GROUPS
 from bot.features.inbox import FEATURE as INBOX
 from bot.features.invites import FEATURE as INVITES
@@ -29,6 +30,15 @@ from conversations.actions import ACTIONS as CORE_ACTIONS
 from conversations.actions import Action
 from conversations.flow_engine import FlowEngine
 from conversations.loader import FLOWS_DIR as CORE_FLOWS
+
+if TYPE_CHECKING:
+    from starlette.routing import BaseRoute
+
+    from bot.runtime import Runtime
+    from bot.staff.principal import StaffUser
+    from bot.web.staff.shell import StaffShell
+
+FEATURES_DIR = Path(__file__).resolve().parent
 
 FEATURES: tuple[Feature, ...] = (
     INVITES,
@@ -91,13 +101,45 @@ def periodic_jobs() -> list[PeriodicJob]:
     return [job for feature in FEATURES for job in feature.periodic_jobs]
 
 
+def staff_template_dirs() -> list[Path]:
+    """Every feature's ``templates/`` folder (``bot/features/<name>/templates``) that exists."""
+    folders = (FEATURES_DIR / feature.name / "templates" for feature in FEATURES)
+    return [folder for folder in folders if folder.is_dir()]
+
+
+def staff_routes(runtime: Runtime, shell: StaffShell) -> list[BaseRoute]:
+    """Every feature's staff pages."""
+    routes: list[BaseRoute] = []
+    for feature in FEATURES:
+        if feature.staff_pages is not None:
+            routes += feature.staff_pages(runtime, shell)
+    return routes
+
+
+def staff_nav() -> list[NavItem]:
+    """Every feature's navigation links, in their order."""
+    return sorted(
+        (item for feature in FEATURES for item in feature.staff_nav), key=lambda i: i.order
+    )
+
+
+def dashboard_panels() -> Sequence[Callable[[Runtime, StaffUser], Panel | None]]:
+    """Every feature's dashboard panel makers."""
+    return [panel for feature in FEATURES for panel in feature.dashboard_panels]
+
+
 __all__ = [
     "FEATURES",
+    "FEATURES_DIR",
     "actions",
+    "dashboard_panels",
     "effect_writers",
     "flow_dirs",
     "flow_files",
     "nudge_kinds",
     "periodic_jobs",
     "reply_sources",
+    "staff_nav",
+    "staff_routes",
+    "staff_template_dirs",
 ]

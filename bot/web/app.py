@@ -24,6 +24,9 @@ from bot.runtime import Runtime
 from bot.web.errors import error_response
 from bot.web.headers import SecurityHeaders, security_headers
 from bot.web.limits import BodyLimit
+from bot.web.staff.cookies import login_cookie_name
+from bot.web.staff.guard import StaffGuard, StaffOnly
+from bot.web.staff.routes import build_staff
 from scheduler.due import recover_claimed
 from scheduler.runner import build_scheduler
 
@@ -46,6 +49,8 @@ def create_app(runtime: Runtime, background: bool = True) -> Starlette:
     for feature in FEATURES:
         if feature.routes is not None:
             routes += feature.routes(runtime)
+    staff = build_staff(runtime)
+    routes += staff.routes
 
     @contextlib.asynccontextmanager
     async def lifespan(_app: Starlette) -> AsyncIterator[None]:
@@ -91,6 +96,8 @@ def create_app(runtime: Runtime, background: bool = True) -> Starlette:
         return response
 
     settings = runtime.settings
+    # Outside development the simulator (when switched on) is for logged-in staff only.
+    behind_login = ("/simulator",) if settings.simulator_needs_login else ()
     return Starlette(
         routes=routes,
         lifespan=lifespan,
@@ -98,6 +105,16 @@ def create_app(runtime: Runtime, background: bool = True) -> Starlette:
         middleware=[
             Middleware(SecurityHeaders, public_url=settings.public_url),
             Middleware(BodyLimit, max_bytes=settings.max_body_bytes),
+            # Sessions and CSRF under /staff, after the body limit (it buffers forms).
+            Middleware(
+                StaffGuard,
+                sessions=staff.shell.sessions,
+                cookie=staff.shell.cookie,
+                login_cookie=login_cookie_name(staff.shell.secure),
+                refuse=staff.shell.csrf_refusal,
+                also=behind_login,
+            ),
+            Middleware(StaffOnly, paths=behind_login),
         ],
         exception_handlers={
             HTTPException: http_error,

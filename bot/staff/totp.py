@@ -1,0 +1,119 @@
+"""The optional second factor: time-based one-time codes (TOTP, RFC 6238) with pyotp.
+
+Setting it up stores a new secret (encrypted at rest: ``staff.totp_secret`` is an
+``EncryptedText``) that is not yet required; it is switched on only once she has typed a code
+her authenticator app made from it (``totp_enabled_at``), so a half-finished set-up never locks
+her out.  An admin can switch it off for her (a lost phone).  The QR code is SVG markup made by
+segno on the server: no script, no image from another site.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from datetime import datetime
+
+import pyotp
+import segno
+from sqlalchemy import Engine, select, update
+
+from bot.db.tables import staff
+from bot.staff.audit import record
+
+Clock = Callable[[], datetime]
+ISSUER = "Together We Can"
+CODE = re.compile(r"^\d{6}$")
+
+
+def qr_svg(uri: str) -> str:
+    """The QR code of ``uri`` as an inline ``<svg>`` element (dark modules on white)."""
+    return str(
+        segno.make(uri, error="m").svg_inline(
+            scale=4, dark="#000", light="#fff", border=4, omitsize=False
+        )
+    )
+
+
+def code_matches(secret: str, code: str, at: datetime) -> bool:
+    """Whether ``code`` is valid at ``at`` (one 30-second step of clock drift allowed)."""
+    code = re.sub(r"\s", "", code)
+    if not CODE.match(code):
+        return False
+    return bool(pyotp.TOTP(secret).verify(code, for_time=at, valid_window=1))
+
+
+class SecondFactor:
+    """A staff member's TOTP: set up, confirm, check, reset."""
+
+    def __init__(self, db: Engine, clock: Clock) -> None:
+        self.db = db
+        self.clock = clock
+
+    def enabled(self, staff_id: int) -> bool:
+        with self.db.connect() as conn:
+            return (
+                conn.execute(
+                    select(staff.c.totp_enabled_at).where(staff.c.id == staff_id)
+                ).scalar()
+                is not None
+            )
+
+    def start(self, staff_id: int) -> str:
+        """A new, not yet active secret for her (replacing an unconfirmed one)."""
+        secret = pyotp.random_base32()
+        with self.db.begin() as conn:
+            conn.execute(
+                update(staff)
+                .where(staff.c.id == staff_id, staff.c.totp_enabled_at.is_(None))
+                .values(totp_secret=secret)
+            )
+        return secret
+
+    def pending_secret(self, staff_id: int) -> str | None:
+        """The secret of a set-up not confirmed yet."""
+        with self.db.connect() as conn:
+            row = conn.execute(
+                select(staff.c.totp_secret, staff.c.totp_enabled_at).where(staff.c.id == staff_id)
+            ).first()
+        if row is None or row.totp_enabled_at is not None:
+            return None
+        return str(row.totp_secret) if row.totp_secret else None
+
+    @staticmethod
+    def uri(secret: str, email: str) -> str:
+        return pyotp.TOTP(secret).provisioning_uri(name=email, issuer_name=ISSUER)
+
+    def confirm(self, staff_id: int, code: str) -> bool:
+        """Switch it on if ``code`` matches the pending secret."""
+        secret = self.pending_secret(staff_id)
+        now = self.clock()
+        if secret is None or not code_matches(secret, code, now):
+            return False
+        with self.db.begin() as conn:
+            conn.execute(update(staff).where(staff.c.id == staff_id).values(totp_enabled_at=now))
+            record(conn, now, f"staff:{staff_id}", "staff.totp_enable", {"staff_id": staff_id})
+        return True
+
+    def check(self, staff_id: int, code: str) -> bool:
+        """Her code at login."""
+        with self.db.connect() as conn:
+            row = conn.execute(
+                select(staff.c.totp_secret, staff.c.totp_enabled_at).where(staff.c.id == staff_id)
+            ).first()
+        if row is None or row.totp_enabled_at is None or not row.totp_secret:
+            return False
+        return code_matches(str(row.totp_secret), code, self.clock())
+
+    def reset(self, staff_id: int, actor: str) -> None:
+        """Switch it off (her own choice, or an admin's for a lost phone)."""
+        now = self.clock()
+        with self.db.begin() as conn:
+            conn.execute(
+                update(staff)
+                .where(staff.c.id == staff_id)
+                .values(totp_secret=None, totp_enabled_at=None)
+            )
+            record(conn, now, actor, "staff.totp_reset", {"staff_id": staff_id})
+
+
+__all__ = ["ISSUER", "SecondFactor", "code_matches", "qr_svg"]
