@@ -476,6 +476,25 @@ class Inbox:
             self._audit(conn, who, "inbox.start", summary)
         return int(thread_id)
 
+    def open_thread_of(self, who: Staff, person_id: int) -> tuple[int | None, str]:
+        """Her open thread's id (``None``: none) and her name; ``LookupError`` if she is not
+        the staff member's to see or has not consented."""
+        with self.db.connect() as conn:
+            person = conn.execute(
+                select(people.c.display_name, people.c.consent_given_at).where(
+                    people.c.id == person_id,
+                    people.c.organisation_id.in_(sorted(who.organisation_ids)),
+                )
+            ).first()
+            if person is None or person.consent_given_at is None:
+                raise LookupError(person_id)
+            found = conn.execute(
+                select(inbox_threads.c.id).where(
+                    inbox_threads.c.person_id == person_id, inbox_threads.c.status == "open"
+                )
+            ).scalar()
+        return (None if found is None else int(found)), person.display_name or ""
+
     # ---- quick replies ---------------------------------------------------------------------
 
     def quick_replies(self, who: Staff, organisation_id: int | None = None) -> list[QuickReply]:
