@@ -44,7 +44,7 @@ def _english(message: str) -> str:
     """The catalog's English text of a service error (the command line speaks English)."""
     from bot.web.staff.i18n import StaffCatalogs
 
-    return StaffCatalogs.load().gettext("en")(message)
+    return StaffCatalogs.load().get("en").gettext(message)
 
 
 @staff_app.command("add")

@@ -86,6 +86,8 @@ class SessionStore:
         csrf = secrets.token_urlsafe(32)
         expires = min(now + self.idle, now + self.absolute)
         with self.db.begin() as conn:
+            # Browsers that never logged out leave rows behind: each login clears them.
+            conn.execute(delete(staff_sessions).where(staff_sessions.c.expires_at <= now))
             if replacing:
                 conn.execute(
                     delete(staff_sessions).where(

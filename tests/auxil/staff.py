@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 
-from sqlalchemy import select
+from sqlalchemy import insert, select
 from starlette.testclient import TestClient
 
 from bot.db.tables import organisations
@@ -28,6 +28,17 @@ def organisation_id(runtime: Runtime, slug: str = ORG_SLUG) -> int:
     with runtime.db.connect() as conn:
         found = conn.execute(
             select(organisations.c.id).where(organisations.c.slug == slug)
+        ).scalar_one()
+    return int(found)
+
+
+def add_organisation(runtime: Runtime, slug: str, name: str = "") -> int:
+    """Another organisation (the demo one is ``vnb-nienburg``)."""
+    with runtime.db.begin() as conn:
+        found = conn.execute(
+            insert(organisations)
+            .values(slug=slug, name=name or slug, created_at=runtime.clock())
+            .returning(organisations.c.id)
         ).scalar_one()
     return int(found)
 
@@ -80,6 +91,7 @@ __all__ = [
     "DEMO_LOGIN_PASSWORD",
     "PASSWORD",
     "accounts",
+    "add_organisation",
     "add_staff",
     "csrf_of",
     "login_client",
