@@ -10,11 +10,12 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from sqlalchemy import select, update
+from sqlalchemy import insert, select, update
+from sqlalchemy.exc import IntegrityError
 from starlette.testclient import TestClient
 
 from bot.channels.messages import Inbound, Media
-from bot.db.tables import audit, inbox_messages, media, nudges, outbox, people
+from bot.db.tables import audit, inbox_messages, inbox_threads, media, nudges, outbox, people
 from bot.demo import ORG_NAME
 from bot.features.inbox.service import ClosedThreadError
 from bot.runtime import Runtime
@@ -358,3 +359,13 @@ def test_erasing_her_erases_the_thread_and_her_id_in_the_audit_log(
             select(audit.c.details).where(audit.c.action == "inbox.reply")
         ).scalar_one()
     assert details["people"] == []
+
+
+def test_at_most_one_open_thread_per_person(runtime: Runtime, client: TestClient) -> None:
+    asks_the_team(client).send(QUESTION)
+    [thread] = threads_of(runtime, person_of(runtime, "amina"))
+    row = {k: v for k, v in thread.items() if k != "id"}
+    with pytest.raises(IntegrityError), runtime.db.begin() as conn:
+        conn.execute(insert(inbox_threads), row)
+    with runtime.db.begin() as conn:  # a closed one beside it is fine
+        conn.execute(insert(inbox_threads), {**row, "status": "closed"})

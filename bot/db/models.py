@@ -21,6 +21,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
@@ -350,6 +351,14 @@ class InboxThread(Base):
     __tablename__ = "inbox_threads"
     __table_args__ = (
         Index("ix_inbox_threads_queue", "organisation_id", "status", "waiting_since"),
+        # At most one open conversation per person, even with two writers at once.
+        Index(
+            "uq_inbox_threads_one_open",
+            "person_id",
+            unique=True,
+            sqlite_where=text("status = 'open'"),
+            postgresql_where=text("status = 'open'"),
+        ),
         NEVER_REUSED_IDS,
     )
 

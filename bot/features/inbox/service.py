@@ -26,6 +26,7 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any, Protocol
 
 from sqlalchemy import Connection, Engine, bindparam, delete, func, insert, select, update
+from sqlalchemy.exc import IntegrityError
 
 from bot.db.tables import (
     audit,
@@ -451,11 +452,36 @@ class Inbox:
                 .order_by(identities.c.last_inbound_at.desc().nulls_last(), identities.c.id)
                 .limit(1)
             ).scalar()
-            thread_id = conn.execute(
+            try:
+                with conn.begin_nested():  # she may have written meanwhile (PostgreSQL)
+                    thread_id = self._open_for_staff(conn, who, person, channel, now)
+            except IntegrityError:
+                return int(
+                    conn.execute(
+                        select(inbox_threads.c.id).where(
+                            inbox_threads.c.person_id == person_id,
+                            inbox_threads.c.status == "open",
+                        )
+                    ).scalar_one()
+                )
+            conn.execute(
+                update(people)
+                .where(people.c.id == person_id)
+                .values(with_team_since=func.coalesce(people.c.with_team_since, now))
+            )
+            summary = self._summary_of(conn, who, int(thread_id))
+            self._audit(conn, who, "inbox.start", summary)
+        return int(thread_id)
+
+    def _open_for_staff(
+        self, conn: Connection, who: Staff, person: Any, channel: str | None, now: datetime
+    ) -> int:
+        return int(
+            conn.execute(
                 insert(inbox_threads).returning(inbox_threads.c.id),
                 {
                     "organisation_id": person.organisation_id,
-                    "person_id": person_id,
+                    "person_id": person.id,
                     "status": "open",
                     "reason": "staff",
                     "language": person.language,
@@ -467,14 +493,7 @@ class Inbox:
                     "notified_at": now,  # the team started it: nobody needs telling
                 },
             ).scalar_one()
-            conn.execute(
-                update(people)
-                .where(people.c.id == person_id)
-                .values(with_team_since=func.coalesce(people.c.with_team_since, now))
-            )
-            summary = self._summary_of(conn, who, int(thread_id))
-            self._audit(conn, who, "inbox.start", summary)
-        return int(thread_id)
+        )
 
     def open_thread_of(self, who: Staff, person_id: int) -> tuple[int | None, str]:
         """Her open thread's id (``None``: none) and her name; ``LookupError`` if she is not

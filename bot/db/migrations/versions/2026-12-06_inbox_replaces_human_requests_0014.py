@@ -4,7 +4,8 @@ Every person with open requests gets one open thread (reason ``request``) holdin
 messages, in order, and is marked as with the team (``people.with_team_since``), exactly what
 "talk to a person" does now.  Answered requests go: nothing ever read them.  The texts are
 copied as they are stored (encrypted with the same key; no decryption here).
-``inbox_messages.media_kind`` names what she sent when it was not text.
+``inbox_messages.media_kind`` names what she sent when it was not text; a partial unique
+index keeps at most one open thread per person.
 
 Revision ID: 0014
 Revises: 0012
@@ -71,6 +72,14 @@ def upgrade() -> None:
             sa.text("UPDATE people SET with_team_since = :at WHERE id = :person"),
             {"at": first.created_at, "person": person_id},
         )
+    op.create_index(
+        "uq_inbox_threads_one_open",
+        "inbox_threads",
+        ["person_id"],
+        unique=True,
+        sqlite_where=sa.text("status = 'open'"),
+        postgresql_where=sa.text("status = 'open'"),
+    )
     with op.batch_alter_table("human_requests", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_human_requests_person_id"))
         batch_op.drop_index(batch_op.f("ix_human_requests_organisation_id"))
@@ -109,5 +118,6 @@ def downgrade() -> None:
         batch_op.create_index(
             batch_op.f("ix_human_requests_person_id"), ["person_id"], unique=False
         )
+    op.drop_index("uq_inbox_threads_one_open", table_name="inbox_threads")
     with op.batch_alter_table("inbox_messages", schema=None) as batch_op:
         batch_op.drop_column("media_kind")
