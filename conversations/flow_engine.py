@@ -362,7 +362,7 @@ class Turn:
             else:
                 self.answer_choice(event.choice_id)
         elif isinstance(event, MediaIn):
-            if self.profile.consented and event.kind in TEAM_MEDIA:
+            if self.signed_up() and event.kind in TEAM_MEDIA:
                 with_team = self.profile.with_team_since is not None
                 to_team(self, "", "media", event.kind)
                 if not with_team:  # while she talks with the team, the bot stays silent
@@ -390,9 +390,15 @@ class Turn:
         conversation = self.conversation
         return (
             self.profile.with_team_since is not None
-            and self.profile.consented
+            and self.signed_up()
             and (conversation is None or (conversation.flow, conversation.node) != TALK_TO_PERSON)
         )
+
+    def signed_up(self) -> bool:
+        """She consented and finished onboarding: what she sends may go to the team (before
+        that her answers belong to the questions of onboarding)."""
+        conversation = self.conversation
+        return self.profile.consented and (conversation is None or conversation.flow != ONBOARDING)
 
     def back_from_team(self) -> None:
         """The team closed her conversation with a person: say so, then the menu."""

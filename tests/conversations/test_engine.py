@@ -553,3 +553,13 @@ def test_a_greeting_does_not_ask_about_messages_again(engine: FlowEngine) -> Non
     person.say("hallo")
     assert "Willkommen zurück" in person.texts[0]
     assert person.labels[0] == "🙋 Team fragen"  # the menu, not the question again
+
+
+def test_a_photo_during_onboarding_does_not_go_to_the_team(engine: FlowEngine) -> None:
+    person = Person(engine)
+    person.do(StartIn())
+    person.press("Deutsch")
+    person.press(person.labels[0])  # consent: she is signed up but still in onboarding
+    person.do(MediaIn("photo"))
+    assert "Sprachnachrichten" in person.texts[0]
+    assert not person.effects(RequestHuman) and person.profile.with_team_since is None
