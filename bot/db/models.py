@@ -302,7 +302,8 @@ class OutboxMessage(Base):
     ``failed``, ``in_doubt`` (handed to the platform when the process stopped), ``skipped`` (she
     opted out meanwhile), ``needs_template`` (outside WhatsApp's 24-hour window with no approved
     template: a coordinator must act), ``cancelled`` (its broadcast was cancelled before it
-    went)."""
+    went), ``held`` (a team's reply whose WhatsApp template went instead: her next message
+    releases it)."""
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     next_attempt_at: Mapped[datetime]
     claimed_at: Mapped[datetime | None]
