@@ -148,9 +148,8 @@ def run(
         login = load_demo(runtime.db, settings.secret_key, runtime.clock())
     base = f"http://{settings.host}:{settings.port}"
     if demo:
-        console.print(
-            f"Staff login (demo): [bold]{base}/staff/login[/bold] {login.email} / {login.password}"
-        )
+        console.print(f"Staff login (demo): [bold]{base}/staff/login[/bold]", soft_wrap=True)
+        console.print(f"  email {login.email}  password {login.password}", soft_wrap=True)
     if settings.simulator_enabled:
         console.print(f"Chat simulator: [bold]{base}/simulator[/bold]")
     if settings.telegram_enabled:

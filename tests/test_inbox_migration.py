@@ -17,7 +17,7 @@ AT = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
 
 def test_open_requests_move_into_one_open_thread_per_person(database_url: str) -> None:
     configure_cipher(TEST_SECRET, ())
-    upgrade(database_url, "0012")
+    upgrade(database_url, "0013")
     engine = make_engine(database_url)
     with engine.begin() as conn:
         org = conn.execute(

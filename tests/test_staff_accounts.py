@@ -265,16 +265,21 @@ def test_totp_set_up_needs_a_right_code_then_login_asks_for_it(
     secret = factor.start(staff_id)
     assert factor.pending_secret(staff_id) == secret
     assert service.login("totp@example.org", PASSWORD, None).second_factor is False
-    assert not factor.confirm(
-        staff_id, "000000" if pyotp.TOTP(secret).at(clock.now) != "000000" else "111111"
-    )
-    assert factor.confirm(staff_id, pyotp.TOTP(secret).at(clock.now))
+    right = pyotp.TOTP(secret).at(clock.now)
+    assert not factor.confirm(staff_id, "000000" if right != "000000" else "111111")
+    assert factor.confirm(staff_id, right)
     assert factor.enabled(staff_id)
     result = service.login("totp@example.org", PASSWORD, None)
     assert result.status == "ok" and result.second_factor
+    # The code used to confirm the set-up does not log in again.
+    assert not factor.check(staff_id, right)
     clock.advance(seconds=30)
-    assert factor.check(staff_id, pyotp.TOTP(secret).at(clock.now))
-    assert factor.check(staff_id, pyotp.TOTP(secret).at(clock.now - timedelta(seconds=30)))
+    code = pyotp.TOTP(secret).at(clock.now)
+    assert factor.check(staff_id, code)
+    assert not factor.check(staff_id, code)  # each code once (RFC 6238, 5.2)
+    # A phone 30 seconds ahead is fine; an old code is not.
+    assert factor.check(staff_id, pyotp.TOTP(secret).at(clock.now + timedelta(seconds=30)))
+    clock.advance(minutes=5)
     assert not factor.check(staff_id, pyotp.TOTP(secret).at(clock.now - timedelta(minutes=5)))
     assert not factor.check(staff_id, "abc")
     with runtime.db.connect() as conn:

@@ -13,6 +13,7 @@ from typing import Any, ClassVar
 
 from sqlalchemy import (
     JSON,
+    BigInteger,
     Boolean,
     ForeignKey,
     Index,
@@ -115,6 +116,8 @@ class StaffMember(Base):
     """Set by an admin's reset: the next login asks for a new password first."""
     totp_secret: Mapped[str | None] = mapped_column(EncryptedText(200))
     totp_enabled_at: Mapped[datetime | None]
+    totp_last_step: Mapped[int | None] = mapped_column(BigInteger)
+    """The 30-second step of the last code accepted: each code counts once (RFC 6238)."""
     failed_logins: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     locked_until: Mapped[datetime | None]
     notify_by_email: Mapped[bool] = mapped_column(Boolean, default=True, server_default="1")

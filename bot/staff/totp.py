@@ -3,19 +3,21 @@
 Setting it up stores a new secret (encrypted at rest: ``staff.totp_secret`` is an
 ``EncryptedText``) that is not yet required; it is switched on only once she has typed a code
 her authenticator app made from it (``totp_enabled_at``), so a half-finished set-up never locks
-her out.  An admin can switch it off for her (a lost phone).  The QR code is SVG markup made by
+her out.  Each code is accepted once (``totp_last_step``, RFC 6238 section 5.2).  An admin can
+switch it off for her (a lost phone).  The QR code is SVG markup made by
 segno on the server: no script, no image from another site.
 """
 
 from __future__ import annotations
 
+import hmac
 import re
 from collections.abc import Callable
 from datetime import datetime
 
 import pyotp
 import segno
-from sqlalchemy import Engine, select, update
+from sqlalchemy import Engine, or_, select, update
 
 from bot.db.tables import staff
 from bot.staff.audit import record
@@ -34,12 +36,23 @@ def qr_svg(uri: str) -> str:
     )
 
 
-def code_matches(secret: str, code: str, at: datetime) -> bool:
-    """Whether ``code`` is valid at ``at`` (one 30-second step of clock drift allowed)."""
+def matching_step(secret: str, code: str, at: datetime) -> int | None:
+    """The 30-second step whose code ``code`` is, at ``at`` (one step of clock drift either
+    way), or ``None``."""
     code = re.sub(r"\s", "", code)
     if not CODE.match(code):
-        return False
-    return bool(pyotp.TOTP(secret).verify(code, for_time=at, valid_window=1))
+        return None
+    totp = pyotp.TOTP(secret)
+    now_step = int(at.timestamp()) // totp.interval
+    for step in (now_step, now_step - 1, now_step + 1):
+        if hmac.compare_digest(totp.generate_otp(step), code):
+            return step
+    return None
+
+
+def code_matches(secret: str, code: str, at: datetime) -> bool:
+    """Whether ``code`` is valid at ``at`` (one 30-second step of clock drift allowed)."""
+    return matching_step(secret, code, at) is not None
 
 
 class SecondFactor:
@@ -87,22 +100,39 @@ class SecondFactor:
         """Switch it on if ``code`` matches the pending secret."""
         secret = self.pending_secret(staff_id)
         now = self.clock()
-        if secret is None or not code_matches(secret, code, now):
+        step = matching_step(secret, code, now) if secret is not None else None
+        if step is None:
             return False
         with self.db.begin() as conn:
-            conn.execute(update(staff).where(staff.c.id == staff_id).values(totp_enabled_at=now))
+            conn.execute(
+                update(staff)
+                .where(staff.c.id == staff_id)
+                .values(totp_enabled_at=now, totp_last_step=step)
+            )
             record(conn, now, f"staff:{staff_id}", "staff.totp_enable", {"staff_id": staff_id})
         return True
 
     def check(self, staff_id: int, code: str) -> bool:
-        """Her code at login."""
+        """Her code at login; each code is accepted once (a later step than the last one)."""
         with self.db.connect() as conn:
             row = conn.execute(
                 select(staff.c.totp_secret, staff.c.totp_enabled_at).where(staff.c.id == staff_id)
             ).first()
         if row is None or row.totp_enabled_at is None or not row.totp_secret:
             return False
-        return code_matches(str(row.totp_secret), code, self.clock())
+        step = matching_step(str(row.totp_secret), code, self.clock())
+        if step is None:
+            return False
+        with self.db.begin() as conn:
+            claimed = conn.execute(
+                update(staff)
+                .where(
+                    staff.c.id == staff_id,
+                    or_(staff.c.totp_last_step.is_(None), staff.c.totp_last_step < step),
+                )
+                .values(totp_last_step=step)
+            ).rowcount
+        return bool(claimed)
 
     def reset(self, staff_id: int, actor: str) -> None:
         """Switch it off (her own choice, or an admin's for a lost phone)."""
@@ -111,9 +141,9 @@ class SecondFactor:
             conn.execute(
                 update(staff)
                 .where(staff.c.id == staff_id)
-                .values(totp_secret=None, totp_enabled_at=None)
+                .values(totp_secret=None, totp_enabled_at=None, totp_last_step=None)
             )
             record(conn, now, actor, "staff.totp_reset", {"staff_id": staff_id})
 
 
-__all__ = ["ISSUER", "SecondFactor", "code_matches", "qr_svg"]
+__all__ = ["ISSUER", "SecondFactor", "code_matches", "matching_step", "qr_svg"]

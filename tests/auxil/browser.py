@@ -170,6 +170,12 @@ def login(page: Page, email: str, password: str, base_url: str | None = None) ->
         page.click("form[action^='/staff/login'] button[type=submit]")
 
 
+def assert_fits_the_phone(page: Page) -> None:
+    """Nothing sticks out sideways on the 360 px screen (no horizontal scrolling)."""
+    width = page.evaluate("() => document.documentElement.scrollWidth")
+    assert width <= PHONE["width"], f"{page.url} is {width} px wide on a 360 px phone"
+
+
 def assert_accessible(page: Page, impacts: tuple[str, ...] = ("serious", "critical")) -> None:
     """Run axe-core in the page; fail on any violation of the given impacts.
 
@@ -200,6 +206,7 @@ __all__ = [
     "TIMEOUT_MS",
     "LiveServer",
     "assert_accessible",
+    "assert_fits_the_phone",
     "chromium",
     "live_server",
     "login",

@@ -9,7 +9,8 @@ the token of a login cookie set with the form (a double-submit cookie, SameSite=
 foreign site can not log a browser into an account of its choosing either.
 
 Routes outside ``/staff`` that sit behind the staff login (the simulator, when it is on
-outside development) are listed in ``also``: their session is found the same way.
+outside development) are listed in ``also``: their session is found the same way, and
+:class:`StaffOnly` lets only logged-in staff through (their JSON API needs no token).
 """
 
 from __future__ import annotations

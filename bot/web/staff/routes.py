@@ -144,6 +144,12 @@ def build_staff(runtime: Runtime) -> StaffWeb:
         response.delete_cookie(login_cookie, path="/", secure=shell.secure, httponly=True)
         return response
 
+    async def her_language(request: Request, staff_id: int) -> None:
+        """The code page speaks her language: the password told us who she is."""
+        found = await asyncio.to_thread(shell.accounts.principal, staff_id)
+        if found is not None:
+            request.state.language = found.language
+
     def code_page(request: Request, error: str | None = None, status_code: int = 200) -> Response:
         return shell.render(
             request,
@@ -158,13 +164,15 @@ def build_staff(runtime: Runtime) -> StaffWeb:
             return RedirectResponse("/staff/login", 303)
         if not session.second_factor_pending:
             return RedirectResponse("/staff/", 303)
+        await her_language(request, session.staff_id)
         return code_page(request)
 
     async def code_post(request: Request) -> Response:
-        _ = shell.gettext(request)
         session = shell.session_of(request)
         if session is None or not session.second_factor_pending:
             return RedirectResponse("/staff/login", 303)
+        await her_language(request, session.staff_id)
+        _ = shell.gettext(request)
         form = await request.form()
         code = str(form.get("code") or "")[:32]
         target = safe_next(str(form.get("next") or ""))

@@ -117,6 +117,9 @@ class StaffShell:
         staff_user: StaffUser | None = getattr(request.state, "staff", None)
         if staff_user is not None:
             return staff_user.language if staff_user.language in LANGUAGE_NAMES else "de"
+        known = getattr(request.state, "language", None)  # the second factor's page
+        if known in LANGUAGE_NAMES:
+            return str(known)
         chosen = request.query_params.get("lang")
         if chosen in LANGUAGE_NAMES:
             return chosen
@@ -207,6 +210,12 @@ class StaffShell:
     def refused(self, request: Request, status_code: int, message: str) -> HTMLResponse:
         """A translated error page (403 of the CSRF check, 404, …)."""
         return self.render(request, "staff/error.html", {"message": message}, status_code)
+
+    def not_found(self, request: Request) -> HTMLResponse:
+        """404 for an object that does not exist or belongs to another organisation (the
+        same answer, so a guessed id tells nothing)."""
+        _ = self.gettext(request)
+        return self.refused(request, 404, _("Nicht gefunden."))
 
     def csrf_refusal(self, request: Request) -> Response:
         """The 403 of an unsafe request without the session's CSRF token."""

@@ -131,11 +131,10 @@ def routes(shell: StaffShell, second_factor: SecondFactor) -> list[BaseRoute]:
         return await asyncio.to_thread(team_page, request, {"one_time": notice})
 
     async def reset_password(request: Request) -> Response:
-        _ = shell.gettext(request)
         me: StaffUser = request.state.staff
         target = await asyncio.to_thread(member, request)
         if target is None:
-            return shell.refused(request, 404, _("Nicht gefunden."))
+            return shell.not_found(request)
         one_time = await asyncio.to_thread(accounts.reset_password, target.id, me.actor)
         await asyncio.to_thread(shell.sessions.end_all, target.id)
         return await asyncio.to_thread(
@@ -143,11 +142,10 @@ def routes(shell: StaffShell, second_factor: SecondFactor) -> list[BaseRoute]:
         )
 
     async def reset_second_factor(request: Request) -> Response:
-        _ = shell.gettext(request)
         me: StaffUser = request.state.staff
         target = await asyncio.to_thread(member, request)
         if target is None:
-            return shell.refused(request, 404, _("Nicht gefunden."))
+            return shell.not_found(request)
         await asyncio.to_thread(second_factor.reset, target.id, me.actor)
         return RedirectResponse("/staff/team", status_code=303)
 
@@ -156,7 +154,7 @@ def routes(shell: StaffShell, second_factor: SecondFactor) -> list[BaseRoute]:
         me: StaffUser = request.state.staff
         target = await asyncio.to_thread(member, request)
         if target is None:
-            return shell.refused(request, 404, _("Nicht gefunden."))
+            return shell.not_found(request)
         form = await request.form()
         active = form.get("active") == "1"
         if target.id == me.id and not active:

@@ -8,7 +8,7 @@ copied as they are stored (encrypted with the same key; no decryption here).
 index keeps at most one open thread per person.
 
 Revision ID: 0014
-Revises: 0012
+Revises: 0013
 Create Date: 2026-12-06 07:00:00
 """
 
@@ -22,7 +22,7 @@ from alembic import op
 import bot.db.types
 
 revision: str = "0014"
-down_revision: str | None = "0012"
+down_revision: str | None = "0013"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
