@@ -69,8 +69,7 @@ def pages(runtime: Runtime, shell: StaffShell) -> list[BaseRoute]:
         return staff_user
 
     def not_found(request: Request) -> Response:
-        _ = shell.gettext(request)
-        return shell.refused(request, 404, _("Dieses Gespräch gibt es nicht."))
+        return shell.not_found(request)  # missing or another organisation's: the same answer
 
     def thread_id(request: Request) -> int | None:
         try:
