@@ -17,13 +17,15 @@ from aiosmtpd.smtp import AuthResult, LoginPassword
 from sqlalchemy import insert, select, update
 from starlette.testclient import TestClient
 
-from bot.db.tables import inbox_threads, organisations, outbox, people, staff
+from bot.db.tables import identities, inbox_threads, organisations, outbox, people, staff
+from bot.demo import ORG_NAME
 from bot.features.inbox.notify import notify_new_threads
+from bot.identity import lookup_key
 from bot.runtime import Runtime
 from bot.settings import Settings
 from tests.auxil.clock import FrozenClock
 from tests.auxil.courses import person_of
-from tests.auxil.inbox import add_staff, organisation_id, second_organisation
+from tests.auxil.inbox import add_staff, inbox_of, organisation_id, second_organisation
 from tests.auxil.limiting_bot_api import LimitingStandIn
 from tests.auxil.processes import free_port
 from tests.auxil.simulator import Simulator, onboard
@@ -244,3 +246,45 @@ async def _drain(runtime: Runtime) -> None:
             break
         await asyncio.sleep(0.05)
     await runtime.telegram.stop()
+
+
+def test_a_reply_to_a_telegram_participant_goes_to_her_chat_as_text(
+    sqlite_url: str, bot_api: LimitingStandIn
+) -> None:
+    with live_telegram_runtime(sqlite_url, bot_api.url) as runtime:
+        org = organisation_id(runtime)
+        now = runtime.clock()
+        with runtime.db.begin() as conn:
+            person = conn.execute(
+                insert(people).returning(people.c.id),
+                {
+                    "organisation_id": org,
+                    "display_name": "Olena",
+                    "language": "uk",
+                    "status": "active",
+                    "interests": [],
+                    "attend_help": [],
+                    "consent_given_at": now,
+                    "created_at": now,
+                },
+            ).scalar_one()
+            conn.execute(
+                insert(identities),
+                {
+                    "person_id": person,
+                    "channel": "telegram",
+                    "lookup_key": lookup_key(runtime.settings.secret_key, "telegram", "770099"),
+                    "address": "770099",
+                    "status": "ok",
+                    "created_at": now,
+                    "last_inbound_at": now,
+                },
+            )
+        coordinator = add_staff(runtime, "maria@vnb.example", org)
+        inbox = inbox_of(runtime)
+        thread = inbox.start_with(coordinator, person)
+        inbox.reply(coordinator, thread, "Добрий день! Ось ваша відповідь.")
+        asyncio.run(_drain(runtime))
+        [(_, chat, text)] = bot_api.accepted
+        assert chat == "770099"
+        assert text == f"💬 {ORG_NAME}:\nДобрий день! Ось ваша відповідь."
