@@ -34,7 +34,15 @@ from bot.db.tables import audit, identities, people, simulator_screens
 #: The channel whose transcript is stored here, keyed by the user's address.
 SIMULATOR = "simulator"
 #: Audit actions whose details list person ids (``{"people": [ids]}``).
-ACTIONS_LISTING_PEOPLE = ("course.enrol", "people.export")
+ACTIONS_LISTING_PEOPLE = (
+    "course.enrol",
+    "people.export",
+    "inbox.assign",
+    "inbox.note",
+    "inbox.reply",
+    "inbox.close",
+    "inbox.start",
+)
 
 Forgetter = Callable[[str, str], None]
 """Drops what a process keeps in memory about a ``(channel, address)`` (caches, labels)."""

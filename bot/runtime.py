@@ -29,7 +29,6 @@ from bot.db.types import configure_cipher
 from bot.erasure import Eraser
 from bot.features import registry
 from bot.inbound.flood import FloodGuard
-from bot.inbound.media import record_media
 from bot.inbound.reachability import apply_reachability
 from bot.inbound.service import InboundService, NoticeHandler
 from bot.outbox.delivery import apply_report
@@ -153,9 +152,8 @@ def build_runtime(
     inbound = InboundService(
         turns,
         wake=dispatcher.wake,
-        keep_media=lambda person, message: record_media(
-            db, person, message.channel, message.external_id, message.media, clock()
-        ),
+        # What she sends (a voice note, a photo) is kept with her inbox message, in the
+        # turn's own transaction (bot.turns.inbox), not afterwards.
         flood=FloodGuard(
             settings.flood_burst,
             settings.flood_refill_seconds,

@@ -180,6 +180,28 @@ class Settings(BaseSettings):
     twilio_rate: float = Field(default=80.0, gt=0)
     """``TWC_TWILIO_RATE``: WhatsApp messages per second the dispatcher sends at most."""
 
+    # ---- the inbox: staff notifications and translation -----------------------------------
+
+    smtp_host: str | None = None
+    """``TWC_SMTP_HOST``: mail server for staff notifications (new inbox requests); unset: no
+    email is sent."""
+    smtp_port: int = Field(default=587, gt=0, lt=65536)
+    """``TWC_SMTP_PORT``."""
+    smtp_user: str | None = None
+    """``TWC_SMTP_USER``: login at the mail server, if it needs one."""
+    smtp_password: str | None = None
+    """``TWC_SMTP_PASSWORD``."""
+    smtp_from: str = "together-we-can@localhost"
+    """``TWC_SMTP_FROM``: the sender of notifications."""
+    smtp_starttls: bool = True
+    """``TWC_SMTP_STARTTLS``: upgrade the connection with STARTTLS before logging in."""
+    translate_url: str | None = None
+    """``TWC_TRANSLATE_URL``: a LibreTranslate server (``https://translate.example.org``):
+    staff see her messages translated and may send replies translated; unset: nothing is
+    translated (and the inbox says so)."""
+    translate_api_key: str | None = None
+    """``TWC_TRANSLATE_API_KEY``: the LibreTranslate API key, if the server needs one."""
+
     @property
     def link_base(self) -> str:
         """``TWC_PUBLIC_URL``, or this server's own address (links in messages, e.g. "add to

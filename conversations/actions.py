@@ -122,9 +122,24 @@ def opt_in(turn: _Turn, _args: Mapping[str, Any], _value: Any) -> None:
     turn.profile.status = "active"
 
 
+def to_team(
+    turn: _Turn, text: str, reason: str = "request", media_kind: str | None = None
+) -> None:
+    """Put what she wrote (or sent) into the team's inbox; from now on she is with the team.
+
+    The host adds it to her open conversation with a person or opens one (``reason``: why);
+    while it is open her texts go to the team and the bot stays silent (see
+    :meth:`conversations.flow_engine.Turn.run`).  Features call this too (courses: "I can't
+    come: childcare").
+    """
+    turn.effects.append(RequestHuman(text, turn.language.code, reason, media_kind))
+    if turn.profile.with_team_since is None:
+        turn.profile.with_team_since = turn.context.now
+
+
 def request_human(turn: _Turn, _args: Mapping[str, Any], value: Any) -> None:
-    """Put what she wrote into the coordinators' inbox, with her language shown."""
-    turn.effects.append(RequestHuman(str(value or ""), turn.language.code))
+    """Put what she wrote into the team's inbox, with her language shown."""
+    to_team(turn, str(value or ""), "request")
 
 
 def show_my_data(turn: _Turn, _args: Mapping[str, Any], _value: Any) -> None:

@@ -67,7 +67,13 @@ class TooFastIn:
     """
 
 
-Event = TextIn | ChoiceIn | StartIn | MediaIn | TimeoutIn | TriggerIn | TooFastIn
+@dataclass(frozen=True, slots=True)
+class BackFromTeamIn:
+    """The team closed her conversation with a person: tell her she is back with the bot and
+    show the menu (no consent to ``messages`` needed: it ends a conversation she started)."""
+
+
+Event = TextIn | ChoiceIn | StartIn | MediaIn | TimeoutIn | TriggerIn | TooFastIn | BackFromTeamIn
 
 # ---- effects ------------------------------------------------------------------------------
 
@@ -155,10 +161,17 @@ class JoinOrganisation:
 
 @dataclass(frozen=True, slots=True)
 class RequestHuman:
-    """Put her message into the coordinators' inbox."""
+    """Put her message into the team's inbox: her open conversation with a person, or a new
+    one (which the host opens, and marks her as with the team).
+
+    ``reason`` says why a new conversation opens (``request``, ``media``, ``not_coming``, …);
+    ``media_kind`` names what she sent instead of text (``voice``, ``photo``, ``document``).
+    """
 
     text: str
     language: str
+    reason: str = "request"
+    media_kind: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

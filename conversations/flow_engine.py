@@ -17,10 +17,11 @@ from typing import Any
 from babel.dates import format_date, parse_date
 
 from conversations import system_texts as st
-from conversations.actions import ACTIONS, PENDING_INVITE, Action, invite_code
+from conversations.actions import ACTIONS, PENDING_INVITE, Action, invite_code, to_team
 from conversations.commands import COMMANDS, CommandMatcher
 from conversations.consent import MESSAGES, PURPOSE_TEXTS
 from conversations.events import (
+    BackFromTeamIn,
     Button,
     ChoiceIn,
     Effect,
@@ -65,6 +66,15 @@ OPTED_OUT_NODES = frozenset({("main", "my_data"), ("main", "confirm_delete")})
 #: "no" to messages otherwise stands until she asks for them in "my data"; a greeting is no
 #: reason to ask again).
 ASK_MESSAGES_AGAIN = "main.ask_messages"
+#: Where she writes her question to the team: her text there is the question itself (the
+#: flow thanks her), also while a conversation with the team is open.
+TALK_TO_PERSON = ("main", "talk_to_person")
+#: What still reaches the bot while she talks with the team: her rights, her language, the
+#: menu.  A greeting ("Hallo") or "help" is meant for the person she writes to.
+TEAM_COMMANDS = frozenset({"stop", "delete", "mydata", "export", "privacy", "language", "menu"})
+#: What she may send the team besides text (a sticker, a location or a poll is not a message
+#: a person needs to read).
+TEAM_MEDIA = frozenset({"voice", "audio", "photo", "video", "document"})
 DONE_OPTION = "done"
 #: Where the organisation she chose is kept in the conversation (``save_as: organisation``).
 CHOSEN_ORGANISATION = "organisation"
@@ -380,11 +390,17 @@ class Turn:
         """Dispatch one event."""
         if isinstance(event, TooFastIn):  # her message was not read: say so, change nothing
             self.say(st.SLOW_DOWN)
+        elif isinstance(event, BackFromTeamIn):
+            self.back_from_team()
         elif isinstance(event, TextIn):
             text = clean_text(event.text)
             command = self.engine.commands.match(text) if text else None
+            if command and self.with_team() and command[0] not in TEAM_COMMANDS:
+                command = None  # meant for the person she writes to
             if command:
                 self.command(*command)
+            elif self.with_team() and text:
+                to_team(self, text)  # a person reads it; the bot says nothing
             elif self.profile.status == "opted_out" and not self.confirming_deletion():
                 self.say(st.OPTED_OUT_HINT)
             elif self.conversation is None:
@@ -405,8 +421,14 @@ class Turn:
             else:
                 self.answer_choice(event.choice_id)
         elif isinstance(event, MediaIn):
-            self.say(st.MEDIA_UNSUPPORTED)
-            self.repeat_current()
+            if self.signed_up() and event.kind in TEAM_MEDIA:
+                with_team = self.profile.with_team_since is not None
+                to_team(self, "", "media", event.kind)
+                if not with_team:  # while she talks with the team, the bot stays silent
+                    self.say(st.MEDIA_TO_TEAM)
+            else:
+                self.say(st.MEDIA_UNSUPPORTED)
+                self.repeat_current()
         elif isinstance(event, TimeoutIn):
             self.timeout(event)
         elif (
@@ -420,6 +442,30 @@ class Turn:
                 self.conversation = Conversation(flow, node)
             self.conversation.data.update({f"v_{k}": v for k, v in event.values.items()})
             self.goto(event.target)
+
+    def with_team(self) -> bool:
+        """Whether her text goes to the team: a conversation with a person is open and she is
+        not answering the question "what would you like to ask the team" (its flow thanks her)."""
+        conversation = self.conversation
+        return (
+            self.profile.with_team_since is not None
+            and self.signed_up()
+            and (conversation is None or (conversation.flow, conversation.node) != TALK_TO_PERSON)
+        )
+
+    def signed_up(self) -> bool:
+        """She consented and finished onboarding: what she sends may go to the team (before
+        that her answers belong to the questions of onboarding)."""
+        conversation = self.conversation
+        return self.profile.consented and (conversation is None or conversation.flow != ONBOARDING)
+
+    def back_from_team(self) -> None:
+        """The team closed her conversation with a person: say so, then the menu."""
+        self.profile.with_team_since = None
+        if not self.profile.consented:
+            return
+        self.say(st.BACK_WITH_BOT)
+        self.goto(MAIN_MENU)
 
     def confirming_deletion(self) -> bool:
         """She is looking at her data or asked to delete everything: her answer counts even

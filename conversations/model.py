@@ -25,6 +25,9 @@ class Profile:
     consent_given_at: datetime | None = None
     consents: frozenset[str] = frozenset()
     """The purposes she agrees to now (``conversations.consent``): given, not withdrawn."""
+    with_team_since: datetime | None = None
+    """Set while a conversation with a person of the team is open: what she writes goes to
+    them, not to the bot (the engine answers only commands and buttons meanwhile)."""
 
     @property
     def consented(self) -> bool:

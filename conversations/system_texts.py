@@ -51,6 +51,21 @@ MEDIA_UNSUPPORTED = msg(
     "📎 Danke! Bilder, Sprachnachrichten und Dateien kann ich noch nicht lesen.\n"
     "Bitte schreiben Sie mir oder tippen Sie auf eine Antwort.",
 )
+# TRANSLATORS: she sent a voice note, photo, video or document: it went to the team's inbox,
+# a person will answer in this chat.
+MEDIA_TO_TEAM = msg(
+    "system.media_to_team",
+    "📎 Danke! Das ist bei unserem Team angekommen.\n"
+    "Ein Mensch aus dem Team antwortet Ihnen hier: {office_hours}.\n"
+    "🚨 Im Notfall rufen Sie 112 an.",
+)
+# TRANSLATORS: the team closed her conversation with a person; the menu follows.  Use the same
+# word for "person" as in your "command.human" list.
+BACK_WITH_BOT = msg(
+    "system.back_with_bot",
+    "🤖 Das Gespräch mit unserem Team ist zu Ende. Jetzt antwortet Ihnen wieder der Bot.\n"
+    "Sie möchten wieder mit einem Menschen sprechen? Schreiben Sie „Mensch“.",
+)
 # TRANSLATORS: use the same words as in your "command.*" lists
 # (menu, language, person, privacy, stop).
 HELP = msg(
@@ -135,6 +150,8 @@ ALL_SYSTEM_TEXTS = (
     INPUT_DATE,
     INPUT_ONE_OF,
     MEDIA_UNSUPPORTED,
+    MEDIA_TO_TEAM,
+    BACK_WITH_BOT,
     HELP,
     WELCOME_BACK,
     OPTED_IN,

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Connection, Engine, bindparam, case, func, select, update
@@ -40,6 +40,9 @@ DEFAULT_LINK_BASE = "http://127.0.0.1:8080"
 MISSED = "missed"
 SKIPPED = "skipped"
 FAILED = "failed"
+#: While she talks with a person of the team, the bot's own prompts wait this long, again and
+#: again until the conversation is closed (or the prompt's deadline passes: then ``missed``).
+WITH_TEAM_DEFERRAL = timedelta(minutes=30)
 Item = tuple[int, Event, str, int]
 """``(person id, event, idempotency key prefix, nudge id)``."""
 
@@ -91,9 +94,9 @@ def _claim(
             nudges.c.kind,
             nudges.c.payload,
             # Only some kinds need it; the others skip converting 100 000 timestamps.
-            case(
-                (nudges.c.kind.in_(_kinds_needing_created_at()), nudges.c.created_at)
-            ).label("created_at"),
+            case((nudges.c.kind.in_(_kinds_needing_created_at()), nudges.c.created_at)).label(
+                "created_at"
+            ),
             organisations.c.timezone,
             organisations.c.quiet_hours_start,
             organisations.c.quiet_hours_end,
@@ -104,6 +107,7 @@ def _claim(
             (people.c.consent_given_at.is_not(None) & current(MESSAGES, people.c.id)).label(
                 "consented"
             ),
+            people.c.with_team_since,
         )
         .join(people, people.c.id == nudges.c.person_id)
         .join(organisations, organisations.c.id == people.c.organisation_id)
@@ -151,7 +155,15 @@ def _sort(
         if hours not in quiet:
             quiet[hours] = is_quiet(now, *hours)
         kind = kinds.get(row.kind)
-        if kind is not None and kind.quiet and quiet[hours]:
+        if row.with_team_since is not None and row.consented:
+            # She is talking with a person: the bot does not interrupt with its questions.
+            deferred = now + WITH_TEAM_DEFERRAL
+            deadline = kind.deadline(row.payload) if kind and kind.deadline else None
+            if deadline is not None and deferred >= deadline:
+                settled.append({"n_id": row.id, "n_status": MISSED})
+            else:
+                moved.append({"n_id": row.id, "n_due": deferred})
+        elif kind is not None and kind.quiet and quiet[hours]:
             later = _after_quiet_hours(row, now, kind.deadline)
             if later is None:
                 settled.append({"n_id": row.id, "n_status": MISSED})

@@ -20,7 +20,7 @@ from bot.db.models import (
     BroadcastExclusion,
     ConsentRecord,
     ConsentWording,
-    HumanRequest,
+    InboxMessage,
     Nudge,
     OutboxMessage,
 )
@@ -43,7 +43,7 @@ wordings = ConsentWording.__table__
 outbox = OutboxMessage.__table__
 nudges = Nudge.__table__
 exclusions = BroadcastExclusion.__table__
-requests = HumanRequest.__table__
+requests = InboxMessage.__table__
 
 MENU = ["🙋 Team fragen", "🌐 Sprache ändern", "🔒 Meine Daten", "🔕 Keine Nachrichten"]
 #: Without a consent to messages there is nothing to stop: the menu does not offer it.

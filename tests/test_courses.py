@@ -32,6 +32,7 @@ from tests.auxil.courses import (
     rows,
     service_of,
 )
+from tests.auxil.inbox import add_staff, inbox_of, messages_of, organisation_id, threads_of
 from tests.auxil.simulator import Simulator, onboard
 
 BERLIN = OrgTimes("Europe/Berlin", "20:00", "08:00")
@@ -200,6 +201,14 @@ def test_reminder_and_answers_through_the_simulator(
     assert [(r["intention"], r["reason"]) for r in service.attendance(first["id"])] == [
         ("not_coming", "childcare")
     ]
+    # Childcare is something the team can help with: it lands in the inbox.
+    [thread] = threads_of(runtime, person)
+    assert thread["reason"] == "not_coming"
+    [message] = messages_of(runtime, thread["id"])
+    assert message["text"].startswith(childcare) and "A2" in message["text"]
+    # The team answers and closes; her next reminder comes as before.
+    coordinator = add_staff(runtime, "maria@vnb.example", organisation_id(runtime))
+    inbox_of(runtime).close(coordinator, thread["id"])
 
     clock.now = utc(2026, 12, 9, 16, 0)
     fire_due(runtime.db, runtime.turns, clock)

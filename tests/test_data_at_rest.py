@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Engine, inspect, select, text
 
-from bot.db.models import Attendance, HumanRequest, OutboxMessage
+from bot.db.models import Attendance, InboxMessage, OutboxMessage
 from bot.db.models import Person as PersonRow
 from bot.features.people_import.importer import PeopleImporter
 from bot.outbox.rows import KEPT_AFTER_SENDING
@@ -75,7 +75,7 @@ def _on_whatsapp(runtime: Runtime, client: object, twilio: object, clock: Frozen
     amina.press("🙋 Team fragen")
     amina.say(REQUEST)
     with runtime.db.connect() as conn:
-        assert conn.execute(select(HumanRequest.__table__.c.text)).scalars().all() == [REQUEST]
+        assert conn.execute(select(InboxMessage.__table__.c.text)).scalars().all() == [REQUEST]
         raw = conn.execute(text("SELECT reason FROM attendance")).scalar_one()
     assert raw.startswith("v1.") and "ill" not in raw  # health data: encrypted
     # Once Twilio accepted a message only its buttons and language are kept (a later press

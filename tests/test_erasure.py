@@ -20,7 +20,7 @@ from bot.channels.messages import Media
 from bot.db.checkpoint import WalCheckpointer
 from bot.db.connect import make_engine
 from bot.db.migrate import upgrade
-from bot.db.tables import audit, human_requests, identities, people, simulator_screens
+from bot.db.tables import audit, identities, inbox_messages, people, simulator_screens
 from bot.demo import load_demo
 from bot.erasure import Eraser
 from bot.identity import lookup_key
@@ -162,12 +162,12 @@ def ciphertexts_of(runtime: Runtime, person: int) -> list[str]:
     """Her name, her question to the team and her simulator screen as stored (encrypted)."""
     raw = [
         type_coerce(people.c.display_name, String),
-        type_coerce(human_requests.c.text, String),
+        type_coerce(inbox_messages.c.text, String),
     ]
     with runtime.db.connect() as conn:
         name = conn.execute(select(raw[0]).where(people.c.id == person)).scalar_one()
         question = conn.execute(
-            select(raw[1]).where(human_requests.c.person_id == person)
+            select(raw[1]).where(inbox_messages.c.person_id == person)
         ).scalar_one()
         screen = conn.execute(
             select(type_coerce(simulator_screens.c.text, String))

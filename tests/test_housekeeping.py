@@ -137,7 +137,13 @@ def test_feedback_after_a_session_she_said_she_would_come_to(
 def test_the_scheduler_runs_the_sweep_and_the_daily_housekeeping(runtime: Runtime) -> None:
     scheduler = build_scheduler(runtime, lambda: None)
     jobs = {job.id: job for job in scheduler.get_jobs()}
-    assert set(jobs) == {"fire_due_nudges", "broadcasts", "housekeeping", "retention"}
+    assert set(jobs) == {
+        "fire_due_nudges",
+        "broadcasts",
+        "housekeeping",
+        "retention",
+        "inbox_notify",
+    }
     assert "cron" in str(jobs["housekeeping"].trigger)
     assert "cron" in str(jobs["retention"].trigger)
     assert timedelta(seconds=5) == jobs["fire_due_nudges"].trigger.interval

@@ -11,10 +11,11 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from sqlalchemy import func, insert, select
+from sqlalchemy import func, insert, select, update
 from starlette.testclient import TestClient
 
 from bot.db.models import InboundMedia, InboundMessage, OutboxMessage, Person
+from bot.db.tables import inbox_messages, states
 from bot.runtime import Runtime
 from bot.web.app import create_app
 from tests.auxil.clock import FrozenClock
@@ -135,14 +136,33 @@ def test_media_she_sends_are_recorded_by_url_and_acknowledged(
 ) -> None:
     sign_up(wa_client)
     url = "https://api.twilio.com/2010-04-01/Accounts/AC1/Messages/MM1/Media/ME1"
-    form = inbound_form(
-        NUMBER, "", NumMedia="1", MediaUrl0=url, MediaContentType0="audio/ogg", MessageType="audio"
-    )
+
+    def voice_note() -> dict[str, str]:
+        return inbound_form(
+            NUMBER,
+            "",
+            NumMedia="1",
+            MediaUrl0=url,
+            MediaContentType0="audio/ogg",
+            MessageType="audio",
+        )
+
+    # Still in onboarding: her answers belong to its questions; the file is not kept.
     before = len(whatsapp_rows(wa_runtime))
-    assert post_signed(wa_client, PATH, form).status_code == 200
+    assert post_signed(wa_client, PATH, voice_note()).status_code == 200
+    assert count(wa_runtime, media) == 0
+    replies = whatsapp_rows(wa_runtime)[before:]
+    assert replies and "📎" in str(replies[0]["payload"]["text"])
+    # Signed up (at the menu): it goes to the team's inbox, kept by its URL.
+    with wa_runtime.db.begin() as conn:
+        conn.execute(update(states).values(flow="main", node="menu"))
+    before = len(whatsapp_rows(wa_runtime))
+    assert post_signed(wa_client, PATH, voice_note()).status_code == 200
     with wa_runtime.db.connect() as conn:
         [kept] = conn.execute(select(media)).mappings().all()
+        [message] = conn.execute(select(inbox_messages)).mappings().all()
     assert (kept["kind"], kept["content_type"], kept["url"]) == ("voice", "audio/ogg", url)
+    assert message["media_id"] == kept["id"]
     replies = whatsapp_rows(wa_runtime)[before:]
     assert replies and "📎" in str(replies[0]["payload"]["text"])  # in Arabic, her language
     assert replies[0]["payload"]["language"] == "ar"

@@ -22,6 +22,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
@@ -304,7 +305,8 @@ class OutboxMessage(Base):
     ``failed``, ``in_doubt`` (handed to the platform when the process stopped), ``skipped`` (she
     opted out meanwhile), ``needs_template`` (outside WhatsApp's 24-hour window with no approved
     template: a coordinator must act), ``cancelled`` (its broadcast was cancelled before it
-    went)."""
+    went), ``held`` (a team's reply whose WhatsApp template went instead: her next message
+    releases it)."""
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     next_attempt_at: Mapped[datetime]
     claimed_at: Mapped[datetime | None]
@@ -342,21 +344,6 @@ class InboundMedia(Base):
     received_at: Mapped[datetime]
 
 
-class HumanRequest(Base):
-    """ "Talk to a person": a request that lands in the coordinators' inbox."""
-
-    __tablename__ = "human_requests"
-    __table_args__ = (NEVER_REUSED_IDS,)
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"), index=True)
-    person_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"), index=True)
-    language: Mapped[str | None] = mapped_column(String(16))
-    text: Mapped[str | None] = mapped_column(EncryptedText(20000))
-    status: Mapped[str] = mapped_column(String(16), default="open")
-    created_at: Mapped[datetime]
-
-
 class InboxThread(Base):
     """A conversation between one woman and the team, in the staff inbox.
 
@@ -368,6 +355,14 @@ class InboxThread(Base):
     __tablename__ = "inbox_threads"
     __table_args__ = (
         Index("ix_inbox_threads_queue", "organisation_id", "status", "waiting_since"),
+        # At most one open conversation per person, even with two writers at once.
+        Index(
+            "uq_inbox_threads_one_open",
+            "person_id",
+            unique=True,
+            sqlite_where=text("status = 'open'"),
+            postgresql_where=text("status = 'open'"),
+        ),
         NEVER_REUSED_IDS,
     )
 
@@ -415,6 +410,9 @@ class InboxMessage(Base):
     media_id: Mapped[int | None] = mapped_column(
         ForeignKey("inbound_media.id", ondelete="SET NULL")
     )
+    media_kind: Mapped[str | None] = mapped_column(String(16))
+    """What she sent instead of text (``voice``, ``photo``, ``document``…); the file itself
+    is linked by ``media_id`` where the platform gives a URL (WhatsApp), else only named."""
     staff_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id", ondelete="SET NULL"))
     outbox_id: Mapped[int | None] = mapped_column(Integer)
     """The outbox row that carries a reply to her (its delivery status is shown)."""

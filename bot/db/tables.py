@@ -25,7 +25,6 @@ from bot.db.models import (
     Course,
     CourseSession,
     Enrolment,
-    HumanRequest,
     InboundMedia,
     InboundMessage,
     InboxMessage,
@@ -52,7 +51,6 @@ consents = cast(Table, ConsentRecord.__table__)
 consent_wordings = cast(Table, ConsentWording.__table__)
 courses = cast(Table, Course.__table__)
 enrolments = cast(Table, Enrolment.__table__)
-human_requests = cast(Table, HumanRequest.__table__)
 identities = cast(Table, ChannelIdentity.__table__)
 inbound_ids = cast(Table, InboundMessage.__table__)
 nudges = cast(Table, Nudge.__table__)

@@ -17,6 +17,7 @@ from bot.features.checkins import FEATURE as CHECKINS
 from bot.features.courses import FEATURE as COURSES
 from bot.features.feature import Feature, NavItem, Panel, PeriodicJob
 from bot.features.groups import FEATURE as GROUPS
+from bot.features.inbox import FEATURE as INBOX
 from bot.features.invites import FEATURE as INVITES
 from bot.features.my_data import FEATURE as MY_DATA
 from bot.features.people import FEATURE as PEOPLE
@@ -49,6 +50,7 @@ FEATURES: tuple[Feature, ...] = (
     GROUPS,
     RETENTION,
     MY_DATA,
+    INBOX,
     PEOPLE,
 )
 

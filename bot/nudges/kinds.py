@@ -35,6 +35,8 @@ class ClaimedNudge(NamedTuple):
     person_status: str
     consented: bool
     """She agrees to the privacy notice and to ``messages`` now (read when the row fires)."""
+    with_team_since: datetime | None = None
+    """Set while she talks with a person of the team: the bot's own prompts wait."""
 
 
 @dataclass(frozen=True, slots=True)

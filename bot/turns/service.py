@@ -295,6 +295,7 @@ class TurnService:
                 f"{inbound.channel}:{inbound.external_id}",
                 inbound=True,
                 address=inbound.address,
+                media=inbound.media,
             )
             _remember(latest, rows, key, outcome, target, result)
             outcomes.append(outcome)
@@ -463,6 +464,7 @@ def _state_of(row: Any) -> tuple[Conversation | None, Profile]:
         status="opted_out" if row["identity_status"] == "opted_out" else row["status"],
         consent_given_at=row["consent_given_at"],
         consents=frozenset((row["consent_purposes"] or "").split()),
+        with_team_since=row["with_team_since"],
     )
     conversation = None
     if row["flow"] is not None:

@@ -15,10 +15,10 @@ from sqlalchemy import JSON, bindparam, delete, insert, select, text, update
 
 from bot.consent.checks import purposes_of
 from bot.db.tables import (
-    human_requests,
     identities,
     inbound_ids,
     nudges,
+    outbox,
     people,
     states,
 )
@@ -38,6 +38,7 @@ PERSON_COLUMNS = (
     people.c.attend_help,
     people.c.status,
     people.c.consent_given_at,
+    people.c.with_team_since,
     states.c.flow,
     states.c.node,
     states.c.visit,
@@ -97,7 +98,16 @@ class Statements:
         )
         self.insert_person = insert(people).returning(people.c.id)
         self.insert_identity = insert(identities).returning(identities.c.id)
-        self.insert_human_request = insert(human_requests)
+        # Rows held for her next message (``held``: a team's reply whose template went
+        # outside WhatsApp's window): released when she writes on that channel.
+        self.release_held = (
+            update(outbox)
+            .where(
+                outbox.c.status == "held",
+                outbox.c.identity_id.in_(bindparam("ids", expanding=True)),
+            )
+            .values(status="pending", next_attempt_at=bindparam("now"))
+        )
         self.insert_nudge = text(
             "INSERT INTO nudges (person_id, kind, due_at, payload, idempotency_key, status, "
             "created_at) VALUES (:person_id, :kind, :due_at, :payload, :idempotency_key, "

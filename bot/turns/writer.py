@@ -16,11 +16,13 @@ from typing import Any
 
 from sqlalchemy import Connection
 
+from bot.channels.messages import Media
 from bot.consent import records as consent_sql
 from bot.erasure import Eraser
 from bot.outbox.rows import BULK_PRIORITY, REPLY_PRIORITY, Outbox, OutboxRow
 from bot.turns.bulk import BulkWriter
 from bot.turns.effects import EffectWriter, ReplySource
+from bot.turns.inbox import InboxWrites
 from bot.turns.organisations import OrganisationRow
 from bot.turns.outcome import HandleOutcome
 from bot.turns.statements import Statements
@@ -63,7 +65,6 @@ class _Pending:
     wordings: dict[tuple[str, str], dict[str, Any]] = field(default_factory=dict)
     """The consent wordings seen in this batch, by (hash, language): not personal."""
     withdrawals: list[dict[str, Any]] = field(default_factory=list)
-    human_requests: list[dict[str, Any]] = field(default_factory=list)
     nudges: list[dict[str, Any]] = field(default_factory=list)
     person_changes: dict[int, dict[str, Any]] = field(default_factory=dict)
     touched: dict[int, tuple[int, datetime]] = field(default_factory=dict)
@@ -106,6 +107,8 @@ class TurnWriter:
         shown in the turn's own transaction and their rows stored ``sent`` — exactly once by
         construction, with no dispatcher round trip."""
         self.pending = _Pending()
+        self.inbox = InboxWrites()
+        """Her messages to the team (``RequestHuman``): threads, messages, media."""
         self.features = [make() for make in feature_writers]
         self.by_type: dict[type, EffectWriter] = {
             kind: writer for writer in self.features for kind in writer.handles
@@ -127,6 +130,7 @@ class TurnWriter:
         address: str | None = None,
         kind: str = "reply",
         values: Mapping[str, str] | None = None,
+        media: Sequence[Media] = (),
     ) -> HandleOutcome:
         """Queue every effect of one turn; erase at once if the turn erased her.
 
@@ -165,15 +169,14 @@ class TurnWriter:
                 if target.organisation.slug == effect.slug:
                     changes["organisation_id"] = target.organisation.id
             elif isinstance(effect, RequestHuman):
-                pending.human_requests.append(
-                    {
-                        "organisation_id": target.organisation.id,
-                        "person_id": person,
-                        "language": effect.language,
-                        "text": effect.text,
-                        "status": "open",
-                        "created_at": now,
-                    }
+                self.inbox.collect(
+                    effect,
+                    person,
+                    target.organisation.id,
+                    target.channel,
+                    now,
+                    media,
+                    key_prefix,
                 )
             elif isinstance(effect, ScheduleTimeout):
                 pending.nudges.append(
@@ -289,7 +292,7 @@ class TurnWriter:
             self.on_erase()
         pending.consents = [r for r in pending.consents if r["person_id"] != person]
         pending.withdrawals = [r for r in pending.withdrawals if r["p_id"] != person]
-        pending.human_requests = [r for r in pending.human_requests if r["person_id"] != person]
+        self.inbox.forget(person)
         pending.nudges = [r for r in pending.nudges if r["person_id"] != person]
         for feature_writer in self.features:
             feature_writer.forget(person)
@@ -314,8 +317,7 @@ class TurnWriter:
             conn.execute(consent_sql.REMEMBER_WORDING, list(pending.wordings.values()))
         if pending.consents:
             conn.execute(consent_sql.INSERT_CONSENTS, pending.consents)
-        if pending.human_requests:
-            conn.execute(sql.insert_human_request, pending.human_requests)
+        self.inbox.flush(conn)
         if pending.nudges:
             conn.execute(sql.insert_nudge, pending.nudges)
         by_columns: dict[tuple[str, ...], list[dict[str, Any]]] = defaultdict(list)
@@ -331,6 +333,15 @@ class TurnWriter:
         if pending.touched:
             self.bulk.touch_identities(
                 conn, {identity: when for identity, (_, when) in pending.touched.items()}
+            )
+            # She wrote: what waited for her message goes now (a team's reply that reached
+            # her outside WhatsApp's 24-hour window as a template, its text held till now).
+            conn.execute(
+                sql.release_held,
+                {
+                    "ids": sorted(pending.touched),
+                    "now": max(t for _, t in pending.touched.values()),
+                },
             )
         upserts = [
             {

@@ -30,6 +30,8 @@ QUICK_2 = "HX" + "2" * 32
 QUICK_3 = "HX" + "3" * 32
 REMINDER = {"de": "HX" + "d" * 32, "ar": "HX" + "a" * 32, "uk": "HX" + "c" * 32}
 REMINDER_VARIABLES = ["name", "course", "date", "time", "place"]
+#: The inbox's "you have a reply from {org}" template (``team_reply``).
+TEAM_REPLY = {"de": "HX" + "e" * 32, "ar": "HX" + "f" * 32}
 
 _sids = itertools.count(1)
 
@@ -48,7 +50,11 @@ def write_templates(path: Path) -> Path:
                     "course_reminder": {
                         lang: {"content_sid": sid, "variables": REMINDER_VARIABLES}
                         for lang, sid in REMINDER.items()
-                    }
+                    },
+                    "team_reply": {
+                        lang: {"content_sid": sid, "variables": ["org"]}
+                        for lang, sid in TEAM_REPLY.items()
+                    },
                 },
             },
             allow_unicode=True,

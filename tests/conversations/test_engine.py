@@ -8,6 +8,7 @@ import pytest
 
 from bot.runtime import load_flow_engine
 from conversations.events import (
+    BackFromTeamIn,
     ChoiceIn,
     Event,
     ForgetPerson,
@@ -259,6 +260,11 @@ def test_talk_to_a_person_records_her_message_in_her_language(engine: FlowEngine
     person.press(person.labels[0])
     person.say("Kursa çocuğumla gelebilir miyim?")
     assert person.effects(RequestHuman) == [RequestHuman("Kursa çocuğumla gelebilir miyim?", "tr")]
+    # Asking again while with the team: her question is still the question (and thanked).
+    person.press(person.labels[0])
+    person.say("Noch eine Frage")
+    assert person.effects(RequestHuman) == [RequestHuman("Noch eine Frage", "tr")]
+    assert person.texts[0].startswith("📨")
 
 
 def test_help_repeats_the_current_question(engine: FlowEngine) -> None:
@@ -280,10 +286,26 @@ def test_button_from_an_old_message_is_explained(engine: FlowEngine) -> None:
     assert "Sind Sie einverstanden?" in person.texts[1]
 
 
-def test_media_gets_a_friendly_reply_and_the_question_again(engine: FlowEngine) -> None:
+def test_a_voice_note_goes_to_the_team_and_she_is_told_so(engine: FlowEngine) -> None:
     person = Person(engine)
     onboard(person)
     person.do(MediaIn("voice"))
+    assert person.texts == [
+        "📎 Danke! Das ist bei unserem Team angekommen.\n"
+        "Ein Mensch aus dem Team antwortet Ihnen hier: Mo–Fr 9–13 Uhr.\n"
+        "🚨 Im Notfall rufen Sie 112 an."
+    ]
+    assert person.effects(RequestHuman) == [RequestHuman("", "de", "media", "voice")]
+    assert person.profile.with_team_since == NOW
+    person.do(MediaIn("photo"))  # with the team now: it goes there, the bot stays silent
+    assert person.texts == []
+    assert person.effects(RequestHuman) == [RequestHuman("", "de", "media", "photo")]
+
+
+def test_a_sticker_is_not_for_the_team(engine: FlowEngine) -> None:
+    person = Person(engine)
+    onboard(person)
+    person.do(MediaIn("sticker"))
     assert "Sprachnachrichten" in person.texts[0]
     assert person.labels == [
         "🙋 Team fragen",
@@ -291,6 +313,46 @@ def test_media_gets_a_friendly_reply_and_the_question_again(engine: FlowEngine) 
         "🔒 Meine Daten",
         "🔕 Keine Nachrichten",
     ]
+    assert not person.effects(RequestHuman)
+
+
+def test_media_before_consent_is_not_kept(engine: FlowEngine) -> None:
+    person = Person(engine)
+    person.do(StartIn())
+    person.do(MediaIn("voice"))
+    assert "Sprachnachrichten" in person.texts[0]
+    assert not person.effects(RequestHuman)
+
+
+def test_while_with_the_team_her_texts_go_there_without_a_bot_reply(engine: FlowEngine) -> None:
+    person = Person(engine)
+    onboard(person, language="العربية")
+    person.press(person.labels[0])  # talk to a person
+    person.say("سؤال")
+    assert person.effects(RequestHuman) == [RequestHuman("سؤال", "ar")]
+    assert person.profile.with_team_since == NOW
+    assert person.texts[0].startswith("📨")  # "thank you, it is with our team", the menu
+    for text in ("وشيء آخر", "123", "?"):
+        person.say(text)
+        assert person.texts == []  # no "I did not understand", no menu
+        assert person.effects(RequestHuman) == [RequestHuman(text, "ar")]
+    person.say("/privacy")  # global commands still work
+    assert person.texts and not person.effects(RequestHuman)
+    person.say("لغة")
+    assert "Deutsch" in person.labels
+
+
+def test_back_from_the_team_she_is_told_in_her_language_with_the_menu(engine: FlowEngine) -> None:
+    person = Person(engine)
+    onboard(person, language="English")
+    person.press(person.labels[0])
+    person.say("Can I bring my child?")
+    person.do(BackFromTeamIn())
+    assert person.texts[0].startswith("🤖 Your conversation with our team has ended.")
+    assert "🙋 Ask the team" in person.labels or len(person.labels) == 4
+    assert person.profile.with_team_since is None
+    person.say("1")  # an answer to the menu again, not a message to the team
+    assert not person.effects(RequestHuman)
 
 
 @pytest.mark.parametrize("opted_out", [False, True])
@@ -491,3 +553,13 @@ def test_a_greeting_does_not_ask_about_messages_again(engine: FlowEngine) -> Non
     person.say("hallo")
     assert "Willkommen zurück" in person.texts[0]
     assert person.labels[0] == "🙋 Team fragen"  # the menu, not the question again
+
+
+def test_a_photo_during_onboarding_does_not_go_to_the_team(engine: FlowEngine) -> None:
+    person = Person(engine)
+    person.do(StartIn())
+    person.press("Deutsch")
+    person.press(person.labels[0])  # consent: she is signed up but still in onboarding
+    person.do(MediaIn("photo"))
+    assert "Sprachnachrichten" in person.texts[0]
+    assert not person.effects(RequestHuman) and person.profile.with_team_since is None

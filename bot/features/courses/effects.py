@@ -11,10 +11,13 @@ from sqlalchemy import Connection, bindparam, text
 
 from bot.db.types import EncryptedText, UTCDateTime
 from conversations import Turn
+from conversations.actions import to_team
 from conversations.events import FeatureEffect
 
 ATTENDANCE_INTENTIONS = ("coming", "not_coming")
 ATTENDANCE_REASONS = ("childcare", "transport", "ill", "other", "skip")
+#: Reasons a person of the team can do something about: the answer lands in the inbox.
+NEEDS_A_HUMAN = ("childcare", "transport")
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,6 +45,24 @@ def record_attendance(turn: Turn, args: Mapping[str, Any], _value: Any) -> None:
     turn.effects.append(
         RecordAttendance(int(session), intention, None if reason is None else str(reason))
     )
+    if intention == "not_coming" and reason in NEEDS_A_HUMAN:
+        to_team(turn, _answer_as_she_saw_it(turn, str(reason)), "not_coming")
+
+
+def _answer_as_she_saw_it(turn: Turn, reason: str) -> str:
+    """What she pressed, in her language, with the session it is about (for the inbox)."""
+    assert turn.conversation is not None
+    flow, node_id = turn.conversation.flow, turn.conversation.node
+    node = turn.engine.node(flow, node_id)
+    label = reason
+    for choice in node.choices:
+        if choice.id == reason:
+            label = turn.engine.catalogs.translate(
+                turn.language, turn.engine.text(flow, node_id, choice.id, choice.label)
+            )
+    data = turn.conversation.data
+    about = ", ".join(str(data[k]) for k in ("v_course", "v_day", "v_time") if data.get(k))
+    return f"{label} ({about})" if about else label
 
 
 #: Her latest answer per session wins; a session deleted meanwhile records nothing.

@@ -22,8 +22,9 @@ from bot.db.tables import (
     consents,
     courses,
     enrolments,
-    human_requests,
     identities,
+    inbox_messages,
+    inbox_threads,
     media,
     nudges,
     organisations,
@@ -188,12 +189,25 @@ def gather(conn: Connection, person_id: int, now: datetime) -> PersonalData | No
             .order_by(consents.c.id)
         ).mappings()
     ]
+    # What she wrote to the team (the inbox): her messages, with their conversation's status.
     data.requests = [
-        Request(r.created_at, r.status, r.language, r.text or "")
+        Request(
+            r.created_at,
+            r.status,
+            r.language,
+            r.text or (r.media_kind and f"[{r.media_kind}]") or "",
+        )
         for r in conn.execute(
-            select(human_requests)
-            .where(human_requests.c.person_id == person_id)
-            .order_by(human_requests.c.id)
+            select(
+                inbox_messages.c.created_at,
+                inbox_messages.c.text,
+                inbox_messages.c.media_kind,
+                inbox_threads.c.status,
+                inbox_threads.c.language,
+            )
+            .join(inbox_threads, inbox_threads.c.id == inbox_messages.c.thread_id)
+            .where(inbox_messages.c.person_id == person_id, inbox_messages.c.direction == "in")
+            .order_by(inbox_messages.c.id)
         )
     ]
     data.media = [
@@ -270,3 +284,8 @@ def _courses(conn: Connection, person_id: int, now: datetime) -> list[Enrolled]:
 
 
 __all__ = ["Answer", "Channel", "Enrolled", "MediaItem", "PersonalData", "Request", "gather"]
+
+
+def _sent(media_kind: str | None) -> str:
+    """A message that was a file: what kind (``[voice]``)."""
+    return f"[{media_kind}]" if media_kind else ""
