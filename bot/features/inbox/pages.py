@@ -59,6 +59,17 @@ STATUSES = {
 }
 
 
+#: What the bot's messages were, by outbox kind, where their text is no longer kept.
+KINDS = {
+    "reply": N_("Antworten im Chat"),
+    "nudge": N_("Erinnerungen und Nachfragen"),
+    "course_reminder": N_("Kurs-Erinnerungen"),
+    "broadcast": N_("Rundschreiben"),
+    "my_data_export": N_("Daten-Export"),
+    "retention_warning": N_("Hinweis vor dem Löschen"),
+}
+
+
 def pages(runtime: Runtime, shell: StaffShell) -> list[BaseRoute]:
     """The inbox routes (all behind the staff login)."""
     inbox = Inbox.from_runtime(runtime)
@@ -117,6 +128,7 @@ def pages(runtime: Runtime, shell: StaffShell) -> list[BaseRoute]:
             "reasons": REASONS,
             "channels": CHANNELS,
             "statuses": STATUSES,
+            "kinds": KINDS,
             "refresh": REFRESH_SECONDS,
             "error": None,
             **extra,
@@ -147,6 +159,7 @@ def pages(runtime: Runtime, shell: StaffShell) -> list[BaseRoute]:
                 "view": view,
                 "thread": view.thread,
                 "statuses": STATUSES,
+                "kinds": KINDS,
                 "refresh": REFRESH_SECONDS,
             },
         )

@@ -21,7 +21,7 @@ from __future__ import annotations
 import logging
 import secrets
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any, Protocol
 
@@ -121,6 +121,35 @@ class Entry:
     """For a team's reply or a bot message: the outbox row's status (``sent``, ``held``, …)."""
     delivery_status: str | None = None
     """What the platform reported (``delivered``, ``read``, …)."""
+    count: int = 1
+    """For the bot's messages whose text is no longer kept: how many in a row this entry
+    stands for (``kinds``: of which kinds), so that a whole onboarding is one line."""
+    kinds: tuple[str, ...] = ()
+
+
+def fold_untold(entries: list[Entry]) -> list[Entry]:
+    """Consecutive bot messages without their text become one entry with a count.
+
+    A message's text is dropped once the platform has it (``bot.outbox.rows``): a row per
+    message would be a wall of "text not kept" lines around the few that matter.
+    """
+    folded: list[Entry] = []
+    for entry in entries:
+        last = folded[-1] if folded else None
+        if (
+            entry.direction == "bot"
+            and not entry.text
+            and last is not None
+            and last.direction == "bot"
+            and not last.text
+        ):
+            kinds = last.kinds + tuple(k for k in (entry.kind,) if k and k not in last.kinds)
+            folded[-1] = replace(last, count=last.count + 1, kinds=kinds, status=entry.status)
+        elif entry.direction == "bot" and not entry.text:
+            folded.append(replace(entry, kinds=(entry.kind,) if entry.kind else ()))
+        else:
+            folded.append(entry)
+    return folded
 
 
 @dataclass(frozen=True, slots=True)
@@ -323,7 +352,7 @@ class Inbox:
             for row in bot_rows
         ]
         entries.sort(key=lambda e: e.at)
-        return ThreadView(summary, entries, close_note, state)
+        return ThreadView(summary, fold_untold(entries), close_note, state)
 
     # ---- acting ---------------------------------------------------------------------------
 
