@@ -22,7 +22,7 @@ from tests.auxil.telegram import webhook_settings
 from tests.auxil.twilio import Prism
 
 #: Browser fixtures (``chromium``, ``live_server``, ``staff_page``) for every module.
-pytest_plugins = ["tests.auxil.browser"]
+pytest_plugins = ["tests.auxil.browser", "tests.auxil.whatsapp_fixtures"]
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:

@@ -13,7 +13,6 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Iterator, Sequence
 from datetime import timedelta
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -38,8 +37,8 @@ from tests.auxil.clock import DEFAULT_START, FrozenClock
 from tests.auxil.constants import TEST_SECRET
 from tests.auxil.runtimes import make_runtime
 from tests.auxil.telegram import WEBHOOK_SECRET, update, webhook_settings
-from tests.auxil.twilio import Prism, TwilioStandIn
-from tests.auxil.whatsapp import WhatsAppPhone, inbound_form, post_signed, whatsapp_runtime
+from tests.auxil.twilio import TwilioStandIn
+from tests.auxil.whatsapp import WhatsAppPhone, inbound_form, post_signed
 
 outbox = OutboxMessage.__table__
 inbound_ids = InboundMessage.__table__
@@ -75,27 +74,6 @@ def outbox_rows(runtime: Runtime, channel: str) -> list[dict[str, Any]]:
 # ---- WhatsApp, end to end ------------------------------------------------------------------
 
 
-@pytest.fixture
-def stand_in(prism: Prism) -> Iterator[TwilioStandIn]:
-    with TwilioStandIn(prism.url) as server:
-        yield server
-
-
-@pytest.fixture
-def wa_runtime(
-    sqlite_url: str, clock: FrozenClock, tmp_path: Path, stand_in: TwilioStandIn
-) -> Iterator[Runtime]:
-    runtime = whatsapp_runtime(sqlite_url, clock, tmp_path, stand_in.url)
-    yield runtime
-    runtime.close()
-
-
-@pytest.fixture
-def wa_client(wa_runtime: Runtime) -> Iterator[TestClient]:
-    with TestClient(create_app(wa_runtime, background=False)) as client:
-        yield client
-
-
 def flood(client: TestClient, number: str, count: int, start: int = 0) -> list[dict[str, str]]:
     """``count`` signed messages from ``number`` at one instant (the clock does not move)."""
     forms = []
@@ -109,11 +87,11 @@ def flood(client: TestClient, number: str, count: int, start: int = 0) -> list[d
 
 @pytest.mark.slow
 def test_a_whatsapp_flood_gets_the_burst_and_one_slow_down_and_a_bystander_every_reply(
-    wa_client: TestClient, wa_runtime: Runtime, stand_in: TwilioStandIn, clock: FrozenClock
+    wa_client: TestClient, wa_runtime: Runtime, twilio_stand_in: TwilioStandIn, clock: FrozenClock
 ) -> None:
     burst = wa_runtime.settings.flood_burst
-    amina = WhatsAppPhone(wa_client, wa_runtime, stand_in, AMINA)
-    olga = WhatsAppPhone(wa_client, wa_runtime, stand_in, OLGA)
+    amina = WhatsAppPhone(wa_client, wa_runtime, twilio_stand_in, AMINA)
+    olga = WhatsAppPhone(wa_client, wa_runtime, twilio_stand_in, OLGA)
     amina.send("مرحبا")
     amina.send("٣")  # Arabic: she is asked for her consent in Arabic
     before = stored_ids(wa_runtime)
@@ -144,11 +122,11 @@ def test_a_whatsapp_flood_gets_the_burst_and_one_slow_down_and_a_bystander_every
     answering_the_last = [r for r in flood_rows if r["idempotency_key"].split(":")[1] == read[-1]]
     assert len(answering_the_last) == 1 and answering_the_last[0]["status"] == "sent"
     assert len(flood_rows) == len(got)
-    assert len(rows) == len([s for s in stand_in.sent if s.status == 201])
+    assert len(rows) == len([s for s in twilio_stand_in.sent if s.status == 201])
 
     # Olga was answered every time, in order, exactly as Nadia is when nobody floods.
     clock.advance(seconds=PAUSE_SECONDS)
-    nadia = WhatsAppPhone(wa_client, wa_runtime, stand_in, NADIA)
+    nadia = WhatsAppPhone(wa_client, wa_runtime, twilio_stand_in, NADIA)
     for text in ("Hallo", "1", "3", "???"):
         nadia.send(text)
     assert olga.transcript == nadia.transcript

@@ -7,7 +7,7 @@ bot; a WhatsApp participant outside the 24-hour window gets the ``team_reply`` t
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -27,7 +27,7 @@ from tests.auxil.person import WhatsAppPerson
 from tests.auxil.person import onboard as onboard_anywhere
 from tests.auxil.simulator import Simulator, onboard
 from tests.auxil.staff import DEMO_EMAIL, DEMO_LOGIN_PASSWORD, PASSWORD, add_staff
-from tests.auxil.twilio import Prism, TwilioStandIn
+from tests.auxil.twilio import TwilioStandIn
 from tests.auxil.whatsapp import TEAM_REPLY, WhatsAppPhone, whatsapp_runtime
 
 if TYPE_CHECKING:
@@ -144,30 +144,24 @@ def test_another_organisation_cannot_open_it_even_by_guessing(
 # ---- WhatsApp outside the 24-hour window -------------------------------------------------
 
 
-@pytest.fixture
-def stand_in(prism: Prism) -> Iterator[TwilioStandIn]:
-    with TwilioStandIn(prism.url) as server:
-        yield server
-
-
 def test_outside_the_window_she_gets_the_template_then_the_reply(
     staff_page: Page,
     sqlite_url: str,
     clock: FrozenClock,
     tmp_path: Path,
-    stand_in: TwilioStandIn,
+    twilio_stand_in: TwilioStandIn,
 ) -> None:
     from playwright.sync_api import expect
     from starlette.testclient import TestClient
 
-    runtime = whatsapp_runtime(sqlite_url, clock, tmp_path, stand_in.url)
+    runtime = whatsapp_runtime(sqlite_url, clock, tmp_path, twilio_stand_in.url)
     number = "+4915112345601"
     address = f"whatsapp:{number}"
     try:
 
         def asks_the_team() -> None:
             with TestClient(create_app(runtime, background=False)) as client:
-                amina = WhatsAppPerson(WhatsAppPhone(client, runtime, stand_in, number))
+                amina = WhatsAppPerson(WhatsAppPhone(client, runtime, twilio_stand_in, number))
                 onboard_anywhere(amina)
                 amina.press("🙋 Team fragen")
                 amina.say(QUESTION)
@@ -178,7 +172,7 @@ def test_outside_the_window_she_gets_the_template_then_the_reply(
             pool.submit(asks_the_team).result()
         with runtime.db.begin() as conn:  # her last message was two days ago
             conn.execute(update(identities).values(last_inbound_at=clock() - _days(2)))
-        before = len(stand_in.to(address))
+        before = len(twilio_stand_in.to(address))
         with serve_in_thread(create_app(runtime, background=True)) as url:
             login(staff_page, DEMO_EMAIL, DEMO_LOGIN_PASSWORD, url)
             staff_page.goto(f"{url}/staff/inbox")
@@ -186,7 +180,7 @@ def test_outside_the_window_she_gets_the_template_then_the_reply(
             expect(staff_page.locator("#entries")).to_contain_text(QUESTION)
             staff_page.fill("#reply-text", ANSWER)
             staff_page.click("form[action$='/reply'] button[type=submit]")
-            sent = wait_for(lambda: stand_in.to(address)[before:])
+            sent = wait_for(lambda: twilio_stand_in.to(address)[before:])
             assert sent[0].form["ContentSid"] == TEAM_REPLY["de"]
             assert sent[0].variables == {"1": ORG_NAME}
             assert "Body" not in sent[0].form

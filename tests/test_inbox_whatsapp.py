@@ -7,9 +7,6 @@ Twilio's OpenAPI description (``tests/auxil/twilio.py``).  Time is a frozen cloc
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from pathlib import Path
-
 import pytest
 from sqlalchemy import select
 from starlette.testclient import TestClient
@@ -17,12 +14,11 @@ from starlette.testclient import TestClient
 from bot.db.tables import outbox
 from bot.demo import ORG_NAME
 from bot.runtime import Runtime
-from bot.web.app import create_app
 from tests.auxil.clock import FrozenClock
 from tests.auxil.inbox import add_staff, inbox_of, messages_of, organisation_id
 from tests.auxil.person import WhatsAppPerson, onboard
-from tests.auxil.twilio import Prism, TwilioStandIn
-from tests.auxil.whatsapp import TEAM_REPLY, WhatsAppPhone, whatsapp_runtime
+from tests.auxil.twilio import TwilioStandIn
+from tests.auxil.whatsapp import TEAM_REPLY, WhatsAppPhone
 
 pytestmark = pytest.mark.slow
 
@@ -30,31 +26,10 @@ AMINA = "+4915112345601"
 ANSWER = "Ja, Sie können Ihr Kind mitbringen."
 
 
-@pytest.fixture
-def stand_in(prism: Prism) -> Iterator[TwilioStandIn]:
-    with TwilioStandIn(prism.url) as server:
-        yield server
-
-
-@pytest.fixture
-def wa_runtime(
-    sqlite_url: str, clock: FrozenClock, tmp_path: Path, stand_in: TwilioStandIn
-) -> Iterator[Runtime]:
-    runtime = whatsapp_runtime(sqlite_url, clock, tmp_path, stand_in.url)
-    yield runtime
-    runtime.close()
-
-
-@pytest.fixture
-def wa_client(wa_runtime: Runtime) -> Iterator[TestClient]:
-    with TestClient(create_app(wa_runtime, background=False)) as client:
-        yield client
-
-
 def asks_the_team(
-    client: TestClient, runtime: Runtime, stand_in: TwilioStandIn
+    client: TestClient, runtime: Runtime, twilio_stand_in: TwilioStandIn
 ) -> tuple[WhatsAppPhone, int]:
-    phone = WhatsAppPhone(client, runtime, stand_in, AMINA)
+    phone = WhatsAppPhone(client, runtime, twilio_stand_in, AMINA)
     amina = WhatsAppPerson(phone)
     onboard(amina)
     amina.press("🙋 Team fragen")
@@ -65,9 +40,9 @@ def asks_the_team(
 
 
 def test_inside_the_window_the_reply_goes_as_text(
-    wa_runtime: Runtime, wa_client: TestClient, stand_in: TwilioStandIn, clock: FrozenClock
+    wa_runtime: Runtime, wa_client: TestClient, twilio_stand_in: TwilioStandIn, clock: FrozenClock
 ) -> None:
-    phone, thread = asks_the_team(wa_client, wa_runtime, stand_in)
+    phone, thread = asks_the_team(wa_client, wa_runtime, twilio_stand_in)
     coordinator = add_staff(wa_runtime, "olga@vnb.example", organisation_id(wa_runtime))
     inbox_of(wa_runtime).reply(coordinator, thread, ANSWER)
     [sent] = phone.deliver()
@@ -79,9 +54,9 @@ def test_inside_the_window_the_reply_goes_as_text(
 
 
 def test_outside_the_window_the_template_goes_and_the_reply_follows_when_she_writes(
-    wa_runtime: Runtime, wa_client: TestClient, stand_in: TwilioStandIn, clock: FrozenClock
+    wa_runtime: Runtime, wa_client: TestClient, twilio_stand_in: TwilioStandIn, clock: FrozenClock
 ) -> None:
-    phone, thread = asks_the_team(wa_client, wa_runtime, stand_in)
+    phone, thread = asks_the_team(wa_client, wa_runtime, twilio_stand_in)
     coordinator = add_staff(wa_runtime, "olga@vnb.example", organisation_id(wa_runtime))
     inbox = inbox_of(wa_runtime)
     clock.advance(hours=25)  # she has not written for more than a day

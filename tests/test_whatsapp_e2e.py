@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -21,17 +20,15 @@ from starlette.testclient import TestClient
 
 from bot.db.models import ChannelIdentity, ConsentRecord, OutboxMessage, Person
 from bot.runtime import Runtime
-from bot.web.app import create_app
 from tests.auxil.clock import FrozenClock
 from tests.auxil.processes import bot_environment, describe, run_twc
-from tests.auxil.twilio import Prism, TwilioStandIn
+from tests.auxil.twilio import TwilioStandIn
 from tests.auxil.whatsapp import (
     QUICK_2,
     QUICK_3,
     REMINDER,
     WhatsAppPhone,
     status_callback,
-    whatsapp_runtime,
 )
 
 pytestmark = pytest.mark.slow
@@ -48,29 +45,10 @@ AMINA = "+4915112345601"
 OLGA = "+4915112345602"
 
 
-@pytest.fixture
-def stand_in(prism: Prism) -> Iterator[TwilioStandIn]:
-    with TwilioStandIn(prism.url) as server:
-        yield server
-
-
-@pytest.fixture
-def wa_runtime(
-    sqlite_url: str, clock: FrozenClock, tmp_path: Path, stand_in: TwilioStandIn
-) -> Iterator[Runtime]:
-    runtime = whatsapp_runtime(sqlite_url, clock, tmp_path, stand_in.url)
-    yield runtime
-    runtime.close()
-
-
-@pytest.fixture
-def wa_client(wa_runtime: Runtime) -> Iterator[TestClient]:
-    with TestClient(create_app(wa_runtime, background=False)) as client:
-        yield client
-
-
-def phone(client: TestClient, runtime: Runtime, stand_in: TwilioStandIn, number: str) -> Any:
-    return WhatsAppPhone(client, runtime, stand_in, number)
+def phone(
+    client: TestClient, runtime: Runtime, twilio_stand_in: TwilioStandIn, number: str
+) -> Any:
+    return WhatsAppPhone(client, runtime, twilio_stand_in, number)
 
 
 def onboard_in_arabic(amina: WhatsAppPhone) -> None:
@@ -110,10 +88,10 @@ def onboard_in_arabic(amina: WhatsAppPhone) -> None:
 def test_arabic_onboarding_through_numbered_menus_and_quick_replies(
     wa_client: TestClient,
     wa_runtime: Runtime,
-    stand_in: TwilioStandIn,
+    twilio_stand_in: TwilioStandIn,
     request: pytest.FixtureRequest,
 ) -> None:
-    amina = phone(wa_client, wa_runtime, stand_in, AMINA)
+    amina = phone(wa_client, wa_runtime, twilio_stand_in, AMINA)
     onboard_in_arabic(amina)
     with wa_runtime.db.connect() as conn:
         person = conn.execute(select(people).where(WA_PERSON)).mappings().one()
@@ -124,7 +102,7 @@ def test_arabic_onboarding_through_numbered_menus_and_quick_replies(
         ).all()
     assert rows and all(status == "sent" and sid for status, sid in rows)
     # Every request went to Twilio's Messages resource with our sender and a status callback.
-    for sent in stand_in.sent:
+    for sent in twilio_stand_in.sent:
         assert sent.status == 201, (sent.form, sent.answer)
         assert sent.path.endswith("/Messages.json")
         assert sent.form["From"] == "whatsapp:+4950219990000"
@@ -138,9 +116,9 @@ def test_arabic_onboarding_through_numbered_menus_and_quick_replies(
 
 
 def test_stop_in_russian_opts_out_at_once_and_nothing_more_is_sent(
-    wa_client: TestClient, wa_runtime: Runtime, stand_in: TwilioStandIn, clock: FrozenClock
+    wa_client: TestClient, wa_runtime: Runtime, twilio_stand_in: TwilioStandIn, clock: FrozenClock
 ) -> None:
-    olga = phone(wa_client, wa_runtime, stand_in, OLGA)
+    olga = phone(wa_client, wa_runtime, twilio_stand_in, OLGA)
     olga.send("привет")
     olga.send("5")  # Русский
     olga.press(olga.last[0].variables["2"])  # agree
@@ -151,10 +129,10 @@ def test_stop_in_russian_opts_out_at_once_and_nothing_more_is_sent(
     assert "сообщ" in confirmation[0].form.get("Body", "").lower()  # confirmed in Russian
     with wa_runtime.db.connect() as conn:
         assert conn.execute(select(people.c.status).where(WA_PERSON)).scalar_one() == "opted_out"
-    sent_before = len(stand_in.to(olga.address))
+    sent_before = len(twilio_stand_in.to(olga.address))
     queue(wa_runtime, clock, "course_reminder", {"text": "Morgen ist Kurs."}, key="after-stop")
     assert olga.deliver() == []
-    assert len(stand_in.to(olga.address)) == sent_before
+    assert len(twilio_stand_in.to(olga.address)) == sent_before
     with wa_runtime.db.connect() as conn:
         status = conn.execute(
             select(outbox.c.status).where(outbox.c.idempotency_key == "after-stop")
@@ -210,9 +188,9 @@ REMINDER_VALUES = {
 
 
 def test_reminder_inside_the_window_is_free_text_and_outside_is_her_template(
-    wa_client: TestClient, wa_runtime: Runtime, stand_in: TwilioStandIn, clock: FrozenClock
+    wa_client: TestClient, wa_runtime: Runtime, twilio_stand_in: TwilioStandIn, clock: FrozenClock
 ) -> None:
-    amina = phone(wa_client, wa_runtime, stand_in, AMINA)
+    amina = phone(wa_client, wa_runtime, twilio_stand_in, AMINA)
     onboard_in_arabic(amina)
     inside = queue(
         wa_runtime,
@@ -251,15 +229,15 @@ def test_reminder_inside_the_window_is_free_text_and_outside_is_her_template(
 
 
 def test_a_kind_without_any_template_is_held_as_needs_template(
-    wa_client: TestClient, wa_runtime: Runtime, stand_in: TwilioStandIn, clock: FrozenClock
+    wa_client: TestClient, wa_runtime: Runtime, twilio_stand_in: TwilioStandIn, clock: FrozenClock
 ) -> None:
-    amina = phone(wa_client, wa_runtime, stand_in, AMINA)
+    amina = phone(wa_client, wa_runtime, twilio_stand_in, AMINA)
     onboard_in_arabic(amina)
     clock.advance(hours=30)
-    sent_before = len(stand_in.sent)
+    sent_before = len(twilio_stand_in.sent)
     held = queue(wa_runtime, clock, "broadcast", {"text": "📣 Neues Treffen"}, key="b-1")
     assert amina.deliver() == []
-    assert len(stand_in.sent) == sent_before  # nothing went to Twilio
+    assert len(twilio_stand_in.sent) == sent_before  # nothing went to Twilio
     row = outbox_row(wa_runtime, held)
     assert row["status"] == "needs_template"
     assert "broadcast" in row["error"] and "ar" in row["error"]
@@ -277,9 +255,9 @@ def test_a_kind_without_any_template_is_held_as_needs_template(
 
 
 def test_twilio_63016_from_a_status_callback_means_needs_template(
-    wa_client: TestClient, wa_runtime: Runtime, stand_in: TwilioStandIn, clock: FrozenClock
+    wa_client: TestClient, wa_runtime: Runtime, twilio_stand_in: TwilioStandIn, clock: FrozenClock
 ) -> None:
-    amina = phone(wa_client, wa_runtime, stand_in, AMINA)
+    amina = phone(wa_client, wa_runtime, twilio_stand_in, AMINA)
     amina.send("مرحبا")
     row_id = queue(wa_runtime, clock, "nudge", {"text": "👋"}, key="n-1")
     [sent] = amina.deliver()
@@ -289,22 +267,24 @@ def test_twilio_63016_from_a_status_callback_means_needs_template(
 
 
 def test_twilio_21610_marks_her_opted_out_on_whatsapp_and_stops_sending(
-    wa_client: TestClient, wa_runtime: Runtime, stand_in: TwilioStandIn, clock: FrozenClock
+    wa_client: TestClient, wa_runtime: Runtime, twilio_stand_in: TwilioStandIn, clock: FrozenClock
 ) -> None:
-    amina = phone(wa_client, wa_runtime, stand_in, AMINA)
+    amina = phone(wa_client, wa_runtime, twilio_stand_in, AMINA)
     onboard_in_arabic(amina)  # agreed to messages
     clock.advance(minutes=1)
-    stand_in.fail_next(amina.address, 400, 21610, "Attempt to send to unsubscribed recipient")
+    twilio_stand_in.fail_next(
+        amina.address, 400, 21610, "Attempt to send to unsubscribed recipient"
+    )
     first = queue(wa_runtime, clock, "nudge", {"text": "1"}, key="n-1")
     amina.deliver()
     row = outbox_row(wa_runtime, first)
     assert row["status"] == "skipped" and row["error_code"] == 21610
     with wa_runtime.db.connect() as conn:
         assert conn.execute(select(identities.c.status).where(WA)).scalar_one() == "opted_out"
-    attempts = len(stand_in.to(amina.address))
+    attempts = len(twilio_stand_in.to(amina.address))
     queue(wa_runtime, clock, "nudge", {"text": "2"}, key="n-2")
     amina.deliver()
-    assert len(stand_in.to(amina.address)) == attempts
+    assert len(twilio_stand_in.to(amina.address)) == attempts
     # "Start" on WhatsApp opts her back in there, and she gets the answer.
     # Her STOP to WhatsApp itself withdrew her consent to messages, with its time.
     with wa_runtime.db.connect() as conn:
@@ -322,11 +302,11 @@ def test_twilio_21610_marks_her_opted_out_on_whatsapp_and_stops_sending(
 
 
 def test_429_slows_the_dispatcher_and_the_message_is_retried(
-    wa_client: TestClient, wa_runtime: Runtime, stand_in: TwilioStandIn, clock: FrozenClock
+    wa_client: TestClient, wa_runtime: Runtime, twilio_stand_in: TwilioStandIn, clock: FrozenClock
 ) -> None:
-    amina = phone(wa_client, wa_runtime, stand_in, AMINA)
+    amina = phone(wa_client, wa_runtime, twilio_stand_in, AMINA)
     amina.send("مرحبا")
-    stand_in.fail_next(amina.address, 429, 20429, "Too Many Requests")
+    twilio_stand_in.fail_next(amina.address, 429, 20429, "Too Many Requests")
     row_id = queue(wa_runtime, clock, "nudge", {"text": "später"}, key="n-429")
     limiter = wa_runtime.dispatcher.limits["whatsapp"]
     assert asyncio.run(wa_runtime.dispatcher.dispatch()) == 1
@@ -339,9 +319,9 @@ def test_429_slows_the_dispatcher_and_the_message_is_retried(
 
 
 def test_not_a_whatsapp_number_makes_the_channel_unreachable(
-    wa_client: TestClient, wa_runtime: Runtime, stand_in: TwilioStandIn, clock: FrozenClock
+    wa_client: TestClient, wa_runtime: Runtime, twilio_stand_in: TwilioStandIn, clock: FrozenClock
 ) -> None:
-    amina = phone(wa_client, wa_runtime, stand_in, AMINA)
+    amina = phone(wa_client, wa_runtime, twilio_stand_in, AMINA)
     amina.send("مرحبا")
     row_id = queue(wa_runtime, clock, "nudge", {"text": "?"}, key="n-63024")
     [sent] = amina.deliver()
