@@ -266,7 +266,7 @@ def test_with_several_organisations_she_chooses_one(
                 "Bitte prüfen Sie die markierten Felder. Es wurde nichts gespeichert.",
                 "Diese Zeitzone kennen wir nicht.",
                 "„Bis“ muss nach „von“ liegen.",
-                "Bitte eine ganze Zahl von 7 bis 730 Tagen.",
+                "Bitte geben Sie eine ganze Zahl von 7 bis 730 ein.",
                 "Die Standardsprache muss eine der angebotenen Sprachen sein.",
             ],
         ),
@@ -275,7 +275,7 @@ def test_with_several_organisations_she_chooses_one(
             [
                 "Please check the marked fields. Nothing was saved.",
                 "We do not know this time zone.",
-                "Please enter a whole number from 7 to 730 days.",
+                "Please enter a whole number from 7 to 730.",
                 "The default language must be one of the languages offered.",
             ],
         ),

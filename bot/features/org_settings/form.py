@@ -57,7 +57,7 @@ ERRORS = {
     ),
     "overlap": N_("Die beiden Zeiten dieses Tages überschneiden sich."),
     "quiet_hours": N_("Bitte geben Sie beide Uhrzeiten an, zum Beispiel 20:00 bis 08:00."),
-    "retention_days": N_("Bitte eine ganze Zahl von %(min)d bis %(max)d Tagen."),
+    "retention_days": N_("Bitte geben Sie eine ganze Zahl von %(min)d bis %(max)d ein."),
     "staff_telegram_chat": N_(
         "Bitte eine Chat-ID wie -1001234567890 oder einen Namen wie @unser_team angeben."
     ),
