@@ -186,9 +186,7 @@ def test_an_admin_changes_the_settings_and_the_audit_has_old_and_new(
     assert details["changed"]["notify_by_email"] == {"from": True, "to": False}
     assert "country" not in details["changed"]
     # The form shows what is stored now; sending it again changes nothing.
-    again = web.post(
-        f"/staff/organisation/{demo}", data=fields_of(shown), follow_redirects=True
-    )
+    again = web.post(f"/staff/organisation/{demo}", data=fields_of(shown), follow_redirects=True)
     assert "Es gab nichts zu ändern." in again.text
     assert len(edits(sqlite_runtime)) == 1
 
@@ -348,5 +346,41 @@ def test_the_bot_tells_a_woman_the_new_opening_hours_at_once(
     assert response.status_code == 303
     clock.advance(minutes=5)
     asked = sim.press("🙋 Team fragen")[-1]["text"]
-    assert "🕘 Wir sind gerade nicht im Büro. Wir lesen Ihre Nachricht ab Dienstag, 10:00." in asked
+    assert (
+        "🕘 Wir sind gerade nicht im Büro. Wir lesen Ihre Nachricht ab Dienstag, 10:00." in asked
+    )
     assert "Unsere Zeiten: Di 10:00–12:00 Uhr und Do 14:00–18:00 Uhr." in asked
+
+
+def test_two_overlapping_ranges_on_one_day_are_explained(
+    web: TestClient, sqlite_runtime: Runtime
+) -> None:
+    login_client(web)
+    demo = organisation_id(sqlite_runtime, DEMO)
+    form = fields_of(page_of(web, sqlite_runtime))
+    response = web.post(
+        f"/staff/organisation/{demo}",
+        data=changed(
+            form, fri_1_from="09:00", fri_1_to="13:00", fri_2_from="12:00", fri_2_to="15:00"
+        ),
+    )
+    assert response.status_code == 400
+    assert "Die beiden Zeiten dieses Tages überschneiden sich." in response.text
+    assert 'id="hours_fri-error"' in response.text
+    assert edits(sqlite_runtime) == []
+
+
+def test_a_day_open_until_midnight_survives_the_form(
+    web: TestClient, sqlite_runtime: Runtime
+) -> None:
+    OrganisationService.for_runtime(sqlite_runtime).edit(
+        DEMO, {"opening_hours": "sat 18:00-24:00"}, "cli:test"
+    )
+    login_client(web)
+    html = page_of(web, sqlite_runtime)
+    form = fields_of(html)
+    assert form["sat_1_to"] == ["23:59"]  # a time field ends there
+    demo = organisation_id(sqlite_runtime, DEMO)
+    saved = web.post(f"/staff/organisation/{demo}", data=form, follow_redirects=True)
+    assert "Es gab nichts zu ändern." in saved.text
+    assert stored(sqlite_runtime).opening_hours == WeeklyHours.parse("sat 18:00-24:00")

@@ -12,7 +12,7 @@ and nothing to mistype; the plain syntax (``mon-fri 09:00-13:00``) stays for the
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -116,7 +116,9 @@ def read(data: Mapping[str, Any], service: OrganisationService) -> Submitted:
         return str(data.get(name) or "")[:FIELD_LIMIT].strip()
 
     getlist = getattr(data, "getlist", None)
-    chosen = [str(v)[:16] for v in (getlist("languages") if getlist else data.get("languages", []))]
+    chosen = [
+        str(v)[:16] for v in (getlist("languages") if getlist else data.get("languages", []))
+    ]
     form: dict[str, Any] = {
         name: text(name)
         for name in (
@@ -199,8 +201,13 @@ def read(data: Mapping[str, Any], service: OrganisationService) -> Submitted:
 
 
 def _check(
-    values: dict[str, Any], errors: dict[str, FieldError], key: str, check: Any, msgid: str
+    values: dict[str, Any],
+    errors: dict[str, FieldError],
+    key: str,
+    check: Callable[[], Any],
+    msgid: str,
 ) -> None:
+    """``values[key]`` from ``check``, or the error ``msgid`` when the service refuses it."""
     try:
         values[key] = check()
     except OrganisationError:
@@ -208,7 +215,8 @@ def _check(
 
 
 def _hours(form: Mapping[str, Any], errors: dict[str, FieldError]) -> WeeklyHours | None:
-    """The week from the per-day rows; ``None`` (and errors by day) when a row is wrong."""
+    """The week from the per-day rows; ``None`` (and errors by day) when a row is wrong: a
+    time missing or not a time, "to" not after "from", or the day's two ranges overlapping."""
     parts = []
     for day in DAYS:
         ranges = []
@@ -216,21 +224,24 @@ def _hours(form: Mapping[str, Any], errors: dict[str, FieldError]) -> WeeklyHour
             start, end = form[f"{day}_{number}_from"], form[f"{day}_{number}_to"]
             if not start and not end:
                 continue
-            if not (start and end):
-                errors[f"hours_{day}"] = FieldError(ERRORS["hours"])
-                break
             ranges.append(f"{start}-{END_OF_DAY if end == LAST_MINUTE else end}")
-        else:
-            if ranges:
-                parts.append(f"{day} {', '.join(ranges)}")
-                try:
-                    opening_hours(parts[-1])
-                except OrganisationError as error:
-                    overlap = "overlap" in str(error)
-                    errors[f"hours_{day}"] = FieldError(ERRORS["overlap" if overlap else "hours"])
+            if not (start and end) or not _valid(f"{day} {ranges[-1]}"):
+                errors[f"hours_{day}"] = FieldError(ERRORS["hours"])
+        if ranges and f"hours_{day}" not in errors:
+            parts.append(f"{day} {', '.join(ranges)}")
+            if not _valid(parts[-1]):
+                errors[f"hours_{day}"] = FieldError(ERRORS["overlap"])
     if any(key.startswith("hours_") for key in errors):
         return None
     return opening_hours("; ".join(parts))
+
+
+def _valid(spec: str) -> bool:
+    try:
+        opening_hours(spec)
+    except OrganisationError:
+        return False
+    return True
 
 
 def _clock(minutes: int) -> str:
