@@ -202,6 +202,7 @@ def test_a_coordinator_reads_the_settings_but_cannot_change_them(
     assert "Nur Administratorinnen und Administratoren können die Einstellungen ändern." in html
     assert f'action="/staff/organisation/{demo}"' not in html
     assert "<dd>Europe/Berlin</dd>" in html
+    assert "<dd>Deutschland (DE)</dd>" in html
     before = stored(sqlite_runtime)
     refused = web.post(
         f"/staff/organisation/{demo}",
@@ -344,6 +345,10 @@ def test_the_bot_tells_a_woman_the_new_opening_hours_at_once(
         follow_redirects=False,
     )
     assert response.status_code == 303
+    # The running process's organisation cache (re-read every 30 s) was forgotten at once.
+    seen = sqlite_runtime.turns.organisations.by_slug(DEMO)
+    assert seen is not None
+    assert seen.info.opening_hours == WeeklyHours.parse("tue 10:00-12:00; thu 14:00-18:00")
     clock.advance(minutes=5)
     asked = sim.press("🙋 Team fragen")[-1]["text"]
     assert (

@@ -18,6 +18,7 @@ import functools
 from typing import TYPE_CHECKING, Any
 from zoneinfo import available_timezones
 
+from babel import Locale
 from babel.dates import get_day_names
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
@@ -157,6 +158,7 @@ class SettingsPages:
             "bot_languages": self.service.languages.languages,
             "timezones": timezones(),
             "hours_preview": format_hours(organisation.opening_hours, lang),
+            "country_name": Locale.parse(lang).territories.get(organisation.country, ""),
             "min_days": MIN_RETENTION_DAYS,
             "max_days": MAX_RETENTION_DAYS,
             "several": len(staff.organisation_ids) > 1,
