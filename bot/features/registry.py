@@ -20,6 +20,7 @@ from bot.features.groups import FEATURE as GROUPS
 from bot.features.inbox import FEATURE as INBOX
 from bot.features.invites import FEATURE as INVITES
 from bot.features.my_data import FEATURE as MY_DATA
+from bot.features.org_settings import FEATURE as ORG_SETTINGS
 from bot.features.people import FEATURE as PEOPLE
 from bot.features.people_import import FEATURE as PEOPLE_IMPORT
 from bot.features.retention import FEATURE as RETENTION
@@ -52,6 +53,7 @@ FEATURES: tuple[Feature, ...] = (
     MY_DATA,
     INBOX,
     PEOPLE,
+    ORG_SETTINGS,
 )
 
 
