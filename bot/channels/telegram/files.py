@@ -53,7 +53,7 @@ def media_of(message: Message) -> tuple[Media, ...]:
         if not value:
             continue
         if attribute == "photo":  # the sizes Telegram made; the largest is the one to show
-            value = max(value, key=lambda size: (size.file_size or 0, size.width * size.height))
+            value = max(value, key=lambda size: (size.width * size.height, size.file_size or 0))
         file_id = getattr(value, "file_id", None)
         if not isinstance(file_id, str) or not file_id or len(file_id) > MAX_FILE_ID:
             return ()
