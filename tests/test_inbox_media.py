@@ -9,7 +9,6 @@ Her messages go through each channel's real webhook; replies are read from the o
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -48,7 +47,9 @@ def telegram_files() -> Iterator[TelegramFiles]:
 
 
 @pytest.fixture
-def tg_runtime(sqlite_url: str, clock: FrozenClock, telegram_files: TelegramFiles) -> Iterator[Runtime]:
+def tg_runtime(
+    sqlite_url: str, clock: FrozenClock, telegram_files: TelegramFiles
+) -> Iterator[Runtime]:
     upgrade(sqlite_url)
     runtime = build_runtime(webhook_settings(sqlite_url, telegram_files.api_url), clock=clock)
     load_demo(runtime.db, TEST_SECRET, clock())
@@ -58,7 +59,9 @@ def tg_runtime(sqlite_url: str, clock: FrozenClock, telegram_files: TelegramFile
 
 @pytest.fixture
 def tg_client(tg_runtime: Runtime) -> Iterator[TestClient]:
-    with TestClient(create_app(tg_runtime, background=False), base_url="https://bot.example.org") as client:
+    with TestClient(
+        create_app(tg_runtime, background=False), base_url="https://bot.example.org"
+    ) as client:
         yield client
 
 
@@ -69,14 +72,39 @@ def telegram_woman(runtime: Runtime, client: TestClient, clock: FrozenClock) -> 
 
 
 def sends_three_files(amina: OutboxPerson) -> None:
-    amina.post(voice={"file_id": "VOICE-1", "file_unique_id": "v1", "duration": 4,
-                      "mime_type": "audio/ogg", "file_size": len(VOICE)})
-    small = {"file_id": "PHOTO-S", "file_unique_id": "p1", "width": 90, "height": 60, "file_size": 900}
-    large = {"file_id": "PHOTO-L", "file_unique_id": "p2", "width": 1280, "height": 853,
-             "file_size": len(PHOTO)}
+    amina.post(
+        voice={
+            "file_id": "VOICE-1",
+            "file_unique_id": "v1",
+            "duration": 4,
+            "mime_type": "audio/ogg",
+            "file_size": len(VOICE),
+        }
+    )
+    small = {
+        "file_id": "PHOTO-S",
+        "file_unique_id": "p1",
+        "width": 90,
+        "height": 60,
+        "file_size": 900,
+    }
+    large = {
+        "file_id": "PHOTO-L",
+        "file_unique_id": "p2",
+        "width": 1280,
+        "height": 853,
+        "file_size": len(PHOTO),
+    }
     amina.post(photo=[small, large], caption="")
-    amina.post(document={"file_id": "DOC-1", "file_unique_id": "d1", "file_name": "Bescheid.pdf",
-                         "mime_type": "application/pdf", "file_size": len(PDF)})
+    amina.post(
+        document={
+            "file_id": "DOC-1",
+            "file_unique_id": "d1",
+            "file_name": "Bescheid.pdf",
+            "mime_type": "application/pdf",
+            "file_size": len(PDF),
+        }
+    )
 
 
 def entries_of(runtime: Runtime, person_id: int) -> list[dict[str, object]]:
@@ -84,7 +112,12 @@ def entries_of(runtime: Runtime, person_id: int) -> list[dict[str, object]]:
         return [
             dict(row)
             for row in conn.execute(
-                select(inbox_messages.c.id, inbox_messages.c.media_kind, media.c.url, media.c.content_type)
+                select(
+                    inbox_messages.c.id,
+                    inbox_messages.c.media_kind,
+                    media.c.url,
+                    media.c.content_type,
+                )
                 .join(media, media.c.id == inbox_messages.c.media_id)
                 .where(inbox_messages.c.person_id == person_id)
                 .order_by(inbox_messages.c.id)
@@ -129,10 +162,16 @@ def test_on_telegram_staff_hear_her_voice_note_see_her_photo_and_open_her_docume
     assert heard.headers["x-content-type-options"] == "nosniff"
     assert heard.headers["cache-control"] == "private, no-store"
     seen = client.get(f"/staff/inbox/media/{photo['id']}")
-    assert (seen.status_code, seen.content, seen.headers["content-type"]) == (200, PHOTO, "image/jpeg")
+    assert (seen.status_code, seen.content, seen.headers["content-type"]) == (
+        200,
+        PHOTO,
+        "image/jpeg",
+    )
     opened = client.get(f"/staff/inbox/media/{document['id']}")
     assert (opened.content, opened.headers["content-type"]) == (PDF, "application/pdf")
-    assert telegram_files.calls.count("getFile") == 3 and telegram_files.calls.count("download") == 3
+    assert (
+        telegram_files.calls.count("getFile") == 3 and telegram_files.calls.count("download") == 3
+    )
 
 
 def test_an_expired_an_oversized_and_an_unreachable_file_are_a_friendly_page(
@@ -170,7 +209,7 @@ def test_another_organisation_gets_404_and_so_does_a_guess(
     voice, _, _ = entries_of(runtime, int(amina.stored()["id"]))
     path = f"/staff/inbox/media/{voice['id']}"
     outside = client.get(path, follow_redirects=False)
-    assert (outside.status_code, outside.headers["location"]) == (303, f"/staff/login?next={path}".replace("/", "%2F").replace("%2Fstaff%2Flogin?next=", "/staff/login?next=")) or outside.status_code == 303
+    assert (outside.status_code, outside.headers["location"]) == (303, f"/staff/login?next={path}")
     add_organisation(runtime, "cyprus-larnaca")
     add_staff(runtime, "eleni@larnaca.example", organisation="cyprus-larnaca", role="admin")
     login_client(client, "eleni@larnaca.example", PASSWORD)
@@ -189,7 +228,9 @@ def test_on_whatsapp_the_file_comes_with_basic_auth_through_twilios_redirect(
     with twilio.running():
         runtime = whatsapp_runtime(sqlite_url, clock, tmp_path, twilio.url)
         try:
-            with TestClient(create_app(runtime, background=False), base_url="https://bot.example.org") as client:
+            with TestClient(
+                create_app(runtime, background=False), base_url="https://bot.example.org"
+            ) as client:
                 amina = OutboxPerson(runtime, client, "whatsapp", "whatsapp:+4915112345601", clock)
                 onboard(amina)
                 for sid, kind in (("ME1", "audio/ogg"), ("ME2", "text/html")):
@@ -205,7 +246,10 @@ def test_on_whatsapp_the_file_comes_with_basic_auth_through_twilios_redirect(
                 login_client(client)
                 thread = threads_of(runtime, int(amina.stored()["id"]))[0]
                 shown = client.get(f"/staff/inbox/{thread['id']}").text
-                assert f'<audio controls preload="none" src="/staff/inbox/media/{voice["id"]}"' in shown
+                assert (
+                    f'<audio controls preload="none" src="/staff/inbox/media/{voice["id"]}"'
+                    in shown
+                )
                 assert "api.twilio.com" not in shown  # her file is never linked at Twilio
                 heard = client.get(f"/staff/inbox/media/{voice['id']}")
                 assert (heard.status_code, heard.content) == (200, VOICE)
@@ -227,11 +271,21 @@ def test_on_whatsapp_the_file_comes_with_basic_auth_through_twilios_redirect(
 def test_credentials_go_only_to_twilio_and_the_file_url_follows_the_api_url() -> None:
     url = "https://api.twilio.com/2010-04-01/Accounts/AC1/Messages/MM1/Media/ME1"
     assert media_url(url, None) == url
-    assert media_url(url, "http://127.0.0.1:9/") == "http://127.0.0.1:9/2010-04-01/Accounts/AC1/Messages/MM1/Media/ME1"
-    for forged in ("https://evil.example/Media/ME1", "http://api.twilio.com/x", "https://twilio.com.evil.example/x"):
+    assert (
+        media_url(url, "http://127.0.0.1:9/")
+        == "http://127.0.0.1:9/2010-04-01/Accounts/AC1/Messages/MM1/Media/ME1"
+    )
+    for forged in (
+        "https://evil.example/Media/ME1",
+        "http://api.twilio.com/x",
+        "https://twilio.com.evil.example/x",
+    ):
         with pytest.raises(MediaError):
             media_url(forged, None)
-    assert file_url_of("https://api.telegram.org/bot{token}") == "https://api.telegram.org/file/bot{token}"
+    assert (
+        file_url_of("https://api.telegram.org/bot{token}")
+        == "https://api.telegram.org/file/bot{token}"
+    )
     assert file_url_of("http://host:8081/bot{token}") == "http://host:8081/file/bot{token}"
 
 
@@ -244,6 +298,3 @@ def test_erasing_her_deletes_the_references(
     amina.press(amina.buttons()[0])
     with tg_runtime.db.connect() as conn:
         assert conn.execute(select(media.c.id)).all() == []
-
-
-_ = asyncio  # the stand-ins run in threads; nothing here awaits

@@ -80,7 +80,9 @@ class TelegramFiles:
 
     async def _method(self, request: Request) -> Response:
         if request.path_params["token"] != TOKEN:
-            return JSONResponse({"ok": False, "error_code": 401, "description": "Unauthorized"}, 401)
+            return JSONResponse(
+                {"ok": False, "error_code": 401, "description": "Unauthorized"}, 401
+            )
         method = request.path_params["method"]
         self.calls.append(method)
         if self.down and method == "getFile":
@@ -230,7 +232,12 @@ class OutboxPerson(Person):
                 "message_id": number,
                 "date": int(self.clock().timestamp()),
                 "chat": {"id": chat, "type": "private", "first_name": "Amina"},
-                "from": {"id": chat, "is_bot": False, "first_name": "Amina", "language_code": "de"},
+                "from": {
+                    "id": chat,
+                    "is_bot": False,
+                    "first_name": "Amina",
+                    "language_code": "de",
+                },
                 **content,
             }
             if str(content.get("text", "")).startswith("/"):
