@@ -41,8 +41,9 @@ class Inbound:
 
 @dataclass(frozen=True, slots=True)
 class Media:
-    """One attachment of an inbound message: its kind, content type and the platform's reference
-    (``url``), which the channel's ``fetch_media`` reads (:class:`~bot.channels.base.MediaSource`)."""
+    """One attachment of an inbound message: its kind, content type and the platform's
+    reference (``url``), which the channel's ``fetch_media`` reads
+    (:class:`~bot.channels.base.MediaSource`)."""
 
     kind: str
     content_type: str
