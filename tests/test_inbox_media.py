@@ -10,6 +10,7 @@ Her messages go through each channel's real webhook; replies are read from the o
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -18,6 +19,7 @@ from starlette.testclient import TestClient
 
 from bot.channels.base import MediaError
 from bot.channels.telegram.files import file_url_of
+from bot.channels.telegram.parse import Private, parse_json
 from bot.channels.whatsapp.media import media_url
 from bot.db.migrate import upgrade
 from bot.db.tables import inbox_messages, media
@@ -37,6 +39,7 @@ VOICE = b"OggS\x00\x02voice-note-bytes" * 50
 PHOTO = b"\x89PNG\r\n\x1a\nlarge-photo" * 40
 PDF = b"%PDF-1.4\n% her letter from the job centre\n%%EOF\n"
 CHAT = "777001"
+NOW = datetime(2026, 12, 7, 9, 0, tzinfo=UTC)
 
 
 @pytest.fixture
@@ -298,3 +301,81 @@ def test_erasing_her_deletes_the_references(
     amina.press(amina.buttons()[0])
     with tg_runtime.db.connect() as conn:
         assert conn.execute(select(media.c.id)).all() == []
+
+
+@pytest.mark.parametrize(
+    ("fields", "expected"),
+    [
+        (
+            {"voice": {"file_id": "V", "file_unique_id": "v", "duration": 2}},
+            ("voice", "audio/ogg", "V"),
+        ),
+        (
+            {"video_note": {"file_id": "N", "file_unique_id": "n", "length": 240, "duration": 3}},
+            ("voice", "video/mp4", "N"),
+        ),
+        (
+            {
+                "audio": {
+                    "file_id": "A",
+                    "file_unique_id": "a",
+                    "duration": 9,
+                    "mime_type": "audio/mp4",
+                }
+            },
+            ("audio", "audio/mp4", "A"),
+        ),
+        (
+            {
+                "video": {
+                    "file_id": "F",
+                    "file_unique_id": "f",
+                    "width": 1,
+                    "height": 1,
+                    "duration": 1,
+                }
+            },
+            ("video", "video/mp4", "F"),
+        ),
+        (
+            {"document": {"file_id": "D", "file_unique_id": "d"}},
+            ("document", "application/octet-stream", "D"),
+        ),
+        (
+            {
+                "sticker": {
+                    "file_id": "S",
+                    "file_unique_id": "s",
+                    "type": "regular",
+                    "width": 1,
+                    "height": 1,
+                    "is_animated": False,
+                    "is_video": False,
+                }
+            },
+            None,
+        ),
+        ({"location": {"latitude": 52.6, "longitude": 9.2}}, None),
+        ({"text": "Hallo"}, None),
+    ],
+)
+def test_telegram_keeps_a_reference_only_to_files_for_the_team(
+    fields: dict[str, object], expected: tuple[str, str, str] | None
+) -> None:
+    message = {
+        "message_id": 1,
+        "date": 1_796_000_000,
+        "chat": {"id": 5, "type": "private", "first_name": "A"},
+        "from": {"id": 5, "is_bot": False, "first_name": "A"},
+        **fields,
+    }
+    parsed = parse_json({"update_id": 1, "message": message}, NOW)
+    assert isinstance(parsed, Private)
+    media = parsed.inbound.media
+    if expected is None:
+        assert media == ()
+    else:
+        kind, content_type, file_id = expected
+        assert [(m.kind, m.content_type, m.url) for m in media] == [
+            (kind, content_type, f"telegram:file:{file_id}")
+        ]
