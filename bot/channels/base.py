@@ -88,6 +88,45 @@ class Reach:
     last_inbound_at: datetime | None
 
 
+#: The largest file the staff app fetches from a platform (Telegram bots may download 20 MB).
+MAX_MEDIA_BYTES = 16 * 1024 * 1024
+
+
+@dataclass(frozen=True, slots=True)
+class MediaFile:
+    """One file she sent, fetched from the platform for a staff member (never stored).
+
+    ``content_type`` is what the platform said, or ``None`` when it does not say (Telegram's
+    file server): the caller then uses the type recorded when she sent it."""
+
+    content_type: str | None
+    data: bytes
+
+
+class MediaError(Exception):
+    """The platform cannot give the file now: it expired or is gone (``gone``), it is larger
+    than allowed (``too_large``), or the platform did not answer (neither)."""
+
+    def __init__(self, reason: str, *, gone: bool = False, too_large: bool = False) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.gone = gone
+        self.too_large = too_large
+
+
+@runtime_checkable
+class MediaSource(Protocol):
+    """A channel that can fetch a file she sent, by the reference it recorded then.
+
+    Optional beside :class:`Channel`: the simulator keeps no files.  The reference is what the
+    channel put in :attr:`~bot.channels.messages.Media.url` (WhatsApp: Twilio's media URL;
+    Telegram: ``telegram:file:<file_id>``); only the channel knows how to read it."""
+
+    async def fetch_media(self, reference: str, max_bytes: int = MAX_MEDIA_BYTES) -> MediaFile:
+        """The file's bytes and type; raise :class:`MediaError` when it cannot be had."""
+        ...
+
+
 @runtime_checkable
 class Channel(Protocol):
     """One platform, both directions."""
@@ -116,4 +155,15 @@ class Channel(Protocol):
         ...
 
 
-__all__ = ["AttachmentsFor", "Channel", "InboundSink", "Reach", "SendError", "SentChoices"]
+__all__ = [
+    "MAX_MEDIA_BYTES",
+    "AttachmentsFor",
+    "Channel",
+    "InboundSink",
+    "MediaError",
+    "MediaFile",
+    "MediaSource",
+    "Reach",
+    "SendError",
+    "SentChoices",
+]

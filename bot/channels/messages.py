@@ -33,14 +33,17 @@ class Inbound:
     language_hint: str | None = None
     organisation_slug: str | None = None
     media: tuple[Media, ...] = ()
-    """What she sent besides text (never downloaded: type and the platform's URL)."""
+    """What she sent besides text: type and the platform's reference (WhatsApp: Twilio's URL,
+    Telegram: ``telegram:file:<file_id>``), never the file."""
     echo: str | None = None
     """How her own message looks on a channel that keeps a transcript (the simulator)."""
 
 
 @dataclass(frozen=True, slots=True)
 class Media:
-    """One attachment of an inbound message: its kind, content type and the platform's URL."""
+    """One attachment of an inbound message: its kind, content type and the platform's
+    reference (``url``), which the channel's ``fetch_media`` reads
+    (:class:`~bot.channels.base.MediaSource`)."""
 
     kind: str
     content_type: str

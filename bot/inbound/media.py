@@ -1,6 +1,7 @@
 """Files she sent (photos, voice notes, documents): kept as type and platform URL only.
 
-Never downloaded: the coordinators' inbox links to the platform's copy.  Nothing is stored
+Never copied: the staff inbox fetches the file from the platform when a coordinator opens it
+(``/staff/inbox/media/<entry>``).  Nothing is stored
 about her before she consented.
 """
 

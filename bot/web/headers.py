@@ -7,7 +7,8 @@ page framing ours (clickjacking) gets nowhere.  ``Strict-Transport-Security`` on
 public URL is https: announcing it over plain http would be ignored, or would lock a test
 set-up out.  A header the app set itself is kept.  Images may also be ``data:`` URLs: the staff
 app's stylesheet (Pico CSS) draws its select arrows and check marks that way, and an image
-runs no code.
+runs no code.  Audio and video come from the app itself only (``media-src 'self'``): the
+staff inbox plays her voice notes from ``/staff/inbox/media/<entry>``.
 """
 
 from __future__ import annotations
@@ -15,8 +16,8 @@ from __future__ import annotations
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 CONTENT_SECURITY_POLICY = (
-    "default-src 'self'; img-src 'self' data:; frame-ancestors 'none'; base-uri 'none'; "
-    "form-action 'self'; object-src 'none'"
+    "default-src 'self'; img-src 'self' data:; media-src 'self'; frame-ancestors 'none'; "
+    "base-uri 'none'; form-action 'self'; object-src 'none'"
 )
 
 SECURITY_HEADERS: tuple[tuple[str, str], ...] = (

@@ -26,9 +26,9 @@ from typing import Any
 from telegram import Bot, BotCommand, Update
 from telegram.error import BadRequest, TelegramError
 
-from bot.channels.base import InboundSink, Reach, SentChoices
+from bot.channels.base import MAX_MEDIA_BYTES, InboundSink, MediaFile, Reach, SentChoices
 from bot.channels.messages import GroupCommand, GroupJoined, Outbound, SendResult
-from bot.channels.telegram import polling
+from bot.channels.telegram import files, polling
 from bot.channels.telegram.buttons import Buttons
 from bot.channels.telegram.parse import CHANNEL, Private, parse_update
 from bot.channels.telegram.transport import make_bot, send_message
@@ -199,6 +199,10 @@ class TelegramChannel:
     def can_reach(self, reach: Reach) -> bool:
         """Telegram takes any message while she has not blocked the bot."""
         return True
+
+    async def fetch_media(self, reference: str, max_bytes: int = MAX_MEDIA_BYTES) -> MediaFile:
+        """A file she sent (``telegram:file:<file_id>``), for the staff inbox (:mod:`.files`)."""
+        return await files.fetch(self.bot, reference, max_bytes)
 
     def message_key(self, address: str, message_id: int | None) -> str | None:
         """The outbox ``external_id`` of a sent message: its id and a pseudonym of the chat."""

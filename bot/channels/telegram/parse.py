@@ -21,6 +21,7 @@ from typing import Any
 from telegram import Bot, Message, Update
 
 from bot.channels.messages import GroupCommand, GroupJoined, GroupLeft, Inbound, Reachability
+from bot.channels.telegram.files import media_of
 from conversations.events import ChoiceIn, Event, MediaIn, StartIn, TextIn
 from conversations.matching import clean_text
 
@@ -202,6 +203,7 @@ def _parse(update: Update | None, now: datetime, username: str | None) -> Parsed
             event=event,
             received_at=now,
             language_hint=user.language_code if user is not None else None,
+            media=media_of(message),
         )
     )
 

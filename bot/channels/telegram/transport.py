@@ -26,6 +26,7 @@ from telegram.request import HTTPXRequest
 from bot.channels.base import SendError
 from bot.channels.messages import Outbound
 from bot.channels.telegram import render
+from bot.channels.telegram.files import file_url_of
 
 # Opt in to python-telegram-bot's coming behaviour (durations as ``timedelta``); otherwise it
 # warns on every 429 it raises.  ``retry_after_seconds`` handles both forms.
@@ -53,6 +54,7 @@ def make_bot(token: str, api_url: str, poll_timeout: float) -> Bot:
     return Bot(
         token,
         base_url=api_url,
+        base_file_url=file_url_of(api_url),
         request=TelegramRequest(
             connection_pool_size=16, read_timeout=15.0, media_write_timeout=None
         ),

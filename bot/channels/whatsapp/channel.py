@@ -46,8 +46,9 @@ from twilio.http.http_client import TwilioHttpClient
 from twilio.http.response import Response as TwilioResponse
 from twilio.rest import Client
 
-from bot.channels.base import InboundSink, Reach, SendError
+from bot.channels.base import MAX_MEDIA_BYTES, InboundSink, MediaFile, Reach, SendError
 from bot.channels.messages import Outbound, SendResult
+from bot.channels.whatsapp import media
 from bot.channels.whatsapp.errors import classify
 from bot.channels.whatsapp.parse import (
     CHANNEL,
@@ -119,7 +120,9 @@ class WhatsAppChannel:
         local_url: str = "http://127.0.0.1:8080",
     ) -> None:
         self.sender = sender
+        self.account_sid = account_sid
         self.auth_token = auth_token
+        self.api_url = api_url
         self.templates = templates
         self.clock = clock
         self.public_url = public_url.rstrip("/") if public_url else None
@@ -147,6 +150,12 @@ class WhatsAppChannel:
 
     async def stop(self) -> None:
         """Nothing to stop (the send threads stay for a restart of the same runtime)."""
+
+    async def fetch_media(self, reference: str, max_bytes: int = MAX_MEDIA_BYTES) -> MediaFile:
+        """A file she sent (Twilio's media URL), for the staff inbox (:mod:`.media`)."""
+        return await media.fetch(
+            reference, self.account_sid, self.auth_token, self.api_url, max_bytes
+        )
 
     def can_reach(self, reach: Reach) -> bool:
         """WhatsApp's rule for a message the bot starts: inside the 24-hour window anything,

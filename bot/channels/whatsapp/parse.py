@@ -1,11 +1,11 @@
 """Twilio's inbound WhatsApp form → one channel-neutral :class:`~bot.channels.messages.Inbound`.
 
 A button press (``ButtonPayload``) or list choice (``ListId``) carrying one of our choice ids
-becomes :class:`ChoiceIn`; media becomes :class:`MediaIn` (kept as type and Twilio URL, never
-downloaded), a document too (its ``Body`` is the file name), a location pin ``location``, an
-empty message of any other kind ``other`` — she always gets an answer; anything else is
-:class:`TextIn`.  ``MessageSid`` is the id that makes a re-delivery a no-op.  Signatures are
-checked against the public URL with twilio's own ``RequestValidator``.
+becomes :class:`ChoiceIn`; media becomes :class:`MediaIn` (kept as type and Twilio URL; the
+staff inbox fetches it only when opened), a document too (its ``Body`` is the file name), a
+location pin ``location``, an empty message of any other kind ``other`` — she always gets an
+answer; anything else is :class:`TextIn`.  ``MessageSid`` is the id that makes a re-delivery a
+no-op.  Signatures are checked against the public URL with twilio's own ``RequestValidator``.
 """
 
 from __future__ import annotations

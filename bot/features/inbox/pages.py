@@ -8,6 +8,8 @@
                                   language"), note, close with an optional note
 ``/staff/inbox/start/<person>``   her open conversation, or a button to start one
 ``/staff/inbox/quick-replies``    saved answers per language
+``/staff/inbox/media/<entry>``    a file she sent (voice note, photo, document), fetched from
+                                  her channel for the staff member (:mod:`.media`)
 
 Every page works without JavaScript (plain forms, 303 after each action); htmx only refreshes
 the list and the exchange.  A conversation of another organisation is a 404, like an id that
@@ -17,12 +19,15 @@ does not exist (:class:`~bot.features.inbox.service.Inbox` refuses it with ``Loo
 from __future__ import annotations
 
 import asyncio
+import logging
 from typing import TYPE_CHECKING, Any
 
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import BaseRoute, Route
 
+from bot.channels.base import MAX_MEDIA_BYTES, MediaError, MediaSource
+from bot.features.inbox.media import headers_for, media_for, served_type
 from bot.features.inbox.service import ClosedThreadError, Inbox, QuickReply
 from bot.features.inbox.translate import TranslationError
 from bot.staff.principal import StaffUser
@@ -31,6 +36,8 @@ from bot.staff.texts import N_
 if TYPE_CHECKING:
     from bot.runtime import Runtime
     from bot.web.staff.shell import StaffShell
+
+log = logging.getLogger(__name__)
 
 #: How often the list and an open conversation refresh themselves (seconds).
 REFRESH_SECONDS = 5
@@ -272,7 +279,45 @@ def pages(runtime: Runtime, shell: StaffShell) -> list[BaseRoute]:
             return not_found(request)
         return RedirectResponse("/staff/inbox/quick-replies", status_code=303)
 
+    async def media_file(request: Request) -> Response:
+        """A file she sent, fetched from her channel now (nothing is kept on our side)."""
+        _ = shell.gettext(request)
+        try:
+            number = int(request.path_params["message_id"])
+            ref = await asyncio.to_thread(
+                media_for, runtime.db, me(request).organisation_ids, number
+            )
+        except (LookupError, ValueError):
+            return not_found(request)
+        source = runtime.channels.get(ref.channel)
+        if not isinstance(source, MediaSource):
+            return shell.refused(
+                request, 404, _("Diese Datei kann hier nicht geöffnet werden (Kanal ist aus).")
+            )
+        try:
+            found = await source.fetch_media(ref.reference, MAX_MEDIA_BYTES)
+        except MediaError as error:
+            log.warning("inbox: a file could not be fetched (%s)", error.reason)
+            if error.too_large:
+                message = _(
+                    "Diese Datei ist zu groß, um sie hier zu öffnen (höchstens %(mb)s MB)."
+                ) % {"mb": MAX_MEDIA_BYTES // (1024 * 1024)}
+                return shell.refused(request, 413, message)
+            if error.gone:
+                message = _(
+                    "Diese Datei gibt es beim Messenger nicht mehr (abgelaufen oder gelöscht)."
+                )
+                return shell.refused(request, 410, message)
+            message = _(
+                "Der Messenger gibt die Datei gerade nicht heraus. Bitte versuchen Sie es "
+                "später noch einmal."
+            )
+            return shell.refused(request, 502, message)
+        content_type = served_type(found.content_type, ref.content_type)
+        return Response(found.data, headers=headers_for(ref, content_type))
+
     return [
+        Route("/staff/inbox/media/{message_id}", shell.page(media_file), methods=["GET"]),
         Route("/staff/inbox", shell.page(list_page), methods=["GET"]),
         Route("/staff/inbox/rows", shell.page(list_rows), methods=["GET"]),
         Route("/staff/inbox/quick-replies", shell.page(quick_page), methods=["GET"]),

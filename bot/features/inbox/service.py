@@ -115,6 +115,11 @@ class Entry:
     translation_language: str | None = None
     media_kind: str | None = None
     media_url: str | None = None
+    message_id: int | None = None
+    """The inbox entry's id (``None`` for the bot's own messages): its file is at
+    ``/staff/inbox/media/<message_id>``."""
+    media_type: str | None = None
+    """The file's content type as recorded when she sent it (``None``: no file was kept)."""
     staff_name: str | None = None
     kind: str | None = None
     status: str | None = None
@@ -269,6 +274,7 @@ class Inbox:
                         inbox_messages.c.translation_language,
                         inbox_messages.c.media_kind,
                         media.c.url.label("media_url"),
+                        media.c.content_type.label("media_type"),
                         staff.c.display_name.label("staff_name"),
                         outbox.c.status.label("outbox_status"),
                         outbox.c.delivery_status,
@@ -334,6 +340,8 @@ class Inbox:
                 else row["translation_language"],
                 media_kind=row["media_kind"],
                 media_url=row["media_url"],
+                message_id=row["id"],
+                media_type=row["media_type"],
                 staff_name=row["staff_name"],
                 status=row["outbox_status"],
                 delivery_status=row["delivery_status"],
