@@ -50,6 +50,7 @@ from benchmarks.http import (
     REPO,
     SECRET,
     WRK_SCRIPTS,
+    Server,
     console,
     ensure_wrk,
     free_port,
@@ -257,13 +258,14 @@ def seed(url: str, women: int, threads: int, per_thread: int) -> Seeded:
                     for n, p in enumerate(talking)
                 ],
             )
-            thread_of = dict(
-                conn.execute(
+            thread_of: dict[int, int] = {
+                person: thread
+                for person, thread in conn.execute(
                     select(inbox_threads.c.person_id, inbox_threads.c.id).where(
                         inbox_threads.c.status == "open"
                     )
-                ).all()
-            )
+                )
+            }
             conn.execute(
                 update(people)
                 .where(people.c.id.in_(talking))
@@ -458,7 +460,7 @@ def main() -> None:
                 profile = PROFILES / f"staff-{label.split()[0]}.txt"
                 if args.profile:
                     PROFILES.mkdir(parents=True, exist_ok=True)
-                    profiler = start_profile(_Pid(process), args.duration, profile)
+                    profiler = start_profile(Server(process, base, log), args.duration, profile)
                 cpu = sum(server.cpu_times()[:2])
                 figures = run_wrk(binary, base, path, cookie, args.connections, args.duration)
                 result = PageResult(
@@ -486,13 +488,6 @@ def main() -> None:
         finally:
             stop(process)
     print_table(results, logins, login_cpu, watch.peak, seeded, args.connections)
-
-
-class _Pid:
-    """What :func:`benchmarks.http.start_profile` needs of a server: its process."""
-
-    def __init__(self, process: object) -> None:
-        self.process = process
 
 
 def print_table(

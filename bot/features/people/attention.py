@@ -172,24 +172,38 @@ class Attention:
             rows: list[tuple[Any, str]] = []
             for organisation_id, zone in zones:
                 start, end = _tomorrow(now, zone)
+                # Tomorrow's few sessions first: the enrolments are then found by course,
+                # not every enrolment of the organisation joined with every session.
+                tomorrow = list(
+                    conn.execute(
+                        select(sessions.c.id)
+                        .join(courses, courses.c.id == sessions.c.course_id)
+                        .where(
+                            courses.c.organisation_id == organisation_id,
+                            sessions.c.status != "cancelled",
+                            sessions.c.starts_at >= start,
+                            sessions.c.starts_at < end,
+                            sessions.c.starts_at > now,
+                        )
+                    ).scalars()
+                )
+                if not tomorrow:
+                    continue
                 query = (
                     select(people.c.id, courses.c.title, courses.c.code, sessions.c.starts_at)
-                    .join(enrolments, enrolments.c.person_id == people.c.id)
-                    .join(courses, courses.c.id == enrolments.c.course_id)
-                    .join(sessions, sessions.c.course_id == courses.c.id)
+                    .select_from(sessions)
+                    .join(courses, courses.c.id == sessions.c.course_id)
+                    .join(enrolments, enrolments.c.course_id == courses.c.id)
+                    .join(people, people.c.id == enrolments.c.person_id)
                     .outerjoin(
                         attendance,
                         (attendance.c.session_id == sessions.c.id)
                         & (attendance.c.person_id == people.c.id),
                     )
                     .where(
+                        sessions.c.id.in_(tomorrow),
                         people.c.organisation_id == organisation_id,
-                        courses.c.organisation_id == organisation_id,
                         people.c.status != "opted_out",
-                        sessions.c.status != "cancelled",
-                        sessions.c.starts_at >= start,
-                        sessions.c.starts_at < end,
-                        sessions.c.starts_at > now,
                         attendance.c.id.is_(None),
                     )
                 )
