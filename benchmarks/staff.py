@@ -1,8 +1,9 @@
 """The staff web app on its real HTTP paths, with a district's data, measured by wrk.
 
     make bench                                    # part of the bench target
-    python -m benchmarks.staff --duration 5 --connections 10
+    python -m benchmarks.staff --duration 5 --connections 1,10
     python -m benchmarks.staff --profile          # py-spy: where the server's time goes
+    python -m benchmarks.staff --checkout ../main # the same data, another checkout's server
 
 The database (SQLite, a file under ``var/``) is seeded in bulk before the server starts,
 through the same column types the app writes with (names, towns, addresses and messages
@@ -358,6 +359,7 @@ def log_in(base: str) -> tuple[str, float]:
 @dataclass
 class PageResult:
     name: str
+    connections: int
     requests: int
     ok: int
     bad: int
@@ -399,7 +401,18 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--duration", type=float, default=5.0, help="seconds per page")
     parser.add_argument("--warmup", type=float, default=1.0, help="seconds of warm-up per page")
-    parser.add_argument("--connections", type=int, default=10, help="concurrent staff")
+    parser.add_argument(
+        "--connections",
+        type=lambda text: [int(c) for c in text.split(",")],
+        default=[1, 10],
+        help="comma-separated numbers of staff at once, e.g. 1,10",
+    )
+    parser.add_argument(
+        "--checkout",
+        type=Path,
+        default=REPO,
+        help="run the server from this checkout (the code before a change)",
+    )
     parser.add_argument("--women", type=int, default=10_000)
     parser.add_argument("--threads", type=int, default=300, help="open inbox threads")
     parser.add_argument("--logins", type=int, default=10, help="logins timed one by one")
@@ -422,7 +435,7 @@ def main() -> None:
         with log.open("ab") as out:
             process = subprocess.Popen(
                 [sys.executable, "-m", "bot.cli", "run"],
-                cwd=REPO,
+                cwd=args.checkout,
                 env=server_environment(folder, port),
                 stdin=subprocess.DEVNULL,
                 stdout=out,
@@ -434,6 +447,7 @@ def main() -> None:
             watch = PeakRss(process.pid)
             watch.start()
             server = psutil.Process(process.pid)
+            bench = Server(process, base, log)
             logins: list[float] = []
             login_cpu = 0.0
             cookie = ""
@@ -449,37 +463,15 @@ def main() -> None:
                 (f"search “{MISSPELT}”", f"/staff/people?q={quote(MISSPELT)}"),
                 ("one profile", f"/staff/people/{seeded.person_id}"),
             ]
-            results = []
+            results: list[PageResult] = []
             for label, path in pages:
                 check = httpx.get(base + path, headers={"Cookie": cookie}, timeout=60)
                 if check.status_code != 200:
                     raise SystemExit(f"{path}: {check.status_code}\n{check.text[:2000]}")
-                if args.warmup > 0:
-                    run_wrk(binary, base, path, cookie, args.connections, args.warmup)
-                profiler = None
-                profile = PROFILES / f"staff-{label.split()[0]}.txt"
-                if args.profile:
-                    PROFILES.mkdir(parents=True, exist_ok=True)
-                    profiler = start_profile(Server(process, base, log), args.duration, profile)
-                cpu = sum(server.cpu_times()[:2])
-                figures = run_wrk(binary, base, path, cookie, args.connections, args.duration)
-                result = PageResult(
-                    name=f"GET {path.split('?')[0] if 'q=' not in path else path}  ({label})",
-                    requests=int(figures["requests"]),
-                    ok=int(figures["ok"]) - int(figures["suspect"]),
-                    bad=int(figures["non2xx"]) + int(figures["suspect"]),
-                    seconds=figures["duration_us"] / 1e6,
-                    p50_ms=figures["p50_us"] / 1000,
-                    p99_ms=figures["p99_us"] / 1000,
-                    cpu_seconds=sum(server.cpu_times()[:2]) - cpu,
-                )
-                results.append(result)
-                console.print(
-                    f"{label}: {result.rate:,.1f} req/s, p50 {result.p50_ms:.1f} ms, "
-                    f"p99 {result.p99_ms:.1f} ms"
-                )
-                if profiler is not None:
-                    summarise_profile(profiler, profile, label)
+                for connections in args.connections:
+                    results.append(
+                        measure_page(binary, base, label, path, cookie, connections, args, bench)
+                    )
             watch.running = False
             watch.join()
         except BaseException:
@@ -487,7 +479,48 @@ def main() -> None:
             raise
         finally:
             stop(process)
-    print_table(results, logins, login_cpu, watch.peak, seeded, args.connections)
+    print_table(results, logins, login_cpu, watch.peak, seeded, args.checkout)
+
+
+def measure_page(
+    binary: str,
+    base: str,
+    label: str,
+    path: str,
+    cookie: str,
+    connections: int,
+    args: argparse.Namespace,
+    bench: Server,
+) -> PageResult:
+    """One page at one concurrency: warm-up, then the measured wrk run (under py-spy if asked)."""
+    server = psutil.Process(bench.process.pid)
+    if args.warmup > 0:
+        run_wrk(binary, base, path, cookie, connections, args.warmup)
+    profiler = None
+    profile = PROFILES / f"staff-{label.split()[0]}-{connections}.txt"
+    if args.profile:
+        PROFILES.mkdir(parents=True, exist_ok=True)
+        profiler = start_profile(bench, args.duration, profile)
+    cpu = sum(server.cpu_times()[:2])
+    figures = run_wrk(binary, base, path, cookie, connections, args.duration)
+    result = PageResult(
+        name=f"GET {path.split('?')[0] if 'q=' not in path else path}  ({label})",
+        connections=connections,
+        requests=int(figures["requests"]),
+        ok=int(figures["ok"]) - int(figures["suspect"]),
+        bad=int(figures["non2xx"]) + int(figures["suspect"]),
+        seconds=figures["duration_us"] / 1e6,
+        p50_ms=figures["p50_us"] / 1000,
+        p99_ms=figures["p99_us"] / 1000,
+        cpu_seconds=sum(server.cpu_times()[:2]) - cpu,
+    )
+    console.print(
+        f"{label}, {connections} at once: {result.rate:,.1f} req/s, "
+        f"p50 {result.p50_ms:.1f} ms, p99 {result.p99_ms:.1f} ms"
+    )
+    if profiler is not None:
+        summarise_profile(profiler, profile, label)
+    return result
 
 
 def print_table(
@@ -496,29 +529,34 @@ def print_table(
     login_cpu: float,
     peak_rss: int,
     seeded: Seeded,
-    connections: int,
+    checkout: Path,
 ) -> None:
-    table = Table(
-        title=(
-            f"The staff web app in one `twc run` (SQLite), {seeded.people:,} women, "
-            f"{seeded.threads} open threads × 10 messages, 2 organisations; wrk, "
-            f"{connections} connections"
-        )
+    title = (
+        f"The staff web app in one `twc run` (SQLite), {seeded.people:,} women, "
+        f"{seeded.threads} open threads × 10 messages, 2 organisations; wrk"
     )
-    for column in ("page", "req/s", "p50 ms", "p99 ms", "CPU ms/req", "2xx", "other"):
+    if checkout.resolve() != REPO:
+        title += f"; server from {checkout}"
+    table = Table(title=title)
+    for column in ("page", "conns", "req/s", "p50 ms", "p99 ms", "CPU ms/req", "2xx", "other"):
         table.add_column(column, justify="left" if column == "page" else "right")
     for r in results:
+        answered = r.ok > 0
         table.add_row(
             r.name,
+            str(r.connections),
             f"{r.rate:,.1f}",
-            f"{r.p50_ms:.1f}",
-            f"{r.p99_ms:.1f}",
-            f"{1000 * r.cpu_seconds / max(1, r.ok):.1f}",
+            f"{r.p50_ms:.1f}" if answered else "none answered",
+            f"{r.p99_ms:.1f}" if answered else "—",
+            f"{1000 * r.cpu_seconds / r.ok:.1f}"
+            if answered
+            else f"{1000 * r.cpu_seconds:.0f} (all)",
             str(r.ok),
             str(r.bad),
         )
     table.add_row(
         f"POST /staff/login (argon2, {len(logins)} one after the other)",
+        "1",
         f"{len(logins) / sum(logins):,.1f}",
         f"{1000 * statistics.median(logins):.1f}",
         f"{1000 * max(logins):.1f} (max)",
