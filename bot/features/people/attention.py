@@ -259,14 +259,15 @@ class Attention:
 
     def unreachable(self, staff: Staff) -> Listed[Unreachable]:
         """People no channel reaches any more (``directory.unreachable``), newest first."""
-        query = unreachable_people(staff)
         with self.db.connect() as conn:
-            total = _count(conn, query.order_by(None))
-            found = list(conn.execute(query.limit(LIMIT)).scalars())
-            channels = channels_of(conn, found)
-            names = _names(conn, found)
-        items = [Unreachable(p, names.get(p, ""), tuple(c for c, _ in channels[p])) for p in found]
-        return Listed(total, items)
+            # Only ids, and few (a channel is refused rarely): one scan of the channels
+            # gives the count and the first ten.
+            found = list(conn.execute(unreachable_people(staff)).scalars())
+            shown = found[:LIMIT]
+            channels = channels_of(conn, shown)
+            names = _names(conn, shown)
+        items = [Unreachable(p, names.get(p, ""), tuple(c for c, _ in channels[p])) for p in shown]
+        return Listed(len(found), items)
 
 
 def _tomorrow(now: datetime, zone: str) -> tuple[datetime, datetime]:
