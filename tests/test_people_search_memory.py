@@ -1,16 +1,18 @@
 """The people search at a district's size: names folded once and remembered with their
 decryption (forgotten when she is erased), scored in one rapidfuzz call; the dashboard's
-lists counted and cut by SQL.  ``benchmarks/staff.py`` measures why."""
+lists counted and cut by SQL, the inbox's box reading only the ten it shows.
+``benchmarks/staff.py`` measures why."""
 
 from __future__ import annotations
 
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import update
+from sqlalchemy import insert, update
 
-from bot.db.tables import people
+from bot.db.tables import inbox_threads, people
 from bot.db.types import cipher
+from bot.features.inbox import _waiting_panel
 from bot.features.people.actions import PersonActions
 from bot.features.people.attention import LIMIT, Attention
 from bot.features.people.directory import (
@@ -115,3 +117,33 @@ def test_unreachable_means_a_refused_channel_and_none_that_works(
     assert listing.total == LIMIT + 2 and listing.counts["unreachable"] == LIMIT + 2
     assert "Halima" not in [row.name for row in listing.rows]
     assert listing.rows[0].channels == (("telegram", "unreachable"),)
+
+
+def test_the_dashboards_waiting_box_shows_the_ten_who_wait_longest(
+    runtime: Runtime, clock: FrozenClock
+) -> None:
+    now = clock()
+    demo = organisation_id(runtime, DEMO)
+    staff = principal(runtime, "ko@example.org", {demo: "coordinator"}, now)
+    people_ids = [add_person(runtime, demo, f"Frau {n}", now) for n in range(13)]
+    with runtime.db.begin() as conn:
+        conn.execute(
+            insert(inbox_threads),
+            [
+                {
+                    "organisation_id": demo,
+                    "person_id": person,
+                    "status": "open",
+                    "reason": "request",
+                    "opened_at": now - timedelta(hours=5),
+                    # the last one was answered by the team: nobody waits there
+                    "waiting_since": None if n == 12 else now - timedelta(minutes=n + 1),
+                    "last_message_at": now - timedelta(minutes=n + 1),
+                }
+                for n, person in enumerate(people_ids)
+            ],
+        )
+    panel = _waiting_panel(runtime, staff)
+    assert panel is not None
+    shown = [thread.name for thread in panel.context["waiting"]]
+    assert shown == [f"Frau {n}" for n in range(11, 1, -1)]
