@@ -70,7 +70,13 @@ class TooFastIn:
 @dataclass(frozen=True, slots=True)
 class BackFromTeamIn:
     """The team closed her conversation with a person: tell her she is back with the bot and
-    show the menu (no consent to ``messages`` needed: it ends a conversation she started)."""
+    show the menu (no consent to ``messages`` needed: it ends a conversation she started).
+
+    ``tell=False``: only put her back at the menu, without a message — the platform would not
+    let the bot write to her now (WhatsApp, a day after her last message, where the notice
+    would wait as "needs a template" for staff to look at)."""
+
+    tell: bool = True
 
 
 Event = TextIn | ChoiceIn | StartIn | MediaIn | TimeoutIn | TriggerIn | TooFastIn | BackFromTeamIn

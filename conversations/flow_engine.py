@@ -391,7 +391,7 @@ class Turn:
         if isinstance(event, TooFastIn):  # her message was not read: say so, change nothing
             self.say(st.SLOW_DOWN)
         elif isinstance(event, BackFromTeamIn):
-            self.back_from_team()
+            self.back_from_team(event.tell)
         elif isinstance(event, TextIn):
             text = clean_text(event.text)
             command = self.engine.commands.match(text) if text else None
@@ -459,10 +459,17 @@ class Turn:
         conversation = self.conversation
         return self.profile.consented and (conversation is None or conversation.flow != ONBOARDING)
 
-    def back_from_team(self) -> None:
-        """The team closed her conversation with a person: say so, then the menu."""
+    def back_from_team(self, tell: bool = True) -> None:
+        """The team closed her conversation with a person: say so, then the menu (or, when
+        she cannot be written to now, park her at the menu without a word)."""
         self.profile.with_team_since = None
         if not self.profile.consented:
+            return
+        if not tell:
+            flow, node = MAIN_MENU.split(".")
+            visit = self.conversation.visit + 1 if self.conversation else 1
+            data = self.conversation.data if self.conversation else {}
+            self.conversation = Conversation(flow, node, visit, data)
             return
         self.say(st.BACK_WITH_BOT)
         self.goto(MAIN_MENU)

@@ -82,3 +82,23 @@ def test_outside_the_window_the_template_goes_and_the_reply_follows_when_she_wri
     assert [m["text"] for m in messages_of(wa_runtime, thread)][-1] == "Hallo"
     [entry] = [e for e in inbox.thread(coordinator, thread).entries if e.direction == "out"]
     assert entry.status == "sent"
+
+
+def test_closed_a_day_after_her_last_message_she_is_put_back_quietly(
+    wa_runtime: Runtime, wa_client: TestClient, twilio_stand_in: TwilioStandIn, clock: FrozenClock
+) -> None:
+    phone, thread = asks_the_team(wa_client, wa_runtime, twilio_stand_in)
+    coordinator = add_staff(wa_runtime, "olga@vnb.example", organisation_id(wa_runtime))
+    inbox = inbox_of(wa_runtime)
+    clock.advance(hours=25)
+    inbox.close(coordinator, thread)
+    # No notice could go now: none is queued, so nothing waits as "needs a template" on the
+    # dashboard ...
+    assert phone.deliver() == []
+    with wa_runtime.db.connect() as conn:
+        held = conn.execute(select(outbox.c.kind).where(outbox.c.status == "needs_template"))
+        assert held.all() == []
+    # ... and her next message meets the bot again, not the team.
+    answer = phone.send("Hallo")
+    assert answer
+    assert [m["text"] for m in messages_of(wa_runtime, thread)][-1] != "Hallo"

@@ -449,9 +449,13 @@ class Inbox:
             conn.execute(
                 update(people).where(people.c.id == summary.person_id).values(with_team_since=None)
             )
+            # On WhatsApp a day after her last message the notice could not go (it would
+            # wait as "needs a template" on the dashboard): she is put back quietly, and
+            # her next message meets the bot.
+            tell = not self._outside_window(conn, summary.person_id, now)
             self.turns.fire_batch_in(
                 conn,
-                [(summary.person_id, BackFromTeamIn(), f"inbox-close:{thread_id}", 0)],
+                [(summary.person_id, BackFromTeamIn(tell), f"inbox-close:{thread_id}", 0)],
                 finish=False,
             )
             self._audit(conn, who, "inbox.close", summary)
@@ -657,6 +661,20 @@ class Inbox:
             raise LookupError(thread_id)
         return _summary(row)
 
+    def _outside_window(self, conn: Connection, person_id: int, now: datetime) -> bool:
+        """Whether the channel she last wrote on is WhatsApp with its 24-hour window shut."""
+        last = conn.execute(
+            select(identities.c.channel, identities.c.last_inbound_at)
+            .where(identities.c.person_id == person_id)
+            .order_by(identities.c.last_inbound_at.desc().nulls_last(), identities.c.id)
+            .limit(1)
+        ).first()
+        return (
+            last is not None
+            and last.channel == "whatsapp"
+            and (last.last_inbound_at is None or now - last.last_inbound_at >= WHATSAPP_WINDOW)
+        )
+
     def _send(
         self,
         conn: Connection,
@@ -704,9 +722,7 @@ class Inbox:
         payload = {"text": body, "choices": [], "language": language.code, "rtl": language.rtl}
         key = f"inbox:{summary.id}:{secrets.token_hex(8)}"
         rows = []
-        outside = target.channel == "whatsapp" and (
-            target.last_inbound_at is None or now - target.last_inbound_at >= WHATSAPP_WINDOW
-        )
+        outside = self._outside_window(conn, summary.person_id, now)
         if outside:
             # The approved template now; the reply itself as soon as she writes.
             waiting = self._render(REPLY_WAITING, language, org=target.org)
