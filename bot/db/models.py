@@ -8,13 +8,14 @@ Inbound message ids are kept without any link to a person: they only stop duplic
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any, ClassVar
 
 from sqlalchemy import (
     JSON,
     BigInteger,
     Boolean,
+    Date,
     ForeignKey,
     Index,
     Integer,
@@ -482,6 +483,11 @@ class CourseSession(Base):
     directions: Mapped[str] = mapped_column(Text, default="")
     childcare: Mapped[bool] = mapped_column(Boolean, default=False)
     status: Mapped[str] = mapped_column(String(16), default="planned")
+    transit_line: Mapped[str] = mapped_column(String(100), default="", server_default="")
+    """The bus or train that goes there ("Bus 31"): shown in her messages as it is written,
+    since a line's name is the same in every language (unlike ``directions``)."""
+    transit_stop: Mapped[str] = mapped_column(String(200), default="", server_default="")
+    """Where to get off ("Hoya, Bahnhof")."""
 
 
 class Enrolment(Base):
@@ -516,6 +522,76 @@ class Attendance(Base):
     feedback: Mapped[int | None] = mapped_column(Integer)
     """Her answer to the one-question feedback after the session: 1 (😞) … 4 (😀)."""
     feedback_at: Mapped[datetime | None]
+
+
+class AttendanceMark(Base):
+    """Whether a person was there, marked by staff after the session (a tap per person).
+
+    Kept apart from :class:`Attendance` (what she said beforehand): she may have said nothing
+    and come, or said "coming" and not come; the report compares the two.
+    """
+
+    __tablename__ = "attendance_marks"
+    __table_args__ = (UniqueConstraint("session_id", "person_id", name="uq_attendance_mark"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    session_id: Mapped[int] = mapped_column(
+        ForeignKey("course_sessions.id", ondelete="CASCADE"), index=True
+    )
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"), index=True)
+    present: Mapped[bool] = mapped_column(Boolean)
+    marked_at: Mapped[datetime]
+    marked_by: Mapped[str] = mapped_column(String(200))
+    """The staff actor (``staff:<id>``) or ``cli``."""
+
+
+class ActivityDay(Base):
+    """A day on which a person wrote to the bot: only the date, for "active in the period".
+
+    ``channel_identities.last_inbound_at`` keeps only her newest message, so a report for last
+    quarter could not count who was active then.  One row per person and day is the least that
+    answers it; it goes with her (cascade) and with the retention purge.
+    """
+
+    __tablename__ = "activity_days"
+
+    person_id: Mapped[int] = mapped_column(
+        ForeignKey("people.id", ondelete="CASCADE"), primary_key=True
+    )
+    day: Mapped[date] = mapped_column(Date, primary_key=True, index=True)
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"), index=True)
+
+
+class FlowResult(Base):
+    """Her answer to one question of a flow (the choice's id, never free text), for the
+    per-flow results export (pseudonymous ids, a date range)."""
+
+    __tablename__ = "flow_results"
+    __table_args__ = (Index("ix_flow_results_flow_at", "organisation_id", "flow", "answered_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"))
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"), index=True)
+    flow: Mapped[str] = mapped_column(String(64))
+    node: Mapped[str] = mapped_column(String(64))
+    answer: Mapped[str] = mapped_column(String(200))
+    answered_at: Mapped[datetime]
+
+
+class WhatsAppTemplateStatus(Base):
+    """What Twilio last said about one approved-template content (its WhatsApp approval),
+    read from the Content API's approval requests; nothing personal."""
+
+    __tablename__ = "whatsapp_template_status"
+
+    content_sid: Mapped[str] = mapped_column(String(64), primary_key=True)
+    name: Mapped[str] = mapped_column(String(200), default="", server_default="")
+    status: Mapped[str] = mapped_column(String(32))
+    """Twilio's word: ``approved``, ``pending``, ``rejected``, ``paused``, ``disabled``,
+    ``unsubmitted``, ``received`` …; ``unknown`` when Twilio does not know the SID."""
+    category: Mapped[str] = mapped_column(String(32), default="", server_default="")
+    rejection_reason: Mapped[str] = mapped_column(Text, default="", server_default="")
+    checked_at: Mapped[datetime]
 
 
 class InviteCode(Base):

@@ -14,7 +14,9 @@ from typing import cast
 from sqlalchemy import Table
 
 from bot.db.models import (
+    ActivityDay,
     Attendance,
+    AttendanceMark,
     AuditEntry,
     Broadcast,
     BroadcastExclusion,
@@ -25,6 +27,7 @@ from bot.db.models import (
     Course,
     CourseSession,
     Enrolment,
+    FlowResult,
     InboundMedia,
     InboundMessage,
     InboxMessage,
@@ -41,9 +44,12 @@ from bot.db.models import (
     StaffMembership,
     StaffSession,
     TelegramGroup,
+    WhatsAppTemplateStatus,
 )
 
+activity_days = cast(Table, ActivityDay.__table__)
 attendance = cast(Table, Attendance.__table__)
+attendance_marks = cast(Table, AttendanceMark.__table__)
 audit = cast(Table, AuditEntry.__table__)
 broadcast_exclusions = cast(Table, BroadcastExclusion.__table__)
 broadcasts = cast(Table, Broadcast.__table__)
@@ -51,6 +57,7 @@ consents = cast(Table, ConsentRecord.__table__)
 consent_wordings = cast(Table, ConsentWording.__table__)
 courses = cast(Table, Course.__table__)
 enrolments = cast(Table, Enrolment.__table__)
+flow_results = cast(Table, FlowResult.__table__)
 identities = cast(Table, ChannelIdentity.__table__)
 inbound_ids = cast(Table, InboundMessage.__table__)
 nudges = cast(Table, Nudge.__table__)
@@ -70,3 +77,4 @@ staff = cast(Table, StaffMember.__table__)
 staff_memberships = cast(Table, StaffMembership.__table__)
 staff_sessions = cast(Table, StaffSession.__table__)
 login_failures = cast(Table, LoginFailure.__table__)
+whatsapp_template_status = cast(Table, WhatsAppTemplateStatus.__table__)
