@@ -653,6 +653,11 @@ class AuditEntry(Base):
     actor: Mapped[str] = mapped_column(String(200))
     action: Mapped[str] = mapped_column(String(64))
     details: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    organisation_id: Mapped[int | None] = mapped_column(
+        ForeignKey("organisations.id", ondelete="SET NULL"), index=True
+    )
+    """The organisation the action concerns, so its admins see it on the audit page; ``None``
+    for deployment-wide actions (server administrators on the command line)."""
 
 
 class Broadcast(Base):

@@ -7,6 +7,8 @@ WhatsApp template status, and how to get to a session by bus.
 - ``flow_results``: the id of the choice she picked at a flow's question, for the per-flow
   results export (never free text).
 - ``whatsapp_template_status``: Twilio's approval status of each template content.
+- ``audit_log.organisation_id``: the organisation an action concerns, for its admins' audit
+  page.
 - ``course_sessions.transit_line`` / ``transit_stop``: the bus and the stop, shown in her
   reminders in every language.
 
@@ -31,6 +33,18 @@ depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:
+    with op.batch_alter_table("audit_log", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("organisation_id", sa.Integer(), nullable=True))
+        batch_op.create_index(
+            batch_op.f("ix_audit_log_organisation_id"), ["organisation_id"], unique=False
+        )
+        batch_op.create_foreign_key(
+            batch_op.f("fk_audit_log_organisation_id_organisations"),
+            "organisations",
+            ["organisation_id"],
+            ["id"],
+            ondelete="SET NULL",
+        )
     op.create_table(
         "whatsapp_template_status",
         sa.Column("content_sid", sa.String(length=64), nullable=False),
@@ -134,6 +148,12 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("audit_log", schema=None) as batch_op:
+        batch_op.drop_constraint(
+            batch_op.f("fk_audit_log_organisation_id_organisations"), type_="foreignkey"
+        )
+        batch_op.drop_index(batch_op.f("ix_audit_log_organisation_id"))
+        batch_op.drop_column("organisation_id")
     with op.batch_alter_table("course_sessions", schema=None) as batch_op:
         batch_op.drop_column("transit_stop")
         batch_op.drop_column("transit_line")
