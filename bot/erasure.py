@@ -89,6 +89,9 @@ class Eraser:
                 )
             ]
         evict_people(conn, [person_id])  # her decrypted name and addresses leave memory too
+        organisation_id = conn.execute(
+            select(people.c.organisation_id).where(people.c.id == person_id)
+        ).scalar()
         gone = conn.execute(delete(people).where(people.c.id == person_id)).rowcount
         if not gone:
             return None
@@ -103,6 +106,8 @@ class Eraser:
                 actor=actor,
                 action="person.erase",
                 details={"erasure": erasure_id, "reason": reason},
+                # Her organisation's admins see that somebody was erased, never who.
+                organisation_id=organisation_id,
             )
         )
         for channel, address in addresses:

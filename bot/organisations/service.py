@@ -24,7 +24,8 @@ from babel import Locale
 from sqlalchemy import Connection, Engine, insert, select, update
 
 from bot.db.models import RETENTION_DAYS
-from bot.db.tables import audit, organisations
+from bot.db.tables import organisations
+from bot.staff.audit import record
 from conversations.languages import LanguageTable, default_languages
 from conversations.opening_hours import HoursError, WeeklyHours
 
@@ -166,14 +167,18 @@ class OrganisationService:
             ).first()
             if taken is not None:
                 raise OrganisationError(f"organisation {slug!r} exists already (edit it instead)")
-            conn.execute(insert(organisations).values(slug=slug, created_at=now, **columns))
-            conn.execute(
-                insert(audit).values(
-                    at=now,
-                    actor=actor,
-                    action="organisation.create",
-                    details={"organisation": slug, "values": _audited(columns)},
-                )
+            organisation_id = conn.execute(
+                insert(organisations)
+                .values(slug=slug, created_at=now, **columns)
+                .returning(organisations.c.id)
+            ).scalar_one()
+            record(
+                conn,
+                now,
+                actor,
+                "organisation.create",
+                {"organisation": slug, "values": _audited(columns)},
+                organisation_id=organisation_id,
             )
         return self.get(slug)
 
@@ -192,22 +197,22 @@ class OrganisationService:
             conn.execute(
                 update(organisations).where(organisations.c.slug == slug).values(**changed)
             )
-            conn.execute(
-                insert(audit).values(
-                    at=now,
-                    actor=actor,
-                    action="organisation.edit",
-                    details={
-                        "organisation": slug,
-                        "changed": {
-                            name: {
-                                "from": _audited({name: before.get(name)})[name],
-                                "to": _audited({name: value})[name],
-                            }
-                            for name, value in changed.items()
-                        },
+            record(
+                conn,
+                now,
+                actor,
+                "organisation.edit",
+                {
+                    "organisation": slug,
+                    "changed": {
+                        name: {
+                            "from": _audited({name: before.get(name)})[name],
+                            "to": _audited({name: value})[name],
+                        }
+                        for name, value in changed.items()
                     },
-                )
+                },
+                organisation_id=current.id,
             )
         return self.get(slug), changed
 

@@ -22,7 +22,7 @@ from sqlalchemy.exc import IntegrityError
 
 from bot.db.tables import organisations, staff, staff_memberships
 from bot.staff import passwords
-from bot.staff.audit import record
+from bot.staff.audit import record, record_for_staff
 from bot.staff.principal import ROLES, StaffUser
 from bot.staff.texts import N_
 from bot.staff.throttle import Throttle, lock_after_failure
@@ -143,6 +143,7 @@ class StaffAccounts:
                     actor,
                     "staff.create",
                     {"staff_id": staff_id, "organisation_id": organisation_id, "role": role},
+                    organisation_id=organisation_id,
                 )
         except IntegrityError as error:
             raise AccountError(N_("Diese E-Mail-Adresse hat schon ein Konto.")) from error
@@ -175,6 +176,7 @@ class StaffAccounts:
                 actor,
                 "staff.role",
                 {"staff_id": staff_id, "organisation_id": organisation_id, "role": role},
+                organisation_id=organisation_id,
             )
 
     def id_of(self, email: str) -> int | None:
@@ -260,7 +262,7 @@ class StaffAccounts:
                     password_changed_at=now,
                 )
             )
-            record(conn, now, f"staff:{staff_id}", "staff.password_change", {"staff_id": staff_id})
+            record_for_staff(conn, now, f"staff:{staff_id}", "staff.password_change", staff_id)
 
     def password_matches(self, staff_id: int, password: str) -> bool:
         """Whether ``password`` is hers (asked again before switching the second factor off)."""
@@ -289,7 +291,7 @@ class StaffAccounts:
             ).rowcount
             if not changed:
                 raise AccountError(N_("Dieses Konto gibt es nicht."))
-            record(conn, now, actor, "staff.password_reset", {"staff_id": staff_id})
+            record_for_staff(conn, now, actor, "staff.password_reset", staff_id)
         return one_time
 
     def set_active(self, staff_id: int, active: bool, actor: str) -> None:
@@ -301,12 +303,8 @@ class StaffAccounts:
             ).rowcount
             if not changed:
                 raise AccountError(N_("Dieses Konto gibt es nicht."))
-            record(
-                conn,
-                now,
-                actor,
-                "staff.activate" if active else "staff.deactivate",
-                {"staff_id": staff_id},
+            record_for_staff(
+                conn, now, actor, "staff.activate" if active else "staff.deactivate", staff_id
             )
 
     # ---- logging in -----------------------------------------------------------------------

@@ -20,7 +20,7 @@ import segno
 from sqlalchemy import Engine, or_, select, update
 
 from bot.db.tables import staff
-from bot.staff.audit import record
+from bot.staff.audit import record_for_staff
 
 Clock = Callable[[], datetime]
 ISSUER = "Together We Can"
@@ -109,7 +109,7 @@ class SecondFactor:
                 .where(staff.c.id == staff_id)
                 .values(totp_enabled_at=now, totp_last_step=step)
             )
-            record(conn, now, f"staff:{staff_id}", "staff.totp_enable", {"staff_id": staff_id})
+            record_for_staff(conn, now, f"staff:{staff_id}", "staff.totp_enable", staff_id)
         return True
 
     def check(self, staff_id: int, code: str) -> bool:
@@ -143,7 +143,7 @@ class SecondFactor:
                 .where(staff.c.id == staff_id)
                 .values(totp_secret=None, totp_enabled_at=None, totp_last_step=None)
             )
-            record(conn, now, actor, "staff.totp_reset", {"staff_id": staff_id})
+            record_for_staff(conn, now, actor, "staff.totp_reset", staff_id)
 
 
 __all__ = ["ISSUER", "SecondFactor", "code_matches", "matching_step", "qr_svg"]

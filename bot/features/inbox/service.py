@@ -29,7 +29,6 @@ from sqlalchemy import Connection, Engine, bindparam, delete, func, insert, sele
 from sqlalchemy.exc import IntegrityError
 
 from bot.db.tables import (
-    audit,
     identities,
     inbox_messages,
     inbox_threads,
@@ -43,6 +42,7 @@ from bot.db.tables import (
 from bot.features.inbox.texts import REPLY_WAITING, TEAM_REPLY, TEAM_REPLY_TRANSLATED
 from bot.features.inbox.translate import TranslationError, Translator
 from bot.outbox.rows import REPLY_PRIORITY, Outbox, OutboxRow
+from bot.staff.audit import record
 from conversations.events import BackFromTeamIn
 from conversations.flow_engine import FlowEngine
 from conversations.texts import Text
@@ -592,34 +592,35 @@ class Inbox:
                     "created_at": self.clock(),
                 },
             ).scalar_one()
-            conn.execute(
-                insert(audit).values(
-                    at=self.clock(),
-                    actor=who.actor,
-                    action="inbox.quick_reply.save",
-                    details={"organisation": organisation_id, "quick_reply": int(reply_id)},
-                )
+            record(
+                conn,
+                self.clock(),
+                who.actor,
+                "inbox.quick_reply.save",
+                {"organisation": organisation_id, "quick_reply": int(reply_id)},
+                organisation_id=organisation_id,
             )
         return int(reply_id)
 
     def delete_quick_reply(self, who: Staff, reply_id: int) -> None:
         """Remove a saved answer of one of her organisations."""
         with self.turns.write_transaction() as conn:
-            gone = conn.execute(
-                delete(quick_replies).where(
+            organisation_id = conn.execute(
+                select(quick_replies.c.organisation_id).where(
                     quick_replies.c.id == reply_id,
                     quick_replies.c.organisation_id.in_(sorted(who.organisation_ids)),
                 )
-            ).rowcount
-            if not gone:
+            ).scalar()
+            if organisation_id is None:
                 raise LookupError(reply_id)
-            conn.execute(
-                insert(audit).values(
-                    at=self.clock(),
-                    actor=who.actor,
-                    action="inbox.quick_reply.delete",
-                    details={"quick_reply": reply_id},
-                )
+            conn.execute(delete(quick_replies).where(quick_replies.c.id == reply_id))
+            record(
+                conn,
+                self.clock(),
+                who.actor,
+                "inbox.quick_reply.delete",
+                {"quick_reply": reply_id},
+                organisation_id=organisation_id,
             )
 
     # ---- helpers ---------------------------------------------------------------------------
@@ -786,13 +787,13 @@ class Inbox:
         return catalogs.fill(language, catalogs.translate(language, message), dict(values))
 
     def _audit(self, conn: Connection, who: Staff, action: str, summary: ThreadSummary) -> None:
-        conn.execute(
-            insert(audit).values(
-                at=self.clock(),
-                actor=who.actor,
-                action=action,
-                details={"thread": summary.id, "people": [summary.person_id]},
-            )
+        record(
+            conn,
+            self.clock(),
+            who.actor,
+            action,
+            {"thread": summary.id, "people": [summary.person_id]},
+            organisation_id=summary.organisation_id,
         )
 
 

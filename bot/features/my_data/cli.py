@@ -8,13 +8,14 @@ from typing import Annotated
 
 import typer
 from rich.markup import escape
-from sqlalchemy import insert
+from sqlalchemy import select
 
 from bot.cli_support import cli_actor, command_group, console, errors, open_runtime
-from bot.db.tables import audit
+from bot.db.tables import people
 from bot.features.my_data.export import as_json, as_text
 from bot.features.my_data.gather import gather
 from bot.private_files import open_private
+from bot.staff.audit import record
 
 
 def register(app: typer.Typer) -> None:
@@ -63,14 +64,16 @@ def people_export(
                     text_path = output.with_name(output.name + ".txt")
                 write_private(text_path, as_text(data, runtime.flow_engine, chosen, now))
                 written = [str(output), str(text_path)]
-            conn.execute(
-                insert(audit).values(
-                    at=now,
-                    actor=cli_actor(),
-                    action="people.export",
-                    # "people": erasing her later removes her id from this entry.
-                    details={"people": [person_id], "to_file": output is not None},
-                )
+            record(
+                conn,
+                now,
+                cli_actor(),
+                "people.export",
+                # "people": erasing her later removes her id from this entry.
+                {"people": [person_id], "to_file": output is not None},
+                organisation_id=conn.execute(
+                    select(people.c.organisation_id).where(people.c.id == person_id)
+                ).scalar(),
             )
     if output is None:
         print(document, end="")

@@ -27,9 +27,9 @@ import zipfile
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from sqlalchemy import insert, select
+from sqlalchemy import select
 
-from bot.db.tables import audit, courses
+from bot.db.tables import courses
 from bot.erasure import Erased
 from bot.features.courses.service import CourseService
 from bot.features.my_data.export import JSON_NAME, TEXT_NAME, as_json, as_text
@@ -37,6 +37,7 @@ from bot.features.my_data.gather import gather
 from bot.features.people.profile import scoped_person
 from bot.features.people.scope import PersonNotFoundError, Staff
 from bot.features.retention.service import delete_person
+from bot.staff.audit import record
 
 if TYPE_CHECKING:
     from bot.runtime import Runtime
@@ -99,7 +100,7 @@ class PersonActions:
         (default: hers), zipped for one download."""
         now = self.runtime.clock()
         with self.runtime.db.begin() as conn:
-            scoped_person(conn, staff, person_id)
+            person = scoped_person(conn, staff, person_id)
             data = gather(conn, person_id, now)
             if data is None:
                 raise PersonNotFoundError(person_id)
@@ -108,14 +109,14 @@ class PersonActions:
                 raise ActionError("no_such_language")
             document = json.dumps(as_json(data, now), ensure_ascii=False, indent=2) + "\n"
             text = as_text(data, self.runtime.flow_engine, chosen, now)
-            conn.execute(
-                insert(audit).values(
-                    at=now,
-                    actor=staff.actor,
-                    action="people.export",
-                    # "people": erasing her later removes her id from this entry.
-                    details={"people": [person_id], "to": "web", "language": chosen},
-                )
+            record(
+                conn,
+                now,
+                staff.actor,
+                "people.export",
+                # "people": erasing her later removes her id from this entry.
+                {"people": [person_id], "to": "web", "language": chosen},
+                organisation_id=person["organisation_id"],
             )
         buffer = io.BytesIO()
         with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as archive:

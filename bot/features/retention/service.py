@@ -9,13 +9,14 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import select, update
 
-from bot.db.tables import audit, identities, organisations, people
+from bot.db.tables import identities, organisations, people
 from bot.erasure import Erased
 from bot.features.retention.purge import PurgePlan, RetentionPurge
 from bot.features.retention.warning import schedule_warnings
 from bot.organisations.service import MAX_RETENTION_DAYS, MIN_RETENTION_DAYS
+from bot.staff.audit import record
 
 if TYPE_CHECKING:
     from bot.runtime import Runtime
@@ -94,23 +95,26 @@ def set_retention(runtime: Runtime, organisation: str, days: int, actor: str) ->
             f"retention must be {MIN_RETENTION_DAYS} to {MAX_RETENTION_DAYS} days, not {days}"
         )
     with runtime.turns.write_transaction() as conn:
-        old = conn.execute(
-            select(organisations.c.retention_days).where(organisations.c.slug == organisation)
-        ).scalar_one_or_none()
-        if old is None:
+        found = conn.execute(
+            select(organisations.c.id, organisations.c.retention_days).where(
+                organisations.c.slug == organisation
+            )
+        ).first()
+        if found is None:
             raise RetentionError(f"no organisation {organisation!r}")
+        old = found.retention_days
         conn.execute(
             update(organisations)
             .where(organisations.c.slug == organisation)
             .values(retention_days=days)
         )
-        conn.execute(
-            insert(audit).values(
-                at=runtime.clock(),
-                actor=actor,
-                action="privacy.retention",
-                details={"organisation": organisation, "days": days, "was": old},
-            )
+        record(
+            conn,
+            runtime.clock(),
+            actor,
+            "privacy.retention",
+            {"organisation": organisation, "days": days, "was": old},
+            organisation_id=found.id,
         )
     return int(old)
 
