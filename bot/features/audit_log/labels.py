@@ -1,0 +1,112 @@
+"""Plain words for the audit log's codes: what was done (``course.create``: "Kurs angelegt"),
+by whom, and what the details' keys mean.
+
+Every action any feature writes should have a line in :data:`ACTIONS`; an action without one
+is shown by its code (nothing is hidden because it has no label yet).  The texts are German
+msgids of the ``staff`` catalog, translated when the page is rendered.
+"""
+
+from __future__ import annotations
+
+from bot.web.staff.i18n import N_
+
+#: What was done, by action code.
+ACTIONS: dict[str, str] = {
+    # courses
+    "course.create": N_("Kurs angelegt"),
+    "course.edit": N_("Kurs geändert"),
+    "course.enrol": N_("Im Kurs angemeldet"),
+    "course.unenrol": N_("Vom Kurs abgemeldet"),
+    "session.add": N_("Termin angelegt"),
+    "session.edit": N_("Termin geändert"),
+    "session.move": N_("Termin verschoben"),
+    "session.cancel": N_("Termin abgesagt"),
+    "attendance.mark": N_("Anwesenheit eingetragen"),
+    # broadcasts
+    "broadcast.create": N_("Nachricht entworfen"),
+    "broadcast.edit": N_("Nachricht geändert"),
+    "broadcast.preview": N_("Vorschau einer Nachricht angesehen"),
+    "broadcast.send": N_("Nachricht gesendet"),
+    "broadcast.cancel": N_("Nachricht zurückgezogen"),
+    "broadcast.followup": N_("Nachricht noch einmal gesendet"),
+    # people
+    "people.import": N_("Personen importiert"),
+    "people.export": N_("Daten einer Person herausgegeben"),
+    "person.erase": N_("Person gelöscht"),
+    # inbox
+    "inbox.start": N_("Gespräch begonnen"),
+    "inbox.assign": N_("Gespräch übernommen"),
+    "inbox.note": N_("Notiz geschrieben"),
+    "inbox.reply": N_("Antwort gesendet"),
+    "inbox.close": N_("Gespräch beendet"),
+    "inbox.quick_reply.save": N_("Schnellantwort gespeichert"),
+    "inbox.quick_reply.delete": N_("Schnellantwort gelöscht"),
+    # privacy
+    "privacy.retention": N_("Aufbewahrungsfrist geändert"),
+    "privacy.purge": N_("Alte Daten gelöscht"),
+    # organisations
+    "organisation.create": N_("Organisation angelegt"),
+    "organisation.edit": N_("Einstellungen der Organisation geändert"),
+    # staff accounts
+    "staff.create": N_("Teammitglied angelegt"),
+    "staff.role": N_("Rolle im Team geändert"),
+    "staff.password_change": N_("Eigenes Passwort geändert"),
+    "staff.password_reset": N_("Passwort zurückgesetzt"),
+    "staff.activate": N_("Konto wieder aktiviert"),
+    "staff.deactivate": N_("Konto deaktiviert"),
+    "staff.totp_enable": N_("Zwei-Faktor-Anmeldung eingeschaltet"),
+    "staff.totp_reset": N_("Zwei-Faktor-Anmeldung ausgeschaltet"),
+}
+
+#: What the details' keys mean (others are shown by their key).
+KEYS: dict[str, str] = {
+    "people": N_("Personen"),
+    "person": N_("Person"),
+    "course": N_("Kurs"),
+    "code": N_("Kurscode"),
+    "session": N_("Termin"),
+    "broadcast": N_("Nachricht"),
+    "thread": N_("Gespräch"),
+    "quick_reply": N_("Schnellantwort"),
+    "staff_id": N_("Teammitglied"),
+    "organisation": N_("Organisation"),
+    "organisation_id": N_("Organisation"),
+    "role": N_("Rolle"),
+    "reason": N_("Grund"),
+    "erasure": N_("Löschnummer"),
+    "days": N_("Tage"),
+    "was": N_("vorher"),
+    "from": N_("von"),
+    "to": N_("nach"),
+    "starts_at": N_("Beginn"),
+    "at": N_("Zeitpunkt"),
+    "language": N_("Sprache"),
+    "languages": N_("Sprachen"),
+    "audience": N_("Empfängerinnen"),
+    "urgent": N_("dringend"),
+    "withdrawn": N_("zurückgezogen"),
+    "created": N_("neu angelegt"),
+    "existing": N_("schon vorhanden"),
+    "problems": N_("Probleme"),
+    "changed": N_("geändert"),
+    "values": N_("Werte"),
+}
+
+#: Stored codes of some details' values, by (key, value).
+VALUES: dict[tuple[str, str], str] = {
+    ("reason", "chat"): N_("sie selbst im Chat"),
+    ("reason", "request"): N_("auf ihre Bitte, durch das Team"),
+    ("reason", "retention"): N_("lange nichts von ihr gehört (Aufbewahrungsfrist)"),
+    ("reason", "no_consent"): N_("nie eingewilligt"),
+    ("role", "admin"): N_("Administration"),
+    ("role", "coordinator"): N_("Koordination"),
+}
+
+#: Who did it, for actors that are not a staff member.
+ACTORS: dict[str, str] = {
+    "cli": N_("Kommandozeile"),
+    "system": N_("System"),
+    "person": N_("Die Person selbst (im Chat)"),
+}
+
+__all__ = ["ACTIONS", "ACTORS", "KEYS", "VALUES"]
