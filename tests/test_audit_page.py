@@ -338,3 +338,14 @@ def test_the_writers_name_the_organisation_so_her_admins_see_it(
     assert "Amina" not in page
     assert f"/staff/people/{site.amina}" not in page
     assert f'<a href="/staff/inbox/{thread}">#{thread}</a>' in page
+
+
+def test_in_her_language(site: Site, web: TestClient) -> None:
+    accounts(site.runtime).set_language(site.admin, "en")
+    login_client(web)
+    page = web.get("/staff/audit").text
+    assert "<h1>Audit log</h1>" in page
+    assert titles(page) == ["Message sent", "Person deleted", "Session moved", "Course created"]
+    assert "Command line (root)" in page and "nothing heard from her for a long time" in page
+    rows = list(csv.reader(io.StringIO(web.get("/staff/audit/export").text.lstrip("\ufeff"))))
+    assert rows[0] == ["Time", "Organisation", "Who", "What", "Code", "Details"]

@@ -36,6 +36,7 @@ if TYPE_CHECKING:
 
 MAX_ID = 2**31 - 1
 MAX_PAGE = 100_000
+COMMAND_LINE = ACTORS["cli"]
 BAD_DATE = N_("Bitte wählen Sie ein gültiges Datum.")
 BAD_PERIOD = N_("Der Zeitraum endet vor seinem Beginn.")
 
@@ -104,7 +105,7 @@ class AuditPages:
             if actor.kind == "staff":
                 return actor.name
             if actor.kind == "cli":
-                word = _(ACTORS["cli"])
+                word = _(COMMAND_LINE)
                 return f"{word} ({actor.name})" if actor.name else word
             if actor.kind in ACTORS:
                 return _(ACTORS[actor.kind])
