@@ -30,6 +30,7 @@ def _tick(runtime: Runtime) -> bool:
         "scheduler",
         runtime.reach_rules(),
         channel_rates(runtime.settings),
+        frozenset(runtime.channels),
     )
     done = service.tick()
     return bool(done["enqueued"] or done["followups"])
