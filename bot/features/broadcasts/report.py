@@ -328,7 +328,9 @@ def list_for(db: Engine, organisation_ids: Iterable[int]) -> list[dict[str, Any]
         wanted = [r["id"] for r in rows]
         for start in range(0, len(wanted), 900):
             for broadcast_id, state, delivery, n in conn.execute(
-                select(outbox.c.broadcast_id, outbox.c.status, outbox.c.delivery_status, func.count())
+                select(
+                    outbox.c.broadcast_id, outbox.c.status, outbox.c.delivery_status, func.count()
+                )
                 .where(
                     outbox.c.broadcast_id.in_(wanted[start : start + 900]),
                     outbox.c.idempotency_key.not_like("%:followup"),

@@ -843,9 +843,7 @@ def _counts(audience: Audience) -> dict[str, Any]:
     per: Counter[tuple[str, str]] = Counter(
         (p.text_language, p.channel) for p in audience.recipients
     )
-    excluded = Counter(
-        (e.reason, e.language or "?", e.channel or "-") for e in audience.excluded
-    )
+    excluded = Counter((e.reason, e.language or "?", e.channel or "-") for e in audience.excluded)
     return {
         "recipients": len(audience.recipients),
         "by_language_channel": [
