@@ -119,8 +119,12 @@ def test_the_composer_previews_each_language_and_counts_any_and_all(
         towns="Hoya",
         match="any",
     )
-    assert "Hallo Amina! <strong>Neu</strong> bei VNB – Pilot Landkreis Nienburg." in shown  # WhatsApp's *bold*
-    assert "Hallo Amina! *Neu* bei VNB – Pilot Landkreis Nienburg." in shown  # Telegram shows it as written
+    assert (
+        "Hallo Amina! <strong>Neu</strong> bei VNB – Pilot Landkreis Nienburg." in shown
+    )  # WhatsApp's *bold*
+    assert (
+        "Hallo Amina! *Neu* bei VNB – Pilot Landkreis Nienburg." in shown
+    )  # Telegram shows it as written
     assert "مرحبا Amina" in shown
     assert "Unbekannter Platzhalter {nmae}" in shown
     assert "5 Personen bekommen die Nachricht." in shown
