@@ -29,6 +29,7 @@ from tests.auxil.browser import (
 from tests.auxil.clock import FrozenClock
 from tests.auxil.constants import TEST_SECRET
 from tests.auxil.crowd import Member, add_people
+from tests.auxil.processes import REPO_ROOT
 from tests.auxil.staff import DEMO_EMAIL, DEMO_LOGIN_PASSWORD
 
 if TYPE_CHECKING:
@@ -41,6 +42,7 @@ PEOPLE = [
     Member("uk-hoya", "uk", name="Olena", town="Hoya"),
     Member("+4917611111111", "ar", name="Hala", town="Hoya", channel="whatsapp"),
 ]
+SCREENSHOTS = REPO_ROOT / "var"
 #: The progress view looks every 3 s.
 SENT_TIMEOUT_MS = 20_000
 
@@ -51,6 +53,12 @@ def quiet_server(sqlite_runtime: Runtime, clock: FrozenClock) -> Iterator[LiveSe
     runs them itself, so the frozen clock decides and nothing races."""
     with serve_in_thread(create_app(sqlite_runtime, background=False)) as url:
         yield LiveServer(url, sqlite_runtime, clock)
+
+
+def screenshot(page: Page, name: str) -> None:
+    """A phone-width picture to look at, in the repository's ignored var/."""
+    SCREENSHOTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(SCREENSHOTS / f"broadcasts-{name}.png"), full_page=True)
 
 
 def deliver(runtime: Runtime) -> None:
@@ -99,6 +107,7 @@ def test_a_coordinator_sends_a_broadcast_to_a_segment_and_watches_it_go(
     )
     expect(page.locator("[data-preview=whatsapp-de] strong")).to_have_text("Neuer Kurs")
     expect(page.locator("[data-preview=telegram-de]")).to_contain_text("*Neuer Kurs*")
+    page.get_by_text("Texte in weiteren Sprachen (freiwillig)").click()
     page.fill("#text_ar", "مرحبا {nmae}")
     expect(page.locator("#live")).to_contain_text("Unbekannter Platzhalter {nmae}")
     page.fill("#text_ar", "مرحبا {name}! دورة جديدة في هويا.")
@@ -119,6 +128,7 @@ def test_a_coordinator_sends_a_broadcast_to_a_segment_and_watches_it_go(
     expect(page.locator("[data-warning=not-configured]")).to_contain_text(
         "WhatsApp ist in dieser Installation nicht eingerichtet: 1 Person"
     )
+    screenshot(page, "composer")
     assert_fits_the_phone(page)
     assert_accessible(page)
 
@@ -142,6 +152,7 @@ def test_a_coordinator_sends_a_broadcast_to_a_segment_and_watches_it_go(
     expect(page.locator("[data-total=sent]")).to_have_text("2")
     expect(page.locator("[data-total=queued]")).to_have_text("0")
     expect(page.locator("main")).to_contain_text("Kanal nicht eingerichtet: 1")
+    screenshot(page, "report")
     assert_fits_the_phone(page)
     assert_accessible(page)
     for user in ("ar-hoya-1", "ar-hoya-2"):

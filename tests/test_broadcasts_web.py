@@ -279,19 +279,26 @@ def test_the_report_counts_what_the_dispatcher_did(site: Site, web: TestClient) 
     assert sent.status_code == 303
     progress_path = sent.headers["location"] + "/progress"
     running = web.get(progress_path)
-    assert (
-        'hx-trigger="every 3s"' in running.text and 'data-total="queued"><strong>3' in running.text
-    )
+    assert 'hx-trigger="every 3s"' in running.text and 'data-total="queued">3<' in running.text
     assert send_all(site.runtime) == 3
     service(site.runtime).tick()  # the scheduler's job marks it sent
     done = web.get(progress_path)
     assert "hx-trigger" not in done.text  # done: the polling stops
     assert 'data-status="sent"' in done.text
-    assert 'data-total="sent"><strong>3' in done.text
-    assert 'data-total="failed"><strong>0' in done.text
+    assert 'data-total="sent">3<' in done.text
+    assert 'data-total="failed">0<' in done.text
     assert "Kanal nicht eingerichtet: 1" in done.text
     assert "hat sich abgemeldet: 1" in done.text
     assert "keine Einwilligung für Nachrichten: 1" in done.text
+    assert "Erinnerung jetzt senden" in done.text
+    followed = web.post(
+        sent.headers["location"] + "/followup", data={"csrf_token": csrf}, follow_redirects=False
+    )
+    # The simulator reports no reads and nothing failed: nobody to send it to again.
+    after = web.get(followed.headers["location"])
+    assert "Es gibt niemanden, an den eine Erinnerung gehen könnte." in after.text
+    assert "Erinnerung jetzt senden" not in after.text  # once only
+    assert "erstellt" in after.text and "Erinnerung gesendet" in after.text  # the history
     listing = web.get("/staff/broadcasts")
     assert "Neuer Kurs" in listing.text and "Gesendet" in listing.text
     assert "Neue Nachricht" in listing.text

@@ -79,6 +79,14 @@ REASONS = {
     NOT_CONFIGURED: N_("Kanal nicht eingerichtet"),
     NO_TEXT: N_("kein Text in ihrer Sprache"),
 }
+ACTIONS = {
+    "create": N_("erstellt"),
+    "edit": N_("geändert"),
+    "preview": N_("Vorschau angesehen"),
+    "send": N_("gesendet oder geplant"),
+    "cancel": N_("abgebrochen"),
+    "followup": N_("Erinnerung gesendet"),
+}
 CHANNELS = {"whatsapp": "WhatsApp", "telegram": "Telegram", "simulator": N_("Simulator")}
 NOTICES = {
     "saved": N_("Der Entwurf ist gespeichert."),
@@ -188,6 +196,7 @@ class BroadcastPages:
             "bucket_name": lambda b: label(BUCKET_LABELS, b),
             "reason_name": lambda r: _(REASONS[r]) if r in REASONS else _(_failure_reason(r)),
             "interest_name": lambda i: label(composer.INTERESTS, i),
+            "action_name": lambda a: label(ACTIONS, a),
         }
 
     def _render(
