@@ -8,8 +8,10 @@ after the real dispatcher sent, and another organisation's broadcast answered wi
 from __future__ import annotations
 
 import asyncio
+import json
 from collections.abc import Iterator
 from dataclasses import dataclass
+from pathlib import Path
 
 import pytest
 from sqlalchemy import select
@@ -339,3 +341,46 @@ def test_another_organisations_broadcast_is_404(site: Site, web: TestClient) -> 
     assert other.status_code == 404
     with site.runtime.db.connect() as conn:
         assert conn.execute(select(broadcasts.c.status)).scalars().all() == ["draft"]
+
+
+def test_twc_broadcast_names_the_missing_channels_and_returns_at_once(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The command line in a deployment with no channel at all (test environment: no
+    simulator, no Telegram token, no Twilio credentials): preview names the channels, send
+    writes no row, so its progress bar has nothing to wait for and returns."""
+    from typer.testing import CliRunner
+
+    from bot.cli import app
+    from bot.db.connect import make_engine
+
+    url = f"sqlite:///{tmp_path / 'cli.sqlite3'}"
+    monkeypatch.setenv("TWC_DATABASE_URL", url)
+    monkeypatch.setenv("TWC_SECRET_KEY", TEST_SECRET)
+    monkeypatch.setenv("TWC_ENVIRONMENT", "test")
+    runner = CliRunner()
+
+    def twc(*args: str) -> str:
+        result = runner.invoke(app, list(args))
+        assert result.exit_code == 0, result.output
+        return result.output
+
+    twc("demo", "load")
+    engine = make_engine(url)
+    try:
+        add_people(engine, TEST_SECRET, PEOPLE, FrozenClock()())
+    finally:
+        engine.dispose()
+    announcement = tmp_path / "kurs.yaml"
+    announcement.write_text("de: Hallo {name}\n", encoding="utf-8")
+    created = twc("broadcast", "create", "--file", str(announcement), "--language", "ar")
+    broadcast = created.split("Broadcast ", 1)[1].split(" ", 1)[0]
+    shown = " ".join(twc("broadcast", "preview", broadcast).split())
+    assert "Channel whatsapp is not configured in this deployment: 1 person only" in shown
+    assert "Channel simulator is not configured in this deployment: 3 people only" in shown
+    assert "Recipients: 0" in shown
+    sent = twc("broadcast", "send", broadcast)
+    assert "0 messages queued" in sent
+    report = json.loads(twc("broadcast", "status", broadcast, "--json"))
+    assert report["excluded"] == {"channel_not_configured": 4, "opted_out": 1, "no_consent": 1}
+    assert report["recipients"] == 0

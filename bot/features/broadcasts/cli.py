@@ -164,7 +164,8 @@ def preview(broadcast: int, as_json: JsonOption = False) -> None:
     for channel, count in shown["not_configured"].items():
         console.print(
             f"[yellow]![/yellow] Channel {channel} is not configured in this deployment: "
-            f"{count} people only reachable there are excluded"
+            + ("1 person only reachable there is" if count == 1 else f"{count} people")
+            + (" excluded" if count == 1 else " only reachable there are excluded")
         )
     if shown["unconfigured_groups"]:
         console.print(
