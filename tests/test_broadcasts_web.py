@@ -11,6 +11,7 @@ import asyncio
 import json
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -384,3 +385,72 @@ def test_twc_broadcast_names_the_missing_channels_and_returns_at_once(
     report = json.loads(twc("broadcast", "status", broadcast, "--json"))
     assert report["excluded"] == {"channel_not_configured": 4, "opted_out": 1, "no_consent": 1}
     assert report["recipients"] == 0
+
+
+def test_the_counts_say_who_needs_a_whatsapp_template_and_whether_one_exists(
+    sqlite_url: str, clock: FrozenClock, tmp_path: Path
+) -> None:
+    """With WhatsApp configured (no request is made: counting reads only): inside the
+    24-hour window nothing is needed; outside it an Arabic text has its approved template,
+    a Ukrainian one has none (and no other channel: "needs template")."""
+    import yaml
+
+    from bot.db.migrate import upgrade
+    from bot.demo import load_demo
+    from bot.runtime import build_runtime
+    from bot.settings import Settings
+    from tests.auxil.whatsapp import ACCOUNT_SID, AUTH_TOKEN, PUBLIC_URL, SENDER
+
+    templates = tmp_path / "templates.yaml"
+    templates.write_text(
+        yaml.safe_dump(
+            {
+                "templates": {
+                    "broadcast": {"ar": {"content_sid": "HX" + "a6" * 16, "variables": ["org"]}}
+                }
+            }
+        ),
+        encoding="utf-8",
+    )
+    settings = Settings(
+        database_url=sqlite_url,
+        environment="test",
+        secret_key=TEST_SECRET,
+        twilio_account_sid=ACCOUNT_SID,
+        twilio_auth_token=AUTH_TOKEN,
+        twilio_whatsapp_from=SENDER,
+        public_url=PUBLIC_URL,
+        twilio_api_url="http://127.0.0.1:9",  # never asked
+        twilio_templates=templates,
+    )
+    upgrade(sqlite_url)
+    runtime = build_runtime(settings, clock=clock)
+    try:
+        load_demo(runtime.db, TEST_SECRET, clock())
+        now = clock()
+        recent, old = now - timedelta(hours=2), now - timedelta(days=3)
+        add_people(
+            runtime.db,
+            TEST_SECRET,
+            [
+                Member("+4917600000001", "ar", channel="whatsapp", last_inbound_at=recent),
+                Member("+4917600000002", "ar", channel="whatsapp", last_inbound_at=old),
+                Member("+4917600000003", "ar", channel="whatsapp", last_inbound_at=old),
+                Member("+4917600000004", "uk", channel="whatsapp", last_inbound_at=old),
+            ],
+            now,
+        )
+        counts = service(runtime).estimate(
+            organisation_id(runtime),
+            {"de": "Hallo", "ar": "مرحبا", "uk": "Привіт"},
+            {"towns": ["Hoya"]},
+        )
+    finally:
+        runtime.close()
+    assert counts["recipients"] == 4
+    assert counts["not_configured"] == {}
+    assert counts["outside_window"] == {
+        "ar": {"people": 2, "template": True},
+        "uk": {"people": 1, "template": False},
+    }
+    assert counts["needs_template"] == 1
