@@ -163,6 +163,15 @@ def test_saving_checks_the_default_text_and_the_audience_then_stores_a_draft(
         data=compose(site, text_de="x" * 1001, audience="everyone", csrf_token=csrf),
     )
     assert too_long.status_code == 400 and "1001 Zeichen" in too_long.text
+    # Without JavaScript, "Vorschau aktualisieren" shows the preview on the whole page.
+    shown = web.post(
+        "/staff/broadcasts/new",
+        data=compose(
+            site, text_de="Hallo {name}", towns="Hoya", action="preview", csrf_token=csrf
+        ),
+    )
+    assert shown.status_code == 200 and "Hallo Amina" in shown.text
+    assert "4 Personen bekommen die Nachricht." in shown.text
     no_csrf = web.post("/staff/broadcasts/new", data=compose(site, text_de="Hallo"))
     assert no_csrf.status_code == 403
     with site.runtime.db.connect() as conn:
@@ -183,6 +192,19 @@ def test_saving_checks_the_default_text_and_the_audience_then_stores_a_draft(
     assert entry.organisation_id == site.org
     edit = web.get(saved.headers["location"])
     assert "Der Entwurf ist gespeichert." in edit.text and "Hallo {name}" in edit.text
+    draft = web.get(f"/staff/broadcasts/{row['id']}")
+    assert "Entwurf" in draft.text and "3 Personen bekommen die Nachricht." in draft.text
+    changed = web.post(
+        f"/staff/broadcasts/{row['id']}/edit",
+        data=compose(
+            site, text_de="Guten Tag", audience="everyone", action="save", csrf_token=csrf
+        ),
+        follow_redirects=False,
+    )
+    assert changed.status_code == 303
+    with site.runtime.db.connect() as conn:
+        row = conn.execute(select(broadcasts)).mappings().one()
+    assert row["texts"] == {"de": "Guten Tag"} and row["audience"] == {"all": True}
 
 
 def test_a_channel_not_configured_is_excluded_with_its_reason_and_nothing_waits(
