@@ -12,7 +12,7 @@ identities with another, then sorted out here: fine for tens of thousands of peo
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -30,6 +30,11 @@ OPTED_OUT = "opted_out"
 NO_CONSENT = "no_consent"
 UNREACHABLE = "unreachable"
 NO_TEXT = "no_text"
+#: Her only working channels are not set up in this deployment (no Twilio credentials, so no
+#: WhatsApp): counted and named, never queued for a dispatcher that cannot send them.
+NOT_CONFIGURED = "channel_not_configured"
+#: Every reason, in the order reports list them.
+REASONS = (OPTED_OUT, NO_CONSENT, UNREACHABLE, NOT_CONFIGURED, NO_TEXT)
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,6 +69,8 @@ class Recipient:
     reachable: bool = True
     """``False``: WhatsApp outside the 24-hour window with no template, and no other channel:
     her row will be ``needs_template``."""
+    last_inbound_at: datetime | None = None
+    """When she last wrote from the chosen identity (WhatsApp's 24-hour window)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,6 +90,8 @@ class Audience:
     recipients: list[Recipient] = field(default_factory=list)
     excluded: list[Excluded] = field(default_factory=list)
     groups: list[str] = field(default_factory=list)
+    unconfigured_groups: list[str] = field(default_factory=list)
+    """Named Telegram groups left out because Telegram is not set up in this deployment."""
 
 
 def check_audience(
@@ -129,24 +138,35 @@ def resolve(
     default_language: str,
     languages: LanguageTable,
     can_reach: CanReach | None = None,
+    configured: Collection[str] | None = None,
 ) -> Audience:
     """Everyone the audience names, each once, sorted into recipients and exclusions.
 
     Her channel is the working identity she last wrote from, unless the message cannot reach
-    her there now (``can_reach``) and it can on another of hers.
+    her there now (``can_reach``) and it can on another of hers.  ``configured``: the channels
+    this deployment can send on (``None``: every one); someone reachable only on others is
+    excluded as :data:`NOT_CONFIGURED`, and so are Telegram groups without Telegram.
     """
     members = _members(conn, organisation_id, audience)
     agreed = with_consent(conn, [m["id"] for m in members], MESSAGES)
     channels = _identities(conn, [m["id"] for m in members])
-    result = Audience(groups=_groups(conn, organisation_id, audience.get("telegram_groups", [])))
+    groups = _groups(conn, organisation_id, audience.get("telegram_groups", []))
+    result = Audience()
+    if configured is None or "telegram" in configured:
+        result.groups = groups
+    else:
+        result.unconfigured_groups = groups
     for member in members:
         person_id, language = member["id"], member["language"]
-        working = [i for i in channels.get(person_id, []) if i.status == "ok"]
+        alive = [i for i in channels.get(person_id, []) if i.status == "ok"]
+        working = [i for i in alive if configured is None or i.channel in configured]
         reason = None
         if member["status"] == "opted_out":
             reason = OPTED_OUT
         elif not _consented(member, agreed):
             reason = NO_CONSENT
+        elif alive and not working:
+            reason = NOT_CONFIGURED
         elif not working:
             stopped = any(i.status == "opted_out" for i in channels.get(person_id, []))
             reason = OPTED_OUT if stopped else UNREACHABLE
@@ -154,7 +174,7 @@ def resolve(
         if reason is None and text_language is None:
             reason = NO_TEXT
         if reason is not None or text_language is None:
-            first = channels.get(person_id, [])
+            first = alive if reason == NOT_CONFIGURED else channels.get(person_id, [])
             channel = first[0].channel if first else None
             result.excluded.append(Excluded(person_id, language, channel, reason or NO_TEXT))
             continue
@@ -170,6 +190,7 @@ def resolve(
                 member["display_name"],
                 tuple((i.id, i.channel) for i in working if i is not chosen),
                 reachable=bool(able),
+                last_inbound_at=chosen.last_inbound_at,
             )
         )
     return result

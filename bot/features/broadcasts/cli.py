@@ -60,6 +60,7 @@ def _service() -> Iterator[BroadcastService]:
                 cli_actor(),
                 runtime.reach_rules(),
                 channel_rates(runtime.settings),
+                frozenset(runtime.channels),
             )
         except BroadcastError as error:
             errors.print(f"[red]✗[/red] {escape(str(error))}")
@@ -160,6 +161,17 @@ def preview(broadcast: int, as_json: JsonOption = False) -> None:
     console.print(f"Recipients: [bold]{shown['recipients']}[/bold]")
     if shown["groups"]:
         console.print(f"Telegram groups: {', '.join(shown['groups'])}")
+    for channel, count in shown["not_configured"].items():
+        console.print(
+            f"[yellow]![/yellow] Channel {channel} is not configured in this deployment: "
+            + ("1 person only reachable there is" if count == 1 else f"{count} people")
+            + (" excluded" if count == 1 else " only reachable there are excluded")
+        )
+    if shown["unconfigured_groups"]:
+        console.print(
+            "[yellow]![/yellow] Telegram is not configured: no post in "
+            + ", ".join(shown["unconfigured_groups"])
+        )
     for reason, count in sorted(shown["excluded"].items()):
         console.print(f"Excluded ({reason}): {count}")
     if shown["needs_template"]:

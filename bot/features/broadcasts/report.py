@@ -294,3 +294,67 @@ def _excluded_table(rows: Iterable[Any]) -> list[dict[str, Any]]:
         {"language": lang, "channel": channel, "reason": reason, "people": n}
         for (lang, channel, reason), n in sorted(counts.items())
     ]
+
+
+#: The reach columns of the staff app's list.
+REACH = ("sent", "delivered", "read", "failed")
+
+
+def list_for(db: Engine, organisation_ids: Iterable[int]) -> list[dict[str, Any]]:
+    """The broadcasts of these organisations, newest first, each with its reach: how many
+    were sent (at least), delivered (at least), read, failed (follow-ups not counted)."""
+    ids = sorted(set(organisation_ids))
+    if not ids:
+        return []
+    with db.connect() as conn:
+        rows = [
+            dict(r)
+            for r in conn.execute(
+                select(
+                    broadcasts.c.id,
+                    broadcasts.c.organisation_id,
+                    broadcasts.c.title,
+                    broadcasts.c.status,
+                    broadcasts.c.send_at,
+                    broadcasts.c.created_at,
+                    organisations.c.name.label("organisation"),
+                )
+                .join(organisations, organisations.c.id == broadcasts.c.organisation_id)
+                .where(broadcasts.c.organisation_id.in_(ids))
+                .order_by(broadcasts.c.created_at.desc(), broadcasts.c.id.desc())
+            ).mappings()
+        ]
+        counts: dict[int, Counter[str]] = defaultdict(Counter)
+        wanted = [r["id"] for r in rows]
+        for start in range(0, len(wanted), 900):
+            for broadcast_id, state, delivery, n in conn.execute(
+                select(
+                    outbox.c.broadcast_id, outbox.c.status, outbox.c.delivery_status, func.count()
+                )
+                .where(
+                    outbox.c.broadcast_id.in_(wanted[start : start + 900]),
+                    outbox.c.idempotency_key.not_like("%:followup"),
+                )
+                .group_by(outbox.c.broadcast_id, outbox.c.status, outbox.c.delivery_status)
+            ).tuples():
+                counts[broadcast_id][bucket(state, delivery)] += n
+    for row in rows:
+        got = counts[row["id"]]
+        row["reach"] = {
+            # "sent" counts everything that left (delivered and read ones too).
+            "sent": got["sent"] + got["delivered"] + got["read"],
+            "delivered": got["delivered"] + got["read"],
+            "read": got["read"],
+            "failed": got["failed"] + got["needs_template"] + got["in_doubt"],
+        }
+        row["recipients"] = sum(got.values())
+    return rows
+
+
+def organisation_of(db: Engine, broadcast_id: int) -> int | None:
+    """The broadcast's organisation (``None``: no such broadcast)."""
+    with db.connect() as conn:
+        found = conn.execute(
+            select(broadcasts.c.organisation_id).where(broadcasts.c.id == broadcast_id)
+        ).scalar()
+    return None if found is None else int(found)

@@ -30,8 +30,8 @@ from typing import Any, cast
 from sqlalchemy import Connection, Engine, Table, func, insert, select, update
 
 from bot.channels.base import Reach
+from bot.channels.whatsapp.channel import WINDOW as WHATSAPP_WINDOW
 from bot.db.tables import (
-    audit,
     broadcast_exclusions,
     broadcasts,
     identities,
@@ -40,6 +40,7 @@ from bot.db.tables import (
 )
 from bot.features.broadcasts import report
 from bot.features.broadcasts.audience import (
+    NOT_CONFIGURED,
     Audience,
     CanReach,
     Identity,
@@ -62,6 +63,7 @@ from bot.outbox.rows import (
     last_sending,
 )
 from bot.settings import Settings
+from bot.staff.audit import record
 from conversations.events import Reply
 from conversations.i18n import Catalogs
 
@@ -99,24 +101,21 @@ class BroadcastService:
     """Messages per second each rate-limited channel takes (settings ``telegram_rate``,
     ``twilio_rate``): what a broadcast cannot finish before the quiet hours waits for the
     morning (:func:`hold_for_quiet_hours`)."""
+    configured: frozenset[str] | None = None
+    """The channels this deployment can send on (``Runtime.channels``; ``None``: every one).
+    Someone reachable only on another (WhatsApp without Twilio credentials) is excluded as
+    "channel not configured" when the audience is resolved, so no row waits for a channel no
+    dispatcher has, and the preview names the channel before anything is sent."""
 
     # ---- create ---------------------------------------------------------------------------
 
-    def create(self, draft: Draft, organisation: str) -> dict[str, Any]:
-        """Store a draft after checking its texts and audience; say which languages lack one."""
-        languages = self.catalogs.languages
-        check_texts(draft.texts, languages)
+    def create(self, draft: Draft, organisation: str | int) -> dict[str, Any]:
+        """Store a draft after checking its texts and audience; say which languages lack one.
+
+        ``organisation``: its slug (the command line) or its id (the staff app)."""
         now = self.clock()
         with self.db.begin() as conn:
-            org = self._organisation(conn, slug=organisation)
-            if org["default_language"] not in draft.texts:
-                raise BroadcastError(
-                    f"write the organisation's {org['default_language']} text first: "
-                    "it is what everyone without a text in her language gets"
-                )
-            if len(draft.title) > TITLE_LENGTH:
-                raise BroadcastError(f"the title is longer than {TITLE_LENGTH} characters")
-            check_audience(conn, org["id"], draft.audience, self.catalogs.languages)
+            org = self._check_draft(conn, draft, organisation)
             broadcast_id = conn.execute(
                 insert(broadcasts)
                 .values(
@@ -136,8 +135,56 @@ class BroadcastService:
                 "broadcast.create",
                 broadcast_id,
                 {"languages": sorted(draft.texts), "audience": draft.audience},
+                org["id"],
             )
         return {"id": broadcast_id, **self.missing(broadcast_id)}
+
+    def edit(self, broadcast_id: int, draft: Draft) -> dict[str, Any]:
+        """Change a draft (title, texts, audience, urgent) with the checks of :meth:`create`;
+        a broadcast scheduled, sending or done is not a draft any more."""
+        with self.db.begin() as conn:
+            row = self._lock(conn, broadcast_id)
+            if row["status"] != "draft":
+                raise BroadcastError(f"broadcast {broadcast_id} is {row['status']}: not a draft")
+            org = self._check_draft(conn, draft, int(row["organisation_id"]))
+            conn.execute(
+                update(broadcasts)
+                .where(broadcasts.c.id == broadcast_id)
+                .values(
+                    title=draft.title,
+                    texts=draft.texts,
+                    audience=draft.audience,
+                    urgent=draft.urgent,
+                )
+            )
+            self._audit(
+                conn,
+                "broadcast.edit",
+                broadcast_id,
+                {"languages": sorted(draft.texts), "audience": draft.audience},
+                org["id"],
+            )
+        return {"id": broadcast_id, **self.missing(broadcast_id)}
+
+    def _check_draft(
+        self, conn: Connection, draft: Draft, organisation: str | int
+    ) -> Mapping[str, Any]:
+        """Texts, default-language text, title and audience checked; the organisation's row."""
+        check_texts(draft.texts, self.catalogs.languages)
+        org = (
+            self._organisation(conn, organisation_id=organisation)
+            if isinstance(organisation, int)
+            else self._organisation(conn, slug=organisation)
+        )
+        if org["default_language"] not in draft.texts:
+            raise BroadcastError(
+                f"write the organisation's {org['default_language']} text first: "
+                "it is what everyone without a text in her language gets"
+            )
+        if len(draft.title) > TITLE_LENGTH:
+            raise BroadcastError(f"the title is longer than {TITLE_LENGTH} characters")
+        check_audience(conn, org["id"], draft.audience, self.catalogs.languages)
+        return org
 
     def missing(self, broadcast_id: int) -> dict[str, Any]:
         """Audience languages without a text: how many people each, and what they get instead."""
@@ -152,7 +199,7 @@ class BroadcastService:
         example per language, and who gets a fallback language."""
         with self.db.begin() as conn:
             row, org, audience = self._resolve(conn, broadcast_id)
-            self._audit(conn, "broadcast.preview", broadcast_id, {})
+            self._audit(conn, "broadcast.preview", broadcast_id, {}, org["id"])
         per: Counter[tuple[str, str]] = Counter(
             (p.text_language, p.channel) for p in audience.recipients
         )
@@ -175,6 +222,79 @@ class BroadcastService:
             "needs_template": sum(1 for p in audience.recipients if not p.reachable),
             "fallbacks": gaps["missing"],
             "examples": examples,
+            "not_configured": self.unconfigured(audience),
+            "unconfigured_groups": audience.unconfigured_groups,
+        }
+
+    def unconfigured(self, audience: Audience) -> dict[str, int]:
+        """Channels the audience's people use that this deployment cannot send on: how many
+        people each (they are excluded as "channel not configured")."""
+        counted = Counter(
+            e.channel or "?" for e in audience.excluded if e.reason == NOT_CONFIGURED
+        )
+        return dict(sorted(counted.items()))
+
+    def estimate(
+        self, organisation_id: int, texts: Mapping[str, str], audience_spec: Mapping[str, Any]
+    ) -> dict[str, Any]:
+        """What the composer shows while she types, before anything is stored: recipients per
+        language and channel, exclusions with reasons, who needs a WhatsApp template and
+        whether one exists, channels not configured.  Reads only; no audit entry.
+
+        ``texts`` may be incomplete (the default language's text not written yet): people are
+        counted with the texts there are.  An audience naming nobody counts nobody."""
+        with self.db.connect() as conn:
+            org = self._organisation(conn, organisation_id=organisation_id)
+            named = any(audience_spec.get(k) for k in audience_spec if k != "match")
+            if not named:
+                found = Audience()
+            else:
+                found = resolve(
+                    conn,
+                    org["id"],
+                    audience_spec,
+                    # Counted as if her language had a text when none is written yet, so the
+                    # numbers do not wait for the first word.
+                    {org["default_language"]: "", **texts},
+                    org["default_language"],
+                    self.catalogs.languages,
+                    self._reach_rule(org["default_language"]),
+                    self.configured,
+                )
+        return {
+            **_counts(found),
+            **self.templates_needed(found, org["default_language"]),
+            "not_configured": self.unconfigured(found),
+            "unconfigured_groups": found.unconfigured_groups,
+            "groups": found.groups,
+            "fallbacks": _gaps(texts, found)["missing"],
+        }
+
+    def templates_needed(self, audience: Audience, default_language: str) -> dict[str, Any]:
+        """WhatsApp recipients outside the 24-hour window (she has not written for a day):
+        only an approved template reaches them.  Per text language: how many, and whether a
+        template exists (``template``) or their row will be "needs template"."""
+        now = self.clock()
+        rule = self.reach.get("whatsapp")
+        per: dict[str, dict[str, Any]] = {}
+        for person in audience.recipients:
+            if person.channel != "whatsapp":
+                continue
+            last = person.last_inbound_at
+            if last is not None and now - last < WHATSAPP_WINDOW:
+                continue
+            entry = per.setdefault(
+                person.text_language,
+                {
+                    "people": 0,
+                    "template": rule is not None
+                    and rule(Reach(KIND, person.text_language, default_language, None)),
+                },
+            )
+            entry["people"] += 1
+        return {
+            "outside_window": dict(sorted(per.items())),
+            "needs_template": sum(1 for p in audience.recipients if not p.reachable),
         }
 
     def render(self, texts: Mapping[str, str], person: Recipient, org_name: str) -> str:
@@ -239,6 +359,7 @@ class BroadcastService:
                 "broadcast.send",
                 broadcast_id,
                 {"at": show_local(moment, times.timezone), "urgent": urgent},
+                row["organisation_id"],
             )
         enqueued = self.enqueue(broadcast_id) if moment <= now else 0
         return {
@@ -419,7 +540,13 @@ class BroadcastService:
                 .values(status="cancelled", error="broadcast cancelled")
             ).rowcount
             forget_broadcast_bodies(conn, broadcast_id)  # nothing will send them now
-            self._audit(conn, "broadcast.cancel", broadcast_id, {"withdrawn": withdrawn})
+            self._audit(
+                conn,
+                "broadcast.cancel",
+                broadcast_id,
+                {"withdrawn": withdrawn},
+                row["organisation_id"],
+            )
         return {"id": broadcast_id, "withdrawn": withdrawn}
 
     # ---- reports (bot.features.broadcasts.report) -----------------------------------------------
@@ -475,7 +602,13 @@ class BroadcastService:
                 .values(followup_done_at=now)
             )
             forget_broadcast_bodies(conn, broadcast_id)  # nothing will send them again
-            self._audit(conn, "broadcast.followup", broadcast_id, {"people": len(rows)})
+            self._audit(
+                conn,
+                "broadcast.followup",
+                broadcast_id,
+                {"people": len(rows)},
+                row["organisation_id"],
+            )
         return len(rows)
 
     def _followup_rows(
@@ -597,6 +730,7 @@ class BroadcastService:
             org["default_language"],
             self.catalogs.languages,
             self._reach_rule(org["default_language"]),
+            self.configured,
         )
         return row, org, audience
 
@@ -645,15 +779,21 @@ class BroadcastService:
         return cast(Mapping[str, Any], row)
 
     def _audit(
-        self, conn: Connection, action: str, broadcast_id: int, details: dict[str, Any]
+        self,
+        conn: Connection,
+        action: str,
+        broadcast_id: int,
+        details: dict[str, Any],
+        organisation_id: int,
     ) -> None:
-        conn.execute(
-            insert(audit).values(
-                at=self.clock(),
-                actor=self.actor,
-                action=action,
-                details={"broadcast": broadcast_id, **details},
-            )
+        """One audit entry, carrying the organisation (its admins see it on the audit page)."""
+        record(
+            conn,
+            self.clock(),
+            self.actor,
+            action,
+            {"broadcast": broadcast_id, **details},
+            organisation_id=organisation_id,
         )
 
 
@@ -696,6 +836,28 @@ def hold_for_quiet_hours(
             row["next_attempt_at"] = closes
             held += 1
     return held
+
+
+def _counts(audience: Audience) -> dict[str, Any]:
+    """Recipients per language and channel, and the excluded by reason, language, channel."""
+    per: Counter[tuple[str, str]] = Counter(
+        (p.text_language, p.channel) for p in audience.recipients
+    )
+    excluded = Counter((e.reason, e.language or "?", e.channel or "-") for e in audience.excluded)
+    return {
+        "recipients": len(audience.recipients),
+        "by_language_channel": [
+            {"language": lang, "channel": channel, "people": count}
+            for (lang, channel), count in sorted(per.items())
+        ],
+        "by_language": dict(sorted(Counter(p.text_language for p in audience.recipients).items())),
+        "by_channel": dict(sorted(Counter(p.channel for p in audience.recipients).items())),
+        "excluded": dict(Counter(e.reason for e in audience.excluded)),
+        "excluded_by": [
+            {"reason": reason, "language": lang, "channel": channel, "people": n}
+            for (reason, lang, channel), n in sorted(excluded.items())
+        ],
+    }
 
 
 def _gaps(texts: Mapping[str, str], audience: Audience) -> dict[str, Any]:
