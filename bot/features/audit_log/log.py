@@ -20,7 +20,7 @@ from datetime import date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import ColumnElement, Engine, and_, func, or_, select
+from sqlalchemy import ColumnElement, Engine, and_, func, or_, select, true
 
 from bot.csvsafe import SafeWriter
 from bot.db.tables import audit, courses, organisations, sessions, staff
@@ -141,8 +141,9 @@ class AuditLog:
 
     # ---- reading --------------------------------------------------------------------------
 
-    def page(self, organisation_ids: Iterable[int], filters: Filters) -> Listing:
-        """Page ``filters.page`` of the entries of ``organisation_ids`` (her admin ones)."""
+    def page(self, organisation_ids: Iterable[int] | None, filters: Filters) -> Listing:
+        """Page ``filters.page`` of the entries of ``organisation_ids`` (her admin ones;
+        ``None``: every entry, deployment-wide ones included, for the command line)."""
         scope = self._scope(organisation_ids, filters)
         with self.db.connect() as conn:
             names, zones = self._organisations(conn, organisation_ids)
@@ -162,12 +163,12 @@ class AuditLog:
             ).all()
             everyone = sorted(
                 conn.execute(
-                    select(audit.c.actor).distinct().where(audit.c.organisation_id.in_(scope))
+                    select(audit.c.actor).distinct().where(*_in(audit.c.organisation_id, scope))
                 ).scalars()
             )
             actions = sorted(
                 conn.execute(
-                    select(audit.c.action).distinct().where(audit.c.organisation_id.in_(scope))
+                    select(audit.c.action).distinct().where(*_in(audit.c.organisation_id, scope))
                 ).scalars()
             )
             resolver = _Resolver.load(conn, scope, rows, everyone)
@@ -182,7 +183,7 @@ class AuditLog:
             organisations=[Choice(str(i), n) for i, n in names.items()],
         )
 
-    def export(self, organisation_ids: Iterable[int], filters: Filters) -> Export:
+    def export(self, organisation_ids: Iterable[int] | None, filters: Filters) -> Export:
         """Every entry the filters select (up to :data:`MAX_CSV_ROWS`), newest first."""
         scope = self._scope(organisation_ids, filters)
         with self.db.connect() as conn:
@@ -208,7 +209,10 @@ class AuditLog:
         return zones[min(zones)] if zones else DEFAULT_TIMEZONE
 
     @staticmethod
-    def _scope(organisation_ids: Iterable[int], filters: Filters) -> list[int]:
+    def _scope(organisation_ids: Iterable[int] | None, filters: Filters) -> list[int] | None:
+        """The organisations to read (``None``: all, and entries of none)."""
+        if organisation_ids is None:
+            return None if filters.organisation is None else [filters.organisation]
         mine = sorted(set(organisation_ids))
         if filters.organisation is not None:
             return [o for o in mine if o == filters.organisation]
@@ -216,11 +220,12 @@ class AuditLog:
 
     @staticmethod
     def _organisations(
-        conn: Any, organisation_ids: Iterable[int]
+        conn: Any, organisation_ids: Iterable[int] | None
     ) -> tuple[dict[int, str], dict[int, str]]:
+        wanted = None if organisation_ids is None else sorted(set(organisation_ids))
         rows = conn.execute(
             select(organisations.c.id, organisations.c.name, organisations.c.timezone)
-            .where(organisations.c.id.in_(sorted(set(organisation_ids))))
+            .where(*_in(organisations.c.id, wanted))
             .order_by(organisations.c.name, organisations.c.id)
         ).all()
         return (
@@ -229,8 +234,8 @@ class AuditLog:
         )
 
     @staticmethod
-    def _where(scope: list[int], filters: Filters, zone: str) -> list[ColumnElement[bool]]:
-        where: list[ColumnElement[bool]] = [audit.c.organisation_id.in_(scope)]
+    def _where(scope: list[int] | None, filters: Filters, zone: str) -> list[ColumnElement[bool]]:
+        where: list[ColumnElement[bool]] = _in(audit.c.organisation_id, scope)
         if filters.actor == "cli":
             where.append(or_(audit.c.actor == "cli", audit.c.actor.like("cli:%")))
         elif filters.actor == "system":
@@ -282,7 +287,7 @@ class _Resolver:
 
     @classmethod
     def load(
-        cls, conn: Any, scope: list[int], rows: Iterable[Any], actors: Iterable[str]
+        cls, conn: Any, scope: list[int] | None, rows: Iterable[Any], actors: Iterable[str]
     ) -> _Resolver:
         staff_ids: set[int] = {int(a[6:]) for a in actors if actor_kind(a) == "staff"}
         codes: set[str] = set()
@@ -305,7 +310,7 @@ class _Resolver:
                 sorted(staff_ids),
             )
         }
-        in_scope = courses.c.organisation_id.in_(scope)
+        in_scope = and_(true(), *_in(courses.c.organisation_id, scope))
         course_codes = {
             r.code: r.id
             for r in _chunked(
@@ -388,6 +393,11 @@ def plain(value: Any) -> str:
     if isinstance(value, dict | list):
         return json.dumps(value, ensure_ascii=False, sort_keys=True, default=str)
     return str(value)
+
+
+def _in(column: Any, values: list[int] | None) -> list[ColumnElement[bool]]:
+    """``column IN values`` as a list of conditions (none when ``values`` is ``None``: all)."""
+    return [] if values is None else [column.in_(values)]
 
 
 def _is_id(value: Any) -> bool:

@@ -13,20 +13,18 @@ ignored or explained, never a 500.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from datetime import date
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlencode
-from zoneinfo import ZoneInfo
 
-from babel.dates import format_datetime
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
-from bot.features.audit_log.labels import ACTIONS, ACTORS, KEYS, VALUES
-from bot.features.audit_log.log import Actor, AuditLog, Entry, Filters, csv_text
+from bot.features.audit_log.log import AuditLog, Filters
+from bot.features.audit_log.words import Words
 from bot.web.staff.i18n import N_
 
 if TYPE_CHECKING:
@@ -36,7 +34,6 @@ if TYPE_CHECKING:
 
 MAX_ID = 2**31 - 1
 MAX_PAGE = 100_000
-COMMAND_LINE = ACTORS["cli"]
 BAD_DATE = N_("Bitte wählen Sie ein gültiges Datum.")
 BAD_PERIOD = N_("Der Zeitraum endet vor seinem Beginn.")
 
@@ -92,46 +89,9 @@ class AuditPages:
         found: StaffUser = request.state.staff
         return found
 
-    def helpers(self, request: Request, zone: str) -> dict[str, Callable[..., str]]:
-        """How the templates name actions, actors and keys, and show times, in her language."""
-        _ = self.shell.gettext(request)
-        lang = self.shell.language(request)
-        tz = ZoneInfo(zone)
-
-        def action_label(code: str) -> str:
-            return _(ACTIONS[code]) if code in ACTIONS else code
-
-        def actor_label(actor: Actor) -> str:
-            if actor.kind == "staff":
-                return actor.name
-            if actor.kind == "cli":
-                word = _(COMMAND_LINE)
-                return f"{word} ({actor.name})" if actor.name else word
-            if actor.kind in ACTORS:
-                return _(ACTORS[actor.kind])
-            return actor.code
-
-        def key_label(key: str) -> str:
-            return _(KEYS[key]) if key in KEYS else key
-
-        def value_label(key: str, text: str) -> str:
-            """A stored code in plain words (an erasure's reason), else as stored."""
-            return _(VALUES[key, text]) if (key, text) in VALUES else text
-
-        def when(entry: Entry) -> str:
-            return format_datetime(entry.at.astimezone(tz), "short", tzinfo=tz, locale=lang)
-
-        def when_iso(entry: Entry) -> str:
-            return entry.at.astimezone(tz).isoformat(timespec="seconds")
-
-        return {
-            "action_label": action_label,
-            "actor_label": actor_label,
-            "key_label": key_label,
-            "value_label": value_label,
-            "when": when,
-            "when_iso": when_iso,
-        }
+    def words(self, request: Request, zone: str) -> Words:
+        """How actions, actors and keys are named, and times shown, in her language."""
+        return Words(self.shell.gettext(request), self.shell.language(request), zone)
 
     async def show(self, request: Request) -> Response:
         """The log page; the results alone for htmx."""
@@ -148,13 +108,13 @@ class AuditPages:
             listing = await run_in_threadpool(self.log.page, me.admin_organisation_ids, filters)
         _ = self.shell.gettext(request)
         names = {choice.value: choice.label for choice in listing.organisations}
-        helpers = self.helpers(request, listing.timezone)
+        words = self.words(request, listing.timezone)
         action_choices = sorted(
-            ((helpers["action_label"](code), code) for code in listing.actions),
+            ((words.action_label(code), code) for code in listing.actions),
             key=lambda choice: (choice[0].casefold(), choice[1]),
         )
         context: dict[str, Any] = {
-            **helpers,
+            **words.template_helpers(),
             "action_choices": action_choices,
             "listing": listing,
             "filters": filters,
@@ -188,33 +148,8 @@ class AuditPages:
         )
 
     def _csv(self, request: Request, me: StaffUser, filters: Filters) -> str:
-        _ = self.shell.gettext(request)
         found = self.log.export(me.admin_organisation_ids, filters)
-        helpers = self.helpers(request, found.timezone)
-        tz = ZoneInfo(found.timezone)
-        rows: list[list[Any]] = [
-            [_("Zeit"), _("Organisation"), _("Wer"), _("Was"), _("Code"), _("Einzelheiten")]
-        ]
-        for entry in found.entries:
-            who = helpers["actor_label"](entry.actor)
-            if entry.actor.email:
-                who = f"{who} <{entry.actor.email}>"
-            details = "; ".join(
-                f"{helpers['key_label'](d.key)}: "
-                + ", ".join(helpers["value_label"](d.key, v.text) for v in d.values)
-                for d in entry.details
-            )
-            rows.append(
-                [
-                    entry.at.astimezone(tz).strftime("%Y-%m-%d %H:%M"),
-                    found.organisations.get(entry.organisation_id or 0, ""),
-                    who,
-                    helpers["action_label"](entry.action),
-                    entry.action,
-                    details,
-                ]
-            )
-        return csv_text(rows)
+        return self.words(request, found.timezone).csv(found)
 
 
 def staff_pages(runtime: Runtime, shell: StaffShell) -> list[BaseRoute]:
