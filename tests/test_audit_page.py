@@ -338,6 +338,32 @@ def test_the_writers_name_the_organisation_so_her_admins_see_it(
     assert "Amina" not in page
     assert f"/staff/people/{site.amina}" not in page
     assert f'<a href="/staff/inbox/{thread}">#{thread}</a>' in page
+    assert f"<dt>Organisation</dt>\n      <dd>{ORG_NAME}</dd>" in page  # the saved answer's
+
+
+def test_odd_details_are_shown_as_stored_never_a_500(site: Site, web: TestClient) -> None:
+    with site.runtime.db.begin() as conn:
+        for details in (
+            {"organisation": [1, 2], "people": ["x", 3], "course": {"a": 1}, "session": "s"},
+            {"thread": True, "broadcast": -4, "staff_id": 10**12, "note": "<b>fett</b>"},
+        ):
+            record(conn, utc("2026-11-30T08:50"), "?", "x.y", details, organisation_id=site.demo)
+        conn.execute(  # not even an object
+            audit.insert().values(
+                at=utc("2026-11-30T08:50"),
+                actor="?",
+                action="x.y",
+                details=["a", "b"],
+                organisation_id=site.demo,
+            )
+        )
+    login_client(web)
+    page = web.get("/staff/audit?action=x.y")
+    assert page.status_code == 200
+    assert titles(page.text) == ["x.y"] * 3
+    assert "&lt;b&gt;fett&lt;/b&gt;" in page.text and "<b>fett" not in page.text
+    assert '{"a": 1}' in page.text.replace("&#34;", '"')
+    assert web.get("/staff/audit/export?action=x.y").status_code == 200
 
 
 def test_in_her_language(site: Site, web: TestClient) -> None:

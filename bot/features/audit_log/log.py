@@ -171,7 +171,7 @@ class AuditLog:
                     select(audit.c.action).distinct().where(*_in(audit.c.organisation_id, scope))
                 ).scalars()
             )
-            resolver = _Resolver.load(conn, scope, rows, everyone)
+            resolver = _Resolver.load(conn, scope, rows, everyone, names)
         return Listing(
             entries=[resolver.entry(row) for row in rows],
             total=total,
@@ -195,7 +195,7 @@ class AuditLog:
                 .order_by(audit.c.at.desc(), audit.c.id.desc())
                 .limit(MAX_CSV_ROWS)
             ).all()
-            resolver = _Resolver.load(conn, scope, rows, {row.actor for row in rows})
+            resolver = _Resolver.load(conn, scope, rows, {row.actor for row in rows}, names)
         return Export(zone, names, [resolver.entry(row) for row in rows])
 
     # ---- helpers --------------------------------------------------------------------------
@@ -284,10 +284,16 @@ class _Resolver:
     staff_names: dict[int, tuple[str, str]]
     course_codes: dict[str, int]
     session_courses: dict[int, int]
+    organisation_names: dict[int, str]
 
     @classmethod
     def load(
-        cls, conn: Any, scope: list[int] | None, rows: Iterable[Any], actors: Iterable[str]
+        cls,
+        conn: Any,
+        scope: list[int] | None,
+        rows: Iterable[Any],
+        actors: Iterable[str],
+        organisation_names: Mapping[int, str],
     ) -> _Resolver:
         staff_ids: set[int] = {int(a[6:]) for a in actors if actor_kind(a) == "staff"}
         codes: set[str] = set()
@@ -333,7 +339,7 @@ class _Resolver:
                 sorted(session_ids),
             )
         }
-        return cls(names, course_codes, session_courses)
+        return cls(names, course_codes, session_courses, dict(organisation_names))
 
     def actor(self, code: str) -> Actor:
         kind = actor_kind(code)
@@ -376,6 +382,12 @@ class _Resolver:
             return (Value(f"#{value}", f"/staff/inbox/{value}"),)
         if key == "quick_reply" and _is_id(value):
             return (Value(f"#{value}", "/staff/inbox/quick-replies"),)
+        if (
+            key in ("organisation", "organisation_id")
+            and _is_id(value)
+            and value in self.organisation_names
+        ):
+            return (Value(self.organisation_names[value]),)
         if key == "staff_id" and _is_id(value):
             name, _email = self.staff_names.get(value, ("", ""))
             return (Value(name or f"#{value}", "/staff/team"),)
