@@ -375,3 +375,20 @@ def test_in_her_language(site: Site, web: TestClient) -> None:
     assert "Command line (root)" in page and "nothing heard from her for a long time" in page
     rows = list(csv.reader(io.StringIO(web.get("/staff/audit/export").text.lstrip("\ufeff"))))
     assert rows[0] == ["Time", "Organisation", "Who", "What", "Code", "Details"]
+
+
+def test_an_admin_of_two_organisations_sees_both_and_can_choose(
+    site: Site, web: TestClient
+) -> None:
+    accounts(site.runtime).set_role(site.admin, site.other, "admin", "test")
+    login_client(web)
+    page = web.get("/staff/audit").text
+    assert '<select id="audit-organisation" name="organisation">' in page
+    assert "hoya-geheim" in page and "Termin verschoben" in page
+    assert "Hoya hilft e.V." in page  # each entry names its organisation
+    only = web.get(f"/staff/audit?organisation={site.other}").text
+    assert "hoya-geheim" in only and "Termin verschoben" not in only
+    # Only where she is admin: as a coordinator there she sees none of its entries.
+    accounts(site.runtime).set_role(site.admin, site.other, "coordinator", "test")
+    assert "hoya-geheim" not in web.get("/staff/audit").text
+    assert titles(web.get(f"/staff/audit?organisation={site.other}").text) == []
