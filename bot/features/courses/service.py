@@ -546,7 +546,7 @@ class CourseService:
                 )
                 .join(enrolments, enrolments.c.person_id == people.c.id)
                 .where(enrolments.c.course_id == row["course_id"])
-                .order_by(people.c.display_name, people.c.id)
+                .order_by(people.c.id)
             ):
                 name = person.display_name or f"#{person.id}"
                 if person.id in reachable:
@@ -573,11 +573,14 @@ class CourseService:
                 else:
                     why = NO_CHANNEL
                 result.not_told.append({"person": person.id, "name": name, "why": why})
+        # Names are stored encrypted: sorted here, as staff read them.
+        result.told.sort(key=lambda p: (p["name"].casefold(), p["person"]))
+        result.not_told.sort(key=lambda p: (p["name"].casefold(), p["person"]))
         return result
 
     # ---- people -----------------------------------------------------------------------------
 
-    def enrol(self, course_code: str, person_ids: Iterable[int]) -> dict[str, list[int]]:
+    def enrol(self, course_code: str | int, person_ids: Iterable[int]) -> dict[str, list[int]]:
         """Enrol people by id and schedule the reminders of the course's coming sessions."""
         now = self.clock()
         wanted = list(dict.fromkeys(person_ids))
