@@ -410,7 +410,7 @@ class CoursePages:
         context = {
             "organisation": organisation,
             "course": course,
-            "languages": self._offered(organisation),
+            "offered": self._offered(organisation),
             "titles": titles,
             "descriptions": descriptions,
             "rules": rules,
