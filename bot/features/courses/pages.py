@@ -335,8 +335,11 @@ class CoursePages:
         session, course = found
         action = request.url.path.rsplit("/", 1)[-1]
         form = await request.form()
-        values = {**session, **self._session_fields(form, times=action == "move")}
-        values["reason"] = _field(form, "reason")
+        values = {**session, "reason": _field(form, "reason")}
+        if action == "move":
+            values.update({key: _field(form, key) for key in ("date", "start_time", "end_time")})
+        elif action == "change":
+            values.update(self._session_fields(form, times=False))
         service = self._service(request)
         start = f"{values.get('date', '')} {values.get('start_time', '')}"
         end = f"{values.get('date', '')} {values['end_time']}" if values.get("end_time") else None
@@ -444,6 +447,7 @@ class CoursePages:
             "heading": _(ACTIONS.get(action, N_("Termin eintragen"))),
             "values": values,
             "alert": _(REFUSALS[refusal]) if refusal else None,
+            "refusal": refusal,
             "closed": refusal in ("over", "cancelled") and request.method == "GET",
             "timezone": session["timezone"] if session else self._timezone(course),
         }
