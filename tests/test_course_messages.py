@@ -117,11 +117,11 @@ def test_the_default_language_title_is_required(
 
 
 def test_the_preview_names_who_is_told_in_which_language_and_who_not(
-    sqlite_runtime: Runtime, clock: FrozenClock
+    runtime: Runtime, clock: FrozenClock
 ) -> None:
-    group = a_class(sqlite_runtime, clock())
+    group = a_class(runtime, clock())
     session = add(group.service, group.course)["id"]
-    before = len(rows(sqlite_runtime, outbox))
+    before = len(rows(runtime, outbox))
 
     preview = group.service.preview(session, "move", start="2026-12-04 14:00")
 
@@ -138,14 +138,14 @@ def test_the_preview_names_who_is_told_in_which_language_and_who_not(
     assert not preview.delayed  # 10:00 in Berlin: not quiet
     assert sorted(preview.messages) == ["ar", "uk"]
     assert "خياطة" in preview.messages["ar"] and "Шиття" in preview.messages["uk"]
-    assert len(rows(sqlite_runtime, outbox)) == before  # a preview stores nothing
+    assert len(rows(runtime, outbox)) == before  # a preview stores nothing
 
     moved = group.service.move_session(session, "2026-12-04 14:00")
 
     assert moved["told"] == 2
     sent = {
         r["payload"]["language"]: r["payload"]["text"]
-        for r in rows(sqlite_runtime, outbox, outbox.c.kind == "course")
+        for r in rows(runtime, outbox, outbox.c.kind == "course")
     }
     assert sent == preview.messages
 
