@@ -4,6 +4,12 @@ Times come in and go out as the organisation's local wall-clock time (``2026-12-
 and are stored as aware UTC.  Every change a coordinator makes is written to the append-only
 ``audit_log`` in the same transaction as the change itself, and so are the reminder rows and
 the "moved"/"cancelled" messages to everyone enrolled (outbox rows): all or nothing.
+
+The service's clock decides what is past: a session that would start in the past is refused,
+and so are moving one into the past and cancelling, moving or changing one that is over (a
+"cancelled" notice for last month's session would only confuse her).  :meth:`preview` shows
+who a change would tell before it is made.  The command line and the staff pages
+(``/staff/courses``) both call this service.
 """
 
 from __future__ import annotations
