@@ -225,7 +225,10 @@ def sessions_list(course: str, as_json: JsonOption = False) -> None:
     with _service() as service:
         rows = service.list_sessions(course)
     _show(
-        rows, ["id", "start", "end", "place", "childcare", "status"], as_json, f"Sessions {course}"
+        rows,
+        ["id", "start", "end", "place", "transit_line", "transit_stop", "childcare", "status"],
+        as_json,
+        f"Sessions {course}",
     )
 
 
