@@ -80,8 +80,9 @@ BOT_STARTED: tuple[MessageKind, ...] = (
 )
 
 #: Outbox kinds that never need a template: answers to her (inside the window), her data
-#: export (she just asked for it) and messages to Telegram groups (not WhatsApp).
-NO_TEMPLATE_NEEDED = frozenset({"reply", "my_data_export", "group"})
+#: export (she just asked for it), messages to Telegram groups and the staff's notices in
+#: their Telegram group (not WhatsApp).
+NO_TEMPLATE_NEEDED = frozenset({"reply", "my_data_export", "group", "staff_notice"})
 
 
 def bot_started_kinds(configured: list[str]) -> list[MessageKind]:
