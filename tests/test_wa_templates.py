@@ -292,13 +292,13 @@ def test_the_page_refreshes_and_shows_statuses(
     assert "Abgelehnt" in text and "Grund: Variable at the end." in text
     assert "Freigegeben" in text
     assert "Bei Twilio unbekannt" in text  # the other SIDs: 404 at the stand-in
-    assert "Kurs-Erinnerung</strong> auf Arabisch" not in text  # ar has its own template
+    assert "Kurs-Erinnerung auf Arabisch</strong>" not in text  # ar has its own template
     assert re.search(
-        r"Geplante Nachricht des Bots</strong> auf Arabisch:\s*3 Personen betroffen", text
+        r"Geplante Nachricht des Bots auf Arabisch</strong>:\s*3 Personen betroffen", text
     )
     assert "Es gibt keine Ersatz-Vorlage" in text
     assert re.search(
-        r"Kurs-Erinnerung</strong> auf Persisch:\s*1 Person betroffen.\s*Sie bekommen stattdessen die Vorlage auf Deutsch",
+        r"Kurs-Erinnerung auf Persisch</strong>:\s*1 Person betroffen.\s*Sie bekommen stattdessen die Vorlage auf Deutsch",
         text,
     )
     with known.runtime.db.connect() as conn:

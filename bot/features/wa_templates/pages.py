@@ -90,14 +90,16 @@ class TemplatePages:
         params = request.query_params
         notice = NOTICES.get(params.get("notice", ""))
         alert = None
-        problem = params.get("problem", "")
-        if bad_file:
-            alert = _(ALERTS["bad_file"]) % {"error": bad_file}
-        elif problem == "refused":
+        problem = "bad_file" if bad_file else params.get("problem", "")
+        if problem in ALERTS:
             code = params.get("code", "")
-            alert = _(ALERTS["refused"]) % {"code": code if code.isdigit() else "?", "when": when}
-        elif problem in ALERTS and problem != "bad_file":
-            alert = _(ALERTS[problem]) % {"when": when}
+            values = {
+                "error": bad_file or "",
+                "code": code[:8] if code.isdigit() else "?",
+                "when": when,
+            }
+            alert_msgid = ALERTS[problem]
+            alert = _(alert_msgid) % values
 
         def status_of(status: StoredStatus | None) -> dict[str, Any]:
             if status is None:
