@@ -187,6 +187,17 @@ class Known:
 
 @pytest.fixture
 def known(sqlite_runtime: Runtime, clock: FrozenClock) -> Known:
+    """The known data set (:func:`known_data`) on SQLite, for the pages and commands."""
+    return known_data(sqlite_runtime, clock)
+
+
+@pytest.fixture
+def known_both(runtime: Runtime, clock: FrozenClock) -> Known:
+    """The known data set on SQLite and on PostgreSQL (the counting query)."""
+    return known_data(runtime, clock)
+
+
+def known_data(sqlite_runtime: Runtime, clock: FrozenClock) -> Known:
     """The demo organisation offers de, ar, uk, fa; its people on WhatsApp:
     3 Arabic, 1 Persian (+1 only on Telegram), 1 Ukrainian who opted out, 1 Russian (not
     offered, but she speaks it), 1 without a language (counts as German), 1 Arabic whose
@@ -218,7 +229,8 @@ def known(sqlite_runtime: Runtime, clock: FrozenClock) -> Known:
     return Known(rt, demo, other)
 
 
-def test_the_table_names_each_gap_and_the_people_it_concerns(known: Known) -> None:
+def test_the_table_names_each_gap_and_the_people_it_concerns(known_both: Known) -> None:
+    known = known_both
     overview = service(known.runtime, None).overview(known.demo)
     assert overview is not None
     assert overview.languages == ("de", "ar", "uk", "fa", "ru")
@@ -489,3 +501,19 @@ def test_twc_templates_status_refreshes_and_lists_gaps(
     assert down.exit_code == 1
     assert "Twilio was not reachable" in down.output
     assert "approved" in down.output  # the stored answers are still shown
+
+
+def test_the_daily_job_asks_twilio_at_half_past_five(
+    sqlite_runtime: Runtime, clock: FrozenClock, prism: Prism
+) -> None:
+    from bot.features.wa_templates import FEATURE
+
+    (job,) = FEATURE.periodic_jobs
+    assert (job.trigger, dict(job.trigger_args)) == ("cron", {"hour": 5, "minute": 30})
+    assert job.run(sqlite_runtime) is False  # not configured: nothing asked, nothing queued
+    assert stored(sqlite_runtime) == {}
+    sqlite_runtime.settings = twilio_settings(sqlite_runtime, prism.url)
+    assert job.run(sqlite_runtime) is False
+    assert len(stored(sqlite_runtime)) == EXAMPLE_SIDS
+    with sqlite_runtime.db.connect() as conn:
+        assert conn.execute(select(audit).where(audit.c.action == REFRESH_ACTION)).all() == []

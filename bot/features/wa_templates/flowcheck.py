@@ -111,7 +111,11 @@ def audiences(settings: Settings, languages: LanguageTable) -> list[Audience] | 
                 ).order_by(organisations.c.slug)
             ).all()
             spoken = conn.execute(
-                select(people.c.organisation_id, people.c.language, func.count())
+                select(
+                    people.c.organisation_id,
+                    people.c.language,
+                    func.count(func.distinct(people.c.id)),
+                )
                 .join(identities, identities.c.person_id == people.c.id)
                 .where(
                     people.c.status == "active",

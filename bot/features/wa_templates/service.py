@@ -265,9 +265,8 @@ class TemplateService:
         self, conn: Connection, organisation_id: int, default: str
     ) -> dict[str, int]:
         """Active people of the organisation reachable on WhatsApp, counted by language."""
-        language = func.coalesce(people.c.language, default)
         rows = conn.execute(
-            select(language.label("language"), func.count(func.distinct(people.c.id)))
+            select(people.c.language, func.count(func.distinct(people.c.id)))
             .join(identities, identities.c.person_id == people.c.id)
             .where(
                 people.c.organisation_id == organisation_id,
@@ -275,11 +274,12 @@ class TemplateService:
                 identities.c.channel == "whatsapp",
                 identities.c.status == "ok",
             )
-            .group_by(language)
+            .group_by(people.c.language)
         ).all()
         counts: dict[str, int] = {}
         for code, count in rows:
-            counts[str(code)] = counts.get(str(code), 0) + int(count)
+            key = str(code or default)  # no language chosen: she gets the default one
+            counts[key] = counts.get(key, 0) + int(count)
         return counts
 
     def overview(self, organisation_id: int, book: TemplateBook | None = None) -> Overview | None:
