@@ -25,6 +25,7 @@ from tests.auxil.browser import (
 )
 from tests.auxil.clock import FrozenClock
 from tests.auxil.people import DEMO, add_person, organisation_id
+from tests.auxil.processes import REPO_ROOT
 from tests.auxil.runtimes import make_runtime
 from tests.auxil.staff import DEMO_EMAIL, DEMO_LOGIN_PASSWORD
 from tests.auxil.wa_templates import EXAMPLE_TEMPLATES, ApprovalStandIn
@@ -32,8 +33,15 @@ from tests.auxil.wa_templates import EXAMPLE_TEMPLATES, ApprovalStandIn
 if TYPE_CHECKING:
     from playwright.sync_api import Page
 
+SCREENSHOTS = REPO_ROOT / "var"
 REMINDER_DE = "HX0000000000000000000000000000de01"
 REMINDER_AR = "HX0000000000000000000000000000a001"
+
+
+def screenshot(page: Page) -> None:
+    """A phone-width picture to look at, in the repository's ignored var/."""
+    SCREENSHOTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(SCREENSHOTS / "staff-templates.png"), full_page=True)
 
 
 @pytest.fixture
@@ -115,6 +123,7 @@ def test_a_coordinator_sees_the_gaps_and_refreshes_the_status_on_a_phone(
     )
     expect(arabic).to_contain_text("Abgelehnt")
     expect(arabic).to_contain_text("Grund: Variable at the end of the text.")
+    screenshot(page)
     german = page.locator("tr[data-kind=course_reminder][data-language=de]")
     expect(german).to_contain_text("Freigegeben")
     expect(german).to_contain_text("twc_course_reminder")
