@@ -336,7 +336,11 @@ def test_twilio_unreachable_is_a_plain_message_on_the_page(
 
 def test_without_twilio_credentials_the_page_says_so(known: Known) -> None:
     known.runtime.settings = known.runtime.settings.model_copy(
-        update={"twilio_account_sid": None, "twilio_auth_token": None}
+        update={
+            "twilio_account_sid": None,
+            "twilio_auth_token": None,
+            "twilio_templates": EXAMPLE_TEMPLATES,
+        }
     )
     with TestClient(create_app(known.runtime, background=False)) as web:
         csrf = login_client(web)
@@ -345,6 +349,16 @@ def test_without_twilio_credentials_the_page_says_so(known: Known) -> None:
         assert "Status jetzt bei Twilio abfragen" not in page.text
         answer = web.post("/staff/templates/refresh", data={"csrf_token": csrf})
     assert "WhatsApp ist nicht eingerichtet: es gibt nichts abzufragen." in answer.text
+    assert "Freigegeben" not in answer.text and "Kurs-Erinnerung" in answer.text
+    # A deployment without WhatsApp and without a template file: only the sentence.
+    known.runtime.settings = known.runtime.settings.model_copy(
+        update={"twilio_templates": Path("/nonexistent/templates.yaml")}
+    )
+    with TestClient(create_app(known.runtime, background=False)) as web:
+        login_client(web)
+        page = web.get("/staff/templates")
+    assert "WhatsApp ist nicht eingerichtet" in page.text
+    assert "Was fehlt" not in page.text
 
 
 def test_staff_see_only_their_organisations(known: Known) -> None:

@@ -74,6 +74,8 @@ class TemplatePages:
             book = self.service.book()
         except TemplateConfigError as error:
             return [], str(error)
+        if not book.templates and not self.service.configured:
+            return [], None  # no WhatsApp here: a list of "missing" would only alarm
         found = (self.service.overview(org, book) for org in sorted(staff.organisation_ids))
         overviews = [o for o in found if o is not None]
         overviews.sort(key=lambda o: o.name.casefold())
