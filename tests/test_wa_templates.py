@@ -304,11 +304,19 @@ def test_the_page_refreshes_and_shows_statuses(
     assert "Abgelehnt" in text and "Grund: Variable at the end." in text
     assert "Freigegeben" in text
     assert "Bei Twilio unbekannt" in text  # the other SIDs: 404 at the stand-in
-    assert "Kurs-Erinnerung auf Arabisch</strong>" not in text  # ar has its own template
+    missing = text[text.index("Was fehlt") : text.index("Diese Vorlagen gibt es")]
+    assert "Kurs-Erinnerung auf Arabisch" not in missing  # ar has its own template
     assert re.search(
         r"Geplante Nachricht des Bots auf Arabisch</strong>:\s*3 Personen betroffen", text
     )
     assert "Es gibt keine Ersatz-Vorlage" in text
+    assert re.search(
+        r"Diese Vorlagen gibt es, aber WhatsApp stellt sie nicht zu:.*"
+        r"Kurs-Erinnerung auf Arabisch</strong>:\s*Abgelehnt.\s*3 Personen betroffen.\s*"
+        r"Grund: Variable at the end.",
+        text,
+        re.DOTALL,
+    )
     assert re.search(
         r"Kurs-Erinnerung auf Persisch</strong>:\s*1 Person betroffen.\s*Sie bekommen stattdessen die Vorlage auf Deutsch",
         text,

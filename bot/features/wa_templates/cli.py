@@ -52,6 +52,15 @@ def _as_json(overview: Overview) -> dict[str, Any]:
             for row in overview.rows
             for cell in row.cells
         ],
+        "not_delivered": [
+            {
+                "kind": kind.kind,
+                "language": cell.language,
+                "status": cell.status.status if cell.status else None,
+                "people": cell.people,
+            }
+            for kind, cell in overview.unusable
+        ],
         "missing": [
             {
                 "kind": gap.kind.kind,
@@ -91,6 +100,13 @@ def _print(overview: Overview) -> None:
                 cell.status.checked_at.strftime("%Y-%m-%d %H:%M") if cell.status else "",
             )
     console.print(table)
+    for kind, cell in overview.unusable:
+        assert cell.status is not None
+        reason = f": {cell.status.rejection_reason}" if cell.status.rejection_reason else ""
+        console.print(
+            f"[red]✗[/red] {kind.kind} in {cell.language} is {cell.status.status}{escape(reason)}"
+            f" ({cell.people} {'person' if cell.people == 1 else 'people'})"
+        )
     for gap in overview.gaps:
         instead = (
             f"they get the {gap.fallback_language} template"

@@ -26,7 +26,7 @@ from datetime import datetime
 
 from sqlalchemy import Connection, Engine, func, select
 
-from bot.channels.whatsapp.templates import TemplateBook, TemplateConfigError
+from bot.channels.whatsapp.templates import TemplateBook
 from bot.db.tables import identities, organisations, people, whatsapp_template_status
 from bot.features.wa_templates.client import (
     UNKNOWN,
@@ -43,8 +43,6 @@ from conversations.languages import LanguageTable
 log = logging.getLogger(__name__)
 
 REFRESH_ACTION = "whatsapp_templates.refresh"
-#: Twilio's statuses under which a template is actually delivered.
-USABLE = frozenset({"approved"})
 #: Statuses that mean "this template will not go out" (shown as a problem).
 BROKEN = frozenset({"rejected", "paused", "disabled", UNKNOWN, "unsubmitted"})
 
@@ -126,6 +124,8 @@ class Overview:
     """Offered (or all, when the organisation limits none), then others her people speak."""
     rows: tuple[KindRow, ...]
     gaps: tuple[Gap, ...]
+    unusable: tuple[tuple[MessageKind, Cell], ...]
+    """Configured, but Twilio says it will not go out (rejected, paused, unknown …)."""
     people_by_language: dict[str, int]
     last_checked: datetime | None
 
@@ -322,6 +322,7 @@ def build_overview(
     languages += sorted(code for code in counts if code not in languages)
     rows: list[KindRow] = []
     gaps: list[Gap] = []
+    unusable: list[tuple[MessageKind, Cell]] = []
     checked: list[datetime] = []
     for kind in bot_started_kinds(book.kinds):
         by_language = book.templates.get(kind.kind, {})
@@ -343,6 +344,8 @@ def build_overview(
                 counts.get(code, 0),
             )
             cells.append(cell)
+            if cell.broken:
+                unusable.append((kind, cell))
             if cell.missing and (cell.people or code in offered or code == default_language):
                 gaps.append(Gap(kind, code, cell.people, fallback))
         rows.append(KindRow(kind, tuple(cells)))
@@ -354,25 +357,15 @@ def build_overview(
         tuple(languages),
         tuple(rows),
         tuple(gaps),
+        tuple(unusable),
         counts,
         max(checked) if checked else None,
     )
 
 
-def safe_overview(
-    service: TemplateService, organisation_id: int
-) -> tuple[Overview | None, str | None]:
-    """The overview, or the template file's error (a broken file is a message, not a 500)."""
-    try:
-        return service.overview(organisation_id), None
-    except TemplateConfigError as error:
-        return None, str(error)
-
-
 __all__ = [
     "BROKEN",
     "REFRESH_ACTION",
-    "USABLE",
     "Cell",
     "Gap",
     "KindRow",
@@ -381,5 +374,4 @@ __all__ = [
     "StoredStatus",
     "TemplateService",
     "build_overview",
-    "safe_overview",
 ]
