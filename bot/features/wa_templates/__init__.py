@@ -10,9 +10,11 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING
 
+from bot.channels.whatsapp.templates import TemplateConfigError
 from bot.features.feature import Feature, NavItem, PeriodicJob
 from bot.features.wa_templates.cli import register
 from bot.features.wa_templates.flowcheck import template_warnings
@@ -25,12 +27,17 @@ from conversations.spec import Flow
 if TYPE_CHECKING:
     from bot.runtime import Runtime
 
+log = logging.getLogger(__name__)
+
 
 def _daily(runtime: Runtime) -> bool:
     """Ask Twilio every morning, before coordinators look (a failure is logged and kept)."""
     service = service_of(runtime)
     if service.configured:
-        service.refresh()
+        try:
+            service.refresh()
+        except TemplateConfigError as error:
+            log.warning("whatsapp templates: the template file is broken: %s", error)
     return False
 
 

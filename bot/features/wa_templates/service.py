@@ -224,7 +224,10 @@ class TemplateService:
 
     @staticmethod
     def _store(conn: Connection, answer: Approval, now: datetime) -> None:
+        """Insert or overwrite one SID's row (an upsert: two refreshes at once both succeed,
+        the later answer stays)."""
         values = {
+            "content_sid": answer.content_sid,
             "name": answer.name,
             "status": answer.status,
             "category": answer.category,
@@ -232,11 +235,26 @@ class TemplateService:
             "checked_at": now,
         }
         table = whatsapp_template_status
-        updated = conn.execute(
-            table.update().where(table.c.content_sid == answer.content_sid).values(**values)
-        )
-        if updated.rowcount == 0:
-            conn.execute(table.insert().values(content_sid=answer.content_sid, **values))
+        if conn.dialect.name == "postgresql":
+            from sqlalchemy.dialects.postgresql import insert as pg_insert
+
+            pg = pg_insert(table).values(**values)
+            conn.execute(
+                pg.on_conflict_do_update(
+                    index_elements=[table.c.content_sid],
+                    set_={k: pg.excluded[k] for k in values if k != "content_sid"},
+                )
+            )
+        else:
+            from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+            lite = sqlite_insert(table).values(**values)
+            conn.execute(
+                lite.on_conflict_do_update(
+                    index_elements=[table.c.content_sid],
+                    set_={k: lite.excluded[k] for k in values if k != "content_sid"},
+                )
+            )
 
     def statuses(self) -> dict[str, StoredStatus]:
         """Every stored status by Content SID."""
