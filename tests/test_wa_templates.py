@@ -539,3 +539,15 @@ def test_the_daily_job_asks_twilio_at_half_past_five(
     assert len(stored(sqlite_runtime)) == EXAMPLE_SIDS
     with sqlite_runtime.db.connect() as conn:
         assert conn.execute(select(audit).where(audit.c.action == REFRESH_ACTION)).all() == []
+
+
+def test_a_second_refresh_overwrites_the_first(runtime: Runtime, clock: FrozenClock) -> None:
+    """On SQLite and PostgreSQL: one row per SID, the newest answer and date."""
+    with ApprovalStandIn({REMINDER_AR: {"status": "pending"}}) as stand_in:
+        service(runtime, stand_in.url).refresh()
+        stand_in.answers[REMINDER_AR] = {"status": "approved", "name": "twc_course_reminder_ar"}
+        clock.advance(hours=1)
+        service(runtime, stand_in.url).refresh()
+    rows = stored(runtime)
+    assert len(rows) == EXAMPLE_SIDS
+    assert (rows[REMINDER_AR]["status"], rows[REMINDER_AR]["checked_at"]) == ("approved", clock())
