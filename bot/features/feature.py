@@ -31,6 +31,7 @@ if TYPE_CHECKING:
     from bot.staff.principal import StaffUser
     from bot.web.staff.shell import StaffShell
     from conversations.flow_engine import FlowEngine
+    from conversations.spec import Flow
 
 
 @dataclass(frozen=True, slots=True)
@@ -116,6 +117,10 @@ class Feature:
     """Boxes on the staff dashboard: called per request (in a worker thread) for the
     logged-in staff member; ``None`` shows nothing.  Scope every query to
     ``staff.organisation_ids``."""
+    flow_checks: Sequence[Callable[[Mapping[str, Flow], Settings], Sequence[str]]] = ()
+    """Extra checks ``twc flows check`` runs once the flows are valid: each returns warnings
+    (plain lines) that are printed but never fail the check (e.g. missing WhatsApp
+    templates)."""
 
 
 __all__ = ["Feature", "NavItem", "Panel", "PeriodicJob"]
