@@ -180,7 +180,7 @@ def _csv_rows(text: str, max_rows: int | None) -> list[tuple[int, list[str]]]:
     except csv.Error:
         dialect = csv.excel
     reader = csv.reader(io.StringIO(text), dialect)
-    rows = []
+    rows: list[tuple[int, list[str]]] = []
     try:
         for values in reader:
             if max_rows is not None and len(rows) > max_rows + 1:
@@ -208,7 +208,7 @@ def _xlsx_rows(data: bytes, max_rows: int | None) -> list[tuple[int, list[str]]]
         raise ReadError(BROKEN_EXCEL, "the Excel file cannot be opened") from error
     try:
         sheet = book.worksheets[0]
-        rows = []
+        rows: list[tuple[int, list[str]]] = []
         for number, values in enumerate(
             sheet.iter_rows(max_col=MAX_COLUMNS, values_only=True), start=1
         ):
