@@ -116,7 +116,7 @@ def people_list(
     if status is not None and status not in STATUSES:
         errors.print(f"[red]✗[/red] status is one of {', '.join(STATUSES)}")
         raise typer.Exit(2)
-    gettext = StaffCatalogs.load().gettext(LANGUAGE)
+    translate = StaffCatalogs.load().gettext(LANGUAGE)
     with open_runtime() as runtime:
         user = _user(runtime.db, organisation)
         course_id = _course_id(runtime.db, user, course) if course else None
@@ -137,7 +137,7 @@ def people_list(
         table.add_column(column, justify="right" if column == "id" else "left")
     for row in rows:
         channels = ", ".join(
-            f"{channel} ({gettext(TABLES['channel_status'].get(state, state))})"
+            f"{channel} ({translate(TABLES['channel_status'].get(state, state))})"
             for channel, state in row.channels
         )
         shown_status = "unreachable" if row.unreachable else row.status
@@ -147,7 +147,7 @@ def people_list(
             language_name(row.language, LANGUAGE),
             escape(row.town or "—"),
             channels or "—",
-            gettext(TABLES["status"].get(shown_status, shown_status)),
+            translate(TABLES["status"].get(shown_status, shown_status)),
         )
     console.print(table)
 
@@ -171,11 +171,11 @@ def people_show(
     ] = None,
 ) -> None:
     """Her profile: languages, town, interests, consents, courses and channels (masked)."""
-    gettext = StaffCatalogs.load().gettext(LANGUAGE)
+    translate = StaffCatalogs.load().gettext(LANGUAGE)
 
     def label(table: str, code: object) -> str:
         found = TABLES[table].get(code)
-        return gettext(found) if found else str(code)
+        return translate(found) if found else str(code)
 
     with open_runtime() as runtime:
         user = _user(runtime.db, organisation)

@@ -59,20 +59,6 @@ EXPIRED = N_(
 )
 NO_FILE = N_("Bitte wählen Sie eine Datei aus.")
 UNKNOWN_ORGANISATION = N_("Diese Organisation gibt es nicht.")
-#: Column names as the preview's table headers.
-COLUMN_LABELS = {
-    "name": N_("Name"),
-    "language": N_("Sprache"),
-    "town": N_("Ort"),
-    "whatsapp": N_("Handy"),
-    "telegram": N_("Telegram"),
-    "consent": N_("Einwilligungsdatum"),
-    "purposes": N_("Zwecke der Einwilligung"),
-    "interests": N_("Interessen"),
-    "course": N_("Kurs"),
-}
-
-
 CHANNELS = {"whatsapp": "WhatsApp", "telegram": "Telegram"}
 
 
