@@ -19,6 +19,7 @@ from starlette.testclient import TestClient
 
 from bot.db.tables import audit, enrolments, identities, people
 from bot.features.people_import import pending
+from bot.features.people_import.pages import BODY_LIMIT
 from bot.features.people_import.reading import MAX_BYTES, MAX_ROWS
 from bot.identity import lookup_key
 from bot.runtime import Runtime
@@ -328,3 +329,20 @@ def test_the_example_files_are_read_back_by_the_importer(
     preview = upload(web, csrf, sheet.content, "personen-beispiel.xlsx", XLSX)
     assert "2 Zeilen importieren" in preview
     assert web.get("/staff/people/import/example.pdf").status_code == 404
+
+
+def test_only_the_upload_path_takes_a_larger_body(
+    sqlite_runtime: Runtime, web: TestClient
+) -> None:
+    """The upload may be megabytes; every other path keeps ``TWC_MAX_BODY_BYTES``; beyond
+    the upload path's own limit the web's plain 413 answers before anything reads it."""
+    csrf = login_client(web)
+    body = b"x" * (sqlite_runtime.settings.max_body_bytes + 1)
+    other = web.post("/staff/people/1/enrol", content=body, headers={"x-csrf-token": csrf})
+    assert other.status_code == 413 and other.headers["content-type"] == "application/json"
+    beyond = web.post(
+        "/staff/people/import",
+        content=b"x" * (BODY_LIMIT + 1),
+        headers={"x-csrf-token": csrf, "content-type": "multipart/form-data; boundary=b"},
+    )
+    assert beyond.status_code == 413 and beyond.headers["content-type"] == "application/json"
