@@ -13,10 +13,17 @@ from openpyxl import Workbook
 
 from bot.features.people_import import pending
 from tests.auxil.browser import LiveServer, assert_accessible, assert_fits_the_phone, login
+from tests.auxil.processes import REPO_ROOT
 from tests.auxil.staff import DEMO_EMAIL, DEMO_LOGIN_PASSWORD
 
 if TYPE_CHECKING:
     from playwright.sync_api import Page
+
+
+def screenshot(page: Page, name: str) -> None:
+    """A phone-width picture to look at, in the repository's ignored var/."""
+    (REPO_ROOT / "var").mkdir(exist_ok=True)
+    page.screenshot(path=str(REPO_ROOT / "var" / f"people-import-{name}.png"), full_page=True)
 
 
 @pytest.fixture
@@ -51,6 +58,7 @@ def test_import_an_excel_file_with_german_headers(
     expect(staff_page.locator("h1")).to_have_text("Personen importieren")
     assert_accessible(staff_page)
     assert_fits_the_phone(staff_page)
+    screenshot(staff_page, "1-upload")
 
     staff_page.get_by_label("Datei").set_input_files(str(excel_file(tmp_path / "liste.xlsx")))
     staff_page.get_by_role("button", name="Vorschau zeigen").click()
@@ -64,6 +72,7 @@ def test_import_an_excel_file_with_german_headers(
     assert_accessible(staff_page)
     assert_fits_the_phone(staff_page)
     assert len(list(uploads.iterdir())) == 1
+    screenshot(staff_page, "2-preview")
 
     staff_page.get_by_role("button", name="2 Zeilen importieren").click()
     expect(staff_page.locator("h1")).to_have_text("Import fertig")
@@ -72,6 +81,7 @@ def test_import_an_excel_file_with_german_headers(
     assert list(uploads.iterdir()) == []
     assert_accessible(staff_page)
     assert_fits_the_phone(staff_page)
+    screenshot(staff_page, "3-done")
 
     staff_page.get_by_role("link", name="Zu den Personen").click()
     expect(staff_page.locator("#results")).to_contain_text("Amina Yusuf")

@@ -60,7 +60,7 @@ def web(sqlite_runtime: Runtime, uploads: Path) -> Iterator[TestClient]:
 
 def text_of(html: str) -> str:
     """What a person reads: the page without its tags."""
-    return re.sub(r"<[^>]+>", "", html)
+    return " ".join(re.sub(r"<[^>]+>", " ", html).split()).replace(" )", ")").replace("( ", "(")
 
 
 def upload(
@@ -123,7 +123,7 @@ def test_excel_with_german_headers_preview_then_confirm_imports_exactly_those_ro
         in preview
     )
     assert "Zeile 7 (Amina 2): Diese Nummer oder Telegram-ID steht schon in Zeile 2." in preview
-    assert "Zeile 2: Amina Yusuf\n    · Arabisch" in preview
+    assert "Zeile 2: Amina Yusuf · Arabisch · Hoya · WhatsApp · neu" in preview
     assert "Zeile 3: Darya" in preview and "Nienburg (Weser)" in preview
     assert "wird als Persisch gespeichert" in preview  # Dari
     assert "2 Zeilen importieren" in preview

@@ -198,7 +198,7 @@ class ImportPages:
                 "rows": report.rows,
                 "say": self._say(request),
                 "language_name": lambda code: language_name(code, lang),
-                "channel_name": lambda channel: CHANNELS.get(channel, channel),
+                "channel_names": lambda channels: ", ".join(CHANNELS.get(c, c) for c in channels),
             },
         )
 
