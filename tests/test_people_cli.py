@@ -87,3 +87,20 @@ def test_mask() -> None:
     assert mask("whatsapp:+4917612345678") == "+49…678"
     assert mask("556677007") == "…007"
     assert mask(None) == "—"
+
+
+def test_import_reads_an_excel_file_too(runner: CliRunner, tmp_path: Path) -> None:
+    from openpyxl import Workbook
+
+    book = Workbook()
+    sheet = book.active
+    assert sheet is not None
+    sheet.append(["Name", "Language", "Town", "Phone", "Consent date"])
+    sheet.append(["Leyla Demir", "Turkish", "Hoya", "0176 55507011", "2026-11-20"])
+    sheet.append(["Hevin", "Kurdish", "Hoya", "0176 55507012", ""])
+    book.save(tmp_path / "people.xlsx")
+    done = runner.invoke(app, ["people", "import", str(tmp_path / "people.xlsx")])
+    assert done.exit_code == 1  # a row with a problem
+    assert "line 3: unknown language 'Kurdish'" in done.output
+    assert "Imported 1 new" in done.output
+    assert "Leyla Demir" in runner.invoke(app, ["people", "list", "--language", "tr"]).output
