@@ -346,3 +346,66 @@ def test_only_the_upload_path_takes_a_larger_body(
         headers={"x-csrf-token": csrf, "content-type": "multipart/form-data; boundary=b"},
     )
     assert beyond.status_code == 413 and beyond.headers["content-type"] == "application/json"
+
+
+@pytest.mark.parametrize(
+    ("written", "code"),
+    [
+        ("Arabisch", "ar"),
+        ("arabo", "ar"),
+        ("العربية", "ar"),
+        ("Αραβικά", "ar"),
+        ("Persisch", "fa"),
+        ("Farsi", "fa"),
+        ("Persian", "fa"),
+        ("فارسی", "fa"),
+        ("Ukrainisch", "uk"),
+        ("українська", "uk"),
+        ("Ucraino", "uk"),
+        ("uk-UA", "uk"),
+        ("Russisch", "ru"),
+        ("Türkisch", "tr"),
+        ("Englisch", "en"),
+        ("Português", "pt"),
+        ("Kurdisch", None),
+        ("Tigrinya", None),
+    ],
+)
+def test_language_names_as_people_write_them(written: str, code: str | None) -> None:
+    from bot.features.people_import.language_names import language_code
+
+    known = frozenset({"de", "en", "ar", "uk", "ru", "fa", "tr", "it", "pt", "el", "prs"})
+    assert language_code(written, known) == (code, None)
+
+
+def test_dari_is_persian_with_a_note() -> None:
+    from bot.features.people_import.language_names import DARI_NOTE, language_code
+
+    known = frozenset({"de", "fa", "prs"})
+    assert language_code("Dari", known) == ("fa", DARI_NOTE)
+    assert language_code("دری", known) == ("fa", DARI_NOTE)
+    assert language_code("prs", known) == ("fa", DARI_NOTE)
+
+
+def test_headers_in_five_languages() -> None:
+    from bot.features.people_import.reading import read_table
+
+    for header in (
+        "Vorname;Nachname;Sprache;Wohnort;Handy;Einwilligungsdatum;Interessen;Kurs",
+        "First name;Last name;Language;Town;Phone;Consent;Interests;Course",
+        "Nome;Cognome;Lingua;Comune;Cellulare;Consenso;Interessi;Corso",
+        "Primeiro nome;Apelido;Língua;Localidade;Telemóvel;Consentimento;Interesses;Curso",
+        "Μικρό όνομα;Επώνυμο;Γλώσσα;Πόλη;Κινητό;Συναίνεση;Ενδιαφέροντα;Μάθημα",
+        "VORNAME ; nach-name;SPRACHE;Wohn Ort;WhatsApp;Einwilligungs-Datum;interessen;KURS",
+    ):
+        table = read_table(f"{header}\nAmina;Yusuf;ar;Hoya;0176 1;2026-11-01;;\n".encode())
+        assert table.columns == [
+            "name",
+            "language",
+            "town",
+            "whatsapp",
+            "consent",
+            "interests",
+            "course",
+        ], header
+        assert table.rows[0][1]["name"] == "Amina Yusuf", header

@@ -99,17 +99,15 @@ COLUMNS: dict[str, str] = {
 }
 
 
-@dataclass
 class ReadError(ValueError):
     """The file as a whole cannot be read: ``message`` is the German msgid (with
     ``%(name)s`` fields from ``params``), ``english`` the command line's text."""
 
-    message: str
-    english: str
-    params: dict[str, Any] = field(default_factory=dict)
-
-    def __str__(self) -> str:
-        return self.english
+    def __init__(self, message: str, english: str, params: dict[str, Any] | None = None):
+        super().__init__(english)
+        self.message = message
+        self.english = english
+        self.params = params or {}
 
 
 TOO_LARGE = N_("Die Datei ist zu groß: höchstens %(mb)s MB. Bitte teilen Sie die Liste auf.")
@@ -264,9 +262,12 @@ def _table(rows: list[tuple[int, list[str]]], max_rows: int | None) -> Table:
         for column, value in zip(columns, values, strict=False):
             if column and column not in record:  # the first of two like columns wins
                 record[column] = str(value).strip()[:MAX_CELL]
-        if "name" not in record or not record["name"]:
+        if not record.get("name"):
             parts = [record.get("first_name", ""), record.get("last_name", "")]
             record["name"] = " ".join(p for p in parts if p)
+        elif record.get("last_name") and "first_name" not in record:
+            # "Nome" and "Cognome": the name column is the first name.
+            record["name"] = f"{record['name']} {record['last_name']}"
         record.pop("first_name", None)
         record.pop("last_name", None)
         records.append((line, record))
