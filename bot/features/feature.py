@@ -113,6 +113,9 @@ class Feature:
     ``shell.page(...)``; templates in ``bot/features/<name>/templates/<name>/``."""
     staff_nav: Sequence[NavItem] = ()
     """Its links in the staff app's navigation."""
+    body_limits: Mapping[str, int] = field(default_factory=dict)
+    """Request paths that may carry a larger body than ``TWC_MAX_BODY_BYTES`` (an upload),
+    with the bytes each may have (:class:`bot.web.limits.BodyLimit`)."""
     dashboard_panels: Sequence[Callable[[Runtime, StaffUser], Panel | None]] = ()
     """Boxes on the staff dashboard: called per request (in a worker thread) for the
     logged-in staff member; ``None`` shows nothing.  Scope every query to
