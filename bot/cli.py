@@ -20,7 +20,7 @@ from bot.features.registry import FEATURES
 from bot.organisations.cli import organisations_app
 from bot.outbox.scrub import scrub
 from bot.private_files import restrict_new_files
-from bot.settings import Settings
+from bot.settings import Settings, load_settings
 from bot.staff.cli import staff_app
 
 if TYPE_CHECKING:
@@ -193,6 +193,16 @@ def flows_check() -> None:
         raise typer.Exit(1) from error
     languages = ", ".join(lang.code for lang in default_languages().languages)
     console.print(f"[green]✓[/green] {len(flows)} flows valid in {languages}.")
+    checks = registry.flow_checks()
+    if checks:
+        try:
+            settings = load_settings()
+        except ValueError:
+            errors.print("[yellow]![/yellow] Settings not readable: extra checks skipped.")
+            return
+        for check in checks:
+            for warning in check(flows, settings):
+                errors.print(f"[yellow]![/yellow] {escape(warning)}")
 
 
 @flows_app.command("draw")

@@ -341,6 +341,35 @@ def test_the_command_line(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> No
     )
     (session,) = json.loads(twc("sessions", "list", "nahen-2027", "--json"))
     assert (session["start"], session["childcare"]) == ("2027-03-29 09:00", True)
+    assert "place" in twc(
+        "sessions", "edit", str(session["id"]), "--transit-line", "Bus 31", "--place", "Rathaus"
+    )
+    assert (
+        json.loads(twc("sessions", "preview", str(session["id"]), "cancel", "--json")) == []
+    )  # nobody is enrolled
+    # Refusals are a plain sentence and exit code 1, never a traceback.
+    past = runner.invoke(
+        app,
+        [
+            "sessions",
+            "add",
+            "nahen-2027",
+            "--start",
+            "2020-03-02 09:00",
+            "--end",
+            "2020-03-02 11:00",
+            "--place",
+            "x",
+        ],
+    )
+    assert past.exit_code == 1 and "in the past" in past.output
+    assert "Traceback" not in past.output
+    into_the_past = runner.invoke(
+        app, ["sessions", "move", str(session["id"]), "--start", "2020-03-02 09:00"]
+    )
+    assert into_the_past.exit_code == 1 and "in the past" in into_the_past.output
+    no_title = runner.invoke(app, ["courses", "create", "x-2027", "--title", "en=Sewing"])
+    assert no_title.exit_code == 1 and "default language" in no_title.output
     twc("sessions", "move", str(session["id"]), "--start", "2027-03-30 10:00")
     assert json.loads(twc("sessions", "attendance", str(session["id"]), "--json")) == []
     assert json.loads(twc("nudges", "list", "--json")) == []

@@ -680,6 +680,7 @@ BAD_ROWS = {
     "interest": ({"interests": "cooking"}, "unknown interest"),
     "telegram": ({"telegram chat id": "12a"}, "bad telegram chat id"),
     "no name": ({"name": ""}, "no name"),
+    "town": ({"town": "Nienbrug"}, "unknown town 'Nienbrug' (did you mean 'Nienburg (Weser)'?)"),
 }
 _numbers = itertools.count(10_000_000)
 
@@ -692,11 +693,13 @@ def good_row(draw: st.DrawFn) -> dict[str, str]:
     return {
         "name": name or "A",
         "language": draw(st.sampled_from(["", "ar", "Українська", "fa", "de"])),
-        "town": draw(st.sampled_from(["", "Hoya", "Nienburg (Weser)", "Stolzenau; Ort"])),
+        # Towns must be the organisation's (a typo is held back): the delimiter inside a
+        # cell is in the interests ("meet; jobs").
+        "town": draw(st.sampled_from(["", "Hoya", "Nienburg (Weser)", "Stolzenau"])),
         "whatsapp number": f"0176 {serial}" if channel != "telegram" else "",
         "telegram chat id": str(serial) if channel != "whatsapp" else "",
         "date of consent given on paper": draw(st.sampled_from(["", "20.11.2026", "2026-11-01"])),
-        "interests": draw(st.sampled_from(["", "course", "jobs, meet", "Mentor"])),
+        "interests": draw(st.sampled_from(["", "course", "jobs, meet", "meet; jobs", "Mentor"])),
         "course": "",
     }
 

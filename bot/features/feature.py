@@ -31,6 +31,7 @@ if TYPE_CHECKING:
     from bot.staff.principal import StaffUser
     from bot.web.staff.shell import StaffShell
     from conversations.flow_engine import FlowEngine
+    from conversations.spec import Flow
 
 
 @dataclass(frozen=True, slots=True)
@@ -112,10 +113,17 @@ class Feature:
     ``shell.page(...)``; templates in ``bot/features/<name>/templates/<name>/``."""
     staff_nav: Sequence[NavItem] = ()
     """Its links in the staff app's navigation."""
+    body_limits: Mapping[str, int] = field(default_factory=dict)
+    """Request paths that may carry a larger body than ``TWC_MAX_BODY_BYTES`` (an upload),
+    with the bytes each may have (:class:`bot.web.limits.BodyLimit`)."""
     dashboard_panels: Sequence[Callable[[Runtime, StaffUser], Panel | None]] = ()
     """Boxes on the staff dashboard: called per request (in a worker thread) for the
     logged-in staff member; ``None`` shows nothing.  Scope every query to
     ``staff.organisation_ids``."""
+    flow_checks: Sequence[Callable[[Mapping[str, Flow], Settings], Sequence[str]]] = ()
+    """Extra checks ``twc flows check`` runs once the flows are valid: each returns warnings
+    (plain lines) that are printed but never fail the check (e.g. missing WhatsApp
+    templates)."""
 
 
 __all__ = ["Feature", "NavItem", "Panel", "PeriodicJob"]

@@ -25,6 +25,7 @@ from bot.features.org_settings import FEATURE as ORG_SETTINGS
 from bot.features.people import FEATURE as PEOPLE
 from bot.features.people_import import FEATURE as PEOPLE_IMPORT
 from bot.features.retention import FEATURE as RETENTION
+from bot.features.wa_templates import FEATURE as WA_TEMPLATES
 from bot.nudges.kinds import NudgeKind
 from bot.nudges.timeout import TIMEOUT
 from bot.settings import Settings
@@ -33,6 +34,7 @@ from conversations.actions import ACTIONS as CORE_ACTIONS
 from conversations.actions import Action
 from conversations.flow_engine import FlowEngine
 from conversations.loader import FLOWS_DIR as CORE_FLOWS
+from conversations.spec import Flow
 
 if TYPE_CHECKING:
     from starlette.routing import BaseRoute
@@ -55,6 +57,7 @@ FEATURES: tuple[Feature, ...] = (
     INBOX,
     PEOPLE,
     ORG_SETTINGS,
+    WA_TEMPLATES,
     AUDIT_LOG,
 )
 
@@ -129,6 +132,11 @@ def staff_nav() -> list[NavItem]:
     )
 
 
+def flow_checks() -> list[Callable[[Mapping[str, Flow], Settings], Sequence[str]]]:
+    """Every feature's extra warnings for ``twc flows check``."""
+    return [check for feature in FEATURES for check in feature.flow_checks]
+
+
 def dashboard_panels() -> Sequence[Callable[[Runtime, StaffUser], Panel | None]]:
     """Every feature's dashboard panel makers."""
     return [panel for feature in FEATURES for panel in feature.dashboard_panels]
@@ -140,6 +148,7 @@ __all__ = [
     "actions",
     "dashboard_panels",
     "effect_writers",
+    "flow_checks",
     "flow_dirs",
     "flow_files",
     "nudge_kinds",

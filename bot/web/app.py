@@ -104,7 +104,15 @@ def create_app(runtime: Runtime, background: bool = True) -> Starlette:
         # Outermost first: every answer gets the headers, the body limit's 413 included.
         middleware=[
             Middleware(SecurityHeaders, public_url=settings.public_url),
-            Middleware(BodyLimit, max_bytes=settings.max_body_bytes),
+            Middleware(
+                BodyLimit,
+                max_bytes=settings.max_body_bytes,
+                larger={
+                    path: max(limit, settings.max_body_bytes)
+                    for feature in FEATURES
+                    for path, limit in feature.body_limits.items()
+                },
+            ),
             # Sessions and CSRF under /staff, after the body limit (it buffers forms).
             Middleware(
                 StaffGuard,

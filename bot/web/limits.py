@@ -11,6 +11,9 @@ checked once its body is read, so the size has to be checked first.
   413 at the limit.  From then on the handler reading it sees the client as gone
   (``http.disconnect``), and whatever it answers is dropped.
 
+A path listed in ``larger`` (an upload page, ``Feature.body_limits``) has its own limit
+instead of the default one.
+
 Both answers close the connection (``Connection: close``): the rest of the body is not wanted.
 A request without either header has no body and passes untouched.  Slow heads and slow bodies
 are the server protocol's business (:mod:`bot.web.server`): a timer per request there, none
@@ -20,6 +23,7 @@ here, so the hot path stays a scan of the headers.
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -57,33 +61,65 @@ def body_framing(scope: Scope) -> tuple[int | None, bool]:
 class BodyLimit:
     """Refuse request bodies over ``max_bytes`` with 413, before the app reads them."""
 
-    def __init__(self, app: ASGIApp, max_bytes: int) -> None:
+    def __init__(
+        self, app: ASGIApp, max_bytes: int, larger: Mapping[str, int] | None = None
+    ) -> None:
         self.app = app
         self.max_bytes = max_bytes
+        self.larger = dict(larger or {})
         self.too_large = refusal(413, f"body too large (at most {max_bytes} bytes)")
+
+    def limit_for(self, path: str) -> tuple[int, tuple[Message, Message]]:
+        """The limit of ``path`` and its refusal."""
+        own = self.larger.get(path)
+        if own is None:
+            return self.max_bytes, self.too_large
+        return own, refusal(413, f"body too large (at most {own} bytes)")
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
         length, encoded = body_framing(scope)
-        if length is not None and length > self.max_bytes:
-            for message in self.too_large:
+        max_bytes, too_large = (
+            self.limit_for(scope["path"]) if self.larger else (self.max_bytes, self.too_large)
+        )
+        if length is not None and length > max_bytes:
+            for message in too_large:
                 await send(message)
             return
         if not encoded:
             await self.app(scope, receive, send)
             return
-        await _Counted(self, receive, send).run(scope)
+        await _Counted(self, receive, send, max_bytes, too_large).run(scope)
 
 
 class _Counted:
     """One chunked request: its byte count and whether this middleware answered instead."""
 
-    __slots__ = ("answered", "complete", "limit", "receive", "received", "send", "started")
+    __slots__ = (
+        "answered",
+        "complete",
+        "limit",
+        "max_bytes",
+        "receive",
+        "received",
+        "send",
+        "started",
+        "too_large",
+    )
 
-    def __init__(self, limit: BodyLimit, receive: Receive, send: Send) -> None:
+    def __init__(
+        self,
+        limit: BodyLimit,
+        receive: Receive,
+        send: Send,
+        max_bytes: int,
+        too_large: tuple[Message, Message],
+    ) -> None:
         self.limit = limit
+        self.max_bytes = max_bytes
+        self.too_large = too_large
         self.receive = receive
         self.send = send
         self.received = 0
@@ -101,10 +137,10 @@ class _Counted:
         if message["type"] == "http.request":
             self.complete = not message.get("more_body", False)
             self.received += len(message.get("body", b""))
-            if self.received > self.limit.max_bytes:
+            if self.received > self.max_bytes:
                 if not self.started:
                     self.answered = True
-                    for answer in self.limit.too_large:
+                    for answer in self.too_large:
                         await self.send(answer)
                 return DISCONNECT
         return message

@@ -67,9 +67,11 @@ def ensure_prism() -> Path:
 
 
 class Prism:
-    """``prism mock`` of Twilio's 2010 REST API on a free port; a context manager."""
+    """``prism mock`` of Twilio's 2010 REST API (or ``spec``) on a free port; a context
+    manager."""
 
-    def __init__(self, logs: Path) -> None:
+    def __init__(self, logs: Path, spec: Path = SPEC) -> None:
+        self.spec = spec
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.log_path = logs / f"prism-{self.port}.log"
@@ -79,7 +81,7 @@ class Prism:
         binary = ensure_prism()
         with self.log_path.open("ab") as log:
             self.process = subprocess.Popen(
-                [str(binary), "mock", str(SPEC), "-h", "127.0.0.1", "-p", str(self.port)],
+                [str(binary), "mock", str(self.spec), "-h", "127.0.0.1", "-p", str(self.port)],
                 cwd=REPO_ROOT,
                 stdout=log,
                 stderr=subprocess.STDOUT,

@@ -5,7 +5,9 @@ Coordinators plan with ``twc courses|sessions|enrol|nudges`` (:mod:`.cli` over
 :mod:`.service`); reminders are nudge rows (:mod:`.reminders`, kind :data:`.nudges.REMINDER`)
 that fire ``flows/course.yaml``; her answer is the ``record_attendance`` action
 (:mod:`.effects`); a reminder brings its session's calendar file (:mod:`.attachments`, served
-at ``/calendar/session/<token>.ics`` by :mod:`.calendar`).
+at ``/calendar/session/<token>.ics`` by :mod:`.calendar`).  Staff plan courses and sessions
+in the browser at ``/staff/courses`` (:mod:`.pages`, templates in ``templates/courses/``),
+through the same service as the command line.
 """
 
 from __future__ import annotations
@@ -18,9 +20,11 @@ from bot.features.courses.calendar import calendar_routes, session_link
 from bot.features.courses.cli import register
 from bot.features.courses.effects import AttendanceWriter, RecordAttendance, record_attendance
 from bot.features.courses.nudges import REMINDER
+from bot.features.courses.pages import PATH, staff_pages
 from bot.features.courses.reminders import schedule_session
 from bot.features.courses.service import CourseError, CourseService
-from bot.features.feature import Feature
+from bot.features.feature import Feature, NavItem
+from bot.web.staff.i18n import N_
 
 if TYPE_CHECKING:
     from bot.runtime import Runtime
@@ -46,6 +50,8 @@ FEATURE = Feature(
     attachments={REMINDER_MESSAGE: _calendar_files},
     routes=_routes,
     cli=register,
+    staff_pages=staff_pages,
+    staff_nav=(NavItem(PATH, N_("Kurse"), order=30),),
 )
 
 __all__ = [

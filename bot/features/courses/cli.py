@@ -88,7 +88,10 @@ def _cell(value: Any) -> str:
 def courses_create(
     code: Annotated[str, typer.Argument(help="Short unique code, e.g. deutsch-a2-hoya.")],
     title: Annotated[
-        list[str], typer.Option(help="LANG=TEXT, repeat per language; German (de) required.")
+        list[str],
+        typer.Option(
+            help="LANG=TEXT, repeat per language; the organisation's default language required."
+        ),
     ],
     organisation: Annotated[str | None, typer.Option(help="Organisation slug.")] = None,
     description: Annotated[
@@ -106,6 +109,36 @@ def courses_create(
             organisation or _default_org(), code, titles, descriptions, reminder
         )
     console.print(f"Course [bold]{escape(code)}[/bold] created (id {created['id']}).")
+
+
+@courses_app.command("edit")
+def courses_edit(
+    code: str,
+    title: Annotated[
+        list[str] | None,
+        typer.Option(help="LANG=TEXT, repeat per language (replaces all titles)."),
+    ] = None,
+    description: Annotated[
+        list[str] | None, typer.Option(help="LANG=TEXT, repeat per language (replaces all).")
+    ] = None,
+    reminder: Annotated[
+        list[str] | None,
+        typer.Option(help="Replaces the rules: '1d@17:00', '2h', …; coming sessions re-planned."),
+    ] = None,
+) -> None:
+    """Change a course's titles, descriptions or reminder rules (what is not given stays)."""
+    with _service() as service:
+        current = service.course(code)
+        edited = service.edit_course(
+            code,
+            _pairs(title) if title else current["title"],
+            _pairs(description) if description else current["description"],
+            reminder or current["reminders"],
+        )
+    console.print(
+        f"Course [bold]{escape(code)}[/bold] changed; "
+        f"{edited['reminders_planned']} reminders planned anew."
+    )
 
 
 def _pairs(values: list[str]) -> dict[str, str]:
@@ -158,12 +191,28 @@ def sessions_add(
     end: LocalTime,
     place: Annotated[str, typer.Option(help="Where, or an online link.")],
     address: Annotated[str, typer.Option(help="Street and town.")] = "",
-    directions: Annotated[str, typer.Option(help="How to get there (bus line, stop).")] = "",
+    directions: Annotated[str, typer.Option(help="How to get there, in words.")] = "",
     childcare: Annotated[bool, typer.Option(help="Childcare is offered.")] = False,
+    transit_line: Annotated[str, typer.Option(help="Bus or train line, e.g. 'Bus 31'.")] = "",
+    transit_stop: Annotated[
+        str, typer.Option(help="Where to get off, e.g. 'Hoya, Bahnhof'.")
+    ] = "",
 ) -> None:
-    """Plan a session of COURSE; reminders are scheduled for everyone enrolled."""
+    """Plan a session of COURSE; reminders are scheduled for everyone enrolled.
+
+    A start in the past is refused."""
     with _service() as service:
-        added = service.add_session(course, start, end, place, address, directions, childcare)
+        added = service.add_session(
+            course,
+            start,
+            end,
+            place,
+            address,
+            directions,
+            childcare,
+            transit_line,
+            transit_stop,
+        )
     console.print(
         f"Session {added['id']} on {added['start']} ({added['timezone']}) added; "
         f"{added['reminders_scheduled']} reminders scheduled."
@@ -176,7 +225,10 @@ def sessions_list(course: str, as_json: JsonOption = False) -> None:
     with _service() as service:
         rows = service.list_sessions(course)
     _show(
-        rows, ["id", "start", "end", "place", "childcare", "status"], as_json, f"Sessions {course}"
+        rows,
+        ["id", "start", "end", "place", "transit_line", "transit_stop", "childcare", "status"],
+        as_json,
+        f"Sessions {course}",
     )
 
 
@@ -188,7 +240,9 @@ def sessions_move(
         str | None, typer.Option(help="New local end time; default: same length as before.")
     ] = None,
 ) -> None:
-    """Move SESSION; everyone enrolled is told at once and reminders are rescheduled."""
+    """Move SESSION; everyone enrolled is told at once and reminders are rescheduled.
+
+    A session that is over cannot be moved, nor can one be moved into the past."""
     with _service() as service:
         moved = service.move_session(session, start, end)
     console.print(f"Session {session} moved to {moved['start']}; {moved['told']} people are told.")
@@ -199,10 +253,68 @@ def sessions_cancel(
     session: int,
     reason: Annotated[str, typer.Option(help="Why (for the audit log and the team).")],
 ) -> None:
-    """Cancel SESSION; everyone enrolled is told at once and reminders are withdrawn."""
+    """Cancel SESSION; everyone enrolled is told at once and reminders are withdrawn.
+
+    A session that is over cannot be cancelled."""
     with _service() as service:
         cancelled = service.cancel_session(session, reason)
     console.print(f"Session {session} cancelled; {cancelled['told']} people are told.")
+
+
+@sessions_app.command("edit")
+def sessions_edit(
+    session: int,
+    place: Annotated[str | None, typer.Option(help="Where, or an online link.")] = None,
+    address: Annotated[str | None, typer.Option(help="Street and town.")] = None,
+    directions: Annotated[str | None, typer.Option(help="How to get there, in words.")] = None,
+    childcare: Annotated[
+        bool | None, typer.Option("--childcare/--no-childcare", help="Childcare is offered.")
+    ] = None,
+    transit_line: Annotated[str | None, typer.Option(help="Bus or train line.")] = None,
+    transit_stop: Annotated[str | None, typer.Option(help="Where to get off.")] = None,
+) -> None:
+    """Change the details of a coming SESSION; a new place or address is told to everyone."""
+    with _service() as service:
+        edited = service.update_session(
+            session,
+            place=place,
+            address=address,
+            directions=directions,
+            childcare=childcare,
+            transit_line=transit_line,
+            transit_stop=transit_stop,
+        )
+    changed = ", ".join(edited["changed"]) or "nothing"
+    console.print(f"Session {session}: {changed} changed; {edited['told']} people are told.")
+
+
+@sessions_app.command("preview")
+def sessions_preview(
+    session: int,
+    action: Annotated[str, typer.Argument(help="move, cancel or change.")],
+    start: Annotated[str | None, typer.Option(help="For move: the new local start.")] = None,
+    place: Annotated[str | None, typer.Option(help="For change: the new place.")] = None,
+    address: Annotated[str | None, typer.Option(help="For change: the new address.")] = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Who a move, cancellation or change of place would tell, and who not (nothing is done)."""
+    if action not in ("move", "cancel", "change"):
+        errors.print("[red]✗[/red] the action is move, cancel or change")
+        raise typer.Exit(2)
+    if action == "move" and not start:
+        errors.print("[red]✗[/red] a move needs --start")
+        raise typer.Exit(2)
+    with _service() as service:
+        found = service.preview(session, action, start=start, place=place, address=address)
+    rows = [{**p, "told": "yes", "why": ""} for p in found.told] + [
+        {**p, "told": "no", "language": "", "channel": ""} for p in found.not_told
+    ]
+    _show(
+        rows,
+        ["person", "name", "told", "language", "channel", "why"],
+        as_json,
+        f"Session {session}: {action} (messages go {found.send_at:%Y-%m-%d %H:%M} UTC)",
+    )
 
 
 @sessions_app.command("attendance")

@@ -9,9 +9,10 @@ and a moved session gets new keys.  Due times are moved out of the organisation'
 then every person's days are capped (:func:`apply_daily_cap`).
 
 When a reminder is due, :func:`reminder_event` builds the engine's ``TriggerIn`` into
-``course.reminder`` with the date, time, place and directions already formatted by Babel in her
-language and the organisation's time zone.  A reminder whose session has already begun is
-recorded as ``missed``, never sent late.
+``course.reminder`` with the date, time, place and the practical facts (childcare, bus line,
+stop, directions: :func:`~bot.features.courses.texts.practical_facts`) already formatted by
+Babel in her language and the organisation's time zone.  A reminder whose session has already
+begun is recorded as ``missed``, never sent late.
 """
 
 from __future__ import annotations
@@ -25,11 +26,12 @@ from sqlalchemy import Connection, and_, delete, select
 
 from bot.consent.checks import current
 from bot.db.tables import courses, enrolments, identities, nudges, organisations, people, sessions
+from bot.features.courses.texts import catalogs_for, practical_facts
 from bot.nudges.daily_cap import OrgTimes, apply_daily_cap, org_times
 from bot.nudges.quiet_hours import at_local, local_day, outside_quiet_hours, parse_clock
 from conversations.consent import MESSAGES
 from conversations.events import Event, TriggerIn
-from conversations.i18n import format_clock, format_day
+from conversations.i18n import Catalogs, format_clock, format_day
 from conversations.languages import LanguageTable
 
 KIND = "reminder"
@@ -258,14 +260,17 @@ def reminder_events(
     now: datetime,
     calendar_link: Callable[[int, str], str] | None = None,
     known_people: Mapping[int, Any] | None = None,
+    catalogs: Catalogs | None = None,
 ) -> list[Event | str]:
     """:func:`reminder_event` for many ``(person id, payload)`` at once: two queries in all,
     and each session's texts formatted once per language.
 
     ``known_people`` maps person ids to rows with ``id``, ``language``, ``status`` and
     ``consented``, when the caller has read them already (the sweep's claim does): then
-    they are not read again.
+    they are not read again.  ``catalogs`` translate the practical facts lines (read once
+    per language table when not given).
     """
+    texts = catalogs if catalogs is not None else catalogs_for(languages)
     session_ids = sorted({int(payload["session"]) for _, payload in due})
     person_ids = sorted({person for person, _ in due})
     found_sessions = {
@@ -281,6 +286,9 @@ def reminder_events(
                 courses.c.title,
                 organisations.c.timezone,
                 organisations.c.default_language,
+                sessions.c.childcare,
+                sessions.c.transit_line,
+                sessions.c.transit_stop,
             )
             .join(courses, courses.c.id == sessions.c.course_id)
             .join(organisations, organisations.c.id == courses.c.organisation_id)
@@ -313,7 +321,9 @@ def reminder_events(
         cache_key = (row.id, language.code)
         values = values_cache.get(cache_key)
         if values is None:
-            values = values_cache[cache_key] = _reminder_values(row, language, calendar_link)
+            values = values_cache[cache_key] = _reminder_values(
+                row, language, calendar_link, texts
+            )
         # One values dict per session and language, shared by its events (never changed):
         # the batch firing recognises them as the same message by it.
         events.append(TriggerIn(TARGET, values))
@@ -330,6 +340,9 @@ class _Session(NamedTuple):
     title: dict[str, str] | None
     timezone: str
     default_language: str
+    childcare: bool
+    transit_line: str | None
+    transit_stop: str | None
 
 
 def _people_facts(conn: Connection, person_ids: list[int]) -> dict[int, Any]:
@@ -352,7 +365,10 @@ def _people_facts(conn: Connection, person_ids: list[int]) -> dict[int, Any]:
 
 
 def _reminder_values(
-    row: Any, language: Any, calendar_link: Callable[[int, str], str] | None
+    row: Any,
+    language: Any,
+    calendar_link: Callable[[int, str], str] | None,
+    catalogs: Catalogs,
 ) -> dict[str, Any]:
     title = row.title or {}
     course = title.get(language.code) or title.get(language.catalog) or title.get("de") or ""
@@ -366,5 +382,14 @@ def _reminder_values(
         "time": format_clock(row.starts_at, language, row.timezone),
         "place": place,
         "directions": row.directions or "—",
+        # Childcare, bus line, stop, directions: only the lines that apply, in her language.
+        "facts": practical_facts(
+            catalogs,
+            language,
+            childcare=bool(row.childcare),
+            line=row.transit_line,
+            stop=row.transit_stop,
+            directions=row.directions,
+        ),
         "calendar": calendar_link(row.id, language.code) if calendar_link else "—",
     }

@@ -15,7 +15,7 @@ from bot.cli_support import cli_actor, command_group, open_runtime
 from bot.features.people_import.importer import PeopleImporter, PeopleImportError
 
 #: The help of ``twc people`` (features add commands to the group: import, delete, …).
-PEOPLE_HELP = "People: import the lists you already have; delete on request."
+PEOPLE_HELP = "People: list, show, import the lists you already have; delete on request."
 
 console = Console()
 errors = Console(stderr=True)
@@ -27,7 +27,9 @@ def register(app: typer.Typer) -> None:
 
 
 def people_import(
-    file: Annotated[Path, typer.Argument(help="CSV file (comma or semicolon separated).")],
+    file: Annotated[
+        Path, typer.Argument(help="CSV file (comma or semicolon separated) or Excel (.xlsx).")
+    ],
     organisation: Annotated[
         str | None, typer.Option(help="Organisation slug (default: TWC_DEFAULT_ORGANISATION).")
     ] = None,

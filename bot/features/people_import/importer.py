@@ -1,14 +1,26 @@
-"""Import the list of people a coordinator already has (``twc people import FILE.csv``).
+"""Import the list of people a coordinator already has (``twc people import FILE``, and the
+staff page ``/staff/people/import``: both run :class:`PeopleImporter`).
 
-Columns (header names are matched loosely: case, spaces and underscores do not matter):
-``name``, ``language``, ``town``, ``whatsapp number``, ``telegram chat id``,
-``date of consent given on paper``, ``consent purposes``, ``interests``, ``course``.  Comma,
-semicolon and tab separated files all work (a spreadsheet saved in German uses semicolons).
+Columns (header names in German, English, Italian, Portuguese or Greek, matched loosely:
+:mod:`.reading`): ``name`` (or first and last name), ``language``, ``town``, ``whatsapp
+number``, ``telegram chat id``, ``date of consent given on paper``, ``consent purposes``,
+``interests``, ``course``.  CSV (comma, semicolon or tab; UTF-8 or Windows-1252) and Excel
+``.xlsx`` files both work.  Language names are read as people write them
+(:mod:`.language_names`: "Arabisch", "Farsi", "українська").
 
 * Phone numbers are parsed with :mod:`phonenumbers` in the organisation's default region
   (``--region``, else derived from the organisation's time zone, else ``DE``) and stored as
   E.164 in the WhatsApp address form ``whatsapp:+49…``; a Telegram address is the chat id.
 * Every bad row is reported with its line number and reason; the good rows are imported.
+  Each reason exists twice: in English (``Problem.reason``, the command line's) and as a
+  German msgid of the staff catalog with its fields (``Problem.message``/``params``, the
+  page's, translated for the staff member).
+* A town must be one of the organisation's towns (``organisations.towns``; any town when it
+  lists none): "Nienburg" is taken as "Nienburg (Weser)", a typo is **held back** with the
+  nearest town suggested ("meinten Sie …?", rapidfuzz).  Held back rather than imported
+  without a town, because a town decides which broadcasts reach her and a person without one
+  would silently miss them; the coordinator corrects the file and imports it again (the rows
+  already in are found and left alone).
 * Idempotent: a person is found by the pseudonymous lookup key of any of her channel
   addresses (the same key :class:`~bot.turns.service.TurnService` uses), so a
   second run finds everyone and changes nothing.  A row repeating an address of an earlier row
@@ -27,8 +39,6 @@ semicolon and tab separated files all work (a spreadsheet saved in German uses s
 
 from __future__ import annotations
 
-import csv
-import io
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -38,6 +48,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import phonenumbers
+from rapidfuzz import fuzz, process
 from sqlalchemy import Connection, Engine, insert, select
 
 from bot.db.tables import (
@@ -51,35 +62,27 @@ from bot.db.tables import (
     sessions,
 )
 from bot.features.courses import schedule_session
+from bot.features.people_import.language_names import language_code
+from bot.features.people_import.reading import ReadError, Table, normalise, read_table
 from bot.identity import lookup_key
+from bot.staff.texts import N_
 from conversations.consent import MESSAGES, PROFILE, PURPOSES, unknown_purposes
 from conversations.languages import LanguageTable
 from conversations.matching import clean_text
 
-#: Header spellings → the column each stands for.
-COLUMNS = {
-    "name": "name",
-    "language": "language",
-    "sprache": "language",
-    "town": "town",
-    "ort": "town",
-    "whatsappnumber": "whatsapp",
-    "whatsapp": "whatsapp",
-    "phone": "whatsapp",
-    "telegramchatid": "telegram",
-    "telegram": "telegram",
-    "dateofconsentgivenonpaper": "consent",
-    "consentdate": "consent",
-    "consent": "consent",
-    "consentpurposes": "purposes",
-    "purposes": "purposes",
-    "zwecke": "purposes",
-    "interests": "interests",
-    "course": "course",
-    "kurs": "course",
-}
 #: Interests the onboarding flow knows (``onboarding.ask_interests``).
 INTERESTS = ("course", "mentor", "jobs", "meet")
+#: How people write them (German, English, Italian, Portuguese, Greek), normalised.
+INTEREST_NAMES = {
+    normalise(name): interest
+    for interest, names in {
+        "course": "course|courses|kurs|kurse|deutschkurs|corso|corsi|curso|cursos|μάθημα|μαθήματα",
+        "mentor": "mentor|mentorin|mentoring|mentore|mentora|μέντορας",
+        "jobs": "jobs|job|arbeit|work|lavoro|trabalho|emprego|εργασία|δουλειά",
+        "meet": "meet|treffen|meeting|incontri|incontro|encontros|encontro|συναντήσεις|συνάντηση",
+    }.items()
+    for name in names.split("|")
+}
 #: Country of an organisation's time zone, for parsing national phone numbers.
 REGION_OF_TIMEZONE = {
     "Europe/Berlin": "DE",
@@ -102,7 +105,42 @@ _DATE_FORMATS = ("%Y-%m-%d", "%d.%m.%Y", "%d.%m.%y", "%d/%m/%Y")
 
 
 class PeopleImportError(ValueError):
-    """The file as a whole cannot be imported (no header, unknown organisation …)."""
+    """The file as a whole cannot be imported (no header, unknown organisation …); with the
+    German ``message`` (and ``params``) for the page when it comes from reading the file."""
+
+    def __init__(self, english: str, message: str = "", params: dict[str, Any] | None = None):
+        super().__init__(english)
+        self.message = message
+        self.params = params or {}
+
+
+# ---- what the coordinator reads on the page (German msgids of the staff catalog) ----------
+NO_NAME = N_("Der Name fehlt.")
+UNKNOWN_LANGUAGE = N_("Die Sprache „%(language)s“ bietet der Bot nicht an.")
+BAD_PHONE = N_("Diese Telefonnummer ist ungültig.")
+BAD_TELEGRAM = N_("Die Telegram-ID ist ungültig: sie besteht nur aus Ziffern.")
+NO_CHANNEL = N_("Weder Handynummer noch Telegram-ID: so kann der Bot sie nicht erreichen.")
+BAD_DATE = N_(
+    "Das Einwilligungsdatum „%(date)s“ verstehen wir nicht. Bitte schreiben Sie es als TT.MM.JJJJ."
+)
+FUTURE_DATE = N_("Das Einwilligungsdatum %(date)s liegt in der Zukunft.")
+UNKNOWN_PURPOSE = N_("Den Zweck der Einwilligung „%(purpose)s“ kennen wir nicht.")
+PURPOSES_WITHOUT_DATE = N_("Zwecke der Einwilligung stehen da, aber kein Einwilligungsdatum.")
+UNKNOWN_INTEREST = N_(
+    "Das Interesse „%(interest)s“ kennen wir nicht (möglich: Kurs, Mentorin, Arbeit, Treffen)."
+)
+UNKNOWN_COURSE = N_("Den Kurs „%(course)s“ gibt es in Ihrer Organisation nicht.")
+UNKNOWN_TOWN = N_("Den Ort „%(town)s“ kennen wir nicht.")
+UNKNOWN_TOWN_SUGGESTION = N_("Den Ort „%(town)s“ kennen wir nicht — meinten Sie „%(suggestion)s“?")
+DUPLICATE = N_("Diese Nummer oder Telegram-ID steht schon in Zeile %(other)s.")
+TWO_PEOPLE = N_("Handynummer und Telegram-ID gehören zu zwei verschiedenen Personen.")
+KNOWN = N_("Kennen wir schon (gleiche Nummer oder Telegram-ID): sie wird nicht neu angelegt.")
+NO_CONSENT = N_(
+    "Kein Einwilligungsdatum: Der Bot schreibt ihr von sich aus nichts (auch keine "
+    "Erinnerungen), bis sie selbst im Chat zustimmt."
+)
+#: How close a town must be (rapidfuzz WRatio, 0–100) to be suggested.
+TOWN_SUGGESTION_CUTOFF = 75
 
 
 @dataclass
@@ -111,6 +149,27 @@ class Problem:
 
     line: int
     reason: str
+    """In English (the command line)."""
+    message: str = ""
+    """The same as a German msgid of the staff catalog (the page)."""
+    params: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class Outcome:
+    """What became (or, in a dry run, would become) of one row: for the page's preview."""
+
+    line: int
+    name: str
+    status: str
+    """``new``, ``existing`` or ``problem``."""
+    language: str | None = None
+    town: str | None = None
+    course: str | None = None
+    channels: tuple[str, ...] = ()
+    notes: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
+    """German msgids with their fields (Dari taken as Persian, no consent date, …)."""
+    problem: Problem | None = None
 
 
 @dataclass
@@ -124,6 +183,8 @@ class ImportReport:
     reminders: int = 0
     problems: list[Problem] = field(default_factory=list)
     dry_run: bool = False
+    outcomes: list[Outcome] = field(default_factory=list)
+    organisation_id: int | None = None
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -135,6 +196,11 @@ class ImportReport:
             "problems": [{"line": p.line, "reason": p.reason} for p in self.problems],
             "dry_run": self.dry_run,
         }
+
+    @property
+    def importable_lines(self) -> list[int]:
+        """The lines that are (or would be) imported: new or already known people."""
+        return [o.line for o in self.outcomes if o.status != "problem"]
 
 
 @dataclass
@@ -148,53 +214,35 @@ class _Row:
     purposes: tuple[str, ...]
     interests: list[str]
     course: str | None
+    notes: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
 
 
 class RowError(ValueError):
-    """One row's problem (the message is the reason shown to the coordinator)."""
+    """One row's problem: ``str()`` is the English reason (the command line), ``message`` and
+    ``params`` the German one (the page)."""
+
+    def __init__(self, english: str, message: str = "", **params: Any) -> None:
+        super().__init__(english)
+        self.message = message
+        self.params = params
 
 
 def read_rows(path: Path) -> tuple[list[str], list[tuple[int, dict[str, str]]]]:
-    """The columns found and every data row with its line number.
+    """The columns found and every data row with its line number (CSV or ``.xlsx``).
 
-    A file that is not UTF-8 (a spreadsheet's "CSV" in its old Windows encoding) or that the
-    csv module cannot read (a field beyond its size limit) is a :class:`PeopleImportError`
-    that says which line and what to do, never a traceback."""
-    try:
-        text = path.read_text(encoding="utf-8-sig")
-    except UnicodeDecodeError as error:
-        line = path.read_bytes()[: error.start].count(b"\n") + 1
-        raise PeopleImportError(
-            f"{path}: line {line} is not UTF-8; save the file as 'CSV UTF-8'"
-        ) from error
-    try:
-        return _read_rows(path, text)
-    except csv.Error as error:
-        raise PeopleImportError(f"{path}: the file cannot be read as CSV ({error})") from error
+    Whatever the bytes, the answer is rows or a :class:`PeopleImportError` that says what
+    is wrong, never a traceback."""
+    table = read_file(path)
+    return table.columns, table.rows
 
 
-def _read_rows(path: Path, text: str) -> tuple[list[str], list[tuple[int, dict[str, str]]]]:
+def read_file(path: Path) -> Table:
+    """``path`` read by :func:`~.reading.read_table`, without the upload's size limits (the
+    command line reads what its user gives it)."""
     try:
-        dialect: Any = csv.Sniffer().sniff(text.split("\n", 1)[0], delimiters=",;\t")
-    except csv.Error:
-        dialect = csv.excel
-    reader = csv.reader(io.StringIO(text), dialect)
-    header = next(reader, None)
-    if not header:
-        raise PeopleImportError(f"{path}: empty file")
-    columns = [COLUMNS.get(re.sub(r"[\s_\-]", "", h.lower()), "") for h in header]
-    if "name" not in columns or not {"whatsapp", "telegram"} & set(columns):
-        raise PeopleImportError(
-            f"{path}: the header needs at least 'name' and 'whatsapp number' or "
-            f"'telegram chat id' (found: {', '.join(header)})"
-        )
-    rows = []
-    for values in reader:
-        if not any(v.strip() for v in values):
-            continue
-        record = {c: v.strip() for c, v in zip(columns, values, strict=False) if c}
-        rows.append((reader.line_num, record))
-    return [c for c in columns if c], rows
+        return read_table(path.read_bytes(), path.name, limited=False)
+    except ReadError as error:
+        raise PeopleImportError(f"{path}: {error.english}", error.message, error.params) from error
 
 
 def parse_phone(raw: str, region: str) -> str:
@@ -202,9 +250,9 @@ def parse_phone(raw: str, region: str) -> str:
     try:
         number = phonenumbers.parse(raw, region)
     except phonenumbers.NumberParseException as error:
-        raise RowError(f"bad phone number {raw!r}") from error
+        raise RowError(f"bad phone number {raw!r}", BAD_PHONE) from error
     if not phonenumbers.is_valid_number(number):
-        raise RowError(f"bad phone number {raw!r} (not a valid number for {region})")
+        raise RowError(f"bad phone number {raw!r} (not a valid number for {region})", BAD_PHONE)
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 
 
@@ -216,9 +264,11 @@ def parse_date(raw: str, today: date) -> date:
         except ValueError:
             continue
         if found > today:
-            raise RowError(f"consent date {raw!r} is in the future")
+            raise RowError(f"consent date {raw!r} is in the future", FUTURE_DATE, date=raw)
         return found
-    raise RowError(f"bad consent date {raw!r} (write YYYY-MM-DD or DD.MM.YYYY)")
+    raise RowError(
+        f"bad consent date {raw!r} (write YYYY-MM-DD or DD.MM.YYYY)", BAD_DATE, date=raw[:40]
+    )
 
 
 def _one_line(text: str) -> str:
@@ -235,53 +285,117 @@ def parse_row(
     default_language: str,
     known_courses: Iterable[str],
     today: date,
+    towns: Iterable[str] = (),
+    course_titles: dict[str, str] | None = None,
 ) -> _Row:
-    """Check one row; :class:`RowError` names its first problem."""
+    """Check one row; :class:`RowError` names its first problem.
+
+    ``towns``: the organisation's (none: any town); ``course_titles``: normalised course
+    titles → code, so "Deutsch A2 in Hoya" finds its course as well as its code does."""
+    notes: list[tuple[str, dict[str, Any]]] = []
     name = _one_line(record.get("name", ""))
     if not name:
-        raise RowError("no name")
-    language_text = record.get("language", "")
+        raise RowError("no name", NO_NAME)
+    language_text = _one_line(record.get("language", ""))
     if language_text:
-        by_name = {lang.name.lower(): lang for lang in languages.languages}
-        language = languages.get(language_text) or by_name.get(language_text.lower())
-        if language is None:
-            raise RowError(f"unknown language {language_text!r}")
-        language_code = language.code
+        known = frozenset(lang.code for lang in languages.languages)
+        code, note = language_code(language_text, known)
+        if code is None:
+            by_name = {lang.name.lower(): lang for lang in languages.languages}
+            found = languages.get(language_text) or by_name.get(language_text.lower())
+            code = found.code if found is not None else None
+        if code is None:
+            raise RowError(
+                f"unknown language {language_text!r}", UNKNOWN_LANGUAGE, language=language_text
+            )
+        if note:
+            notes.append((note, {"given": language_text}))
+        language_code_ = code
     else:
-        language_code = default_language
+        language_code_ = default_language
+    town = check_town(_one_line(record.get("town", "")), towns)
     addresses = []
     if record.get("whatsapp"):
         addresses.append(("whatsapp", "whatsapp:" + parse_phone(record["whatsapp"], region)))
     if record.get("telegram"):
         chat = record["telegram"]
         if not _TELEGRAM_ID.fullmatch(chat) or int(chat) == 0:
-            raise RowError(f"bad telegram chat id {chat!r} (digits only)")
+            raise RowError(f"bad telegram chat id {chat!r} (digits only)", BAD_TELEGRAM)
         # As Telegram writes it ("007" is 7), so her lookup key matches when she writes.
         addresses.append(("telegram", str(int(chat))))
     if not addresses:
-        raise RowError("no channel at all (neither WhatsApp number nor Telegram chat id)")
+        raise RowError(
+            "no channel at all (neither WhatsApp number nor Telegram chat id)", NO_CHANNEL
+        )
     consent = parse_date(record["consent"], today) if record.get("consent") else None
+    if consent is None:
+        notes.append((NO_CONSENT, {}))
     purposes = parse_purposes(record.get("purposes"), consent)
-    interests = [
-        i.strip().lower() for i in re.split(r"[;,/]", record.get("interests", "")) if i.strip()
-    ]
-    unknown = [i for i in interests if i not in INTERESTS]
-    if unknown:
-        raise RowError(f"unknown interest {unknown[0]!r} (known: {', '.join(INTERESTS)})")
+    interests = []
+    for given in re.split(r"[;,/]", record.get("interests", "")):
+        if not given.strip():
+            continue
+        interest = INTEREST_NAMES.get(normalise(given))
+        if interest is None:
+            shown = _one_line(given)
+            raise RowError(
+                f"unknown interest {shown.lower()!r} (known: {', '.join(INTERESTS)})",
+                UNKNOWN_INTEREST,
+                interest=shown,
+            )
+        if interest not in interests:
+            interests.append(interest)
     course = record.get("course") or None
     if course is not None and course not in set(known_courses):
-        raise RowError(f"unknown course {course!r}")
+        by_title = (course_titles or {}).get(normalise(course))
+        if by_title is None:
+            raise RowError(f"unknown course {course!r}", UNKNOWN_COURSE, course=course)
+        course = by_title
     return _Row(
         line,
         name,
-        language_code,
-        _one_line(record.get("town", "")) or None,
+        language_code_,
+        town,
         addresses,
         consent,
         purposes,
         interests,
         course,
+        notes,
     )
+
+
+def _town_key(town: str) -> str:
+    """A town compared: "Nienburg (Weser)" and "nienburg" are one (the bracket dropped)."""
+    return normalise(re.sub(r"\(.*?\)", "", town)) or normalise(town)
+
+
+def check_town(given: str, towns: Iterable[str]) -> str | None:
+    """The organisation's spelling of ``given``, or :class:`RowError` naming the nearest
+    town when it is not one of them; any town when the organisation lists none."""
+    listed = [t for t in towns if t]
+    if not given:
+        return None
+    if not listed:
+        return given
+    for town in listed:
+        if normalise(town) == normalise(given) or _town_key(town) == _town_key(given):
+            return town
+    best = process.extractOne(
+        normalise(given),
+        {town: normalise(town) for town in listed},
+        scorer=fuzz.WRatio,
+        score_cutoff=TOWN_SUGGESTION_CUTOFF,
+    )
+    if best is not None:
+        suggestion = str(best[2])
+        raise RowError(
+            f"unknown town {given!r} (did you mean {suggestion!r}?)",
+            UNKNOWN_TOWN_SUGGESTION,
+            town=given,
+            suggestion=suggestion,
+        )
+    raise RowError(f"unknown town {given!r}", UNKNOWN_TOWN, town=given)
 
 
 def parse_purposes(raw: str | None, consent: date | None) -> tuple[str, ...]:
@@ -295,9 +409,15 @@ def parse_purposes(raw: str | None, consent: date | None) -> tuple[str, ...]:
     named = [p.strip().lower() for p in re.split(r"[;,/\s]+", raw) if p.strip()]
     unknown = unknown_purposes(named)
     if unknown:
-        raise RowError(f"unknown consent purpose {unknown[0]!r} (known: {', '.join(PURPOSES)})")
+        raise RowError(
+            f"unknown consent purpose {unknown[0]!r} (known: {', '.join(PURPOSES)})",
+            UNKNOWN_PURPOSE,
+            purpose=unknown[0],
+        )
     if named and consent is None:
-        raise RowError("consent purposes without the date of consent given on paper")
+        raise RowError(
+            "consent purposes without the date of consent given on paper", PURPOSES_WITHOUT_DATE
+        )
     return tuple(dict.fromkeys([PROFILE, *named])) if consent else ()
 
 
@@ -320,7 +440,25 @@ class PeopleImporter:
         progress: Callable[[int, int], None] | None = None,
     ) -> ImportReport:
         """Import ``path``; ``progress(done, total)`` is called after every row."""
-        _columns, records = read_rows(path)
+        return self.run_table(read_file(path), organisation, region, dry_run, progress)
+
+    def run_table(
+        self,
+        table: Table,
+        organisation: str | int,
+        region: str | None = None,
+        dry_run: bool = False,
+        progress: Callable[[int, int], None] | None = None,
+        only_lines: Iterable[int] | None = None,
+    ) -> ImportReport:
+        """Import the rows of ``table`` into ``organisation`` (its slug, or its id from a
+        staff page); with ``only_lines`` just those rows (the page imports exactly the rows
+        its preview showed as importable).  All in one transaction; a dry run rolls it back
+        after doing everything, so its report is what the real run would do."""
+        records = table.rows
+        if only_lines is not None:
+            chosen = set(only_lines)
+            records = [(line, record) for line, record in records if line in chosen]
         now = self.clock()
         report = ImportReport(rows=len(records), dry_run=dry_run)
         with self.db.connect() as conn:
@@ -340,31 +478,48 @@ class PeopleImporter:
         self,
         conn: Connection,
         records: list[tuple[int, dict[str, str]]],
-        organisation: str,
+        organisation: str | int,
         region: str | None,
         now: datetime,
         report: ImportReport,
         progress: Callable[[int, int], None] | None,
     ) -> None:
+        wanted = (
+            organisations.c.id == organisation
+            if isinstance(organisation, int)
+            else organisations.c.slug == organisation
+        )
         org = conn.execute(
             select(
-                organisations.c.id, organisations.c.timezone, organisations.c.default_language
-            ).where(organisations.c.slug == organisation)
+                organisations.c.id,
+                organisations.c.slug,
+                organisations.c.timezone,
+                organisations.c.default_language,
+                organisations.c.towns,
+            ).where(wanted)
         ).first()
         if org is None:
             raise PeopleImportError(f"no organisation {organisation!r}")
+        report.organisation_id = int(org.id)
         region = (region or REGION_OF_TIMEZONE.get(org.timezone, DEFAULT_REGION)).upper()
-        course_ids: dict[str, int] = dict(
-            conn.execute(
-                select(courses.c.code, courses.c.id).where(courses.c.organisation_id == org.id)
+        known_courses = conn.execute(
+            select(courses.c.code, courses.c.id, courses.c.title).where(
+                courses.c.organisation_id == org.id
             )
-            .tuples()
-            .all()
-        )
+        ).all()
+        course_ids: dict[str, int] = {c.code: c.id for c in known_courses}
+        course_titles = {
+            normalise(str(title)): c.code
+            for c in known_courses
+            for title in (c.title or {}).values()
+            if normalise(str(title))
+        }
+        towns = list(org.towns or [])
         today = now.astimezone(ZoneInfo(org.timezone)).date()
         seen: dict[str, int] = {}  # lookup key → the line that brought it
         enrolled_now: dict[int, list[int]] = {}  # course id → people
         for done, (line, record) in enumerate(records, start=1):
+            outcome = Outcome(line, _one_line(record.get("name", "")), "problem")
             try:
                 row = parse_row(
                     line,
@@ -374,12 +529,23 @@ class PeopleImporter:
                     org.default_language,
                     course_ids,
                     today,
+                    towns,
+                    course_titles,
                 )
+                outcome.language, outcome.town, outcome.course = row.language, row.town, row.course
+                outcome.channels = tuple(channel for channel, _address in row.addresses)
+                outcome.notes = list(row.notes)
                 keys = [lookup_key(self.secret_key, ch, addr) for ch, addr in row.addresses]
                 earlier = [seen[k] for k in keys if k in seen]
                 if earlier:
-                    raise RowError(f"duplicate of line {earlier[0]}")
+                    raise RowError(f"duplicate of line {earlier[0]}", DUPLICATE, other=earlier[0])
+                before = len(report.existing)
                 person_id = self._person(conn, row, keys, org, now, report)
+                if len(report.existing) > before:
+                    outcome.status = "existing"
+                    outcome.notes = [(KNOWN, {})]
+                else:
+                    outcome.status = "new"
                 for key in keys:
                     seen[key] = line
                 if row.course is not None:
@@ -388,7 +554,10 @@ class PeopleImporter:
                         enrolled_now.setdefault(course_id, []).append(person_id)
                         report.enrolled += 1
             except RowError as error:
-                report.problems.append(Problem(line, str(error)))
+                problem = Problem(line, str(error), error.message, error.params)
+                report.problems.append(problem)
+                outcome.status, outcome.problem = "problem", problem
+            report.outcomes.append(outcome)
             if progress is not None:
                 progress(done, len(records))
         for course_id, person_ids in enrolled_now.items():
@@ -406,10 +575,12 @@ class PeopleImporter:
                 at=now,
                 actor=self.actor,
                 action="people.import",
+                organisation_id=org.id,
                 details={
-                    "organisation": organisation,
+                    "organisation": org.slug,
                     "created": len(report.created),
                     "existing": len(report.existing),
+                    "enrolled": report.enrolled,
                     "problems": len(report.problems),
                 },
             )
@@ -432,7 +603,9 @@ class PeopleImporter:
         ).all()
         owners = {r.person_id for r in found}
         if len(owners) > 1:
-            raise RowError("her WhatsApp number and Telegram chat id belong to two people")
+            raise RowError(
+                "her WhatsApp number and Telegram chat id belong to two people", TWO_PEOPLE
+            )
         given_at = (
             datetime.combine(row.consent, time(12, 0), ZoneInfo(org.timezone)).astimezone(UTC)
             if row.consent
