@@ -392,3 +392,19 @@ def test_an_admin_of_two_organisations_sees_both_and_can_choose(
     accounts(site.runtime).set_role(site.admin, site.other, "coordinator", "test")
     assert "hoya-geheim" not in web.get("/staff/audit").text
     assert titles(web.get(f"/staff/audit?organisation={site.other}").text) == []
+
+
+def test_a_course_code_links_to_its_course(site: Site, web: TestClient) -> None:
+    with site.runtime.db.begin() as conn:
+        record(
+            conn,
+            utc("2026-11-30T08:50"),
+            f"staff:{site.admin}",
+            "course.edit",
+            {"id": site.course, "code": "a2-hoya", "title": {"de": "Deutsch A2"}},
+            organisation_id=site.demo,
+        )
+    login_client(web)
+    page = web.get("/staff/audit?action=course.edit").text
+    assert titles(page) == ["Kurs geändert"]
+    assert f'<a href="/staff/courses/{site.course}">a2-hoya</a>' in page

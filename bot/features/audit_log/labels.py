@@ -47,6 +47,8 @@ ACTIONS: dict[str, str] = {
     # organisations
     "organisation.create": N_("Organisation angelegt"),
     "organisation.edit": N_("Einstellungen der Organisation geändert"),
+    # WhatsApp templates
+    "whatsapp_templates.refresh": N_("Status der WhatsApp-Vorlagen abgefragt"),
     # staff accounts
     "staff.create": N_("Teammitglied angelegt"),
     "staff.role": N_("Rolle im Team geändert"),
@@ -89,6 +91,12 @@ KEYS: dict[str, str] = {
     "existing": N_("schon vorhanden"),
     "problems": N_("Probleme"),
     "changed": N_("geändert"),
+    "told": N_("benachrichtigt"),
+    "enrolled": N_("angemeldet"),
+    "checked": N_("geprüft"),
+    "failed": N_("Fehler"),
+    "title": N_("Titel"),
+    "reminders": N_("Erinnerungen"),
     "values": N_("Werte"),
 }
 

@@ -302,8 +302,9 @@ class _Resolver:
             details = row.details if isinstance(row.details, dict) else {}
             if _is_id(details.get("staff_id")):
                 staff_ids.add(details["staff_id"])
-            if isinstance(details.get("course"), str):
-                codes.add(details["course"])
+            for key in ("course", "code"):
+                if isinstance(details.get(key), str):
+                    codes.add(details[key])
             if _is_id(details.get("session")):
                 session_ids.add(details["session"])
         names = {
@@ -374,6 +375,8 @@ class _Resolver:
             if course_id is not None:
                 text = f"#{value}" if _is_id(value) else str(value)
                 return (Value(text, f"/staff/courses/{course_id}"),)
+        if key == "code" and isinstance(value, str) and value in self.course_codes:
+            return (Value(value, f"/staff/courses/{self.course_codes[value]}"),)
         if key == "session" and _is_id(value) and value in self.session_courses:
             return (Value(f"#{value}", f"/staff/courses/{self.session_courses[value]}"),)
         if key == "broadcast" and _is_id(value):
