@@ -408,3 +408,26 @@ def test_a_course_code_links_to_its_course(site: Site, web: TestClient) -> None:
     page = web.get("/staff/audit?action=course.edit").text
     assert titles(page) == ["Kurs geändert"]
     assert f'<a href="/staff/courses/{site.course}">a2-hoya</a>' in page
+
+
+def test_moments_in_the_details_are_shown_in_local_time(site: Site, web: TestClient) -> None:
+    with site.runtime.db.begin() as conn:
+        record(
+            conn,
+            utc("2026-11-30T08:50"),
+            "cli:root",
+            "session.move",
+            {"session": site.session, "from": "2026-12-03 08:00:00+00:00", "to": "gestern"},
+            organisation_id=site.demo,
+        )
+    login_client(web)
+    page = web.get("/staff/audit?since=2026-11-30&action=session.move").text
+    assert "<dd>03.12.26, 09:00</dd>" in page and "<dd>gestern</dd>" in page
+
+
+def test_an_empty_log_says_so(site: Site, web: TestClient) -> None:
+    with site.runtime.db.begin() as conn:
+        conn.execute(delete(audit))
+    login_client(web)
+    assert "Noch keine Einträge." in web.get("/staff/audit").text
+    assert "Keine Einträge für diese Auswahl." in web.get("/staff/audit?actor=cli").text

@@ -9,7 +9,9 @@ Berlin, the tests' morning), logs in with the demo staff login the command print
 Playwright, as the browser tests use it: ``make install peers``).
 
 A path is ``/staff/…`` (the file is named after it: ``staff-audit.png``) or ``NAME=/staff/…``
-(``NAME.png``).  ``/staff/login`` is taken before logging in.  ``--lang en`` switches the staff
+(``NAME.png``).  ``/staff/login`` is taken before logging in.  ``--setup 'TWC ARGS'``
+(repeatable) runs a ``twc`` command on the demo data before the server starts, so a page has
+something to show (the audit log, a moved session, a broadcast).  ``--lang en`` switches the staff
 member's language first; ``--viewport`` shoots only the first screen instead of the whole page.
 Nothing of the developer's ``TWC_*`` variables or ``.env`` reaches the server.
 """
@@ -19,13 +21,14 @@ from __future__ import annotations
 import argparse
 import os
 import re
+import shlex
 import socket
 import subprocess
 import sys
 import tempfile
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from urllib.error import URLError
@@ -57,8 +60,11 @@ def twc() -> list[str]:
 
 
 @contextmanager
-def demo_server(clock: str) -> Iterator[tuple[str, str, str]]:
-    """``twc run --demo`` in a temporary folder; yields its base URL and the demo login."""
+def demo_server(clock: str, setups: Sequence[str] = ()) -> Iterator[tuple[str, str, str]]:
+    """``twc run --demo`` in a temporary folder; yields its base URL and the demo login.
+
+    ``setups`` are ``twc`` command lines run first, on the demo data (``twc demo load``
+    before them), to show pages with something in them."""
     with tempfile.TemporaryDirectory(prefix="twc-screenshots-") as folder:
         port = free_port()
         env = {k: v for k, v in os.environ.items() if not k.upper().startswith("TWC_")}
@@ -71,6 +77,19 @@ def demo_server(clock: str) -> Iterator[tuple[str, str, str]]:
             NO_COLOR="1",
             COLUMNS="200",
         )
+        for setup in ["demo load", *setups] if setups else []:
+            done = subprocess.run(  # noqa: S603 - our own command, no shell
+                [*twc(), *shlex.split(setup)],
+                cwd=folder,
+                env=env,
+                stdin=subprocess.DEVNULL,
+                capture_output=True,
+                text=True,
+                check=False,
+            )
+            if done.returncode != 0:
+                sys.exit(f"twc {setup} failed ({done.returncode}):\n{done.stdout}{done.stderr}")
+            print(f"twc {setup}: ok")
         process = subprocess.Popen(  # noqa: S603 - our own command, no shell
             [*twc(), "run", "--demo"],
             cwd=folder,  # no developer's .env
@@ -136,6 +155,14 @@ def main() -> None:
     parser.add_argument("--lang", default="de", choices=sorted(LOCALES))
     parser.add_argument("--out", type=Path, default=HERE, help="folder of the PNG files")
     parser.add_argument("--viewport", action="store_true", help="only the first screen")
+    parser.add_argument(
+        "--setup",
+        action="append",
+        default=[],
+        metavar="'TWC ARGS'",
+        help="a twc command line run on the demo data first (repeatable), e.g. "
+        "--setup 'privacy retention --organisation vnb-nienburg --days 90'",
+    )
     args = parser.parse_args()
     targets = [target(a) for a in args.paths]
     if not CHROMIUM.exists():
@@ -143,7 +170,10 @@ def main() -> None:
     from playwright.sync_api import sync_playwright
 
     args.out.mkdir(parents=True, exist_ok=True)
-    with demo_server(args.clock) as (base, email, password), sync_playwright() as playwright:
+    with (
+        demo_server(args.clock, args.setup) as (base, email, password),
+        sync_playwright() as playwright,
+    ):
         browser = playwright.chromium.launch(
             executable_path=str(CHROMIUM),
             args=["--headless", "--no-sandbox", f"--lang={LOCALES[args.lang]}"],

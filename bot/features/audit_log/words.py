@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -14,6 +15,18 @@ from bot.features.audit_log.labels import ACTIONS, ACTORS, KEYS, VALUES
 from bot.features.audit_log.log import Actor, Entry, Export, csv_text
 
 COMMAND_LINE = ACTORS["cli"]
+#: Keys whose values are moments (stored as ISO text, in UTC).
+MOMENTS = frozenset({"from", "to", "starts_at", "at"})
+
+
+def _moment(text: str) -> datetime | None:
+    """An aware moment written as ISO text, else ``None`` (a local "2026-12-01 10:00" is left
+    as written: it is already the organisation's time)."""
+    try:
+        moment = datetime.fromisoformat(text)
+    except ValueError:
+        return None
+    return moment if moment.tzinfo is not None else None
 
 
 @dataclass(frozen=True)
@@ -41,8 +54,16 @@ class Words:
         return self.gettext(KEYS[key]) if key in KEYS else key
 
     def value_label(self, key: str, text: str) -> str:
-        """A stored code in plain words (an erasure's reason), else as stored."""
-        return self.gettext(VALUES[key, text]) if (key, text) in VALUES else text
+        """A stored code in plain words (an erasure's reason), a stored moment in the
+        organisation's time zone (a session moved from, to), else as stored."""
+        if (key, text) in VALUES:
+            return self.gettext(VALUES[key, text])
+        if key in MOMENTS:
+            moment = _moment(text)
+            if moment is not None:
+                tz = ZoneInfo(self.zone)
+                return format_datetime(moment.astimezone(tz), "short", tzinfo=tz, locale=self.lang)
+        return text
 
     def when(self, entry: Entry) -> str:
         tz = ZoneInfo(self.zone)
