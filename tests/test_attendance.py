@@ -1,0 +1,206 @@
+"""The attendance services on a known data set (``tests/auxil/attendance.py``): a session's
+three lists, marking (only after the start, never for a cancelled session, correctable,
+audited), scoping, the barrier report's numbers at the period's edges in the organisation's
+time zone, and the dashboard's "tomorrow: help needed" with the frozen clock."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+
+import pytest
+from sqlalchemy import select
+
+from bot.db.tables import attendance_marks, audit
+from bot.features.attendance.service import (
+    AttendanceService,
+    MarkingError,
+    NotFoundError,
+    Period,
+    months_before,
+)
+from bot.runtime import Runtime
+from bot.staff.principal import StaffUser
+from tests.auxil.attendance import DataSet, known_data
+from tests.auxil.clock import FrozenClock
+from tests.auxil.people import principal
+
+
+@pytest.fixture
+def data(runtime: Runtime, clock: FrozenClock) -> DataSet:
+    return known_data(runtime, clock())
+
+
+def coordinator(runtime: Runtime, data: DataSet, clock: FrozenClock) -> StaffUser:
+    return principal(runtime, "maria@vnb.example", {data.demo: "coordinator"}, clock())
+
+
+def names(people: list) -> list[str]:  # type: ignore[type-arg]
+    return [p.name for p in people]
+
+
+def test_a_session_in_three_lists_with_reasons_and_marks(
+    runtime: Runtime, clock: FrozenClock, data: DataSet
+) -> None:
+    service = AttendanceService(runtime.db, clock)
+    view = service.session(coordinator(runtime, data, clock), data.s["s1"])
+    assert names(view.coming) == ["Maria"]
+    assert [(p.name, p.reason) for p in view.not_coming] == [
+        ("Amina", "childcare"),
+        ("Zahra", "transport"),
+    ]
+    assert names(view.no_answer) == ["Lena", "Olga", "Sara"]
+    assert view.started and view.markable
+    assert (view.present, view.absent, view.unmarked) == (2, 2, 2)
+    assert [p.attend_help for p in view.not_coming] == [("childcare",), ("transport",)]
+
+
+def test_marking_after_the_start_corrects_and_audits(
+    runtime: Runtime, clock: FrozenClock, data: DataSet
+) -> None:
+    staff = coordinator(runtime, data, clock)
+    service = AttendanceService(runtime.db, clock)
+    s7, amina, sara = data.s["s7"], data.people["amina"], data.people["sara"]
+    assert service.mark(staff, s7, amina, True).present is True
+    assert service.mark(staff, s7, sara, True).present is True
+    service.mark(staff, s7, sara, True)  # a double tap changes nothing
+    assert service.mark(staff, s7, sara, False).present is False  # corrected
+    view = service.session(staff, s7)
+    assert (view.present, view.absent) == (1, 1)
+    with runtime.db.connect() as conn:
+        rows = conn.execute(
+            select(attendance_marks).where(attendance_marks.c.session_id == s7)
+        ).all()
+        entries = conn.execute(
+            select(audit).where(audit.c.action == "attendance.mark").order_by(audit.c.id)
+        ).all()
+    assert sorted((r.person_id, r.present, r.marked_by) for r in rows) == sorted(
+        [(amina, True, staff.actor), (sara, False, staff.actor)]
+    )
+    assert [
+        (e.details["person_id"], e.details["present"], e.details["before"]) for e in entries
+    ] == [
+        (amina, True, None),
+        (sara, True, None),
+        (sara, False, True),
+    ]
+    assert {e.organisation_id for e in entries} == {data.demo}
+    assert {e.actor for e in entries} == {staff.actor}
+
+
+def test_no_marking_before_the_start_or_for_a_cancelled_session(
+    runtime: Runtime, clock: FrozenClock, data: DataSet
+) -> None:
+    staff = coordinator(runtime, data, clock)
+    service = AttendanceService(runtime.db, clock)
+    amina = data.people["amina"]
+    with pytest.raises(MarkingError) as early:
+        service.mark(staff, data.s["s4"], amina, True)
+    assert early.value.code == "not_started"
+    assert not service.session(staff, data.s["s4"]).markable
+    with pytest.raises(MarkingError) as cancelled:
+        service.mark(staff, data.s["s5"], amina, True)
+    assert cancelled.value.code == "cancelled"
+    # At the start, marking opens.
+    clock.now = datetime(2026, 11, 30, 23, 30, tzinfo=UTC)
+    assert service.mark(staff, data.s["s4"], amina, True).present is True
+
+
+def test_another_organisation_is_not_found(
+    runtime: Runtime, clock: FrozenClock, data: DataSet
+) -> None:
+    service = AttendanceService(runtime.db, clock)
+    ours = coordinator(runtime, data, clock)
+    theirs = principal(runtime, "hoya@hilft.example", {data.other: "admin"}, clock())
+    with pytest.raises(NotFoundError):
+        service.session(theirs, data.s["s1"])
+    with pytest.raises(NotFoundError):
+        service.mark(theirs, data.s["s7"], data.people["amina"], True)
+    with pytest.raises(NotFoundError):
+        service.session(ours, data.s["s9"])
+    with pytest.raises(NotFoundError):  # not enrolled in the course
+        service.mark(ours, data.s["s7"], data.people["amira"], True)
+    with pytest.raises(NotFoundError):
+        service.barriers(ours, Period(date(2026, 9, 1), date(2026, 11, 30)), data.course_a + 999)
+    assert service.session(theirs, data.s["s9"]).not_coming[0].name == "Amira"
+
+
+def test_barrier_counts_on_the_known_data_set(
+    runtime: Runtime, clock: FrozenClock, data: DataSet
+) -> None:
+    service = AttendanceService(runtime.db, clock)
+    staff = coordinator(runtime, data, clock)
+    report = service.barriers(staff, Period(date(2026, 9, 1), date(2026, 11, 30)))
+    # s1, s2, s3 (1 Sep 00:30 in Berlin, 31 Aug in UTC) and s6; s5 was cancelled, s4 is
+    # 1 Dec in Berlin (30 Nov in UTC); s7 is today but has no marks and no absences.
+    assert report.sessions_held == 5
+    assert report.said == {"childcare": 1, "transport": 2, "ill": 1, "other": 1, "skip": 2}
+    assert report.marked == {"childcare": 1, "transport": 0, "ill": 0, "other": 0, "skip": 2}
+    # Zahra said "transport" for s1 but was there: not an absence.
+    assert report.absences == {"childcare": 1, "transport": 1, "ill": 1, "other": 1, "skip": 3}
+    assert report.enrolled == 6
+    assert report.asked_help == {"childcare": 3, "transport": 2}
+    assert [c.session_id for c in report.childcare_sessions] == [data.s["s2"]]
+    assert [(r.session_id, r.present, r.enrolled) for r in report.rates] == [
+        (data.s["s1"], 2, 6),
+        (data.s["s6"], 0, 1),
+    ]
+    assert (report.present, report.expected) == (2, 7)
+
+
+def test_the_period_edges_are_the_organisations_dates(
+    runtime: Runtime, clock: FrozenClock, data: DataSet
+) -> None:
+    service = AttendanceService(runtime.db, clock)
+    staff = coordinator(runtime, data, clock)
+    # From 2 September: s3 (1 September in Berlin) is out, though it is 31 August in UTC.
+    later = service.barriers(staff, Period(date(2026, 9, 2), date(2026, 11, 30)))
+    assert later.said["other"] == 0
+    # To 31 August: s3 is out (its Berlin date is 1 September).
+    august = service.barriers(staff, Period(date(2026, 8, 1), date(2026, 8, 31)))
+    assert august.sessions_held == 0 and sum(august.said.values()) == 0
+    # To 1 December: s4 (00:30 in Berlin) is in, with Maria's "childcare".
+    december = service.barriers(staff, Period(date(2026, 9, 1), date(2026, 12, 1)))
+    assert december.said["childcare"] == 2
+    assert data.s["s4"] in [c.session_id for c in december.childcare_sessions]
+    # One course only.
+    b1 = service.barriers(staff, Period(date(2026, 9, 1), date(2026, 11, 30)), data.course_b)
+    assert (b1.sessions_held, b1.said["skip"], b1.marked["skip"], b1.enrolled) == (1, 1, 1, 1)
+    assert b1.asked_help == {"childcare": 1, "transport": 1}
+    # The other organisation sees only its own.
+    theirs = principal(runtime, "hoya@hilft.example", {data.other: "admin"}, clock())
+    own = service.barriers(theirs, Period(date(2026, 9, 1), date(2026, 11, 30)))
+    assert (own.said["childcare"], own.marked["childcare"], own.enrolled) == (1, 1, 1)
+
+
+def test_the_default_period_is_the_last_three_months(
+    runtime: Runtime, clock: FrozenClock, data: DataSet
+) -> None:
+    service = AttendanceService(runtime.db, clock)
+    period = service.default_period(coordinator(runtime, data, clock))
+    assert period == Period(date(2026, 8, 30), date(2026, 11, 30))
+    assert months_before(date(2026, 5, 31), 3) == date(2026, 2, 28)
+    assert months_before(date(2026, 1, 15), 3) == date(2025, 10, 15)
+
+
+def test_tomorrow_help_needed_in_the_organisations_time_zone(
+    runtime: Runtime, clock: FrozenClock, data: DataSet
+) -> None:
+    service = AttendanceService(runtime.db, clock)
+    staff = coordinator(runtime, data, clock)
+    # Monday 10:00 in Berlin: tomorrow is Tuesday 1 December, s4 at 00:30 (Monday in UTC).
+    tomorrow = service.help_tomorrow(staff)
+    p = data.people
+    assert [(h.name, h.asked, h.said, h.session_id) for h in tomorrow.items] == [
+        ("Amina", ("childcare",), None, data.s["s4"]),
+        ("Lena", ("childcare", "transport"), None, data.s["s4"]),
+        ("Maria", (), "childcare", data.s["s4"]),
+        ("Zahra", ("transport",), None, data.s["s4"]),
+    ]  # not Sara (asked for nothing), not Olga (opted out)
+    assert tomorrow.total == 4 and tomorrow.items[0].childcare
+    assert p["sara"] not in [h.person_id for h in tomorrow.items]
+    # 00:10 on Tuesday in Berlin (still Monday in UTC): tomorrow is Wednesday, s8.
+    clock.now = datetime(2026, 11, 30, 23, 10, tzinfo=UTC)
+    assert {h.session_id for h in service.help_tomorrow(staff).items} == {data.s["s8"]}
+    # The other organisation sees none of them.
+    theirs = principal(runtime, "hoya@hilft.example", {data.other: "admin"}, clock())
+    assert service.help_tomorrow(theirs).total == 0
