@@ -187,7 +187,8 @@ class AttendancePages:
             return self._render(request, "attendance/session.html", context, 409)
         if present is None:
             _ = self.shell.gettext(request)
-            return self.shell.refused(request, 400, _(ERRORS["no_choice"]))
+            message = ERRORS["no_choice"]
+            return self.shell.refused(request, 400, _(message))
         if request.headers.get("hx-request"):
             person = next(p for p in view.everyone if p.id == person_id)
             return self._render(
