@@ -5,12 +5,14 @@ time zone, and the dashboard's "tomorrow: help needed" with the frozen clock."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import UTC, date, datetime
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import delete, select
+from starlette.testclient import TestClient
 
-from bot.db.tables import attendance_marks, audit
+from bot.db.tables import attendance_marks, audit, people
 from bot.features.attendance.service import (
     AttendanceService,
     MarkingError,
@@ -20,9 +22,14 @@ from bot.features.attendance.service import (
 )
 from bot.runtime import Runtime
 from bot.staff.principal import StaffUser
+from bot.web.app import create_app
+from scheduler.due import fire_due
 from tests.auxil.attendance import DataSet, known_data
 from tests.auxil.clock import FrozenClock
-from tests.auxil.people import principal
+from tests.auxil.courses import course_with, person_of, reminder_payload, service_of
+from tests.auxil.people import DEMO, organisation_id, principal
+from tests.auxil.simulator import Simulator, onboard
+from tests.auxil.staff import PASSWORD, add_staff, login_client
 
 
 @pytest.fixture
@@ -204,3 +211,196 @@ def test_tomorrow_help_needed_in_the_organisations_time_zone(
     # The other organisation sees none of them.
     theirs = principal(runtime, "hoya@hilft.example", {data.other: "admin"}, clock())
     assert service.help_tomorrow(theirs).total == 0
+
+
+# ---- the pages over HTTP ----------------------------------------------------------------------
+
+
+@pytest.fixture
+def web(sqlite_runtime: Runtime) -> Iterator[TestClient]:
+    with TestClient(create_app(sqlite_runtime, background=False)) as client:
+        yield client
+
+
+def test_the_session_page_marks_with_htmx_and_without(
+    sqlite_runtime: Runtime, clock: FrozenClock, web: TestClient
+) -> None:
+    data = known_data(sqlite_runtime, clock())
+    token = login_client(web)
+    s7, amina, sara = data.s["s7"], data.people["amina"], data.people["sara"]
+    page = web.get(f"/staff/attendance/sessions/{s7}")
+    assert page.status_code == 200
+    assert f'href="/staff/courses/{data.course_a}"' in page.text
+    assert "Fahrt / Verkehr" in page.text and 'aria-pressed="false"' in page.text
+    # htmx: only her row comes back, with the counts out of band.
+    row = web.post(
+        f"/staff/attendance/sessions/{s7}/people/{amina}",
+        data={"present": "yes", "csrf_token": token},
+        headers={"HX-Request": "true"},
+    )
+    assert row.status_code == 200
+    assert row.text.count('<li id="person-') == 1 and f'id="person-{amina}"' in row.text
+    assert 'value="yes" aria-pressed="true"' in row.text
+    assert 'hx-swap-oob="true"' in row.text and "<strong>1</strong> da" in row.text
+    assert "<html" not in row.text
+    # Without JavaScript: a normal POST, back to the page at her row.
+    plain = web.post(
+        f"/staff/attendance/sessions/{s7}/people/{sara}",
+        data={"present": "no", "csrf_token": token},
+        follow_redirects=False,
+    )
+    assert plain.status_code == 303
+    assert plain.headers["location"] == f"/staff/attendance/sessions/{s7}#person-{sara}"
+    view = AttendanceService(sqlite_runtime.db, clock).session(
+        principal(sqlite_runtime, "x@vnb.example", {data.demo: "coordinator"}, clock()), s7
+    )
+    assert (view.present, view.absent) == (1, 1)
+    # Without the CSRF token: refused before anything is stored.
+    refused = web.post(f"/staff/attendance/sessions/{s7}/people/{amina}", data={"present": "no"})
+    assert refused.status_code == 403
+    # Nonsense is a clean 400.
+    bad = web.post(
+        f"/staff/attendance/sessions/{s7}/people/{amina}",
+        data={"present": "maybe", "csrf_token": token},
+    )
+    assert bad.status_code == 400
+
+
+def test_before_the_start_cancelled_and_other_organisations(
+    sqlite_runtime: Runtime, clock: FrozenClock, web: TestClient
+) -> None:
+    data = known_data(sqlite_runtime, clock())
+    token = login_client(web)
+    future = web.get(f"/staff/attendance/sessions/{data.s['s4']}")
+    assert "Der Termin hat noch nicht begonnen" in future.text
+    assert "aria-pressed" not in future.text
+    early = web.post(
+        f"/staff/attendance/sessions/{data.s['s4']}/people/{data.people['amina']}",
+        data={"present": "yes", "csrf_token": token},
+    )
+    assert early.status_code == 409 and "noch nicht begonnen" in early.text
+    cancelled = web.get(f"/staff/attendance/sessions/{data.s['s5']}")
+    assert "Dieser Termin ist abgesagt" in cancelled.text and "aria-pressed" not in cancelled.text
+    for path in (
+        f"/staff/attendance/sessions/{data.s['s9']}",
+        "/staff/attendance/sessions/999999",
+        f"/staff/barriers?course={data.course_a + 999}",
+        "/staff/barriers?course=abc",
+    ):
+        assert web.get(path).status_code == 404, path
+    theirs = web.post(
+        f"/staff/attendance/sessions/{data.s['s9']}/people/{data.people['amira']}",
+        data={"present": "yes", "csrf_token": token},
+    )
+    assert theirs.status_code == 404
+
+
+def test_the_barrier_page_and_its_period(
+    sqlite_runtime: Runtime, clock: FrozenClock, web: TestClient
+) -> None:
+    data = known_data(sqlite_runtime, clock())
+    login_client(web)
+    page = web.get("/staff/barriers")
+    assert page.status_code == 200
+    assert 'value="2026-08-30"' in page.text and 'value="2026-11-30"' in page.text
+    assert "Amina" not in page.text  # counts only
+    assert "Da waren 2 von 7 angemeldeten Personen (29" in page.text
+    one = web.get(f"/staff/barriers?course={data.course_b}&from=2026-09-01&to=2026-11-30")
+    assert "1 Person ist angemeldet." in one.text
+    assert f'<option value="{data.course_b}" selected>' in one.text
+    for query, message in (
+        ("from=2026-12-01&to=2026-09-01", "liegt nach"),
+        ("from=gestern&to=2026-09-01", "gültige Daten"),
+        ("from=0202-01-01&to=2026-09-01", "zu lang"),
+    ):
+        answer = web.get(f"/staff/barriers?{query}")
+        assert answer.status_code == 400 and message in answer.text, query
+        assert "Gezeigt werden die letzten drei Monate." in answer.text
+
+
+def test_the_dashboard_panel(sqlite_runtime: Runtime, clock: FrozenClock, web: TestClient) -> None:
+    data = known_data(sqlite_runtime, clock())
+    login_client(web)
+    dashboard = web.get("/staff/")
+    assert "Morgen: Hilfe nötig" in dashboard.text
+    assert "4 Personen brauchen vielleicht Hilfe, um morgen zu kommen." in dashboard.text
+    assert f'href="/staff/people/{data.people["maria"]}"' in dashboard.text
+    assert "kommt nicht: Kinderbetreuung" in dashboard.text
+    assert "mit Kinderbetreuung" in dashboard.text
+    assert f'href="/staff/attendance/sessions/{data.s["s4"]}"' in dashboard.text
+    # On Wednesday, tomorrow is Thursday: the demo course's session, with nobody enrolled.
+    clock.now = datetime(2026, 12, 2, 9, 0, tzinfo=UTC)  # tomorrow: Thursday, no session
+    assert "Morgen: Hilfe nötig" not in web.get("/staff/").text
+
+
+# ---- her data ---------------------------------------------------------------------------------
+
+
+def test_marks_are_in_her_data_and_go_with_her(
+    runtime: Runtime, clock: FrozenClock, data: DataSet
+) -> None:
+    from bot.features.my_data.export import as_json, as_text
+    from bot.features.my_data.gather import gather
+
+    with runtime.db.connect() as conn:
+        found = gather(conn, data.people["amina"], clock())
+    assert found is not None
+    assert [(m.session_id, m.present) for m in found.marks] == [(data.s["s1"], False)]
+    document = as_json(found, clock())
+    assert [m["present"] for m in document["attendance_marks"]] == [False]
+    text = as_text(found, runtime.flow_engine, "de", clock())
+    assert "✅ Waren Sie da? (vom Team eingetragen)\n• Donnerstag, 1. Oktober 2026" in text
+    assert "Deutsch A2 Hoya: nicht da" in text
+    with runtime.db.begin() as conn:
+        conn.execute(delete(people).where(people.c.id == data.people["amina"]))
+    with runtime.db.connect() as conn:
+        left = conn.execute(
+            select(attendance_marks).where(attendance_marks.c.person_id == data.people["amina"])
+        ).all()
+    assert left == []
+
+
+# ---- the conversation -------------------------------------------------------------------------
+
+#: What she reads after "I can't come: childcare", in Persian and Arabic.
+HELP_REPLY = {
+    "فارسی": "🙏 ممنون که به ما گفتید.\nجواب شما الان پیش تیم ماست.\nیک نفر از تیم آن را می‌خواند.\n"
+    "اگر بتوانیم کمک کنیم، همین‌جا به شما پیام می‌دهیم.",
+    "العربية": "🙏 شكرًا لأنكِ أخبرتِنا.\nجوابكِ الآن عند فريقنا.\nشخص من الفريق يقرؤه.\n"
+    "إذا استطعنا المساعدة، نكتب لكِ هنا.",
+}
+
+
+@pytest.mark.parametrize("language", ["فارسی", "العربية"])
+def test_childcare_answer_reaches_the_dashboard_with_an_honest_reply(
+    runtime: Runtime, client: TestClient, clock: FrozenClock, language: str
+) -> None:
+    sim = Simulator(client, "leyla")
+    onboard(sim, language=language, name="Leyla")
+    person = person_of(runtime, "leyla")
+    service = service_of(runtime, clock)
+    course_with(service)
+    service.enrol("a2-hoya", [person])
+    session = service.add_session("a2-hoya", "2026-12-01 09:00", "2026-12-01 12:00", "VHS Hoya")
+    clock.now = datetime(2026, 11, 30, 16, 0, tzinfo=UTC)  # 17:00 in Berlin: the reminder
+    assert fire_due(runtime.db, runtime.turns, clock) == 1
+    sim.last = [reminder_payload(runtime, person)]
+    sim.press(sim.labels()[1])  # ❌ I can't
+    thanks = sim.press(sim.labels()[0])  # 👶 childcare
+    assert thanks[-1]["text"] == HELP_REPLY[language]
+
+    staff = principal(
+        runtime, "ko@vnb.example", {organisation_id(runtime, DEMO): "admin"}, clock()
+    )
+    tomorrow = AttendanceService(runtime.db, clock).help_tomorrow(staff)
+    assert [(h.person_id, h.said, h.session_id) for h in tomorrow.items] == [
+        (person, "childcare", session["id"])
+    ]
+    with TestClient(create_app(runtime, background=False)) as web:
+        add_staff(runtime, "ko@example.org")
+        login_client(web, "ko@example.org", PASSWORD)
+        dashboard = web.get("/staff/").text
+        assert "Morgen: Hilfe nötig" in dashboard and "Leyla" in dashboard
+        assert "kommt nicht: Kinderbetreuung" in dashboard
+        page = web.get(f"/staff/attendance/sessions/{session['id']}").text
+        assert "Leyla" in page and "Kinderbetreuung" in page
