@@ -404,3 +404,24 @@ def test_childcare_answer_reaches_the_dashboard_with_an_honest_reply(
         assert "kommt nicht: Kinderbetreuung" in dashboard
         page = web.get(f"/staff/attendance/sessions/{session['id']}").text
         assert "Leyla" in page and "Kinderbetreuung" in page
+
+
+def test_the_demo_data_show_something_and_load_once(runtime: Runtime, clock: FrozenClock) -> None:
+    from bot.demo import load_attendance_demo
+    from tests.auxil.constants import TEST_SECRET
+
+    load_attendance_demo(runtime.db, TEST_SECRET, clock())
+    load_attendance_demo(runtime.db, TEST_SECRET, clock())  # nothing twice
+    staff = principal(
+        runtime, "ko@vnb.example", {organisation_id(runtime, DEMO): "admin"}, clock()
+    )
+    service = AttendanceService(runtime.db, clock)
+    tomorrow = service.help_tomorrow(staff)
+    assert [(h.name, h.said) for h in tomorrow.items] == [
+        ("Amina", None),
+        ("Maryam", "childcare"),
+        ("Zahra", None),
+    ]
+    report = service.barriers(staff, service.default_period(staff))
+    assert (report.present, report.expected, report.enrolled) == (5, 10, 5)
+    assert report.said == {"childcare": 1, "transport": 1, "ill": 1, "other": 0, "skip": 0}
