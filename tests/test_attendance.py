@@ -9,10 +9,11 @@ from collections.abc import Iterator
 from datetime import UTC, date, datetime
 
 import pytest
-from sqlalchemy import delete, select
+from sqlalchemy import select
 from starlette.testclient import TestClient
 
-from bot.db.tables import attendance_marks, audit, people
+from bot.db.tables import attendance_marks, audit
+from bot.erasure import Eraser
 from bot.features.attendance.service import (
     AttendanceService,
     MarkingError,
@@ -84,11 +85,11 @@ def test_marking_after_the_start_corrects_and_audits(
         [(amina, True, staff.actor), (sara, False, staff.actor)]
     )
     assert [
-        (e.details["person_id"], e.details["present"], e.details["before"]) for e in entries
+        (e.details["people"], e.details["present"], e.details["before"]) for e in entries
     ] == [
-        (amina, True, None),
-        (sara, True, None),
-        (sara, False, True),
+        ([amina], True, None),
+        ([sara], True, None),
+        ([sara], False, True),
     ]
     assert {e.organisation_id for e in entries} == {data.demo}
     assert {e.actor for e in entries} == {staff.actor}
@@ -279,6 +280,12 @@ def test_before_the_start_cancelled_and_other_organisations(
         data={"present": "yes", "csrf_token": token},
     )
     assert early.status_code == 409 and "noch nicht begonnen" in early.text
+    reload = web.post(
+        f"/staff/attendance/sessions/{data.s['s5']}/people/{data.people['amina']}",
+        data={"present": "yes", "csrf_token": token},
+        headers={"HX-Request": "true"},
+    )
+    assert (reload.status_code, reload.headers["hx-refresh"]) == (409, "true")
     cancelled = web.get(f"/staff/attendance/sessions/{data.s['s5']}")
     assert "Dieser Termin ist abgesagt" in cancelled.text and "aria-pressed" not in cancelled.text
     for path in (
@@ -351,13 +358,19 @@ def test_marks_are_in_her_data_and_go_with_her(
     text = as_text(found, runtime.flow_engine, "de", clock())
     assert "✅ Waren Sie da? (vom Team eingetragen)\n• Donnerstag, 1. Oktober 2026" in text
     assert "Deutsch A2 Hoya: nicht da" in text
+    staff = coordinator(runtime, data, clock)
+    AttendanceService(runtime.db, clock).mark(staff, data.s["s7"], data.people["amina"], True)
     with runtime.db.begin() as conn:
-        conn.execute(delete(people).where(people.c.id == data.people["amina"]))
+        Eraser().erase(
+            conn, data.people["amina"], now=clock(), actor=staff.actor, reason="request"
+        )
     with runtime.db.connect() as conn:
         left = conn.execute(
             select(attendance_marks).where(attendance_marks.c.person_id == data.people["amina"])
         ).all()
+        entries = conn.execute(select(audit).where(audit.c.action == "attendance.mark")).all()
     assert left == []
+    assert [e.details["people"] for e in entries] == [[]]  # the entry stays, her id goes
 
 
 # ---- the conversation -------------------------------------------------------------------------

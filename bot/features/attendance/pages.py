@@ -181,6 +181,9 @@ class AttendancePages:
         except NotFoundError:
             return self.not_found(request)
         except MarkingError as error:
+            if request.headers.get("hx-request"):
+                # Cancelled or moved while the page was open: reload it, it says why.
+                return Response(status_code=409, headers={"hx-refresh": "true"})
             _ = self.shell.gettext(request)
             view = await run_in_threadpool(self.service.session, staff, session_id)
             context = {"view": view, "error": _(ERRORS[error.code])}

@@ -252,18 +252,22 @@ def months_before(day: date, months: int) -> date:
     return date(year, month, 28)
 
 
-def _names(conn: Connection, ids: Iterable[int]) -> dict[int, tuple[str, tuple[str, ...]]]:
-    """Decrypted names and onboarding help of the people shown (only of those)."""
+def _names(
+    conn: Connection, ids: Iterable[int], organisation_id: int | None
+) -> dict[int, tuple[str, tuple[str, ...]]]:
+    """Decrypted names and onboarding help of the people shown (only of those, and only of
+    the organisation in question; ``None``: the ids are already scoped)."""
     wanted = sorted(set(ids))
     if not wanted:
         return {}
+    query = select(people.c.id, people.c.display_name, people.c.attend_help).where(
+        people.c.id.in_(wanted)
+    )
+    if organisation_id is not None:
+        query = query.where(people.c.organisation_id == organisation_id)
     return {
         r.id: (r.display_name or "", tuple(h for h in (r.attend_help or []) if h in HELP))
-        for r in conn.execute(
-            select(people.c.id, people.c.display_name, people.c.attend_help).where(
-                people.c.id.in_(wanted)
-            )
-        )
+        for r in conn.execute(query)
     }
 
 
@@ -346,7 +350,7 @@ class AttendanceService:
                 )
             )
         }
-        found = _names(conn, enrolled | set(answers) | set(marks))
+        found = _names(conn, enrolled | set(answers) | set(marks), info.organisation_id)
         listed = [
             Person(
                 pid,
@@ -411,9 +415,10 @@ class AttendanceService:
                     now,
                     staff.actor,
                     "attendance.mark",
+                    # "people": the list erasure takes her id out of (bot.erasure).
                     {
                         "session_id": session_id,
-                        "person_id": person_id,
+                        "people": [person_id],
                         "present": present,
                         "before": person.present,
                     },
@@ -556,7 +561,7 @@ class AttendanceService:
             ).all()
             enrolled_people = {r.person_id for r in enrolled_rows}
             report.enrolled = len(enrolled_people)
-            for _name, asked in _names(conn, enrolled_people).values():
+            for _name, asked in _names(conn, enrolled_people, None).values():
                 for kind in asked:
                     report.asked_help[kind] += 1
         # Attendance rates: marked "there" ÷ enrolled at each session that was marked.
@@ -641,7 +646,7 @@ class AttendanceService:
                         )
                         if r.reason in HELP
                     }
-                    for pid, (name, asked) in _names(conn, enrolled).items():
+                    for pid, (name, asked) in _names(conn, enrolled, organisation_id).items():
                         if not asked and pid not in said:
                             continue
                         found.append(
