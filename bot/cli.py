@@ -111,7 +111,7 @@ def demo_load() -> None:
     from bot.db.connect import make_engine
     from bot.db.migrate import upgrade
     from bot.db.types import configure_cipher
-    from bot.demo import load_attendance_demo, load_demo
+    from bot.demo import load_demo
 
     settings = _settings()
     _refuse_demo_in_production(settings)
@@ -119,7 +119,6 @@ def demo_load() -> None:
     configure_cipher(settings.secret_key, settings.previous_secrets)
     engine = make_engine(settings.database_url)
     login = load_demo(engine, settings.secret_key, process_clock(settings)())
-    load_attendance_demo(engine, settings.secret_key, process_clock(settings)())
     engine.dispose()
     console.print(
         f"Demo data ready. Staff login at /staff/login: {login.email} / {login.password}"

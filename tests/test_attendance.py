@@ -5,12 +5,14 @@ time zone, and the dashboard's "tomorrow: help needed" with the frozen clock."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from datetime import UTC, date, datetime
 
 import pytest
 from sqlalchemy import select
 from starlette.testclient import TestClient
+from typer.testing import CliRunner
 
 from bot.db.tables import attendance_marks, audit
 from bot.erasure import Eraser
@@ -27,6 +29,7 @@ from bot.web.app import create_app
 from scheduler.due import fire_due
 from tests.auxil.attendance import DataSet, known_data
 from tests.auxil.clock import FrozenClock
+from tests.auxil.constants import TEST_SECRET
 from tests.auxil.courses import course_with, person_of, reminder_payload, service_of
 from tests.auxil.people import DEMO, organisation_id, principal
 from tests.auxil.simulator import Simulator, onboard
@@ -84,9 +87,7 @@ def test_marking_after_the_start_corrects_and_audits(
     assert sorted((r.person_id, r.present, r.marked_by) for r in rows) == sorted(
         [(amina, True, staff.actor), (sara, False, staff.actor)]
     )
-    assert [
-        (e.details["people"], e.details["present"], e.details["before"]) for e in entries
-    ] == [
+    assert [(e.details["people"], e.details["present"], e.details["before"]) for e in entries] == [
         ([amina], True, None),
         ([sara], True, None),
         ([sara], False, True),
@@ -421,7 +422,6 @@ def test_childcare_answer_reaches_the_dashboard_with_an_honest_reply(
 
 def test_the_demo_data_show_something_and_load_once(runtime: Runtime, clock: FrozenClock) -> None:
     from bot.demo import load_attendance_demo
-    from tests.auxil.constants import TEST_SECRET
 
     load_attendance_demo(runtime.db, TEST_SECRET, clock())
     load_attendance_demo(runtime.db, TEST_SECRET, clock())  # nothing twice
@@ -438,3 +438,36 @@ def test_the_demo_data_show_something_and_load_once(runtime: Runtime, clock: Fro
     report = service.barriers(staff, service.default_period(staff))
     assert (report.present, report.expected, report.enrolled) == (5, 10, 5)
     assert report.said == {"childcare": 1, "transport": 1, "ill": 1, "other": 0, "skip": 0}
+
+
+def test_the_command_line(
+    sqlite_url: str, sqlite_runtime: Runtime, clock: FrozenClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``twc attendance``: the same services, on the demo data of ``twc run --demo``."""
+    from bot.cli import app
+    from bot.demo import load_attendance_demo
+
+    load_attendance_demo(sqlite_runtime.db, TEST_SECRET, clock())
+    monkeypatch.setenv("TWC_DATABASE_URL", sqlite_url)
+    monkeypatch.setenv("TWC_SECRET_KEY", TEST_SECRET)
+    monkeypatch.setenv("TWC_ENVIRONMENT", "test")
+    monkeypatch.setenv("TWC_CLOCK_START", "2026-11-30T10:00:00+01:00")
+    runner = CliRunner()
+
+    def twc(*args: str, code: int = 0) -> str:
+        result = runner.invoke(app, list(args))
+        assert result.exit_code == code, result.output
+        return result.output
+
+    report = json.loads(twc("attendance", "barriers", "--json"))
+    assert (report["present"], report["expected"], report["enrolled"]) == (5, 10, 5)
+    assert report["absences"]["childcare"] == {"said": 1, "marked_absent": 1, "total": 1}
+    session = report["sessions_with_childcare"][0]
+    shown = json.loads(twc("attendance", "show", str(session), "--json"))
+    ayse = next(row["person"] for row in shown if row["name"] == "Ayşe")
+    assert next(row["present"] for row in shown if row["person"] == ayse) is True
+    assert "1 marked absent" in twc("attendance", "mark", str(session), str(ayse), "--absent")
+    shown = json.loads(twc("attendance", "show", str(session), "--json"))
+    assert next(row["present"] for row in shown if row["person"] == ayse) is False
+    assert "No session" in twc("attendance", "show", "999999", code=1)
+    assert "No course" in twc("attendance", "barriers", "--course", "nope", code=1)
