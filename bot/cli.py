@@ -145,10 +145,9 @@ def run(
     runtime = build_runtime(settings)
     refuse_unready_keys(runtime.db, settings)
     if demo:
-        from bot.demo import load_attendance_demo, load_demo
+        from bot.demo import load_demo
 
         login = load_demo(runtime.db, settings.secret_key, runtime.clock())
-        load_attendance_demo(runtime.db, settings.secret_key, runtime.clock())
     base = f"http://{settings.host}:{settings.port}"
     if demo:
         console.print(f"Staff login (demo): [bold]{base}/staff/login[/bold]", soft_wrap=True)

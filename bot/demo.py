@@ -207,8 +207,9 @@ ATTENDANCE_PEOPLE: tuple[tuple[str, str, str, list[str]], ...] = (
 def load_attendance_demo(db: Engine, secret_key: str, now: datetime) -> None:
     """Participants of the demo course with answers and marks, so that a session's attendance
     page, the barrier report and the dashboard's "Tomorrow: help needed" show something in
-    ``twc run --demo`` (idempotent).  Kept out of :func:`load_demo`, which every test loads:
-    five more people there would change what many tests count."""
+    ``twc run --demo`` (idempotent; ``twc demo attendance``).  Kept out of :func:`load_demo`,
+    which every test and ``twc run --demo`` load: five more participants there change what
+    other tests count (``test_process_nudges`` enrols every participant)."""
     tz = ZoneInfo(TIMEZONE)
     with Session(db) as session, session.begin():
         org = session.scalar(select(Organisation).where(Organisation.slug == ORG_SLUG))

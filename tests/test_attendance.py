@@ -471,3 +471,6 @@ def test_the_command_line(
     assert next(row["present"] for row in shown if row["person"] == ayse) is False
     assert "No session" in twc("attendance", "show", "999999", code=1)
     assert "No course" in twc("attendance", "barriers", "--course", "nope", code=1)
+    assert "Attendance demo ready" in twc("demo", "attendance")  # loaded already: nothing twice
+    again = json.loads(twc("attendance", "barriers", "--json"))
+    assert (again["present"], again["expected"]) == (4, 10)  # Ayşe, corrected above

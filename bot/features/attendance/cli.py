@@ -3,7 +3,9 @@
 * ``twc attendance show SESSION`` — the three lists and the marks;
 * ``twc attendance mark SESSION PERSON… [--absent]`` — after the start, audited as
   ``cli:<login name>``;
-* ``twc attendance barriers [--organisation SLUG] [--course CODE] [--from D] [--to D]``.
+* ``twc attendance barriers [--organisation SLUG] [--course CODE] [--from D] [--to D]``;
+* ``twc demo attendance`` — demo participants with answers and marks (not part of ``twc demo
+  load`` / ``twc run --demo``, whose people other tests count).
 
 Whoever runs ``twc`` on the server runs the whole deployment: the session commands see every
 organisation; the report is per organisation (the deployment's default unless named).
@@ -22,7 +24,7 @@ from rich.markup import escape
 from rich.table import Table
 from sqlalchemy import select
 
-from bot.cli_support import cli_actor, open_runtime, settings_or_exit
+from bot.cli_support import cli_actor, command_group, open_runtime, settings_or_exit
 from bot.db.tables import courses, organisations
 from bot.features.attendance.service import (
     REASONS,
@@ -192,9 +194,29 @@ def barriers(
     )
 
 
+def demo_attendance() -> None:
+    """Add participants with answers and marks to the demo course (after ``twc demo load``;
+    idempotent), so the attendance page, the barrier report and the dashboard's "Tomorrow:
+    help needed" show something in ``twc run --demo``."""
+    from bot.demo import load_attendance_demo, load_demo
+
+    settings = settings_or_exit()
+    if settings.environment == "production":
+        errors.print(
+            "[red]Refused:[/red] demo data is never loaded when TWC_ENVIRONMENT=production.",
+            soft_wrap=True,
+        )
+        raise typer.Exit(2)
+    with open_runtime() as runtime:
+        load_demo(runtime.db, settings.secret_key, runtime.clock())
+        load_attendance_demo(runtime.db, settings.secret_key, runtime.clock())
+    console.print("Attendance demo ready: participants, answers and marks in the demo course.")
+
+
 def register(root: typer.Typer) -> None:
-    """Add ``twc attendance``."""
+    """Add ``twc attendance`` and ``twc demo attendance``."""
     root.add_typer(app, name="attendance")
+    command_group(root, "demo", "Demo data.").command("attendance")(demo_attendance)
 
 
 __all__ = ["register"]
