@@ -8,7 +8,7 @@ and works at ``/staff/login``; it is only for a local demo.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 from functools import cache
 from zoneinfo import ZoneInfo
 
@@ -16,10 +16,13 @@ from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
 from bot.db.models import (
+    Attendance,
+    AttendanceMark,
     ChannelIdentity,
     ConsentRecord,
     Course,
     CourseSession,
+    Enrolment,
     InviteCode,
     Organisation,
     Person,
@@ -189,3 +192,139 @@ def load_demo(db: Engine, secret_key: str, now: datetime) -> DemoLogin:
                 for purpose in ("profile", "messages", "mentoring")
             )
     return DemoLogin(COORDINATOR_EMAIL, DEMO_PASSWORD)
+
+
+#: Participants of the attendance demo: (simulator address, name, language, help asked for).
+ATTENDANCE_PEOPLE: tuple[tuple[str, str, str, list[str]], ...] = (
+    ("demo-amina", "Amina", "ar", ["childcare"]),
+    ("demo-zahra", "Zahra", "fa", ["transport"]),
+    ("demo-olena", "Olena", "uk", []),
+    ("demo-maryam", "Maryam", "ar", ["childcare", "transport"]),
+    ("demo-ayse", "Ayşe", "tr", []),
+)
+
+
+def load_attendance_demo(db: Engine, secret_key: str, now: datetime) -> None:
+    """Participants of the demo course with answers and marks, so that a session's attendance
+    page, the barrier report and the dashboard's "Tomorrow: help needed" show something in
+    ``twc run --demo`` (idempotent; ``twc demo attendance``).  Kept out of :func:`load_demo`,
+    which every test and ``twc run --demo`` load: five more participants there change what
+    other tests count (``test_process_nudges`` enrols every participant)."""
+    tz = ZoneInfo(TIMEZONE)
+    with Session(db) as session, session.begin():
+        org = session.scalar(select(Organisation).where(Organisation.slug == ORG_SLUG))
+        course = session.scalar(select(Course).where(Course.code == "deutsch-a2-nienburg"))
+        if org is None or course is None:
+            return
+        first_key = lookup_key(secret_key, "simulator", ATTENDANCE_PEOPLE[0][0])
+        if session.scalar(select(ChannelIdentity).where(ChannelIdentity.lookup_key == first_key)):
+            return
+        enrolled_at = now - timedelta(days=30)
+        ids: dict[str, int] = {}
+        for address, name, language, help_asked in ATTENDANCE_PEOPLE:
+            person = Person(
+                organisation_id=org.id,
+                role="participant",
+                language=language,
+                display_name=name,
+                town="Nienburg (Weser)",
+                interests=["course"],
+                attend_help=help_asked,
+                status="active",
+                consent_given_at=enrolled_at,
+                created_at=enrolled_at,
+            )
+            session.add(person)
+            session.flush()
+            ids[name] = person.id
+            session.add(
+                ChannelIdentity(
+                    person_id=person.id,
+                    channel="simulator",
+                    lookup_key=lookup_key(secret_key, "simulator", address),
+                    address=address,
+                    status="ok",
+                    created_at=enrolled_at,
+                )
+            )
+            session.add_all(
+                ConsentRecord(
+                    person_id=person.id,
+                    purpose=purpose,
+                    wording_version="paper-2026-11",
+                    language=language,
+                    channel="paper",
+                    given_at=enrolled_at,
+                )
+                for purpose in ("profile", "messages")
+            )
+            session.add(
+                Enrolment(course_id=course.id, person_id=person.id, created_at=enrolled_at)
+            )
+
+        def add_session(day: date, childcare: bool = True) -> int:
+            start = datetime.combine(day, time(9, 0), tz)
+            found = CourseSession(
+                course_id=course.id,
+                starts_at=start,
+                ends_at=start + timedelta(hours=3),
+                place="VHS Nienburg, Raum 2",
+                address="Rühmkorffstraße 12, 31582 Nienburg",
+                directions="Bus 3 bis Haltestelle „Schloßplatz“, dann 2 Minuten zu Fuß.",
+                childcare=childcare,
+            )
+            session.add(found)
+            session.flush()
+            return found.id
+
+        today = now.astimezone(tz).date()
+        week_ago, days_ago = (
+            add_session(today - timedelta(days=7)),
+            add_session(today - timedelta(days=3), childcare=False),
+        )
+        tomorrow = session.scalar(
+            select(CourseSession.id).where(
+                CourseSession.course_id == course.id,
+                CourseSession.starts_at
+                >= datetime.combine(today + timedelta(days=1), time(0), tz),
+                CourseSession.starts_at < datetime.combine(today + timedelta(days=2), time(0), tz),
+            )
+        ) or add_session(today + timedelta(days=1))
+        answered = now - timedelta(days=8)
+        for session_id, name, intention, reason in (
+            (week_ago, "Amina", "coming", None),
+            (week_ago, "Olena", "coming", None),
+            (week_ago, "Zahra", "not_coming", "transport"),
+            (week_ago, "Maryam", "not_coming", "childcare"),
+            (days_ago, "Amina", "not_coming", "ill"),
+            (tomorrow, "Maryam", "not_coming", "childcare"),
+            (tomorrow, "Olena", "coming", None),
+        ):
+            session.add(
+                Attendance(
+                    session_id=session_id,
+                    person_id=ids[name],
+                    intention=intention,
+                    reason=reason,
+                    answered_at=answered,
+                )
+            )
+        for session_id, name, present in (
+            (week_ago, "Amina", True),
+            (week_ago, "Olena", True),
+            (week_ago, "Ayşe", True),
+            (week_ago, "Zahra", False),
+            (week_ago, "Maryam", False),
+            (days_ago, "Amina", False),
+            (days_ago, "Olena", True),
+            (days_ago, "Zahra", True),
+        ):
+            session.add(
+                AttendanceMark(
+                    session_id=session_id,
+                    person_id=ids[name],
+                    present=present,
+                    marked_at=now - timedelta(days=2),
+                    marked_by="demo",
+                )
+            )

@@ -12,6 +12,7 @@ from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from bot.features.attendance import FEATURE as ATTENDANCE
 from bot.features.broadcasts import FEATURE as BROADCASTS
 from bot.features.checkins import FEATURE as CHECKINS
 from bot.features.courses import FEATURE as COURSES
@@ -57,6 +58,7 @@ FEATURES: tuple[Feature, ...] = (
     PEOPLE,
     ORG_SETTINGS,
     WA_TEMPLATES,
+    ATTENDANCE,
 )
 
 

@@ -92,6 +92,15 @@ def as_json(data: PersonalData, now: datetime) -> dict[str, Any]:
                 }
                 for a in data.answers
             ],
+            "attendance_marks": [
+                {
+                    "session_starts_at": m.starts_at,
+                    "course_title": m.course_title,
+                    "present": m.present,
+                    "marked_at": m.marked_at,
+                }
+                for m in data.marks
+            ],
             "consents": data.consents,
             "requests_to_team": [
                 {

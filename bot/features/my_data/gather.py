@@ -17,6 +17,7 @@ from sqlalchemy import Connection, func, select
 
 from bot.db.tables import (
     attendance,
+    attendance_marks,
     broadcast_exclusions,
     consent_wordings,
     consents,
@@ -73,6 +74,17 @@ class Answer:
 
 
 @dataclass(frozen=True, slots=True)
+class Mark:
+    """Whether she was at a session, as the team marked it afterwards."""
+
+    session_id: int
+    starts_at: datetime
+    course_title: dict[str, str]
+    present: bool
+    marked_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
 class Request:
     """A question she sent to the team."""
 
@@ -103,6 +115,8 @@ class PersonalData:
     channels: list[Channel] = field(default_factory=list)
     courses: list[Enrolled] = field(default_factory=list)
     answers: list[Answer] = field(default_factory=list)
+    marks: list[Mark] = field(default_factory=list)
+    """The team's marks "there" / "not there" after sessions (``attendance_marks``)."""
     consents: list[dict[str, Any]] = field(default_factory=list)
     requests: list[Request] = field(default_factory=list)
     media: list[MediaItem] = field(default_factory=list)
@@ -172,6 +186,22 @@ def gather(conn: Connection, person_id: int, now: datetime) -> PersonalData | No
             .join(sessions, sessions.c.id == attendance.c.session_id)
             .join(courses, courses.c.id == sessions.c.course_id)
             .where(attendance.c.person_id == person_id)
+            .order_by(sessions.c.starts_at)
+        )
+    ]
+    data.marks = [
+        Mark(r.session_id, r.starts_at, dict(r.title or {}), bool(r.present), r.marked_at)
+        for r in conn.execute(
+            select(
+                attendance_marks.c.session_id,
+                sessions.c.starts_at,
+                courses.c.title,
+                attendance_marks.c.present,
+                attendance_marks.c.marked_at,
+            )
+            .join(sessions, sessions.c.id == attendance_marks.c.session_id)
+            .join(courses, courses.c.id == sessions.c.course_id)
+            .where(attendance_marks.c.person_id == person_id)
             .order_by(sessions.c.starts_at)
         )
     ]

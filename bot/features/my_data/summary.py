@@ -86,12 +86,16 @@ class Renderer:
     def sections(self, data: PersonalData, *, full: bool = False) -> list[str]:
         """Every part of her data, each a heading and its lines."""
         none = self.tr(st.NOT_GIVEN)
+        # The team's marks only when there are any: most sessions are never marked, and an
+        # empty heading about being checked on would only puzzle her.
+        marks = [self.section(t.MARKS, self.marks(data), none)] if data.marks else []
         return [
             self.about(data),
             self.section(t.CHANNELS, self.channels(data, full), none),
             self.section(t.COURSES, self.courses(data), none),
             self.section(t.ATTENDANCE, self.attendance(data), none),
             self.section(t.FEEDBACK, self.feedback(data), none),
+            *marks,
             self.section(t.CONSENTS, self.consents(data), none),
             self.section(t.REQUESTS, self.requests(data, full), none),
             self.section(t.MEDIA, self.media(data), none),
@@ -169,6 +173,15 @@ class Renderer:
             face = faces.get(answer.feedback, str(answer.feedback))
             course = self.course_title(answer.course_title)
             lines.append(f"{self.day(answer.starts_at)}{self.comma()}{course}: {face}")
+        return lines
+
+    def marks(self, data: PersonalData) -> list[str]:
+        """Whether she was there, as the team marked it after each session."""
+        lines = []
+        for mark in data.marks:
+            said = self.tr(t.MARK_PRESENT if mark.present else t.MARK_ABSENT)
+            course = self.course_title(mark.course_title)
+            lines.append(f"{self.day(mark.starts_at)}{self.comma()}{course}: {said}")
         return lines
 
     def faces(self) -> dict[int, str]:

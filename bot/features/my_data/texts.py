@@ -26,6 +26,9 @@ NEXT_SESSION = msg("my_data.next_session", "nächster Termin: {when}")
 NO_NEXT_SESSION = msg("my_data.no_next_session", "kein Termin geplant")
 ATTENDANCE = msg("my_data.attendance", "🗓️ Ihre Antworten zu Terminen")
 FEEDBACK = msg("my_data.feedback", "📝 Ihre Bewertungen")
+MARKS = msg("my_data.marks", "✅ Waren Sie da? (vom Team eingetragen)")
+MARK_PRESENT = msg("my_data.mark_present", "da")
+MARK_ABSENT = msg("my_data.mark_absent", "nicht da")
 CONSENTS = msg("my_data.consents", "✅ Ihr Einverständnis")
 CONSENT_GIVEN = msg("my_data.consent_given", "seit {date} (Text {version})")
 CONSENT_WITHDRAWN = msg(
@@ -72,6 +75,9 @@ ALL_MY_DATA_TEXTS = (
     NO_NEXT_SESSION,
     ATTENDANCE,
     FEEDBACK,
+    MARKS,
+    MARK_PRESENT,
+    MARK_ABSENT,
     CONSENTS,
     CONSENT_GIVEN,
     CONSENT_WITHDRAWN,
