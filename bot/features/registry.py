@@ -23,6 +23,7 @@ from bot.features.my_data import FEATURE as MY_DATA
 from bot.features.org_settings import FEATURE as ORG_SETTINGS
 from bot.features.people import FEATURE as PEOPLE
 from bot.features.people_import import FEATURE as PEOPLE_IMPORT
+from bot.features.reports import FEATURE as REPORTS
 from bot.features.retention import FEATURE as RETENTION
 from bot.nudges.kinds import NudgeKind
 from bot.nudges.timeout import TIMEOUT
@@ -54,6 +55,7 @@ FEATURES: tuple[Feature, ...] = (
     INBOX,
     PEOPLE,
     ORG_SETTINGS,
+    REPORTS,
 )
 
 
