@@ -16,6 +16,8 @@ from starlette.testclient import TestClient
 
 from bot.channels.simulator.parse import parse_request
 from bot.db.tables import activity_days, flow_results, people
+from bot.features.my_data.export import as_json
+from bot.features.my_data.gather import gather
 from bot.features.reports.charts import Bar, bar_chart
 from bot.features.reports.export import flow_results_csv, report_csv
 from bot.features.reports.period import between, preset
@@ -328,6 +330,18 @@ def test_her_days_and_answers_go_with_her(
     with sqlite_runtime.db.connect() as conn:
         assert conn.execute(select(func.count()).select_from(activity_days)).scalar_one() == 1
         assert conn.execute(select(func.count()).select_from(flow_results)).scalar_one() == 4
+        mine = gather(conn, _people(sqlite_runtime)[0], sqlite_runtime.clock())
+    assert mine is not None
+    assert mine.activity_days == [date(2026, 11, 30)]
+    assert mine.flow_results[0] == {
+        "flow": "onboarding",
+        "question": "choose_language",
+        "answer": "de",
+        "answered_at": sqlite_runtime.clock(),
+    }
+    document = as_json(mine, sqlite_runtime.clock())
+    assert document["days_she_wrote"] == ["2026-11-30"]
+    assert len(document["answers_to_questions"]) == 4
     sim.send("/delete")
     sim.press(sim.labels()[0])
     with sqlite_runtime.db.connect() as conn:
