@@ -118,7 +118,7 @@ def demo_load() -> None:
     upgrade(settings.database_url)
     configure_cipher(settings.secret_key, settings.previous_secrets)
     engine = make_engine(settings.database_url)
-    login = load_demo(engine, settings.secret_key, process_clock(settings)())
+    login = load_demo(engine, settings.secret_key, process_clock(settings)(), history=True)
     engine.dispose()
     console.print(
         f"Demo data ready. Staff login at /staff/login: {login.email} / {login.password}"
@@ -147,7 +147,7 @@ def run(
     if demo:
         from bot.demo import load_demo
 
-        login = load_demo(runtime.db, settings.secret_key, runtime.clock())
+        login = load_demo(runtime.db, settings.secret_key, runtime.clock(), history=True)
     base = f"http://{settings.host}:{settings.port}"
     if demo:
         console.print(f"Staff login (demo): [bold]{base}/staff/login[/bold]", soft_wrap=True)
