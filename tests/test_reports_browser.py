@@ -52,3 +52,49 @@ def test_a_coordinator_reads_the_report_for_october_and_downloads_it(
     text = open(download.path(), encoding="utf-8-sig").read()  # noqa: PTH123, SIM115
     assert "Teilnehmerinnen nach Sprache" in text
     assert "Persisch,< 5" in text
+
+
+def test_a_coordinator_downloads_the_answers_to_a_flow(
+    staff_page: Page, live_server: LiveServer
+) -> None:
+    from playwright.sync_api import expect
+    from sqlalchemy import insert
+
+    from bot.db.tables import flow_results
+    from tests.auxil.reports import at
+
+    ids = load_october(live_server.runtime)
+    with live_server.runtime.db.begin() as conn:
+        conn.execute(
+            insert(flow_results),
+            [
+                {
+                    "organisation_id": ids["org"],
+                    "person_id": person,
+                    "flow": "checkin",
+                    "node": "feedback",
+                    "answer": "great",
+                    "answered_at": at("2026-10-07 08:00"),
+                }
+                for person in ids["arabic"]
+            ],
+        )
+    page = staff_page
+    login(page, DEMO_EMAIL, DEMO_LOGIN_PASSWORD, live_server.url)
+    page.goto(f"{live_server.url}/staff/reports?preset=last_month")
+    with page.expect_navigation():
+        page.get_by_role("link", name="Antworten zu einem Ablauf (CSV)").click()
+    expect(page.locator("h1")).to_have_text("Antworten zu einem Ablauf")
+    page.get_by_label("Ablauf").select_option("checkin")
+    page.fill("#report-from", "2026-10-01")
+    page.fill("#report-to", "2026-10-31")
+    with page.expect_navigation():
+        page.get_by_role("button", name="Auswählen").click()
+    assert_fits_the_phone(page)
+    assert_accessible(page)
+    with page.expect_download() as info:
+        page.get_by_role("link", name="CSV herunterladen (checkin)").click()
+    lines = open(info.value.path(), encoding="utf-8-sig").read().splitlines()  # noqa: PTH123, SIM115
+    assert lines[0] == "pseudonym,flow,question,answer,answered_at"
+    assert len(lines) == 7
+    assert all(",checkin,feedback,great,2026-10-07 10:00" in line for line in lines[1:])
