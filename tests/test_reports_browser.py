@@ -4,6 +4,7 @@ rounded counts, and downloads the CSV."""
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from tests.auxil.browser import LiveServer, assert_accessible, assert_fits_the_phone, login
@@ -49,7 +50,7 @@ def test_a_coordinator_reads_the_report_for_october_and_downloads_it(
         page.get_by_role("link", name="Als CSV herunterladen").click()
     download = info.value
     assert download.suggested_filename == "report-vnb-nienburg-2026-10-01-2026-10-31.csv"
-    text = open(download.path(), encoding="utf-8-sig").read()  # noqa: PTH123, SIM115
+    text = Path(download.path()).read_text(encoding="utf-8-sig")
     assert "Teilnehmerinnen nach Sprache" in text
     assert "Persisch,< 5" in text
 
@@ -94,7 +95,7 @@ def test_a_coordinator_downloads_the_answers_to_a_flow(
     assert_accessible(page)
     with page.expect_download() as info:
         page.get_by_role("link", name="CSV herunterladen (checkin)").click()
-    lines = open(info.value.path(), encoding="utf-8-sig").read().splitlines()  # noqa: PTH123, SIM115
+    lines = Path(info.value.path()).read_text(encoding="utf-8-sig").splitlines()
     assert lines[0] == "pseudonym,flow,question,answer,answered_at"
     assert len(lines) == 7
     assert all(",checkin,feedback,great,2026-10-07 10:00" in line for line in lines[1:])
