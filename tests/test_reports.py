@@ -288,7 +288,7 @@ def test_the_flow_results_page_downloads_the_csv_and_is_audited(
 
 
 def test_activity_days_cost_one_statement_per_batch_and_none_for_a_second_message(
-    sqlite_runtime: Runtime, clock: FrozenClock
+    runtime: Runtime, clock: FrozenClock
 ) -> None:
     seen: list[tuple[str, bool]] = []
 
@@ -296,24 +296,24 @@ def test_activity_days_cost_one_statement_per_batch_and_none_for_a_second_messag
         if "activity_days" in statement:
             seen.append((statement.split()[0], executemany))
 
-    event.listen(sqlite_runtime.db, "before_cursor_execute", count)
+    event.listen(runtime.db, "before_cursor_execute", count)
     try:
         batch = [parse_request({"user": f"u{i}", "text": "Hallo"}, clock()) for i in range(5)]
-        sqlite_runtime.turns.handle_batch(batch)
+        runtime.turns.handle_batch(batch)
         assert seen == [("INSERT", True)]  # five women, one statement
         seen.clear()
         clock.advance(minutes=5)
         again = [parse_request({"user": f"u{i}", "text": "Deutsch"}, clock()) for i in range(5)]
-        sqlite_runtime.turns.handle_batch(again)
+        runtime.turns.handle_batch(again)
         assert seen == []  # she wrote today already: nothing to write
         clock.advance(days=1)
-        sqlite_runtime.turns.handle_batch(
+        runtime.turns.handle_batch(
             [parse_request({"user": "u0", "text": "Hallo"}, clock())]
         )
         assert [s for s, _many in seen] == ["INSERT"]
     finally:
-        event.remove(sqlite_runtime.db, "before_cursor_execute", count)
-    with sqlite_runtime.db.connect() as conn:
+        event.remove(runtime.db, "before_cursor_execute", count)
+    with runtime.db.connect() as conn:
         days = conn.execute(
             select(activity_days.c.day, func.count())
             .group_by(activity_days.c.day)
