@@ -9,10 +9,12 @@ from __future__ import annotations
 import csv
 import io
 from datetime import date, timedelta
+from pathlib import Path
 
 import pytest
 from sqlalchemy import event, func, select
 from starlette.testclient import TestClient
+from typer.testing import CliRunner
 
 from bot.channels.simulator.parse import parse_request
 from bot.db.tables import activity_days, flow_results, people
@@ -25,7 +27,8 @@ from bot.features.reports.service import ReportService, shown
 from bot.features.reports.view import sections
 from bot.runtime import Runtime
 from bot.web.staff.i18n import StaffCatalogs
-from tests.auxil.clock import FrozenClock
+from tests.auxil.clock import DEFAULT_START, FrozenClock
+from tests.auxil.constants import TEST_SECRET
 from tests.auxil.reports import OCTOBER, load_october
 from tests.auxil.simulator import Simulator, onboard
 from tests.auxil.staff import login_client, organisation_id
@@ -307,9 +310,7 @@ def test_activity_days_cost_one_statement_per_batch_and_none_for_a_second_messag
         runtime.turns.handle_batch(again)
         assert seen == []  # she wrote today already: nothing to write
         clock.advance(days=1)
-        runtime.turns.handle_batch(
-            [parse_request({"user": "u0", "text": "Hallo"}, clock())]
-        )
+        runtime.turns.handle_batch([parse_request({"user": "u0", "text": "Hallo"}, clock())])
         assert [s for s, _many in seen] == ["INSERT"]
     finally:
         event.remove(runtime.db, "before_cursor_execute", count)
@@ -355,3 +356,42 @@ def test_the_sections_are_translated(sqlite_runtime: Runtime) -> None:
     english = sections(report, "en", StaffCatalogs.load().gettext("en"))
     languages = next(s for s in english if s.key == "languages")
     assert languages.rows[0] == ("Arabic", "6")
+
+
+def test_the_command_line_prints_the_demo_report_and_exports_flow_results(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``twc demo load --history`` then ``twc reports summary``: the demo's report as tables,
+    small counts as "< 5"; ``--csv`` the same as CSV; ``flow-results`` the pseudonymous CSV."""
+    from bot.cli import app
+
+    monkeypatch.setenv("TWC_DATABASE_URL", f"sqlite:///{tmp_path / 'cli.sqlite3'}")
+    monkeypatch.setenv("TWC_SECRET_KEY", TEST_SECRET)
+    monkeypatch.setenv("TWC_ENVIRONMENT", "test")
+    monkeypatch.setenv("TWC_CLOCK_START", DEFAULT_START.isoformat())
+    runner = CliRunner()
+    assert runner.invoke(app, ["demo", "load", "--history"]).exit_code == 0
+    shown = runner.invoke(
+        app, ["reports", "summary", "--organisation", "vnb-nienburg", "--preset", "this_year"]
+    )
+    assert shown.exit_code == 0, shown.output
+    assert "Teilnehmerinnen nach Sprache" in shown.output
+    assert "Teilnehmerinnen am Ende des Zeitraums" in shown.output
+    assert "36" in shown.output
+    assert "< 5" in shown.output
+    as_csv = runner.invoke(
+        app, ["reports", "summary", "--preset", "this_year", "--csv", "--language", "en"]
+    )
+    assert as_csv.exit_code == 0
+    assert "Participants by language" in as_csv.output
+    wrong = runner.invoke(
+        app, ["reports", "summary", "--from", "2026-10-31", "--to", "2026-10-01"]
+    )
+    assert wrong.exit_code == 2 and "before the start" in wrong.output
+    missing = runner.invoke(app, ["reports", "flow-results", "onboarding", "--preset", "x"])
+    assert missing.exit_code == 2
+    none = runner.invoke(
+        app,
+        ["reports", "flow-results", "onboarding", "--from", "2026-11-01", "--to", "2026-11-30"],
+    )
+    assert none.exit_code == 1 and "no answers" in none.output

@@ -108,14 +108,16 @@ def summary(
         f"({escape(_('Zahlen von 1 bis 4 stehen als „< 5“ da.'))})"
     )
     for section in sections(report, language, _):
-        table = Table(title=section.title, title_justify="left")
+        console.print(f"\n[bold]{escape(section.title)}[/bold]")
+        table = Table()
         table.add_column(section.columns[0])
         table.add_column(section.columns[1], justify="right")
         for label, value in section.rows:
             table.add_row(escape(label), escape(value))
         console.print(table)
         if section.extra:
-            extra = Table(title=_("Nach Kurs"), title_justify="left")
+            console.print(escape(_("Nach Kurs")))
+            extra = Table()
             for index, column in enumerate(section.extra_columns):
                 extra.add_column(column, justify="right" if index else "left")
             for row in section.extra:
