@@ -395,3 +395,23 @@ def test_the_command_line_prints_the_demo_report_and_exports_flow_results(
         ["reports", "flow-results", "onboarding", "--from", "2026-11-01", "--to", "2026-11-30"],
     )
     assert none.exit_code == 1 and "no answers" in none.output
+
+
+def test_a_flow_file_says_which_answers_are_kept() -> None:
+    from conversations.loader import FlowError, parse_flow
+
+    def flow(**extra: object) -> dict[str, object]:
+        node = {"type": "choice", "text": "?", "choices": [{"id": "a", "label": "A", "next": "x"}]}
+        return {
+            "spec_version": 1,
+            "id": "t",
+            "start": "q",
+            "nodes": {"q": {**node, **extra}, "x": {"type": "end", "text": "."}},
+        }
+
+    assert parse_flow(flow(), "t.yaml").nodes["q"].results is True
+    assert parse_flow(flow(results=False), "t.yaml").nodes["q"].results is False
+    towns = flow(choices_from="towns")
+    assert parse_flow(towns, "t.yaml").nodes["q"].results is False
+    with pytest.raises(FlowError):
+        parse_flow(flow(results="no"), "t.yaml")
