@@ -415,3 +415,26 @@ def test_a_flow_file_says_which_answers_are_kept() -> None:
     assert parse_flow(towns, "t.yaml").nodes["q"].results is False
     with pytest.raises(FlowError):
         parse_flow(flow(results="no"), "t.yaml")
+
+
+def test_a_newcomer_who_chooses_her_organisation_counts_there(
+    sqlite_runtime: Runtime, sqlite_client: TestClient
+) -> None:
+    from tests.auxil.staff import add_organisation
+
+    second = add_organisation(sqlite_runtime, "zweite-org", "Zweite Organisation")
+    with sqlite_runtime.db.begin() as conn:
+        from bot.db.tables import organisations
+
+        conn.execute(
+            organisations.update()
+            .where(organisations.c.id == second)
+            .values(district="Zweiter Kreis", towns=["Hoya"])
+        )
+    sqlite_runtime.turns.organisations.invalidate()
+    onboard(Simulator(sqlite_client, "amina"), region="zweite-org")
+    with sqlite_runtime.db.connect() as conn:
+        days = conn.execute(select(activity_days.c.organisation_id)).scalars().all()
+        answers = conn.execute(select(flow_results.c.organisation_id)).scalars().all()
+    assert days == [second]
+    assert answers and set(answers) == {second}
