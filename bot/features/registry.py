@@ -24,6 +24,7 @@ from bot.features.my_data import FEATURE as MY_DATA
 from bot.features.org_settings import FEATURE as ORG_SETTINGS
 from bot.features.people import FEATURE as PEOPLE
 from bot.features.people_import import FEATURE as PEOPLE_IMPORT
+from bot.features.reports import FEATURE as REPORTS
 from bot.features.retention import FEATURE as RETENTION
 from bot.features.wa_templates import FEATURE as WA_TEMPLATES
 from bot.nudges.kinds import NudgeKind
@@ -59,6 +60,7 @@ FEATURES: tuple[Feature, ...] = (
     ORG_SETTINGS,
     WA_TEMPLATES,
     ATTENDANCE,
+    REPORTS,
 )
 
 

@@ -125,6 +125,8 @@ def as_json(data: PersonalData, now: datetime) -> dict[str, Any]:
             "scheduled_messages": data.scheduled,
             "messages_to_her": data.messages,
             "left_out_of_broadcasts": data.left_out_of_broadcasts,
+            "days_she_wrote": [day.isoformat() for day in data.activity_days],
+            "answers_to_questions": data.flow_results,
         }
     )
     return document

@@ -10,12 +10,13 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import Connection, func, select
 
 from bot.db.tables import (
+    activity_days,
     attendance,
     attendance_marks,
     broadcast_exclusions,
@@ -23,6 +24,7 @@ from bot.db.tables import (
     consents,
     courses,
     enrolments,
+    flow_results,
     identities,
     inbox_messages,
     inbox_threads,
@@ -125,6 +127,10 @@ class PersonalData:
     messages: dict[str, int] = field(default_factory=dict)
     """Messages to her in the outbox, counted by status (their texts are on her phone)."""
     left_out_of_broadcasts: list[dict[str, Any]] = field(default_factory=list)
+    activity_days: list[date] = field(default_factory=list)
+    """The days she wrote to the bot (only the date: the reports count who was active)."""
+    flow_results: list[dict[str, Any]] = field(default_factory=list)
+    """Her answers to choice questions (flow, question, the choice's id, when), for reports."""
 
     def media_counts(self) -> dict[str, int]:
         """How many files of each kind she sent."""
@@ -275,6 +281,26 @@ def gather(conn: Connection, person_id: int, now: datetime) -> PersonalData | No
             select(broadcast_exclusions.c.broadcast_id, broadcast_exclusions.c.reason).where(
                 broadcast_exclusions.c.person_id == person_id
             )
+        )
+    ]
+    data.activity_days = list(
+        conn.execute(
+            select(activity_days.c.day)
+            .where(activity_days.c.person_id == person_id)
+            .order_by(activity_days.c.day)
+        ).scalars()
+    )
+    data.flow_results = [
+        {"flow": r.flow, "question": r.node, "answer": r.answer, "answered_at": r.answered_at}
+        for r in conn.execute(
+            select(
+                flow_results.c.flow,
+                flow_results.c.node,
+                flow_results.c.answer,
+                flow_results.c.answered_at,
+            )
+            .where(flow_results.c.person_id == person_id)
+            .order_by(flow_results.c.id)
         )
     ]
     return data

@@ -99,6 +99,7 @@ class Renderer:
             self.section(t.CONSENTS, self.consents(data), none),
             self.section(t.REQUESTS, self.requests(data, full), none),
             self.section(t.MEDIA, self.media(data), none),
+            self.section(t.STATISTICS, self.statistics(data, full), none),
         ]
 
     def section(self, heading: Text, lines: Sequence[str], none: str) -> str:
@@ -224,6 +225,24 @@ class Renderer:
                 text = text[:FIRST_WORDS].rsplit(" ", 1)[0] + " …"
             status = t.REQUEST_OPEN if request.status == "open" else t.REQUEST_DONE
             lines.append(f"{self.day(request.created_at)} ({self.tr(status)}): {text}")
+        return lines
+
+    def statistics(self, data: PersonalData, full: bool) -> list[str]:
+        """The days she wrote and her answers to questions (counted, without names, in the
+        team's reports); every answer in the full export."""
+        if not data.activity_days and not data.flow_results:
+            return []
+        lines = [
+            self.tr(t.DAYS_WRITTEN, count=len(data.activity_days)),
+            self.tr(t.ANSWERS_KEPT, count=len(data.flow_results)),
+        ]
+        if full:
+            for result in data.flow_results:
+                answer = str(result["answer"])
+                label = self.choice_label((result["flow"], result["question"]), answer)
+                language = self.engine.languages.get(answer) if label == answer else None
+                shown = language.name if language else label
+                lines.append(f"{self.day(result['answered_at'])}: {shown}")
         return lines
 
     def media(self, data: PersonalData) -> list[str]:

@@ -39,6 +39,9 @@ REQUESTS = msg("my_data.requests", "🙋 Ihre Fragen an das Team")
 REQUEST_OPEN = msg("my_data.request_open", "offen")
 REQUEST_DONE = msg("my_data.request_done", "erledigt")
 MEDIA = msg("my_data.media", "📎 Dateien, die Sie geschickt haben")
+STATISTICS = msg("my_data.statistics", "📊 Für unsere Statistik (ohne Namen)")
+DAYS_WRITTEN = msg("my_data.days_written", "Tage, an denen Sie uns geschrieben haben: {count}")
+ANSWERS_KEPT = msg("my_data.answers_kept", "Ihre Antworten auf Fragen: {count}")
 
 EXPORT_READY = msg(
     "my_data.export_ready",
@@ -85,6 +88,9 @@ ALL_MY_DATA_TEXTS = (
     REQUEST_OPEN,
     REQUEST_DONE,
     MEDIA,
+    STATISTICS,
+    DAYS_WRITTEN,
+    ANSWERS_KEPT,
     EXPORT_READY,
     *MEDIA_KINDS.values(),
     MEDIA_OTHER,
