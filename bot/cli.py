@@ -106,7 +106,11 @@ def db_upgrade(revision: str = "head") -> None:
 
 
 @demo_app.command("load")
-def demo_load() -> None:
+def demo_load(
+    history: Annotated[
+        bool, typer.Option(help="Add a few months of made-up history for the reports.")
+    ] = False,
+) -> None:
     """Create the demo organisation, coordinator login, course and mentors (idempotent)."""
     from bot.db.connect import make_engine
     from bot.db.migrate import upgrade
@@ -118,7 +122,7 @@ def demo_load() -> None:
     upgrade(settings.database_url)
     configure_cipher(settings.secret_key, settings.previous_secrets)
     engine = make_engine(settings.database_url)
-    login = load_demo(engine, settings.secret_key, process_clock(settings)())
+    login = load_demo(engine, settings.secret_key, process_clock(settings)(), history=history)
     engine.dispose()
     console.print(
         f"Demo data ready. Staff login at /staff/login: {login.email} / {login.password}"
@@ -147,7 +151,7 @@ def run(
     if demo:
         from bot.demo import load_demo
 
-        login = load_demo(runtime.db, settings.secret_key, runtime.clock())
+        login = load_demo(runtime.db, settings.secret_key, runtime.clock(), history=True)
     base = f"http://{settings.host}:{settings.port}"
     if demo:
         console.print(f"Staff login (demo): [bold]{base}/staff/login[/bold]", soft_wrap=True)

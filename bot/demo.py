@@ -8,7 +8,7 @@ and works at ``/staff/login``; it is only for a local demo.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 from functools import cache
 from zoneinfo import ZoneInfo
 
@@ -16,10 +16,13 @@ from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
 from bot.db.models import (
+    Attendance,
+    AttendanceMark,
     ChannelIdentity,
     ConsentRecord,
     Course,
     CourseSession,
+    Enrolment,
     InviteCode,
     Organisation,
     Person,
@@ -65,8 +68,9 @@ def demo_password_hash() -> str:
     return hash_password(DEMO_PASSWORD)
 
 
-def load_demo(db: Engine, secret_key: str, now: datetime) -> DemoLogin:
-    """Create the demo organisation and its data unless they exist."""
+def load_demo(db: Engine, secret_key: str, now: datetime, *, history: bool = False) -> DemoLogin:
+    """Create the demo organisation and its data unless they exist (with ``history``: a few
+    months of made-up history for the reports, which tests leave out)."""
     tz = ZoneInfo(TIMEZONE)
     with Session(db) as session, session.begin():
         org = session.scalar(select(Organisation).where(Organisation.slug == ORG_SLUG))
@@ -188,4 +192,345 @@ def load_demo(db: Engine, secret_key: str, now: datetime) -> DemoLogin:
                 )
                 for purpose in ("profile", "messages", "mentoring")
             )
+    if history:
+        load_report_history(db, secret_key, now)
     return DemoLogin(COORDINATOR_EMAIL, DEMO_PASSWORD)
+
+
+#: Participants of the attendance demo: (simulator address, name, language, help asked for).
+ATTENDANCE_PEOPLE: tuple[tuple[str, str, str, list[str]], ...] = (
+    ("demo-amina", "Amina", "ar", ["childcare"]),
+    ("demo-zahra", "Zahra", "fa", ["transport"]),
+    ("demo-olena", "Olena", "uk", []),
+    ("demo-maryam", "Maryam", "ar", ["childcare", "transport"]),
+    ("demo-ayse", "Ayşe", "tr", []),
+)
+
+
+def load_attendance_demo(db: Engine, secret_key: str, now: datetime) -> None:
+    """Participants of the demo course with answers and marks, so that a session's attendance
+    page, the barrier report and the dashboard's "Tomorrow: help needed" show something in
+    ``twc run --demo`` (idempotent; ``twc demo attendance``).  Kept out of :func:`load_demo`,
+    which every test and ``twc run --demo`` load: five more participants there change what
+    other tests count (``test_process_nudges`` enrols every participant)."""
+    tz = ZoneInfo(TIMEZONE)
+    with Session(db) as session, session.begin():
+        org = session.scalar(select(Organisation).where(Organisation.slug == ORG_SLUG))
+        course = session.scalar(select(Course).where(Course.code == "deutsch-a2-nienburg"))
+        if org is None or course is None:
+            return
+        first_key = lookup_key(secret_key, "simulator", ATTENDANCE_PEOPLE[0][0])
+        if session.scalar(select(ChannelIdentity).where(ChannelIdentity.lookup_key == first_key)):
+            return
+        enrolled_at = now - timedelta(days=30)
+        ids: dict[str, int] = {}
+        for address, name, language, help_asked in ATTENDANCE_PEOPLE:
+            person = Person(
+                organisation_id=org.id,
+                role="participant",
+                language=language,
+                display_name=name,
+                town="Nienburg (Weser)",
+                interests=["course"],
+                attend_help=help_asked,
+                status="active",
+                consent_given_at=enrolled_at,
+                created_at=enrolled_at,
+            )
+            session.add(person)
+            session.flush()
+            ids[name] = person.id
+            session.add(
+                ChannelIdentity(
+                    person_id=person.id,
+                    channel="simulator",
+                    lookup_key=lookup_key(secret_key, "simulator", address),
+                    address=address,
+                    status="ok",
+                    created_at=enrolled_at,
+                )
+            )
+            session.add_all(
+                ConsentRecord(
+                    person_id=person.id,
+                    purpose=purpose,
+                    wording_version="paper-2026-11",
+                    language=language,
+                    channel="paper",
+                    given_at=enrolled_at,
+                )
+                for purpose in ("profile", "messages")
+            )
+            session.add(
+                Enrolment(course_id=course.id, person_id=person.id, created_at=enrolled_at)
+            )
+
+        def add_session(day: date, childcare: bool = True) -> int:
+            start = datetime.combine(day, time(9, 0), tz)
+            found = CourseSession(
+                course_id=course.id,
+                starts_at=start,
+                ends_at=start + timedelta(hours=3),
+                place="VHS Nienburg, Raum 2",
+                address="Rühmkorffstraße 12, 31582 Nienburg",
+                directions="Bus 3 bis Haltestelle „Schloßplatz“, dann 2 Minuten zu Fuß.",
+                childcare=childcare,
+            )
+            session.add(found)
+            session.flush()
+            return found.id
+
+        today = now.astimezone(tz).date()
+        week_ago, days_ago = (
+            add_session(today - timedelta(days=7)),
+            add_session(today - timedelta(days=3), childcare=False),
+        )
+        tomorrow = session.scalar(
+            select(CourseSession.id).where(
+                CourseSession.course_id == course.id,
+                CourseSession.starts_at
+                >= datetime.combine(today + timedelta(days=1), time(0), tz),
+                CourseSession.starts_at < datetime.combine(today + timedelta(days=2), time(0), tz),
+            )
+        ) or add_session(today + timedelta(days=1))
+        answered = now - timedelta(days=8)
+        for session_id, name, intention, reason in (
+            (week_ago, "Amina", "coming", None),
+            (week_ago, "Olena", "coming", None),
+            (week_ago, "Zahra", "not_coming", "transport"),
+            (week_ago, "Maryam", "not_coming", "childcare"),
+            (days_ago, "Amina", "not_coming", "ill"),
+            (tomorrow, "Maryam", "not_coming", "childcare"),
+            (tomorrow, "Olena", "coming", None),
+        ):
+            session.add(
+                Attendance(
+                    session_id=session_id,
+                    person_id=ids[name],
+                    intention=intention,
+                    reason=reason,
+                    answered_at=answered,
+                )
+            )
+        for session_id, name, present in (
+            (week_ago, "Amina", True),
+            (week_ago, "Olena", True),
+            (week_ago, "Ayşe", True),
+            (week_ago, "Zahra", False),
+            (week_ago, "Maryam", False),
+            (days_ago, "Amina", False),
+            (days_ago, "Olena", True),
+            (days_ago, "Zahra", True),
+        ):
+            session.add(
+                AttendanceMark(
+                    session_id=session_id,
+                    person_id=ids[name],
+                    present=present,
+                    marked_at=now - timedelta(days=2),
+                    marked_by="demo",
+                )
+            )
+
+
+# ---- report history (bot.features.reports) ------------------------------------------------
+
+#: The course whose past sessions carry the demo history (its code marks the history loaded).
+HISTORY_COURSE = "frauencafe-nienburg"
+_HISTORY_LANGUAGES = ("ar", "ar", "ar", "fa", "fa", "uk", "uk", "tr", "ru", "ar", "uk", "fa")
+
+
+def load_report_history(db: Engine, secret_key: str, now: datetime) -> None:
+    """A few months of made-up history so that ``/staff/reports`` (and ``twc reports
+    summary``) have something to show: 36 women joining over four months, the days they
+    wrote, a weekly café with what they said beforehand and who was there, requests to the
+    team and the answers, a broadcast with what became of it.  Idempotent (the café's code
+    marks it as loaded); no real person, every address is ``demo-history-<n>``."""
+    import random
+
+    from bot.db.models import (
+        ActivityDay,
+        Attendance,
+        AttendanceMark,
+        Broadcast,
+        InboxMessage,
+        InboxThread,
+        OutboxMessage,
+    )
+
+    rng = random.Random(13)  # the same history every time
+    tz = ZoneInfo(TIMEZONE)
+    with Session(db) as session, session.begin():
+        if session.scalar(select(Course).where(Course.code == HISTORY_COURSE)) is not None:
+            return
+        org = session.scalar(select(Organisation).where(Organisation.slug == ORG_SLUG))
+        staff_id = session.scalar(
+            select(StaffMember.id).where(StaffMember.email == COORDINATOR_EMAIL)
+        )
+        if org is None or staff_id is None:
+            return
+        women: list[tuple[Person, datetime]] = []
+        for index in range(36):
+            joined = now - timedelta(days=120 - index * 3, hours=rng.randint(0, 8))
+            person = Person(
+                organisation_id=org.id,
+                role="participant",
+                language=_HISTORY_LANGUAGES[index % len(_HISTORY_LANGUAGES)],
+                display_name=f"Demo {index + 1}",
+                town=TOWNS[rng.choice((0, 0, 0, 1, 1, 2, 3, 4, 5, 6, 7))],
+                interests=["course"],
+                attend_help=[],
+                status="active",
+                consent_given_at=joined,
+                created_at=joined,
+            )
+            session.add(person)
+            women.append((person, joined))
+        session.flush()
+        for index, (person, joined) in enumerate(women):
+            address = f"demo-history-{index + 1}"
+            session.add(
+                ChannelIdentity(
+                    person_id=person.id,
+                    channel="simulator",
+                    lookup_key=lookup_key(secret_key, "simulator", address),
+                    address=address,
+                    status="ok",
+                    created_at=joined,
+                    last_inbound_at=joined,
+                )
+            )
+            session.add_all(
+                ConsentRecord(
+                    person_id=person.id,
+                    purpose=purpose,
+                    wording_version="demo",
+                    language=person.language or "de",
+                    channel="simulator",
+                    given_at=joined,
+                )
+                for purpose in ("profile", "messages")
+            )
+            days = {joined.astimezone(tz).date()}
+            day = joined
+            while (day := day + timedelta(days=rng.randint(2, 12))) < now:
+                days.add(day.astimezone(tz).date())
+            session.add_all(
+                ActivityDay(person_id=person.id, day=d, organisation_id=org.id) for d in days
+            )
+        cafe = Course(
+            organisation_id=org.id,
+            code=HISTORY_COURSE,
+            title={"de": "Frauencafé Nienburg", "en": "Women's café Nienburg"},
+            description={},
+            created_at=now - timedelta(days=125),
+        )
+        session.add(cafe)
+        session.flush()
+        first = (now - timedelta(days=119)).astimezone(tz).date()
+        for week in range(17):
+            cafe_day = first + timedelta(days=7 * week)
+            starts = datetime.combine(cafe_day, time(15, 0), tz)
+            if starts >= now:
+                break
+            cafe_session = CourseSession(
+                course_id=cafe.id,
+                starts_at=starts,
+                ends_at=starts + timedelta(hours=2),
+                place="Familienzentrum Nienburg",
+                childcare=True,
+                status="cancelled" if week == 6 else "planned",
+            )
+            session.add(cafe_session)
+            session.flush()
+            if week == 6:
+                continue
+            joined_by_then = [p for p, j in women if j < starts]
+            for person in rng.sample(joined_by_then, min(len(joined_by_then), 9)):
+                coming = rng.random() < 0.8
+                session.add(
+                    Attendance(
+                        session_id=cafe_session.id,
+                        person_id=person.id,
+                        intention="coming" if coming else "not_coming",
+                        reason=None if coming else rng.choice(("childcare", "transport", "ill")),
+                        answered_at=starts - timedelta(hours=20),
+                    )
+                )
+                session.add(
+                    AttendanceMark(
+                        session_id=cafe_session.id,
+                        person_id=person.id,
+                        present=coming and rng.random() < 0.85,
+                        marked_at=starts + timedelta(hours=2),
+                        marked_by="demo",
+                    )
+                )
+        for index, (person, joined) in enumerate(women[::2]):
+            opened = joined + timedelta(days=2, hours=rng.randint(0, 6))
+            if opened >= now:
+                continue
+            thread = InboxThread(
+                organisation_id=org.id,
+                person_id=person.id,
+                status="closed",
+                reason="request",
+                language=person.language,
+                channel="simulator",
+                opened_at=opened,
+                last_message_at=opened,
+                closed_at=opened + timedelta(days=1),
+            )
+            session.add(thread)
+            session.flush()
+            session.add(
+                InboxMessage(
+                    thread_id=thread.id,
+                    person_id=person.id,
+                    direction="in",
+                    text="(Demo)",
+                    created_at=opened,
+                )
+            )
+            if index % 5 != 4:  # most are answered, after half an hour to a day
+                session.add(
+                    InboxMessage(
+                        thread_id=thread.id,
+                        person_id=person.id,
+                        direction="out",
+                        text="(Demo)",
+                        staff_id=staff_id,
+                        created_at=opened + timedelta(minutes=rng.randint(30, 24 * 60)),
+                    )
+                )
+        sent_at = now - timedelta(days=9)
+        broadcast = Broadcast(
+            organisation_id=org.id,
+            title="Sommerfest (Demo)",
+            texts={"de": "Hallo {name}! Am Samstag feiern wir im Familienzentrum."},
+            audience={"all": True},
+            status="sent",
+            created_by="demo",
+            created_at=sent_at,
+            enqueued_at=sent_at,
+            finished_at=sent_at,
+        )
+        session.add(broadcast)
+        session.flush()
+        outcomes = ["read"] * 19 + ["delivered"] * 8 + [None] * 3 + ["failed"] * 2
+        for (person, _joined), delivery in zip(women, outcomes, strict=False):
+            session.add(
+                OutboxMessage(
+                    idempotency_key=f"broadcast:{broadcast.id}:{person.id}",
+                    person_id=person.id,
+                    channel="simulator",
+                    kind="broadcast",
+                    payload={},
+                    status="failed" if delivery == "failed" else "sent",
+                    delivery_status=delivery,
+                    next_attempt_at=sent_at,
+                    sent_at=sent_at,
+                    created_at=sent_at,
+                    broadcast_id=broadcast.id,
+                )
+            )

@@ -42,6 +42,7 @@ ACTIONS_LISTING_PEOPLE = (
     "inbox.reply",
     "inbox.close",
     "inbox.start",
+    "attendance.mark",
 )
 
 Forgetter = Callable[[str, str], None]

@@ -181,6 +181,21 @@ class RequestHuman:
 
 
 @dataclass(frozen=True, slots=True)
+class AnswerChosen:
+    """She answered a choice question of a flow: the choice ids she picked (codes from the flow
+    file or language codes, never what she typed, never the label she saw).
+
+    Kept by the host as flow results, so that a team can count the answers to a flow's
+    questions (the per-flow export of the reports); a node with ``results: false`` (health,
+    where she lives) emits nothing.
+    """
+
+    flow: str
+    node: str
+    answers: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
 class ScheduleTimeout:
     """Resume this wait with :class:`TimeoutIn` at ``due_at`` if she has not answered."""
 
@@ -244,6 +259,7 @@ Effect = (
     | OptIn
     | JoinOrganisation
     | RequestHuman
+    | AnswerChosen
     | ScheduleTimeout
     | JoinByInvite
     | ShowMyData

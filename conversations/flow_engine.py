@@ -21,6 +21,7 @@ from conversations.actions import ACTIONS, PENDING_INVITE, Action, invite_code, 
 from conversations.commands import COMMANDS, CommandMatcher
 from conversations.consent import MESSAGES, PURPOSE_TEXTS
 from conversations.events import (
+    AnswerChosen,
     BackFromTeamIn,
     Button,
     ChoiceIn,
@@ -836,11 +837,18 @@ class Turn:
             return
         option = picked[0]
         self.save(node, option.value)
+        self.keep_answer(node, (option.id,))
         for call in option.do:
             self.run_action(call, option.value)
             if self.forgotten:
                 return
         self.follow(node, option.next)
+
+    def keep_answer(self, node: Node, answers: tuple[str, ...]) -> None:
+        """Her answer to a choice question, as choice ids, for the flow results."""
+        assert self.conversation is not None
+        if node.type == "choice" and node.results:
+            self.effects.append(AnswerChosen(self.conversation.flow, node.id, answers))
 
     def selection_key(self, node: Node) -> str:
         """Where the ticked options of a multiple-choice node are kept meanwhile."""
@@ -868,6 +876,7 @@ class Turn:
         selection = self.selection(node)
         self.conversation.data.pop(self.selection_key(node), None)
         self.save(node, selection)
+        self.keep_answer(node, tuple(selection))
         self.follow(node, None)
 
     def answer_input(self, node: Node, text: str) -> None:

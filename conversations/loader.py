@@ -149,6 +149,7 @@ NODE_KEYS = {
     "timeout",
     "requires_consent",
     "skip_if",
+    "results",
 }
 
 
@@ -180,6 +181,9 @@ def _node(node_id: str, raw: object, source: str) -> Node:
     skip_if = raw.get("skip_if")
     if skip_if is not None and skip_if not in CONDITIONS:
         raise FlowError(source, node_id, f"unknown skip_if {skip_if!r} (known: {CONDITIONS})")
+    results = raw.get("results", choices_from in (None, "languages"))
+    if not isinstance(results, bool):
+        raise FlowError(source, node_id, "'results' is true or false")
     text = raw.get("text")
     neutral = raw.get("neutral")
     if neutral is not None and text is None:
@@ -202,6 +206,7 @@ def _node(node_id: str, raw: object, source: str) -> Node:
         requires_consent=str(requires["purpose"]) if requires else None,
         consent_question=str(requires["ask"]) if requires else "",
         skip_if=skip_if,
+        results=results,
     )
 
 

@@ -94,6 +94,11 @@ class Node:
     #: Passed over (straight to ``next``, nothing said) while this condition holds:
     #: ``language_offered``: her organisation offers the language she chose.
     skip_if: Condition | None = None
+    #: Whether her answer to this choice question is kept as a flow result (the choice's id,
+    #: for the reports' per-flow export).  Off by default for the choices of where she lives
+    #: (towns, countries, organisations), and in a file (``results: false``) for answers that
+    #: say more than a code should (health).
+    results: bool = True
 
     @property
     def waits(self) -> bool:

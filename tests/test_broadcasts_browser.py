@@ -24,6 +24,7 @@ from tests.auxil.browser import (
     assert_accessible,
     assert_fits_the_phone,
     login,
+    main_menu,
     serve_in_thread,
 )
 from tests.auxil.clock import FrozenClock
@@ -92,7 +93,7 @@ def test_a_coordinator_sends_a_broadcast_to_a_segment_and_watches_it_go(
     page = staff_page
     login(page, DEMO_EMAIL, DEMO_LOGIN_PASSWORD, live_server.url)
     with page.expect_navigation():
-        page.locator("body > header nav").get_by_role("link", name="Nachrichten").click()
+        main_menu(page).get_by_role("link", name="Nachrichten").click()
     expect(page.locator("h1")).to_have_text("Nachrichten")
     with page.expect_navigation():
         page.get_by_role("button", name="Neue Nachricht").click()

@@ -7,7 +7,13 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING
 
-from tests.auxil.browser import LiveServer, assert_accessible, assert_fits_the_phone, login
+from tests.auxil.browser import (
+    LiveServer,
+    assert_accessible,
+    assert_fits_the_phone,
+    login,
+    main_menu,
+)
 from tests.auxil.course_pages import a_class
 from tests.auxil.courses import service_of
 from tests.auxil.staff import DEMO_EMAIL, DEMO_LOGIN_PASSWORD
@@ -27,7 +33,7 @@ def test_create_a_course_with_a_session(staff_page: Page, live_server: LiveServe
     page = staff_page
     login(page, DEMO_EMAIL, DEMO_LOGIN_PASSWORD, live_server.url)
     with page.expect_navigation():
-        page.locator("body > header nav").get_by_role("link", name="Kurse").click()
+        main_menu(page).get_by_role("link", name="Kurse").click()
     expect(page.locator("h1")).to_have_text("Kurse")
     checked(page)
 

@@ -19,7 +19,7 @@ from sqlalchemy import update
 from bot.db.tables import identities
 from bot.demo import ORG_NAME
 from bot.web.app import create_app
-from tests.auxil.browser import LiveServer, assert_accessible, login, serve_in_thread
+from tests.auxil.browser import LiveServer, assert_accessible, login, main_menu, serve_in_thread
 from tests.auxil.clock import FrozenClock
 from tests.auxil.courses import person_of
 from tests.auxil.inbox import second_organisation, threads_of
@@ -71,7 +71,7 @@ def test_a_coordinator_answers_her_and_hands_her_back_to_the_bot(
         [thread] = threads_of(live_server.runtime, person_of(live_server.runtime, "amina"))
 
         login(staff_page, DEMO_EMAIL, DEMO_LOGIN_PASSWORD, live_server.url)
-        staff_page.click("nav >> text=Posteingang")
+        main_menu(staff_page).get_by_role("link", name="Posteingang").click()
         expect(staff_page.locator("h1")).to_have_text("Posteingang")
         row = staff_page.locator(".inbox-row").first
         expect(row).to_contain_text("Amina")

@@ -75,7 +75,11 @@ DE_DATA = """\
 • Montag, 30. November 2026 (offen): Ich habe einen Brief vom Jobcenter bekommen und verstehe …
 
 📎 Dateien, die Sie geschickt haben
-• Sprachnachrichten: 1"""
+• Sprachnachrichten: 1
+
+📊 Für unsere Statistik (ohne Namen)
+• Tage, an denen Sie uns geschrieben haben: 1
+• Ihre Antworten auf Fragen: 4"""
 
 DE_QUESTION = "🔒 Das sind alle Ihre Daten bei uns.\nWas möchten Sie tun?"
 DE_BUTTONS = ["📥 Als Datei", "🗑️ Alles löschen", "🔕 Keine Nachrichten", "↩️ Zurück zum Menü"]

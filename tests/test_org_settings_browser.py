@@ -8,7 +8,13 @@ from typing import TYPE_CHECKING
 
 from bot.organisations.service import OrganisationService
 from conversations.opening_hours import WeeklyHours
-from tests.auxil.browser import LiveServer, assert_accessible, assert_fits_the_phone, login
+from tests.auxil.browser import (
+    LiveServer,
+    assert_accessible,
+    assert_fits_the_phone,
+    login,
+    main_menu,
+)
 from tests.auxil.staff import DEMO_EMAIL, DEMO_LOGIN_PASSWORD
 
 if TYPE_CHECKING:
@@ -22,7 +28,7 @@ def test_an_admin_sets_the_opening_hours_on_a_phone(
 
     page = staff_page
     login(page, DEMO_EMAIL, DEMO_LOGIN_PASSWORD, live_server.url)
-    menu = page.locator("body > header nav")
+    menu = main_menu(page)
     with page.expect_navigation():
         menu.get_by_role("link", name="Organisation").click()
     expect(page.locator("h1")).to_contain_text("Einstellungen")

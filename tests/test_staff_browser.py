@@ -8,7 +8,13 @@ from typing import TYPE_CHECKING
 
 import pyotp
 
-from tests.auxil.browser import LiveServer, assert_accessible, assert_fits_the_phone, login
+from tests.auxil.browser import (
+    LiveServer,
+    assert_accessible,
+    assert_fits_the_phone,
+    login,
+    main_menu,
+)
 from tests.auxil.processes import REPO_ROOT
 from tests.auxil.staff import DEMO_EMAIL, DEMO_LOGIN_PASSWORD, PASSWORD, add_staff
 
@@ -96,7 +102,7 @@ def test_set_up_the_second_factor_and_log_in_with_it(
 
     add_staff(live_server.runtime, "anna@example.org", language="en", name="Anna")
     login(staff_page, "anna@example.org", PASSWORD, live_server.url)
-    staff_page.click("nav >> text=My account")
+    main_menu(staff_page).get_by_role("link", name="My account").click()
     expect(staff_page.locator("h1")).to_have_text("My account")
     assert_accessible(staff_page)
     assert_fits_the_phone(staff_page)
@@ -131,7 +137,7 @@ def test_admin_and_password_pages_are_accessible(
 
     add_staff(live_server.runtime, "kollegin@example.org", name="Kollegin")
     login(staff_page, DEMO_EMAIL, DEMO_LOGIN_PASSWORD, live_server.url)
-    staff_page.click("nav >> text=Team")
+    main_menu(staff_page).get_by_role("link", name="Team").click()
     expect(staff_page.locator("h1")).to_have_text("Team")
     expect(staff_page.locator("main")).to_contain_text("kollegin@example.org")
     assert_accessible(staff_page)

@@ -21,6 +21,7 @@ from tests.auxil.browser import (
     assert_accessible,
     assert_fits_the_phone,
     login,
+    main_menu,
     serve_in_thread,
 )
 from tests.auxil.clock import FrozenClock
@@ -101,7 +102,7 @@ def test_a_coordinator_sees_the_gaps_and_refreshes_the_status_on_a_phone(
     page = staff_page
     login(page, DEMO_EMAIL, DEMO_LOGIN_PASSWORD, server.url)
     with page.expect_navigation():
-        page.locator("body > header nav").get_by_role("link", name="WhatsApp-Vorlagen").click()
+        main_menu(page).get_by_role("link", name="WhatsApp-Vorlagen").click()
     expect(page.locator("h1")).to_have_text("WhatsApp-Vorlagen")
     gaps = page.locator(".template-gaps li")
     expect(gaps.filter(has_text="Kurs-Erinnerung auf Persisch")).to_contain_text(

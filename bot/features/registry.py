@@ -12,6 +12,7 @@ from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from bot.features.attendance import FEATURE as ATTENDANCE
 from bot.features.audit_log import FEATURE as AUDIT_LOG
 from bot.features.broadcasts import FEATURE as BROADCASTS
 from bot.features.checkins import FEATURE as CHECKINS
@@ -24,6 +25,7 @@ from bot.features.my_data import FEATURE as MY_DATA
 from bot.features.org_settings import FEATURE as ORG_SETTINGS
 from bot.features.people import FEATURE as PEOPLE
 from bot.features.people_import import FEATURE as PEOPLE_IMPORT
+from bot.features.reports import FEATURE as REPORTS
 from bot.features.retention import FEATURE as RETENTION
 from bot.features.wa_templates import FEATURE as WA_TEMPLATES
 from bot.nudges.kinds import NudgeKind
@@ -58,6 +60,8 @@ FEATURES: tuple[Feature, ...] = (
     PEOPLE,
     ORG_SETTINGS,
     WA_TEMPLATES,
+    ATTENDANCE,
+    REPORTS,
     AUDIT_LOG,
 )
 

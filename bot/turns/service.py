@@ -375,6 +375,7 @@ class TurnService:
             row["identity_id"],
             row["channel"],
             self.organisations.by_id(row["organisation_id"]),
+            row["last_inbound_at"],
         )
 
     def _moved(self, target: Target, result: Result) -> Target:

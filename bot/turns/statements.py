@@ -15,6 +15,8 @@ from sqlalchemy import JSON, bindparam, delete, insert, select, text, update
 
 from bot.consent.checks import purposes_of
 from bot.db.tables import (
+    activity_days,
+    flow_results,
     identities,
     inbound_ids,
     nudges,
@@ -29,6 +31,7 @@ PERSON_COLUMNS = (
     identities.c.channel,
     identities.c.lookup_key,
     identities.c.status.label("identity_status"),
+    identities.c.last_inbound_at,
     people.c.id.label("person_id"),
     people.c.organisation_id,
     people.c.language,
@@ -133,6 +136,22 @@ class Statements:
             "UPDATE attendance SET feedback = :feedback, feedback_at = :feedback_at "
             "WHERE session_id = :session_id AND person_id = :person_id"
         ).bindparams(bindparam("feedback_at", type_=UTCDateTime()))
+        # The days she wrote (reports: "active in the period"); a day already recorded stays.
+        self.record_activity = text(
+            "INSERT INTO activity_days (person_id, day, organisation_id) "
+            "VALUES (:person_id, :day, :organisation_id) ON CONFLICT DO NOTHING"
+        ).bindparams(bindparam("day", type_=activity_days.c.day.type))
+        self.move_activity = (
+            update(activity_days)
+            .where(activity_days.c.person_id == bindparam("p_id"))
+            .values(organisation_id=bindparam("o_id"))
+        )
+        self.move_results = (
+            update(flow_results)
+            .where(flow_results.c.person_id == bindparam("p_id"))
+            .values(organisation_id=bindparam("o_id"))
+        )
+        self.insert_flow_results = insert(flow_results)
         self.address_of = select(identities.c.address).where(identities.c.id == bindparam("i_id"))
         self.finish_nudge = (
             update(nudges).where(nudges.c.id == bindparam("n_id")).values(status="done")

@@ -11,8 +11,10 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
+from functools import cache
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import Connection
 
@@ -28,6 +30,7 @@ from bot.turns.outcome import HandleOutcome
 from bot.turns.statements import Statements
 from conversations.consent import PROFILE
 from conversations.events import (
+    AnswerChosen,
     ForgetPerson,
     JoinOrganisation,
     OptIn,
@@ -55,6 +58,20 @@ class Target:
     identity_id: int
     channel: str
     organisation: OrganisationRow
+    last_inbound_at: datetime | None = None
+    """Her last message on this channel before this batch (``None``: new, or never wrote):
+    whether today is already among her activity days."""
+
+
+@cache
+def _zone(name: str) -> ZoneInfo:
+    return ZoneInfo(name)
+
+
+def local_day(moment: datetime, timezone: str) -> date:
+    """The day ``moment`` falls on in the organisation's time zone (activity days are local
+    days, so that a report's period means what the coordinator's calendar says)."""
+    return moment.astimezone(_zone(timezone)).date()
 
 
 @dataclass(slots=True)
@@ -76,6 +93,11 @@ class _Pending:
     address they go to."""
     opted_in: set[int] = field(default_factory=set)
     """Channel identities to lift from ``opted_out`` (she wrote "Start" there)."""
+    active: dict[tuple[int, date], int] = field(default_factory=dict)
+    """Days she wrote, ``(person, local day) → organisation``: only her first message of the
+    day (by her last message's time) adds a row, so most turns add nothing."""
+    results: list[dict[str, Any]] = field(default_factory=list)
+    """Her answers to flows' choice questions (choice ids), for the reports."""
 
 
 class TurnWriter:
@@ -164,6 +186,18 @@ class TurnWriter:
                 pending.opted_in.add(target.identity_id)
             elif isinstance(effect, ForgetPerson):
                 forget = True
+            elif isinstance(effect, AnswerChosen):
+                pending.results.extend(
+                    {
+                        "organisation_id": target.organisation.id,
+                        "person_id": person,
+                        "flow": effect.flow,
+                        "node": effect.node,
+                        "answer": answer,
+                        "answered_at": now,
+                    }
+                    for answer in effect.answers
+                )
             elif isinstance(effect, JoinOrganisation):
                 # The service has moved the target to the organisation she chose.
                 if target.organisation.slug == effect.slug:
@@ -210,6 +244,7 @@ class TurnWriter:
         else:
             if inbound:
                 pending.touched[target.identity_id] = (person, now)
+                self._note_active(target, now)
             if changes:
                 pending.person_changes.setdefault(person, {}).update(changes)
             pending.states[person] = result.conversation
@@ -241,6 +276,15 @@ class TurnWriter:
             pending.outbox.append((row, outcome))
             outcome.replies.append(payload)
         return outcome
+
+    def _note_active(self, target: Target, now: datetime) -> None:
+        """Today is one of her activity days, unless her last message was already today."""
+        timezone = target.organisation.info.timezone
+        day = local_day(now, timezone)
+        last = target.last_inbound_at
+        if last is not None and last <= now and local_day(last, timezone) == day:
+            return  # recorded with that message
+        self.pending.active[(target.person_id, day)] = target.organisation.id
 
     def _record_consent(
         self, person: int, channel: str, effect: RecordConsent, now: datetime
@@ -294,6 +338,8 @@ class TurnWriter:
         pending.withdrawals = [r for r in pending.withdrawals if r["p_id"] != person]
         self.inbox.forget(person)
         pending.nudges = [r for r in pending.nudges if r["person_id"] != person]
+        pending.results = [r for r in pending.results if r["person_id"] != person]
+        pending.active = {k: o for k, o in pending.active.items() if k[0] != person}
         for feature_writer in self.features:
             feature_writer.forget(person)
         pending.person_changes.pop(person, None)
@@ -328,6 +374,24 @@ class TurnWriter:
             )
         for columns, rows in by_columns.items():
             conn.execute(sql.update_person(columns), rows)
+        if pending.active:
+            conn.execute(
+                sql.record_activity,
+                [
+                    {"person_id": person, "day": day, "organisation_id": organisation}
+                    for (person, day), organisation in pending.active.items()
+                ],
+            )
+        moved = [
+            {"p_id": person, "o_id": changes["organisation_id"]}
+            for person, changes in pending.person_changes.items()
+            if "organisation_id" in changes
+        ]
+        if pending.results:
+            conn.execute(sql.insert_flow_results, pending.results)
+        if moved:  # a newcomer chose where she lives: her days and answers count there
+            conn.execute(sql.move_activity, moved)
+            conn.execute(sql.move_results, moved)
         if pending.opted_in:
             conn.execute(sql.lift_opt_out, [{"i_id": i} for i in sorted(pending.opted_in)])
         if pending.touched:

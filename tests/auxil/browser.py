@@ -40,7 +40,7 @@ from tests.auxil.processes import REPO_ROOT
 from tests.auxil.runtimes import make_runtime
 
 if TYPE_CHECKING:
-    from playwright.sync_api import Browser, Page
+    from playwright.sync_api import Browser, Locator, Page
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -170,6 +170,16 @@ def login(page: Page, email: str, password: str, base_url: str | None = None) ->
         page.click("form[action^='/staff/login'] button[type=submit]")
 
 
+def main_menu(page: Page) -> Locator:
+    """The staff app's main menu, opened: on a phone its links fold behind "Menü"
+    (``staff/base.html``), so a person taps that first, and so does the test."""
+    menu = page.locator("body > header nav details.menu")
+    summary = menu.locator("summary")
+    if summary.is_visible() and menu.get_attribute("open") is None:
+        summary.click()
+    return menu
+
+
 def assert_fits_the_phone(page: Page) -> None:
     """Nothing sticks out sideways on the 360 px screen (no horizontal scrolling)."""
     width = page.evaluate("() => document.documentElement.scrollWidth")
@@ -210,6 +220,7 @@ __all__ = [
     "chromium",
     "live_server",
     "login",
+    "main_menu",
     "missing",
     "serve_in_thread",
     "staff_page",

@@ -92,6 +92,15 @@ def as_json(data: PersonalData, now: datetime) -> dict[str, Any]:
                 }
                 for a in data.answers
             ],
+            "attendance_marks": [
+                {
+                    "session_starts_at": m.starts_at,
+                    "course_title": m.course_title,
+                    "present": m.present,
+                    "marked_at": m.marked_at,
+                }
+                for m in data.marks
+            ],
             "consents": data.consents,
             "requests_to_team": [
                 {
@@ -116,6 +125,8 @@ def as_json(data: PersonalData, now: datetime) -> dict[str, Any]:
             "scheduled_messages": data.scheduled,
             "messages_to_her": data.messages,
             "left_out_of_broadcasts": data.left_out_of_broadcasts,
+            "days_she_wrote": [day.isoformat() for day in data.activity_days],
+            "answers_to_questions": data.flow_results,
         }
     )
     return document

@@ -10,18 +10,21 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import Connection, func, select
 
 from bot.db.tables import (
+    activity_days,
     attendance,
+    attendance_marks,
     broadcast_exclusions,
     consent_wordings,
     consents,
     courses,
     enrolments,
+    flow_results,
     identities,
     inbox_messages,
     inbox_threads,
@@ -73,6 +76,17 @@ class Answer:
 
 
 @dataclass(frozen=True, slots=True)
+class Mark:
+    """Whether she was at a session, as the team marked it afterwards."""
+
+    session_id: int
+    starts_at: datetime
+    course_title: dict[str, str]
+    present: bool
+    marked_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
 class Request:
     """A question she sent to the team."""
 
@@ -103,6 +117,8 @@ class PersonalData:
     channels: list[Channel] = field(default_factory=list)
     courses: list[Enrolled] = field(default_factory=list)
     answers: list[Answer] = field(default_factory=list)
+    marks: list[Mark] = field(default_factory=list)
+    """The team's marks "there" / "not there" after sessions (``attendance_marks``)."""
     consents: list[dict[str, Any]] = field(default_factory=list)
     requests: list[Request] = field(default_factory=list)
     media: list[MediaItem] = field(default_factory=list)
@@ -111,6 +127,10 @@ class PersonalData:
     messages: dict[str, int] = field(default_factory=dict)
     """Messages to her in the outbox, counted by status (their texts are on her phone)."""
     left_out_of_broadcasts: list[dict[str, Any]] = field(default_factory=list)
+    activity_days: list[date] = field(default_factory=list)
+    """The days she wrote to the bot (only the date: the reports count who was active)."""
+    flow_results: list[dict[str, Any]] = field(default_factory=list)
+    """Her answers to choice questions (flow, question, the choice's id, when), for reports."""
 
     def media_counts(self) -> dict[str, int]:
         """How many files of each kind she sent."""
@@ -172,6 +192,22 @@ def gather(conn: Connection, person_id: int, now: datetime) -> PersonalData | No
             .join(sessions, sessions.c.id == attendance.c.session_id)
             .join(courses, courses.c.id == sessions.c.course_id)
             .where(attendance.c.person_id == person_id)
+            .order_by(sessions.c.starts_at)
+        )
+    ]
+    data.marks = [
+        Mark(r.session_id, r.starts_at, dict(r.title or {}), bool(r.present), r.marked_at)
+        for r in conn.execute(
+            select(
+                attendance_marks.c.session_id,
+                sessions.c.starts_at,
+                courses.c.title,
+                attendance_marks.c.present,
+                attendance_marks.c.marked_at,
+            )
+            .join(sessions, sessions.c.id == attendance_marks.c.session_id)
+            .join(courses, courses.c.id == sessions.c.course_id)
+            .where(attendance_marks.c.person_id == person_id)
             .order_by(sessions.c.starts_at)
         )
     ]
@@ -245,6 +281,26 @@ def gather(conn: Connection, person_id: int, now: datetime) -> PersonalData | No
             select(broadcast_exclusions.c.broadcast_id, broadcast_exclusions.c.reason).where(
                 broadcast_exclusions.c.person_id == person_id
             )
+        )
+    ]
+    data.activity_days = list(
+        conn.execute(
+            select(activity_days.c.day)
+            .where(activity_days.c.person_id == person_id)
+            .order_by(activity_days.c.day)
+        ).scalars()
+    )
+    data.flow_results = [
+        {"flow": r.flow, "question": r.node, "answer": r.answer, "answered_at": r.answered_at}
+        for r in conn.execute(
+            select(
+                flow_results.c.flow,
+                flow_results.c.node,
+                flow_results.c.answer,
+                flow_results.c.answered_at,
+            )
+            .where(flow_results.c.person_id == person_id)
+            .order_by(flow_results.c.id)
         )
     ]
     return data

@@ -86,15 +86,20 @@ class Renderer:
     def sections(self, data: PersonalData, *, full: bool = False) -> list[str]:
         """Every part of her data, each a heading and its lines."""
         none = self.tr(st.NOT_GIVEN)
+        # The team's marks only when there are any: most sessions are never marked, and an
+        # empty heading about being checked on would only puzzle her.
+        marks = [self.section(t.MARKS, self.marks(data), none)] if data.marks else []
         return [
             self.about(data),
             self.section(t.CHANNELS, self.channels(data, full), none),
             self.section(t.COURSES, self.courses(data), none),
             self.section(t.ATTENDANCE, self.attendance(data), none),
             self.section(t.FEEDBACK, self.feedback(data), none),
+            *marks,
             self.section(t.CONSENTS, self.consents(data), none),
             self.section(t.REQUESTS, self.requests(data, full), none),
             self.section(t.MEDIA, self.media(data), none),
+            self.section(t.STATISTICS, self.statistics(data, full), none),
         ]
 
     def section(self, heading: Text, lines: Sequence[str], none: str) -> str:
@@ -171,6 +176,15 @@ class Renderer:
             lines.append(f"{self.day(answer.starts_at)}{self.comma()}{course}: {face}")
         return lines
 
+    def marks(self, data: PersonalData) -> list[str]:
+        """Whether she was there, as the team marked it after each session."""
+        lines = []
+        for mark in data.marks:
+            said = self.tr(t.MARK_PRESENT if mark.present else t.MARK_ABSENT)
+            course = self.course_title(mark.course_title)
+            lines.append(f"{self.day(mark.starts_at)}{self.comma()}{course}: {said}")
+        return lines
+
     def faces(self) -> dict[int, str]:
         """Feedback scores (1 … 4) as the faces she pressed."""
         flow = self.engine.flows.get(FEEDBACK[0])
@@ -211,6 +225,24 @@ class Renderer:
                 text = text[:FIRST_WORDS].rsplit(" ", 1)[0] + " …"
             status = t.REQUEST_OPEN if request.status == "open" else t.REQUEST_DONE
             lines.append(f"{self.day(request.created_at)} ({self.tr(status)}): {text}")
+        return lines
+
+    def statistics(self, data: PersonalData, full: bool) -> list[str]:
+        """The days she wrote and her answers to questions (counted, without names, in the
+        team's reports); every answer in the full export."""
+        if not data.activity_days and not data.flow_results:
+            return []
+        lines = [
+            self.tr(t.DAYS_WRITTEN, count=len(data.activity_days)),
+            self.tr(t.ANSWERS_KEPT, count=len(data.flow_results)),
+        ]
+        if full:
+            for result in data.flow_results:
+                answer = str(result["answer"])
+                label = self.choice_label((result["flow"], result["question"]), answer)
+                language = self.engine.languages.get(answer) if label == answer else None
+                shown = language.name if language else label
+                lines.append(f"{self.day(result['answered_at'])}: {shown}")
         return lines
 
     def media(self, data: PersonalData) -> list[str]:

@@ -26,6 +26,9 @@ NEXT_SESSION = msg("my_data.next_session", "nächster Termin: {when}")
 NO_NEXT_SESSION = msg("my_data.no_next_session", "kein Termin geplant")
 ATTENDANCE = msg("my_data.attendance", "🗓️ Ihre Antworten zu Terminen")
 FEEDBACK = msg("my_data.feedback", "📝 Ihre Bewertungen")
+MARKS = msg("my_data.marks", "✅ Waren Sie da? (vom Team eingetragen)")
+MARK_PRESENT = msg("my_data.mark_present", "da")
+MARK_ABSENT = msg("my_data.mark_absent", "nicht da")
 CONSENTS = msg("my_data.consents", "✅ Ihr Einverständnis")
 CONSENT_GIVEN = msg("my_data.consent_given", "seit {date} (Text {version})")
 CONSENT_WITHDRAWN = msg(
@@ -36,6 +39,9 @@ REQUESTS = msg("my_data.requests", "🙋 Ihre Fragen an das Team")
 REQUEST_OPEN = msg("my_data.request_open", "offen")
 REQUEST_DONE = msg("my_data.request_done", "erledigt")
 MEDIA = msg("my_data.media", "📎 Dateien, die Sie geschickt haben")
+STATISTICS = msg("my_data.statistics", "📊 Für unsere Statistik (ohne Namen)")
+DAYS_WRITTEN = msg("my_data.days_written", "Tage, an denen Sie uns geschrieben haben: {count}")
+ANSWERS_KEPT = msg("my_data.answers_kept", "Ihre Antworten auf Fragen: {count}")
 
 EXPORT_READY = msg(
     "my_data.export_ready",
@@ -72,6 +78,9 @@ ALL_MY_DATA_TEXTS = (
     NO_NEXT_SESSION,
     ATTENDANCE,
     FEEDBACK,
+    MARKS,
+    MARK_PRESENT,
+    MARK_ABSENT,
     CONSENTS,
     CONSENT_GIVEN,
     CONSENT_WITHDRAWN,
@@ -79,6 +88,9 @@ ALL_MY_DATA_TEXTS = (
     REQUEST_OPEN,
     REQUEST_DONE,
     MEDIA,
+    STATISTICS,
+    DAYS_WRITTEN,
+    ANSWERS_KEPT,
     EXPORT_READY,
     *MEDIA_KINDS.values(),
     MEDIA_OTHER,

@@ -1,0 +1,481 @@
+"""The numbers a coordinator gives to the funder, and the per-flow results export.
+
+Everything is counted in SQL or from one read per table, scoped to one organisation and one
+:class:`~bot.features.reports.period.Period`.  The report is anonymous: it holds counts,
+rates and a median, never a name or an id, and every count from 1 to 4 is shown as "< 5"
+(:func:`shown`) wherever it leaves the service (page, chart, CSV, command line), so that a
+small group cannot be pointed at.  Rates are given only when at least five people or marks
+stand behind them.
+
+What each number means (also on the page and in docs/reports.md):
+
+* **participants**: people of the organisation (role ``participant``) who agreed to the
+  privacy notice by the end of the period and are still there (erased people are gone);
+  by language, by town (decrypted here: the town is encrypted at rest) and by the month they
+  joined (their consent), for the months of the period;
+* **active**: people who wrote to the bot on at least one day of the period
+  (``activity_days``, recorded since this feature exists);
+* **sessions**: sessions of the organisation's courses, not cancelled, starting in the period
+  and already begun; what people said beforehand (``attendance``) and what staff marked
+  afterwards (``attendance_marks``);
+* **requests**: conversations with the team she opened in the period (not those staff
+  started), how many the team answered, and the median time to the team's first answer;
+* **broadcasts**: broadcasts sent in the period and what became of their messages (outbox
+  rows are deleted 30 days after sending, so older reach is no longer known).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import statistics
+from collections import Counter
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import Engine, and_, func, select
+
+from bot.crypto.keyring import subkey
+from bot.db.tables import (
+    activity_days,
+    attendance,
+    attendance_marks,
+    broadcasts,
+    courses,
+    flow_results,
+    inbox_messages,
+    inbox_threads,
+    organisations,
+    outbox,
+    people,
+    sessions,
+)
+from bot.db.types import UTCDateTime
+from bot.features.reports.period import Period
+
+#: Counts below this (but above 0) are shown as "< 5".
+SMALL = 5
+#: The label of a small count.
+SMALL_LABEL = "< 5"
+#: HKDF label of the key behind the pseudonymous ids of a flow results export.
+PSEUDONYM_INFO = b"twc/v1/report-pseudonyms"
+#: Buckets of a broadcast's messages, in the order shown.
+REACH = ("read", "delivered", "sent", "failed", "not_sent")
+
+
+def shown(count: int) -> str:
+    """A count as a report may show it: 0 stays 0, 1 to 4 are "< 5", the rest as they are."""
+    if 0 < count < SMALL:
+        return SMALL_LABEL
+    return str(count)
+
+
+def rate(part: int, whole: int) -> float | None:
+    """``part / whole``, or ``None`` when fewer than five stand behind it."""
+    if whole < SMALL:
+        return None
+    return part / whole
+
+
+class ReportError(LookupError):
+    """An organisation or flow the report cannot be made for (unknown: a 404 on the page)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Row:
+    """One line of a report table: a key (code, month), and its count."""
+
+    key: str
+    count: int
+
+    @property
+    def shown(self) -> str:
+        return shown(self.count)
+
+
+@dataclass(slots=True)
+class Sessions:
+    """Sessions held in the period, and attendance."""
+
+    held: int = 0
+    cancelled: int = 0
+    said_coming: int = 0
+    said_not_coming: int = 0
+    marked_sessions: int = 0
+    """Held sessions for which staff marked anyone."""
+    marked: int = 0
+    present: int = 0
+    coming_marked: int = 0
+    """People who said "coming" and were marked (present or not)."""
+    coming_present: int = 0
+    by_course: list[tuple[dict[str, Any], int, int]] = field(default_factory=list)
+    """(course title per language, sessions held, present marks)."""
+
+    @property
+    def presence_rate(self) -> float | None:
+        """Of the people marked, the share who were there."""
+        return rate(self.present, self.marked)
+
+    @property
+    def kept_word_rate(self) -> float | None:
+        """Of those who said "coming" and were marked, the share who came."""
+        return rate(self.coming_present, self.coming_marked)
+
+
+@dataclass(slots=True)
+class Requests:
+    """Conversations she opened with the team in the period."""
+
+    opened: int = 0
+    answered: int = 0
+    median_first_answer: timedelta | None = None
+
+
+@dataclass(slots=True)
+class Reach:
+    """Broadcasts sent in the period and what became of their messages."""
+
+    broadcasts: int = 0
+    messages: int = 0
+    by_status: dict[str, int] = field(default_factory=lambda: dict.fromkeys(REACH, 0))
+
+
+@dataclass(slots=True)
+class Report:
+    """Every number of one organisation's report for one period (counts unrounded: round
+    with :func:`shown` when showing them)."""
+
+    organisation_id: int
+    organisation: str
+    period: Period
+    made_at: datetime
+    participants: int = 0
+    joined: int = 0
+    by_language: list[Row] = field(default_factory=list)
+    by_town: list[Row] = field(default_factory=list)
+    by_month: list[Row] = field(default_factory=list)
+    """``YYYY-MM`` of every month of the period → people who joined then."""
+    active: int = 0
+    active_since: date | None = None
+    """The first day recorded for the organisation: "active" is counted from then."""
+    sessions: Sessions = field(default_factory=Sessions)
+    requests: Requests = field(default_factory=Requests)
+    reach: Reach = field(default_factory=Reach)
+
+
+@dataclass(frozen=True, slots=True)
+class FlowAnswer:
+    """One line of a flow results export: no name, no person id."""
+
+    pseudonym: str
+    flow: str
+    node: str
+    answer: str
+    answered_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class OrganisationRef:
+    id: int
+    slug: str
+    name: str
+    timezone: str
+
+
+class ReportService:
+    """Makes reports and exports from one database (the page and ``twc reports`` share it)."""
+
+    def __init__(self, db: Engine, secret_key: str) -> None:
+        self.db = db
+        self._pseudonym_key = subkey(secret_key, PSEUDONYM_INFO)
+
+    # ---- organisations --------------------------------------------------------------------
+
+    def organisations(self, ids: Sequence[int] | None = None) -> list[OrganisationRef]:
+        """The organisations (those of ``ids`` only, when given), by name."""
+        query = select(
+            organisations.c.id,
+            organisations.c.slug,
+            organisations.c.name,
+            organisations.c.timezone,
+        ).order_by(organisations.c.name, organisations.c.id)
+        if ids is not None:
+            query = query.where(organisations.c.id.in_(list(ids)))
+        with self.db.connect() as conn:
+            return [OrganisationRef(*row) for row in conn.execute(query)]
+
+    def organisation(self, key: int | str) -> OrganisationRef:
+        """One organisation by id or slug; :class:`ReportError` if there is none."""
+        column = organisations.c.id if isinstance(key, int) else organisations.c.slug
+        with self.db.connect() as conn:
+            row = conn.execute(
+                select(
+                    organisations.c.id,
+                    organisations.c.slug,
+                    organisations.c.name,
+                    organisations.c.timezone,
+                ).where(column == key)
+            ).first()
+        if row is None:
+            raise ReportError(f"no organisation {key!r}")
+        return OrganisationRef(*row)
+
+    # ---- the report -----------------------------------------------------------------------
+
+    def report(self, organisation: OrganisationRef, period: Period, now: datetime) -> Report:
+        """Every number of the report (see the module docstring)."""
+        report = Report(organisation.id, organisation.name, period, now)
+        with self.db.connect() as conn:
+            self._participants(conn, report)
+            self._active(conn, report)
+            self._sessions(conn, report, now)
+            self._requests(conn, report)
+            self._reach(conn, report)
+        return report
+
+    def _participants(self, conn: Any, report: Report) -> None:
+        period = report.period
+        rows = conn.execute(
+            select(people.c.language, people.c.town, people.c.consent_given_at).where(
+                people.c.organisation_id == report.organisation_id,
+                people.c.role == "participant",
+                people.c.consent_given_at.is_not(None),
+                people.c.consent_given_at < period.ends_before,
+            )
+        ).all()
+        languages: Counter[str] = Counter()
+        towns: Counter[str] = Counter()
+        months: Counter[str] = Counter()
+        for language, town, joined_at in rows:
+            languages[language or ""] += 1
+            towns[(town or "").strip()] += 1
+            if joined_at >= period.starts_at:
+                day = period.local_day(joined_at)
+                months[f"{day.year:04d}-{day.month:02d}"] += 1
+        report.participants = len(rows)
+        report.joined = sum(months.values())
+        report.by_language = _ranked(languages)
+        report.by_town = _ranked(towns)
+        report.by_month = [
+            Row(f"{year:04d}-{month:02d}", months[f"{year:04d}-{month:02d}"])
+            for year, month in period.months()
+        ]
+
+    def _active(self, conn: Any, report: Report) -> None:
+        period = report.period
+        report.active = int(
+            conn.execute(
+                select(func.count(func.distinct(activity_days.c.person_id))).where(
+                    activity_days.c.organisation_id == report.organisation_id,
+                    activity_days.c.day >= period.start,
+                    activity_days.c.day <= period.end,
+                )
+            ).scalar_one()
+        )
+        report.active_since = conn.execute(
+            select(func.min(activity_days.c.day)).where(
+                activity_days.c.organisation_id == report.organisation_id
+            )
+        ).scalar_one()
+
+    def _sessions(self, conn: Any, report: Report, now: datetime) -> None:
+        period = report.period
+        found = report.sessions
+        in_period = and_(
+            courses.c.organisation_id == report.organisation_id,
+            sessions.c.starts_at >= period.starts_at,
+            sessions.c.starts_at < period.ends_before,
+        )
+        joined = sessions.join(courses, courses.c.id == sessions.c.course_id)
+        held: dict[int, int] = {}
+        titles: dict[int, dict[str, Any]] = {}
+        per_course: Counter[int] = Counter()
+        for session_id, course_id, title, status, starts_at in conn.execute(
+            select(
+                sessions.c.id,
+                courses.c.id,
+                courses.c.title,
+                sessions.c.status,
+                sessions.c.starts_at,
+            )
+            .select_from(joined)
+            .where(in_period)
+        ):
+            if status == "cancelled":
+                found.cancelled += 1
+            elif starts_at <= now:
+                held[session_id] = course_id
+                titles[course_id] = dict(title or {})
+                per_course[course_id] += 1
+        found.held = len(held)
+        if not held:
+            return
+        ids = sorted(held)
+        said: dict[tuple[int, int], str] = {
+            (s, p): intention
+            for s, p, intention in conn.execute(
+                select(attendance.c.session_id, attendance.c.person_id, attendance.c.intention)
+                .join(people, people.c.id == attendance.c.person_id)
+                .where(attendance.c.session_id.in_(ids))
+            )
+        }
+        found.said_coming = sum(1 for i in said.values() if i == "coming")
+        found.said_not_coming = sum(1 for i in said.values() if i == "not_coming")
+        marked_sessions: set[int] = set()
+        present_by_course: Counter[int] = Counter()
+        for session_id, person_id, present in conn.execute(
+            select(
+                attendance_marks.c.session_id,
+                attendance_marks.c.person_id,
+                attendance_marks.c.present,
+            ).where(attendance_marks.c.session_id.in_(ids))
+        ):
+            marked_sessions.add(session_id)
+            found.marked += 1
+            coming = said.get((session_id, person_id)) == "coming"
+            found.coming_marked += coming
+            if present:
+                found.present += 1
+                found.coming_present += coming
+                present_by_course[held[session_id]] += 1
+        found.marked_sessions = len(marked_sessions)
+        found.by_course = [
+            (titles[course], per_course[course], present_by_course[course])
+            for course in sorted(per_course, key=lambda c: (-per_course[c], c))
+        ]
+
+    def _requests(self, conn: Any, report: Report) -> None:
+        period = report.period
+        first_answer = (
+            select(
+                inbox_messages.c.thread_id,
+                func.min(inbox_messages.c.created_at, type_=UTCDateTime()).label("first_out"),
+            )
+            .where(inbox_messages.c.direction == "out", inbox_messages.c.staff_id.is_not(None))
+            .group_by(inbox_messages.c.thread_id)
+            .subquery()
+        )
+        rows = conn.execute(
+            select(inbox_threads.c.opened_at, first_answer.c.first_out)
+            .outerjoin(first_answer, first_answer.c.thread_id == inbox_threads.c.id)
+            .where(
+                inbox_threads.c.organisation_id == report.organisation_id,
+                inbox_threads.c.reason != "staff",
+                inbox_threads.c.opened_at >= period.starts_at,
+                inbox_threads.c.opened_at < period.ends_before,
+            )
+        ).all()
+        waits = [first_out - opened_at for opened_at, first_out in rows if first_out is not None]
+        report.requests = Requests(
+            opened=len(rows),
+            answered=len(waits),
+            median_first_answer=(
+                timedelta(seconds=statistics.median(w.total_seconds() for w in waits))
+                if waits
+                else None
+            ),
+        )
+
+    def _reach(self, conn: Any, report: Report) -> None:
+        period = report.period
+        sent = (
+            select(broadcasts.c.id)
+            .where(
+                broadcasts.c.organisation_id == report.organisation_id,
+                broadcasts.c.enqueued_at.is_not(None),
+                broadcasts.c.enqueued_at >= period.starts_at,
+                broadcasts.c.enqueued_at < period.ends_before,
+            )
+            .subquery()
+        )
+        reach = Reach()
+        reach.broadcasts = int(conn.execute(select(func.count()).select_from(sent)).scalar_one())
+        for status, delivery, count in conn.execute(
+            select(outbox.c.status, outbox.c.delivery_status, func.count())
+            .where(outbox.c.kind == "broadcast", outbox.c.broadcast_id.in_(select(sent.c.id)))
+            .group_by(outbox.c.status, outbox.c.delivery_status)
+        ):
+            reach.by_status[_bucket(status, delivery)] += count
+            reach.messages += count
+        report.reach = reach
+
+    # ---- flow results ---------------------------------------------------------------------
+
+    def flows(self, organisation_id: int) -> list[str]:
+        """The flows with results in this organisation, by name."""
+        with self.db.connect() as conn:
+            return list(
+                conn.execute(
+                    select(flow_results.c.flow)
+                    .where(flow_results.c.organisation_id == organisation_id)
+                    .distinct()
+                    .order_by(flow_results.c.flow)
+                ).scalars()
+            )
+
+    def flow_results(
+        self, organisation: OrganisationRef, flow: str, period: Period
+    ) -> Iterator[FlowAnswer]:
+        """Every answer to ``flow``'s questions in the period, oldest first, each person
+        under a pseudonym that is the same throughout this export and means nothing outside
+        it (a keyed hash of her id and the export's parameters)."""
+        salt = f"{organisation.id}|{flow}|{period.start}|{period.end}|".encode()
+        query = (
+            select(
+                flow_results.c.person_id,
+                flow_results.c.flow,
+                flow_results.c.node,
+                flow_results.c.answer,
+                flow_results.c.answered_at,
+            )
+            .where(
+                flow_results.c.organisation_id == organisation.id,
+                flow_results.c.flow == flow,
+                flow_results.c.answered_at >= period.starts_at,
+                flow_results.c.answered_at < period.ends_before,
+            )
+            .order_by(flow_results.c.answered_at, flow_results.c.id)
+        )
+        with self.db.connect() as conn:
+            rows = conn.execute(query).all()
+        for person_id, flow_id, node, answer, answered_at in rows:
+            digest = hmac.new(self._pseudonym_key, salt + str(person_id).encode(), hashlib.sha256)
+            yield FlowAnswer(digest.hexdigest()[:12], flow_id, node, answer, answered_at)
+
+
+def _ranked(counter: Counter[str]) -> list[Row]:
+    """Rows by count, largest first (ties by key)."""
+    return [Row(key, count) for key, count in sorted(counter.items(), key=lambda i: (-i[1], i[0]))]
+
+
+def _bucket(status: str, delivery: str | None) -> str:
+    """What became of one broadcast message, by the platform's word where there is one."""
+    if delivery == "read":
+        return "read"
+    if delivery == "delivered":
+        return "delivered"
+    if status == "failed" or delivery in ("failed", "undelivered"):
+        return "failed"
+    if status == "sent":
+        return "sent"
+    return "not_sent"
+
+
+__all__ = [
+    "REACH",
+    "SMALL",
+    "SMALL_LABEL",
+    "FlowAnswer",
+    "OrganisationRef",
+    "Reach",
+    "Report",
+    "ReportError",
+    "ReportService",
+    "Requests",
+    "Row",
+    "Sessions",
+    "rate",
+    "shown",
+]
