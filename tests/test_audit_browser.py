@@ -9,7 +9,13 @@ from typing import TYPE_CHECKING
 
 from bot.demo import COORDINATOR_EMAIL
 from bot.staff.audit import record
-from tests.auxil.browser import LiveServer, assert_accessible, assert_fits_the_phone, login
+from tests.auxil.browser import (
+    LiveServer,
+    assert_accessible,
+    assert_fits_the_phone,
+    login,
+    main_menu,
+)
 from tests.auxil.people import DEMO, organisation_id
 from tests.auxil.staff import DEMO_LOGIN_PASSWORD, PASSWORD, accounts, add_staff
 
@@ -58,7 +64,7 @@ def test_an_admin_filters_the_log_on_a_phone(staff_page: Page, live_server: Live
     known_log(live_server)
     page = staff_page
     login(page, COORDINATOR_EMAIL, DEMO_LOGIN_PASSWORD, live_server.url)
-    page.get_by_role("link", name="Protokoll").click()
+    main_menu(page).get_by_role("link", name="Protokoll").click()
     expect(page.locator("h1")).to_have_text("Protokoll")
     entries = page.locator("ol.audit-log > li")
     expect(page.get_by_role("status")).to_contain_text("62 Einträge")
@@ -105,8 +111,9 @@ def test_a_coordinator_has_no_audit_link(staff_page: Page, live_server: LiveServ
 
     add_staff(live_server.runtime, "ko@example.org")
     login(staff_page, "ko@example.org", PASSWORD, live_server.url)
-    expect(staff_page.get_by_role("link", name="Personen")).to_be_visible()
-    expect(staff_page.get_by_role("link", name="Protokoll")).to_have_count(0)
+    menu = main_menu(staff_page)
+    expect(menu.get_by_role("link", name="Personen")).to_be_visible()
+    expect(menu.get_by_role("link", name="Protokoll")).to_have_count(0)
     response = staff_page.goto(f"{live_server.url}/staff/audit")
     assert response is not None and response.status == 403
     assert_accessible(staff_page)

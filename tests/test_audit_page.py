@@ -423,6 +423,7 @@ def test_moments_in_the_details_are_shown_in_local_time(site: Site, web: TestCli
     login_client(web)
     page = web.get("/staff/audit?since=2026-11-30&action=session.move").text
     assert "<dd>03.12.26, 09:00</dd>" in page and "<dd>gestern</dd>" in page
+    assert f'<a href="/staff/attendance/sessions/{site.session}">#{site.session}</a>' in page
 
 
 def test_an_empty_log_says_so(site: Site, web: TestClient) -> None:

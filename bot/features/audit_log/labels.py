@@ -47,6 +47,8 @@ ACTIONS: dict[str, str] = {
     # organisations
     "organisation.create": N_("Organisation angelegt"),
     "organisation.edit": N_("Einstellungen der Organisation geändert"),
+    # reports
+    "reports.flow_results": N_("Antworten zu einem Ablauf heruntergeladen"),
     # WhatsApp templates
     "whatsapp_templates.refresh": N_("Status der WhatsApp-Vorlagen abgefragt"),
     # staff accounts
@@ -67,6 +69,11 @@ KEYS: dict[str, str] = {
     "course": N_("Kurs"),
     "code": N_("Kurscode"),
     "session": N_("Termin"),
+    "session_id": N_("Termin"),
+    "present": N_("anwesend"),
+    "before": N_("vorher"),
+    "flow": N_("Ablauf"),
+    "rows": N_("Zeilen"),
     "broadcast": N_("Nachricht"),
     "thread": N_("Gespräch"),
     "quick_reply": N_("Schnellantwort"),

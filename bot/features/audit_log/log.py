@@ -305,8 +305,9 @@ class _Resolver:
             for key in ("course", "code"):
                 if isinstance(details.get(key), str):
                     codes.add(details[key])
-            if _is_id(details.get("session")):
-                session_ids.add(details["session"])
+            for key in ("session", "session_id"):
+                if _is_id(details.get(key)):
+                    session_ids.add(details[key])
         names = {
             r.id: (r.display_name, r.email)
             for r in _chunked(
@@ -377,8 +378,8 @@ class _Resolver:
                 return (Value(text, f"/staff/courses/{course_id}"),)
         if key == "code" and isinstance(value, str) and value in self.course_codes:
             return (Value(value, f"/staff/courses/{self.course_codes[value]}"),)
-        if key == "session" and _is_id(value) and value in self.session_courses:
-            return (Value(f"#{value}", f"/staff/courses/{self.session_courses[value]}"),)
+        if key in ("session", "session_id") and _is_id(value) and value in self.session_courses:
+            return (Value(f"#{value}", f"/staff/attendance/sessions/{value}"),)
         if key == "broadcast" and _is_id(value):
             return (Value(f"#{value}", f"/staff/broadcasts/{value}"),)
         if key == "thread" and _is_id(value):
