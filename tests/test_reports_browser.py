@@ -7,7 +7,13 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from tests.auxil.browser import LiveServer, assert_accessible, assert_fits_the_phone, login
+from tests.auxil.browser import (
+    LiveServer,
+    assert_accessible,
+    assert_fits_the_phone,
+    login,
+    main_menu,
+)
 from tests.auxil.reports import load_october
 from tests.auxil.staff import DEMO_EMAIL, DEMO_LOGIN_PASSWORD
 
@@ -23,7 +29,7 @@ def test_a_coordinator_reads_the_report_for_october_and_downloads_it(
     load_october(live_server.runtime)
     page = staff_page
     login(page, DEMO_EMAIL, DEMO_LOGIN_PASSWORD, live_server.url)
-    menu = page.locator("body > header nav")
+    menu = main_menu(page)
     with page.expect_navigation():
         menu.get_by_role("link", name="Berichte").click()
     expect(page.locator("h1")).to_have_text("Berichte")

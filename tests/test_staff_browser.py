@@ -46,7 +46,7 @@ def test_log_in_see_the_dashboard_and_log_out(staff_page: Page, live_server: Liv
     assert_accessible(staff_page)
     assert_fits_the_phone(staff_page)
     screenshot(staff_page, "dashboard")
-    staff_page.get_by_role("button", name="Abmelden", exact=True).click()
+    main_menu(staff_page).get_by_role("button", name="Abmelden", exact=True).click()
     expect(staff_page.locator("h1")).to_have_text("Anmelden")
     staff_page.goto(f"{live_server.url}/staff/")
     expect(staff_page.locator("h1")).to_have_text("Anmelden")
@@ -87,7 +87,7 @@ def test_a_form_without_its_csrf_token_is_refused(
         "() => document.querySelectorAll('input[name=csrf_token]').forEach(i => i.remove())"
     )
     with staff_page.expect_response(lambda r: r.url.endswith("/staff/logout")) as answer:
-        staff_page.get_by_role("button", name="Abmelden", exact=True).click()
+        main_menu(staff_page).get_by_role("button", name="Abmelden", exact=True).click()
     assert answer.value.status == 403
     expect(staff_page.locator("[role=alert]")).to_contain_text("aus Sicherheitsgründen abgelehnt")
     # Still logged in: the refused request changed nothing.
@@ -115,7 +115,7 @@ def test_set_up_the_second_factor_and_log_in_with_it(
     staff_page.fill("#code", pyotp.TOTP(secret).at(live_server.clock.now))
     staff_page.get_by_role("button", name="Switch on", exact=True).click()
     expect(staff_page.locator("[role=status]")).to_have_text("Two-factor login is switched on.")
-    staff_page.get_by_role("button", name="Log out", exact=True).click()
+    main_menu(staff_page).get_by_role("button", name="Log out", exact=True).click()
 
     login(staff_page, "anna@example.org", PASSWORD)
     expect(staff_page.locator("h1")).to_have_text("Confirmation code")
