@@ -17,8 +17,8 @@ $(STAMP): pyproject.toml
 	rm -f $(VENV)/.installed-*
 	touch $(STAMP)
 
-run: install  ## migrate, load the demo data and serve on http://127.0.0.1:8080
-	$(BIN)/twc run --demo
+run: install  ## migrate, load the demo data (with past months for the reports) and serve on http://127.0.0.1:8080
+	$(BIN)/twc run --demo --history
 
 # The Telegram stand-in (npm telegram-test-api), installed by npm from the lock file; skipped
 # when node_modules is newer than the lock file.  Without npm the Telegram e2e tests skip

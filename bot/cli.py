@@ -132,8 +132,19 @@ def demo_load(
 @app.command("run")
 def run(
     demo: Annotated[bool, typer.Option(help="Load the demo data first.")] = False,
+    history: Annotated[
+        bool,
+        typer.Option(
+            help="With --demo: add made-up past months (reports) and attendance answers and "
+            "marks (`make run` does)."
+        ),
+    ] = False,
 ) -> None:
-    """Migrate the database, then serve webhooks and the simulator with the dispatcher."""
+    """Migrate the database, then serve webhooks and the simulator with the dispatcher.
+
+    ``--history`` is apart from ``--demo`` because the tests that run a real ``twc run
+    --demo`` count the demo's people (every participant enrolled, every one in a broadcast).
+    """
     import gc
 
     from bot.db.migrate import upgrade
@@ -151,7 +162,11 @@ def run(
     if demo:
         from bot.demo import load_demo
 
-        login = load_demo(runtime.db, settings.secret_key, runtime.clock(), history=True)
+        login = load_demo(runtime.db, settings.secret_key, runtime.clock(), history=history)
+        if history:
+            from bot.demo import load_attendance_demo
+
+            load_attendance_demo(runtime.db, settings.secret_key, runtime.clock())
     base = f"http://{settings.host}:{settings.port}"
     if demo:
         console.print(f"Staff login (demo): [bold]{base}/staff/login[/bold]", soft_wrap=True)

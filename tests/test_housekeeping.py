@@ -143,8 +143,10 @@ def test_the_scheduler_runs_the_sweep_and_the_daily_housekeeping(runtime: Runtim
         "housekeeping",
         "retention",
         "inbox_notify",
+        "wa_templates",
     }
     assert "cron" in str(jobs["housekeeping"].trigger)
+    assert "cron" in str(jobs["wa_templates"].trigger)
     assert "cron" in str(jobs["retention"].trigger)
     assert timedelta(seconds=5) == jobs["fire_due_nudges"].trigger.interval
 

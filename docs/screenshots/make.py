@@ -2,7 +2,7 @@
 
     .venv/bin/python docs/screenshots/make.py /staff/ /staff/audit 6-courses=/staff/courses
 
-Starts ``twc run --demo`` on a free loopback port with a fresh SQLite database in a temporary
+Starts ``twc run --demo --history`` (what ``make run`` serves) on a free loopback port with a fresh SQLite database in a temporary
 folder and its clock pinned (``TWC_CLOCK_START``, default Monday 30 November 2026, 10:00 in
 Berlin, the tests' morning), logs in with the demo staff login the command prints, and saves a
 360-pixel-wide PNG of each path into ``docs/screenshots/`` (Debian's Chromium through
@@ -91,7 +91,7 @@ def demo_server(clock: str, setups: Sequence[str] = ()) -> Iterator[tuple[str, s
                 sys.exit(f"twc {setup} failed ({done.returncode}):\n{done.stdout}{done.stderr}")
             print(f"twc {setup}: ok")
         process = subprocess.Popen(  # noqa: S603 - our own command, no shell
-            [*twc(), "run", "--demo"],
+            [*twc(), "run", "--demo", "--history"],
             cwd=folder,  # no developer's .env
             env=env,
             stdin=subprocess.DEVNULL,
