@@ -2,11 +2,12 @@
 
     .venv/bin/python docs/screenshots/make.py /staff/ /staff/audit 6-courses=/staff/courses
 
-Starts ``twc run --demo --history`` (what ``make run`` serves) on a free loopback port with a fresh SQLite database in a temporary
-folder and its clock pinned (``TWC_CLOCK_START``, default Monday 30 November 2026, 10:00 in
-Berlin, the tests' morning), logs in with the demo staff login the command prints, and saves a
-360-pixel-wide PNG of each path into ``docs/screenshots/`` (Debian's Chromium through
-Playwright, as the browser tests use it: ``make install peers``).
+Starts ``twc run --demo --history`` (what ``make run`` serves) on a free loopback port with a
+fresh SQLite database in a temporary folder and its clock pinned (``TWC_CLOCK_START``, default
+Monday 30 November 2026, 10:00 in Berlin, the tests' morning), logs in with the demo staff
+login the command prints, and saves a 360-pixel-wide PNG of each path into
+``docs/screenshots/`` (Debian's Chromium through Playwright, as the browser tests use it:
+``make install peers``).
 
 A path is ``/staff/…`` (the file is named after it: ``staff-audit.png``) or ``NAME=/staff/…``
 (``NAME.png``).  ``/staff/login`` is taken before logging in.  ``--setup 'TWC ARGS'``
