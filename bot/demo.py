@@ -134,7 +134,9 @@ def load_demo(db: Engine, secret_key: str, now: datetime, *, history: bool = Fal
                         ends_at=start + timedelta(hours=3),
                         place="VHS Nienburg, Raum 2",
                         address="Rühmkorffstraße 12, 31582 Nienburg",
-                        directions="Bus 3 bis Haltestelle „Schloßplatz“, dann 2 Minuten zu Fuß.",
+                        directions="Von der Haltestelle 2 Minuten zu Fuß. Eingang im Hof.",
+                        transit_line="Bus 3",
+                        transit_stop="Schloßplatz",
                         childcare=True,
                     )
                 )
@@ -273,7 +275,9 @@ def load_attendance_demo(db: Engine, secret_key: str, now: datetime) -> None:
                 ends_at=start + timedelta(hours=3),
                 place="VHS Nienburg, Raum 2",
                 address="Rühmkorffstraße 12, 31582 Nienburg",
-                directions="Bus 3 bis Haltestelle „Schloßplatz“, dann 2 Minuten zu Fuß.",
+                directions="Von der Haltestelle 2 Minuten zu Fuß. Eingang im Hof.",
+                transit_line="Bus 3",
+                transit_stop="Schloßplatz",
                 childcare=childcare,
             )
             session.add(found)
