@@ -4,6 +4,7 @@
     python -m benchmarks.staff --duration 5 --connections 1,10
     python -m benchmarks.staff --profile          # py-spy: where the server's time goes
     python -m benchmarks.staff --checkout ../main # the same data, another checkout's server
+    python -m benchmarks.staff --pages coordinator --imports 0   # only courses … templates
 
 The database (SQLite, a file under ``var/``) is seeded in bulk before the server starts,
 through the same column types the app writes with (names, towns, addresses and messages
@@ -11,17 +12,30 @@ encrypted): the demo organisation and a second one, 10 000 women in them (names,
 languages, one channel each, some unreachable, some opted out), a course with sessions
 tomorrow that 2 000 are enrolled in (some said they cannot come, most have not answered), 150
 messages held as ``needs_template`` and 300 open inbox threads with 10 messages each.  The
-demo coordinator is a member of both organisations, so every page sees all of it.
+demo coordinator is a member of both organisations, so every page sees all of it.  For the
+coordinators' pages (:mod:`benchmarks.staff_coordinator`): the course's past sessions, twice a
+week for three months, each with answers from a third of the 2 000 and a mark for everyone;
+ten activity days per woman; 1 500 answered conversations; 20 broadcasts, one to all 10 000
+in mixed delivery outcomes; 100 000 audit entries, each with its organisation; a status for
+every template of ``config/whatsapp_templates.example.yaml`` (Twilio's account is set, the
+sender is not, so WhatsApp stays off and nothing is sent).
 
 Then a real ``twc run`` starts on a free port (``TWC_ENVIRONMENT=test``, the clock pinned with
 ``TWC_CLOCK_START``; nothing from the developer's ``TWC_*`` leaks in), the benchmark logs in
 once over HTTP (``/staff/login``: the form's CSRF token, argon2 verification, the session
 cookie) and wrk (``benchmarks/wrk/staff.lua``, one connection per thread, the session cookie
 in every request) fetches each page in turn: the dashboard with all its panels, the inbox, one
-thread, a people search for a misspelt name, one profile.  It prints requests/s, p50/p99 and
-the server's CPU per request, and the server's peak RSS.  The login itself is timed apart,
-one after the other: argon2 is slow on purpose.  Without wrk (and not root to install it) the
-benchmark says so and skips.
+thread, a people search for a misspelt name, one profile; then the courses, the course with
+2 000 enrolled, tomorrow's session (2 000 people in three lists), the barrier report (its
+default three months), the broadcasts, the 10 000-recipient broadcast's report, the
+composer's live counts (``POST /staff/broadcasts/preview`` as htmx sends it, with the
+session's CSRF token in ``X-CSRF-Token``) for everyone and for "Arabic in Hoya", the report
+for this year, the audit log and the templates.  Every request must first answer 200.  It
+prints requests/s, p50/p99 and the server's CPU per request, and the server's peak RSS.  The
+login itself is timed apart, one after the other: argon2 is slow on purpose; so is the people
+import (``--imports`` runs, each a new 5 000-row ``.xlsx``: the preview's upload, then its
+confirmation), with httpx, one request after the other, median.  Without wrk (and not root
+to install it) the benchmark says so and skips.
 """
 
 from __future__ import annotations
@@ -630,6 +644,7 @@ def measure_page(
 ) -> PageResult:
     """One page at one concurrency: warm-up, then the measured wrk run (under py-spy if asked)."""
     server = psutil.Process(bench.process.pid)
+    settle(server)
     if args.warmup > 0:
         run_wrk(binary, base, page, cookie, connections, args.warmup, csrf)
     profiler = None
@@ -658,6 +673,18 @@ def measure_page(
     if profiler is not None:
         summarise_profile(profiler, profile, page.label)
     return result
+
+
+def settle(server: psutil.Process, limit: float = 60.0) -> None:
+    """Wait until the server is idle: requests wrk sent and no longer waited for (ten slow
+    pages at once) are still being answered after it stopped, and would be counted in the
+    next page's CPU and latency."""
+    deadline = time.monotonic() + limit
+    while time.monotonic() < deadline:
+        cpu = sum(server.cpu_times()[:2])
+        time.sleep(0.25)  # a sampling interval: how busy the server was meanwhile
+        if sum(server.cpu_times()[:2]) - cpu < 0.025:
+            return
 
 
 def print_table(
