@@ -4,6 +4,7 @@
     python -m benchmarks.staff --duration 5 --connections 1,10
     python -m benchmarks.staff --profile          # py-spy: where the server's time goes
     python -m benchmarks.staff --checkout ../main # the same data, another checkout's server
+    python -m benchmarks.staff --pages coordinator --imports 0   # only courses … templates
 
 The database (SQLite, a file under ``var/``) is seeded in bulk before the server starts,
 through the same column types the app writes with (names, towns, addresses and messages
@@ -11,17 +12,30 @@ encrypted): the demo organisation and a second one, 10 000 women in them (names,
 languages, one channel each, some unreachable, some opted out), a course with sessions
 tomorrow that 2 000 are enrolled in (some said they cannot come, most have not answered), 150
 messages held as ``needs_template`` and 300 open inbox threads with 10 messages each.  The
-demo coordinator is a member of both organisations, so every page sees all of it.
+demo coordinator is a member of both organisations, so every page sees all of it.  For the
+coordinators' pages (:mod:`benchmarks.staff_coordinator`): the course's past sessions, twice a
+week for three months, each with answers from a third of the 2 000 and a mark for everyone;
+ten activity days per woman; 1 500 answered conversations; 20 broadcasts, one to all 10 000
+in mixed delivery outcomes; 100 000 audit entries, each with its organisation; a status for
+every template of ``config/whatsapp_templates.example.yaml`` (Twilio's account is set, the
+sender is not, so WhatsApp stays off and nothing is sent).
 
 Then a real ``twc run`` starts on a free port (``TWC_ENVIRONMENT=test``, the clock pinned with
 ``TWC_CLOCK_START``; nothing from the developer's ``TWC_*`` leaks in), the benchmark logs in
 once over HTTP (``/staff/login``: the form's CSRF token, argon2 verification, the session
 cookie) and wrk (``benchmarks/wrk/staff.lua``, one connection per thread, the session cookie
 in every request) fetches each page in turn: the dashboard with all its panels, the inbox, one
-thread, a people search for a misspelt name, one profile.  It prints requests/s, p50/p99 and
-the server's CPU per request, and the server's peak RSS.  The login itself is timed apart,
-one after the other: argon2 is slow on purpose.  Without wrk (and not root to install it) the
-benchmark says so and skips.
+thread, a people search for a misspelt name, one profile; then the courses, the course with
+2 000 enrolled, tomorrow's session (2 000 people in three lists), the barrier report (its
+default three months), the broadcasts, the 10 000-recipient broadcast's report, the
+composer's live counts (``POST /staff/broadcasts/preview`` as htmx sends it, with the
+session's CSRF token in ``X-CSRF-Token``) for everyone and for "Arabic in Hoya", the report
+for this year, the audit log and the templates.  Every request must first answer 200.  It
+prints requests/s, p50/p99 and the server's CPU per request, and the server's peak RSS.  The
+login itself is timed apart, one after the other: argon2 is slow on purpose; so is the people
+import (``--imports`` runs, each a new 5 000-row ``.xlsx``: the preview's upload, then its
+confirmation), with httpx, one request after the other, median.  Without wrk (and not root
+to install it) the benchmark says so and skips.
 """
 
 from __future__ import annotations
@@ -61,6 +75,16 @@ from benchmarks.http import (
     summarise_profile,
     wait_for,
 )
+from benchmarks.staff_coordinator import (
+    BIG_BROADCAST,
+    IMPORT_ROWS,
+    TEMPLATES,
+    Coordinator,
+    ImportTiming,
+    median_ms,
+    seed_coordinator,
+    time_import,
+)
 from bot.db.migrate import upgrade
 from bot.db.tables import (
     attendance,
@@ -84,6 +108,7 @@ from bot.settings import Settings
 #: Monday 08:00 UTC: the demo course meets on Tuesdays and Thursdays, so tomorrow has a session.
 NOW = datetime(2026, 12, 7, 8, 0, tzinfo=UTC)
 CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
+HX_CSRF = re.compile(r'"X-CSRF-Token": "([^"]+)"')
 FIRST_NAMES = (
     "Amina", "Fatima", "Leyla", "Olena", "Mariam", "Zainab", "Nadia", "Samira", "Hana",
     "Yasmin", "Iryna", "Oksana", "Roya", "Shirin", "Elif", "Ayse", "Svetlana", "Natalia",
@@ -101,6 +126,8 @@ LANGUAGES = ("ar", "uk", "fa", "tr", "ru", "en", "de", "ar", "uk", "fa")
 SECOND_ORG_TOWNS = ["Verden (Aller)", "Achim", "Langwedel", "Ottersberg", "Kirchlinteln"]
 #: What the search box gets: "Amina" typed with two letters swapped.
 MISSPELT = "Amnia Hadad"
+#: The broadcast composer's live part (htmx POST while she types).
+PREVIEW = "/staff/broadcasts/preview"
 
 
 @dataclass(frozen=True)
@@ -109,6 +136,7 @@ class Seeded:
     person_id: int
     people: int
     threads: int
+    coordinator: Coordinator
 
 
 def seed(url: str, women: int, threads: int, per_thread: int) -> Seeded:
@@ -165,7 +193,8 @@ def seed(url: str, women: int, threads: int, per_thread: int) -> Seeded:
                         "interests": ["course"],
                         "attend_help": ["childcare"] if i % 3 == 0 else [],
                         "status": statuses[i % len(statuses)],
-                        "consent_given_at": NOW - timedelta(days=30),
+                        # joined over the last 200 days (the reports count them by month)
+                        "consent_given_at": NOW - timedelta(days=30 + i % 200),
                         "created_at": NOW - timedelta(minutes=women - i),
                     }
                     for i in range(women)
@@ -205,7 +234,10 @@ def seed(url: str, women: int, threads: int, per_thread: int) -> Seeded:
             enrolled = [p for n, p in enumerate(ids) if org_of[n] == first_org.id][:2000]
             conn.execute(
                 insert(enrolments),
-                [{"course_id": course, "person_id": p, "created_at": NOW} for p in enrolled],
+                [
+                    {"course_id": course, "person_id": p, "created_at": NOW - timedelta(days=100)}
+                    for p in enrolled
+                ],
             )
             reasons = ("childcare", "transport", "ill", "other", "skip")
             conn.execute(
@@ -289,7 +321,10 @@ def seed(url: str, women: int, threads: int, per_thread: int) -> Seeded:
                     for m in range(per_thread)
                 ],
             )
-            return Seeded(thread_of[talking[0]], talking[0], len(ids), len(talking))
+            data = seed_coordinator(
+                conn, NOW, ids, org_of, first_org.id, second_org, course, enrolled, coordinator
+            )
+            return Seeded(thread_of[talking[0]], talking[0], len(ids), len(talking), data)
     finally:
         runtime.close()
 
@@ -305,6 +340,12 @@ def server_environment(folder: Path, port: int) -> dict[str, str]:
         TWC_HOST="127.0.0.1",
         TWC_PORT=str(port),
         TWC_CLOCK_START=(NOW + timedelta(minutes=5)).isoformat(),
+        # Twilio's account (no sender: WhatsApp stays off) so the templates page shows its
+        # table; nothing is sent, and nothing could reach Twilio (the discard port).
+        TWC_TWILIO_ACCOUNT_SID="AC00000000000000000000000000bench",
+        TWC_TWILIO_AUTH_TOKEN="bench-token",
+        TWC_TWILIO_API_URL="http://127.0.0.1:9",
+        TWC_TWILIO_TEMPLATES=str(TEMPLATES),
         PYTHONUTF8="1",
         PYTHONIOENCODING="utf-8",
     )
@@ -373,8 +414,30 @@ class PageResult:
         return self.ok / self.seconds if self.seconds else 0.0
 
 
+@dataclass(frozen=True)
+class Page:
+    """One measured request: a GET of ``path``, or with ``body`` an htmx form POST."""
+
+    label: str
+    path: str
+    body: str = ""
+
+    @property
+    def name(self) -> str:
+        shown = self.path if "q=" in self.path else self.path.split("?")[0]
+        if "preset=" in self.path:
+            shown += "?" + self.path.split("?", 1)[1].split("&")[-1]
+        return f"{'POST' if self.body else 'GET'} {shown}  ({self.label})"
+
+
 def run_wrk(
-    binary: str, base: str, path: str, cookie: str, connections: int, seconds: float
+    binary: str,
+    base: str,
+    page: Page,
+    cookie: str,
+    connections: int,
+    seconds: float,
+    csrf: str = "",
 ) -> dict[str, float]:
     command = [
         binary,
@@ -387,8 +450,9 @@ def run_wrk(
         str(WRK_SCRIPTS / "staff.lua"),
         base,
         "--",
-        path,
+        page.path,
         cookie,
+        *([page.body, csrf] if page.body else []),
     ]
     done = subprocess.run(command, cwd=REPO, capture_output=True, text=True, check=False)
     match = re.search(r"BENCH-RESULT (.*)", done.stdout)
@@ -417,6 +481,15 @@ def main() -> None:
     parser.add_argument("--threads", type=int, default=300, help="open inbox threads")
     parser.add_argument("--logins", type=int, default=10, help="logins timed one by one")
     parser.add_argument("--profile", action="store_true", help="py-spy during each page")
+    parser.add_argument(
+        "--pages",
+        choices=("all", "core", "coordinator"),
+        default="all",
+        help="core: dashboard, inbox, people; coordinator: courses … templates, the import",
+    )
+    parser.add_argument(
+        "--imports", type=int, default=3, help="import previews + confirmations timed (0: none)"
+    )
     args = parser.parse_args()
     binary = ensure_wrk()
     if binary is None:
@@ -458,22 +531,28 @@ def main() -> None:
                 login_cpu += sum(server.cpu_times()[:2]) - cpu
                 logins.append(took)
             after_logins = psutil.Process(process.pid).memory_info().rss
-            pages = [
-                ("dashboard", "/staff/"),
-                ("inbox", "/staff/inbox"),
-                ("one thread", f"/staff/inbox/{seeded.thread_id}"),
-                (f"search “{MISSPELT}”", f"/staff/people?q={quote(MISSPELT)}"),
-                ("one profile", f"/staff/people/{seeded.person_id}"),
-            ]
+            csrf = csrf_after_login(base, cookie)
+            pages = []
+            if args.pages in ("all", "core"):
+                pages += core_pages(seeded)
+            if args.pages in ("all", "coordinator"):
+                pages += coordinator_pages(seeded.coordinator)
             results: list[PageResult] = []
-            for label, path in pages:
-                check = httpx.get(base + path, headers={"Cookie": cookie}, timeout=60)
-                if check.status_code != 200:
-                    raise SystemExit(f"{path}: {check.status_code}\n{check.text[:2000]}")
+            for page in pages:
+                check_page(base, page, cookie, csrf)
                 for connections in args.connections:
                     results.append(
-                        measure_page(binary, base, label, path, cookie, connections, args, bench)
+                        measure_page(binary, base, page, cookie, csrf, connections, args, bench)
                     )
+            imports = None
+            if args.pages in ("all", "coordinator") and args.imports > 0:
+                imports = time_import(
+                    base, cookie, seeded.coordinator.organisation_id, process.pid, args.imports
+                )
+                console.print(
+                    f"import of {IMPORT_ROWS:,} rows: preview {median_ms(imports.preview_s):,.0f}"
+                    f" ms, confirm {median_ms(imports.confirm_s):,.0f} ms (medians)"
+                )
             watch.running = False
             watch.join()
         except BaseException:
@@ -482,33 +561,102 @@ def main() -> None:
         finally:
             stop(process)
     print_table(
-        results, logins, login_cpu, (started_rss, after_logins, watch.peak), seeded, args.checkout
+        results,
+        logins,
+        login_cpu,
+        (started_rss, after_logins, watch.peak),
+        seeded,
+        args.checkout,
+        imports,
     )
+
+
+def core_pages(seeded: Seeded) -> list[Page]:
+    """The dashboard, the inbox and the people directory."""
+    return [
+        Page("dashboard", "/staff/"),
+        Page("inbox", "/staff/inbox"),
+        Page("one thread", f"/staff/inbox/{seeded.thread_id}"),
+        Page(f"search “{MISSPELT}”", f"/staff/people?q={quote(MISSPELT)}"),
+        Page("one profile", f"/staff/people/{seeded.person_id}"),
+    ]
+
+
+def coordinator_pages(data: Coordinator) -> list[Page]:
+    """Courses, attendance, barriers, broadcasts (with the composer's live counts), reports,
+    the audit log and the WhatsApp templates."""
+    org = data.organisation_id
+    text = quote("Liebe {name}, am Samstag ist Frauenfrühstück im Familienzentrum.")
+    composer = f"organisation={org}&title=Fr%C3%BChst%C3%BCck&text_de={text}"
+    return [
+        Page("courses", "/staff/courses"),
+        Page("the course, 2 000 enrolled", f"/staff/courses/{data.course_id}"),
+        Page("a session, 2 000 in 3 lists", f"/staff/attendance/sessions/{data.session_id}"),
+        Page("barriers, last 3 months", "/staff/barriers"),
+        Page("broadcasts", "/staff/broadcasts"),
+        Page(f"a report, {BIG_BROADCAST:,} sent", f"/staff/broadcasts/{data.broadcast_id}"),
+        Page("live counts, everyone", PREVIEW, f"{composer}&audience=everyone"),
+        Page(
+            "live counts, Arabic in Hoya",
+            PREVIEW,
+            f"{composer}&audience=segments&languages=ar&towns=Hoya&match=all",
+        ),
+        Page("report, this year", f"/staff/reports?organisation={org}&preset=this_year"),
+        Page(f"audit, {data.audit_entries:,} entries", "/staff/audit"),
+        Page("WhatsApp templates", "/staff/templates"),
+    ]
+
+
+def csrf_after_login(base: str, cookie: str) -> str:
+    """The session's CSRF token, from the ``hx-headers`` every staff page carries."""
+    answer = httpx.get(f"{base}/staff/", headers={"Cookie": cookie}, timeout=60)
+    found = HX_CSRF.search(answer.text)
+    if found is None:
+        raise SystemExit("no CSRF token on the dashboard")
+    return found.group(1)
+
+
+def check_page(base: str, page: Page, cookie: str, csrf: str) -> None:
+    """Every measured request must first answer 200 (and not the login page)."""
+    headers = {"Cookie": cookie}
+    if page.body:
+        headers |= {
+            "Content-Type": "application/x-www-form-urlencoded",
+            "X-CSRF-Token": csrf,
+            "HX-Request": "true",
+        }
+        check = httpx.post(base + page.path, headers=headers, content=page.body, timeout=60)
+    else:
+        check = httpx.get(base + page.path, headers=headers, timeout=60)
+    if check.status_code != 200 or 'name="password"' in check.text:
+        raise SystemExit(f"{page.path}: {check.status_code}\n{check.text[:2000]}")
 
 
 def measure_page(
     binary: str,
     base: str,
-    label: str,
-    path: str,
+    page: Page,
     cookie: str,
+    csrf: str,
     connections: int,
     args: argparse.Namespace,
     bench: Server,
 ) -> PageResult:
     """One page at one concurrency: warm-up, then the measured wrk run (under py-spy if asked)."""
     server = psutil.Process(bench.process.pid)
+    settle(server)
     if args.warmup > 0:
-        run_wrk(binary, base, path, cookie, connections, args.warmup)
+        run_wrk(binary, base, page, cookie, connections, args.warmup, csrf)
     profiler = None
-    profile = PROFILES / f"staff-{label.split()[0]}-{connections}.txt"
+    slug = re.sub(r"[^a-z0-9]+", "-", page.label.lower()).strip("-")
+    profile = PROFILES / f"staff-{slug}-{connections}.txt"
     if args.profile:
         PROFILES.mkdir(parents=True, exist_ok=True)
         profiler = start_profile(bench, args.duration, profile)
     cpu = sum(server.cpu_times()[:2])
-    figures = run_wrk(binary, base, path, cookie, connections, args.duration)
+    figures = run_wrk(binary, base, page, cookie, connections, args.duration, csrf)
     result = PageResult(
-        name=f"GET {path.split('?')[0] if 'q=' not in path else path}  ({label})",
+        name=page.name,
         connections=connections,
         requests=int(figures["requests"]),
         ok=int(figures["ok"]) - int(figures["suspect"]),
@@ -519,12 +667,24 @@ def measure_page(
         cpu_seconds=sum(server.cpu_times()[:2]) - cpu,
     )
     console.print(
-        f"{label}, {connections} at once: {result.rate:,.1f} req/s, "
+        f"{page.label}, {connections} at once: {result.rate:,.1f} req/s, "
         f"p50 {result.p50_ms:.1f} ms, p99 {result.p99_ms:.1f} ms"
     )
     if profiler is not None:
-        summarise_profile(profiler, profile, label)
+        summarise_profile(profiler, profile, page.label)
     return result
+
+
+def settle(server: psutil.Process, limit: float = 60.0) -> None:
+    """Wait until the server is idle: requests wrk sent and no longer waited for (ten slow
+    pages at once) are still being answered after it stopped, and would be counted in the
+    next page's CPU and latency."""
+    deadline = time.monotonic() + limit
+    while time.monotonic() < deadline:
+        cpu = sum(server.cpu_times()[:2])
+        time.sleep(0.25)  # a sampling interval: how busy the server was meanwhile
+        if sum(server.cpu_times()[:2]) - cpu < 0.025:
+            return
 
 
 def print_table(
@@ -534,10 +694,16 @@ def print_table(
     rss: tuple[int, int, int],
     seeded: Seeded,
     checkout: Path,
+    imports: ImportTiming | None = None,
 ) -> None:
     title = (
         f"The staff web app in one `twc run` (SQLite), {seeded.people:,} women, "
         f"{seeded.threads} open threads × 10 messages, 2 organisations; wrk"
+    )
+    data = seeded.coordinator
+    title += (
+        f"; {data.past_sessions} past sessions ({data.marks:,} marks), "
+        f"{BIG_BROADCAST:,}-recipient broadcast, {data.audit_entries:,} audit entries"
     )
     if checkout.resolve() != REPO:
         title += f"; server from {checkout}"
@@ -568,6 +734,23 @@ def print_table(
         str(len(logins)),
         "0",
     )
+    if imports is not None:
+        runs = len(imports.preview_s)
+        for step, took, cpu in (
+            ("", imports.preview_s, imports.preview_cpu_s),
+            ("/confirm", imports.confirm_s, imports.confirm_cpu_s),
+        ):
+            table.add_row(
+                f"POST /staff/people/import{step}  ({IMPORT_ROWS:,}-row .xlsx, "
+                f"{imports.size_bytes / 1024:,.0f} KiB; {runs} one after the other)",
+                "1",
+                f"{runs / sum(took):,.2f}",
+                f"{median_ms(took):,.1f}",
+                f"{1000 * max(took):,.1f} (max)",
+                f"{median_ms(cpu):,.1f}",
+                str(runs),
+                "0",
+            )
     console.print(table)
     console.print(
         f"Server RSS: {rss[0] / 2**20:,.0f} MiB when it answered, {rss[1] / 2**20:,.0f} MiB "
