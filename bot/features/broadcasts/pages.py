@@ -20,7 +20,6 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
-from babel import Locale
 from sqlalchemy import select
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
@@ -41,6 +40,7 @@ from bot.features.broadcasts.report import BUCKETS, list_for, organisation_of
 from bot.features.broadcasts.service import BroadcastService, channel_rates
 from bot.localtime import show_local
 from bot.web.staff.i18n import N_
+from bot.web.staff.i18n import language_name as shared_language_name
 
 if TYPE_CHECKING:
     from bot.runtime import Runtime
@@ -170,19 +170,13 @@ class BroadcastPages:
         """Label helpers every broadcast template uses."""
         lang = self.shell.language(request)
         _ = self.shell.gettext(request)
-        locale = Locale.parse(lang)
-        table = self.runtime.flow_engine.catalogs.languages
 
         def language_name(code: str | None) -> str:
             if not code:
                 return "?"
             if "→" in code:  # "fa → de" of the report: she got a fallback
                 return " → ".join(language_name(c.strip()) for c in code.split("→"))
-            name = locale.languages.get(code.replace("-", "_"))
-            if name:
-                return str(name)
-            known = table.get(code)
-            return known.name if known is not None else code
+            return shared_language_name(code, lang)
 
         def label(table: Mapping[str, str], key: str | None) -> str:
             if not key:

@@ -10,9 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from babel import Locale, UnknownLocaleError
-
-from bot.web.staff.i18n import N_
+from bot.web.staff.i18n import N_, language_name
 
 STATUSES = {
     "new": N_("Neu (noch keine Einwilligung)"),
@@ -114,17 +112,6 @@ def labeller(gettext: Callable[[str], str]) -> Callable[[str, Any], str]:
         return gettext(found)
 
     return label
-
-
-def language_name(code: str | None, language: str) -> str:
-    """A language code's name in the staff member's language ("ar" → "Arabisch")."""
-    if not code:
-        return "—"
-    try:
-        name = Locale.parse(code).get_display_name(language)
-    except (ValueError, UnknownLocaleError):
-        return code
-    return name or code
 
 
 def course_title(title: Mapping[str, Any] | None, language: str, fallback: str) -> str:

@@ -21,7 +21,6 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from babel import Locale, UnknownLocaleError
 from sqlalchemy import select
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
@@ -41,7 +40,7 @@ from bot.features.people_import.reading import (
     read_table,
     too_large,
 )
-from bot.web.staff.i18n import N_
+from bot.web.staff.i18n import N_, language_name
 
 if TYPE_CHECKING:
     from bot.runtime import Runtime
@@ -60,16 +59,6 @@ EXPIRED = N_(
 NO_FILE = N_("Bitte wählen Sie eine Datei aus.")
 UNKNOWN_ORGANISATION = N_("Diese Organisation gibt es nicht.")
 CHANNELS = {"whatsapp": "WhatsApp", "telegram": "Telegram"}
-
-
-def language_name(code: str | None, lang: str) -> str:
-    """A language code as the staff member reads it ("ar" → "Arabisch")."""
-    if not code:
-        return "—"
-    try:
-        return str(Locale.parse(lang).languages.get(code, code))
-    except (UnknownLocaleError, ValueError):
-        return code
 
 
 class ImportPages:

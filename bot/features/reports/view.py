@@ -18,6 +18,7 @@ from babel.numbers import format_percent
 from bot.features.reports.charts import Bar
 from bot.features.reports.service import REACH, Report, Row, shown
 from bot.web.staff.i18n import N_
+from bot.web.staff.i18n import language_name as shared_language_name
 
 Gettext = Callable[[str], str]
 
@@ -53,7 +54,7 @@ def sections(report: Report, lang: str, _: Gettext) -> list[Section]:
     def language_name(code: str) -> str:
         if not code:
             return _("unbekannt")
-        return str(locale.languages.get(code) or code)
+        return shared_language_name(code, lang)
 
     def month_name(key: str) -> str:
         year, month = (int(part) for part in key.split("-"))

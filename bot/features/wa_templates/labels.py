@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-from babel import Locale, UnknownLocaleError
-
-from bot.web.staff.i18n import N_
+from bot.web.staff.i18n import N_, language_name
 
 #: status → (short label, what it means and what to do)
 STATUSES: dict[str, tuple[str, str]] = {
@@ -52,15 +50,6 @@ NOT_CHECKED = (
     N_("Der Status wurde noch nicht bei Twilio abgefragt."),
 )
 OTHER = N_("Twilio meldet den Status „%(status)s“.")
-
-
-def language_name(code: str, language: str) -> str:
-    """A language code's name in the staff member's language ("ar" → "Arabisch")."""
-    try:
-        name = Locale.parse(code).get_display_name(language)
-    except (ValueError, UnknownLocaleError):
-        return code
-    return name or code
 
 
 __all__ = ["NOT_CHECKED", "OTHER", "STATUSES", "language_name"]

@@ -23,7 +23,7 @@ from babel.messages.pofile import read_po
 
 from bot.staff.accounts import LANGUAGES
 from bot.staff.texts import N_
-from conversations.languages import LOCALES_DIR
+from conversations.languages import LOCALES_DIR, default_languages
 
 DOMAIN = "staff"
 MASTER = "de"
@@ -104,12 +104,31 @@ def negotiate(accept_language: str | None) -> str:
     return MASTER
 
 
+def language_name(code: str | None, staff_language: str) -> str:
+    """One of the bot's language codes as a staff member reads it: "ar" → "Arabisch",
+    "prs" → "Dari" (CLDR has no "prs": Babel names it by the language's locale in
+    ``locales/languages.yaml``, ``fa_AF``), "—" for none.  Every staff page names languages
+    with this, so one language has one name everywhere."""
+    if not code:
+        return "—"
+    try:
+        names = Locale.parse(staff_language).languages
+    except (ValueError, UnknownLocaleError):
+        names = Locale.parse(MASTER).languages
+    known = default_languages().get(code)
+    for key in (code, code.replace("-", "_"), known.locale if known else None):
+        if key and key in names:
+            return str(names[key])
+    return known.name if known is not None else code
+
+
 __all__ = [
     "DOMAIN",
     "LANGUAGE_NAMES",
     "MASTER",
     "N_",
     "StaffCatalogs",
+    "language_name",
     "negotiate",
     "read_catalog",
 ]
