@@ -91,3 +91,20 @@ def test_the_loaded_catalogs_translate() -> None:
     assert catalogs.get("el").gettext("Abmelden") == "Αποσύνδεση"
     assert catalogs.get("de").gettext("Anmelden") == "Anmelden"
     assert catalogs.get("xx").gettext("Anmelden") == "Anmelden"
+
+
+def test_no_text_to_translate_hides_inside_an_f_string() -> None:
+    """Babel's extractor does not read inside f-strings: ``f"({_('…')})"`` would never reach
+    the catalogs and stay German in every language (it happened in ``twc reports summary``)."""
+    import ast
+
+    hidden: list[str] = []
+    for path in sorted((REPO_ROOT / "bot").rglob("*.py")):
+        tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
+        for fstring in (n for n in ast.walk(tree) if isinstance(n, ast.JoinedStr)):
+            for call in (n for n in ast.walk(fstring) if isinstance(n, ast.Call)):
+                name = call.func.id if isinstance(call.func, ast.Name) else ""
+                literal = call.args and isinstance(call.args[0], ast.Constant)
+                if name in {"_", "N_", "gettext", "ngettext"} and literal:
+                    hidden.append(f"{path.relative_to(REPO_ROOT)}:{call.lineno}")
+    assert hidden == [], f"texts inside f-strings are never extracted: {hidden}"

@@ -103,9 +103,11 @@ def summary(
     if as_csv:
         sys.stdout.write(report_csv(report, language, _).removeprefix("\ufeff"))
         return
+    # Outside the f-string: Babel's extractor does not read inside one.
+    small = _("Zahlen von 1 bis 4 stehen als „< 5“ da.")
     console.print(
         f"[bold]{escape(report.organisation)}[/bold]: {period.start} – {period.end} "
-        f"({escape(_('Zahlen von 1 bis 4 stehen als „< 5“ da.'))})"
+        f"({escape(small)})"
     )
     for section in sections(report, language, _):
         console.print(f"\n[bold]{escape(section.title)}[/bold]")
