@@ -43,6 +43,7 @@ import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -337,7 +338,7 @@ def parse_row(
     for given in re.split(r"[;,/]", record.get("interests", "")):
         if not given.strip():
             continue
-        interest = INTEREST_NAMES.get(normalise(given))
+        interest = INTEREST_NAMES.get(_normalised(given))
         if interest is None:
             shown = _one_line(given)
             raise RowError(
@@ -367,9 +368,21 @@ def parse_row(
     )
 
 
+@lru_cache(maxsize=4096)  # a file repeats a few interests thousands of times
+def _normalised(text: str) -> str:
+    """:func:`~.reading.normalise`, remembered."""
+    return normalise(text)
+
+
 def _town_key(town: str) -> str:
     """A town compared: "Nienburg (Weser)" and "nienburg" are one (the bracket dropped)."""
     return normalise(re.sub(r"\(.*?\)", "", town)) or normalise(town)
+
+
+@lru_cache(maxsize=4096)  # a file names a few towns thousands of times
+def _town_forms(town: str) -> tuple[str, str]:
+    """``town`` normalised, and its :func:`_town_key`."""
+    return normalise(town), _town_key(town)
 
 
 def check_town(given: str, towns: Iterable[str]) -> str | None:
@@ -380,8 +393,10 @@ def check_town(given: str, towns: Iterable[str]) -> str | None:
         return None
     if not listed:
         return given
+    given_name, given_key = _town_forms(given)
     for town in listed:
-        if normalise(town) == normalise(given) or _town_key(town) == _town_key(given):
+        name, key = _town_forms(town)
+        if name == given_name or key == given_key:
             return town
     best = process.extractOne(
         normalise(given),
