@@ -26,6 +26,7 @@ from sqlalchemy import Connection, and_, delete, or_, select
 from sqlalchemy.exc import NoResultFound
 
 from bot.consent.checks import current
+from bot.db.bulk import SqlTimes, encode_json
 from bot.db.tables import courses, enrolments, identities, nudges, organisations, people, sessions
 from bot.features.courses.texts import catalogs_for, practical_facts
 from bot.nudges.daily_cap import OrgTimes, apply_daily_caps, org_times
@@ -250,10 +251,40 @@ def schedule_sessions(
                     }
                 )
                 capped[person_id] = org
-    if new_rows:
-        conn.execute(nudges.insert(), new_rows)
+    _insert_reminders(conn, new_rows)
     apply_daily_caps(conn, capped, now)
     return len(new_rows)
+
+
+def _insert_reminders(conn: Connection, rows: list[dict[str, Any]]) -> None:
+    """Insert new reminder rows with one driver ``executemany``: for thousands of rows
+    SQLAlchemy's preparing of each parameter set costs more than the database's work (as for
+    the turns' hot statements, :mod:`bot.db.bulk`); read back through the models unchanged."""
+    if not rows:
+        return
+    sqlite = conn.dialect.name == "sqlite"
+    time = SqlTimes(conn.dialect.name).convert
+    statement = (
+        "INSERT INTO nudges (person_id, kind, due_at, payload, idempotency_key, status, "
+        "created_at) VALUES (?, ?, ?, {json}, ?, ?, ?)"
+    ).replace("{json}", "?" if sqlite else "?::json")
+    if not sqlite:
+        statement = statement.replace("?", "%s")
+    conn.exec_driver_sql(
+        statement,
+        [
+            (
+                r["person_id"],
+                r["kind"],
+                time(r["due_at"]),
+                encode_json(r["payload"]),
+                r["idempotency_key"],
+                r["status"],
+                time(r["created_at"]),
+            )
+            for r in rows
+        ],
+    )
 
 
 def withdraw_session(conn: Connection, session_id: int, now: datetime) -> list[int]:
