@@ -411,3 +411,25 @@ def test_a_large_import_schedules_the_same_reminders_as_one_session_after_the_ot
 
 def _course_id(conn: Any) -> int:
     return int(conn.execute(select(courses.c.id).where(courses.c.code == "a2-hoya")).scalar_one())
+
+
+def test_a_known_woman_in_two_rows_is_enrolled_once(
+    runtime: Runtime, clock: FrozenClock, course: int, tmp_path: Path
+) -> None:
+    """Her number in one row, her Telegram id in another: both rows are her (not duplicates
+    of each other), and she is enrolled and reminded once."""
+    header = "name,whatsapp number,telegram chat id,date of consent given on paper,course\n"
+    first = tmp_path / "first.csv"
+    first.write_text(header + "Darya,+49 151 2345 6789,556677,20.11.2026,\n", encoding="utf-8")
+    (darya,) = importer(runtime, clock).run(first, "vnb-nienburg").created
+    again = tmp_path / "again.csv"
+    again.write_text(
+        header + "Darya,+49 151 2345 6789,,20.11.2026,a2-hoya\nDarya,,556677,,a2-hoya\n",
+        encoding="utf-8",
+    )
+
+    report = importer(runtime, clock).run(again, "vnb-nienburg")
+
+    assert (report.existing, report.problems, report.enrolled) == ([darya, darya], [], 1)
+    assert count(runtime, enrolments, enrolments.c.person_id == darya) == 1
+    assert report.reminders == 2 == count(runtime, nudges, nudges.c.person_id == darya)

@@ -710,38 +710,39 @@ class PeopleImporter:
         now: datetime,
     ) -> dict[int, list[int]]:
         """Enrol everyone in the course her row names, unless she is already: course id →
-        the people enrolled now (in file order).  Only people we knew can be already."""
-        wanted: dict[int, list[int]] = {}
+        the people enrolled now (in file order).  Only people we knew can be already (and a
+        known woman can come twice, once by her number and once by her Telegram id)."""
+        wanted: dict[tuple[int, int], None] = {}  # (course, person) in file order, once each
         for person_id, row, _keys in people_of:
             if row.course is not None:
-                wanted.setdefault(course_ids[row.course], []).append(person_id)
-        enrolled: dict[int, list[int]] = {}
-        already_in: dict[int, set[int]] = {}
-        for course_id, person_ids in wanted.items():
-            candidates = [p for p in person_ids if p in known]
-            already: set[int] = set()
-            for start in range(0, len(candidates), LOOKUP_CHUNK):
+                wanted[course_ids[row.course], person_id] = None
+        already: set[tuple[int, int]] = set()
+        candidates = [(course, person) for course, person in wanted if person in known]
+        for course_id in {course for course, _person in candidates}:
+            ids = [person for course, person in candidates if course == course_id]
+            for start in range(0, len(ids), LOOKUP_CHUNK):
                 already.update(
-                    conn.execute(
+                    (course_id, person_id)
+                    for person_id in conn.execute(
                         select(enrolments.c.person_id).where(
                             enrolments.c.course_id == course_id,
-                            enrolments.c.person_id.in_(candidates[start : start + LOOKUP_CHUNK]),
+                            enrolments.c.person_id.in_(ids[start : start + LOOKUP_CHUNK]),
                         )
                     ).scalars()
                 )
-            enrolled[course_id] = [p for p in person_ids if p not in already]
-            already_in[course_id] = already
-        # Written in file order, as one row after the other would have been.
-        rows = []
-        for person_id, row, _keys in people_of:
-            if row.course is None:
-                continue
-            course_id = course_ids[row.course]
-            if person_id not in already_in.get(course_id, set()):
-                rows.append({"course_id": course_id, "person_id": person_id, "created_at": now})
-        if rows:
-            conn.execute(insert(enrolments), rows)
-        return {course_id: ids for course_id, ids in enrolled.items() if ids}
+        new = [pair for pair in wanted if pair not in already]
+        if new:
+            conn.execute(
+                insert(enrolments),
+                [
+                    {"course_id": course_id, "person_id": person_id, "created_at": now}
+                    for course_id, person_id in new
+                ],
+            )
+        enrolled: dict[int, list[int]] = {}
+        for course_id, person_id in new:
+            enrolled.setdefault(course_id, []).append(person_id)
+        return enrolled
 
 
 def _given_at(row: _Row, timezone: str) -> datetime | None:
