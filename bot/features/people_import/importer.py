@@ -456,7 +456,8 @@ class PeopleImporter:
         dry_run: bool = False,
         progress: Callable[[int, int], None] | None = None,
     ) -> ImportReport:
-        """Import ``path``; ``progress(done, total)`` is called after every row."""
+        """Import ``path``; ``progress(done, total)`` is called after every row is checked
+        (writing them all follows, in a few statements)."""
         return self.run_table(read_file(path), organisation, region, dry_run, progress)
 
     def run_table(
