@@ -18,14 +18,19 @@ from bot.consent.checks import with_consent
 from bot.db.models import (
     ChannelIdentity,
     ConsentRecord,
+    Course,
+    CourseSession,
     Enrolment,
     Nudge,
     OutboxMessage,
     Person,
 )
+from bot.features.courses.reminders import schedule_session
 from bot.features.courses.service import CourseService
 from bot.features.people_import.importer import PeopleImporter, parse_phone
 from bot.identity import lookup_key
+from bot.nudges.daily_cap import DAILY_CAP
+from bot.nudges.quiet_hours import local_day
 from bot.runtime import Runtime
 from scheduler.due import fire_due
 from tests.auxil.clock import FrozenClock
@@ -37,6 +42,8 @@ consents = ConsentRecord.__table__
 outbox = OutboxMessage.__table__
 nudges = Nudge.__table__
 enrolments = Enrolment.__table__
+courses = Course.__table__
+sessions = CourseSession.__table__
 
 CSV = """name;language;town;whatsapp number;telegram chat id;date of consent given on paper;interests;course
 Amina;ar;Hoya;0176 12345678;;20.11.2026;course, jobs;a2-hoya
@@ -285,3 +292,144 @@ def test_a_reminder_for_someone_who_opted_out_meanwhile_is_skipped(
     assert fire_due(runtime.db, runtime.turns, clock) == 2
     with runtime.db.connect() as conn:
         assert set(conn.execute(select(nudges.c.status)).scalars()) == {"skipped"}
+
+
+def _nudge_rows(conn: Any, names: dict[int, str]) -> set[tuple[Any, ...]]:
+    """Every nudge as (her name, kind, key with her name for her id, due, status, payload):
+    comparable between runs whatever ids the rows and people got."""
+    found = set()
+    for row in conn.execute(select(nudges)).mappings():
+        name = names[row["person_id"]]
+        key = row["idempotency_key"].replace(f":{row['person_id']}:", f":{name}:")
+        payload = json.dumps(row["payload"], sort_keys=True)
+        found.add((name, row["kind"], key, row["due_at"], row["status"], payload))
+    return found
+
+
+def test_a_large_import_schedules_the_same_reminders_as_one_session_after_the_other(
+    runtime: Runtime, clock: FrozenClock, course: int, tmp_path: Path
+) -> None:
+    """Three hundred rows into a course with four sessions on one day (eight reminders a day,
+    more than the daily cap) and one more: the reminders scheduled at once, each woman's days
+    capped once, are exactly those of scheduling one session after the other and capping her
+    days after each; some women were known already, with a check-in that has to move."""
+    service = CourseService(runtime.db, runtime.flow_engine.catalogs, clock, "test")
+    for start, end in [
+        ("2026-12-03 12:00", "2026-12-03 13:00"),
+        ("2026-12-03 15:00", "2026-12-03 16:00"),
+        ("2026-12-03 17:30", "2026-12-03 18:30"),
+        ("2026-12-07 09:00", "2026-12-07 12:00"),
+    ]:
+        service.add_session("a2-hoya", start, end, "VHS")
+    header = "name,whatsapp number,date of consent given on paper,course\n"
+    known = tmp_path / "known.csv"
+    known.write_text(
+        header + "".join(f"Known {i},0176 5000{i:04d},20.11.2026,\n" for i in range(40)),
+        encoding="utf-8",
+    )
+    first = importer(runtime, clock).run(known, "vnb-nienburg")
+    assert len(first.created) == 40
+    now = clock()
+    with runtime.db.begin() as conn:
+        # A check-in for each known woman on the day the reminders crowd: it has to move.
+        conn.execute(
+            nudges.insert(),
+            [
+                {
+                    "person_id": person_id,
+                    "kind": "checkin",
+                    "due_at": datetime(2026, 12, 2, 10, 0, tzinfo=UTC),
+                    "payload": {},
+                    "idempotency_key": f"checkin:test:{person_id}",
+                    "status": "pending",
+                    "created_at": now,
+                }
+                for person_id in first.created
+            ],
+        )
+    # Five of them are in the course already (with their reminders).
+    service.enrol("a2-hoya", first.created[:5])
+    rows = [f"Known {i},0176 5000{i:04d},20.11.2026,a2-hoya" for i in range(30)]
+    rows += [
+        f"New {i},0176 6000{i:04d},{'' if i % 7 == 0 else '21.11.2026'},"
+        f"{'' if i % 5 == 0 else 'a2-hoya'}"
+        for i in range(260)
+    ]
+    rows += ["Bad,12345,20.11.2026,a2-hoya", "Again,0176 60000001,20.11.2026,a2-hoya"]
+    path = tmp_path / "many.csv"
+    path.write_text(header + "\n".join(rows) + "\n", encoding="utf-8")
+    with runtime.db.connect() as conn:
+        before = {row.id: row for row in conn.execute(select(nudges))}
+
+    report = importer(runtime, clock).run(path, "vnb-nienburg")
+
+    assert (len(report.created), len(report.existing), len(report.problems)) == (260, 30, 2)
+    assert report.enrolled == 25 + 208
+    with runtime.db.connect() as conn:
+        names = {row.id: row.display_name for row in conn.execute(select(people))}
+        imported = _nudge_rows(conn, names)
+        # Whom the import enrolled, in file order.
+        enrolled_now = [*report.existing, *report.created]  # (file order; the others left out)
+        coming = list(
+            conn.execute(
+                select(sessions.c.id).where(sessions.c.course_id == _course_id(conn))
+            ).scalars()
+        )
+    assert len(coming) == 5
+    # The reference: back to the nudges before the import, then each session after the other.
+    with runtime.db.connect() as conn, conn.begin() as transaction:
+        conn.execute(nudges.delete().where(nudges.c.id.not_in(list(before))))
+        for row in before.values():
+            conn.execute(
+                nudges.update()
+                .where(nudges.c.id == row.id)
+                .values(due_at=row.due_at, status=row.status)
+            )
+        scheduled = sum(
+            schedule_session(conn, session_id, now, enrolled_now) for session_id in coming
+        )
+        expected = _nudge_rows(conn, names)
+        transaction.rollback()
+    assert report.reminders == scheduled
+    assert imported == expected
+    # The cap bit, and holds: at most three a day, the rest capped, the check-ins moved on.
+    statuses = [status for _n, kind, _k, _d, status, _p in imported if kind == "reminder"]
+    assert statuses.count("capped") > 0 and statuses.count("pending") > 0
+    per_day: dict[tuple[str, Any], int] = {}
+    for name, _kind, _key, due, status, _payload in imported:
+        if status == "pending":
+            day = local_day(due, "Europe/Berlin")
+            per_day[name, day] = per_day.get((name, day), 0) + 1
+    assert max(per_day.values()) == DAILY_CAP
+    checkins = {name: due for name, kind, _k, due, _s, _p in imported if kind == "checkin"}
+    crowded = datetime(2026, 12, 2).date()
+    assert all(local_day(checkins[f"Known {i}"], "Europe/Berlin") > crowded for i in range(30))
+    assert all(
+        local_day(checkins[f"Known {i}"], "Europe/Berlin") == crowded for i in range(30, 40)
+    )
+
+
+def _course_id(conn: Any) -> int:
+    return int(conn.execute(select(courses.c.id).where(courses.c.code == "a2-hoya")).scalar_one())
+
+
+def test_a_known_woman_in_two_rows_is_enrolled_once(
+    runtime: Runtime, clock: FrozenClock, course: int, tmp_path: Path
+) -> None:
+    """Her number in one row, her Telegram id in another: both rows are her (not duplicates
+    of each other), and she is enrolled and reminded once."""
+    header = "name,whatsapp number,telegram chat id,date of consent given on paper,course\n"
+    first = tmp_path / "first.csv"
+    first.write_text(header + "Darya,+49 151 2345 6789,556677,20.11.2026,\n", encoding="utf-8")
+    (darya,) = importer(runtime, clock).run(first, "vnb-nienburg").created
+    again = tmp_path / "again.csv"
+    again.write_text(
+        header + "Darya,+49 151 2345 6789,,20.11.2026,a2-hoya\nDarya,,556677,,a2-hoya\n",
+        encoding="utf-8",
+    )
+
+    report = importer(runtime, clock).run(again, "vnb-nienburg")
+
+    assert (report.existing, report.problems, report.enrolled) == ([darya, darya], [], 1)
+    assert count(runtime, enrolments, enrolments.c.person_id == darya) == 1
+    assert report.reminders == 2 == count(runtime, nudges, nudges.c.person_id == darya)

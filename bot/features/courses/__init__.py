@@ -21,7 +21,7 @@ from bot.features.courses.cli import register
 from bot.features.courses.effects import AttendanceWriter, RecordAttendance, record_attendance
 from bot.features.courses.nudges import REMINDER
 from bot.features.courses.pages import PATH, staff_pages
-from bot.features.courses.reminders import schedule_session
+from bot.features.courses.reminders import schedule_session, schedule_sessions
 from bot.features.courses.service import CourseError, CourseService
 from bot.features.feature import Feature, NavItem
 from bot.web.staff.i18n import N_
@@ -60,5 +60,6 @@ __all__ = [
     "CourseService",
     "RecordAttendance",
     "schedule_session",
+    "schedule_sessions",
     "session_link",
 ]

@@ -6,7 +6,7 @@ enrolled participant who signed up and has not opted out, every rule becomes one
 of kind ``reminder`` (sent only if she agrees to messages when it fires) with the idempotency key
 ``reminder:<session>:<person>:<rule>:<session start, UTC>`` — scheduling twice changes nothing,
 and a moved session gets new keys.  Due times are moved out of the organisation's quiet hours,
-then every person's days are capped (:func:`apply_daily_cap`).
+then every person's days are capped (:func:`~bot.nudges.daily_cap.apply_daily_cap`).
 
 When a reminder is due, :func:`reminder_event` builds the engine's ``TriggerIn`` into
 ``course.reminder`` with the date, time, place and the practical facts (childcare, bus line,
@@ -22,12 +22,14 @@ from collections.abc import Callable, Iterable, Mapping
 from datetime import UTC, datetime, timedelta
 from typing import Any, NamedTuple
 
-from sqlalchemy import Connection, and_, delete, select
+from sqlalchemy import Connection, and_, delete, or_, select
+from sqlalchemy.exc import NoResultFound
 
 from bot.consent.checks import current
+from bot.db.bulk import SqlTimes, encode_json
 from bot.db.tables import courses, enrolments, identities, nudges, organisations, people, sessions
 from bot.features.courses.texts import catalogs_for, practical_facts
-from bot.nudges.daily_cap import OrgTimes, apply_daily_cap, org_times
+from bot.nudges.daily_cap import OrgTimes, apply_daily_caps, org_times
 from bot.nudges.quiet_hours import at_local, local_day, outside_quiet_hours, parse_clock
 from conversations.consent import MESSAGES
 from conversations.events import Event, TriggerIn
@@ -168,7 +170,29 @@ def schedule_session(
 
     Idempotent: existing keys are left alone.  Returns how many rows were created.
     """
-    row = conn.execute(
+    return schedule_sessions(conn, [session_id], now, person_ids)
+
+
+def schedule_sessions(
+    conn: Connection,
+    session_ids: Iterable[int],
+    now: datetime,
+    person_ids: Iterable[int] | None = None,
+) -> int:
+    """Create the reminder rows of several sessions (for everyone, or for ``person_ids``),
+    then cap each person's days once.
+
+    The same rows as :func:`schedule_session` for one session after the other: the daily
+    cap reads all of a person's rows each time and decides from them alone (a ``capped``
+    reminder is weighed again), so capping once after all sessions ends where capping after
+    each one ends.  Enrolling a thousand women in a course with six coming sessions is then a
+    few statements, not six thousand caps of one person's days.  Idempotent: existing keys
+    are left alone.  Returns how many rows were created.
+    """
+    wanted = sorted(set(session_ids))
+    if not wanted:
+        return 0
+    rows = conn.execute(
         select(
             sessions.c.id,
             sessions.c.course_id,
@@ -178,47 +202,89 @@ def schedule_session(
             courses.c.reminders,
         )
         .join(courses, courses.c.id == sessions.c.course_id)
-        .where(sessions.c.id == session_id)
-    ).one()
-    if row.status == "cancelled" or row.starts_at <= now:
+        .where(sessions.c.id.in_(wanted))
+        .order_by(sessions.c.id)
+    ).all()
+    if len(rows) != len(wanted):
+        raise NoResultFound(f"no session {sorted(set(wanted) - {row.id for row in rows})[0]}")
+    coming = [row for row in rows if row.status != "cancelled" and row.starts_at > now]
+    if not coming:
         return 0
-    org = org_times(conn, row.organisation_id)
-    rules = list(row.reminders or DEFAULT_RULES)
-    targets = reachable_participants(conn, row.course_id, person_ids, agreeing_now=False)
+    chosen = None if person_ids is None else list(person_ids)
+    times: dict[int, OrgTimes] = {}
+    targets: dict[int, list[int]] = {}
+    for row in coming:
+        if row.organisation_id not in times:
+            times[row.organisation_id] = org_times(conn, row.organisation_id)
+        if row.course_id not in targets:
+            targets[row.course_id] = reachable_participants(
+                conn, row.course_id, chosen, agreeing_now=False
+            )
     existing = set(
         conn.execute(
             select(nudges.c.idempotency_key).where(
-                nudges.c.idempotency_key.like(f"reminder:{session_id}:%")
+                or_(*(nudges.c.idempotency_key.like(f"reminder:{row.id}:%") for row in coming))
             )
         ).scalars()
     )
-    planned = planned_reminders(rules, row.starts_at, org, now)
     new_rows: list[dict[str, Any]] = []
-    for person_id in targets:
-        for rule, due in planned:
-            key = reminder_key(session_id, person_id, rule, row.starts_at)
-            if key in existing:
-                continue
-            new_rows.append(
-                {
-                    "person_id": person_id,
-                    "kind": KIND,
-                    "due_at": due,
-                    "payload": {
-                        "session": session_id,
-                        "rule": rule,
-                        "starts_at": row.starts_at.astimezone(UTC).isoformat(),
-                    },
-                    "idempotency_key": key,
-                    "status": "pending",
-                    "created_at": now,
-                }
-            )
-    if new_rows:
-        conn.execute(nudges.insert(), new_rows)
-    for person_id in {r["person_id"] for r in new_rows}:
-        apply_daily_cap(conn, person_id, org, now)
+    capped: dict[int, OrgTimes] = {}
+    for row in coming:
+        org = times[row.organisation_id]
+        rules = list(row.reminders or DEFAULT_RULES)
+        planned = planned_reminders(rules, row.starts_at, org, now)
+        starts_at = row.starts_at.astimezone(UTC).isoformat()
+        for person_id in targets[row.course_id]:
+            for rule, due in planned:
+                key = reminder_key(row.id, person_id, rule, row.starts_at)
+                if key in existing:
+                    continue
+                new_rows.append(
+                    {
+                        "person_id": person_id,
+                        "kind": KIND,
+                        "due_at": due,
+                        "payload": {"session": row.id, "rule": rule, "starts_at": starts_at},
+                        "idempotency_key": key,
+                        "status": "pending",
+                        "created_at": now,
+                    }
+                )
+                capped[person_id] = org
+    _insert_reminders(conn, new_rows)
+    apply_daily_caps(conn, capped, now)
     return len(new_rows)
+
+
+def _insert_reminders(conn: Connection, rows: list[dict[str, Any]]) -> None:
+    """Insert new reminder rows with one driver ``executemany``: for thousands of rows
+    SQLAlchemy's preparing of each parameter set costs more than the database's work (as for
+    the turns' hot statements, :mod:`bot.db.bulk`); read back through the models unchanged."""
+    if not rows:
+        return
+    sqlite = conn.dialect.name == "sqlite"
+    time = SqlTimes(conn.dialect.name).convert
+    statement = (
+        "INSERT INTO nudges (person_id, kind, due_at, payload, idempotency_key, status, "
+        "created_at) VALUES (?, ?, ?, {json}, ?, ?, ?)"
+    ).replace("{json}", "?" if sqlite else "?::json")
+    if not sqlite:
+        statement = statement.replace("?", "%s")
+    conn.exec_driver_sql(
+        statement,
+        [
+            (
+                r["person_id"],
+                r["kind"],
+                time(r["due_at"]),
+                encode_json(r["payload"]),
+                r["idempotency_key"],
+                r["status"],
+                time(r["created_at"]),
+            )
+            for r in rows
+        ],
+    )
 
 
 def withdraw_session(conn: Connection, session_id: int, now: datetime) -> list[int]:

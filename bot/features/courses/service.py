@@ -42,6 +42,7 @@ from bot.features.courses.reminders import (
     check_rule,
     reachable_participants,
     schedule_session,
+    schedule_sessions,
     withdraw_session,
 )
 from bot.features.courses.texts import (
@@ -621,8 +622,7 @@ class CourseService:
                         sessions.c.starts_at > now,
                     )
                 ).scalars()
-                for session_id in list(coming):
-                    schedule_session(conn, session_id, now, new)
+                schedule_sessions(conn, list(coming), now, new)
                 self._audit(
                     conn,
                     "course.enrol",

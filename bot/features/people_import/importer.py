@@ -43,6 +43,7 @@ import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -61,7 +62,7 @@ from bot.db.tables import (
     people,
     sessions,
 )
-from bot.features.courses import schedule_session
+from bot.features.courses import schedule_sessions
 from bot.features.people_import.language_names import language_code
 from bot.features.people_import.reading import ReadError, Table, normalise, read_table
 from bot.identity import lookup_key
@@ -139,6 +140,8 @@ NO_CONSENT = N_(
     "Kein Einwilligungsdatum: Der Bot schreibt ihr von sich aus nichts (auch keine "
     "Erinnerungen), bis sie selbst im Chat zustimmt."
 )
+#: Lookup keys (or people) one query reads: bound parameters stay well below SQLite's limit.
+LOOKUP_CHUNK = 1000
 #: How close a town must be (rapidfuzz WRatio, 0–100) to be suggested.
 TOWN_SUGGESTION_CUTOFF = 75
 
@@ -335,7 +338,7 @@ def parse_row(
     for given in re.split(r"[;,/]", record.get("interests", "")):
         if not given.strip():
             continue
-        interest = INTEREST_NAMES.get(normalise(given))
+        interest = INTEREST_NAMES.get(_normalised(given))
         if interest is None:
             shown = _one_line(given)
             raise RowError(
@@ -365,9 +368,21 @@ def parse_row(
     )
 
 
+@lru_cache(maxsize=4096)  # a file repeats a few interests thousands of times
+def _normalised(text: str) -> str:
+    """:func:`~.reading.normalise`, remembered."""
+    return normalise(text)
+
+
 def _town_key(town: str) -> str:
     """A town compared: "Nienburg (Weser)" and "nienburg" are one (the bracket dropped)."""
     return normalise(re.sub(r"\(.*?\)", "", town)) or normalise(town)
+
+
+@lru_cache(maxsize=4096)  # a file names a few towns thousands of times
+def _town_forms(town: str) -> tuple[str, str]:
+    """``town`` normalised, and its :func:`_town_key`."""
+    return normalise(town), _town_key(town)
 
 
 def check_town(given: str, towns: Iterable[str]) -> str | None:
@@ -378,8 +393,10 @@ def check_town(given: str, towns: Iterable[str]) -> str | None:
         return None
     if not listed:
         return given
+    given_name, given_key = _town_forms(given)
     for town in listed:
-        if normalise(town) == normalise(given) or _town_key(town) == _town_key(given):
+        name, key = _town_forms(town)
+        if name == given_name or key == given_key:
             return town
     best = process.extractOne(
         normalise(given),
@@ -439,7 +456,8 @@ class PeopleImporter:
         dry_run: bool = False,
         progress: Callable[[int, int], None] | None = None,
     ) -> ImportReport:
-        """Import ``path``; ``progress(done, total)`` is called after every row."""
+        """Import ``path``; ``progress(done, total)`` is called after every row is checked
+        (writing them all follows, in a few statements)."""
         return self.run_table(read_file(path), organisation, region, dry_run, progress)
 
     def run_table(
@@ -516,8 +534,11 @@ class PeopleImporter:
         }
         towns = list(org.towns or [])
         today = now.astimezone(ZoneInfo(org.timezone)).date()
-        seen: dict[str, int] = {}  # lookup key → the line that brought it
-        enrolled_now: dict[int, list[int]] = {}  # course id → people
+        # First every row read and checked on its own (no database), then everyone already
+        # known looked up at once, then the rows decided in file order, then each kind of row
+        # written with one statement: the same rows, ids and report as deciding and writing
+        # one row after the other, in a few statements instead of six per row.
+        parsed: list[tuple[Outcome, _Row | RowError, list[str]]] = []
         for done, (line, record) in enumerate(records, start=1):
             outcome = Outcome(line, _one_line(record.get("name", "")), "problem")
             try:
@@ -532,34 +553,92 @@ class PeopleImporter:
                     towns,
                     course_titles,
                 )
-                outcome.language, outcome.town, outcome.course = row.language, row.town, row.course
-                outcome.channels = tuple(channel for channel, _address in row.addresses)
-                outcome.notes = list(row.notes)
-                keys = [lookup_key(self.secret_key, ch, addr) for ch, addr in row.addresses]
-                earlier = [seen[k] for k in keys if k in seen]
-                if earlier:
-                    raise RowError(f"duplicate of line {earlier[0]}", DUPLICATE, other=earlier[0])
-                before = len(report.existing)
-                person_id = self._person(conn, row, keys, org, now, report)
-                if len(report.existing) > before:
-                    outcome.status = "existing"
-                    outcome.notes = [(KNOWN, {})]
-                else:
-                    outcome.status = "new"
-                for key in keys:
-                    seen[key] = line
-                if row.course is not None:
-                    course_id = course_ids[row.course]
-                    if self._enrol(conn, course_id, person_id, now):
-                        enrolled_now.setdefault(course_id, []).append(person_id)
-                        report.enrolled += 1
             except RowError as error:
-                problem = Problem(line, str(error), error.message, error.params)
-                report.problems.append(problem)
-                outcome.status, outcome.problem = "problem", problem
+                parsed.append((outcome, error, []))
+            else:
+                keys = [lookup_key(self.secret_key, ch, addr) for ch, addr in row.addresses]
+                parsed.append((outcome, row, keys))
             report.outcomes.append(outcome)
             if progress is not None:
                 progress(done, len(records))
+        owner = self._owners(conn, [key for _outcome, _row, keys in parsed for key in keys])
+        seen: dict[str, int] = {}  # lookup key → the line that brought it
+        new_people: list[tuple[_Row, list[str]]] = []
+        # Her person id (``None`` while she is still to be created: then her place in
+        # ``new_people``), her row and keys, for identities, consents and enrolments.
+        decided: list[tuple[int | None, int, _Row, list[str]]] = []
+        for outcome, read, keys in parsed:
+            try:
+                if isinstance(read, RowError):
+                    raise read
+                row = read
+                outcome.language, outcome.town, outcome.course = row.language, row.town, row.course
+                outcome.channels = tuple(channel for channel, _address in row.addresses)
+                outcome.notes = list(row.notes)
+                earlier = [seen[k] for k in keys if k in seen]
+                if earlier:
+                    raise RowError(f"duplicate of line {earlier[0]}", DUPLICATE, other=earlier[0])
+                owners = {owner[k] for k in keys if k in owner}
+                if len(owners) > 1:
+                    raise RowError(
+                        "her WhatsApp number and Telegram chat id belong to two people", TWO_PEOPLE
+                    )
+                if owners:
+                    person_id = owners.pop()
+                    report.existing.append(person_id)
+                    decided.append((person_id, 0, row, keys))
+                    outcome.status = "existing"
+                    outcome.notes = [(KNOWN, {})]
+                else:
+                    decided.append((None, len(new_people), row, keys))
+                    new_people.append((row, keys))
+                    outcome.status = "new"
+                for key in keys:
+                    seen[key] = outcome.line
+            except RowError as error:
+                problem = Problem(outcome.line, str(error), error.message, error.params)
+                report.problems.append(problem)
+                outcome.status, outcome.problem = "problem", problem
+        created = self._create(conn, [row for row, _keys in new_people], org, now)
+        report.created.extend(created)
+        people_of = [
+            (created[place] if person_id is None else person_id, row, keys)
+            for person_id, place, row, keys in decided
+        ]
+        new_identities = [
+            {
+                "person_id": person_id,
+                "channel": channel,
+                "lookup_key": key,
+                "address": address,
+                "status": "ok",
+                "created_at": now,
+                "last_inbound_at": None,
+            }
+            for person_id, row, keys in people_of
+            for (channel, address), key in zip(row.addresses, keys, strict=True)
+            if key not in owner
+        ]
+        if new_identities:
+            conn.execute(insert(identities), new_identities)
+        new_consents = [
+            {
+                "person_id": person_id,
+                "purpose": purpose,
+                "wording_version": PAPER,
+                "language": row.language,
+                "channel": PAPER,
+                "given_at": _given_at(row, org.timezone),
+                "withdrawn_at": None,
+            }
+            for person_id, (row, _keys) in zip(created, new_people, strict=True)
+            if row.consent is not None
+            for purpose in row.purposes
+        ]
+        if new_consents:
+            conn.execute(insert(consents), new_consents)
+        enrolled_now = self._enrol(conn, course_ids, people_of, set(report.existing), now)
+        report.enrolled = sum(len(person_ids) for person_ids in enrolled_now.values())
         for course_id, person_ids in enrolled_now.items():
             coming = conn.execute(
                 select(sessions.c.id).where(
@@ -568,8 +647,7 @@ class PeopleImporter:
                     sessions.c.starts_at > now,
                 )
             ).scalars()
-            for session_id in list(coming):
-                report.reminders += schedule_session(conn, session_id, now, person_ids)
+            report.reminders += schedule_sessions(conn, list(coming), now, person_ids)
         conn.execute(
             insert(audit).values(
                 at=now,
@@ -586,106 +664,90 @@ class PeopleImporter:
             )
         )
 
-    def _person(
-        self,
+    @staticmethod
+    def _owners(conn: Connection, keys: list[str]) -> dict[str, int]:
+        """Whose each of these lookup keys already is (the people we know)."""
+        owner: dict[str, int] = {}
+        for start in range(0, len(keys), LOOKUP_CHUNK):
+            chunk = keys[start : start + LOOKUP_CHUNK]
+            for person_id, key in conn.execute(
+                select(identities.c.person_id, identities.c.lookup_key).where(
+                    identities.c.lookup_key.in_(chunk)
+                )
+            ):
+                owner[key] = int(person_id)
+        return owner
+
+    @staticmethod
+    def _create(conn: Connection, rows: list[_Row], org: Any, now: datetime) -> list[int]:
+        """Create these people (in this order): their ids, in the same order."""
+        if not rows:
+            return []
+        values = [
+            {
+                "organisation_id": org.id,
+                "role": "participant",
+                "language": row.language,
+                "display_name": row.name,
+                "town": row.town,
+                "interests": row.interests,
+                "attend_help": [],
+                "status": "active" if row.consent else "new",
+                "consent_given_at": _given_at(row, org.timezone),
+                "created_at": now,
+            }
+            for row in rows
+        ]
+        # One statement for all; the ids come back in the order of the rows.
+        statement = insert(people).returning(people.c.id, sort_by_parameter_order=True)
+        return [int(person_id) for person_id in conn.execute(statement, values).scalars()]
+
+    @staticmethod
+    def _enrol(
         conn: Connection,
-        row: _Row,
-        keys: list[str],
-        org: Any,
+        course_ids: dict[str, int],
+        people_of: list[tuple[int, _Row, list[str]]],
+        known: set[int],
         now: datetime,
-        report: ImportReport,
-    ) -> int:
-        """Her person id: found by any of her lookup keys, else created."""
-        found = conn.execute(
-            select(identities.c.person_id, identities.c.lookup_key).where(
-                identities.c.lookup_key.in_(keys)
-            )
-        ).all()
-        owners = {r.person_id for r in found}
-        if len(owners) > 1:
-            raise RowError(
-                "her WhatsApp number and Telegram chat id belong to two people", TWO_PEOPLE
-            )
-        given_at = (
-            datetime.combine(row.consent, time(12, 0), ZoneInfo(org.timezone)).astimezone(UTC)
-            if row.consent
-            else None
-        )
-        if owners:
-            person_id = owners.pop()
-            known = {r.lookup_key for r in found}
-            self._identities(conn, person_id, row, keys, known, now)
-            report.existing.append(person_id)
-            return int(person_id)
-        person_id = conn.execute(
-            insert(people)
-            .values(
-                organisation_id=org.id,
-                role="participant",
-                language=row.language,
-                display_name=row.name,
-                town=row.town,
-                interests=row.interests,
-                attend_help=[],
-                status="active" if given_at else "new",
-                consent_given_at=given_at,
-                created_at=now,
-            )
-            .returning(people.c.id)
-        ).scalar_one()
-        self._identities(conn, person_id, row, keys, set(), now)
-        if given_at is not None:
+    ) -> dict[int, list[int]]:
+        """Enrol everyone in the course her row names, unless she is already: course id →
+        the people enrolled now (in file order).  Only people we knew can be already (and a
+        known woman can come twice, once by her number and once by her Telegram id)."""
+        wanted: dict[tuple[int, int], None] = {}  # (course, person) in file order, once each
+        for person_id, row, _keys in people_of:
+            if row.course is not None:
+                wanted[course_ids[row.course], person_id] = None
+        already: set[tuple[int, int]] = set()
+        candidates = [(course, person) for course, person in wanted if person in known]
+        for course_id in {course for course, _person in candidates}:
+            ids = [person for course, person in candidates if course == course_id]
+            for start in range(0, len(ids), LOOKUP_CHUNK):
+                already.update(
+                    (course_id, person_id)
+                    for person_id in conn.execute(
+                        select(enrolments.c.person_id).where(
+                            enrolments.c.course_id == course_id,
+                            enrolments.c.person_id.in_(ids[start : start + LOOKUP_CHUNK]),
+                        )
+                    ).scalars()
+                )
+        new = [pair for pair in wanted if pair not in already]
+        if new:
             conn.execute(
-                insert(consents),
+                insert(enrolments),
                 [
-                    {
-                        "person_id": person_id,
-                        "purpose": purpose,
-                        "wording_version": PAPER,
-                        "language": row.language,
-                        "channel": PAPER,
-                        "given_at": given_at,
-                        "withdrawn_at": None,
-                    }
-                    for purpose in row.purposes
+                    {"course_id": course_id, "person_id": person_id, "created_at": now}
+                    for course_id, person_id in new
                 ],
             )
-        report.created.append(person_id)
-        return int(person_id)
+        enrolled: dict[int, list[int]] = {}
+        for course_id, person_id in new:
+            enrolled.setdefault(course_id, []).append(person_id)
+        return enrolled
 
-    def _identities(
-        self,
-        conn: Connection,
-        person_id: int,
-        row: _Row,
-        keys: list[str],
-        known: set[str],
-        now: datetime,
-    ) -> None:
-        new = [
-            {
-                "person_id": person_id,
-                "channel": channel,
-                "lookup_key": key,
-                "address": address,
-                "status": "ok",
-                "created_at": now,
-                "last_inbound_at": None,
-            }
-            for (channel, address), key in zip(row.addresses, keys, strict=True)
-            if key not in known
-        ]
-        if new:
-            conn.execute(insert(identities), new)
 
-    def _enrol(self, conn: Connection, course_id: int, person_id: int, now: datetime) -> bool:
-        if conn.execute(
-            select(enrolments.c.id).where(
-                enrolments.c.course_id == course_id, enrolments.c.person_id == person_id
-            )
-        ).first():
-            return False
-        conn.execute(
-            insert(enrolments).values(course_id=course_id, person_id=person_id, created_at=now)
-        )
-        return True
+def _given_at(row: _Row, timezone: str) -> datetime | None:
+    """When her paper consent was given: noon of its day, local time (as UTC)."""
+    if row.consent is None:
+        return None
+    return datetime.combine(row.consent, time(12, 0), ZoneInfo(timezone)).astimezone(UTC)
