@@ -109,16 +109,20 @@ def _groups(conn: Connection, broadcast_id: int) -> list[Group]:
     """The broadcast's rows counted by language, hers, channel, status and failure reason.
 
     SQL counts the rows whose languages are in the clear (``outbox.language``); rows written
-    before migration 0017 have none, and only their payloads are read and decrypted.
+    before migration 0017 have none, and only their payloads are read and decrypted (and only
+    if SQL counted some: a newer broadcast's report makes one query).
     """
-    found = [
+    counted = [
         Group(language, her, channel, state, delivery, error, code, bool(followup), n)
         for language, her, channel, state, delivery, error, code, followup, n in conn.execute(
             select(*_GROUPED, func.count())
-            .where(outbox.c.broadcast_id == broadcast_id, outbox.c.language.is_not(None))
+            .where(outbox.c.broadcast_id == broadcast_id)
             .group_by(*_GROUPED)
         ).tuples()
     ]
+    found = [g for g in counted if g.language is not None]
+    if len(found) == len(counted):
+        return found
     old = Counter(
         (
             r.language,
