@@ -291,6 +291,7 @@ def seed_coordinator(
             state, delivery, code = _weighted(rng, OUTCOMES)
             if status == "cancelled" and n % 2:
                 state, delivery, code = "cancelled", None, None
+            her_language = languages[index[p] % 3] if index[p] % 7 else "fa"
             outbox_rows.append(
                 {
                     "idempotency_key": f"broadcast:{broadcast_id}:{p}",
@@ -301,8 +302,11 @@ def seed_coordinator(
                     "payload": {
                         "text": "Liebe Amina, am Samstag ist Frauenfrühstück.",
                         "language": languages[index[p] % 3],
-                        "her_language": languages[index[p] % 3] if index[p] % 7 else "fa",
+                        "her_language": her_language,
                     },
+                    # In the clear too, as the outbox writes them (migration 0017).
+                    "language": languages[index[p] % 3],
+                    "her_language": her_language,
                     "status": state,
                     "attempts": 1,
                     "next_attempt_at": created,

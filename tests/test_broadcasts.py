@@ -421,3 +421,92 @@ def test_what_cannot_go_before_the_quiet_hours_waits_for_the_morning(
     urgent = bc.create(Draft(TEXTS, {"all": True}, urgent=True), "vnb-nienburg")["id"]
     bc.send(urgent)
     assert bc.progress(urgent)["waiting"] == 0
+
+
+def test_the_report_counts_by_the_languages_in_the_clear_and_reads_older_rows_payloads(
+    runtime: Runtime, clock: FrozenClock
+) -> None:
+    """The languages are stored in the clear (migration 0017) and the report counts them in
+    SQL; a row written before has none, and the report reads its payload instead: the same
+    numbers either way, and for a mix of both."""
+    members = [  # on WhatsApp; every other one on the simulator too (for the follow-up)
+        Member(
+            f"{language}-{n}",
+            language,
+            name=f"N{n}",
+            channel="whatsapp",
+            also=() if n % 2 else (("simulator", f"{language}-{n}"),),
+        )
+        for language in ("de", "ar", "uk", "fa")
+        for n in range(6)
+    ]
+    ids = add_people(runtime.db, TEST_SECRET, members, clock())
+    bc = service(runtime)
+    broadcast = bc.create(Draft(TEXTS, {"languages": ["de", "ar", "uk", "fa"]}), "vnb-nienburg")[
+        "id"
+    ]
+    bc.send(broadcast, followup_hours=24)
+    with runtime.db.connect() as conn:
+        stored = {
+            (row.language, row.her_language)
+            for row in conn.execute(
+                select(outbox.c.language, outbox.c.her_language).where(
+                    outbox.c.broadcast_id == broadcast
+                )
+            )
+        }
+    assert stored == {("de", "de"), ("ar", "ar"), ("uk", "uk"), ("de", "fa")}
+    with runtime.db.begin() as conn:  # outcomes as the platform's callbacks would record them
+        outcomes = (
+            ("sent", "read", None, None),
+            ("sent", "undelivered", "unreachable", 63024),
+            ("failed", None, "blocked", 403),
+            ("needs_template", None, None, None),
+            ("skipped", None, None, None),
+        )
+        for n, user in enumerate(sorted(ids)):
+            state, delivery, error, code = outcomes[n % len(outcomes)]
+            conn.execute(
+                update(outbox)
+                .where(outbox.c.person_id == ids[user])
+                .values(status=state, delivery_status=delivery, error=error, error_code=code)
+            )
+    clock.advance(hours=24)
+    assert bc.tick()["followups"] > 0
+
+    expected = bc.status(broadcast), bc.people(broadcast)
+    assert expected[0]["failures"] == {
+        "63024: unreachable": 5,
+        "403: blocked": 5,
+        "needs_template": 5,
+    }
+    assert {r["language"]: r["sent"] for r in expected[0]["by_language_channel"]} == {
+        "ar": 0,
+        "de": 0,
+        "fa → de": 0,
+        "uk": 0,
+    }
+    assert sum(r["read"] for r in expected[0]["by_language_channel"]) == 5
+    # These 24 and the German speaker the organisation has already (still queued).
+    assert expected[0]["recipients"] == len(ids) + 1 and expected[0]["followup"]["sent_to"] > 0
+    assert {(line["language"], line["text"]) for line in expected[1] if line["text"]} == {
+        ("de", "de"),
+        ("ar", "ar"),
+        ("uk", "uk"),
+        ("fa", "de"),
+    }
+
+    def forget_languages(*people: int) -> None:
+        """As if these rows were written before migration 0017."""
+        with runtime.db.begin() as conn:
+            conn.execute(
+                update(outbox)
+                .where(outbox.c.broadcast_id == broadcast)
+                .where(outbox.c.person_id.in_(people) if people else outbox.c.id.is_not(None))
+                .values(language=None, her_language=None)
+            )
+
+    forget_languages(*[ids[user] for user in sorted(ids)[::2]])
+    assert (bc.status(broadcast), bc.people(broadcast)) == expected  # a mix
+    forget_languages()
+    assert (bc.status(broadcast), bc.people(broadcast)) == expected  # all of them before 0017

@@ -93,7 +93,7 @@ def stored_after(runtime: Runtime, fire: Callable[[Connection, list[Any]], None]
         assert items
         fire(conn, items)
         sent = sorted(
-            (r.person_id, r.idempotency_key, r.kind, r.channel, r.priority, r.payload)
+            (r.person_id, r.idempotency_key, r.kind, r.channel, r.priority, r.payload, r.language)
             for r in conn.execute(select(outbox).where(outbox.c.idempotency_key.like("nudge:%")))
         )
         kept = sorted(
@@ -122,6 +122,8 @@ def test_once_per_language_stores_what_the_engine_would(
     assert "آلمانی A2" in by_person[leyla][5]["text"] and by_person[leyla][5]["rtl"]
     assert by_person[leyla][5]["values"]["name"] == "Leyla"
     assert by_person[amina][2] == "course_reminder" and by_person[amina][4] == 5
+    # The language in the clear too (outbox.language), on both paths.
+    assert (by_person[amina][6], by_person[leyla][6]) == ("de", "fa")
     leyla_state = next(state for state in kept if state[0] == leyla)
     assert leyla_state[1:3] == ("course", "reminder")
     assert leyla_state[4]["v_place"] == "VHS Hoya, Bahnhofstr. 1"

@@ -324,6 +324,14 @@ class OutboxMessage(Base):
     broadcast_id: Mapped[int | None] = mapped_column(Integer)
     """The broadcast this row belongs to (``bot.features.broadcasts``), for its report and
     cancel."""
+    language: Mapped[str | None] = mapped_column(String(16))
+    """The message's language (a language code, the payload's ``language``), in the clear so
+    that a broadcast's report counts by it in SQL instead of decrypting every payload.  Rows
+    written before migration 0017 have none (the report reads their payload)."""
+    her_language: Mapped[str | None] = mapped_column(String(16))
+    """A broadcast message's recipient's own language (the payload's ``her_language``; it
+    differs from ``language`` when she got the default language's text), for the report's
+    "fa → de" lines; the same code as ``people.language``, and deleted with her row."""
 
 
 class InboundMedia(Base):

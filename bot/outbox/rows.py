@@ -9,7 +9,9 @@ dispatcher (:mod:`bot.outbox.dispatcher`) sends the rows afterwards.
 hundreds at once, so SQLAlchemy's per-row parameter processing is skipped: values are converted
 here once).  An address is stored only for a row with no channel identity behind it (a group
 chat, someone just erased), and then encrypted.  The payload is always encrypted, and once the
-platform has the message only :func:`kept_after_sending` of it stays.
+platform has the message only :func:`kept_after_sending` of it stays.  Its language codes
+(``language``, a broadcast's ``her_language``) are also stored in the clear, so that a
+broadcast's report counts by them in SQL.
 """
 
 from __future__ import annotations
@@ -124,6 +126,9 @@ class OutboxRow:
     (the simulator) showed it in the same transaction."""
     sent_at: datetime | None = None
     external_id: str | None = None
+    language: str | None = None
+    """The message's language, for a row given only ``payload_json`` (otherwise it is read
+    from ``payload``): stored in the clear (``outbox.language``) for counts by language."""
 
 
 class Outbox:
@@ -139,13 +144,15 @@ class Outbox:
 
         common = (
             "idempotency_key, person_id, identity_id, channel, address, kind, priority, "
-            "payload, attempts, next_attempt_at, created_at"
+            "payload, attempts, next_attempt_at, created_at, language"
         )
         # The everyday row (pending, no broadcast): fewer parameters for the hottest insert.
-        self._plain = statement(f"{common}, status", "?, ?, ?, ?, ?, ?, ?, ?, 0, ?, ?, 'pending'")
+        self._plain = statement(
+            f"{common}, status", "?, ?, ?, ?, ?, ?, ?, ?, 0, ?, ?, ?, 'pending'"
+        )
         self._full = statement(
-            f"{common}, status, broadcast_id, sent_at, external_id",
-            "?, ?, ?, ?, ?, ?, ?, ?, 0, ?, ?, ?, ?, ?, ?",
+            f"{common}, status, broadcast_id, sent_at, external_id, her_language",
+            "?, ?, ?, ?, ?, ?, ?, ?, 0, ?, ?, ?, ?, ?, ?, ?, ?",
         )
 
     def enqueue(
@@ -179,6 +186,7 @@ class Outbox:
                 encrypt_json_text(_payload_json(r)),
                 t(r.next_attempt_at),
                 t(r.created_at),
+                r.language or _code(r.payload, "language"),
             )
             + (
                 ()
@@ -188,6 +196,7 @@ class Outbox:
                     r.broadcast_id,
                     None if r.sent_at is None else t(r.sent_at),
                     r.external_id,
+                    _code(r.payload, "her_language"),
                 )
             )
             for r in rows
@@ -196,6 +205,12 @@ class Outbox:
         if skip_existing:
             statement += " ON CONFLICT (idempotency_key) DO NOTHING"
         conn.exec_driver_sql(statement, params)
+
+
+def _code(payload: dict[str, Any] | None, key: str) -> str | None:
+    """A language code of the payload (``language``, a broadcast's ``her_language``), if any."""
+    found = None if payload is None else payload.get(key)
+    return found if isinstance(found, str) else None
 
 
 def _payload_json(row: OutboxRow) -> str:

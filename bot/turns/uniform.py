@@ -167,6 +167,7 @@ def fire_uniform(
                     channel=row.channel,
                     payload=None,
                     payload_json=payload_json,
+                    language=made.payloads[index].get("language"),
                     next_attempt_at=now,
                     created_at=now,
                     kind=made.kind,

@@ -12,7 +12,7 @@ from collections.abc import Iterable, Mapping
 from datetime import datetime, timedelta
 from typing import Any, NamedTuple, cast
 
-from sqlalchemy import Connection, Engine, func, select
+from sqlalchemy import Connection, Engine, func, literal_column, select
 
 from bot.db.tables import audit, broadcast_exclusions, broadcasts, organisations, outbox
 from bot.features.broadcasts.compose import BroadcastError
@@ -48,21 +48,37 @@ def bucket(status: str, delivery_status: str | None) -> str:
     return status
 
 
-#: What a report reads of each outbox row of a broadcast.
+#: What tells a broadcast's outbox rows apart in its report (``status``): counted in SQL.
+_GROUPED = (
+    outbox.c.language,
+    outbox.c.her_language,
+    outbox.c.channel,
+    outbox.c.status,
+    outbox.c.delivery_status,
+    outbox.c.error,
+    outbox.c.error_code,
+    # A literal pattern, not a bound parameter: PostgreSQL groups by the same expression only
+    # if it is written the same in the select list and in GROUP BY.
+    outbox.c.idempotency_key.like(literal_column("'%:followup'")),
+)
+
+#: What a report reads of each outbox row of a broadcast, one by one (``people``).
 _OUTCOME = (
+    outbox.c.id,
     outbox.c.idempotency_key,
     outbox.c.channel,
     outbox.c.status,
     outbox.c.delivery_status,
     outbox.c.error,
     outbox.c.error_code,
-    outbox.c.payload,
     outbox.c.person_id,
+    outbox.c.language,
+    outbox.c.her_language,
 )
 
 
 class Outcome(NamedTuple):
-    """One recipient's row as a report reads it (languages from the encrypted payload)."""
+    """One recipient's row as a report reads it."""
 
     idempotency_key: str
     channel: str
@@ -75,14 +91,75 @@ class Outcome(NamedTuple):
     person_id: int | None
 
 
-def _outcomes(conn: Connection, broadcast_id: int) -> list[Outcome]:
-    """Every outbox row of the broadcast; the payload is encrypted, so its languages are
-    read here, not in SQL."""
-    rows = conn.execute(
-        select(*_OUTCOME)
-        .where(outbox.c.broadcast_id == broadcast_id)
-        .order_by(outbox.c.person_id, outbox.c.id)
+class Group(NamedTuple):
+    """So many rows of a broadcast alike in everything its report tells apart."""
+
+    language: str | None
+    her_language: str | None
+    channel: str
+    status: str
+    delivery_status: str | None
+    error: str | None
+    error_code: int | None
+    followup: bool
+    n: int
+
+
+def _groups(conn: Connection, broadcast_id: int) -> list[Group]:
+    """The broadcast's rows counted by language, hers, channel, status and failure reason.
+
+    SQL counts the rows whose languages are in the clear (``outbox.language``); rows written
+    before migration 0017 have none, and only their payloads are read and decrypted (and only
+    if SQL counted some: a newer broadcast's report makes one query).
+    """
+    counted = [
+        Group(language, her, channel, state, delivery, error, code, bool(followup), n)
+        for language, her, channel, state, delivery, error, code, followup, n in conn.execute(
+            select(*_GROUPED, func.count())
+            .where(outbox.c.broadcast_id == broadcast_id)
+            .group_by(*_GROUPED)
+        ).tuples()
+    ]
+    found = [g for g in counted if g.language is not None]
+    if len(found) == len(counted):
+        return found
+    old = Counter(
+        (
+            r.language,
+            r.her_language,
+            r.channel,
+            r.status,
+            r.delivery_status,
+            r.error,
+            r.error_code,
+            r.idempotency_key.endswith(":followup"),
+        )
+        for r in _outcomes(conn, broadcast_id, only_old=True)
+    )
+    return found + [Group(*key, n) for key, n in old.items()]
+
+
+def _outcomes(conn: Connection, broadcast_id: int, *, only_old: bool = False) -> list[Outcome]:
+    """Every outbox row of the broadcast (``only_old``: those written before migration 0017),
+    by person.  A row without its languages in the clear has them read from its payload,
+    which is encrypted, so here and not in SQL."""
+    query = select(*_OUTCOME).where(outbox.c.broadcast_id == broadcast_id)
+    rows = [] if only_old else conn.execute(query.where(outbox.c.language.is_not(None))).all()
+    old = conn.execute(
+        query.add_columns(outbox.c.payload).where(outbox.c.language.is_(None))
     ).all()
+    found = [(r.person_id, r.id, r, r.language, r.her_language) for r in rows] + [
+        (
+            r.person_id,
+            r.id,
+            r,
+            (r.payload or {}).get("language"),
+            (r.payload or {}).get("her_language"),
+        )
+        for r in old
+    ]
+    # In Python, as the two queries are merged: rows without a person last, on both databases.
+    found.sort(key=lambda f: (f[0] is None, f[0] or 0, f[1]))
     return [
         Outcome(
             r.idempotency_key,
@@ -91,11 +168,11 @@ def _outcomes(conn: Connection, broadcast_id: int) -> list[Outcome]:
             r.delivery_status,
             r.error,
             r.error_code,
-            (r.payload or {}).get("language"),
-            (r.payload or {}).get("her_language"),
+            language,
+            her_language,
             r.person_id,
         )
-        for r in rows
+        for _person, _id, r, language, her_language in found
     ]
 
 
@@ -114,7 +191,7 @@ def status(db: Engine, broadcast_id: int) -> dict[str, Any]:
     with db.connect() as conn:
         row = load(conn, broadcast_id)
         tz = org_times(conn, row["organisation_id"]).timezone
-        rows = _outcomes(conn, broadcast_id)
+        groups = _groups(conn, broadcast_id)
         excluded = conn.execute(
             select(
                 broadcast_exclusions.c.language,
@@ -123,23 +200,27 @@ def status(db: Engine, broadcast_id: int) -> dict[str, Any]:
             ).where(broadcast_exclusions.c.broadcast_id == broadcast_id)
         ).all()
         done = history(conn, broadcast_id, tz)
-    main = [r for r in rows if not r.idempotency_key.endswith(":followup")]
-    followups = [r for r in rows if r.idempotency_key.endswith(":followup")]
+    main = [g for g in groups if not g.followup]
+    followups = [g for g in groups if g.followup]
+    failures: Counter[str] = Counter()
+    for group in main:
+        if is_failure(group):
+            failures[reason(group)] += group.n
     return {
         "id": broadcast_id,
         "title": row["title"],
         "status": row["status"],
         "send_at": show_local(row["send_at"], tz) if row["send_at"] else None,
         "urgent": row["urgent"],
-        "recipients": len(main),
+        "recipients": sum(g.n for g in main),
         "totals": _totals(main),
         "by_language_channel": _table(main),
-        "failures": dict(Counter(reason(r) for r in main if is_failure(r))),
+        "failures": dict(failures),
         "excluded": dict(Counter(e.reason for e in excluded)),
         "excluded_by_language": _excluded_table(excluded),
         "followup": {
             "after_hours": row["followup_hours"],
-            "sent_to": len(followups),
+            "sent_to": sum(g.n for g in followups),
             "totals": _totals(followups),
         },
         "history": done,
@@ -270,13 +351,15 @@ def reason(row: Any) -> str:
     return f"{row.error_code}: {reason}" if row.error_code else str(reason)
 
 
-def _totals(rows: Iterable[Any]) -> dict[str, int]:
-    counts = Counter(bucket(r.status, r.delivery_status) for r in rows)
+def _totals(groups: Iterable[Group]) -> dict[str, int]:
+    counts: Counter[str] = Counter()
+    for group in groups:
+        counts[bucket(group.status, group.delivery_status)] += group.n
     return {b: counts.get(b, 0) for b in BUCKETS}
 
 
-def _table(rows: Iterable[Any]) -> list[dict[str, Any]]:
-    groups: dict[tuple[str, str], list[Any]] = defaultdict(list)
+def _table(rows: Iterable[Group]) -> list[dict[str, Any]]:
+    groups: dict[tuple[str, str], list[Group]] = defaultdict(list)
     for row in rows:
         language = row.language or "?"
         if row.her_language and row.her_language != language:
