@@ -48,7 +48,7 @@ test: install node-deps peers  ## lint, type-check, check imports, flows and cat
 	$(BIN)/mypy
 	$(BIN)/lint-imports --no-cache
 	$(BIN)/twc flows check
-	$(BIN)/pytest
+	$(BIN)/pytest -n 2 --dist loadfile
 
 # Known vulnerabilities of the installed packages (pip-audit, PyPI's advisory service): fails on
 # one not reviewed in .ci/pip-audit-ignore.txt; only warns when the service cannot be reached.

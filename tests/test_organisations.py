@@ -10,6 +10,7 @@ import pytest
 from sqlalchemy import create_engine, select
 from typer.testing import CliRunner
 
+from bot import cli_support
 from bot.cli import app
 from bot.db.migrate import upgrade
 from bot.db.tables import audit, organisations
@@ -62,6 +63,9 @@ def cli(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> CliRunner:
     monkeypatch.setenv("TWC_ENVIRONMENT", "test")
     monkeypatch.setenv("TWC_CLOCK_START", "2026-12-07T08:00:00+00:00")
     monkeypatch.setenv("COLUMNS", "200")  # a wide terminal: table cells are not folded
+    # Rich fixes a console's width when it is made (at import) if COLUMNS was set then, as
+    # pytest-xdist does for its workers: widen the CLI's console itself too.
+    monkeypatch.setattr(cli_support.console, "_width", 200)
     runner = CliRunner()
     assert runner.invoke(app, ["demo", "load"]).exit_code == 0
     return runner

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
+from bot import cli_support
 from bot.cli import app
 from bot.features.people.cli import mask
 from tests.auxil.constants import TEST_SECRET
@@ -25,6 +26,9 @@ def runner(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> CliRunner:
     monkeypatch.setenv("TWC_SECRET_KEY", TEST_SECRET)
     monkeypatch.setenv("TWC_ENVIRONMENT", "test")
     monkeypatch.setenv("COLUMNS", "200")
+    # Rich fixes a console's width when it is made (at import) if COLUMNS was set then, as
+    # pytest-xdist does for its workers: widen the CLI's console itself too.
+    monkeypatch.setattr(cli_support.console, "_width", 200)
     runner = CliRunner()
     assert runner.invoke(app, ["demo", "load"]).exit_code == 0
     path = tmp_path / "people.csv"

@@ -15,12 +15,11 @@ from dataclasses import dataclass
 from typing import Annotated
 
 import typer
-from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 from sqlalchemy import Engine, select
 
-from bot.cli_support import command_group, open_runtime
+from bot.cli_support import command_group, console, errors, open_runtime
 from bot.db.tables import courses, organisations
 from bot.features.people.directory import STATUSES, Directory, Filters
 from bot.features.people.labels import TABLES, course_title, language_name
@@ -33,8 +32,6 @@ PEOPLE_HELP = "People: list, show, import the lists you already have; delete on 
 #: The command line's language (the staff catalog's English).
 LANGUAGE = "en"
 
-console = Console()
-errors = Console(stderr=True)
 
 
 @dataclass(frozen=True)
