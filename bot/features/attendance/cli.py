@@ -19,12 +19,18 @@ from datetime import date
 from typing import Annotated, Any
 
 import typer
-from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 from sqlalchemy import select
 
-from bot.cli_support import cli_actor, command_group, open_runtime, settings_or_exit
+from bot.cli_support import (
+    cli_actor,
+    command_group,
+    console,
+    errors,
+    open_runtime,
+    settings_or_exit,
+)
 from bot.db.tables import courses, organisations
 from bot.features.attendance.service import (
     REASONS,
@@ -35,8 +41,6 @@ from bot.features.attendance.service import (
 )
 
 app = typer.Typer(help="Attendance: who comes, marking, the barrier report.", no_args_is_help=True)
-console = Console()
-errors = Console(stderr=True)
 
 JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")]
 

@@ -18,12 +18,11 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-from rich.console import Console
 from rich.markup import escape
 from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 
-from bot.cli_support import cli_actor, open_runtime
+from bot.cli_support import cli_actor, console, errors, open_runtime
 from bot.features.broadcasts.compose import (
     BroadcastError,
     Draft,
@@ -36,8 +35,6 @@ from bot.features.broadcasts.service import BroadcastService, channel_rates
 broadcast_app = typer.Typer(
     help="Broadcasts: one announcement to many, each in her language.", no_args_is_help=True
 )
-console = Console()
-errors = Console(stderr=True)
 
 JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")]
 #: How often the progress bar looks at the outbox.

@@ -15,11 +15,10 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from bot.cli_support import cli_actor, open_runtime
+from bot.cli_support import cli_actor, console, errors, open_runtime
 from bot.features.courses.service import CourseService
 from bot.localtime import LocalTimeError
 
@@ -29,8 +28,6 @@ sessions_app = typer.Typer(
 )
 nudges_app = typer.Typer(help="Scheduled nudges (reminders and more).", no_args_is_help=True)
 
-console = Console()
-errors = Console(stderr=True)
 
 JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")]
 

@@ -33,7 +33,6 @@ PEOPLE_HELP = "People: list, show, import the lists you already have; delete on 
 LANGUAGE = "en"
 
 
-
 @dataclass(frozen=True)
 class ShellUser:
     """The person at the server's shell, as the people services see a staff member: of the

@@ -7,18 +7,14 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.console import Console
 from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
-from bot.cli_support import cli_actor, command_group, open_runtime
+from bot.cli_support import cli_actor, command_group, console, errors, open_runtime
 from bot.features.people_import.importer import PeopleImporter, PeopleImportError
 
 #: The help of ``twc people`` (features add commands to the group: import, delete, …).
 PEOPLE_HELP = "People: list, show, import the lists you already have; delete on request."
-
-console = Console()
-errors = Console(stderr=True)
 
 
 def register(app: typer.Typer) -> None:
