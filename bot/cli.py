@@ -202,7 +202,12 @@ def flows_check() -> None:
 
     try:
         flows = read_flows(registry.flow_files())
-        FlowEngine(flows, Catalogs.load(default_languages()), registry.actions())
+        FlowEngine(
+            flows,
+            Catalogs.load(default_languages()),
+            registry.actions(),
+            registry.choice_sources(),
+        )
     except FlowValidationError as error:
         for problem in error.errors:
             errors.print(f"[red]✗[/red] {problem}")

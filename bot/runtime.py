@@ -59,7 +59,12 @@ def utc_now() -> datetime:
 def load_flow_engine() -> FlowEngine:
     """Read, validate and build every flow (core and features') once per process."""
     catalogs = Catalogs.load(default_languages())
-    return FlowEngine(read_flows(registry.flow_files()), catalogs, registry.actions())
+    return FlowEngine(
+        read_flows(registry.flow_files()),
+        catalogs,
+        registry.actions(),
+        registry.choice_sources(),
+    )
 
 
 @dataclass
@@ -143,6 +148,7 @@ def build_runtime(
         clock,
         effect_writers=registry.effect_writers(),
         organisation_for_code=_code_lookup(),
+        role_for_code=_role_lookup(),
         transcripts={simulator.name: screen.write_inbound} if simulator_screens else {},
         shown_at_once={simulator.name: screen.show_replies} if simulator_screens else {},
         eraser=Eraser([screen.forget]),
@@ -198,6 +204,12 @@ def asks_for_a_person(flow_engine: FlowEngine, event: object) -> bool:
 def _code_lookup() -> Callable[..., str | None] | None:
     """The one feature that knows start codes (invite codes), if any."""
     lookups = [f.organisation_for_code for f in registry.FEATURES if f.organisation_for_code]
+    return lookups[0] if lookups else None
+
+
+def _role_lookup() -> Callable[..., str | None] | None:
+    """The one feature that knows which role a start code gives (invite codes), if any."""
+    lookups = [f.role_for_code for f in registry.FEATURES if f.role_for_code]
     return lookups[0] if lookups else None
 
 

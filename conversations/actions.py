@@ -123,7 +123,11 @@ def opt_in(turn: _Turn, _args: Mapping[str, Any], _value: Any) -> None:
 
 
 def to_team(
-    turn: _Turn, text: str, reason: str = "request", media_kind: str | None = None
+    turn: _Turn,
+    text: str,
+    reason: str = "request",
+    media_kind: str | None = None,
+    urgent: bool = False,
 ) -> None:
     """Put what she wrote (or sent) into the team's inbox; from now on she is with the team.
 
@@ -132,7 +136,7 @@ def to_team(
     :meth:`conversations.flow_engine.Turn.run`).  Features call this too (courses: "I can't
     come: childcare").
     """
-    turn.effects.append(RequestHuman(text, turn.language.code, reason, media_kind))
+    turn.effects.append(RequestHuman(text, turn.language.code, reason, media_kind, urgent))
     if turn.profile.with_team_since is None:
         turn.profile.with_team_since = turn.context.now
 

@@ -171,13 +171,15 @@ class RequestHuman:
     one (which the host opens, and marks her as with the team).
 
     ``reason`` says why a new conversation opens (``request``, ``media``, ``not_coming``, …);
-    ``media_kind`` names what she sent instead of text (``voice``, ``photo``, ``document``).
+    ``media_kind`` names what she sent instead of text (``voice``, ``photo``, ``document``);
+    ``urgent``: she reported a problem (with her mentor, say): the thread is marked urgent.
     """
 
     text: str
     language: str
     reason: str = "request"
     media_kind: str | None = None
+    urgent: bool = False
 
 
 @dataclass(frozen=True, slots=True)

@@ -9,7 +9,7 @@ the end, collecting effects on the way.  Global commands are checked first, in e
 from __future__ import annotations
 
 import unicodedata
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
@@ -52,7 +52,7 @@ from conversations.matching import (
 )
 from conversations.model import Context, Conversation, OrganisationInfo, Profile
 from conversations.opening_hours import format_hours, format_opening
-from conversations.spec import MAX_STEPS_PER_TURN, ActionCall, Flow, Node
+from conversations.spec import CORE_CHOICE_SOURCES, MAX_STEPS_PER_TURN, ActionCall, Flow, Node
 from conversations.texts import Text, placeholders_of
 from conversations.validate import node_text, validate_flows, validate_texts
 
@@ -97,6 +97,11 @@ class Option:
     unless_consent: str | None = None
 
 
+ChoiceSource = Callable[["Turn", Node], list[Option]]
+"""A feature's built choices (``choices_from: <name>``): the options offered at a node now,
+from what the turn knows (her profile, the conversation's working data)."""
+
+
 @dataclass(slots=True)
 class Result:
     """What one event did: the state to store (``None``: nothing to keep) and the effects."""
@@ -119,12 +124,22 @@ class FlowEngine:
         flows: Mapping[str, Flow],
         catalogs: Catalogs,
         actions: Mapping[str, Action] | None = None,
+        choice_sources: Mapping[str, ChoiceSource] | None = None,
     ) -> None:
         self.flows = dict(flows)
         self.catalogs = catalogs
         self.languages: LanguageTable = catalogs.languages
         self.actions = dict(actions if actions is not None else ACTIONS)
-        validate_flows(self.flows, catalogs, self.actions)
+        self.choice_sources = dict(choice_sources or {})
+        clash = set(self.choice_sources) & set(CORE_CHOICE_SOURCES)
+        if clash:
+            raise ValueError(f"choice sources {sorted(clash)} are the engine's own")
+        validate_flows(
+            self.flows,
+            catalogs,
+            self.actions,
+            choice_sources=(*CORE_CHOICE_SOURCES, *self.choice_sources),
+        )
         validate_texts(st.ALL_SYSTEM_TEXTS, catalogs, "conversations/system_texts.py")
         validate_texts([c.keywords for c in COMMANDS], catalogs, "conversations/commands.py")
         validate_texts(PURPOSE_TEXTS, catalogs, "conversations/consent.py")
@@ -297,6 +312,10 @@ class Turn:
         lives with nothing to choose)."""
         if node.skip_if == "language_offered":
             return self.organisation.offers(self.language.code)
+        if node.skip_if == "mentor":
+            return self.profile.role == "mentor"
+        if node.skip_if == "participant":
+            return self.profile.role != "mentor"
         if node.choices_from in ("countries", "organisations"):
             return len(self.options(node)) < 2
         return False
@@ -595,7 +614,7 @@ class Turn:
                 single = self.options(node) if node.choices_from == "organisations" else []
                 if len(single) == 1:  # one organisation in the country she chose: hers
                     self.save(node, single[0].value)
-                flow_id, node_id = self.engine.flows[flow_id].resolve(node.next)
+                flow_id, node_id = self.engine.flows[flow_id].resolve(node.skip_to or node.next)
                 continue
             for call in node.do:
                 self.run_action(call, None)
@@ -665,6 +684,8 @@ class Turn:
                 if country is None or org.country == country:
                     label = org.district or org.name
                     options.append(Option(org.slug, label, org.slug, keys=(fold(org.name),)))
+        elif node.choices_from is not None:
+            options.extend(self.engine.choice_sources[node.choices_from](self, node))
         consents = self.profile.consents
         options.extend(
             option
@@ -893,6 +914,8 @@ class Turn:
         self.save(node, value)
         for call in node.do_after:
             self.run_action(call, value)
+        if node.listen:  # she stays and goes on writing; nothing is asked again
+            return
         self.follow(node, None)
 
     def check(self, node: Node, text: str) -> tuple[Any, tuple[Text, dict[str, object]] | None]:

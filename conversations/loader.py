@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterable
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -149,6 +150,8 @@ NODE_KEYS = {
     "timeout",
     "requires_consent",
     "skip_if",
+    "skip_to",
+    "listen",
     "results",
 }
 
@@ -171,7 +174,9 @@ def _node(node_id: str, raw: object, source: str) -> Node:
             raise FlowError(source, node_id, "'timeout' needs 'after' and 'next'")
         timeout = Timeout(parse_duration(spec["after"], source, node_id), str(spec["next"]))
     choices_from = raw.get("choices_from")
-    if choices_from not in (None, "languages", "towns", "countries", "organisations"):
+    if choices_from is not None and not (
+        isinstance(choices_from, str) and ID_PATTERN.match(choices_from)
+    ):  # the names a feature registers are checked when the engine is built
         raise FlowError(source, node_id, f"unknown choices_from {choices_from!r}")
     requires = raw.get("requires_consent")
     if requires is not None and (
@@ -206,8 +211,19 @@ def _node(node_id: str, raw: object, source: str) -> Node:
         requires_consent=str(requires["purpose"]) if requires else None,
         consent_question=str(requires["ask"]) if requires else "",
         skip_if=skip_if,
+        skip_to=_optional_str(raw.get("skip_to")),
+        listen=_listen(raw, source, node_id),
         results=results,
     )
+
+
+def _listen(raw: dict[str, Any], source: str, node_id: str) -> bool:
+    listen = raw.get("listen", False)
+    if not isinstance(listen, bool):
+        raise FlowError(source, node_id, "'listen' is true or false")
+    if listen and raw.get("type") != "input":
+        raise FlowError(source, node_id, "'listen' only works on input nodes")
+    return listen
 
 
 def parse_flow(raw: object, source: str) -> Flow:
@@ -227,6 +243,10 @@ def parse_flow(raw: object, source: str) -> Flow:
     start = raw.get("start")
     if start not in nodes:
         raise FlowError(source, None, f"'start' names unknown node {start!r}")
+    menu = _choices(raw.get("menu"), source, "menu")
+    for entry in menu:
+        if entry.next is None:
+            raise FlowError(source, "menu", f"menu entry '{entry.id}' needs 'next'")
     return Flow(
         id=flow_id,
         spec_version=raw["spec_version"],
@@ -234,6 +254,7 @@ def parse_flow(raw: object, source: str) -> Flow:
         nodes=nodes,
         entry_points=tuple(raw.get("entry_points", ())),
         source=source,
+        menu=menu,
     )
 
 
@@ -257,4 +278,33 @@ def read_flows(paths: Iterable[Path] | None = None) -> dict[str, Flow]:
                 path.name, None, f"flow id {flow.id!r} also used in {flows[flow.id].source}"
             )
         flows[flow.id] = flow
-    return flows
+    return with_menu_entries(flows)
+
+
+#: The node feature flows add their entries to.
+MAIN_MENU = ("main", "menu")
+
+
+def with_menu_entries(flows: dict[str, Flow]) -> dict[str, Flow]:
+    """The flows with every flow's ``menu`` entries added to the main menu, first.
+
+    A feature's entry appears before the core's (ask the team, language, my data, stop), in
+    the order the flows were read; its ``next`` is resolved in the feature's own flow.
+    """
+    flow_id, node_id = MAIN_MENU
+    main = flows.get(flow_id)
+    entries = [
+        replace(entry, next=".".join(flow.resolve(entry.next or "")))
+        for flow in flows.values()
+        for entry in flow.menu
+    ]
+    if main is None or node_id not in main.nodes or not entries:
+        return flows
+    menu = main.nodes[node_id]
+    known = {c.id for c in menu.choices}
+    for entry in entries:
+        if entry.id in known:
+            raise FlowError(main.source, node_id, f"menu entry '{entry.id}' is given twice")
+        known.add(entry.id)
+    nodes = {**main.nodes, node_id: replace(menu, choices=(*entries, *menu.choices))}
+    return {**flows, flow_id: replace(main, nodes=nodes)}

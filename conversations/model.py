@@ -28,6 +28,8 @@ class Profile:
     with_team_since: datetime | None = None
     """Set while a conversation with a person of the team is open: what she writes goes to
     them, not to the bot (the engine answers only commands and buttons meanwhile)."""
+    role: str = "participant"
+    """``participant`` or ``mentor`` (a volunteer who is introduced to participants)."""
 
     @property
     def consented(self) -> bool:

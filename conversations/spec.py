@@ -13,10 +13,14 @@ from typing import Any, Literal
 
 NodeType = Literal["say", "choice", "input", "end"]
 ValidatorType = Literal["text", "number", "date", "one_of"]
-DynamicChoices = Literal["languages", "towns", "countries", "organisations"]
-#: Conditions a node may be skipped on (``skip_if``), evaluated by the engine on her turn.
-Condition = Literal["language_offered"]
-CONDITIONS: tuple[str, ...] = ("language_offered",)
+#: The engine's own sources of built choices; a feature may register more by name
+#: (``Feature.choice_sources``, e.g. the people a mentor is matched with).
+CORE_CHOICE_SOURCES: tuple[str, ...] = ("languages", "towns", "countries", "organisations")
+#: Conditions a node may be skipped on (``skip_if``), evaluated by the engine on her turn:
+#: ``language_offered`` her organisation offers the language she chose; ``mentor`` /
+#: ``participant`` her role (a mentor's onboarding and menu differ from a participant's).
+Condition = Literal["language_offered", "mentor", "participant"]
+CONDITIONS: tuple[str, ...] = ("language_offered", "mentor", "participant")
 
 #: Spec version written by this code; older files are migrated on load.
 CURRENT_SPEC_VERSION = 1
@@ -77,7 +81,8 @@ class Node:
     #: ``text`` without the placeholders that may be empty (see ``conversations.i18n``).
     neutral: str | None = None
     choices: tuple[Choice, ...] = ()
-    choices_from: DynamicChoices | None = None
+    choices_from: str | None = None
+    """Built choices: one of :data:`CORE_CHOICE_SOURCES` or a feature's registered source."""
     multiple: bool = False
     done_label: str | None = None
     save_as: str | None = None
@@ -94,6 +99,11 @@ class Node:
     #: Passed over (straight to ``next``, nothing said) while this condition holds:
     #: ``language_offered``: her organisation offers the language she chose.
     skip_if: Condition | None = None
+    #: Where a skipped node leads (default: ``next``): a fork by role, for example.
+    skip_to: str | None = None
+    #: An input node that keeps listening: after its ``do_after`` she stays here and nothing
+    #: is asked again (a conversation relayed to another person, message after message).
+    listen: bool = False
     #: Whether her answer to this choice question is kept as a flow result (the choice's id,
     #: for the reports' per-flow export).  Off by default for the choices of where she lives
     #: (towns, countries, organisations), and in a file (``results: false``) for answers that
@@ -116,6 +126,10 @@ class Flow:
     nodes: dict[str, Node]
     entry_points: tuple[str, ...] = ()
     source: str = "<memory>"
+    menu: tuple[Choice, ...] = ()
+    """Entries this flow adds to the main menu (``main.menu``), before the core's own: a
+    feature is reached from the menu without editing ``main.yaml``.  Each entry's ``next``
+    is resolved in this flow; its label is the catalog entry ``main.menu.<id>``."""
 
     def resolve(self, target: str) -> tuple[str, str]:
         """Split a target into ``(flow id, node id)``; a bare node id is in this flow."""

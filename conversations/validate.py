@@ -6,14 +6,14 @@ wrong), not surface as a confused reply in a chat months later.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping
 from typing import Any
 
 from conversations.consent import PURPOSES, unknown_purposes
 from conversations.i18n import Catalogs
 from conversations.loader import FlowError
 from conversations.model import PROFILE_FIELDS
-from conversations.spec import Flow, Node
+from conversations.spec import CORE_CHOICE_SOURCES, Flow, Node
 from conversations.texts import Text, with_neutral
 
 #: Placeholders a flow text may use; ``v_*`` are values passed by a scheduled trigger.
@@ -73,6 +73,9 @@ def flow_texts(flow: Flow) -> Iterator[tuple[Node, Text]]:
             yield node, Text(f"{flow.id}.{node.id}.{choice.id}", choice.label)
         if node.multiple and node.done_label:
             yield node, Text(f"{flow.id}.{node.id}.done", node.done_label)
+    start = flow.nodes[flow.start]
+    for entry in flow.menu:  # shown in the main menu: its catalog entry is the menu's
+        yield start, Text(f"main.menu.{entry.id}", entry.label)
 
 
 def _targets(node: Node) -> Iterator[str]:
@@ -83,6 +86,8 @@ def _targets(node: Node) -> Iterator[str]:
             yield choice.next
     if node.timeout:
         yield node.timeout.next
+    if node.skip_to:
+        yield node.skip_to
     if node.requires_consent:
         yield node.consent_question
 
@@ -94,7 +99,16 @@ def _resolve(flows: Mapping[str, Flow], flow: Flow, target: str) -> tuple[str, s
     return None
 
 
-def _check_structure(flow: Flow, node: Node, actions: Mapping[str, Any]) -> Iterator[str]:
+def _check_structure(
+    flow: Flow,
+    node: Node,
+    actions: Mapping[str, Any],
+    choice_sources: Collection[str] = CORE_CHOICE_SOURCES,
+) -> Iterator[str]:
+    if node.choices_from is not None and node.choices_from not in choice_sources:
+        yield f"unknown choices_from '{node.choices_from}' (known: {sorted(choice_sources)})"
+    if node.skip_to and not node.skip_if:
+        yield "'skip_to' says where a skipped node goes: give 'skip_if' too"
     if node.waits and not node.text:
         yield "a node that waits for an answer needs a 'text'"
     if node.type == "choice" and not (node.choices or node.choices_from):
@@ -171,6 +185,7 @@ def validate_flows(
     catalogs: Catalogs | None,
     actions: Mapping[str, Callable[..., Any]],
     engine_targets: tuple[str, ...] = ENGINE_TARGETS,
+    choice_sources: Collection[str] = CORE_CHOICE_SOURCES,
 ) -> None:
     """Raise :class:`FlowValidationError` listing every problem found, or return quietly."""
     errors: list[FlowError] = []
@@ -187,7 +202,8 @@ def validate_flows(
         roots.extend(flow.resolve(e) for e in flow.entry_points)
         for node in flow.nodes.values():
             errors.extend(
-                FlowError(flow.source, node.id, p) for p in _check_structure(flow, node, actions)
+                FlowError(flow.source, node.id, p)
+                for p in _check_structure(flow, node, actions, choice_sources)
             )
             for target in _targets(node):
                 if _resolve(flows, flow, target) is None:

@@ -398,6 +398,8 @@ class InboxThread(Base):
         ForeignKey("staff.id", ondelete="SET NULL")
     )
     close_note: Mapped[str | None] = mapped_column(EncryptedText(4000))
+    urgent: Mapped[bool] = mapped_column(Boolean, default=False, server_default="0")
+    """She reported a problem (with her mentor, say): shown first, marked urgent."""
 
 
 class InboxMessage(Base):
@@ -614,6 +616,9 @@ class InviteCode(Base):
     course_id: Mapped[int | None] = mapped_column(ForeignKey("courses.id", ondelete="SET NULL"))
     group_ref: Mapped[str | None] = mapped_column(String(64))
     """A meetup group this code joins (for the group features to come)."""
+    role: Mapped[str | None] = mapped_column(String(16))
+    """``mentor``: a newcomer with this code signs up as a mentor (her own questions after
+    the privacy notice); ``None``: a participant."""
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime]
 
@@ -720,3 +725,142 @@ class BroadcastExclusion(Base):
     language: Mapped[str | None] = mapped_column(String(16))
     channel: Mapped[str | None] = mapped_column(String(32))
     reason: Mapped[str] = mapped_column(String(32))
+
+
+# ---- mentoring (bot/features/mentoring) --------------------------------------------------
+
+
+class MentorProfile(Base):
+    """What a mentor told us about herself for matching: languages, topics, time, capacity.
+
+    Encrypted like the rest of a profile; matching reads an organisation's mentors (a few
+    dozen) and decrypts them in Python.
+    """
+
+    __tablename__ = "mentor_profiles"
+
+    person_id: Mapped[int] = mapped_column(
+        ForeignKey("people.id", ondelete="CASCADE"), primary_key=True
+    )
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"), index=True)
+    languages: Mapped[list[str]] = mapped_column(EncryptedJSON(), default=list)
+    """Language codes she can speak with a mentee."""
+    topics: Mapped[list[str]] = mapped_column(EncryptedJSON(), default=list)
+    """Topic ids (``bot.features.mentoring.topics``)."""
+    availability: Mapped[list[str]] = mapped_column(EncryptedJSON(), default=list)
+    """When she has time: ``mornings``, ``afternoons``, ``evenings``, ``weekends``."""
+    capacity: Mapped[int] = mapped_column(Integer, default=1)
+    """How many mentees at once."""
+    paused_until: Mapped[datetime | None]
+    """No new introductions before this moment (she said "not now" or paused herself)."""
+    status: Mapped[str] = mapped_column(String(16), default="incomplete")
+    """``incomplete`` (questions not finished), ``active``, ``retired``."""
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+
+
+class MentoringRequest(Base):
+    """A participant would like a mentor: what about, in which language, since when."""
+
+    __tablename__ = "mentoring_requests"
+    __table_args__ = (
+        Index("ix_mentoring_requests_org_status", "organisation_id", "status"),
+        NEVER_REUSED_IDS,
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"))
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"), index=True)
+    topics: Mapped[list[str]] = mapped_column(EncryptedJSON(), default=list)
+    language: Mapped[str | None] = mapped_column(String(16))
+    """The language she would like to speak with her mentor (a code, like people.language)."""
+    status: Mapped[str] = mapped_column(String(16), default="waiting")
+    """``waiting`` (for a suggestion), ``proposed`` (an introduction is under way),
+    ``matched``, ``withdrawn`` (she no longer wants one), ``closed`` (her match ended)."""
+    created_at: Mapped[datetime]
+    """Waiting since."""
+    updated_at: Mapped[datetime]
+    closed_at: Mapped[datetime | None]
+
+
+class MentorMatch(Base):
+    """One introduction of a mentor to a participant, from the proposal to its end.
+
+    ``asking_mentor`` → ``asking_participant`` → ``active`` → ``ended``; or ``declined``
+    (``declined_by`` says who, never told to the other side), ``lapsed`` (no answer in six
+    days), ``withdrawn`` (staff took it back).  Nothing about either woman reaches the other
+    before ``active``.
+    """
+
+    __tablename__ = "mentor_matches"
+    __table_args__ = (
+        Index("ix_mentor_matches_org_status", "organisation_id", "status"),
+        # One introduction in flight or running per request, even with two writers at once.
+        Index(
+            "uq_mentor_matches_one_live",
+            "request_id",
+            unique=True,
+            sqlite_where=text("status IN ('asking_mentor', 'asking_participant', 'active')"),
+            postgresql_where=text("status IN ('asking_mentor', 'asking_participant', 'active')"),
+        ),
+        NEVER_REUSED_IDS,
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"))
+    request_id: Mapped[int] = mapped_column(
+        ForeignKey("mentoring_requests.id", ondelete="CASCADE"), index=True
+    )
+    participant_id: Mapped[int] = mapped_column(
+        ForeignKey("people.id", ondelete="CASCADE"), index=True
+    )
+    mentor_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"), index=True)
+    status: Mapped[str] = mapped_column(String(24), default="asking_mentor")
+    declined_by: Mapped[str | None] = mapped_column(String(16))
+    """``mentor`` or ``participant``: for staff only."""
+    decline_reason: Mapped[str | None] = mapped_column(String(16))
+    """``no`` or ``not_now`` (the mentor has no time now: she is paused for a while)."""
+    proposed_by: Mapped[str] = mapped_column(String(200))
+    """``auto`` or the staff actor (``staff:<id>``) who proposed it."""
+    score: Mapped[float] = mapped_column(default=0.0)
+    reasons: Mapped[list[str]] = mapped_column(default=list)
+    """Why it was suggested, as codes (``language``, ``town``, ``topics``): nothing personal."""
+    proposed_at: Mapped[datetime]
+    asked_at: Mapped[datetime | None]
+    """When the side now asked was asked (the reminder and the lapse count from here)."""
+    reminded_at: Mapped[datetime | None]
+    mentor_answered_at: Mapped[datetime | None]
+    participant_answered_at: Mapped[datetime | None]
+    started_at: Mapped[datetime | None]
+    """Both said yes: contact made."""
+    mentor_contact: Mapped[str | None] = mapped_column(String(16))
+    """How the mentor wants to be reached: ``relay`` (through the bot) or ``shared``."""
+    participant_contact: Mapped[str | None] = mapped_column(String(16))
+    last_contact_at: Mapped[datetime | None]
+    """The last relayed message, or "we have met"."""
+    met_at: Mapped[datetime | None]
+    followed_up_at: Mapped[datetime | None]
+    """When "have you met?" went out (a week after the start)."""
+    checked_in_at: Mapped[datetime | None]
+    """The last monthly check-in."""
+    problem_reported_at: Mapped[datetime | None]
+    ended_at: Mapped[datetime | None]
+    ended_by: Mapped[str | None] = mapped_column(String(16))
+    """``mentor``, ``participant``, ``staff`` or ``erased``."""
+    mentor_rating: Mapped[int | None] = mapped_column(Integer)
+    participant_rating: Mapped[int | None] = mapped_column(Integer)
+    """Was it helpful: 1 (no) … 4 (very), optional, asked once when it ends."""
+
+
+class MentoringSettings(Base):
+    """Per organisation: whether the best suggestion is proposed without staff."""
+
+    __tablename__ = "mentoring_settings"
+
+    organisation_id: Mapped[int] = mapped_column(
+        ForeignKey("organisations.id", ondelete="CASCADE"), primary_key=True
+    )
+    auto_propose: Mapped[bool] = mapped_column(Boolean, default=False)
+    threshold: Mapped[float] = mapped_column(default=0.6)
+    """A suggestion's score (0–1) from which it is proposed automatically."""
+    updated_at: Mapped[datetime]

@@ -34,6 +34,10 @@ from bot.db.models import (
     InboxThread,
     InviteCode,
     LoginFailure,
+    MentoringRequest,
+    MentoringSettings,
+    MentorMatch,
+    MentorProfile,
     Nudge,
     Organisation,
     OutboxMessage,
@@ -78,3 +82,7 @@ staff_memberships = cast(Table, StaffMembership.__table__)
 staff_sessions = cast(Table, StaffSession.__table__)
 login_failures = cast(Table, LoginFailure.__table__)
 whatsapp_template_status = cast(Table, WhatsAppTemplateStatus.__table__)
+mentor_profiles = cast(Table, MentorProfile.__table__)
+mentoring_requests = cast(Table, MentoringRequest.__table__)
+mentor_matches = cast(Table, MentorMatch.__table__)
+mentoring_settings = cast(Table, MentoringSettings.__table__)

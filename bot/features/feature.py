@@ -20,6 +20,7 @@ from bot.inbound.service import NoticeHandler
 from bot.nudges.kinds import NudgeKind
 from bot.turns.effects import EffectWriter, ReplySource
 from conversations.actions import Action
+from conversations.flow_engine import ChoiceSource
 
 if TYPE_CHECKING:
     import typer
@@ -102,6 +103,13 @@ class Feature:
     """Handlers for channel notices (the bot added to a group, …), bound to a runtime."""
     organisation_for_code: Callable[[Connection, str], str | None] | None = None
     """The organisation (slug) a start code belongs to, for a newcomer (invite codes)."""
+    role_for_code: Callable[[Connection, str], str | None] | None = None
+    """The role a newcomer's start code gives her (``mentor`` for a mentor invite), else
+    ``None`` (a participant)."""
+    choice_sources: Mapping[str, ChoiceSource] = field(default_factory=dict)
+    """Built choices its flows use as ``choices_from: <name>`` (the engine calls each with
+    the turn and the node; e.g. the women a mentor is matched with, from the conversation's
+    working data)."""
     attachments: Mapping[str, Callable[[Runtime], AttachmentsFor]] = field(default_factory=dict)
     """Per outbox kind: the files its messages bring, resolved just before sending."""
     routes: Callable[[Runtime], Sequence[Any]] | None = None

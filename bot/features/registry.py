@@ -21,6 +21,7 @@ from bot.features.feature import Feature, NavItem, Panel, PeriodicJob
 from bot.features.groups import FEATURE as GROUPS
 from bot.features.inbox import FEATURE as INBOX
 from bot.features.invites import FEATURE as INVITES
+from bot.features.mentoring import FEATURE as MENTORING
 from bot.features.my_data import FEATURE as MY_DATA
 from bot.features.org_settings import FEATURE as ORG_SETTINGS
 from bot.features.people import FEATURE as PEOPLE
@@ -34,7 +35,7 @@ from bot.settings import Settings
 from bot.turns.effects import EffectWriter, ReplySource
 from conversations.actions import ACTIONS as CORE_ACTIONS
 from conversations.actions import Action
-from conversations.flow_engine import FlowEngine
+from conversations.flow_engine import ChoiceSource, FlowEngine
 from conversations.loader import FLOWS_DIR as CORE_FLOWS
 from conversations.spec import Flow
 
@@ -63,6 +64,7 @@ FEATURES: tuple[Feature, ...] = (
     ATTENDANCE,
     REPORTS,
     AUDIT_LOG,
+    MENTORING,
 )
 
 
@@ -84,6 +86,17 @@ def actions() -> dict[str, Action]:
             if name in found:
                 raise ValueError(f"action {name!r} of feature {feature.name!r} is defined twice")
             found[name] = action
+    return found
+
+
+def choice_sources() -> dict[str, ChoiceSource]:
+    """Every feature's built choices by name; a name used twice is a programming error."""
+    found: dict[str, ChoiceSource] = {}
+    for feature in FEATURES:
+        for name, source in feature.choice_sources.items():
+            if name in found:
+                raise ValueError(f"choice source {name!r} of {feature.name!r} is defined twice")
+            found[name] = source
     return found
 
 
@@ -150,6 +163,7 @@ __all__ = [
     "FEATURES",
     "FEATURES_DIR",
     "actions",
+    "choice_sources",
     "dashboard_panels",
     "effect_writers",
     "flow_checks",

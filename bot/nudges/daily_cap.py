@@ -25,6 +25,10 @@ from bot.nudges.quiet_hours import at_local, local_day, parse_clock
 DAILY_CAP = 3
 #: Nudges that answer her own chat, not started by the bot: outside the cap.
 EXEMPT_KINDS = ("timeout",)
+#: Kinds named ``…_relay`` carry another person's words to her (a mentor's message): not the
+#: bot starting a conversation, so outside the cap too (a feature names its kind so; the cap
+#: keeps reading the rows themselves and needs no registry).
+RELAY_SUFFIX = "_relay"
 
 
 @dataclass(frozen=True, slots=True)
@@ -93,6 +97,7 @@ def apply_daily_caps(conn: Connection, orgs: Mapping[int, OrgTimes], now: dateti
         ).where(
             nudges.c.person_id.in_(chunk),
             nudges.c.kind.not_in(EXEMPT_KINDS),
+            nudges.c.kind.not_like(f"%{RELAY_SUFFIX}"),
             nudges.c.status.in_(("pending", "capped", "done")),
             nudges.c.due_at >= now - timedelta(days=1),
         )
@@ -177,6 +182,7 @@ def _cap_order(row: _CapRow) -> tuple[int, str, datetime, int]:
 __all__ = [
     "DAILY_CAP",
     "EXEMPT_KINDS",
+    "RELAY_SUFFIX",
     "OrgTimes",
     "apply_daily_cap",
     "apply_daily_caps",

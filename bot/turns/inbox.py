@@ -10,7 +10,8 @@ it writes one statement per kind of row for a whole batch:
 2. the threads to open (one ``INSERT … RETURNING``),
 3. the media she sent (one ``INSERT … RETURNING``: type and the platform's URL, encrypted),
 4. the messages (one ``INSERT``),
-5. the threads that got news (one ``UPDATE``: last message, waiting since),
+5. the threads that got news (one ``UPDATE``: last message, waiting since, urgent once a
+   message of hers was),
 6. the people now with the team (one ``UPDATE``).
 
 The staff side (reading, replying, closing, notifying) is the inbox feature
@@ -46,6 +47,7 @@ THREAD_NEWS = (
         last_message_at=bindparam("t_at"),
         waiting_since=func.coalesce(inbox_threads.c.waiting_since, bindparam("t_at")),
         language=bindparam("t_language"),
+        urgent=inbox_threads.c.urgent | bindparam("t_urgent"),
     )
 )
 WITH_TEAM = (
@@ -67,6 +69,7 @@ class _Entry:
     media: tuple[Media, ...]
     external_id: str
     at: datetime
+    urgent: bool = False
 
 
 @dataclass(slots=True)
@@ -98,6 +101,7 @@ class InboxWrites:
                 tuple(media_items) if effect.media_kind else (),
                 external_id,
                 now,
+                effect.urgent,
             )
         )
 
@@ -130,6 +134,7 @@ class InboxWrites:
                         "opened_at": e.at,
                         "waiting_since": e.at,
                         "last_message_at": e.at,
+                        "urgent": any(x.urgent for x in entries if x.person_id == e.person_id),
                     }
                     for e in first.values()
                 ],
@@ -181,10 +186,12 @@ class InboxWrites:
         news: dict[int, dict[str, Any]] = {}
         for entry in entries:
             if entry.person_id not in first:  # a thread opened now has these values already
+                earlier = news.get(entry.person_id, {}).get("t_urgent", False)
                 news[entry.person_id] = {
                     "t_id": threads[entry.person_id],
                     "t_at": entry.at,
                     "t_language": entry.language,
+                    "t_urgent": earlier or entry.urgent,
                 }
         if news:
             conn.execute(THREAD_NEWS, list(news.values()))

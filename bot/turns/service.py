@@ -67,6 +67,7 @@ class TurnService:
         clock: Clock,
         effect_writers: Sequence[Callable[[], EffectWriter]] = (),
         organisation_for_code: CodeLookup | None = None,
+        role_for_code: CodeLookup | None = None,
         transcripts: Mapping[str, TranscriptWriter] | None = None,
         shown_at_once: Mapping[str, ShowReplies] | None = None,
         eraser: Eraser | None = None,
@@ -81,6 +82,8 @@ class TurnService:
         """Every feature's effect writers (from the registry)."""
         self.organisation_for_code = organisation_for_code
         """Which organisation a newcomer's start code belongs to (the invites feature)."""
+        self.role_for_code = role_for_code
+        """Which role a newcomer's start code gives her (a mentor invite), else participant."""
         self.transcripts = dict(transcripts or {})
         """Per channel that keeps a transcript (the simulator): writes her own messages in
         the turn's transaction."""
@@ -405,6 +408,13 @@ class TurnService:
             )
         return organisation
 
+    def _role_for(self, conn: Connection, inbound: Inbound) -> str:
+        """``mentor`` for a newcomer who came with a mentor invite, else ``participant``."""
+        event, lookup = inbound.event, self.role_for_code
+        if isinstance(event, StartIn) and event.code and lookup is not None:
+            return lookup(conn, event.code) or "participant"
+        return "participant"
+
     def _new_person(self, conn: Connection, inbound: Inbound, key: str) -> Target:
         """Create the minimal record a conversation needs: an id, her channel, her org."""
         organisation = self._organisation_for(conn, inbound)
@@ -413,7 +423,7 @@ class TurnService:
             self.sql.insert_person,
             {
                 "organisation_id": organisation.id,
-                "role": "participant",
+                "role": self._role_for(conn, inbound),
                 "status": "new",
                 "interests": [],
                 "attend_help": [],
@@ -466,6 +476,7 @@ def _state_of(row: Any) -> tuple[Conversation | None, Profile]:
         consent_given_at=row["consent_given_at"],
         consents=frozenset((row["consent_purposes"] or "").split()),
         with_team_since=row["with_team_since"],
+        role=row["role"] or "participant",
     )
     conversation = None
     if row["flow"] is not None:

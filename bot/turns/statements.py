@@ -42,6 +42,7 @@ PERSON_COLUMNS = (
     people.c.status,
     people.c.consent_given_at,
     people.c.with_team_since,
+    people.c.role,
     states.c.flow,
     states.c.node,
     states.c.visit,
