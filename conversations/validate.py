@@ -123,7 +123,7 @@ def _check_structure(
         yield "a node with 'skip_if' needs 'next' (where it goes when skipped)"
     if node.choices_from == "organisations" and node.save_as != "organisation":
         yield "choices from 'organisations' are saved as 'organisation' (she moves there)"
-    if node.type in ("input", "say") and not node.next:
+    if node.type in ("input", "say") and not node.next and not node.listen:
         yield f"a {node.type} node needs 'next'"
     if node.multiple and node.type != "choice":
         yield "'multiple' only works on choice nodes"
