@@ -4,17 +4,16 @@ the automatic proposals and their settings (SQLite and PostgreSQL)."""
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from typing import Any
 
 import pytest
-from sqlalchemy import insert, select, update
+from sqlalchemy import select, update
 
 from bot.db.tables import (
     audit,
     mentor_matches,
-    mentor_profiles,
     mentoring_requests,
     nudges,
-    people,
 )
 from bot.features.mentoring import states
 from bot.features.mentoring.matching import (
@@ -24,66 +23,19 @@ from bot.features.mentoring.matching import (
     propose_automatically,
 )
 from bot.runtime import Runtime
+from tests.auxil import mentoring_staff as seed
 from tests.auxil.clock import FrozenClock
-from tests.auxil.people import DEMO, add_person, organisation_id, principal, second_organisation
+from tests.auxil.people import DEMO, organisation_id, principal, second_organisation
 
 
-def add_mentor(
-    runtime: Runtime,
-    org: int,
-    name: str,
-    now: datetime,
-    *,
-    town: str = "Nienburg (Weser)",
-    languages: tuple[str, ...] = ("de", "ar"),
-    topics: tuple[str, ...] = ("paperwork",),
-    capacity: int = 1,
-) -> int:
-    person = add_person(runtime, org, name, now, town=town)
-    with runtime.db.begin() as conn:
-        conn.execute(update(people).where(people.c.id == person).values(role="mentor"))
-        conn.execute(
-            insert(mentor_profiles).values(
-                person_id=person,
-                organisation_id=org,
-                languages=list(languages),
-                topics=list(topics),
-                availability=["evenings"],
-                capacity=capacity,
-                status="active",
-                created_at=now,
-                updated_at=now,
-            )
-        )
-    return person
+def add_mentor(runtime: Runtime, org: int, name: str, now: datetime, **kw: Any) -> int:
+    return seed.add_mentor(runtime.db, org, name, now, **kw)
 
 
 def add_request(
-    runtime: Runtime,
-    org: int,
-    name: str,
-    now: datetime,
-    *,
-    town: str = "Nienburg (Weser)",
-    language: str = "ar",
-    topics: tuple[str, ...] = ("paperwork",),
+    runtime: Runtime, org: int, name: str, now: datetime, **kw: Any
 ) -> tuple[int, int]:
-    person = add_person(runtime, org, name, now, town=town, language=language)
-    with runtime.db.begin() as conn:
-        request = conn.execute(
-            insert(mentoring_requests)
-            .values(
-                organisation_id=org,
-                person_id=person,
-                topics=list(topics),
-                language=language,
-                status="waiting",
-                created_at=now,
-                updated_at=now,
-            )
-            .returning(mentoring_requests.c.id)
-        ).scalar_one()
-    return person, int(request)
+    return seed.add_request(runtime.db, org, name, now, **kw)
 
 
 @pytest.fixture
