@@ -10,9 +10,11 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from bot.features.feature import Feature, PeriodicJob
+from bot.features.feature import Feature, NavItem, PeriodicJob
 from bot.features.mentoring.matching import propose_automatically
 from bot.features.mentoring.mentors_cli import register
+from bot.features.mentoring.staff_pages import PATH, staff_pages
+from bot.web.staff.i18n import N_
 
 if TYPE_CHECKING:
     from bot.runtime import Runtime
@@ -27,6 +29,8 @@ def _auto_propose(runtime: Runtime) -> bool:
 PART = Feature(
     name="mentoring",
     cli=register,
+    staff_pages=staff_pages,
+    staff_nav=(NavItem(PATH, N_("Mentoring"), order=50),),
     periodic_jobs=(
         PeriodicJob("mentoring_auto_propose", _auto_propose, "interval", {"hours": 1}, 0.5),
     ),
