@@ -124,7 +124,8 @@ class MentoringPages:
             return self.shell.not_found(request)
         if mentor_id is None:
             _ = self.shell.gettext(request)
-            return self.shell.refused(request, 400, _(ERRORS["no_mentor"]))
+            message = ERRORS["no_mentor"]
+            return self.shell.refused(request, 400, _(message))
         try:
             await run_in_threadpool(
                 self.service.propose, self.staff(request), request_id, mentor_id
