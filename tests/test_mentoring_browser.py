@@ -53,9 +53,9 @@ def test_a_coordinator_proposes_the_best_mentor_on_a_phone(
     )
     assert_fits_the_phone(page)
     assert_accessible(page)
-    SHOTS = REPO_ROOT / "var"
-    SHOTS.mkdir(exist_ok=True)
-    page.screenshot(path=str(SHOTS / "staff-mentoring.png"), full_page=True)
+    shots = REPO_ROOT / "var"
+    shots.mkdir(exist_ok=True)
+    page.screenshot(path=str(shots / "staff-mentoring.png"), full_page=True)
 
     with page.expect_navigation():
         page.get_by_role("button", name="Nadia vorschlagen").click()
