@@ -17,7 +17,7 @@ from tests.auxil.browser import (
     login,
     main_menu,
 )
-from tests.auxil.mentoring_staff import add_mentor, add_request
+from tests.auxil.mentoring_staff import add_mentor, add_request, without_demo_mentors
 from tests.auxil.people import DEMO, organisation_id
 from tests.auxil.processes import REPO_ROOT
 from tests.auxil.staff import DEMO_EMAIL, DEMO_LOGIN_PASSWORD
@@ -32,6 +32,7 @@ def test_a_coordinator_proposes_the_best_mentor_on_a_phone(
     from playwright.sync_api import expect
 
     runtime = live_server.runtime
+    without_demo_mentors(runtime.db)
     org = organisation_id(runtime, DEMO)
     now = live_server.clock()
     nadia = add_mentor(

@@ -47,8 +47,9 @@ def test_waiting_suggest_propose_and_matches(env: dict[str, str], db: Engine) ->
         org = conn.execute(
             select(organisations.c.id).where(organisations.c.slug == "vnb-nienburg")
         ).scalar_one()
-    mentor = add_mentor(db, org, "Nadia", NOW, town="Marklohe")
-    _, request = add_request(db, org, "Samira", NOW)
+    # The demo mentors (Anna, Leyla) are there too; only Nadia helps with work.
+    mentor = add_mentor(db, org, "Nadia", NOW, town="Marklohe", topics=("work",))
+    _, request = add_request(db, org, "Samira", NOW, topics=("work",))
 
     code, out = run(env, "waiting", "--json")
     assert code == 0, out
@@ -99,3 +100,75 @@ def test_list_shows_the_mentors(env: dict[str, str], db: Engine) -> None:
     assert code == 0
     nadia = next(m for m in json.loads(out) if m["name"] == "Nadia")
     assert nadia["languages"] == ["de", "uk"] and nadia["places"] == "0/2"
+
+
+def test_add_a_mentor_from_the_paper_form_and_invite(env: dict[str, str], db: Engine) -> None:
+    from bot.db.tables import consents, identities, invite_codes, mentor_profiles, people
+
+    args = ["add", "--name", "Fatma", "--phone", "0176 12345678", "--languages", "de,tr"]
+    code, out = run(env, *args, "--topics", "school,health")
+    assert code == 1 and "--paper-consent" in out  # nothing stored without her consent
+    code, out = run(
+        env,
+        *args,
+        "--topics",
+        "school,health",
+        "--paper-consent",
+        "--capacity",
+        "2",
+        "--town",
+        "Hoya",
+        "--availability",
+        "evenings",
+    )
+    assert code == 0, out
+    with db.connect() as conn:
+        person = conn.execute(
+            select(people).where(people.c.role == "mentor").order_by(people.c.id.desc())
+        ).first()
+        assert person is not None and person.display_name == "Fatma" and person.town == "Hoya"
+        profile = conn.execute(
+            select(mentor_profiles).where(mentor_profiles.c.person_id == person.id)
+        ).one()
+        assert (profile.languages, profile.topics, profile.capacity, profile.status) == (
+            ["de", "tr"],
+            ["school", "health"],
+            2,
+            "active",
+        )
+        address = conn.execute(
+            select(identities.c.address).where(identities.c.person_id == person.id)
+        ).scalar_one()
+        assert address == "whatsapp:+4917612345678"
+        purposes = set(
+            conn.execute(
+                select(consents.c.purpose).where(consents.c.person_id == person.id)
+            ).scalars()
+        )
+        assert purposes == {"profile", "messages", "mentoring"}
+    code, out = run(env, *args, "--topics", "school", "--paper-consent")
+    assert code == 1 and "known already" in out
+    code, out = run(
+        env,
+        "add",
+        "--name",
+        "X",
+        "--phone",
+        "12",
+        "--languages",
+        "de",
+        "--topics",
+        "school",
+        "--paper-consent",
+    )
+    assert code == 1 and "not a valid phone number" in out
+
+    code, out = run(env, "invite")
+    assert code == 0 and "?start=m-" in out
+    with db.connect() as conn:
+        roles = (
+            conn.execute(select(invite_codes.c.role).where(invite_codes.c.code.like("m-%")))
+            .scalars()
+            .all()
+        )
+    assert roles == ["mentor"]

@@ -5,14 +5,20 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import pytest
 from sqlalchemy import select, update
 from starlette.testclient import TestClient
 
 from bot.db.tables import mentor_matches, mentoring_settings
 from bot.features.mentoring import states
 from bot.runtime import Runtime
-from tests.auxil.mentoring_staff import add_mentor, add_request
+from tests.auxil.mentoring_staff import add_mentor, add_request, without_demo_mentors
 from tests.auxil.staff import add_organisation, add_staff, login_client, organisation_id
+
+
+@pytest.fixture(autouse=True)
+def _only_our_mentors(runtime: Runtime) -> None:
+    without_demo_mentors(runtime.db)
 
 
 def test_the_page_shows_waiting_women_with_ranked_suggestions_and_proposes(

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Engine, insert
+from sqlalchemy import Engine, insert, update
 
 from bot.db.tables import mentor_profiles, mentoring_requests, people
 
@@ -100,3 +100,10 @@ def add_request(
             .returning(mentoring_requests.c.id)
         ).scalar_one()
     return person, int(request)
+
+
+def without_demo_mentors(db: Engine) -> None:
+    """Retire the demo mentors' profiles (Anna, Leyla: ``bot.demo``), so that a test's own
+    mentors are the only ones suggested."""
+    with db.begin() as conn:
+        conn.execute(update(mentor_profiles).values(status="retired"))

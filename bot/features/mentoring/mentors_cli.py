@@ -7,7 +7,10 @@
   ``cli:<login name>``;
 * ``twc mentors matches [--status …]`` — proposals in flight, running and ended matches;
 * ``twc mentors take-back MATCH`` / ``twc mentors end MATCH``;
-* ``twc mentors settings [--auto/--no-auto] [--threshold 0.7]`` — automatic proposals.
+* ``twc mentors settings [--auto/--no-auto] [--threshold 0.7]`` — automatic proposals;
+* ``twc mentors add --name … --phone … --languages de,ar --topics work,paperwork
+  --paper-consent`` — a mentor who signed the paper form (WhatsApp);
+* ``twc mentors invite`` — a mentor invite code (and its Telegram link).
 
 Whoever runs ``twc`` on the server runs the deployment: lists cover every organisation unless
 ``--organisation`` names one; settings are per organisation (the default one unless named).
@@ -35,6 +38,14 @@ from bot.features.mentoring.matching import (
     NotFoundError,
     SuggestionRow,
 )
+from bot.features.mentoring.roster import (
+    REQUIRED_PURPOSES,
+    NewMentor,
+    RosterError,
+    add_mentor,
+    create_mentor_invite,
+)
+from bot.features.mentoring.topics import AVAILABILITY, TOPICS
 
 app = typer.Typer(
     help="Mentoring: mentors, waiting requests, suggestions, proposals, matches.",
@@ -272,6 +283,81 @@ def settings(
     console.print(
         f"{escape(current.name)}: automatic proposals {state}, threshold {current.threshold:.2f}"
     )
+
+
+def _split(value: str) -> list[str]:
+    return [part.strip() for part in value.split(",") if part.strip()]
+
+
+@app.command("add")
+def add(
+    name: Annotated[str, typer.Option(help="Her first name.")],
+    phone: Annotated[str, typer.Option(help="Her WhatsApp number (national or +49…).")],
+    languages: Annotated[str, typer.Option(help="Languages she speaks, e.g. de,ar.")],
+    topics: Annotated[str, typer.Option(help=f"Topics: {', '.join(TOPICS)}.")],
+    paper_consent: Annotated[
+        bool,
+        typer.Option(
+            "--paper-consent", help="She signed the paper form (profile, messages, mentoring)."
+        ),
+    ] = False,
+    language: Annotated[str, typer.Option(help="Her chat language.")] = "de",
+    town: Annotated[str, typer.Option(help="Her town.")] = "",
+    availability: Annotated[str, typer.Option(help=f"When: {', '.join(AVAILABILITY)}.")] = "",
+    capacity: Annotated[int, typer.Option(help="Mentees at once (1-3).")] = 1,
+    organisation: OrgOption = None,
+) -> None:
+    """Add a mentor who signed the paper form; she is on WhatsApp."""
+    slug = organisation or settings_or_exit().default_organisation
+    with open_runtime() as runtime, runtime.db.begin() as conn:
+        operator = _operator(conn, slug)
+        (org,) = operator.organisation_ids
+        new = NewMentor(
+            organisation_id=org,
+            name=name,
+            phone=phone,
+            language=language,
+            town=town,
+            languages=_split(languages),
+            topics=_split(topics),
+            availability=_split(availability),
+            capacity=capacity,
+            purposes=REQUIRED_PURPOSES if paper_consent else (),
+        )
+        try:
+            person = add_mentor(
+                conn, new, runtime.settings.secret_key, operator.actor, runtime.clock()
+            )
+        except RosterError as error:
+            raise _fail(ROSTER_ERRORS.get(error.code, str(error))) from error
+    console.print(f"[green]✓[/green] Mentor {person} added ({escape(name)}).")
+
+
+@app.command("invite")
+def invite(organisation: OrgOption = None) -> None:
+    """Create a mentor invite code: whoever starts the bot with it signs up as a mentor."""
+    slug = organisation or settings_or_exit().default_organisation
+    with open_runtime() as runtime, runtime.db.begin() as conn:
+        operator = _operator(conn, slug)
+        (org,) = operator.organisation_ids
+        code = create_mentor_invite(conn, org, operator.actor, runtime.clock())
+    console.print(
+        f"Mentor invite code [bold]{escape(code)}[/bold]: https://t.me/<your_bot>?start={code}"
+    )
+
+
+ROSTER_ERRORS = {
+    "bad_name": "--name is 1 to 40 characters.",
+    "bad_language": "--language is one of the bot's language codes.",
+    "bad_town": "--town is at most 80 characters.",
+    "no_languages": "--languages: at least one of the bot's language codes.",
+    "no_topics": f"--topics: at least one of {', '.join(TOPICS)}.",
+    "bad_availability": f"--availability: {', '.join(AVAILABILITY)}.",
+    "bad_capacity": "--capacity is 1, 2 or 3.",
+    "consent_needed": "She must have signed the paper form: --paper-consent.",
+    "bad_phone": "--phone is not a valid phone number.",
+    "phone_known": "This number is known already: send her a mentor invite (twc mentors invite).",
+}
 
 
 def register(root: typer.Typer) -> None:
