@@ -69,3 +69,33 @@ def test_a_coordinator_proposes_the_best_mentor_on_a_phone(
     assert_accessible(page)
     with runtime.db.connect() as conn:
         assert conn.execute(select(mentor_matches.c.mentor_id)).scalars().all() == [nadia]
+
+
+def test_adding_a_mentor_on_a_phone(staff_page: Page, live_server: LiveServer) -> None:
+    from playwright.sync_api import expect
+
+    page = staff_page
+    login(page, DEMO_EMAIL, DEMO_LOGIN_PASSWORD, live_server.url)
+    page.goto(f"{live_server.url}/staff/mentoring")
+    with page.expect_navigation():
+        page.get_by_role("link", name="Mentorin eintragen (Papierformular)").click()
+    page.get_by_label("Vorname").fill("Fatma")
+    page.get_by_label("WhatsApp-Nummer").fill("0176 12345678")
+    page.get_by_role("checkbox", name="Schule und Kita").check()
+    with page.expect_navigation():
+        page.get_by_role("button", name="Mentorin eintragen").click()
+    # The paper consent was not ticked: said next to the field, nothing stored.
+    expect(page.get_by_role("alert")).to_contain_text("Bitte prüfen Sie die markierten Felder")
+    expect(page.locator("#purposes-error")).to_be_visible()
+    assert_fits_the_phone(page)
+    assert_accessible(page)
+    page.get_by_role("checkbox", name="Sie hat das Papierformular unterschrieben").check()
+    with page.expect_navigation():
+        page.get_by_role("button", name="Mentorin eintragen").click()
+    expect(page.get_by_role("status").first).to_contain_text("Die Mentorin ist eingetragen")
+    expect(page.locator("#mentors").locator("..")).to_contain_text("Fatma")
+    with page.expect_navigation():
+        page.get_by_role("button", name="Neuer Einladungs-Code").click()
+    expect(page.locator("section[aria-labelledby=invites] code")).to_have_count(1)
+    assert_fits_the_phone(page)
+    assert_accessible(page)

@@ -188,3 +188,82 @@ def test_the_page_in_english(client: TestClient, runtime: Runtime) -> None:
     login_client(client, "en@example.org", "ein-gutes-passwort-42")
     html = client.get("/staff/mentoring").text
     assert "Waiting for a mentor (0)" in html
+
+
+def test_staff_add_a_mentor_from_the_paper_form(client: TestClient, runtime: Runtime) -> None:
+    from bot.db.tables import consents, identities, mentor_profiles, people
+
+    csrf = login_client(client)
+    form = client.get("/staff/mentoring/mentors/new")
+    assert form.status_code == 200 and "Mentorin eintragen" in form.text
+    org = str(organisation_id(runtime))
+    data = {
+        "csrf_token": csrf,
+        "organisation": org,
+        "name": "Fatma",
+        "phone": "0176 12345678",
+        "town": "Hoya",
+        "language": "tr",
+        "languages": ["de", "tr"],
+        "topics": ["school", "health"],
+        "availability": ["evenings"],
+        "capacity": "2",
+    }
+    refused = client.post("/staff/mentoring/mentors/new", data=data)  # no consent ticked
+    assert refused.status_code == 400
+    assert "Sie muss das Papierformular unterschrieben haben" in refused.text
+    assert 'value="Fatma"' in refused.text  # what she typed is kept
+    bad_phone = client.post(
+        "/staff/mentoring/mentors/new", data={**data, "consent": "yes", "phone": "12"}
+    )
+    assert bad_phone.status_code == 400 and "keine gültige Telefonnummer" in bad_phone.text
+    with runtime.db.connect() as conn:
+        assert not conn.execute(select(people).where(people.c.display_name == "Fatma")).first()
+
+    done = client.post(
+        "/staff/mentoring/mentors/new", data={**data, "consent": "yes"}, follow_redirects=True
+    )
+    assert "Die Mentorin ist eingetragen" in done.text and "Fatma" in done.text
+    with runtime.db.connect() as conn:
+        person = conn.execute(
+            select(people).where(people.c.role == "mentor").order_by(people.c.id.desc())
+        ).first()
+        assert person is not None and (person.display_name, person.language) == ("Fatma", "tr")
+        profile = conn.execute(
+            select(mentor_profiles).where(mentor_profiles.c.person_id == person.id)
+        ).one()
+        assert (profile.topics, profile.capacity, profile.status) == (
+            ["school", "health"],
+            2,
+            "active",
+        )
+        assert (
+            conn.execute(
+                select(identities.c.address).where(identities.c.person_id == person.id)
+            ).scalar_one()
+            == "whatsapp:+4917612345678"
+        )
+        assert (
+            len(conn.execute(select(consents).where(consents.c.person_id == person.id)).all()) == 3
+        )
+    again = client.post("/staff/mentoring/mentors/new", data={**data, "consent": "yes"})
+    assert again.status_code == 400 and "Diese Nummer kennt der Bot schon" in again.text
+
+
+def test_a_mentor_invite_code(client: TestClient, runtime: Runtime) -> None:
+    from bot.db.tables import invite_codes
+
+    csrf = login_client(client)
+    org = organisation_id(runtime)
+    page = client.post(
+        f"/staff/mentoring/invites/{org}", data={"csrf_token": csrf}, follow_redirects=True
+    )
+    assert "Ein neuer Einladungs-Code für Mentorinnen ist erstellt." in page.text
+    with runtime.db.connect() as conn:
+        (code,) = conn.execute(
+            select(invite_codes.c.code).where(invite_codes.c.role == "mentor")
+        ).scalars()
+    assert f"<code>{code}</code>" in page.text
+    assert (
+        client.post("/staff/mentoring/invites/99999", data={"csrf_token": csrf}).status_code == 404
+    )

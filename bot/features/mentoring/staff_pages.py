@@ -5,7 +5,11 @@ flight, running and ended matches, and the automatic-proposal switch.
 * ``POST /staff/mentoring/requests/<id>/propose`` (``mentor``): propose, the mentor is asked
   first;
 * ``POST /staff/mentoring/matches/<id>/take-back`` and ``…/end``;
-* ``POST /staff/mentoring/settings/<organisation>``: admins only (403 otherwise).
+* ``POST /staff/mentoring/settings/<organisation>``: admins only (403 otherwise);
+* ``GET``/``POST /staff/mentoring/mentors/new``: add a mentor who signed the paper form
+  (:mod:`.roster`); a wrong field is shown next to it and nothing is stored;
+* ``POST /staff/mentoring/invites/<organisation>``: a new mentor invite code; the page lists
+  the active ones with their Telegram link and QR code (once the bot's name is known).
 
 Every POST answers with a redirect to the page and a notice (post/redirect/get), so reloading
 never proposes twice; a change that is no longer possible (answered meanwhile) is said plainly
@@ -16,6 +20,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from markupsafe import Markup
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
@@ -23,7 +28,17 @@ from starlette.routing import BaseRoute, Route
 
 from bot.features.mentoring import staff_labels
 from bot.features.mentoring.matching import MatchingError, MatchingService, NotFoundError
+from bot.features.mentoring.roster import (
+    NewMentor,
+    RosterError,
+    add_mentor,
+    create_mentor_invite,
+    mentor_invites,
+)
+from bot.features.mentoring.topics import AVAILABILITY, CAPACITIES
+from bot.staff.totp import qr_svg
 from bot.web.staff.i18n import N_, language_name
+from conversations.languages import default_languages
 
 if TYPE_CHECKING:
     from bot.runtime import Runtime
@@ -38,7 +53,28 @@ NOTICES = {
     "taken_back": N_("Der Vorschlag ist zurückgenommen. Die Teilnehmerin wartet wieder."),
     "ended": N_("Die Begleitung ist beendet."),
     "saved": N_("Die Einstellungen sind gespeichert."),
+    "added": N_("Die Mentorin ist eingetragen. Sie kann jetzt vorgeschlagen werden."),
+    "invited": N_("Ein neuer Einladungs-Code für Mentorinnen ist erstellt."),
 }
+FIELD_ERRORS = {
+    "bad_name": N_("Bitte einen Vornamen eingeben (höchstens 40 Zeichen)."),
+    "bad_language": N_("Bitte eine Sprache wählen."),
+    "bad_town": N_("Der Ort ist zu lang (höchstens 80 Zeichen)."),
+    "no_languages": N_("Bitte mindestens eine Sprache ankreuzen."),
+    "no_topics": N_("Bitte mindestens ein Thema ankreuzen."),
+    "bad_availability": N_("Bitte nur die angebotenen Zeiten wählen."),
+    "bad_capacity": N_("Bitte 1, 2 oder 3 wählen."),
+    "consent_needed": N_(
+        "Sie muss das Papierformular unterschrieben haben (Profil, Nachrichten, Mentoring)."
+    ),
+    "bad_phone": N_("Das ist keine gültige Telefonnummer."),
+    "phone_known": N_(
+        "Diese Nummer kennt der Bot schon. Schicken Sie ihr stattdessen einen "
+        "Einladungs-Code für Mentorinnen."
+    ),
+    "no_organisation": N_("Bitte eine Organisation wählen."),
+}
+FORM_INVALID = N_("Bitte prüfen Sie die markierten Felder. Es wurde nichts gespeichert.")
 ERRORS = {
     "cannot_propose": N_(
         "Dieser Vorschlag geht gerade nicht (zum Beispiel wartet die Teilnehmerin nicht mehr "
@@ -68,6 +104,7 @@ class MentoringPages:
 
     def __init__(self, runtime: Runtime, shell: StaffShell) -> None:
         self.shell = shell
+        self.runtime = runtime
         self.service = MatchingService(runtime.db, runtime.clock)
 
     def routes(self) -> list[BaseRoute]:
@@ -90,6 +127,9 @@ class MentoringPages:
                 page(self.save_settings),
                 methods=["POST"],
             ),
+            Route(f"{PATH}/mentors/new", page(self.new_mentor), methods=["GET"]),
+            Route(f"{PATH}/mentors/new", page(self.add_mentor), methods=["POST"]),
+            Route(f"{PATH}/invites/{{organisation_id:int}}", page(self.invite), methods=["POST"]),
         ]
 
     @staticmethod
@@ -111,6 +151,7 @@ class MentoringPages:
             "labels": staff_labels,
             "several": len(staff.organisation_ids) > 1,
             "admin_of": staff.admin_organisation_ids,
+            "invites": await run_in_threadpool(self._invites, staff),
         }
         return self.shell.render(request, "mentoring/page.html", context, 409 if error else 200)
 
@@ -177,6 +218,133 @@ class MentoringPages:
         except MatchingError:
             return await self.show(request, "bad_threshold")
         return self._back("saved")
+
+    # ---- mentor invites ---------------------------------------------------------------------
+
+    def _link(self, code: str) -> str | None:
+        """The Telegram deep link of a code, once the bot's name is known."""
+        telegram = self.runtime.telegram
+        base = telegram.bot_link if telegram is not None else ""
+        return f"{base}?start={code}" if base else None
+
+    def _invites(self, staff: StaffUser) -> list[dict[str, Any]]:
+        with self.runtime.db.connect() as conn:
+            found = mentor_invites(conn, staff.organisation_ids)
+        shown = []
+        for code, organisation_id in found:
+            link = self._link(code)
+            shown.append(
+                {
+                    "code": code,
+                    "organisation_id": organisation_id,
+                    "link": link,
+                    # segno's own SVG of our own link: no user input in it.
+                    "qr": Markup(qr_svg(link)) if link else None,  # noqa: S704
+                }
+            )
+        return shown
+
+    async def invite(self, request: Request) -> Response:
+        staff = self.staff(request)
+        organisation_id = _id(request.path_params.get("organisation_id"))
+        if organisation_id is None or organisation_id not in staff.organisation_ids:
+            return self.shell.not_found(request)
+
+        def create() -> str:
+            with self.runtime.db.begin() as conn:
+                return create_mentor_invite(
+                    conn, organisation_id, staff.actor, self.runtime.clock()
+                )
+
+        await run_in_threadpool(create)
+        return RedirectResponse(f"{PATH}?notice=invited#invites", status_code=303)
+
+    # ---- adding a mentor ----------------------------------------------------------------------
+
+    def _mentor_form(
+        self,
+        request: Request,
+        form: dict[str, Any],
+        errors: dict[str, str],
+        status_code: int = 200,
+    ) -> Response:
+        staff = self.staff(request)
+        lang = self.shell.language(request)
+        _ = self.shell.gettext(request)
+        context = {
+            "form": form,
+            "errors": {key: _(FIELD_ERRORS[code]) for key, code in errors.items()},
+            "alert": _(FORM_INVALID) if errors else None,
+            "bot_languages": default_languages().languages,
+            "language_name": lambda code: language_name(code, lang),
+            "labels": staff_labels,
+            "availability": AVAILABILITY,
+            "capacities": CAPACITIES,
+            "organisations": self.service.settings(staff),
+        }
+        return self.shell.render(request, "mentoring/new_mentor.html", context, status_code)
+
+    async def new_mentor(self, request: Request) -> Response:
+        staff = self.staff(request)
+        form = {
+            "organisation": min(staff.organisation_ids, default=0),
+            "language": "de",
+            "languages": ["de"],
+            "topics": [],
+            "availability": [],
+            "capacity": 1,
+        }
+        return await run_in_threadpool(self._mentor_form, request, form, {})
+
+    async def add_mentor(self, request: Request) -> Response:
+        staff = self.staff(request)
+        data = await request.form()
+        form: dict[str, Any] = {
+            "organisation": _id(data.get("organisation")) or 0,
+            "name": str(data.get("name", ""))[:200],
+            "phone": str(data.get("phone", ""))[:40],
+            "language": str(data.get("language", "")),
+            "town": str(data.get("town", ""))[:200],
+            "languages": [str(v) for v in data.getlist("languages")],
+            "topics": [str(v) for v in data.getlist("topics")],
+            "availability": [str(v) for v in data.getlist("availability")],
+            "capacity": _id(data.get("capacity")) or 0,
+            "consent": data.get("consent") == "yes",
+        }
+        if form["organisation"] not in staff.organisation_ids:
+            return await run_in_threadpool(
+                self._mentor_form, request, form, {"organisation": "no_organisation"}, 400
+            )
+        new = NewMentor(
+            organisation_id=form["organisation"],
+            name=form["name"],
+            phone=form["phone"],
+            language=form["language"],
+            town=form["town"],
+            languages=form["languages"],
+            topics=form["topics"],
+            availability=form["availability"],
+            capacity=form["capacity"],
+            purposes=("profile", "messages", "mentoring") if form["consent"] else (),
+        )
+
+        def store() -> None:
+            with self.runtime.db.begin() as conn:
+                add_mentor(
+                    conn,
+                    new,
+                    self.runtime.settings.secret_key,
+                    staff.actor,
+                    self.runtime.clock(),
+                )
+
+        try:
+            await run_in_threadpool(store)
+        except RosterError as error:
+            return await run_in_threadpool(
+                self._mentor_form, request, form, {error.field: error.code}, 400
+            )
+        return self._back("added")
 
 
 def staff_pages(runtime: Runtime, shell: StaffShell) -> list[BaseRoute]:
