@@ -180,3 +180,18 @@ def test_automatic_proposals_only_where_switched_on_and_above_the_threshold(
     # Olena waited longest but scores below 0.8; Huda before Samira; one place only.
     assert [(m.request_id, m.mentor_id, m.proposed_by) for m in made] == [(older, mentor, "auto")]
     assert {r.request_id for r in service.waiting(staff)} == {newer, weak}
+
+
+def test_the_page_ranks_only_the_longest_waiting(
+    runtime: Runtime, clock: FrozenClock, org: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from bot.features.mentoring import matching
+
+    now = clock()
+    add_mentor(runtime, org, "Nadia", now)
+    made = [add_request(runtime, org, f"W{i}", now - timedelta(hours=i))[1] for i in range(4)]
+    staff = principal(runtime, "k@example.org", {org: "coordinator"}, now)
+    monkeypatch.setattr(matching, "SHOWN_REQUESTS", 2)
+    view = MatchingService(runtime.db, clock).overview(staff)
+    assert view.waiting_total == 4
+    assert [r.request_id for r in view.waiting] == [made[3], made[2]]

@@ -30,6 +30,10 @@ from bot.staff.audit import record
 
 #: How many suggestions the page shows per waiting request.
 SHOWN_SUGGESTIONS = 3
+#: How many waiting requests the page ranks and shows (longest waiting first); the count
+#: says how many more wait.  Ranking is per request over every mentor, so a district with
+#: thousands waiting would otherwise make every page view slow.
+SHOWN_REQUESTS = 50
 #: The threshold an organisation starts with (as the table's default).
 DEFAULT_THRESHOLD = 0.6
 
@@ -146,6 +150,8 @@ class Overview:
 
     mentors: tuple[MentorRow, ...]
     waiting: tuple[WaitingRow, ...]
+    """The longest waiting (at most :data:`SHOWN_REQUESTS`), with suggestions."""
+    waiting_total: int
     in_flight: tuple[MatchRow, ...]
     active: tuple[MatchRow, ...]
     ended: tuple[MatchRow, ...]
@@ -277,17 +283,22 @@ def waiting_rows(
     now: datetime,
     limit: int | None = SHOWN_SUGGESTIONS,
     request_id: int | None = None,
+    requests_limit: int | None = None,
 ) -> list[WaitingRow]:
-    """The waiting requests, longest waiting first, each with its ranked suggestions."""
+    """The waiting requests, longest waiting first (the first ``requests_limit``), each with
+    its ranked suggestions."""
     mentors = mentor_rows(conn, organisation_ids)
     by_org: dict[int, list[MentorRow]] = {}
     for m in mentors:
         by_org.setdefault(m.organisation_id, []).append(m)
     requests = _waiting_requests(conn, organisation_ids, request_id)
-    before = _proposed_before(conn, (r.request_id for r, _org, _name in requests))
+    ordered = ranking.longest_waiting_first([r for r, _org, _name in requests])
+    if requests_limit is not None:
+        ordered = ordered[:requests_limit]
+    before = _proposed_before(conn, (r.request_id for r in ordered))
     org_of = {r.request_id: (org, name) for r, org, name in requests}
     rows: list[WaitingRow] = []
-    for r in ranking.longest_waiting_first([r for r, _org, _name in requests]):
+    for r in ordered:
         org, name = org_of[r.request_id]
         pool = {m.person_id: m for m in by_org.get(org, [])}
         ranked = ranking.suggest(
@@ -428,6 +439,21 @@ def propose_automatically(conn: Connection, now: datetime) -> int:
     return made
 
 
+def _count_waiting(conn: Connection, organisation_ids: Collection[int]) -> int:
+    return int(
+        conn.execute(
+            select(func.count())
+            .select_from(mentoring_requests)
+            .join(people, people.c.id == mentoring_requests.c.person_id)
+            .where(
+                mentoring_requests.c.organisation_id.in_(organisation_ids),
+                mentoring_requests.c.status == states.WAITING,
+                people.c.status == "active",
+            )
+        ).scalar_one()
+    )
+
+
 def _all_orgs(conn: Connection) -> frozenset[int]:
     return frozenset(int(i) for i in conn.execute(select(organisations.c.id)).scalars())
 
@@ -448,7 +474,8 @@ class MatchingService:
         with self.db.connect() as conn:
             return Overview(
                 mentors=tuple(mentor_rows(conn, orgs)),
-                waiting=tuple(waiting_rows(conn, orgs, now)),
+                waiting=tuple(waiting_rows(conn, orgs, now, requests_limit=SHOWN_REQUESTS)),
+                waiting_total=_count_waiting(conn, orgs),
                 in_flight=tuple(match_rows(conn, orgs, states.IN_FLIGHT, now)),
                 active=tuple(match_rows(conn, orgs, (states.ACTIVE,), now)),
                 ended=tuple(

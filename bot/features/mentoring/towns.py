@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import math
 import re
+from functools import lru_cache
 
 #: Town (as written in the organisation's list) → (latitude, longitude).
 COORDINATES: dict[str, tuple[float, float]] = {
@@ -49,6 +50,7 @@ COORDINATES: dict[str, tuple[float, float]] = {
 EARTH_RADIUS_KM = 6371.0
 
 
+@lru_cache(maxsize=4096)
 def _key(town: str) -> str:
     """Compare names loosely: case, spaces and a bracketed addition ("(Weser)") ignored."""
     without = re.sub(r"\s*\([^)]*\)", "", town)
