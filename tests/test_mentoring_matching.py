@@ -195,3 +195,21 @@ def test_the_page_ranks_only_the_longest_waiting(
     view = MatchingService(runtime.db, clock).overview(staff)
     assert view.waiting_total == 4
     assert [r.request_id for r in view.waiting] == [made[3], made[2]]
+
+
+def test_automatic_proposals_give_the_next_woman_the_next_free_mentor(
+    runtime: Runtime, clock: FrozenClock, org: int
+) -> None:
+    now = clock()
+    nadia = add_mentor(runtime, org, "Nadia", now, capacity=1)
+    greta = add_mentor(runtime, org, "Greta", now, capacity=1, town="Marklohe")
+    _, first = add_request(runtime, org, "Huda", now - timedelta(days=3))
+    _, second = add_request(runtime, org, "Samira", now - timedelta(days=1))
+    staff = principal(runtime, "a@example.org", {org: "admin"}, now)
+    MatchingService(runtime.db, clock).save_settings(staff, org, True, 0.5)
+    with runtime.db.begin() as conn:
+        assert propose_automatically(conn, now) == 2
+    with runtime.db.connect() as conn:
+        made = conn.execute(select(mentor_matches.c.request_id, mentor_matches.c.mentor_id)).all()
+    # Nadia (same town) for the woman waiting longest; Greta, the next best, for the other.
+    assert sorted(tuple(m) for m in made) == sorted([(first, nadia), (second, greta)])

@@ -405,14 +405,24 @@ def settings_rows(conn: Connection, organisation_ids: Collection[int]) -> list[O
 
 def propose_automatically(conn: Connection, now: datetime) -> int:
     """For each organisation that switched it on: propose the best suggestion at or above its
-    threshold for each waiting request, longest waiting first (a mentor proposed here has one
-    place less for the next request).  Returns how many were proposed."""
+    threshold for each waiting request, longest waiting first.  A mentor proposed in this run
+    has a place less for the next request (counted here, as the ranking was read before);
+    a request none fits waits for the next run.  Returns how many were proposed."""
     chosen = [s for s in settings_rows(conn, _all_orgs(conn)) if s.auto_propose]
     made = 0
     for org in chosen:
-        for row in waiting_rows(conn, {org.organisation_id}, now, limit=1):
-            best = row.suggestions[0] if row.suggestions else None
-            if best is None or best.score < org.threshold:
+        taken: dict[int, int] = {}
+        for row in waiting_rows(conn, {org.organisation_id}, now, limit=None):
+            best = next(
+                (
+                    s
+                    for s in row.suggestions
+                    if s.score >= org.threshold
+                    and s.mentor.mentees + taken.get(s.mentor.person_id, 0) < s.mentor.capacity
+                ),
+                None,
+            )
+            if best is None:
                 continue
             try:
                 with conn.begin_nested():
@@ -426,7 +436,8 @@ def propose_automatically(conn: Connection, now: datetime) -> int:
                         reasons=best.reasons,
                     )
             except proposals.ProposalError:
-                continue  # changed meanwhile (a place taken): the next run looks again
+                continue  # changed meanwhile (answered, paused): the next run looks again
+            taken[best.mentor.person_id] = taken.get(best.mentor.person_id, 0) + 1
             record(
                 conn,
                 now,
