@@ -5,6 +5,7 @@ the staff notification says so."""
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING
 
 from sqlalchemy import insert
 from starlette.testclient import TestClient
@@ -12,10 +13,20 @@ from starlette.testclient import TestClient
 from bot.db.tables import inbox_threads
 from bot.features.inbox.notify import NewThread, notification
 from bot.runtime import Runtime
+from tests.auxil.browser import LiveServer, assert_accessible, assert_fits_the_phone, login
 from tests.auxil.inbox import inbox_of
 from tests.auxil.mentoring_staff import add_woman
 from tests.auxil.people import principal
-from tests.auxil.staff import add_staff, login_client, organisation_id
+from tests.auxil.staff import (
+    DEMO_EMAIL,
+    DEMO_LOGIN_PASSWORD,
+    add_staff,
+    login_client,
+    organisation_id,
+)
+
+if TYPE_CHECKING:
+    from playwright.sync_api import Page
 
 
 def _thread(runtime: Runtime, org: int, person: int, at: datetime, urgent: bool) -> int:
@@ -83,3 +94,27 @@ def test_the_notification_says_it_is_urgent() -> None:
     assert subject == "Dringend: Anfrage im Posteingang"
     plain = NewThread(7, 1, "uk", at, "Europe/Berlin", "de", True, None)
     assert notification(plain, "en", "https://x")[0] == "New request in the inbox"
+
+
+def test_an_urgent_thread_on_a_phone(staff_page: Page, live_server: LiveServer) -> None:
+    from playwright.sync_api import expect
+
+    runtime = live_server.runtime
+    org = organisation_id(runtime)
+    now = live_server.clock()
+    _thread(runtime, org, add_woman(runtime.db, org, "Maria", now), now, False)
+    urgent = _thread(
+        runtime, org, add_woman(runtime.db, org, "Olena", now), now - timedelta(hours=3), True
+    )
+    page = staff_page
+    login(page, DEMO_EMAIL, DEMO_LOGIN_PASSWORD, live_server.url)
+    page.goto(f"{live_server.url}/staff/inbox")
+    first = page.locator(".inbox-list li").first
+    expect(first).to_contain_text("dringend")
+    expect(first).to_contain_text("Olena")
+    assert_fits_the_phone(page)
+    assert_accessible(page)
+    page.goto(f"{live_server.url}/staff/inbox/{urgent}")
+    expect(page.locator(".urgent-mark")).to_contain_text("Sie hat ein Problem gemeldet")
+    assert_fits_the_phone(page)
+    assert_accessible(page)
