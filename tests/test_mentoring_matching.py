@@ -213,3 +213,24 @@ def test_automatic_proposals_give_the_next_woman_the_next_free_mentor(
         made = conn.execute(select(mentor_matches.c.request_id, mentor_matches.c.mentor_id)).all()
     # Nadia (same town) for the woman waiting longest; Greta, the next best, for the other.
     assert sorted(tuple(m) for m in made) == sorted([(first, nadia), (second, greta)])
+
+
+def test_erasing_a_woman_removes_her_from_matches_and_the_audit_log(
+    runtime: Runtime, clock: FrozenClock, org: int
+) -> None:
+    from bot.erasure import Eraser
+
+    now = clock()
+    mentor = add_mentor(runtime, org, "Nadia", now)
+    woman, request = add_request(runtime, org, "Samira", now)
+    staff = principal(runtime, "k@example.org", {org: "coordinator"}, now)
+    match = MatchingService(runtime.db, clock).propose(staff, request, mentor)
+    with runtime.db.begin() as conn:
+        Eraser().erase(conn, woman, now=now, actor="test", reason="request")
+    with runtime.db.connect() as conn:
+        assert (
+            conn.execute(select(mentor_matches).where(mentor_matches.c.id == match)).first()
+            is None
+        )
+        entry = conn.execute(select(audit).where(audit.c.action == "mentoring.propose")).one()
+    assert entry.details == {"match": match, "people": [mentor]}

@@ -443,11 +443,17 @@ def propose_automatically(conn: Connection, now: datetime) -> int:
                 now,
                 "auto",
                 "mentoring.propose",
-                {"match": match_id, "request": row.request_id, "mentor": best.mentor.person_id},
+                _details(match_id, best.mentor.person_id, row.person_id),
                 org.organisation_id,
             )
             made += 1
     return made
+
+
+def _details(match_id: int, mentor_id: int, participant_id: int) -> dict[str, Any]:
+    """An audit entry's details: the match and the two women as ``people`` (so that erasing
+    one removes her id: ``bot.erasure.ACTIONS_LISTING_PEOPLE``)."""
+    return {"match": match_id, "people": [mentor_id, participant_id]}
 
 
 def _count_waiting(conn: Connection, organisation_ids: Collection[int]) -> int:
@@ -545,12 +551,15 @@ class MatchingService:
                 )
             except proposals.ProposalError as error:
                 raise MatchingError("cannot_propose", str(error)) from error
+            participant = conn.execute(
+                select(mentoring_requests.c.person_id).where(mentoring_requests.c.id == request_id)
+            ).scalar_one()
             record(
                 conn,
                 now,
                 scope.actor,
                 "mentoring.propose",
-                {"match": match_id, "request": request_id, "mentor": mentor_id},
+                _details(match_id, mentor_id, participant),
                 org,
             )
         return match_id
@@ -579,6 +588,8 @@ class MatchingService:
                     mentor_matches.c.request_id,
                     mentor_matches.c.organisation_id,
                     mentor_matches.c.status,
+                    mentor_matches.c.mentor_id,
+                    mentor_matches.c.participant_id,
                 ).where(
                     mentor_matches.c.id == match_id,
                     mentor_matches.c.organisation_id.in_(scope.organisation_ids),
@@ -608,7 +619,8 @@ class MatchingService:
                 .values(**request_values)
             )
             action = "mentoring.take_back" if to == states.TAKEN_BACK else "mentoring.end"
-            record(conn, now, scope.actor, action, {"match": match_id}, row.organisation_id)
+            details = _details(match_id, row.mentor_id, row.participant_id)
+            record(conn, now, scope.actor, action, details, row.organisation_id)
 
     def settings(self, scope: Scope) -> list[OrgSettings]:
         with self.db.connect() as conn:
