@@ -85,6 +85,7 @@ from benchmarks.staff_coordinator import (
     seed_coordinator,
     time_import,
 )
+from benchmarks.staff_mentoring import MENTORS, WAITING, seed_mentoring
 from bot.db.migrate import upgrade
 from bot.db.tables import (
     attendance,
@@ -324,6 +325,7 @@ def seed(url: str, women: int, threads: int, per_thread: int) -> Seeded:
             data = seed_coordinator(
                 conn, NOW, ids, org_of, first_org.id, second_org, course, enrolled, coordinator
             )
+            seed_mentoring(conn, NOW, ids, org_of, first_org.id)
             return Seeded(thread_of[talking[0]], talking[0], len(ids), len(talking), data)
     finally:
         runtime.close()
@@ -604,6 +606,7 @@ def coordinator_pages(data: Coordinator) -> list[Page]:
         Page("report, this year", f"/staff/reports?organisation={org}&preset=this_year"),
         Page(f"audit, {data.audit_entries:,} entries", "/staff/audit"),
         Page("WhatsApp templates", "/staff/templates"),
+        Page(f"mentoring, {MENTORS} mentors, {WAITING:,} waiting", "/staff/mentoring"),
     ]
 
 

@@ -24,6 +24,9 @@ from bot.db.models import (
     CourseSession,
     Enrolment,
     InviteCode,
+    MentoringRequest,
+    MentorMatch,
+    MentorProfile,
     Organisation,
     Person,
     StaffMember,
@@ -156,7 +159,11 @@ def load_demo(db: Engine, secret_key: str, now: datetime, *, history: bool = Fal
             ("Leyla", "tr", "mentor-leyla"),
         ):
             key = lookup_key(secret_key, "simulator", address)
-            if session.scalar(select(ChannelIdentity).where(ChannelIdentity.lookup_key == key)):
+            known = session.scalar(
+                select(ChannelIdentity.person_id).where(ChannelIdentity.lookup_key == key)
+            )
+            if known is not None:
+                _mentor_profile(session, known, org.id, address, now)
                 continue
             mentor = Person(
                 organisation_id=org.id,
@@ -194,9 +201,141 @@ def load_demo(db: Engine, secret_key: str, now: datetime, *, history: bool = Fal
                 )
                 for purpose in ("profile", "messages", "mentoring")
             )
+            _mentor_profile(session, mentor.id, org.id, address, now)
     if history:
         load_report_history(db, secret_key, now)
     return DemoLogin(COORDINATOR_EMAIL, DEMO_PASSWORD)
+
+
+#: The demo mentors' profiles (what she answered in her onboarding), by simulator address.
+MENTOR_PROFILES = {
+    "mentor-anna": {
+        "languages": ["de", "en"],
+        "topics": ["paperwork", "work", "language"],
+        "availability": ["evenings", "weekends"],
+        "capacity": 2,
+    },
+    "mentor-leyla": {
+        "languages": ["tr", "de", "ar"],
+        "topics": ["school", "health", "everyday", "paperwork"],
+        "availability": ["mornings", "afternoons"],
+        "capacity": 2,
+    },
+}
+
+
+def _mentor_profile(
+    session: Session, person_id: int, organisation_id: int, address: str, now: datetime
+) -> None:
+    """Her mentor profile unless she has one (a demo database from before mentoring gets it
+    on the next load)."""
+    if session.get(MentorProfile, person_id) is not None:
+        return
+    session.add(
+        MentorProfile(
+            person_id=person_id,
+            organisation_id=organisation_id,
+            status="active",
+            created_at=now,
+            updated_at=now,
+            **MENTOR_PROFILES[address],
+        )
+    )
+
+
+def _mentoring_history(
+    session: Session, organisation_id: int, women: list[Person], now: datetime
+) -> None:
+    """Mentoring for the staff page and the reports: three women waiting (Arabic, Persian,
+    Ukrainian), one match running with Anna and one ended with Leyla (both rated)."""
+    mentors = {
+        name: person_id
+        for name, person_id in session.execute(
+            select(Person.display_name, Person.id).where(
+                Person.organisation_id == organisation_id, Person.role == "mentor"
+            )
+        ).all()
+    }
+    if "Anna" not in mentors or "Leyla" not in mentors:
+        return
+
+    def ask(woman: Person, days: int, topics: list[str], status: str) -> MentoringRequest:
+        since = now - timedelta(days=days)
+        session.add(
+            ConsentRecord(
+                person_id=woman.id,
+                purpose="mentoring",
+                wording_version="demo",
+                language=woman.language or "de",
+                channel="simulator",
+                given_at=since,
+            )
+        )
+        request = MentoringRequest(
+            organisation_id=organisation_id,
+            person_id=woman.id,
+            topics=topics,
+            language=woman.language,
+            status=status,
+            created_at=since,
+            updated_at=since,
+            closed_at=now - timedelta(days=10) if status == "closed" else None,
+        )
+        session.add(request)
+        session.flush()
+        return request
+
+    ask(women[0], 12, ["paperwork", "school"], "waiting")
+    ask(women[3], 20, ["work", "language"], "waiting")
+    ask(women[5], 4, ["health"], "waiting")
+    running = ask(women[2], 40, ["paperwork"], "matched")
+    session.add(
+        MentorMatch(
+            organisation_id=organisation_id,
+            request_id=running.id,
+            participant_id=women[2].id,
+            mentor_id=mentors["Anna"],
+            status="active",
+            proposed_by="demo",
+            score=0.7,
+            reasons=["other_language", "topics_all", "town_same"],
+            proposed_at=now - timedelta(days=30),
+            asked_at=now - timedelta(days=29),
+            mentor_answered_at=now - timedelta(days=29),
+            participant_answered_at=now - timedelta(days=28),
+            started_at=now - timedelta(days=28),
+            mentor_contact="relay",
+            participant_contact="relay",
+            last_contact_at=now - timedelta(days=3),
+            met_at=now - timedelta(days=20),
+        )
+    )
+    ended = ask(women[7], 90, ["school", "everyday"], "closed")
+    session.add(
+        MentorMatch(
+            organisation_id=organisation_id,
+            request_id=ended.id,
+            participant_id=women[7].id,
+            mentor_id=mentors["Leyla"],
+            status="ended",
+            proposed_by="demo",
+            score=0.9,
+            reasons=["language", "topics_all", "town_near"],
+            proposed_at=now - timedelta(days=85),
+            asked_at=now - timedelta(days=84),
+            mentor_answered_at=now - timedelta(days=84),
+            participant_answered_at=now - timedelta(days=83),
+            started_at=now - timedelta(days=83),
+            mentor_contact="relay",
+            participant_contact="shared",
+            last_contact_at=now - timedelta(days=12),
+            met_at=now - timedelta(days=76),
+            ended_at=now - timedelta(days=10),
+            ended_by="participant",
+            mentor_rating=4,
+            participant_rating=3,
+        )
+    )
 
 
 #: Participants of the attendance demo: (simulator address, name, language, help asked for).
@@ -538,3 +677,4 @@ def load_report_history(db: Engine, secret_key: str, now: datetime) -> None:
                     broadcast_id=broadcast.id,
                 )
             )
+        _mentoring_history(session, org.id, [person for person, _joined in women], now)

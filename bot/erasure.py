@@ -42,6 +42,10 @@ ACTIONS_LISTING_PEOPLE = (
     "inbox.reply",
     "inbox.close",
     "inbox.start",
+    "mentoring.propose",
+    "mentoring.take_back",
+    "mentoring.end",
+    "mentoring.add_mentor",
     "attendance.mark",
 )
 

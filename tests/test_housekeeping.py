@@ -144,6 +144,7 @@ def test_the_scheduler_runs_the_sweep_and_the_daily_housekeeping(runtime: Runtim
         "retention",
         "inbox_notify",
         "wa_templates",
+        "mentoring_auto_propose",
     }
     assert "cron" in str(jobs["housekeeping"].trigger)
     assert "cron" in str(jobs["wa_templates"].trigger)

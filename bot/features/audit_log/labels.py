@@ -41,6 +41,13 @@ ACTIONS: dict[str, str] = {
     "inbox.close": N_("Gespräch beendet"),
     "inbox.quick_reply.save": N_("Schnellantwort gespeichert"),
     "inbox.quick_reply.delete": N_("Schnellantwort gelöscht"),
+    # mentoring
+    "mentoring.propose": N_("Mentorin vorgeschlagen"),
+    "mentoring.take_back": N_("Vorschlag einer Mentorin zurückgenommen"),
+    "mentoring.end": N_("Begleitung durch eine Mentorin beendet"),
+    "mentoring.settings": N_("Automatische Vorschläge geändert"),
+    "mentoring.add_mentor": N_("Mentorin eingetragen"),
+    "mentoring.invite": N_("Einladungs-Code für Mentorinnen erstellt"),
     # privacy
     "privacy.retention": N_("Aufbewahrungsfrist geändert"),
     "privacy.purge": N_("Alte Daten gelöscht"),
@@ -105,6 +112,9 @@ KEYS: dict[str, str] = {
     "title": N_("Titel"),
     "reminders": N_("Erinnerungen"),
     "values": N_("Werte"),
+    "match": N_("Vorstellung"),
+    "auto_propose": N_("automatisch vorschlagen"),
+    "threshold": N_("Schwelle"),
 }
 
 #: Stored codes of some details' values, by (key, value).
@@ -115,12 +125,14 @@ VALUES: dict[tuple[str, str], str] = {
     ("reason", "no_consent"): N_("nie eingewilligt"),
     ("role", "admin"): N_("Administration"),
     ("role", "coordinator"): N_("Koordination"),
+    ("role", "mentor"): N_("Mentorin"),
 }
 
 #: Who did it, for actors that are not a staff member.
 ACTORS: dict[str, str] = {
     "cli": N_("Kommandozeile"),
     "system": N_("System"),
+    "auto": N_("Automatische Vorschläge"),
     "person": N_("Die Person selbst (im Chat)"),
 }
 

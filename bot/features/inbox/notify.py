@@ -41,6 +41,11 @@ log = logging.getLogger(__name__)
 SUBJECT = N_("Neue Anfrage im Posteingang")
 BODY = N_("Neue Anfrage im Posteingang, Sprache {language}, wartet seit {time}.")
 OPEN_IT = N_("Öffnen: {link}")
+URGENT_SUBJECT = N_("Dringend: Anfrage im Posteingang")
+URGENT_BODY = N_(
+    "Dringend: Eine Frau hat ein Problem gemeldet. Anfrage im Posteingang, Sprache {language}, "
+    "wartet seit {time}."
+)
 #: The outbox kind of a message to a staff group.
 STAFF_NOTICE = "staff_notice"
 #: Threads told about per run (the rest next time).
@@ -59,6 +64,8 @@ class NewThread:
     default_language: str
     email: bool
     telegram_chat: str | None
+    urgent: bool = False
+    """She reported a problem (``inbox_threads.urgent``): the notification says so."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,11 +79,11 @@ class Recipient:
 def notification(thread: NewThread, language: str, link_base: str) -> tuple[str, str]:
     """The subject and text of a notification in ``language`` (a staff language)."""
     time = thread.since.astimezone(ZoneInfo(thread.timezone)).strftime("%H:%M")
-    body = staff_text(language, BODY).format(language=thread.language or "?", time=time)
+    template = URGENT_BODY if thread.urgent else BODY
+    body = staff_text(language, template).format(language=thread.language or "?", time=time)
     link = f"{link_base.rstrip('/')}/staff/inbox/{thread.id}"
-    return staff_text(
-        language, SUBJECT
-    ), f"{body}\n{staff_text(language, OPEN_IT).format(link=link)}"
+    subject = staff_text(language, URGENT_SUBJECT if thread.urgent else SUBJECT)
+    return subject, f"{body}\n{staff_text(language, OPEN_IT).format(link=link)}"
 
 
 def new_threads(conn: Connection, limit: int = BATCH) -> list[NewThread]:
@@ -92,6 +99,7 @@ def new_threads(conn: Connection, limit: int = BATCH) -> list[NewThread]:
             organisations.c.default_language,
             organisations.c.notify_by_email,
             organisations.c.staff_telegram_chat,
+            inbox_threads.c.urgent,
         )
         .join(organisations, organisations.c.id == inbox_threads.c.organisation_id)
         .where(inbox_threads.c.status == "open", inbox_threads.c.notified_at.is_(None))
@@ -108,6 +116,7 @@ def new_threads(conn: Connection, limit: int = BATCH) -> list[NewThread]:
             r.default_language,
             bool(r.notify_by_email),
             r.staff_telegram_chat or None,
+            bool(r.urgent),
         )
         for r in rows
     ]

@@ -99,6 +99,8 @@ class ThreadSummary:
     assigned_staff_id: int | None
     assigned_name: str | None
     timezone: str
+    urgent: bool = False
+    """She reported a problem (e.g. with her mentor): shown first and marked "urgent"."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -225,17 +227,22 @@ class Inbox:
     def threads(
         self, who: Staff, status: str = "open", order: str = "newest", limit: int = 200
     ) -> list[ThreadSummary]:
-        """Her organisations' threads: ``newest`` first (last message) or ``waiting`` longest
-        first (those waiting for an answer before the others)."""
+        """Her organisations' threads: urgent ones first, then ``newest`` first (last message)
+        or ``waiting`` longest first (those waiting for an answer before the others)."""
         query = self._summary_query(who).where(inbox_threads.c.status == status)
         if order == "waiting":
             query = query.order_by(
+                inbox_threads.c.urgent.desc(),
                 inbox_threads.c.waiting_since.is_(None),
                 inbox_threads.c.waiting_since,
                 inbox_threads.c.id,
             )
         else:
-            query = query.order_by(inbox_threads.c.last_message_at.desc(), inbox_threads.c.id)
+            query = query.order_by(
+                inbox_threads.c.urgent.desc(),
+                inbox_threads.c.last_message_at.desc(),
+                inbox_threads.c.id,
+            )
         with self.db.connect() as conn:
             return [_summary(row) for row in conn.execute(query.limit(limit)).mappings()]
 
@@ -645,6 +652,7 @@ class Inbox:
                 inbox_threads.c.assigned_staff_id,
                 assigned.c.display_name.label("assigned_name"),
                 organisations.c.timezone,
+                inbox_threads.c.urgent,
             )
             .join(people, people.c.id == inbox_threads.c.person_id)
             .join(organisations, organisations.c.id == inbox_threads.c.organisation_id)
@@ -814,6 +822,7 @@ def _summary(row: Any) -> ThreadSummary:
         assigned_staff_id=row["assigned_staff_id"],
         assigned_name=row["assigned_name"],
         timezone=row["timezone"],
+        urgent=bool(row["urgent"]),
     )
 
 

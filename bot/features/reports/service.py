@@ -21,7 +21,12 @@ What each number means (also on the page and in docs/reports.md):
 * **requests**: conversations with the team she opened in the period (not those staff
   started), how many the team answered, and the median time to the team's first answer;
 * **broadcasts**: broadcasts sent in the period and what became of their messages (outbox
-  rows are deleted 30 days after sending, so older reach is no longer known).
+  rows are deleted 30 days after sending, so older reach is no longer known);
+* **mentoring**: mentors (active, or paused at the time the report is made) and women
+  waiting for a mentor at that time; requests made, introductions proposed, accepted by
+  both, declined and lapsed, and matches ended in the period; matches running at the end
+  of the period; the average answer to "was it helpful?" (1–4) of the matches ended in the
+  period, from five answers on.
 """
 
 from __future__ import annotations
@@ -47,6 +52,9 @@ from bot.db.tables import (
     flow_results,
     inbox_messages,
     inbox_threads,
+    mentor_matches,
+    mentor_profiles,
+    mentoring_requests,
     organisations,
     outbox,
     people,
@@ -143,6 +151,33 @@ class Reach:
 
 
 @dataclass(slots=True)
+class Mentoring:
+    """Mentor introductions (the states are those of ``mentor_matches``)."""
+
+    mentors_active: int = 0
+    mentors_paused: int = 0
+    waiting: int = 0
+    """Women waiting for a mentor when the report is made."""
+    requested: int = 0
+    proposed: int = 0
+    accepted: int = 0
+    """Of the proposals of the period, those both said yes to."""
+    declined: int = 0
+    lapsed: int = 0
+    running: int = 0
+    """Matches running at the end of the period."""
+    ended: int = 0
+    ratings: list[int] = field(default_factory=list)
+
+    @property
+    def average_rating(self) -> float | None:
+        """The mean "was it helpful?" (1–4), from five answers on."""
+        if len(self.ratings) < SMALL:
+            return None
+        return sum(self.ratings) / len(self.ratings)
+
+
+@dataclass(slots=True)
 class Report:
     """Every number of one organisation's report for one period (counts unrounded: round
     with :func:`shown` when showing them)."""
@@ -163,6 +198,7 @@ class Report:
     sessions: Sessions = field(default_factory=Sessions)
     requests: Requests = field(default_factory=Requests)
     reach: Reach = field(default_factory=Reach)
+    mentoring: Mentoring = field(default_factory=Mentoring)
 
 
 @dataclass(frozen=True, slots=True)
@@ -233,6 +269,7 @@ class ReportService:
             self._sessions(conn, report, now)
             self._requests(conn, report)
             self._reach(conn, report)
+            self._mentoring(conn, report, now)
         return report
 
     def _participants(self, conn: Any, report: Report) -> None:
@@ -413,6 +450,68 @@ class ReportService:
             reach.by_status[_bucket(status, delivery)] += count
             reach.messages += count
         report.reach = reach
+
+    def _mentoring(self, conn: Any, report: Report, now: datetime) -> None:
+        period, org = report.period, report.organisation_id
+        found = Mentoring()
+        for paused_until in conn.execute(
+            select(mentor_profiles.c.paused_until)
+            .join(people, people.c.id == mentor_profiles.c.person_id)
+            .where(
+                mentor_profiles.c.organisation_id == org,
+                mentor_profiles.c.status == "active",
+                people.c.role == "mentor",
+                people.c.status == "active",
+            )
+        ).scalars():
+            if paused_until is not None and paused_until > now:
+                found.mentors_paused += 1
+            else:
+                found.mentors_active += 1
+        requests = mentoring_requests.c
+        found.waiting = int(
+            conn.execute(
+                select(func.count()).where(
+                    requests.organisation_id == org, requests.status == "waiting"
+                )
+            ).scalar_one()
+        )
+        found.requested = int(
+            conn.execute(
+                select(func.count()).where(
+                    requests.organisation_id == org,
+                    requests.created_at >= period.starts_at,
+                    requests.created_at < period.ends_before,
+                )
+            ).scalar_one()
+        )
+        m = mentor_matches.c
+        rows = conn.execute(
+            select(
+                m.status,
+                m.proposed_at,
+                m.started_at,
+                m.ended_at,
+                m.mentor_rating,
+                m.participant_rating,
+            ).where(m.organisation_id == org, m.proposed_at < period.ends_before)
+        ).all()
+        for row in rows:
+            if row.proposed_at >= period.starts_at:
+                found.proposed += 1
+                found.accepted += row.started_at is not None
+                found.declined += row.status == "declined"
+                found.lapsed += row.status == "lapsed"
+            started = row.started_at is not None and row.started_at < period.ends_before
+            ended_before = row.ended_at is not None and row.ended_at < period.ends_before
+            if started and not ended_before:
+                found.running += 1
+            if started and ended_before and row.ended_at >= period.starts_at:
+                found.ended += 1
+                found.ratings += [
+                    r for r in (row.mentor_rating, row.participant_rating) if r is not None
+                ]
+        report.mentoring = found
 
     # ---- flow results ---------------------------------------------------------------------
 

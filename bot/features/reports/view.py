@@ -13,7 +13,7 @@ from typing import Any
 
 from babel import Locale
 from babel.dates import format_date
-from babel.numbers import format_percent
+from babel.numbers import format_decimal, format_percent
 
 from bot.features.reports.charts import Bar
 from bot.features.reports.service import REACH, Report, Row, shown
@@ -73,7 +73,7 @@ def sections(report: Report, lang: str, _: Gettext) -> list[Section]:
             chart=[Bar(name, n) for name, n in named],
         )
 
-    s, q, r = report.sessions, report.requests, report.reach
+    s, q, r, m = report.sessions, report.requests, report.reach, report.mentoring
     active_note = (
         _("„Aktiv“ wird seit dem %(day)s gezählt.")
         % {"day": format_date(report.active_since, "medium", locale=locale)}
@@ -171,8 +171,38 @@ def sections(report: Report, lang: str, _: Gettext) -> list[Section]:
                 "bekannt."
             ),
         ),
+        Section(
+            "mentoring",
+            _("Mentoring"),
+            (_("Zahl"), count),
+            [
+                (_("Mentorinnen, die gerade vorgestellt werden können"), shown(m.mentors_active)),
+                (_("Mentorinnen, die gerade pausieren"), shown(m.mentors_paused)),
+                (_("Frauen, die gerade auf eine Mentorin warten"), shown(m.waiting)),
+                (_("Wunsch nach einer Mentorin im Zeitraum"), shown(m.requested)),
+                (_("Vorschläge im Zeitraum"), shown(m.proposed)),
+                (_("Davon von beiden angenommen"), shown(m.accepted)),
+                (_("Davon abgelehnt"), shown(m.declined)),
+                (_("Davon ohne Antwort abgelaufen"), shown(m.lapsed)),
+                (_("Laufende Begleitungen am Ende des Zeitraums"), shown(m.running)),
+                (_("Beendete Begleitungen im Zeitraum"), shown(m.ended)),
+                (
+                    _("War es hilfreich? Durchschnitt (1 bis 4)"),
+                    _average(m.average_rating, locale),
+                ),
+            ],
+            note=_(
+                "Mentorinnen und Wartende zählen zum Zeitpunkt des Berichts. Den Durchschnitt "
+                "gibt es erst ab 5 Antworten."
+            ),
+        ),
     ]
     return found
+
+
+def _average(value: float | None, locale: Locale) -> str:
+    """``3,2`` in the reader's way of writing numbers, or a dash."""
+    return "—" if value is None else str(format_decimal(value, "0.0", locale=locale))
 
 
 def _title(title: dict[str, Any], lang: str) -> str:
