@@ -33,5 +33,7 @@ class InviteEnrolmentWriter:
         """Write the enrolments."""
         if self.rows:
             conn.execute(ENROL_BY_CODE, self.rows)
-            conn.execute(ROLE_BY_CODE, [{k: r[k] for k in ("person_id", "code")} for r in self.rows])
+            conn.execute(
+                ROLE_BY_CODE, [{k: r[k] for k in ("person_id", "code")} for r in self.rows]
+            )
         self.rows = []

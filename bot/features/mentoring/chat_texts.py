@@ -58,7 +58,8 @@ NO_REQUEST = msg(
 )
 WAITING = msg(
     "mentoring.request_waiting",
-    "⏳ Wir suchen eine Mentorin für Sie, seit {date}.\n• Themen: {topics}\n• Sprache: {language}\n"
+    "⏳ Wir suchen eine Mentorin für Sie, seit {date}.\n"
+    "• Themen: {topics}\n• Sprache: {language}\n"
     "Das dauert oft 2 bis 6 Wochen. Wir schreiben Ihnen, sobald wir jemanden gefunden haben.",
 )
 PROPOSED = msg(
@@ -70,7 +71,8 @@ MATCHED = msg("mentoring.request_matched", "🤝 Ihre Mentorin: {mentor}")
 
 ASKED = msg(
     "mentoring.request_sent",
-    "✅ Danke! Wir suchen jetzt eine Mentorin für Sie.\n• Themen: {topics}\n• Sprache: {language}\n"
+    "✅ Danke! Wir suchen jetzt eine Mentorin für Sie.\n"
+    "• Themen: {topics}\n• Sprache: {language}\n"
     "Das dauert oft 2 bis 6 Wochen. Wir schreiben Ihnen, sobald wir jemanden gefunden haben.",
 )
 CHANGED = msg(

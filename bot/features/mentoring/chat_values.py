@@ -53,4 +53,3 @@ class Words:
     def day(self, moment: datetime) -> str:
         """A date, long form, in the organisation's time zone."""
         return format_day(moment, self.language, self.timezone)
-

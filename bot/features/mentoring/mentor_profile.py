@@ -1,5 +1,5 @@
 """A mentor's profile as she answers in the chat: the effects her answers become, the flow
-actions that make them, and the writer that stores them in ``mentor_profiles``.
+actions that make them, and :func:`store`, which writes them to ``mentor_profiles``.
 
 The questions keep their answers in the conversation's working data (``m_languages``,
 ``m_topics``, ``m_capacity``, ``m_time``); an action takes what is there, clears it, and
@@ -149,70 +149,54 @@ def retire_mentor(turn: Turn, _args: Mapping[str, Any], _value: Any) -> None:
     turn.effects.append(RetireMentor())
 
 
-class MentorProfileWriter:
-    """Stores a batch's profile answers, pauses and goodbyes (a few a day: one statement per
-    woman; the batch is one transaction)."""
+def store(conn: Connection, effect: FeatureEffect, person_id: int, now: datetime) -> None:
+    """Write one of her changes at once, in the turn's transaction: her hub, shown next in
+    the same turn, reads it (``mentor_summary``).  A profile is created ``incomplete`` and
+    becomes ``active`` when every question is answered."""
+    change: dict[str, Any] = {}
+    if isinstance(effect, SaveMentorProfile):
+        for field in ("languages", "topics", "availability", "capacity"):
+            value = getattr(effect, field)
+            if value is not None:
+                change[field] = list(value) if isinstance(value, tuple) else value
+        if effect.complete:
+            change["status"] = ACTIVE
+    elif isinstance(effect, PauseMentor):
+        change["paused_until"] = effect.until
+    elif isinstance(effect, RetireMentor):
+        change["status"] = RETIRED
+    done = conn.execute(
+        update(mentor_profiles)
+        .where(mentor_profiles.c.person_id == person_id)
+        .values(**change, updated_at=now)
+    )
+    if done.rowcount:
+        return
+    organisation_id = conn.execute(
+        select(people.c.organisation_id).where(people.c.id == person_id)
+    ).scalar()
+    if organisation_id is None:
+        return
+    conn.execute(
+        insert(mentor_profiles).values(
+            {
+                "languages": [],
+                "topics": [],
+                "availability": [],
+                "capacity": 1,
+                "status": INCOMPLETE,
+                **change,
+                "person_id": person_id,
+                "organisation_id": organisation_id,
+                "created_at": now,
+                "updated_at": now,
+            }
+        )
+    )
 
-    handles: tuple[type, ...] = (SaveMentorProfile, PauseMentor, RetireMentor)
 
-    def __init__(self) -> None:
-        self.changes: dict[int, dict[str, Any]] = {}
-        self.times: dict[int, datetime] = {}
-
-    def collect(self, effect: FeatureEffect, person_id: int, now: datetime) -> None:
-        """Queue what changes for her (a later answer in the batch wins)."""
-        change = self.changes.setdefault(person_id, {})
-        self.times[person_id] = now
-        if isinstance(effect, SaveMentorProfile):
-            for field in ("languages", "topics", "availability", "capacity"):
-                value = getattr(effect, field)
-                if value is not None:
-                    change[field] = list(value) if isinstance(value, tuple) else value
-            if effect.complete:
-                change["status"] = ACTIVE
-        elif isinstance(effect, PauseMentor):
-            change["paused_until"] = effect.until
-        elif isinstance(effect, RetireMentor):
-            change["status"] = RETIRED
-
-    def forget(self, person_id: int) -> None:
-        """Drop what was queued for someone erased in the same batch."""
-        self.changes.pop(person_id, None)
-        self.times.pop(person_id, None)
-
-    def flush(self, conn: Connection) -> None:
-        """Update her profile, or create it (``incomplete`` until every question is answered)."""
-        for person_id, change in self.changes.items():
-            now = self.times[person_id]
-            done = conn.execute(
-                update(mentor_profiles)
-                .where(mentor_profiles.c.person_id == person_id)
-                .values(**change, updated_at=now)
-            )
-            if done.rowcount:
-                continue
-            organisation_id = conn.execute(
-                select(people.c.organisation_id).where(people.c.id == person_id)
-            ).scalar()
-            if organisation_id is None:
-                continue
-            conn.execute(
-                insert(mentor_profiles).values(
-                    {
-                        "languages": [],
-                        "topics": [],
-                        "availability": [],
-                        "capacity": 1,
-                        "status": INCOMPLETE,
-                        **change,
-                        "person_id": person_id,
-                        "organisation_id": organisation_id,
-                        "created_at": now,
-                        "updated_at": now,
-                    }
-                )
-            )
-        self.changes, self.times = {}, {}
+#: The effects :func:`store` writes.
+CHANGES: tuple[type, ...] = (SaveMentorProfile, PauseMentor, RetireMentor)
 
 
 ACTIONS = {
@@ -225,8 +209,9 @@ ACTIONS = {
 
 __all__ = [
     "ACTIONS",
-    "MentorProfileWriter",
+    "CHANGES",
     "PauseMentor",
     "RetireMentor",
     "SaveMentorProfile",
+    "store",
 ]

@@ -15,7 +15,6 @@ from bot.features.mentoring.language_choices import CHOICE_SOURCES
 PART = Feature(
     name="mentoring",
     actions={**mentor_profile.ACTIONS, "show_mentor_profile": mentor_summary.show_mentor_profile},
-    effect_writers=(mentor_profile.MentorProfileWriter,),
     reply_sources=(mentor_summary.make_replies,),
     choice_sources=CHOICE_SOURCES,
 )

@@ -1,7 +1,8 @@
 """A mentor's hub begins with her profile as stored: languages, topics, how many women, when
 she has time, how many she accompanies now, and whether we may propose someone (active,
 paused until …, full, retired, not finished).  Read in the turn's transaction by a reply
-source, because the engine does not hold ``mentor_profiles``.
+source, because the engine does not hold ``mentor_profiles``; the same source writes her
+changes (``mentor_profile.store``) in their place among the turn's effects.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from bot.db.tables import mentor_matches, mentor_profiles
 from bot.features.mentoring import chat_texts as t
 from bot.features.mentoring import states
 from bot.features.mentoring.chat_values import Words
-from bot.features.mentoring.mentor_profile import ACTIVE, RETIRED
+from bot.features.mentoring.mentor_profile import ACTIVE, CHANGES, RETIRED, store
 from bot.settings import Settings
 from bot.turns.effects import HostReply
 from conversations import Turn
@@ -41,9 +42,11 @@ def show_mentor_profile(turn: Turn, _args: Mapping[str, Any], _value: Any) -> No
 
 
 class MentorProfileReplies:
-    """Answers :class:`ShowMentorProfile` (a reply source, see ``bot.turns.effects``)."""
+    """Answers :class:`ShowMentorProfile` (a reply source, see ``bot.turns.effects``), and
+    writes her changes where they happen among the turn's effects, so that the profile shown
+    after a change is the changed one (an effect writer would flush after the replies)."""
 
-    handles: tuple[type, ...] = (ShowMentorProfile,)
+    handles: tuple[type, ...] = (ShowMentorProfile, *CHANGES)
 
     def __init__(self, engine: FlowEngine, _settings: Settings) -> None:
         self.engine = engine
@@ -51,6 +54,9 @@ class MentorProfileReplies:
     def replies(
         self, conn: Connection, effect: Any, target: Target, now: datetime
     ) -> Sequence[HostReply]:
+        if isinstance(effect, FeatureEffect) and isinstance(effect, CHANGES):
+            store(conn, effect, target.person_id, now)
+            return []
         words = Words(self.engine, effect.language, target.organisation.info.timezone)
         row = conn.execute(
             select(mentor_profiles).where(mentor_profiles.c.person_id == target.person_id)
