@@ -10,16 +10,21 @@ PostgreSQL; frozen clock.
 from __future__ import annotations
 
 from datetime import timedelta
+from pathlib import Path
 
+import pytest
 from sqlalchemy import select
 from starlette.testclient import TestClient
 
 from bot.db.tables import mentor_matches, mentor_profiles, mentoring_requests, people
-from bot.features.invites import create_invite
+from bot.features.invites import InviteError, create_invite, list_invites
+from bot.features.my_data.export import as_json
+from bot.features.my_data.gather import gather
 from bot.features.mentoring.proposals import propose
 from bot.runtime import Runtime
 from tests.auxil.clock import FrozenClock
 from tests.auxil.courses import person_of
+from tests.auxil.processes import bot_environment, run_twc
 from tests.auxil.simulator import Simulator, choose_region, onboard
 
 MENTOR_CODE = "m-hoya"
@@ -328,3 +333,107 @@ def test_a_mentor_is_named_once_both_said_yes(
     mentor.press("🏠 Menü")
     mentor.press("🤝 Mentorin")
     assert "• Sie begleiten jetzt: 1" in mentor.text()
+
+
+def test_a_mentor_invite_is_for_an_organisation(runtime: Runtime, clock: FrozenClock) -> None:
+    _mentor_invite(runtime, clock)
+    [mentor] = [i for i in list_invites(runtime.db) if i.code == MENTOR_CODE]
+    assert (mentor.role, mentor.course, mentor.organisation) == ("mentor", None, "vnb-nienburg")
+    with pytest.raises(InviteError, match="not a course"):
+        create_invite(
+            runtime.db,
+            clock(),
+            course="deutsch-a2-nienburg",
+            organisation=None,
+            code="m-course",
+            role="mentor",
+        )
+    with pytest.raises(InviteError, match="role"):
+        create_invite(
+            runtime.db, clock(), course=None, organisation="vnb-nienburg", code="x", role="boss"
+        )
+
+
+@pytest.mark.slow
+def test_mentor_invites_on_the_command_line(tmp_path: Path) -> None:
+    env = bot_environment(tmp_path / "bot.sqlite3")
+    assert run_twc(["demo", "load"], env).returncode == 0
+    made = run_twc(
+        [
+            "invites",
+            "create",
+            "--organisation",
+            "vnb-nienburg",
+            "--code",
+            "m-2027",
+            "--role",
+            "mentor",
+        ],
+        env,
+    )
+    assert made.returncode == 0, made.stderr
+    assert "https://t.me/<your_bot>?start=m-2027" in " ".join(made.stdout.split())
+    listed = run_twc(["invites", "list"], env)
+    [line] = [row for row in listed.stdout.splitlines() if row.startswith("m-2027")]
+    assert "mentor" in line.split()
+    bad = run_twc(["invites", "create", "--organisation", "vnb-nienburg", "--role", "boss"], env)
+    assert bad.returncode == 2 and "role" in bad.stderr
+
+
+def test_her_data_shows_and_exports_mentoring_and_erasure_removes_it(
+    client: TestClient, runtime: Runtime, clock: FrozenClock
+) -> None:
+    _mentor_invite(runtime, clock)
+    mentor = Simulator(client, "maria")
+    sign_up_mentor(mentor, name="Maria")
+    mentor.press("🤝 Mentorin")
+    mentor_questions(mentor)
+    participant = Simulator(client, "amina")
+    onboard(participant)
+    ask_for_a_mentor(participant)
+    participant.press("mentee.ask_language:ar")
+    participant.press("✅ Ja, bitte")
+    amina, maria = person_of(runtime, "amina"), person_of(runtime, "maria")
+    [request] = requests_of(runtime, amina)
+    with runtime.db.begin() as conn:
+        propose(
+            conn,
+            request_id=int(request["id"]),
+            mentor_id=maria,
+            proposed_by="auto",
+            now=clock(),
+        )
+
+    participant.press("main.menu:privacy")
+    shown = participant.text()
+    assert "🤝 Mentorinnen\n• Ihre Anfrage vom " in shown
+    assert "(wir stellen Ihnen jemanden vor): Themen: 📄 Briefe, Ämter, 🏫 Schule, Kita." in shown
+    assert "Sprache: Arabisch." in shown
+    assert "Vorstellung vom " in shown and ": wir fragen noch" in shown
+    assert "Maria" not in shown
+    mentor.press("🏠 Menü")
+    mentor.press("main.menu:privacy")
+    shown = mentor.text()
+    assert (
+        "• Ihr Profil als Mentorin (aktiv): Sprachen: Deutsch, Arabisch. "
+        "Themen: 🗣️ Deutsch üben, 📄 Briefe, Ämter. Frauen gleichzeitig: 2. Zeit: 🌙 Abends."
+    ) in shown
+    assert "Amina" not in shown
+
+    with runtime.db.connect() as conn:
+        data = gather(conn, amina, clock())
+    assert data is not None
+    document = as_json(data, clock())
+    assert document["mentoring_requests"][0]["topics"] == ["paperwork", "school"]
+    assert document["mentoring_introductions"][0]["as"] == "participant"
+
+    # Erasure: her request and the introduction go with her; the mentor's profile stays.
+    participant.send("/delete")
+    participant.press(participant.labels()[0])
+    with runtime.db.connect() as conn:
+        assert conn.execute(select(mentoring_requests)).all() == []
+        assert conn.execute(select(mentor_matches)).all() == []
+    mentor.send("/delete")
+    mentor.press(mentor.labels()[0])
+    with runtime.db.connect() as conn:
+        assert conn.execute(select(mentor_profiles)).all() == []
