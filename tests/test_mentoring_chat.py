@@ -231,7 +231,7 @@ def test_a_participant_asks_for_a_mentor_and_withdraws(
 
     # Her hub says since when; asking again changes her wish (one open request).
     sim.press("🤝 Mentorin")
-    assert "⏳ Wir suchen eine Mentorin für Sie, seit " in sim.text()
+    assert "⏳ Wir suchen eine Mentorin für Sie.\n• Seit: 30. November 2026\n" in sim.text()
     sim.press("🙋 Mentorin suchen")
     sim.press("✅ Ja")
     sim.press("🩺 Gesundheit")

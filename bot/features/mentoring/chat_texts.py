@@ -58,8 +58,8 @@ NO_REQUEST = msg(
 )
 WAITING = msg(
     "mentoring.request_waiting",
-    "⏳ Wir suchen eine Mentorin für Sie, seit {date}.\n"
-    "• Themen: {topics}\n• Sprache: {language}\n"
+    "⏳ Wir suchen eine Mentorin für Sie.\n"
+    "• Seit: {date}\n• Themen: {topics}\n• Sprache: {language}\n"
     "Das dauert oft 2 bis 6 Wochen. Wir schreiben Ihnen, sobald wir jemanden gefunden haben.",
 )
 PROPOSED = msg(
@@ -77,8 +77,8 @@ ASKED = msg(
 )
 CHANGED = msg(
     "mentoring.request_changed",
-    "✅ Wir haben Ihren Wunsch geändert. Wir suchen weiter, seit {date}.\n"
-    "• Themen: {topics}\n• Sprache: {language}",
+    "✅ Wir haben Ihren Wunsch geändert. Wir suchen weiter.\n"
+    "• Seit: {date}\n• Themen: {topics}\n• Sprache: {language}",
 )
 UNDER_WAY = msg(
     "mentoring.request_under_way",

@@ -6,11 +6,13 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import datetime
 
+from babel.dates import format_date
+
 from bot.features.mentoring.chat_texts import TIMES
 from bot.features.mentoring.topics import topic_names
 from conversations import system_texts as st
 from conversations.flow_engine import FlowEngine
-from conversations.i18n import format_day
+from conversations.i18n import local_time, native_digits
 from conversations.languages import Language
 from conversations.texts import Text
 
@@ -51,5 +53,12 @@ class Words:
         return self.listed(self.say(TIMES[i]) for i in ids if i in TIMES)
 
     def day(self, moment: datetime) -> str:
-        """A date, long form, in the organisation's time zone."""
-        return format_day(moment, self.language, self.timezone)
+        """A date without its weekday ("30. November 2026"), in the organisation's time zone:
+        it reads well after "until" and "since" in every language (a weekday does not)."""
+        return day_of(moment, self.language, self.timezone)
+
+
+def day_of(moment: datetime, language: Language, timezone: str) -> str:
+    """:meth:`Words.day` for a language and time zone."""
+    day = format_date(local_time(moment, timezone), "long", locale=language.babel_locale)
+    return native_digits(day, language)

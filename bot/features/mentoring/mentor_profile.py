@@ -19,10 +19,10 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import Connection, insert, select, update
 
 from bot.db.tables import mentor_profiles, people
+from bot.features.mentoring.chat_values import day_of
 from bot.features.mentoring.topics import AVAILABILITY, CAPACITIES, TOPICS
 from conversations import Turn
 from conversations.events import FeatureEffect
-from conversations.i18n import format_day
 
 #: Working-data keys of her answers (``save_as`` in ``flows/mentor.yaml``).
 LANGUAGES, TOPICS_KEY, CAPACITY, TIME, PAUSE_DATE = (
@@ -133,9 +133,7 @@ def pause_mentor(turn: Turn, args: Mapping[str, Any], _value: Any) -> None:
     her language, for the text that confirms it."""
     until = _end_of_pause(turn, args)
     if turn.conversation is not None:
-        turn.conversation.data[UNTIL] = format_day(
-            until, turn.language, turn.organisation.timezone
-        )
+        turn.conversation.data[UNTIL] = day_of(until, turn.language, turn.organisation.timezone)
     turn.effects.append(PauseMentor(until))
 
 
