@@ -18,9 +18,9 @@ from starlette.testclient import TestClient
 
 from bot.db.tables import mentor_matches, mentor_profiles, mentoring_requests, people
 from bot.features.invites import InviteError, create_invite, list_invites
+from bot.features.mentoring.proposals import propose
 from bot.features.my_data.export import as_json
 from bot.features.my_data.gather import gather
-from bot.features.mentoring.proposals import propose
 from bot.runtime import Runtime
 from tests.auxil.clock import FrozenClock
 from tests.auxil.courses import person_of

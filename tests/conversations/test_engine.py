@@ -563,7 +563,10 @@ def test_a_greeting_does_not_ask_about_messages_again(engine: FlowEngine) -> Non
     person.press("🔕 Nein, danke")
     person.say("hallo")
     assert "Willkommen zurück" in person.texts[0]
-    assert person.labels[:2] == ["🤝 Mentorin", "🙋 Team fragen"]  # the menu, not the question again
+    assert person.labels[:2] == [
+        "🤝 Mentorin",
+        "🙋 Team fragen",
+    ]  # the menu, not the question again
 
 
 def test_a_photo_during_onboarding_does_not_go_to_the_team(engine: FlowEngine) -> None:
