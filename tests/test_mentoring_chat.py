@@ -146,7 +146,8 @@ def test_a_mentor_pauses_resumes_and_stops(
     sim.press("⏸️ Pause")
     sim.press("📅 Bis zu einem Datum")
     sim.send("morgen vielleicht")  # not a date: asked again, kindly
-    assert sim.labels() == [] or "Datum" in sim.text()
+    assert "📅 Bitte schreiben Sie ein Datum, zum Beispiel: 24.12.26." in sim.text()
+    assert profile_of(runtime, maria)["paused_until"] is None  # type: ignore[index]
     day = (clock() + timedelta(days=40)).date()
     sim.send(day.strftime("%d.%m.%Y"))
     assert "⏸️ In Ordnung. Bis " in sim.text()
@@ -437,3 +438,40 @@ def test_her_data_shows_and_exports_mentoring_and_erasure_removes_it(
     mentor.press(mentor.labels()[0])
     with runtime.db.connect() as conn:
         assert conn.execute(select(mentor_profiles)).all() == []
+
+
+def test_without_messages_she_is_asked_for_them_and_no_request_is_stored(
+    client: TestClient, runtime: Runtime
+) -> None:
+    sim = Simulator(client, "amina")
+    onboard(sim, messages=False)
+    ask_for_a_mentor(sim)
+    assert "🔔 Wenn wir eine Mentorin gefunden haben, schreiben wir Ihnen." in sim.text()
+    sim.press("🔕 Nein, danke")
+    assert "Ohne Nachrichten können wir Ihnen aber keine Mentorin vorstellen." in sim.text()
+    assert requests_of(runtime, person_of(runtime, "amina")) == []
+    # Yes to messages the next time (her "mentoring" consent stands: not asked again).
+    sim.press("🤝 Mentorin")
+    sim.press("🙋 Mentorin suchen")
+    sim.press("✅ Ja")
+    sim.press("📄 Briefe, Ämter")
+    sim.press("➡️ Fertig")
+    sim.press("🔔 Ja, gerne")
+    assert "🌐 In welcher Sprache möchten Sie mit Ihrer Mentorin sprechen?" in sim.text()
+    sim.press("mentee.ask_language:de")
+    sim.press("✅ Ja, bitte")
+    [request] = requests_of(runtime, person_of(runtime, "amina"))
+    assert (request["status"], request["language"]) == ("waiting", "de")
+
+
+def test_saying_no_to_the_mentoring_consent_stores_nothing(
+    client: TestClient, runtime: Runtime
+) -> None:
+    sim = Simulator(client, "amina")
+    onboard(sim)
+    sim.press("🤝 Mentorin")
+    sim.press("🙋 Mentorin suchen")
+    sim.press("✅ Ja")
+    sim.press("❌ Nein")
+    assert "In Ordnung. Wir suchen keine Mentorin für Sie." in sim.text()
+    assert requests_of(runtime, person_of(runtime, "amina")) == []
