@@ -10,6 +10,7 @@ buttons, direction).  After an intended change: ``pytest tests/test_mentoring_go
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -18,8 +19,8 @@ from starlette.testclient import TestClient
 from bot.features.invites import create_invite
 from bot.runtime import Runtime
 from tests.auxil.clock import FrozenClock
-from tests.test_golden import GOLDEN
 
+GOLDEN = Path(__file__).resolve().parent / "golden"
 MENTOR_CODE = "mentorin-hoya"
 
 #: Steps: ("send", text) or ("press", the end of a button's id).
