@@ -208,7 +208,7 @@ def test_a_participant_asks_for_a_mentor_and_withdraws(
     onboard(sim)
     amina = person_of(runtime, "amina")
     sim.press("🤝 Mentorin")
-    assert "Sie haben noch keine Mentorin." in sim.text()
+    assert "Sie haben noch keine Mentorin." in sim.text()  # she ticked a course, not this
     assert sim.labels() == ["🙋 Mentorin suchen", "↩️ Zurückziehen", "🏠 Menü"]
     sim.press("🙋 Mentorin suchen")
     assert "Die Suche dauert oft 2 bis 6 Wochen" in sim.text()
@@ -475,3 +475,22 @@ def test_saying_no_to_the_mentoring_consent_stores_nothing(
     sim.press("❌ Nein")
     assert "In Ordnung. Wir suchen keine Mentorin für Sie." in sim.text()
     assert requests_of(runtime, person_of(runtime, "amina")) == []
+
+
+def test_who_ticked_mentor_at_onboarding_is_offered_one_in_her_hub(
+    client: TestClient, runtime: Runtime
+) -> None:
+    sim = Simulator(client, "amina")
+    sim.send("/start")
+    sim.press("Deutsch")
+    choose_region(sim)
+    sim.press(sim.labels()[0])
+    sim.send("Amina")
+    sim.press("Hoya")
+    sim.press("🤝 Mentorin")  # her interest
+    sim.press("➡️ Fertig")
+    sim.press("➡️ Fertig")
+    sim.press("🔔 Ja, gerne")
+    sim.press("main.menu:mentoring")
+    assert "Bei der Anmeldung haben Sie gesagt: Eine Mentorin interessiert Sie." in sim.text()
+    assert sim.labels()[0] == "🙋 Mentorin suchen"

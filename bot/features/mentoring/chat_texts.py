@@ -56,6 +56,12 @@ NO_REQUEST = msg(
     "🤝 Eine Mentorin ist eine Frau, die schon länger hier lebt und Ihnen hilft.\n"
     "Sie haben noch keine Mentorin.",
 )
+NO_REQUEST_INTERESTED = msg(
+    "mentoring.request_none_interested",
+    "🤝 Bei der Anmeldung haben Sie gesagt: Eine Mentorin interessiert Sie.\n"
+    "Eine Mentorin ist eine Frau, die schon länger hier lebt und Ihnen hilft.\n"
+    "Sollen wir eine für Sie suchen? Tippen Sie auf „🙋 Mentorin suchen“.",
+)
 WAITING = msg(
     "mentoring.request_waiting",
     "⏳ Wir suchen eine Mentorin für Sie.\n"

@@ -94,6 +94,16 @@ def open_request(conn: Connection, person_id: int) -> Row[Any] | None:
     ).first()
 
 
+def interested(conn: Connection, person_id: int) -> bool:
+    """Whether she ticked "🤝 Mentorin" among her interests at onboarding and never asked
+    (her hub then offers it in so many words)."""
+    interests = conn.execute(select(people.c.interests).where(people.c.id == person_id)).scalar()
+    asked = conn.execute(
+        select(mentoring_requests.c.id).where(mentoring_requests.c.person_id == person_id).limit(1)
+    ).first()
+    return "mentor" in (interests or []) and asked is None
+
+
 def mentor_name(conn: Connection, request_id: int) -> str | None:
     """The first name of her mentor once both said yes (``active``), else ``None``."""
     return conn.execute(
@@ -131,7 +141,9 @@ class RequestReplies:
         """What her hub says about her request."""
         row = open_request(conn, person_id)
         if row is None:
-            return words.say(t.NO_REQUEST)
+            return words.say(
+                t.NO_REQUEST_INTERESTED if interested(conn, person_id) else t.NO_REQUEST
+            )
         if row.status == states.MATCHED:
             name = mentor_name(conn, row.id)
             if name:
