@@ -21,7 +21,14 @@ from tests.auxil.person import CHANNELS, Line, on_channel, onboard
 pytestmark = pytest.mark.slow
 
 UK_CONSENT = "✅ Так, я згодна"
-UK_MENU = ["🙋 Запитати команду", "🌐 Змінити мову", "🔒 Мої дані", "🔕 Більше не писати"]
+#: The main menu in Ukrainian: the mentoring feature's entry first.
+UK_MENU = [
+    "🤝 Наставниця",
+    "🙋 Запитати команду",
+    "🌐 Змінити мову",
+    "🔒 Мої дані",
+    "🔕 Більше не писати",
+]
 
 
 @pytest.fixture(params=CHANNELS)

@@ -23,7 +23,14 @@ from tests.auxil.simulator import Simulator, onboard
 nudges = Nudge.__table__
 outbox = OutboxMessage.__table__
 attendance = Attendance.__table__
-MENU = ["🙋 Team fragen", "🌐 Sprache ändern", "🔒 Meine Daten", "🔕 Keine Nachrichten"]
+#: The main menu: the mentoring feature's entry first (a feature's entries come before the core's).
+MENU = [
+    "🤝 Mentorin",
+    "🙋 Team fragen",
+    "🌐 Sprache ändern",
+    "🔒 Meine Daten",
+    "🔕 Keine Nachrichten",
+]
 
 
 def utc(*args: int) -> datetime:

@@ -66,7 +66,7 @@ def test_a_coordinator_answers_her_and_hands_her_back_to_the_bot(
     with httpx.Client(base_url=live_server.url) as http:
         sim = Simulator(http, "amina")  # type: ignore[arg-type]  # httpx speaks the same API
         onboard(sim)
-        sim.press(sim.labels()[0])  # 🙋 ask the team
+        sim.press("main.menu:person")  # 🙋 ask the team
         sim.send(QUESTION)
         [thread] = threads_of(live_server.runtime, person_of(live_server.runtime, "amina"))
 
@@ -108,7 +108,7 @@ def test_a_coordinator_answers_her_and_hands_her_back_to_the_bot(
         expect(staff_page.locator("#threads")).to_contain_text("Keine Gespräche.")
         wait_for(lambda: any(t.startswith("🤖") for t in screen(http, "amina")))
         assert screen(http, "amina")[-1].startswith("🏠")  # and the menu
-        assert sim.send("1")[0]["text"].startswith("🙋")  # the bot answers again
+        assert sim.send("2")[0]["text"].startswith("🙋")  # the bot answers again (2: the team)
         assert (
             threads_of(live_server.runtime, person_of(live_server.runtime, "amina"))[0]["status"]
             == "closed"
@@ -126,7 +126,7 @@ def test_another_organisation_cannot_open_it_even_by_guessing(
     with httpx.Client(base_url=live_server.url) as http:
         sim = Simulator(http, "amina")  # type: ignore[arg-type]
         onboard(sim)
-        sim.press(sim.labels()[0])
+        sim.press("main.menu:person")
         sim.send(QUESTION)
     [thread] = threads_of(runtime, person_of(runtime, "amina"))
     second_organisation(runtime)

@@ -106,7 +106,7 @@ def test_new_threads_are_emailed_to_staff_in_their_language(
         conn.execute(update(staff).where(staff.c.id == gone.id).values(active=False))
     sim = Simulator(client, "amina")
     onboard(sim, language="العربية", name="Glimmerquast")
-    sim.press(sim.labels()[0])
+    sim.press("main.menu:person")
     clock.now = datetime.fromisoformat("2026-12-01T08:12:00+00:00")  # 09:12 in Nienburg
     sim.send(QUESTION)
     settings = mail_settings(runtime, port)
@@ -143,7 +143,7 @@ def test_a_mail_server_that_fails_leaves_the_thread_for_the_next_run(
     add_staff(runtime, "maria@vnb.example", organisation_id(runtime))
     sim = Simulator(client, "amina")
     onboard(sim)
-    sim.press(sim.labels()[0])
+    sim.press("main.menu:person")
     sim.send(QUESTION)
     down = mail_settings(runtime, free_port())  # nobody listens there
     notify_new_threads(runtime.db, down, clock, telegram=False)
@@ -165,7 +165,7 @@ def test_no_email_when_the_organisation_switched_it_off(
         )
     sim = Simulator(client, "amina")
     onboard(sim)
-    sim.press(sim.labels()[0])
+    sim.press("main.menu:person")
     sim.send(QUESTION)
     notify_new_threads(runtime.db, mail_settings(runtime, port), clock, telegram=False)
     assert mailbox.messages == []

@@ -28,7 +28,7 @@ def server() -> Iterator[LibreTranslateStandIn]:
 def arabic_question(client: TestClient) -> None:
     sim = Simulator(client, "amina")
     onboard(sim, language="العربية")
-    sim.press(sim.labels()[0])
+    sim.press("main.menu:person")
     sim.send(QUESTION)
 
 

@@ -77,7 +77,7 @@ def test_outside_the_hours_she_is_told_when_we_read_it_in_arabic(
     clock.now = datetime(2026, 12, 10, 12, 30, tzinfo=UTC)  # Thursday 13:30: between the two
     sim = Simulator(sqlite_client, "layla")
     onboard(sim, language="العربية")
-    sim.press(sim.labels()[0])  # the menu's first button: the team
+    sim.press("main.menu:person")  # the team
     told = sim.send("أحتاج إلى مساعدة")[0]
     assert "🕘 نحن لسنا في المكتب الآن. سنقرأ رسالتك ابتداءً من الخميس 14:00." in told["text"]
     assert "أوقاتنا: الاثنين–الجمعة 09:00–13:00 والخميس 14:00–17:00." in told["text"]

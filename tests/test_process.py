@@ -25,7 +25,14 @@ from tests.auxil.processes import (
 pytestmark = pytest.mark.slow
 
 CONSENT_QUESTION = "Sind Sie einverstanden?"
-MENU = ["🙋 Team fragen", "🌐 Sprache ändern", "🔒 Meine Daten", "🔕 Keine Nachrichten"]
+#: The main menu: the mentoring feature's entry first (a feature's entries come before the core's).
+MENU = [
+    "🤝 Mentorin",
+    "🙋 Team fragen",
+    "🌐 Sprache ändern",
+    "🔒 Meine Daten",
+    "🔕 Keine Nachrichten",
+]
 
 
 class RecordingPhone(Phone):

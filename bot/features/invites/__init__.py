@@ -1,5 +1,5 @@
 """Invite codes: a deep link or QR code on a flyer that brings a woman to her organisation
-and, once she consents, into a course."""
+and, once she consents, into a course; a mentor invite signs her up as a mentor."""
 
 from bot.features.feature import Feature
 from bot.features.invites.cli import register
@@ -11,12 +11,14 @@ from bot.features.invites.service import (
     list_invites,
     organisation_for_code,
     organisation_of_code,
+    role_of_code,
 )
 
 FEATURE = Feature(
     name="invites",
     effect_writers=(InviteEnrolmentWriter,),
     organisation_for_code=organisation_of_code,
+    role_for_code=role_of_code,
     cli=register,
 )
 
@@ -28,4 +30,5 @@ __all__ = [
     "list_invites",
     "organisation_for_code",
     "organisation_of_code",
+    "role_of_code",
 ]

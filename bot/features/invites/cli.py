@@ -32,6 +32,10 @@ def invites_create(
     code: Annotated[
         str | None, typer.Option(help="The code itself (a-z, 0-9, _, -); random if not given.")
     ] = None,
+    role: Annotated[
+        str | None,
+        typer.Option(help="'mentor': whoever opens the link signs up as (or becomes) a mentor."),
+    ] = None,
 ) -> None:
     """Create an invite code for a course (or just an organisation) and print its link."""
     from bot.clock import process_clock
@@ -49,6 +53,7 @@ def invites_create(
             course=course,
             organisation=organisation,
             code=code,
+            role=role,
         )
     except InviteError as error:
         errors.print(f"[red]{escape(str(error))}[/red]")
@@ -76,7 +81,8 @@ def invites_list() -> None:
         console.print("No invite codes yet: twc invites create --course CODE")
     for invite in invites:
         state = "" if invite.active else " (inactive)"
+        role = f"\t{invite.role}" if invite.role else ""
         console.print(
             f"{escape(invite.code)}\t{escape(invite.organisation)}\t"
-            f"{escape(invite.course or '-')}{state}\t{_invite_link(invite.code)}"
+            f"{escape(invite.course or '-')}{state}{role}\t{_invite_link(invite.code)}"
         )

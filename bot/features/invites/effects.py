@@ -1,4 +1,5 @@
-"""Writes :class:`JoinByInvite`: she consented after arriving with an invite code."""
+"""Writes :class:`JoinByInvite`: she consented after arriving with an invite code (or opened
+one while signed up): the code's course enrols her, a mentor invite makes her a mentor."""
 
 from __future__ import annotations
 
@@ -7,12 +8,13 @@ from typing import Any
 
 from sqlalchemy import Connection
 
-from bot.features.invites.service import ENROL_BY_CODE
+from bot.features.invites.service import ENROL_BY_CODE, ROLE_BY_CODE
 from conversations.events import JoinByInvite
 
 
 class InviteEnrolmentWriter:
-    """Enrols everyone of a batch who joined by a course's invite code, in one statement."""
+    """Enrols everyone of a batch who joined by a course's invite code, and makes mentors of
+    those who opened a mentor invite: one statement each."""
 
     handles: tuple[type, ...] = (JoinByInvite,)
 
@@ -31,4 +33,7 @@ class InviteEnrolmentWriter:
         """Write the enrolments."""
         if self.rows:
             conn.execute(ENROL_BY_CODE, self.rows)
+            conn.execute(
+                ROLE_BY_CODE, [{k: r[k] for k in ("person_id", "code")} for r in self.rows]
+            )
         self.rows = []

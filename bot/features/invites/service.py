@@ -1,6 +1,8 @@
 """Invite codes: the ``<code>`` of ``t.me/<bot>?start=<code>`` on a flyer or QR code.
 
-A code ties a newcomer to an organisation and, optionally, a course (or a group, later).  The
+A code ties a newcomer to an organisation and, optionally, a course (or a group, later), or
+makes her a mentor (``role="mentor"``: she signs up as a mentor, or an already signed-up
+participant who opens the link becomes one).  The
 organisation applies at once (her pseudonymous row must belong to someone); the course
 enrolment waits for her consent: the engine keeps the code in the conversation's working data
 and emits :class:`conversations.events.JoinByInvite` when she agrees, which
@@ -29,6 +31,16 @@ ENROL_BY_CODE = text(
     "ON CONFLICT DO NOTHING"
 ).bindparams(bindparam("created_at", type_=UTCDateTime()), bindparam("active", value=True))
 
+#: The role an invite code may give (``invite_codes.role``); ``None``: a participant.
+MENTOR = "mentor"
+ROLES = (MENTOR,)
+
+#: A signed-up woman who opens a mentor invite becomes a mentor (nothing for other codes).
+ROLE_BY_CODE = text(
+    "UPDATE people SET role = :mentor WHERE id = :person_id AND EXISTS ("
+    "SELECT 1 FROM invite_codes WHERE code = :code AND active = :active AND role = :mentor)"
+).bindparams(bindparam("active", value=True), bindparam("mentor", value=MENTOR))
+
 _ORGANISATION_OF = (
     select(organisations.c.slug)
     .join(codes, codes.c.organisation_id == organisations.c.id)
@@ -40,6 +52,17 @@ def organisation_for_code(db: Engine, code: str | None) -> str | None:
     """The slug of the organisation an active invite code belongs to, else ``None``."""
     with db.connect() as conn:
         return organisation_of_code(conn, code)
+
+
+def role_of_code(conn: Connection, code: str | None) -> str | None:
+    """The role an active invite code gives a newcomer (``"mentor"``), else ``None``."""
+    code = invite_code(code)
+    if code is None:
+        return None
+    role = conn.execute(
+        select(codes.c.role).where(codes.c.code == code, codes.c.active.is_(True))
+    ).scalar()
+    return None if role is None else str(role)
 
 
 def organisation_of_code(conn: Connection, code: str | None) -> str | None:
@@ -59,6 +82,8 @@ class Invite:
     organisation: str
     course: str | None
     active: bool
+    role: str | None = None
+    """``"mentor"``: whoever opens it signs up as (or becomes) a mentor."""
 
 
 class InviteError(ValueError):
@@ -66,9 +91,20 @@ class InviteError(ValueError):
 
 
 def create_invite(
-    db: Engine, now: datetime, *, course: str | None, organisation: str | None, code: str | None
+    db: Engine,
+    now: datetime,
+    *,
+    course: str | None,
+    organisation: str | None,
+    code: str | None,
+    role: str | None = None,
 ) -> Invite:
-    """Create an invite code for a course (its organisation) or just for an organisation."""
+    """Create an invite code for a course (its organisation) or just for an organisation;
+    ``role="mentor"`` makes it a mentor invite (for an organisation, not a course)."""
+    if role is not None and role not in ROLES:
+        raise InviteError(f"a role is one of {', '.join(ROLES)}")
+    if role is not None and course:
+        raise InviteError("a mentor invite is for an organisation, not a course")
     wanted = invite_code(code) if code else f"c-{secrets.token_urlsafe(6).lower()}"
     if wanted is None or (code and wanted != code.strip().lower()):
         raise InviteError("a code is 1-64 characters: a-z, 0-9, _ and -")
@@ -97,6 +133,7 @@ def create_invite(
                 code=wanted,
                 organisation_id=organisation_id,
                 course_id=course_id,
+                role=role,
                 active=True,
                 created_at=now,
             )
@@ -107,7 +144,7 @@ def create_invite(
 def list_invites(db: Engine) -> list[Invite]:
     """Every invite code, oldest first."""
     query = (
-        select(codes.c.code, organisations.c.slug, courses.c.code, codes.c.active)
+        select(codes.c.code, organisations.c.slug, courses.c.code, codes.c.active, codes.c.role)
         .join(organisations, organisations.c.id == codes.c.organisation_id)
         .outerjoin(courses, courses.c.id == codes.c.course_id)
         .order_by(codes.c.id)

@@ -127,6 +127,28 @@ def as_json(data: PersonalData, now: datetime) -> dict[str, Any]:
             "left_out_of_broadcasts": data.left_out_of_broadcasts,
             "days_she_wrote": [day.isoformat() for day in data.activity_days],
             "answers_to_questions": data.flow_results,
+            "mentor_profile": data.mentor_profile,
+            "mentoring_requests": [
+                {
+                    "created_at": r.created_at,
+                    "status": r.status,
+                    "topics": r.topics,
+                    "language": r.language,
+                    "closed_at": r.closed_at,
+                }
+                for r in data.mentoring_requests
+            ],
+            "mentoring_introductions": [
+                {
+                    "as": i.role,
+                    "status": i.status,
+                    "proposed_at": i.proposed_at,
+                    "started_at": i.started_at,
+                    "ended_at": i.ended_at,
+                    "her_rating": i.rating,
+                }
+                for i in data.introductions
+            ],
         }
     )
     return document

@@ -29,6 +29,9 @@ from bot.db.tables import (
     inbox_messages,
     inbox_threads,
     media,
+    mentor_matches,
+    mentor_profiles,
+    mentoring_requests,
     nudges,
     organisations,
     outbox,
@@ -97,6 +100,30 @@ class Request:
 
 
 @dataclass(frozen=True, slots=True)
+class MentoringRequest:
+    """She asked for a mentor: what about, in which language, since when, how it stands."""
+
+    created_at: datetime
+    status: str
+    topics: list[str]
+    language: str | None
+    closed_at: datetime | None
+
+
+@dataclass(frozen=True, slots=True)
+class Introduction:
+    """An introduction she was part of, as mentor or participant (nothing about the other
+    woman: her side only)."""
+
+    role: str
+    status: str
+    proposed_at: datetime
+    started_at: datetime | None
+    ended_at: datetime | None
+    rating: int | None
+
+
+@dataclass(frozen=True, slots=True)
 class MediaItem:
     """A file she sent (only its kind and the platform's link are stored)."""
 
@@ -131,6 +158,10 @@ class PersonalData:
     """The days she wrote to the bot (only the date: the reports count who was active)."""
     flow_results: list[dict[str, Any]] = field(default_factory=list)
     """Her answers to choice questions (flow, question, the choice's id, when), for reports."""
+    mentor_profile: dict[str, Any] | None = None
+    """What she told us as a mentor (languages, topics, time, how many women, pause)."""
+    mentoring_requests: list[MentoringRequest] = field(default_factory=list)
+    introductions: list[Introduction] = field(default_factory=list)
 
     def media_counts(self) -> dict[str, int]:
         """How many files of each kind she sent."""
@@ -303,7 +334,48 @@ def gather(conn: Connection, person_id: int, now: datetime) -> PersonalData | No
             .order_by(flow_results.c.id)
         )
     ]
+    _mentoring(conn, data)
     return data
+
+
+def _mentoring(conn: Connection, data: PersonalData) -> None:
+    """Her mentor profile, her requests for a mentor, and her side of each introduction."""
+    person_id = data.person_id
+    profile = (
+        conn.execute(select(mentor_profiles).where(mentor_profiles.c.person_id == person_id))
+        .mappings()
+        .first()
+    )
+    if profile is not None:
+        data.mentor_profile = {
+            key: profile[key]
+            for key in profile.keys()  # noqa: SIM118 - a RowMapping, not a dict
+            if key not in ("person_id", "organisation_id")
+        }
+    data.mentoring_requests = [
+        MentoringRequest(r.created_at, r.status, list(r.topics or []), r.language, r.closed_at)
+        for r in conn.execute(
+            select(mentoring_requests)
+            .where(mentoring_requests.c.person_id == person_id)
+            .order_by(mentoring_requests.c.id)
+        )
+    ]
+    matches = mentor_matches.c
+    data.introductions = [
+        Introduction(
+            "mentor" if r.mentor_id == person_id else "participant",
+            r.status,
+            r.proposed_at,
+            r.started_at,
+            r.ended_at,
+            r.mentor_rating if r.mentor_id == person_id else r.participant_rating,
+        )
+        for r in conn.execute(
+            select(mentor_matches)
+            .where((matches.mentor_id == person_id) | (matches.participant_id == person_id))
+            .order_by(matches.id)
+        )
+    ]
 
 
 def _courses(conn: Connection, person_id: int, now: datetime) -> list[Enrolled]:
@@ -339,7 +411,17 @@ def _courses(conn: Connection, person_id: int, now: datetime) -> list[Enrolled]:
     return found
 
 
-__all__ = ["Answer", "Channel", "Enrolled", "MediaItem", "PersonalData", "Request", "gather"]
+__all__ = [
+    "Answer",
+    "Channel",
+    "Enrolled",
+    "Introduction",
+    "MediaItem",
+    "MentoringRequest",
+    "PersonalData",
+    "Request",
+    "gather",
+]
 
 
 def _sent(media_kind: str | None) -> str:

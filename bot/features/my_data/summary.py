@@ -89,6 +89,8 @@ class Renderer:
         # The team's marks only when there are any: most sessions are never marked, and an
         # empty heading about being checked on would only puzzle her.
         marks = [self.section(t.MARKS, self.marks(data), none)] if data.marks else []
+        mentoring = self.mentoring(data)
+        mentoring_section = [self.section(t.MENTORING, mentoring, none)] if mentoring else []
         return [
             self.about(data),
             self.section(t.CHANNELS, self.channels(data, full), none),
@@ -96,11 +98,70 @@ class Renderer:
             self.section(t.ATTENDANCE, self.attendance(data), none),
             self.section(t.FEEDBACK, self.feedback(data), none),
             *marks,
+            *mentoring_section,
             self.section(t.CONSENTS, self.consents(data), none),
             self.section(t.REQUESTS, self.requests(data, full), none),
             self.section(t.MEDIA, self.media(data), none),
             self.section(t.STATISTICS, self.statistics(data, full), none),
         ]
+
+    def mentoring(self, data: PersonalData) -> list[str]:
+        """Her mentor profile, her requests for a mentor, her side of each introduction:
+        topics and times as the buttons she pressed, languages named by Babel."""
+        separator = self.tr(st.LIST_SEPARATOR)
+        none = self.tr(st.NOT_GIVEN)
+        names = self.language.babel_locale.languages
+
+        def listed(items: Sequence[str]) -> str:
+            return separator.join(items) or none
+
+        def topics(ids: Sequence[str], flow: str) -> str:
+            return listed([self.choice_label((flow, "ask_topics"), i) for i in ids])
+
+        lines = []
+        profile = data.mentor_profile
+        if profile is not None:
+            status = self.tr(t.MENTOR_STATUS.get(profile["status"], t.MENTOR_STATUS["active"]))
+            paused = profile.get("paused_until")
+            if paused is not None and profile["status"] == "active":
+                status = self.tr(t.MENTOR_PAUSED, date=self.day(paused))
+            lines.append(
+                self.tr(
+                    t.MENTOR_PROFILE,
+                    status=status,
+                    languages=listed([names.get(c, c) for c in profile.get("languages") or []]),
+                    topics=topics(profile.get("topics") or [], "mentor"),
+                    capacity=profile.get("capacity"),
+                    times=listed(
+                        [
+                            self.choice_label(("mentor", "ask_time"), i)
+                            for i in profile.get("availability") or []
+                        ]
+                    ),
+                )
+            )
+        for request in data.mentoring_requests:
+            lines.append(
+                self.tr(
+                    t.MENTORING_REQUEST,
+                    date=self.day(request.created_at),
+                    status=self.tr(t.REQUEST_STATUS[request.status])
+                    if request.status in t.REQUEST_STATUS
+                    else request.status,
+                    topics=topics(request.topics, "mentee"),
+                    wished=names.get(request.language, none) if request.language else none,
+                )
+            )
+        for introduction in data.introductions:
+            state = t.INTRODUCTION_STATUS.get(introduction.status)
+            lines.append(
+                self.tr(
+                    t.INTRODUCTION,
+                    date=self.day(introduction.proposed_at),
+                    status=self.tr(state) if state else introduction.status,
+                )
+            )
+        return lines
 
     def section(self, heading: Text, lines: Sequence[str], none: str) -> str:
         title = self.tr(heading)

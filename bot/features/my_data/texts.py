@@ -95,3 +95,38 @@ ALL_MY_DATA_TEXTS = (
     *MEDIA_KINDS.values(),
     MEDIA_OTHER,
 )
+
+# ---- mentoring (only when there is something: most women never ask for a mentor) ----------
+MENTORING = msg("my_data.mentoring", "🤝 Mentorinnen")
+MENTOR_PROFILE = msg(
+    "my_data.mentor_profile",
+    "Ihr Profil als Mentorin ({status}): Sprachen: {languages}. Themen: {topics}. "
+    "Frauen gleichzeitig: {capacity}. Zeit: {times}.",
+)
+MENTOR_PAUSED = msg("my_data.mentor_paused", "Pause bis {date}")
+MENTOR_STATUS = {
+    "incomplete": msg("my_data.mentor_incomplete", "noch nicht fertig"),
+    "active": msg("my_data.mentor_active", "aktiv"),
+    "retired": msg("my_data.mentor_retired", "beendet"),
+}
+MENTORING_REQUEST = msg(
+    "my_data.mentoring_request",
+    "Ihre Anfrage vom {date} ({status}): Themen: {topics}. Sprache: {wished}.",
+)
+REQUEST_STATUS = {
+    "waiting": msg("my_data.mentoring_waiting", "wir suchen"),
+    "proposed": msg("my_data.mentoring_proposed", "wir stellen Ihnen jemanden vor"),
+    "matched": msg("my_data.mentoring_matched", "Sie haben eine Mentorin"),
+    "withdrawn": msg("my_data.mentoring_withdrawn", "zurückgezogen"),
+    "closed": msg("my_data.mentoring_closed", "beendet"),
+}
+INTRODUCTION = msg("my_data.introduction", "Vorstellung vom {date}: {status}")
+INTRODUCTION_STATUS = {
+    "asking_mentor": msg("my_data.introduction_asking", "wir fragen noch"),
+    "asking_participant": msg("my_data.introduction_asking", "wir fragen noch"),
+    "active": msg("my_data.introduction_active", "Sie haben Kontakt"),
+    "declined": msg("my_data.introduction_not_met", "nicht zustande gekommen"),
+    "lapsed": msg("my_data.introduction_not_met", "nicht zustande gekommen"),
+    "withdrawn": msg("my_data.introduction_not_met", "nicht zustande gekommen"),
+    "ended": msg("my_data.introduction_ended", "beendet"),
+}
