@@ -434,10 +434,12 @@ def test_her_data_shows_and_exports_mentoring_and_erasure_removes_it(
     with runtime.db.connect() as conn:
         assert conn.execute(select(mentoring_requests)).all() == []
         assert conn.execute(select(mentor_matches)).all() == []
+    maria = person_of(runtime, "maria")
     mentor.send("/delete")
     mentor.press(mentor.labels()[0])
     with runtime.db.connect() as conn:
-        assert conn.execute(select(mentor_profiles)).all() == []
+        profiles = select(mentor_profiles).where(mentor_profiles.c.person_id == maria)
+        assert conn.execute(profiles).all() == []
 
 
 def test_without_messages_she_is_asked_for_them_and_no_request_is_stored(
