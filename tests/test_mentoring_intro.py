@@ -30,11 +30,14 @@ def setup(
     client: TestClient,
     mentor_language: str = "Deutsch",
     participant_language: str = "Deutsch",
+    participant_name: str = "Amina",
+    mentor_name: str = "Marta Schulz",
 ) -> tuple[Simulator, Simulator, int, int, int]:
-    """Amina (participant, Hoya) asks for a mentor; Marta (mentor, Nienburg) has a place."""
+    """Amina (participant, Hoya) asks for a mentor; Marta (mentor, Hoya, speaks German and
+    Arabic) has a place.  Onboarding as a participant does it; Marta is then made a mentor."""
     amina, marta = Simulator(client, "amina"), Simulator(client, "marta")
-    onboard(amina, language=participant_language, name="Amina")
-    onboard(marta, language=mentor_language, name="Marta Schulz")
+    onboard(amina, language=participant_language, name=participant_name)
+    onboard(marta, language=mentor_language, name=mentor_name)
     amina_id, marta_id = person_of(runtime, "amina"), person_of(runtime, "marta")
     now = runtime.clock()
     with runtime.db.begin() as conn:
