@@ -195,7 +195,7 @@ def test_double_opt_in_then_relay_and_end(
 def test_mentor_says_no_participant_never_hears(
     runtime: Runtime, client: TestClient, clock: FrozenClock
 ) -> None:
-    amina, marta, amina_id, marta_id, match_id = setup(runtime, client)
+    _amina, marta, amina_id, marta_id, match_id = setup(runtime, client)
     fire(runtime, clock)
     got(runtime, marta, marta_id)
     marta.press("intro.mentor_ask:not_now")
@@ -229,7 +229,7 @@ def test_participant_says_no_mentor_hears_not_this_time(
 def test_reminder_after_three_days_lapse_after_six(
     runtime: Runtime, client: TestClient, clock: FrozenClock
 ) -> None:
-    amina, marta, amina_id, marta_id, match_id = setup(runtime, client)
+    _amina, marta, amina_id, marta_id, match_id = setup(runtime, client)
     fire(runtime, clock)
     clock.advance(days=2, hours=23)
     assert run_sweep(runtime.db, clock)["reminded"] == 0
