@@ -13,7 +13,15 @@ from typing import Any
 from sqlalchemy import insert, select, update
 from starlette.testclient import TestClient
 
-from bot.db.tables import mentor_matches, mentor_profiles, mentoring_requests, outbox, people
+from bot.db.tables import (
+    consents,
+    inbox_threads,
+    mentor_matches,
+    mentor_profiles,
+    mentoring_requests,
+    outbox,
+    people,
+)
 from bot.features.mentoring import proposals, states
 from bot.features.mentoring.intro_sweep import run_sweep
 from bot.runtime import Runtime
@@ -107,12 +115,20 @@ def request_status(runtime: Runtime) -> str:
         return conn.execute(select(mentoring_requests.c.status)).scalar_one()
 
 
-def all_outbox(runtime: Runtime) -> list[tuple[int, str]]:
+def all_outbox(runtime: Runtime, since: int = 0) -> list[tuple[int, str]]:
+    """Every outbox row (after row ``since``) as (person, decrypted payload)."""
     with runtime.db.connect() as conn:
         return [
             (r.person_id, str(r.payload))
-            for r in conn.execute(select(outbox.c.person_id, outbox.c.payload))
+            for r in conn.execute(
+                select(outbox.c.person_id, outbox.c.payload).where(outbox.c.id > since)
+            )
         ]
+
+
+def last_row(runtime: Runtime) -> int:
+    with runtime.db.connect() as conn:
+        return int(conn.execute(select(outbox.c.id).order_by(outbox.c.id.desc())).scalar() or 0)
 
 
 def test_double_opt_in_then_relay_and_end(
@@ -247,3 +263,110 @@ def test_reminder_after_three_days_lapse_after_six(
     marta.press("intro.mentor_ask:yes")  # too late: nothing changes
     assert match_row(runtime, match_id).status == states.LAPSED
     assert fire(runtime, clock) == 0 and inbox(runtime, amina_id) == []
+
+
+def both_in_contact(runtime: Runtime, client: TestClient, clock: FrozenClock) -> Any:
+    """Both said yes; each is asked how to be reached (the messages on their phones)."""
+    amina, marta, amina_id, marta_id, match_id = setup(runtime, client)
+    fire(runtime, clock)
+    got(runtime, marta, marta_id)
+    marta.press("intro.mentor_ask:yes")
+    fire(runtime, clock)
+    got(runtime, amina, amina_id)
+    amina.press("intro.participant_ask:yes")
+    fire(runtime, clock)
+    got(runtime, amina, amina_id)
+    got(runtime, marta, marta_id)
+    return amina, marta, amina_id, marta_id, match_id
+
+
+def test_nothing_of_the_mentor_reaches_her_before_the_mentor_said_yes(
+    runtime: Runtime, client: TestClient, clock: FrozenClock
+) -> None:
+    _amina, marta, amina_id, marta_id, match_id = setup(runtime, client)
+    with runtime.db.begin() as conn:
+        conn.execute(update(people).where(people.c.id == marta_id).values(town="Drakenburg"))
+    since = last_row(runtime)  # after both signed up (their own onboarding answers)
+    fire(runtime, clock)
+    clock.advance(days=3, hours=1)
+    run_sweep(runtime.db, clock)  # the reminder, too
+    fire(runtime, clock)
+    for person, payload in all_outbox(runtime, since):
+        if person == amina_id:  # not a word of the mentor, not even that one was asked
+            for secret in ("Marta", "Schulz", "Drakenburg", "Mentorin"):
+                assert secret not in payload
+        if person == marta_id:  # the participant's first name and town only
+            assert "Amina" in payload or "Vorname" not in payload
+    got(runtime, marta, marta_id)
+    marta.press("intro.mentor_ask:yes")
+    fire(runtime, clock)
+    shown = inbox(runtime, amina_id)[-1]["text"]
+    assert "Vorname: Marta" in shown and "Ort: Drakenburg" in shown
+    assert "Schulz" not in shown  # never her surname
+    assert match_row(runtime, match_id).status == states.ASKING_PARTICIPANT
+
+
+def test_shared_contact_needs_her_consent_and_goes_to_the_other_only(
+    runtime: Runtime, client: TestClient, clock: FrozenClock
+) -> None:
+    amina, _marta, amina_id, marta_id, match_id = both_in_contact(runtime, client, clock)
+    amina.press("📱 Direkt")
+    assert "Sind Sie einverstanden?" in amina.text()
+    amina.press("✅ Einverstanden")
+    with runtime.db.connect() as conn:
+        purposes = set(
+            conn.execute(
+                select(consents.c.purpose).where(
+                    consents.c.person_id == amina_id, consents.c.withdrawn_at.is_(None)
+                )
+            ).scalars()
+        )
+    assert "contact_sharing" in purposes
+    assert match_row(runtime, match_id).participant_contact == "shared"
+    assert fire(runtime, clock) == 1
+    shared, then = (m["text"] for m in inbox(runtime, marta_id)[-2:])
+    assert shared.startswith("📱 Amina möchte, dass Sie ihr direkt schreiben: ")
+    assert shared.endswith("amina")  # her simulator address, as her channel knows it
+    assert then.startswith("✍️ Schreiben Sie hier Ihre Nachricht an Amina")
+    assert all("marta" not in p for person, p in all_outbox(runtime) if person == amina_id)
+
+
+def test_a_problem_goes_to_the_team_as_urgent(
+    runtime: Runtime, client: TestClient, clock: FrozenClock
+) -> None:
+    _amina, marta, amina_id, marta_id, match_id = both_in_contact(runtime, client, clock)
+    marta.press("💬 Über den Bot")
+    marta.press("⚠️ Problem")
+    assert "Nur das Team liest es, nicht Amina" in marta.text()
+    marta.send("Sie kommt nie zu den Treffen.")
+    assert "Das Team meldet sich bald" in marta.text()
+    with runtime.db.connect() as conn:
+        thread = conn.execute(
+            select(inbox_threads.c.urgent).where(inbox_threads.c.person_id == marta_id)
+        ).one()
+    assert thread.urgent
+    assert match_row(runtime, match_id).problem_reported_at == clock()
+    assert fire(runtime, clock) == 0  # nothing of it goes to Amina
+    assert all("Treffen" not in p for person, p in all_outbox(runtime) if person == amina_id)
+
+
+def test_a_check_in_every_thirty_days_on_both_sides(
+    runtime: Runtime, client: TestClient, clock: FrozenClock
+) -> None:
+    amina, marta, amina_id, marta_id, _match_id = both_in_contact(runtime, client, clock)
+    clock.advance(days=29)
+    assert run_sweep(runtime.db, clock)["checkin"] == 0
+    clock.advance(days=1, hours=1)
+    assert run_sweep(runtime.db, clock)["checkin"] == 1
+    assert run_sweep(runtime.db, clock)["checkin"] == 0
+    fire(runtime, clock)
+    assert "Wie geht es Ihnen mit Amina?" in got(runtime, marta, marta_id)
+    assert "Wie geht es Ihnen mit Marta?" in got(runtime, amina, amina_id)
+    assert [c["label"] for c in amina.last[-1]["choices"]] == [
+        "🙂 Gut",
+        "💬 Schreiben",
+        "⚠️ Problem",
+        "🔚 Beenden",
+    ]
+    clock.advance(days=30)
+    assert run_sweep(runtime.db, clock)["checkin"] == 1
