@@ -19,6 +19,7 @@ from bot.db.tables import (
     mentor_matches,
     mentor_profiles,
     mentoring_requests,
+    nudges,
     outbox,
     people,
 )
@@ -182,6 +183,9 @@ def test_double_opt_in_then_relay_and_end(
     marta.send("Am Montag um 10 Uhr?")
     assert fire(runtime, clock) == 1
     assert inbox(runtime, amina_id)[-1]["text"] == "💬 Marta: Am Montag um 10 Uhr?"
+    with runtime.db.connect() as conn:  # the relayed texts are kept by the outbox alone
+        relays = conn.execute(select(nudges.c.payload).where(nudges.c.kind == "mentoring_relay"))
+        assert [sorted(p) for p in relays.scalars()] == [["match_id", "side"]] * 2
 
     # A week later: "have you met?"
     clock.advance(days=7, hours=1)
@@ -370,3 +374,18 @@ def test_a_check_in_every_thirty_days_on_both_sides(
     ]
     clock.advance(days=30)
     assert run_sweep(runtime.db, clock)["checkin"] == 1
+
+
+def test_erasing_her_removes_the_match_and_what_was_still_to_be_sent(
+    runtime: Runtime, client: TestClient, clock: FrozenClock
+) -> None:
+    amina, _marta, _amina_id, _marta_id, _match_id = both_in_contact(runtime, client, clock)
+    amina.press("💬 Über den Bot")
+    amina.send("Bis morgen!")  # a relayed message waits for Marta
+    amina.send("/delete")
+    amina.press(amina.labels()[0])  # yes, delete everything
+    with runtime.db.connect() as conn:
+        assert conn.execute(select(mentor_matches)).first() is None
+        assert conn.execute(select(mentoring_requests)).first() is None
+    fire(runtime, clock)  # the relayed message is not sent: its match is gone
+    assert all("Bis morgen" not in p for _person, p in all_outbox(runtime))

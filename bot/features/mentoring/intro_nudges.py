@@ -14,9 +14,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection, select, update
 
-from bot.db.tables import mentor_matches, mentor_profiles, mentoring_requests, people
+from bot.db.tables import mentor_matches, mentor_profiles, mentoring_requests, nudges, people
 from bot.db.types import cipher
 from bot.features.mentoring import states
 from bot.features.mentoring.proposals import ASK, RELAY
@@ -162,7 +162,9 @@ def ask_event(conn: Connection, row: ClaimedNudge, env: NudgeEnv) -> Built:
 
 def relay_event(conn: Connection, row: ClaimedNudge, env: NudgeEnv) -> Built:
     """A relayed message (or shared address) from the other side, or ``skipped`` once the
-    match is no longer active."""
+    match is no longer active.  Either way the sealed text leaves the nudge row now: from
+    here on only the outbox holds it (encrypted, and emptied once sent)."""
+    _unseal(conn, row)
     match = _match(conn, row.payload.get("match_id"))
     sender = str(row.payload.get("side"))
     if match is None or match.status != states.ACTIVE:
@@ -181,6 +183,11 @@ def relay_event(conn: Connection, row: ClaimedNudge, env: NudgeEnv) -> Built:
     return TriggerIn(
         target, {"match_id": match.id, "name": name, "text": text, "template": MESSAGE_TEMPLATE}
     )
+
+
+def _unseal(conn: Connection, row: ClaimedNudge) -> None:
+    kept = {k: v for k, v in row.payload.items() if k not in ("text", "contact")}
+    conn.execute(update(nudges).where(nudges.c.id == row.id).values(payload=kept))
 
 
 def _side_id(match: Any, side: str) -> int | None:
