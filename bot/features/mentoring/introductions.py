@@ -34,7 +34,8 @@ PART = Feature(
     nudge_kinds=(ASK_KIND, RELAY_KIND),
     choice_sources={"mentoring_partners": mentoring_partners},
     periodic_jobs=(
-        PeriodicJob("mentoring_intro", _sweep, "interval", {"hours": 1}, start_offset=0.5),
+        # Hourly (reminders and lapses count in days); the first run a minute after start.
+        PeriodicJob("mentoring_intro", _sweep, "interval", {"seconds": 3600}, start_offset=1 / 60),
     ),
 )
 
