@@ -152,11 +152,13 @@ def test_the_scheduler_runs_the_sweep_and_the_daily_housekeeping(runtime: Runtim
         "inbox_notify",
         "wa_templates",
         "mentoring_auto_propose",
+        "mentoring_intro",
     }
     assert "cron" in str(jobs["housekeeping"].trigger)
     assert "cron" in str(jobs["wa_templates"].trigger)
     assert "cron" in str(jobs["retention"].trigger)
     assert timedelta(seconds=5) == jobs["fire_due_nudges"].trigger.interval
+    assert timedelta(hours=1) == jobs["mentoring_intro"].trigger.interval
 
 
 def test_a_check_in_counts_toward_the_daily_cap_and_waits_for_a_free_day(

@@ -44,7 +44,7 @@ REMINDER_DE = "HX0000000000000000000000000000de01"
 REMINDER_AR = "HX0000000000000000000000000000a001"
 REMINDER_UK = "HX0000000000000000000000000000c001"
 #: The example file's distinct Content SIDs (3 reminders, 6 broadcasts, 4 team replies).
-EXAMPLE_SIDS = 13
+EXAMPLE_SIDS = 19  # 13, and the mentoring introduction and relayed message in de, ar, uk
 
 
 @pytest.fixture(scope="module")
@@ -240,6 +240,8 @@ def test_the_table_names_each_gap_and_the_people_it_concerns(known_both: Known) 
         "course",
         "broadcast",
         "team_reply",
+        "introduction",
+        "mentor_message",
         "nudge",
     ]
     gaps = {(g.kind.kind, g.language): (g.people, g.fallback_language) for g in overview.gaps}
@@ -248,6 +250,10 @@ def test_the_table_names_each_gap_and_the_people_it_concerns(known_both: Known) 
         ("course_reminder", "ru"): (1, "de"),
         ("team_reply", "fa"): (1, "de"),
         ("team_reply", "ru"): (1, "de"),
+        ("introduction", "fa"): (1, "de"),
+        ("introduction", "ru"): (1, "de"),
+        ("mentor_message", "fa"): (1, "de"),
+        ("mentor_message", "ru"): (1, "de"),
         **{
             ("course", code): (n, None)
             for code, n in [("de", 1), ("ar", 3), ("uk", 0), ("fa", 1), ("ru", 1)]
@@ -449,6 +455,21 @@ def test_flows_that_start_messages_are_found_with_their_kind() -> None:
     assert found == {
         ("checkin", "nudge"): ("hello", "feedback"),
         ("course", "course_reminder"): ("reminder",),
+        # The introductions name their template kinds in the trigger's values (the question
+        # as "introduction", a relayed message as "mentor_message"), which a flow file does
+        # not show: read from the file, every node a nudge starts counts as "nudge".
+        ("intro", "nudge"): (
+            "contacts",
+            "mentor_reminder",
+            "participant_reminder",
+            "not_this_time",
+            "contact_ask",
+            "relayed",
+            "shared_contact",
+            "partner_ended",
+            "met",
+            "checkin",
+        ),
         ("retention", "nudge"): ("warning",),
     }
 

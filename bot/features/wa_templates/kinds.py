@@ -70,6 +70,19 @@ BOT_STARTED: tuple[MessageKind, ...] = (
         N_("Der Hinweis, dass das Team im Posteingang geantwortet hat."),
     ),
     MessageKind(
+        "introduction",
+        N_("Mentoring: Vorstellung"),
+        N_(
+            "Die Frage an eine Mentorin oder eine Teilnehmerin, ob sie die andere Frau "
+            "kennenlernen möchte (Vorname, Ort, Sprachen, Themen)."
+        ),
+    ),
+    MessageKind(
+        "mentor_message",
+        N_("Mentoring: weitergeleitete Nachricht"),
+        N_("Eine Nachricht zwischen Mentorin und Teilnehmerin, über den Bot weitergeleitet."),
+    ),
+    MessageKind(
         _NUDGE,
         N_("Geplante Nachricht des Bots"),
         N_(
