@@ -108,6 +108,7 @@ def test_a_mentor_signs_up_by_her_invite(
     assert "• Zeit: abends" in text
     assert "✅ Wir können Ihnen Frauen vorschlagen." in text
     assert sim.labels() == [
+        "💬 Kontakt",
         "✏️ Profil ändern",
         "⏸️ Pause",
         "▶️ Pause beenden",
@@ -209,7 +210,7 @@ def test_a_participant_asks_for_a_mentor_and_withdraws(
     amina = person_of(runtime, "amina")
     sim.press("🤝 Mentorin")
     assert "Sie haben noch keine Mentorin." in sim.text()  # she ticked a course, not this
-    assert sim.labels() == ["🙋 Mentorin suchen", "↩️ Zurückziehen", "🏠 Menü"]
+    assert sim.labels() == ["🙋 Mentorin suchen", "💬 Kontakt", "↩️ Zurückziehen", "🏠 Menü"]
     sim.press("🙋 Mentorin suchen")
     assert "Die Suche dauert oft 2 bis 6 Wochen" in sim.text()
     sim.press("✅ Ja")

@@ -66,6 +66,21 @@ def setup(
                 updated_at=now,
             )
         )
+        # Both agreed to the purpose "mentoring" (in the chat: the hubs ask for it first).
+        conn.execute(
+            insert(consents),
+            [
+                {
+                    "person_id": person,
+                    "purpose": "mentoring",
+                    "wording_version": "test",
+                    "language": "de",
+                    "channel": "simulator",
+                    "given_at": now,
+                }
+                for person in (amina_id, marta_id)
+            ],
+        )
         request_id = conn.execute(
             insert(mentoring_requests)
             .values(
@@ -223,7 +238,9 @@ def test_mentor_says_no_participant_never_hears(
     assert (row.status, row.declined_by, row.decline_reason) == ("declined", "mentor", "not_now")
     assert request_status(runtime) == states.WAITING
     with runtime.db.connect() as conn:
-        paused = conn.execute(select(mentor_profiles.c.paused_until)).scalar_one()
+        paused = conn.execute(
+            select(mentor_profiles.c.paused_until).where(mentor_profiles.c.person_id == marta_id)
+        ).scalar_one()
     assert paused is not None and (paused - clock()).days == states.NOT_NOW_PAUSE_DAYS
     assert fire(runtime, clock) == 0
     assert inbox(runtime, amina_id) == []
@@ -389,3 +406,31 @@ def test_erasing_her_removes_the_match_and_what_was_still_to_be_sent(
         assert conn.execute(select(mentoring_requests)).first() is None
     fire(runtime, clock)  # the relayed message is not sent: its match is gone
     assert all("Bis morgen" not in p for _person, p in all_outbox(runtime))
+
+
+def test_from_the_menu_a_mentor_picks_whom_she_writes_to(
+    runtime: Runtime, client: TestClient, clock: FrozenClock
+) -> None:
+    """Later, from the menu: "🤝 Mentorin" → her hub → "💬 Kontakt" → the woman → a message."""
+    amina, marta, amina_id, marta_id, _match_id = both_in_contact(runtime, client, clock)
+    amina.press("💬 Über den Bot")
+    marta.press("💬 Über den Bot")
+    marta.send("Menü")
+    marta.press("🤝 Mentorin")
+    marta.press("💬 Kontakt")
+    assert "Mit wem möchten Sie schreiben?" in marta.text()
+    assert marta.labels() == ["💬 Amina", "🏠 Menü"]
+    marta.press("💬 Amina")
+    assert "Nachricht an Amina" in marta.text()
+    marta.send("Guten Tag, Amina!")
+    assert fire(runtime, clock) == 1
+    assert inbox(runtime, amina_id)[-1]["text"] == "💬 Marta: Guten Tag, Amina!"
+
+    # A participant without a mentor finds nobody to write to, and is told why.
+    amina.send("Beenden")
+    amina.press("✅ Ja, beenden")
+    amina.send("Menü")
+    amina.press("🤝 Mentorin")
+    amina.press("💬 Kontakt")
+    assert "Steht hier niemand, gibt es gerade keinen Kontakt." in amina.text()
+    assert amina.labels() == ["🏠 Menü"]
