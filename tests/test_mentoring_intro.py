@@ -412,7 +412,7 @@ def test_from_the_menu_a_mentor_picks_whom_she_writes_to(
     runtime: Runtime, client: TestClient, clock: FrozenClock
 ) -> None:
     """Later, from the menu: "🤝 Mentorin" → her hub → "💬 Kontakt" → the woman → a message."""
-    amina, marta, amina_id, marta_id, _match_id = both_in_contact(runtime, client, clock)
+    amina, marta, amina_id, _marta_id, _match_id = both_in_contact(runtime, client, clock)
     amina.press("💬 Über den Bot")
     marta.press("💬 Über den Bot")
     marta.send("Menü")
@@ -434,3 +434,49 @@ def test_from_the_menu_a_mentor_picks_whom_she_writes_to(
     amina.press("💬 Kontakt")
     assert "Steht hier niemand, gibt es gerade keinen Kontakt." in amina.text()
     assert amina.labels() == ["🏠 Menü"]
+
+
+def test_staff_ending_a_match_tells_both_kindly_and_asks_the_one_question(
+    runtime: Runtime, client: TestClient, clock: FrozenClock
+) -> None:
+    from bot.features.mentoring.matching import MatchingService
+    from tests.auxil.people import principal
+
+    amina, marta, amina_id, marta_id, match_id = both_in_contact(runtime, client, clock)
+    amina.press("💬 Über den Bot")
+    marta.press("💬 Über den Bot")
+    org = match_row(runtime, match_id).organisation_id
+    staff = principal(runtime, "k@example.org", {org: "coordinator"}, clock())
+    MatchingService(runtime.db, clock).end(staff, match_id)
+    assert fire(runtime, clock) == 2
+    for sim, person, other in ((amina, amina_id, "Marta"), (marta, marta_id, "Amina")):
+        sim.last = inbox(runtime, person)[-2:]
+        assert f"Der Kontakt mit {other} ist jetzt beendet" in sim.text()
+        assert "War der Kontakt hilfreich" in sim.text()
+    amina.press("🙂")
+    row = match_row(runtime, match_id)
+    assert (row.status, row.ended_by, row.participant_rating) == ("ended", "staff", 3)
+
+
+def test_a_proposal_taken_back_after_the_mentors_yes_tells_her_not_this_time(
+    runtime: Runtime, client: TestClient, clock: FrozenClock
+) -> None:
+    from bot.features.mentoring.matching import MatchingService
+    from tests.auxil.people import principal
+
+    amina, marta, amina_id, marta_id, match_id = setup(runtime, client)
+    fire(runtime, clock)
+    got(runtime, marta, marta_id)
+    marta.press("intro.mentor_ask:yes")
+    fire(runtime, clock)  # Amina is asked now
+    org = match_row(runtime, match_id).organisation_id
+    staff = principal(runtime, "k@example.org", {org: "coordinator"}, clock())
+    MatchingService(runtime.db, clock).take_back(staff, match_id)
+    assert fire(runtime, clock) == 1
+    told = inbox(runtime, marta_id)[-1]["text"]
+    assert told.startswith("🌱 Dieses Mal hat es leider nicht gepasst.")
+    assert "Amina" not in told
+    got(runtime, amina, amina_id)
+    amina.press("intro.participant_ask:yes")  # too late: nothing changes, nothing is shared
+    assert match_row(runtime, match_id).status == states.TAKEN_BACK
+    assert fire(runtime, clock) == 0

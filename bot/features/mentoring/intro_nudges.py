@@ -151,7 +151,11 @@ def ask_event(conn: Connection, row: ClaimedNudge, env: NudgeEnv) -> Built:
         return SKIPPED
     if base == "met_again" and match.met_at is not None:
         return SKIPPED
-    if base == "declined" and match.status not in (states.DECLINED, states.LAPSED):
+    if base == "declined" and match.status not in (
+        states.DECLINED,
+        states.LAPSED,
+        states.TAKEN_BACK,
+    ):
         return SKIPPED
     if base == "ended" and match.status != states.ENDED:
         return SKIPPED

@@ -618,6 +618,10 @@ class MatchingService:
                 )
                 .values(**request_values)
             )
+            if to == states.ENDED:
+                proposals.tell_ended(conn, match_id, row.mentor_id, row.participant_id, now)
+            else:
+                proposals.tell_taken_back(conn, match_id, row.mentor_id, row.status, now)
             action = "mentoring.take_back" if to == states.TAKEN_BACK else "mentoring.end"
             details = _details(match_id, row.mentor_id, row.participant_id)
             record(conn, now, scope.actor, action, details, row.organisation_id)

@@ -79,6 +79,25 @@ def ask(
     return schedule(conn, person_id, ASK, payload, f"mentoring:{match_id}:{side}:{step}", now, now)
 
 
+def tell_taken_back(
+    conn: Connection, match_id: int, mentor_id: int, was: str, now: datetime
+) -> None:
+    """A proposal was taken back (by staff, or she withdrew her request): a mentor who had
+    already said yes hears "this time it did not work out" (never why); a mentor still asked
+    hears nothing (her question is skipped, a late answer changes nothing)."""
+    if was == states.ASKING_PARTICIPANT:
+        ask(conn, match_id, mentor_id, states.MENTOR, "declined", now)
+
+
+def tell_ended(
+    conn: Connection, match_id: int, mentor_id: int, participant_id: int, now: datetime
+) -> None:
+    """Staff ended a running match: both are told kindly and asked the one optional question
+    (was it helpful), as when one of them ends it."""
+    ask(conn, match_id, mentor_id, states.MENTOR, "ended", now)
+    ask(conn, match_id, participant_id, states.PARTICIPANT, "ended", now)
+
+
 def propose(
     conn: Connection,
     *,
@@ -190,4 +209,14 @@ def _times(conn: Connection, person_id: int) -> OrgTimes:
     return OrgTimes(row.timezone, row.quiet_hours_start, row.quiet_hours_end)
 
 
-__all__ = ["ASK", "RELAY", "ProposalError", "ask", "mentees", "propose", "schedule"]
+__all__ = [
+    "ASK",
+    "RELAY",
+    "ProposalError",
+    "ask",
+    "mentees",
+    "propose",
+    "schedule",
+    "tell_ended",
+    "tell_taken_back",
+]

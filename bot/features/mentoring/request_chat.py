@@ -20,6 +20,7 @@ from bot.db.tables import mentor_matches, mentoring_requests, people
 from bot.features.mentoring import chat_texts as t
 from bot.features.mentoring import states
 from bot.features.mentoring.chat_values import Words
+from bot.features.mentoring.proposals import tell_taken_back
 from bot.features.mentoring.topics import TOPICS
 from bot.settings import Settings
 from bot.turns.effects import HostReply
@@ -202,6 +203,12 @@ class RequestReplies:
             return words.say(t.NOTHING_TO_WITHDRAW)
         if row.status == states.MATCHED and (name := mentor_name(conn, row.id)):
             return words.say(t.ALREADY_MATCHED, mentor=name)
+        in_flight = conn.execute(
+            select(mentor_matches.c.id, mentor_matches.c.mentor_id, mentor_matches.c.status).where(
+                mentor_matches.c.request_id == row.id,
+                mentor_matches.c.status.in_(states.IN_FLIGHT),
+            )
+        ).all()
         conn.execute(
             update(mentor_matches)
             .where(
@@ -214,6 +221,8 @@ class RequestReplies:
                 ended_by=states.PARTICIPANT,
             )
         )
+        for match in in_flight:  # a mentor who said yes hears "not this time", never why
+            tell_taken_back(conn, match.id, match.mentor_id, match.status, now)
         conn.execute(
             update(mentoring_requests)
             .where(mentoring_requests.c.id == row.id)
