@@ -51,6 +51,10 @@ ACTIONS_LISTING_PEOPLE = (
 
 Forgetter = Callable[[str, str], None]
 """Drops what a process keeps in memory about a ``(channel, address)`` (caches, labels)."""
+Farewell = Callable[[Connection, int, datetime], None]
+"""Runs in the erasure's transaction just before her row goes: a feature tells whoever would
+otherwise wait for her in vain (her mentor: "the contact has ended"), from the rows the
+cascade is about to delete (``Feature.on_erase``)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,9 +68,13 @@ class Erased:
 class Eraser:
     """Deletes a person and everything about her, in the caller's transaction."""
 
-    def __init__(self, forgetters: Sequence[Forgetter] = ()) -> None:
+    def __init__(
+        self, forgetters: Sequence[Forgetter] = (), farewells: Sequence[Farewell] = ()
+    ) -> None:
         self.forgetters = list(forgetters)
         """In-memory caches to evict after an erasure (the simulator's last buttons, …)."""
+        self.farewells = list(farewells)
+        """Every feature's last word to others about her (:data:`Farewell`)."""
 
     def erase(
         self,
@@ -93,6 +101,8 @@ class Eraser:
                     )
                 )
             ]
+        for farewell in self.farewells:
+            farewell(conn, person_id, now)
         evict_people(conn, [person_id])  # her decrypted name and addresses leave memory too
         organisation_id = conn.execute(
             select(people.c.organisation_id).where(people.c.id == person_id)

@@ -151,7 +151,7 @@ def build_runtime(
         role_for_code=_role_lookup(),
         transcripts={simulator.name: screen.write_inbound} if simulator_screens else {},
         shown_at_once={simulator.name: screen.show_replies} if simulator_screens else {},
-        eraser=Eraser([screen.forget]),
+        eraser=Eraser([screen.forget], registry.erase_hooks()),
         reply_sources=[make(flow_engine, settings) for make in registry.reply_sources()],
     )
     dispatcher = Dispatcher(db, channels, clock, limits=limits)

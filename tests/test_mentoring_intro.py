@@ -396,16 +396,46 @@ def test_a_check_in_every_thirty_days_on_both_sides(
 def test_erasing_her_removes_the_match_and_what_was_still_to_be_sent(
     runtime: Runtime, client: TestClient, clock: FrozenClock
 ) -> None:
-    amina, _marta, _amina_id, _marta_id, _match_id = both_in_contact(runtime, client, clock)
+    amina, marta, _amina_id, marta_id, _match_id = both_in_contact(runtime, client, clock)
     amina.press("💬 Über den Bot")
+    marta.press("💬 Über den Bot")
     amina.send("Bis morgen!")  # a relayed message waits for Marta
     amina.send("/delete")
     amina.press(amina.labels()[0])  # yes, delete everything
     with runtime.db.connect() as conn:
         assert conn.execute(select(mentor_matches)).first() is None
         assert conn.execute(select(mentoring_requests)).first() is None
-    fire(runtime, clock)  # the relayed message is not sent: its match is gone
+    fire(runtime, clock)  # not the relayed message (its match is gone), but a goodbye
     assert all("Bis morgen" not in p for _person, p in all_outbox(runtime))
+    (told,) = [m for m in inbox(runtime, marta_id) if "beendet" in m["text"]]
+    assert told["text"] == "🌷 Der Kontakt mit Amina ist jetzt beendet. Vielen Dank für Ihre Zeit!"
+    assert told["choices"] == []  # no question about a match that no longer exists
+    marta.send("Menü")
+    marta.press("🤝 Mentorin")
+    marta.press("💬 Kontakt")
+    assert marta.labels() == ["🏠 Menü"]  # Amina is no longer listed
+    with runtime.db.connect() as conn:  # her first name left the nudge row once it fired
+        payloads = conn.execute(select(nudges.c.payload)).scalars().all()
+    assert [sorted(p) for p in payloads if p.get("step") == "gone"] == [
+        ["match_id", "side", "step"]
+    ]
+
+
+def test_erasing_herself_while_asked_tells_the_mentor_who_said_yes_not_this_time(
+    runtime: Runtime, client: TestClient, clock: FrozenClock
+) -> None:
+    amina, marta, amina_id, marta_id, _match_id = setup(runtime, client)
+    fire(runtime, clock)
+    got(runtime, marta, marta_id)
+    marta.press("intro.mentor_ask:yes")
+    fire(runtime, clock)
+    got(runtime, amina, amina_id)
+    amina.send("/delete")
+    amina.press(amina.labels()[0])
+    assert fire(runtime, clock) == 1
+    told = inbox(runtime, marta_id)[-1]["text"]
+    assert told.startswith("🌱 Dieses Mal hat es leider nicht gepasst.")
+    assert "Amina" not in told
 
 
 def test_from_the_menu_a_mentor_picks_whom_she_writes_to(

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -106,6 +107,10 @@ class Feature:
     role_for_code: Callable[[Connection, str], str | None] | None = None
     """The role a newcomer's start code gives her (``mentor`` for a mentor invite), else
     ``None`` (a participant)."""
+    on_erase: Sequence[Callable[[Connection, int, datetime], None]] = ()
+    """Run in the erasure's transaction just before a person's row is deleted (in the chat,
+    by staff, by the retention purge): tell whoever waits for her (a mentor) that the contact
+    ended, from the rows the cascade is about to delete."""
     choice_sources: Mapping[str, ChoiceSource] = field(default_factory=dict)
     """Built choices its flows use as ``choices_from: <name>`` (the engine calls each with
     the turn and the node; e.g. the women a mentor is matched with, from the conversation's

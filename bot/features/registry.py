@@ -8,9 +8,12 @@ web app (routes) and ``twc`` (commands).  Order matters only for the command lin
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
+from datetime import datetime
 from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING
+
+from sqlalchemy import Connection
 
 from bot.features.attendance import FEATURE as ATTENDANCE
 from bot.features.audit_log import FEATURE as AUDIT_LOG
@@ -100,6 +103,11 @@ def choice_sources() -> dict[str, ChoiceSource]:
     return found
 
 
+def erase_hooks() -> list[Callable[[Connection, int, datetime], None]]:
+    """Every feature's last word before a person is erased (``Feature.on_erase``)."""
+    return [hook for feature in FEATURES for hook in feature.on_erase]
+
+
 def effect_writers() -> list[Callable[[], EffectWriter]]:
     """Factories of every feature's effect writers."""
     return [writer for feature in FEATURES for writer in feature.effect_writers]
@@ -166,6 +174,7 @@ __all__ = [
     "choice_sources",
     "dashboard_panels",
     "effect_writers",
+    "erase_hooks",
     "flow_checks",
     "flow_dirs",
     "flow_files",

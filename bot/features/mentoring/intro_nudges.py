@@ -132,6 +132,14 @@ def ask_event(conn: Connection, row: ClaimedNudge, env: NudgeEnv) -> Built:
     """One question of a match to one side, or ``skipped``."""
     match = _match(conn, row.payload.get("match_id"))
     side, step = str(row.payload.get("side")), str(row.payload.get("step"))
+    if step == "gone":  # the other woman erased herself: her match went with her
+        name = cipher().decrypt(str(row.payload.get("name", "")))
+        _unseal(conn, row)
+        return TriggerIn(
+            "intro.partner_gone", {"match_id": row.payload.get("match_id"), "name": name}
+        )
+    if step == "gone_asked":
+        return TriggerIn("intro.not_this_time", {"match_id": row.payload.get("match_id")})
     if match is None or row.person_id != _side_id(match, side):
         return SKIPPED
     to = _language(row, env.languages)
@@ -190,7 +198,7 @@ def relay_event(conn: Connection, row: ClaimedNudge, env: NudgeEnv) -> Built:
 
 
 def _unseal(conn: Connection, row: ClaimedNudge) -> None:
-    kept = {k: v for k, v in row.payload.items() if k not in ("text", "contact")}
+    kept = {k: v for k, v in row.payload.items() if k not in ("text", "contact", "name")}
     conn.execute(update(nudges).where(nudges.c.id == row.id).values(payload=kept))
 
 

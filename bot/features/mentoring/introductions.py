@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 
 from bot.features.feature import Feature, PeriodicJob
 from bot.features.mentoring.intro_effects import ACTIONS, mentoring_partners
+from bot.features.mentoring.intro_farewell import farewell
 from bot.features.mentoring.intro_nudges import ASK_KIND, RELAY_KIND
 from bot.features.mentoring.intro_sweep import run_sweep
 from bot.features.mentoring.intro_writer import IntroWriter
@@ -33,6 +34,7 @@ PART = Feature(
     effect_writers=(IntroWriter,),
     nudge_kinds=(ASK_KIND, RELAY_KIND),
     choice_sources={"mentoring_partners": mentoring_partners},
+    on_erase=(farewell,),
     periodic_jobs=(
         # Hourly (reminders and lapses count in days); the first run a minute after start.
         PeriodicJob("mentoring_intro", _sweep, "interval", {"seconds": 3600}, start_offset=1 / 60),

@@ -57,6 +57,7 @@ def combine(name: str, flows: Path, *parts: Feature) -> Feature:
         notice_handlers=_one(parts, "notice_handlers"),
         organisation_for_code=_one(parts, "organisation_for_code"),
         role_for_code=_one(parts, "role_for_code"),
+        on_erase=tuple(h for p in parts for h in p.on_erase),
         choice_sources=_merged(parts, "choice_sources"),
         attachments=_merged(parts, "attachments"),
         routes=_all_of(parts, "routes"),
