@@ -23,8 +23,8 @@ from bot.db.tables import outbox
 from bot.runtime import Runtime
 from scheduler.due import fire_due
 from tests.auxil.clock import FrozenClock
+from tests.auxil.mentoring_intro import setup
 from tests.auxil.simulator import Simulator
-from tests.test_mentoring_intro import setup
 
 GOLDEN = Path(__file__).resolve().parent / "golden"
 #: Her language's button label, the participant's and the mentor's names.

@@ -459,7 +459,6 @@ def test_flows_that_start_messages_are_found_with_their_kind() -> None:
         # as "introduction", a relayed message as "mentor_message"), which a flow file does
         # not show: read from the file, every node a nudge starts counts as "nudge".
         ("intro", "nudge"): (
-            "contacts",
             "mentor_reminder",
             "participant_reminder",
             "not_this_time",
@@ -467,6 +466,7 @@ def test_flows_that_start_messages_are_found_with_their_kind() -> None:
             "relayed",
             "shared_contact",
             "partner_ended",
+            "partner_gone",
             "met",
             "checkin",
         ),

@@ -107,4 +107,4 @@ def test_the_shipped_template_example_is_valid() -> None:
     broadcast = book.find("broadcast", "tr", fallback="de")  # no Turkish one: the German
     assert broadcast is not None and broadcast.language == "de"
     assert broadcast.variables == ("org", "text")
-    assert book.find("introduction", "de") is None
+    assert book.find("no_such_kind", "de") is None
