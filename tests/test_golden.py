@@ -8,14 +8,12 @@ the diff like any other change.
 
 from __future__ import annotations
 
-import json
-from pathlib import Path
 from typing import Any
 
 import pytest
 from starlette.testclient import TestClient
 
-GOLDEN = Path(__file__).resolve().parent / "golden"
+from tests.auxil.golden import check, play
 
 #: Steps: ("send", text) or ("press", choice id ending).  The same script in every language.
 SCRIPT: list[tuple[str, str]] = [
@@ -43,37 +41,7 @@ LANGUAGES = {"de": "Amina", "ar": "أمينة", "uk": "Олена", "tr": "Ayşe
 
 
 def run_script(client: TestClient, language: str, name: str) -> list[dict[str, Any]]:
-    user = f"golden-{language}"
-    transcript: list[dict[str, Any]] = []
-    buttons: list[dict[str, str]] = []
-    for action, value in SCRIPT:
-        value = value.format(lang=language, name=name)
-        if action == "send":
-            body: dict[str, Any] = {"user": user, "text": value}
-            shown = value
-        else:
-            choice = next(c for c in buttons if c["id"].endswith(value))
-            body = {"user": user, "choice": choice["id"]}
-            shown = f"[{choice['label']}]"
-        response = client.post("/simulator/api/messages", json=body)
-        assert response.status_code == 200, response.text
-        replies = response.json()["replies"]
-        if replies and replies[-1]["choices"]:
-            buttons = replies[-1]["choices"]
-        transcript.append(
-            {
-                "she": shown,
-                "bot": [
-                    {
-                        "text": r["text"],
-                        "buttons": [c["label"] for c in r["choices"]],
-                        "direction": r["direction"],
-                    }
-                    for r in replies
-                ],
-            }
-        )
-    return transcript
+    return play(client, SCRIPT, f"golden-{language}", {"lang": language, "name": name})
 
 
 @pytest.mark.parametrize("language", sorted(LANGUAGES))
@@ -81,9 +49,4 @@ def test_onboarding_transcript(
     sqlite_client: TestClient, language: str, request: pytest.FixtureRequest
 ) -> None:
     transcript = run_script(sqlite_client, language, LANGUAGES[language])
-    path = GOLDEN / f"onboarding_{language}.json"
-    rendered = json.dumps(transcript, ensure_ascii=False, indent=2) + "\n"
-    if request.config.getoption("--update-golden"):
-        path.write_text(rendered, encoding="utf-8")
-    assert path.exists(), f"no golden file {path.name}: run pytest --update-golden"
-    assert json.loads(path.read_text(encoding="utf-8")) == transcript
+    check(f"onboarding_{language}.json", transcript, request)

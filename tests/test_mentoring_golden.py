@@ -9,18 +9,14 @@ buttons, direction).  After an intended change: ``pytest tests/test_mentoring_go
 
 from __future__ import annotations
 
-import json
-from pathlib import Path
-from typing import Any
-
 import pytest
 from starlette.testclient import TestClient
 
 from bot.features.invites import create_invite
 from bot.runtime import Runtime
 from tests.auxil.clock import FrozenClock
+from tests.auxil.golden import check, play
 
-GOLDEN = Path(__file__).resolve().parent / "golden"
 MENTOR_CODE = "mentorin-hoya"
 
 #: Steps: ("send", text) or ("press", the end of a button's id).
@@ -76,51 +72,6 @@ MENTORS = {"de": "Maria", "ar": "مريم", "uk": "Оксана"}
 PARTICIPANTS = {"de": "Amina", "ar": "أمينة", "uk": "Олена"}
 
 
-def run(
-    client: TestClient, script: list[tuple[str, str]], user: str, values: dict[str, str]
-) -> list[dict[str, Any]]:
-    """Play ``script`` as ``user`` and record both sides."""
-    transcript: list[dict[str, Any]] = []
-    buttons: list[dict[str, str]] = []
-    for action, value in script:
-        value = value.format(**values)
-        if action == "send":
-            body: dict[str, Any] = {"user": user, "text": value}
-            shown = value
-        else:
-            choice = next(c for c in buttons if c["id"].endswith(value))
-            body = {"user": user, "choice": choice["id"]}
-            shown = f"[{choice['label']}]"
-        response = client.post("/simulator/api/messages", json=body)
-        assert response.status_code == 200, response.text
-        replies = response.json()["replies"]
-        if replies and replies[-1]["choices"]:
-            buttons = replies[-1]["choices"]
-        transcript.append(
-            {
-                "she": shown,
-                "bot": [
-                    {
-                        "text": r["text"],
-                        "buttons": [c["label"] for c in r["choices"]],
-                        "direction": r["direction"],
-                    }
-                    for r in replies
-                ],
-            }
-        )
-    return transcript
-
-
-def check(name: str, transcript: list[dict[str, Any]], request: pytest.FixtureRequest) -> None:
-    path = GOLDEN / name
-    rendered = json.dumps(transcript, ensure_ascii=False, indent=2) + "\n"
-    if request.config.getoption("--update-golden"):
-        path.write_text(rendered, encoding="utf-8")
-    assert path.exists(), f"no golden file {path.name}: run pytest --update-golden"
-    assert json.loads(path.read_text(encoding="utf-8")) == transcript
-
-
 @pytest.mark.parametrize("language", sorted(MENTORS))
 def test_mentor_sign_up_transcript(
     sqlite_client: TestClient,
@@ -139,7 +90,7 @@ def test_mentor_sign_up_transcript(
     )
     other = "ar" if language == "de" else "de"
     values = {"lang": language, "name": MENTORS[language], "other": other}
-    transcript = run(sqlite_client, MENTOR, f"mentor-{language}", values)
+    transcript = play(sqlite_client, MENTOR, f"mentor-{language}", values)
     check(f"mentor_sign_up_{language}.json", transcript, request)
 
 
@@ -148,5 +99,5 @@ def test_mentoring_request_transcript(
     sqlite_client: TestClient, language: str, request: pytest.FixtureRequest
 ) -> None:
     values = {"lang": language, "name": PARTICIPANTS[language]}
-    transcript = run(sqlite_client, PARTICIPANT, f"mentee-{language}", values)
+    transcript = play(sqlite_client, PARTICIPANT, f"mentee-{language}", values)
     check(f"mentoring_request_{language}.json", transcript, request)

@@ -29,17 +29,14 @@ from bot.db.tables import (
     consents,
     identities,
     mentor_matches,
-    mentor_profiles,
-    mentoring_requests,
     outbox,
-    people,
 )
 from bot.demo import load_demo
-from bot.features.mentoring import proposals
 from bot.runtime import Runtime, build_runtime
 from bot.settings import Settings
 from bot.web.app import create_app
 from scheduler.due import fire_due
+from tests.auxil.mentoring_intro import introduce
 from tests.auxil.people import DEMO, add_person, organisation_id
 from tests.auxil.telegram import (
     TOKEN,
@@ -196,35 +193,18 @@ def test_relayed_between_telegram_and_whatsapp(
     consented(runtime, marta_id, "telegram")
     consented(runtime, amina_id, "whatsapp")
     with runtime.db.begin() as conn:
-        conn.execute(update(people).where(people.c.id == marta_id).values(role="mentor"))
-        conn.execute(
-            insert(mentor_profiles).values(
-                person_id=marta_id,
-                organisation_id=org,
-                languages=["de", "ar"],
-                topics=["work"],
-                availability=[],
-                capacity=1,
-                status="active",
-                created_at=now,
-                updated_at=now,
-            )
-        )
-        request_id = conn.execute(
-            insert(mentoring_requests)
-            .values(
-                organisation_id=org,
-                person_id=amina_id,
-                topics=["work"],
-                language="ar",
-                status="waiting",
-                created_at=now,
-                updated_at=now,
-            )
-            .returning(mentoring_requests.c.id)
-        ).scalar_one()
-        match_id = proposals.propose(
-            conn, request_id=request_id, mentor_id=marta_id, proposed_by="auto", now=now
+        match_id = introduce(
+            conn,
+            org,
+            marta_id,
+            amina_id,
+            now,
+            mentor_languages=["de", "ar"],
+            mentor_topics=["work"],
+            wished_topics=["work"],
+            wished_language="ar",
+            capacity=1,
+            proposed_by="auto",
         )
     marta = TelegramUser(telegram[0], MARTA_TG, "Marta", "de")
     with TestClient(create_app(runtime, background=False)) as client:

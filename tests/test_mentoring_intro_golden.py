@@ -10,9 +10,7 @@ read from the outbox (answers and scheduled messages alike).  After an intended 
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -23,10 +21,10 @@ from bot.db.tables import outbox
 from bot.runtime import Runtime
 from scheduler.due import fire_due
 from tests.auxil.clock import FrozenClock
+from tests.auxil.golden import check
 from tests.auxil.mentoring_intro import setup
 from tests.auxil.simulator import Simulator
 
-GOLDEN = Path(__file__).resolve().parent / "golden"
 #: Her language's button label, the participant's and the mentor's names.
 LANGUAGES = {
     "de": ("Deutsch", "Amina", "Marta Schulz"),
@@ -194,9 +192,4 @@ def test_introduction_transcript(
     request: pytest.FixtureRequest,
 ) -> None:
     steps = transcript(sqlite_runtime, sqlite_client, clock, language, story)
-    path = GOLDEN / f"intro_{language}_{story}.json"
-    rendered = json.dumps(steps, ensure_ascii=False, indent=2) + "\n"
-    if request.config.getoption("--update-golden"):
-        path.write_text(rendered, encoding="utf-8")
-    assert path.exists(), f"no golden file {path.name}: run pytest --update-golden"
-    assert json.loads(path.read_text(encoding="utf-8")) == steps
+    check(f"intro_{language}_{story}.json", steps, request)

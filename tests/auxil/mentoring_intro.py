@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from sqlalchemy import insert, select, update
+from datetime import datetime
+
+from sqlalchemy import Connection, insert, select, update
 from starlette.testclient import TestClient
 
 from bot.db.tables import consents, mentor_profiles, mentoring_requests, people
@@ -30,20 +32,6 @@ def setup(
     with runtime.db.begin() as conn:
         org = conn.execute(select(people.c.organisation_id).where(people.c.id == marta_id))
         org_id = org.scalar_one()
-        conn.execute(update(people).where(people.c.id == marta_id).values(role="mentor"))
-        conn.execute(
-            insert(mentor_profiles).values(
-                person_id=marta_id,
-                organisation_id=org_id,
-                languages=["de", "ar"],
-                topics=["paperwork", "school"],
-                availability=["evenings"],
-                capacity=2,
-                status="active",
-                created_at=now,
-                updated_at=now,
-            )
-        )
         # Both agreed to the purpose "mentoring" (in the chat: the hubs ask for it first).
         conn.execute(
             insert(consents),
@@ -59,20 +47,63 @@ def setup(
                 for person in (amina_id, marta_id)
             ],
         )
-        request_id = conn.execute(
-            insert(mentoring_requests)
-            .values(
-                organisation_id=org_id,
-                person_id=amina_id,
-                topics=["paperwork"],
-                language="de",
-                status="waiting",
-                created_at=now,
-                updated_at=now,
-            )
-            .returning(mentoring_requests.c.id)
-        ).scalar_one()
-        match_id = proposals.propose(
-            conn, request_id=request_id, mentor_id=marta_id, proposed_by="staff:1", now=now
+        match_id = introduce(
+            conn,
+            org_id,
+            marta_id,
+            amina_id,
+            now,
+            mentor_languages=["de", "ar"],
+            mentor_topics=["paperwork", "school"],
+            wished_topics=["paperwork"],
+            wished_language="de",
         )
     return amina, marta, amina_id, marta_id, match_id
+
+
+def introduce(
+    conn: Connection,
+    org_id: int,
+    mentor_id: int,
+    participant_id: int,
+    now: datetime,
+    *,
+    mentor_languages: list[str],
+    mentor_topics: list[str],
+    wished_topics: list[str],
+    wished_language: str,
+    capacity: int = 2,
+    proposed_by: str = "staff:1",
+) -> int:
+    """Make ``mentor_id`` an active mentor, give ``participant_id`` a waiting request, and
+    propose the one to the other (the mentor is asked first); the match's id."""
+    conn.execute(update(people).where(people.c.id == mentor_id).values(role="mentor"))
+    conn.execute(
+        insert(mentor_profiles).values(
+            person_id=mentor_id,
+            organisation_id=org_id,
+            languages=mentor_languages,
+            topics=mentor_topics,
+            availability=["evenings"],
+            capacity=capacity,
+            status="active",
+            created_at=now,
+            updated_at=now,
+        )
+    )
+    request_id = conn.execute(
+        insert(mentoring_requests)
+        .values(
+            organisation_id=org_id,
+            person_id=participant_id,
+            topics=wished_topics,
+            language=wished_language,
+            status="waiting",
+            created_at=now,
+            updated_at=now,
+        )
+        .returning(mentoring_requests.c.id)
+    ).scalar_one()
+    return proposals.propose(
+        conn, request_id=request_id, mentor_id=mentor_id, proposed_by=proposed_by, now=now
+    )
