@@ -207,6 +207,7 @@ def flows_check() -> None:
             Catalogs.load(default_languages()),
             registry.actions(),
             registry.choice_sources(),
+            registry.commands(),
         )
     except FlowValidationError as error:
         for problem in error.errors:

@@ -64,6 +64,7 @@ def load_flow_engine() -> FlowEngine:
         catalogs,
         registry.actions(),
         registry.choice_sources(),
+        registry.commands(),
     )
 
 

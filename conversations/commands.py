@@ -17,11 +17,17 @@ from conversations.texts import Text, msg
 
 @dataclass(frozen=True, slots=True)
 class Command:
-    """A global command: its id, slash names and translatable keywords."""
+    """A global command: its id, slash names and translatable keywords.
+
+    A feature's command (``Feature.commands``) also names the node it leads to (``target``,
+    ``flow.node``): "beenden" ends a mentor's contact from anywhere in the chat.  It works
+    once she has signed up and not while she writes to the team.
+    """
 
     id: str
     slashes: tuple[str, ...]
     keywords: Text
+    target: str | None = None
 
 
 # TRANSLATORS: the "command.*" texts are comma-separated lists of words.  A message that is exactly
@@ -44,9 +50,9 @@ COMMANDS: tuple[Command, ...] = (
 class CommandMatcher:
     """Finds the command a message is, across every language's keyword list."""
 
-    def __init__(self, catalogs: Catalogs) -> None:
+    def __init__(self, catalogs: Catalogs, extra: tuple[Command, ...] = ()) -> None:
         self._by_word: dict[str, str] = {}
-        for command in COMMANDS:
+        for command in (*COMMANDS, *extra):
             for slash in command.slashes:
                 self._by_word[f"/{slash}"] = command.id
             texts = [command.keywords.master]

@@ -9,7 +9,7 @@ the end, collecting effects on the way.  Global commands are checked first, in e
 from __future__ import annotations
 
 import unicodedata
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
@@ -18,7 +18,7 @@ from babel.dates import format_date, parse_date
 
 from conversations import system_texts as st
 from conversations.actions import ACTIONS, PENDING_INVITE, Action, invite_code, to_team
-from conversations.commands import COMMANDS, CommandMatcher
+from conversations.commands import COMMANDS, Command, CommandMatcher
 from conversations.consent import MESSAGES, PURPOSE_TEXTS
 from conversations.events import (
     AnswerChosen,
@@ -54,7 +54,7 @@ from conversations.model import Context, Conversation, OrganisationInfo, Profile
 from conversations.opening_hours import format_hours, format_opening
 from conversations.spec import CORE_CHOICE_SOURCES, MAX_STEPS_PER_TURN, ActionCall, Flow, Node
 from conversations.texts import Text, placeholders_of
-from conversations.validate import node_text, validate_flows, validate_texts
+from conversations.validate import ENGINE_TARGETS, node_text, validate_flows, validate_texts
 
 ONBOARDING = "onboarding"
 MAIN_MENU = "main.menu"
@@ -125,6 +125,7 @@ class FlowEngine:
         catalogs: Catalogs,
         actions: Mapping[str, Action] | None = None,
         choice_sources: Mapping[str, ChoiceSource] | None = None,
+        commands: Sequence[Command] = (),
     ) -> None:
         self.flows = dict(flows)
         self.catalogs = catalogs
@@ -134,16 +135,31 @@ class FlowEngine:
         clash = set(self.choice_sources) & set(CORE_CHOICE_SOURCES)
         if clash:
             raise ValueError(f"choice sources {sorted(clash)} are the engine's own")
+
+        validate_texts(st.ALL_SYSTEM_TEXTS, catalogs, "conversations/system_texts.py")
+        validate_texts([c.keywords for c in COMMANDS], catalogs, "conversations/commands.py")
+        validate_texts(PURPOSE_TEXTS, catalogs, "conversations/consent.py")
+        validate_texts([c.keywords for c in commands], catalogs, "a feature's commands")
+        self.feature_commands = tuple(commands)
+        """The features' commands (``Feature.commands``), as given."""
+        self.command_targets: dict[str, str] = {}
+        """A feature's command → the node it leads to."""
+        for command in commands:
+            flow_id, _, node_id = (command.target or "").partition(".")
+            flow = self.flows.get(flow_id)
+            if flow is None or node_id not in flow.nodes:
+                raise ValueError(f"command {command.id!r} leads to unknown {command.target!r}")
+            if command.id in {c.id for c in COMMANDS} or command.id in self.command_targets:
+                raise ValueError(f"command {command.id!r} is defined twice")
+            self.command_targets[command.id] = command.target or ""
+        self.commands = CommandMatcher(catalogs, tuple(commands))
         validate_flows(
             self.flows,
             catalogs,
             self.actions,
+            engine_targets=(*ENGINE_TARGETS, *self.command_targets.values()),
             choice_sources=(*CORE_CHOICE_SOURCES, *self.choice_sources),
         )
-        validate_texts(st.ALL_SYSTEM_TEXTS, catalogs, "conversations/system_texts.py")
-        validate_texts([c.keywords for c in COMMANDS], catalogs, "conversations/commands.py")
-        validate_texts(PURPOSE_TEXTS, catalogs, "conversations/consent.py")
-        self.commands = CommandMatcher(catalogs)
         self._texts: dict[tuple[str, str, str], Text] = {}
         self._labels_for_field = self._index_profile_labels()
         self._options: dict[tuple[str, str, str], list[Option]] = {}
@@ -417,6 +433,8 @@ class Turn:
             command = self.engine.commands.match(text) if text else None
             if command and self.with_team() and command[0] not in TEAM_COMMANDS:
                 command = None  # meant for the person she writes to
+            if command and command[0] in self.engine.command_targets and self.offered(text):
+                command = None  # the question she is at offers this answer: it comes first
             if command:
                 self.command(*command)
             elif self.with_team() and text:
@@ -462,6 +480,15 @@ class Turn:
                 self.conversation = Conversation(flow, node)
             self.conversation.data.update({f"v_{k}": v for k, v in event.values.items()})
             self.goto(event.target)
+
+    def offered(self, text: str) -> bool:
+        """Whether the question she is at offers ``text`` as one of its answers (a button
+        "🔚 Beenden" in a relayed chat is that chat's own, before a feature's command)."""
+        node = self.current_node()
+        if node is None or not node.waits:
+            return False
+        key = fold(text)
+        return any(key and key in (fold(o.label), *o.keys) for o in self.options(node))
 
     def with_team(self) -> bool:
         """Whether her text goes to the team: a conversation with a person is open and she is
@@ -552,6 +579,14 @@ class Turn:
             return
         if self.profile.status == "opted_out" and name not in OPTED_OUT_COMMANDS:
             self.say(st.OPTED_OUT_HINT)
+            return
+        feature_target = self.engine.command_targets.get(name)
+        if feature_target is not None:
+            if consented and self.signed_up():
+                self.goto(feature_target)
+            else:
+                self.say(st.FINISH_ONBOARDING_FIRST if not consented else st.NOT_UNDERSTOOD)
+                self.repeat_current()
             return
         if name == "stop":
             if consented:

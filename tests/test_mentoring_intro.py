@@ -444,3 +444,42 @@ def test_a_proposal_taken_back_after_the_mentors_yes_tells_her_not_this_time(
     amina.press("intro.participant_ask:yes")  # too late: nothing changes, nothing is shared
     assert match_row(runtime, match_id).status == states.TAKEN_BACK
     assert fire(runtime, clock) == 0
+
+
+def test_one_word_from_anywhere_ends_the_contact(
+    runtime: Runtime, client: TestClient, clock: FrozenClock
+) -> None:
+    """ "beenden" (or "إنهاء", "завершити", …) at the menu: whom, then confirm; in the chat the
+    chat's own button "🔚 Beenden" answers first (no question whom)."""
+    amina, marta, amina_id, marta_id, match_id = both_in_contact(runtime, client, clock)
+    amina.press("💬 Über den Bot")
+    marta.press("💬 Über den Bot")
+    marta.send("Menü")
+    marta.send("beenden")
+    assert "Mit wem möchten Sie den Kontakt beenden?" in marta.text()
+    assert marta.labels() == ["🔚 Amina", "🏠 Menü"]
+    marta.press("🔚 Amina")
+    assert "Möchten Sie den Kontakt mit Amina wirklich beenden?" in marta.text()
+    marta.press("✅ Ja, beenden")
+    row = match_row(runtime, match_id)
+    assert (row.status, row.ended_by) == ("ended", "mentor")
+    fire(runtime, clock)
+    assert "Der Kontakt mit Marta ist jetzt beendet" in inbox(runtime, amina_id)[-2]["text"]
+    # With nobody left, the word says so and offers the menu.
+    marta.send("beenden")
+    assert "Steht hier niemand" in marta.text() and marta.labels() == ["🏠 Menü"]
+    assert inbox(runtime, marta_id)  # (she was told nothing she did not ask for)
+
+
+def test_the_word_works_in_her_language_and_not_before_she_signed_up(
+    runtime: Runtime, client: TestClient, clock: FrozenClock
+) -> None:
+    amina, _marta, _amina_id, _marta_id, _match_id = setup(
+        runtime, client, participant_language="العربية", participant_name="أمينة"
+    )
+    amina.send("إنهاء")
+    assert "🔚" in amina.text() and amina.labels() == ["🏠 القائمة"]
+    newcomer = Simulator(client, "newcomer")
+    newcomer.send("hallo")
+    newcomer.send("beenden")
+    assert "Mit wem" not in newcomer.text()

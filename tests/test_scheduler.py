@@ -40,7 +40,9 @@ def with_menu_timeout(engine: FlowEngine) -> FlowEngine:
     nodes = dict(main.nodes)
     nodes["menu"] = replace(nodes["menu"], timeout=Timeout(3600, "my_data"))
     flows["main"] = replace(main, nodes=nodes)
-    return FlowEngine(flows, engine.catalogs, engine.actions, engine.choice_sources)
+    return FlowEngine(
+        flows, engine.catalogs, engine.actions, engine.choice_sources, engine.feature_commands
+    )
 
 
 @pytest.fixture

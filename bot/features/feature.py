@@ -21,6 +21,7 @@ from bot.inbound.service import NoticeHandler
 from bot.nudges.kinds import NudgeKind
 from bot.turns.effects import EffectWriter, ReplySource
 from conversations.actions import Action
+from conversations.commands import Command
 from conversations.flow_engine import ChoiceSource
 
 if TYPE_CHECKING:
@@ -107,6 +108,10 @@ class Feature:
     role_for_code: Callable[[Connection, str], str | None] | None = None
     """The role a newcomer's start code gives her (``mentor`` for a mentor invite), else
     ``None`` (a participant)."""
+    commands: Sequence[Command] = ()
+    """Words that work anywhere in the chat once she signed up, each leading to a node of its
+    flows (``Command(id, slashes, keywords, target)``; the keywords a catalog text, a
+    comma-separated list in every language): "beenden" ends a mentor's contact."""
     on_erase: Sequence[Callable[[Connection, int, datetime], None]] = ()
     """Run in the erasure's transaction just before a person's row is deleted (in the chat,
     by staff, by the retention purge): tell whoever waits for her (a mentor) that the contact

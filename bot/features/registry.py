@@ -38,6 +38,7 @@ from bot.settings import Settings
 from bot.turns.effects import EffectWriter, ReplySource
 from conversations.actions import ACTIONS as CORE_ACTIONS
 from conversations.actions import Action
+from conversations.commands import Command
 from conversations.flow_engine import ChoiceSource, FlowEngine
 from conversations.loader import FLOWS_DIR as CORE_FLOWS
 from conversations.spec import Flow
@@ -101,6 +102,11 @@ def choice_sources() -> dict[str, ChoiceSource]:
                 raise ValueError(f"choice source {name!r} of {feature.name!r} is defined twice")
             found[name] = source
     return found
+
+
+def commands() -> tuple[Command, ...]:
+    """Every feature's chat commands (words that work anywhere once she signed up)."""
+    return tuple(command for feature in FEATURES for command in feature.commands)
 
 
 def erase_hooks() -> list[Callable[[Connection, int, datetime], None]]:
@@ -172,6 +178,7 @@ __all__ = [
     "FEATURES_DIR",
     "actions",
     "choice_sources",
+    "commands",
     "dashboard_panels",
     "effect_writers",
     "erase_hooks",

@@ -482,7 +482,9 @@ def test_engine_emits_a_timeout_for_waits_that_declare_one(engine: FlowEngine) -
 
     nodes["menu"] = replace(nodes["menu"], timeout=Timeout(3600, "my_data"))
     flows["main"] = replace(main, nodes=nodes)
-    timed = FlowEngine(flows, engine.catalogs, engine.actions, engine.choice_sources)
+    timed = FlowEngine(
+        flows, engine.catalogs, engine.actions, engine.choice_sources, engine.feature_commands
+    )
     person = Person(timed)
     onboard(person)
     schedule = person.effects(ScheduleTimeout)
@@ -531,7 +533,9 @@ def test_a_node_that_requires_consent_asks_first_then_runs(engine: FlowEngine) -
         nodes["talk_to_person"], requires_consent="messages", consent_question="ask_messages"
     )
     flows["main"] = replace(main, nodes=nodes)
-    gated = FlowEngine(flows, engine.catalogs, engine.actions, engine.choice_sources)
+    gated = FlowEngine(
+        flows, engine.catalogs, engine.actions, engine.choice_sources, engine.feature_commands
+    )
     assert not gated.is_uniform_trigger("main.talk_to_person")
     person = Person(gated)
     onboard(person)

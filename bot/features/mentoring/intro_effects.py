@@ -169,15 +169,21 @@ def intro_pick(turn: Turn, _args: Mapping[str, Any], value: Any) -> None:
         turn.conversation.data[NAME] = partners[str(value)]
 
 
-def mentoring_partners(turn: Turn, _node: Node) -> list[Option]:
+#: Where choosing a woman leads, per node that lists them: write to her, or end the contact
+#: (``intro.end_which``, reached by the word "beenden" from anywhere).
+_AFTER_PICK = {"end_which": ("confirm_end", "🔚")}
+
+
+def mentoring_partners(turn: Turn, node: Node) -> list[Option]:
     """The women she is in contact with, as choices (a mentor may have several)."""
     partners = (turn.conversation.data.get(PARTNERS) if turn.conversation else None) or {}
+    after, mark = _AFTER_PICK.get(node.id, ("chat", "💬"))
     return [
         Option(
             f"m{match_id}",
-            f"💬 {name}"[:20],
+            f"{mark} {name}"[:20],
             match_id,
-            next="chat",
+            next=after,
             do=(ActionCall("intro_pick"),),
         )
         for match_id, name in sorted(partners.items(), key=lambda item: int(item[0]))

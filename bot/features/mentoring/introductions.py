@@ -13,6 +13,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from bot.features.feature import Feature, PeriodicJob
+from bot.features.mentoring.intro_commands import END_CONTACT
 from bot.features.mentoring.intro_effects import ACTIONS, mentoring_partners
 from bot.features.mentoring.intro_farewell import farewell
 from bot.features.mentoring.intro_nudges import ASK_KIND, RELAY_KIND
@@ -35,6 +36,7 @@ PART = Feature(
     nudge_kinds=(ASK_KIND, RELAY_KIND),
     choice_sources={"mentoring_partners": mentoring_partners},
     on_erase=(farewell,),
+    commands=(END_CONTACT,),
     periodic_jobs=(
         # Hourly (reminders and lapses count in days); the first run a minute after start.
         PeriodicJob("mentoring_intro", _sweep, "interval", {"seconds": 3600}, start_offset=1 / 60),

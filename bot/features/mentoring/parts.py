@@ -58,6 +58,7 @@ def combine(name: str, flows: Path, *parts: Feature) -> Feature:
         organisation_for_code=_one(parts, "organisation_for_code"),
         role_for_code=_one(parts, "role_for_code"),
         on_erase=tuple(h for p in parts for h in p.on_erase),
+        commands=tuple(c for p in parts for c in p.commands),
         choice_sources=_merged(parts, "choice_sources"),
         attachments=_merged(parts, "attachments"),
         routes=_all_of(parts, "routes"),
