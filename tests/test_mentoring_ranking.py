@@ -14,7 +14,7 @@ from bot.features.mentoring.ranking import (
     score,
     suggest,
 )
-from bot.features.mentoring.towns import distance_km, same_town
+from bot.towns import distance_km, same_town
 
 NOW = datetime(2026, 3, 2, 10, 0, tzinfo=UTC)
 

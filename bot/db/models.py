@@ -864,3 +864,119 @@ class MentoringSettings(Base):
     threshold: Mapped[float] = mapped_column(default=0.6)
     """A suggestion's score (0–1) from which it is proposed automatically."""
     updated_at: Mapped[datetime]
+
+
+# ---- job offers (bot/features/jobs) ------------------------------------------------------
+
+
+class JobOffer(Base):
+    """A job offer a coordinator entered or imported: what, where, how many hours, what German.
+
+    Nothing personal: titles and descriptions per language (``{"de": …, "ar": …}``; the
+    organisation's default language required), the employer only if it may be shown.  An
+    imported offer (``source = "ba"``, the Bundesagentur für Arbeit's job search) waits as
+    ``review`` until a coordinator opens it; only ``open`` offers before ``expires_on`` are sent.
+    """
+
+    __tablename__ = "job_offers"
+    __table_args__ = (
+        Index("ix_job_offers_org_status", "organisation_id", "status"),
+        UniqueConstraint("organisation_id", "source", "external_id"),
+        NEVER_REUSED_IDS,
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"))
+    status: Mapped[str] = mapped_column(String(16), default="open")
+    """``review`` (imported, waiting for a coordinator), ``open``, ``closed``."""
+    source: Mapped[str] = mapped_column(String(16), default="staff")
+    """``staff`` or ``ba`` (imported)."""
+    external_id: Mapped[str | None] = mapped_column(String(64))
+    """The source's reference (the BA's ``refnr``), so an import never doubles an offer."""
+    title: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    description: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    employer: Mapped[str | None] = mapped_column(String(200))
+    employer_shown: Mapped[bool] = mapped_column(Boolean, default=True)
+    town: Mapped[str] = mapped_column(String(200), default="")
+    hours_per_week: Mapped[int | None] = mapped_column(Integer)
+    kind: Mapped[str] = mapped_column(String(16), default="part_time")
+    """``mini_job``, ``part_time``, ``full_time``, ``training``, ``internship``,
+    ``volunteering``."""
+    german_level: Mapped[str] = mapped_column(String(4), default="none")
+    """``none``, ``A1``, ``A2``, ``B1``, ``B2``, ``C1``."""
+    childcare_friendly: Mapped[bool] = mapped_column(Boolean, default=False)
+    """The hours suit childcare (e.g. only mornings)."""
+    hours_note: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    """When, in words per language ("nur vormittags"), optional."""
+    starts_on: Mapped[date | None]
+    expires_on: Mapped[date]
+    places: Mapped[int | None] = mapped_column(Integer)
+    url: Mapped[str | None] = mapped_column(String(500))
+    created_by: Mapped[str] = mapped_column(String(200))
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+    closed_at: Mapped[datetime | None]
+
+
+class JobProfile(Base):
+    """What she told us for job offers (asked once she shows interest, with her consent to
+    ``job_offers``): German level, hours she can work, how far she can travel, kinds."""
+
+    __tablename__ = "job_profiles"
+
+    person_id: Mapped[int] = mapped_column(
+        ForeignKey("people.id", ondelete="CASCADE"), primary_key=True
+    )
+    answers: Mapped[dict[str, Any]] = mapped_column(EncryptedJSON(), default=dict)
+    """``{"german": "A2", "hours": 20, "travel_km": 15, "kinds": [...]}``."""
+    updated_at: Mapped[datetime]
+
+
+class JobNotice(Base):
+    """One offer told to one woman, her answer, and what became of it (staff only)."""
+
+    __tablename__ = "job_notices"
+    __table_args__ = (
+        UniqueConstraint("person_id", "offer_id"),
+        Index("ix_job_notices_person_sent", "person_id", "sent_at"),
+        NEVER_REUSED_IDS,
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"))
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"))
+    offer_id: Mapped[int] = mapped_column(
+        ForeignKey("job_offers.id", ondelete="CASCADE"), index=True
+    )
+    status: Mapped[str] = mapped_column(String(16), default="sent")
+    """``sent``, ``interested``, ``not_for_me``, ``more_like_this``."""
+    digest: Mapped[str | None] = mapped_column(String(64))
+    """The weekly digest it went in (``<person>:<iso week>``)."""
+    sent_at: Mapped[datetime]
+    answered_at: Mapped[datetime | None]
+    outcome: Mapped[str | None] = mapped_column(String(16))
+    """Recorded by staff: ``contacted``, ``applied``, ``invited``, ``started``,
+    ``not_suitable``."""
+    outcome_at: Mapped[datetime | None]
+    outcome_by: Mapped[str | None] = mapped_column(String(200))
+    withdrawn_told_at: Mapped[datetime | None]
+    """She was interested and the offer was withdrawn: when she was told."""
+
+
+class JobImportSettings(Base):
+    """Per organisation: the BA job search import (where, how far, which words)."""
+
+    __tablename__ = "job_import_settings"
+
+    organisation_id: Mapped[int] = mapped_column(
+        ForeignKey("organisations.id", ondelete="CASCADE"), primary_key=True
+    )
+    enabled: Mapped[bool] = mapped_column(Boolean, default=False)
+    place: Mapped[str] = mapped_column(String(200), default="")
+    """The BA's ``wo``: a town or postcode."""
+    radius_km: Mapped[int] = mapped_column(Integer, default=25)
+    keywords: Mapped[str] = mapped_column(String(500), default="")
+    """The BA's ``was``, comma-separated searches (each its own query)."""
+    last_run_at: Mapped[datetime | None]
+    last_error: Mapped[str | None] = mapped_column(String(300))
+    updated_at: Mapped[datetime]

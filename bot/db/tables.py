@@ -33,6 +33,10 @@ from bot.db.models import (
     InboxMessage,
     InboxThread,
     InviteCode,
+    JobImportSettings,
+    JobNotice,
+    JobOffer,
+    JobProfile,
     LoginFailure,
     MentoringRequest,
     MentoringSettings,
@@ -86,3 +90,7 @@ mentor_profiles = cast(Table, MentorProfile.__table__)
 mentoring_requests = cast(Table, MentoringRequest.__table__)
 mentor_matches = cast(Table, MentorMatch.__table__)
 mentoring_settings = cast(Table, MentoringSettings.__table__)
+job_offers = cast(Table, JobOffer.__table__)
+job_profiles = cast(Table, JobProfile.__table__)
+job_notices = cast(Table, JobNotice.__table__)
+job_import_settings = cast(Table, JobImportSettings.__table__)

@@ -24,6 +24,7 @@ from bot.features.feature import Feature, NavItem, Panel, PeriodicJob
 from bot.features.groups import FEATURE as GROUPS
 from bot.features.inbox import FEATURE as INBOX
 from bot.features.invites import FEATURE as INVITES
+from bot.features.jobs import FEATURE as JOBS
 from bot.features.mentoring import FEATURE as MENTORING
 from bot.features.my_data import FEATURE as MY_DATA
 from bot.features.org_settings import FEATURE as ORG_SETTINGS
@@ -69,6 +70,7 @@ FEATURES: tuple[Feature, ...] = (
     REPORTS,
     AUDIT_LOG,
     MENTORING,
+    JOBS,
 )
 
 

@@ -1,7 +1,7 @@
 """Mentor introductions: a participant who would like a mentor is introduced to one, both say
 yes before anything about either is shared, and the match is followed up.
 
-Parts (one module each, combined by :func:`bot.features.mentoring.parts.combine`):
+Parts (one module each, combined by :func:`bot.features.parts.combine`):
 
 * :mod:`.mentor_side`: a mentor's sign-up (mentor invite code, or added by staff), her profile
   and pause, in the chat (``flows/mentor.yaml``);
@@ -16,7 +16,7 @@ Parts (one module each, combined by :func:`bot.features.mentoring.parts.combine`
 from pathlib import Path
 
 from bot.features.mentoring import introductions, mentor_side, request_side, staff_side
-from bot.features.mentoring.parts import combine
+from bot.features.parts import combine
 
 FEATURE = combine(
     "mentoring",

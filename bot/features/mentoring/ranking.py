@@ -20,7 +20,7 @@ from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from bot.features.mentoring.towns import distance_km, same_town
+from bot.towns import distance_km, same_town
 
 #: The weights of the parts of a score (they add up to 1).
 WEIGHTS = {"language": 0.4, "topics": 0.3, "town": 0.2, "capacity": 0.1}

@@ -1,6 +1,6 @@
-"""The mentoring feature is built in parts (mentors, requests, introductions, staff), each a
+"""A large feature built in parts (mentoring: mentors, requests, introductions, staff), each a
 :class:`~bot.features.feature.Feature` of its own module; :func:`combine` makes the one value
-the registry lists.  Parts keep the folder's modules small and let each grow on its own.
+the registry lists.  Parts keep a folder's modules small and let each grow on its own.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ def _merged(parts: Sequence[Feature], field: str) -> dict[str, Any]:
     for part in parts:
         for key, value in getattr(part, field).items():
             if key in merged:
-                raise ValueError(f"mentoring: {field} {key!r} is given by two parts")
+                raise ValueError(f"{field} {key!r} is given by two parts")
             merged[key] = value
     return merged
 
@@ -25,7 +25,7 @@ def _merged(parts: Sequence[Feature], field: str) -> dict[str, Any]:
 def _one(parts: Sequence[Feature], field: str) -> Any:
     given = [getattr(p, field) for p in parts if getattr(p, field) is not None]
     if len(given) > 1:
-        raise ValueError(f"mentoring: {field} is given by two parts")
+        raise ValueError(f"{field} is given by two parts")
     return given[0] if given else None
 
 
