@@ -176,7 +176,11 @@ def test_kill_9_mid_broadcast_then_restart_finishes_it_exactly_once(tmp_path: Pa
         report = status(env, broadcast)
     print("after the restart:", dict(final))
     assert final["sent"] + final["in_doubt"] == PEOPLE + 1
-    assert final["in_doubt"] <= 50  # at most one dispatcher batch was in flight
+    # Exactly the rows handed to the platform when it died are in doubt (never resent); how
+    # many that is depends on how busy the machine was (answers are written back every
+    # moment), so the bound is a few seconds of sending, not one batch.
+    assert final["in_doubt"] == at_kill["sending"]
+    assert final["in_doubt"] <= 120
     found = check_exactly_once(database)
     assert report["status"] == "sent"
     totals = report["totals"]
