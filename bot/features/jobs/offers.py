@@ -16,7 +16,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any
+from typing import Any, Protocol
 
 from sqlalchemy import Connection, Engine, insert, select, update
 
@@ -43,6 +43,17 @@ class OfferError(ValueError):
 
 class OfferNotFoundError(LookupError):
     """No such offer (or notice) among the acting person's organisations."""
+
+
+class Acting(Protocol):
+    """Whoever changes offers: a staff member (:class:`bot.staff.principal.StaffUser`) or the
+    operator at the command line (:class:`Scope`)."""
+
+    @property
+    def organisation_ids(self) -> frozenset[int]: ...
+
+    @property
+    def actor(self) -> str: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -221,7 +232,7 @@ class OffersService:
             ).scalar_one_or_none()
         return str(language or default_languages().master)
 
-    def create(self, scope: Scope, organisation_id: int, raw: Mapping[str, Any]) -> int:
+    def create(self, scope: Acting, organisation_id: int, raw: Mapping[str, Any]) -> int:
         """Store a new open offer of ``organisation_id``; its id."""
         if organisation_id not in scope.organisation_ids:
             raise OfferNotFoundError(organisation_id)
@@ -246,7 +257,7 @@ class OffersService:
             record(conn, now, scope.actor, "jobs.create", {"offer": offer_id}, organisation_id)
         return offer_id
 
-    def edit(self, scope: Scope, offer_id: int, raw: Mapping[str, Any]) -> None:
+    def edit(self, scope: Acting, offer_id: int, raw: Mapping[str, Any]) -> None:
         """Change an offer's fields (its status stays)."""
         now = self.clock()
         with self.db.begin() as conn:
@@ -259,19 +270,19 @@ class OffersService:
             )
             record(conn, now, scope.actor, "jobs.edit", {"offer": offer_id}, row.organisation_id)
 
-    def close(self, scope: Scope, offer_id: int) -> bool:
+    def close(self, scope: Acting, offer_id: int) -> bool:
         """Close an open or waiting offer; ``False`` when it was closed already."""
         return self._move(scope, offer_id, (OPEN, REVIEW), CLOSED, "jobs.close")
 
-    def reopen(self, scope: Scope, offer_id: int) -> bool:
+    def reopen(self, scope: Acting, offer_id: int) -> bool:
         """Open a closed offer again (before its expiry date); ``False`` when it was open."""
         return self._move(scope, offer_id, (CLOSED,), OPEN, "jobs.reopen")
 
-    def publish(self, scope: Scope, offer_id: int) -> bool:
+    def publish(self, scope: Acting, offer_id: int) -> bool:
         """Open an imported offer a coordinator checked; ``False`` when it was not waiting."""
         return self._move(scope, offer_id, (REVIEW,), OPEN, "jobs.publish")
 
-    def record_outcome(self, scope: Scope, notice_id: int, outcome: str | None) -> None:
+    def record_outcome(self, scope: Acting, notice_id: int, outcome: str | None) -> None:
         """What became of one woman and one offer (``None`` clears it); staff only."""
         if outcome is not None and outcome not in OUTCOMES:
             raise OfferError(
@@ -305,7 +316,7 @@ class OffersService:
             )
 
     def _move(
-        self, scope: Scope, offer_id: int, sources: tuple[str, ...], target: str, action: str
+        self, scope: Acting, offer_id: int, sources: tuple[str, ...], target: str, action: str
     ) -> bool:
         now = self.clock()
         with self.db.begin() as conn:
@@ -336,7 +347,7 @@ class OffersService:
             raise OfferError("incomplete", "The offer is not complete yet: edit it first.")
 
     @staticmethod
-    def _offer(conn: Connection, scope: Scope, offer_id: int) -> Any:
+    def _offer(conn: Connection, scope: Acting, offer_id: int) -> Any:
         row = conn.execute(
             select(job_offers)
             .where(job_offers.c.id == offer_id)
@@ -355,6 +366,7 @@ class OffersService:
 
 
 __all__ = [
+    "Acting",
     "OfferError",
     "OfferInput",
     "OfferNotFoundError",
