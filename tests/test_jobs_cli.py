@@ -173,3 +173,16 @@ def test_close_publish_and_outcome(env: dict[str, str], db: Engine) -> None:
         actions = set(conn.execute(select(audit.c.action)).scalars())
     assert stored.outcome == "applied" and stored.outcome_by.startswith("cli")
     assert {"jobs.create", "jobs.publish", "jobs.outcome", "jobs.close"} <= actions
+
+
+def test_the_demo_offers_come_with_the_history_once(env: dict[str, str]) -> None:
+    for _ in range(2):
+        loaded = CliRunner().invoke(app, ["demo", "load", "--history"], env=env)
+        assert loaded.exit_code == 0, loaded.output
+    code, out = run(env, "list", "--status", "open", "--json")
+    assert code == 0, out
+    offers = json.loads(out)
+    assert len(offers) == 4
+    assert {o["town"] for o in offers} <= {"Nienburg (Weser)", "Marklohe", "Hoya"}
+    assert {o["kind"] for o in offers} == {"part_time", "mini_job", "training", "volunteering"}
+    assert all(o["expires"] > NOW.date().isoformat() for o in offers)
