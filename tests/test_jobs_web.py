@@ -12,7 +12,7 @@ from starlette.testclient import TestClient
 from bot.db.tables import audit, job_notices, job_offers, job_profiles
 from bot.runtime import Runtime
 from tests.auxil.people import add_person
-from tests.auxil.staff import add_organisation, login_client, organisation_id
+from tests.auxil.staff import PASSWORD, add_organisation, add_staff, login_client, organisation_id
 
 FORM = {
     "title_de": "Küchenhilfe in einer Kita",
@@ -212,3 +212,24 @@ def test_another_organisations_offer_is_not_found(client: TestClient, runtime: R
     assert foreign.status_code == 400 and "Bitte eine Organisation wählen." in foreign.text
     with runtime.db.connect() as conn:
         assert conn.execute(select(job_offers.c.status)).scalars().all() == ["open"]
+
+
+def test_in_english_and_only_when_logged_in(client: TestClient, runtime: Runtime) -> None:
+    assert client.get("/staff/jobs", follow_redirects=False).status_code in (302, 303)
+    add_staff(runtime, "greta@example.org", language="en")
+    csrf = login_client(client, "greta@example.org", PASSWORD)
+    page = client.get("/staff/jobs")
+    assert page.status_code == 200
+    assert "<h1>Work</h1>" in page.text and "Job offers for the participants" in page.text
+    assert "Waiting for review (0)" in page.text and "Enter a new offer" in page.text
+    bad = client.post(
+        "/staff/jobs/new",
+        data={
+            **FORM,
+            "organisation": str(organisation_id(runtime)),
+            "places": "0",
+            "csrf_token": csrf,
+        },
+    )
+    assert bad.status_code == 400 and "Please enter at least 1." in bad.text
+    assert "Kind" in bad.text and "German needed" in bad.text
