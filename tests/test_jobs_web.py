@@ -233,3 +233,37 @@ def test_in_english_and_only_when_logged_in(client: TestClient, runtime: Runtime
     )
     assert bad.status_code == 400 and "Please enter at least 1." in bad.text
     assert "Kind" in bad.text and "German needed" in bad.text
+
+
+def test_a_link_is_a_link_only_when_it_is_a_web_address(
+    client: TestClient, runtime: Runtime
+) -> None:
+    org = organisation_id(runtime)
+    now = runtime.clock()
+    ids = []
+    for url in ("https://example.org/stelle", "javascript:alert(1)"):
+        with runtime.db.begin() as conn:
+            ids.append(
+                conn.execute(
+                    insert(job_offers)
+                    .values(
+                        organisation_id=org,
+                        status="review",
+                        source="ba",
+                        external_id=url[:10],
+                        title={"de": "Stelle"},
+                        town="Hoya",
+                        kind="mini_job",
+                        expires_on=date(2027, 1, 31),
+                        url=url,
+                        created_by="import:ba",
+                        created_at=now,
+                        updated_at=now,
+                    )
+                    .returning(job_offers.c.id)
+                ).scalar_one()
+            )
+    login_client(client)
+    assert '<a href="https://example.org/stelle"' in client.get(f"/staff/jobs/{ids[0]}").text
+    html = client.get(f"/staff/jobs/{ids[1]}").text
+    assert 'href="javascript' not in html and "javascript:alert(1)" in html

@@ -325,15 +325,18 @@ class OffersService:
                 return False
             if target == OPEN:
                 self._check_can_open(conn, row, now)
-            conn.execute(
+            moved = conn.execute(
                 update(job_offers)
                 .where(job_offers.c.id == offer_id)
+                .where(job_offers.c.status.in_(sources))  # a second tab: changed meanwhile
                 .values(
                     status=target,
                     updated_at=now,
                     closed_at=now if target == CLOSED else None,
                 )
             )
+            if moved.rowcount != 1:
+                return False
             record(conn, now, scope.actor, action, {"offer": offer_id}, row.organisation_id)
         return True
 
