@@ -108,7 +108,10 @@ def db_upgrade(revision: str = "head") -> None:
 @demo_app.command("load")
 def demo_load(
     history: Annotated[
-        bool, typer.Option(help="Add a few months of made-up history for the reports.")
+        bool,
+        typer.Option(
+            help="Add a few months of made-up history for the reports, and the demo job offers."
+        ),
     ] = False,
 ) -> None:
     """Create the demo organisation, coordinator login, course and mentors (idempotent)."""

@@ -24,6 +24,7 @@ from bot.db.models import (
     CourseSession,
     Enrolment,
     InviteCode,
+    JobOffer,
     MentoringRequest,
     MentorMatch,
     MentorProfile,
@@ -204,7 +205,114 @@ def load_demo(db: Engine, secret_key: str, now: datetime, *, history: bool = Fal
             _mentor_profile(session, mentor.id, org.id, address, now)
     if history:
         load_report_history(db, secret_key, now)
+        load_job_offers(db, now)
     return DemoLogin(COORDINATOR_EMAIL, DEMO_PASSWORD)
+
+
+#: The demo's job offers in the pilot district: what, where, hours, German, kind (the titles
+#: in German, Arabic and Ukrainian; the rest falls back to German in the chat).
+DEMO_JOB_OFFERS: tuple[dict[str, object], ...] = (
+    {
+        "title": {
+            "de": "Küchenhilfe in einer Kita",
+            "ar": "مساعدة في مطبخ روضة أطفال",
+            "uk": "Помічниця на кухні в дитсадку",
+        },
+        "description": {"de": "Gemüse schneiden, Essen ausgeben, abwaschen. Ein kleines Team."},
+        "hours_note": {"de": "Nur vormittags, 8 bis 12 Uhr"},
+        "employer": "Kita Sonnenschein",
+        "town": "Nienburg (Weser)",
+        "hours_per_week": 20,
+        "kind": "part_time",
+        "german_level": "A2",
+        "childcare_friendly": True,
+        "places": 1,
+    },
+    {
+        "title": {
+            "de": "Reinigung in einer Arztpraxis",
+            "ar": "تنظيف في عيادة طبيب",
+            "uk": "Прибирання в лікарській практиці",
+        },
+        "description": {"de": "Zweimal in der Woche am Abend die Praxis putzen."},
+        "hours_note": {"de": "Montag und Donnerstag ab 18 Uhr"},
+        "employer": None,
+        "employer_shown": False,
+        "town": "Marklohe",
+        "hours_per_week": 6,
+        "kind": "mini_job",
+        "german_level": "none",
+        "childcare_friendly": False,
+        "places": 1,
+    },
+    {
+        "title": {
+            "de": "Ausbildung Pflegefachfrau",
+            "ar": "تدريب مهني في التمريض",
+            "uk": "Навчання на медсестру",
+        },
+        "description": {
+            "de": "Drei Jahre Ausbildung im Krankenhaus und in der Schule. Mit Gehalt."
+        },
+        "employer": "Helios Klinik Nienburg",
+        "town": "Nienburg (Weser)",
+        "hours_per_week": 39,
+        "kind": "training",
+        "german_level": "B1",
+        "childcare_friendly": False,
+        "places": 3,
+        "starts": 60,
+    },
+    {
+        "title": {
+            "de": "Ehrenamt im Second-Hand-Laden",
+            "ar": "عمل تطوعي في متجر الملابس المستعملة",
+            "uk": "Волонтерство в секонд-хенді",
+        },
+        "description": {"de": "Kleidung sortieren und an der Kasse helfen. Gut zum Deutsch üben."},
+        "hours_note": {"de": "Dienstags 9 bis 12 Uhr"},
+        "employer": "Kleiderkammer Hoya",
+        "town": "Hoya",
+        "hours_per_week": 3,
+        "kind": "volunteering",
+        "german_level": "A1",
+        "childcare_friendly": True,
+        "places": 2,
+    },
+)
+
+
+def load_job_offers(db: Engine, now: datetime) -> None:
+    """Four open offers in the pilot district, once, valid for six weeks from the day they
+    are made: what ``make run`` shows on ``/staff/jobs`` and in the weekly digest.
+
+    Loaded with the history (``--history``), not by the tests' demo, so a test's matching
+    sees only the offers it wrote."""
+    tz = ZoneInfo(TIMEZONE)
+    today = now.astimezone(tz).date()
+    with Session(db) as session, session.begin():
+        org_id = session.scalar(select(Organisation.id).where(Organisation.slug == ORG_SLUG))
+        if org_id is None or session.scalar(
+            select(JobOffer.id).where(JobOffer.organisation_id == org_id).limit(1)
+        ):
+            return
+        for offer in DEMO_JOB_OFFERS:
+            values = {k: v for k, v in offer.items() if k != "starts"}
+            starts = offer.get("starts")
+            starts_on = today + timedelta(days=starts) if isinstance(starts, int) else None
+            session.add(
+                JobOffer(
+                    organisation_id=org_id,
+                    status="open",
+                    source="staff",
+                    starts_on=starts_on,
+                    expires_on=today + timedelta(weeks=6),
+                    created_by="demo",
+                    created_at=now,
+                    updated_at=now,
+                    **values,
+                )
+            )
 
 
 #: The demo mentors' profiles (what she answered in her onboarding), by simulator address.

@@ -26,7 +26,12 @@ What each number means (also on the page and in docs/reports.md):
   waiting for a mentor at that time; requests made, introductions proposed, accepted by
   both, declined and lapsed, and matches ended in the period; matches running at the end
   of the period; the average answer to "was it helpful?" (1–4) of the matches ended in the
-  period, from five answers on.
+  period, from five answers on;
+* **job offers**: offers open at the end of the period (open, not closed by then, not
+  expired: an offer waiting for review is not open) and new offers of the period (entered,
+  or imported and already published); women told about an offer in the period (each once),
+  answers given in the period ("interested", "not for me"), and the outcomes staff recorded
+  in the period, by outcome.  Never a name, never which woman.
 """
 
 from __future__ import annotations
@@ -52,6 +57,8 @@ from bot.db.tables import (
     flow_results,
     inbox_messages,
     inbox_threads,
+    job_notices,
+    job_offers,
     mentor_matches,
     mentor_profiles,
     mentoring_requests,
@@ -177,6 +184,25 @@ class Mentoring:
         return sum(self.ratings) / len(self.ratings)
 
 
+#: ``job_notices.outcome``, in the order the report lists them.
+JOB_OUTCOMES = ("contacted", "applied", "invited", "started", "not_suitable")
+
+
+@dataclass(slots=True)
+class Jobs:
+    """Job offers and what came of them (``job_offers``, ``job_notices``)."""
+
+    open_at_end: int = 0
+    """Offers open at the end of the period (not closed by then, not expired)."""
+    new: int = 0
+    """Offers entered in the period, or imported then and already published."""
+    women_told: int = 0
+    interested: int = 0
+    not_for_me: int = 0
+    outcomes: dict[str, int] = field(default_factory=lambda: dict.fromkeys(JOB_OUTCOMES, 0))
+    """Outcomes recorded by staff in the period."""
+
+
 @dataclass(slots=True)
 class Report:
     """Every number of one organisation's report for one period (counts unrounded: round
@@ -199,6 +225,7 @@ class Report:
     requests: Requests = field(default_factory=Requests)
     reach: Reach = field(default_factory=Reach)
     mentoring: Mentoring = field(default_factory=Mentoring)
+    jobs: Jobs = field(default_factory=Jobs)
 
 
 @dataclass(frozen=True, slots=True)
@@ -270,6 +297,7 @@ class ReportService:
             self._requests(conn, report)
             self._reach(conn, report)
             self._mentoring(conn, report, now)
+            self._jobs(conn, report)
         return report
 
     def _participants(self, conn: Any, report: Report) -> None:
@@ -512,6 +540,44 @@ class ReportService:
                     r for r in (row.mentor_rating, row.participant_rating) if r is not None
                 ]
         report.mentoring = found
+
+    def _jobs(self, conn: Any, report: Report) -> None:
+        period, org = report.period, report.organisation_id
+        starts, ends = period.starts_at, period.ends_before
+        found = Jobs()
+        o = job_offers.c
+        for row in conn.execute(
+            select(o.status, o.created_at, o.closed_at, o.expires_on).where(
+                o.organisation_id == org, o.created_at < ends, o.status != "review"
+            )
+        ):
+            found.new += row.created_at >= starts
+            closed = row.closed_at is not None and row.closed_at < ends
+            found.open_at_end += not closed and row.expires_on > period.end
+        n = job_notices.c
+        found.women_told = int(
+            conn.execute(
+                select(func.count(func.distinct(n.person_id))).where(
+                    n.organisation_id == org, n.sent_at >= starts, n.sent_at < ends
+                )
+            ).scalar_one()
+        )
+        answered = and_(n.organisation_id == org, n.answered_at >= starts, n.answered_at < ends)
+        for status, count in conn.execute(
+            select(n.status, func.count()).where(answered).group_by(n.status)
+        ):
+            if status == "interested":
+                found.interested = int(count)
+            elif status == "not_for_me":
+                found.not_for_me = int(count)
+        for outcome, count in conn.execute(
+            select(n.outcome, func.count())
+            .where(n.organisation_id == org, n.outcome_at >= starts, n.outcome_at < ends)
+            .group_by(n.outcome)
+        ):
+            if outcome in found.outcomes:
+                found.outcomes[outcome] = int(count)
+        report.jobs = found
 
     # ---- flow results ---------------------------------------------------------------------
 

@@ -16,7 +16,7 @@ from babel.dates import format_date
 from babel.numbers import format_decimal, format_percent
 
 from bot.features.reports.charts import Bar
-from bot.features.reports.service import REACH, Report, Row, shown
+from bot.features.reports.service import JOB_OUTCOMES, REACH, Report, Row, shown
 from bot.web.staff.i18n import N_
 from bot.web.staff.i18n import language_name as shared_language_name
 
@@ -28,6 +28,15 @@ STATUS_LABELS = {
     "sent": N_("gesendet (noch keine Zustellung gemeldet)"),
     "failed": N_("fehlgeschlagen"),
     "not_sent": N_("nicht gesendet (wartet, Vorlage fehlt, abgebrochen)"),
+}
+
+#: What staff recorded per woman and job offer (``job_notices.outcome``).
+JOB_OUTCOME_LABELS = {
+    "contacted": N_("Ergebnis: angerufen / geschrieben"),
+    "applied": N_("Ergebnis: beworben"),
+    "invited": N_("Ergebnis: zum Gespräch eingeladen"),
+    "started": N_("Ergebnis: angefangen"),
+    "not_suitable": N_("Ergebnis: passt nicht"),
 }
 
 
@@ -74,6 +83,7 @@ def sections(report: Report, lang: str, _: Gettext) -> list[Section]:
         )
 
     s, q, r, m = report.sessions, report.requests, report.reach, report.mentoring
+    j = report.jobs
     active_note = (
         _("„Aktiv“ wird seit dem %(day)s gezählt.")
         % {"day": format_date(report.active_since, "medium", locale=locale)}
@@ -194,6 +204,23 @@ def sections(report: Report, lang: str, _: Gettext) -> list[Section]:
             note=_(
                 "Mentorinnen und Wartende zählen zum Zeitpunkt des Berichts. Den Durchschnitt "
                 "gibt es erst ab 5 Antworten."
+            ),
+        ),
+        Section(
+            "jobs",
+            _("Job-Angebote"),
+            (_("Zahl"), count),
+            [
+                (_("Angebote offen am Ende des Zeitraums"), shown(j.open_at_end)),
+                (_("Neue Angebote im Zeitraum"), shown(j.new)),
+                (_("Frauen, die von einem Angebot erfahren haben"), shown(j.women_told)),
+                (_("Antworten „Interessiert“"), shown(j.interested)),
+                (_("Antworten „Nicht für mich“"), shown(j.not_for_me)),
+                *((_(JOB_OUTCOME_LABELS[key]), shown(j.outcomes[key])) for key in JOB_OUTCOMES),
+            ],
+            note=_(
+                "Angebote, die auf Prüfung warten, zählen nicht als offen. Ergebnisse zählen, "
+                "wenn das Team sie im Zeitraum eingetragen hat."
             ),
         ),
     ]
