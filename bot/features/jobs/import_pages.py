@@ -45,8 +45,7 @@ MAX_ID = 2**31 - 1
 NOTICES = {
     "saved": N_("Die Einstellungen sind gespeichert."),
     "imported": N_(
-        "Abgerufen: %(new)s neue Angebote, %(updated)s geändert. Neue Angebote warten auf "
-        "Ihre Prüfung."
+        "Abgerufen. Neu: %(new)s, geändert: %(updated)s. Neue Angebote warten auf Ihre Prüfung."
     ),
     "failed": N_("Der Abruf hat nicht geklappt. Der Grund steht unten bei der Organisation."),
 }
