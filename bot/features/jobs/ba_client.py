@@ -48,6 +48,7 @@ REASONS = {
     "refused": "The job search refused the search ({status}).",
     "unreadable": "The job search sent an answer we cannot read.",
     "no_place": "No place is set for the import.",
+    "busy": "Another import of the same offers was running at the same time; try again.",
 }
 
 

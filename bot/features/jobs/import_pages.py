@@ -67,6 +67,7 @@ REASONS = {
     "refused": N_("Die Jobsuche der Arbeitsagentur hat die Suche abgelehnt (%(status)s)."),
     "unreadable": N_("Die Antwort der Jobsuche war nicht lesbar."),
     "no_place": N_("Es ist kein Ort eingetragen."),
+    "busy": N_("Gleichzeitig lief ein anderer Abruf. Bitte noch einmal versuchen."),
 }
 KINDS = {
     "mini_job": N_("Minijob"),

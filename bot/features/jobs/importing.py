@@ -24,6 +24,7 @@ from zoneinfo import ZoneInfo
 
 import httpx
 from sqlalchemy import Connection, Engine, insert, select, update
+from sqlalchemy.exc import IntegrityError
 
 from bot.db.tables import job_import_settings, job_offers, organisations
 from bot.features.jobs.ba_client import (
@@ -312,11 +313,36 @@ class Importer:
         finally:
             client.close()
         today = now.astimezone(ZoneInfo(timezone or "Europe/Berlin")).date()
+        try:
+            result = self._store(settings, found, now, today)
+        except IntegrityError:
+            # Another run (the daily job, a click on the page, twc) wrote some of the same
+            # offers meanwhile: read again what is there and write the rest, once.
+            try:
+                result = self._store(settings, found, now, today)
+            except IntegrityError:
+                return self._failed(settings, now, "busy")
+        log.info(
+            "job import for organisation %s: %s new, %s updated",
+            organisation_id,
+            result.new,
+            result.updated,
+        )
+        return result
+
+    def _store(
+        self,
+        settings: ImportSettings,
+        found: dict[str, tuple[FoundOffer, str]],
+        now: datetime,
+        today: date,
+    ) -> ImportResult:
+        """Write what a run found, its time and the audit entry, in one transaction."""
         with self.db.begin() as conn:
             result = self._write(conn, settings, found, now, today)
             conn.execute(
                 update(job_import_settings)
-                .where(job_import_settings.c.organisation_id == organisation_id)
+                .where(job_import_settings.c.organisation_id == settings.organisation_id)
                 .values(last_run_at=now, last_error=None)
             )
             record(
@@ -325,14 +351,8 @@ class Importer:
                 ACTOR,
                 "jobs.imported",
                 {"new": result.new, "updated": result.updated},
-                organisation_id=organisation_id,
+                organisation_id=settings.organisation_id,
             )
-        log.info(
-            "job import for organisation %s: %s new, %s updated",
-            organisation_id,
-            result.new,
-            result.updated,
-        )
         return result
 
     def _failed(self, settings: ImportSettings, now: datetime, reason: str) -> ImportResult:
