@@ -326,3 +326,22 @@ def test_settings_are_checked_and_audited(runtime: Runtime) -> None:
     assert (settings.enabled, settings.place, settings.radius_km) == (True, "31582", 15)
     assert settings.keywords == ("Küche", "Reinigung")
     assert entries[-1] == {"enabled": True, "radius_km": 15, "keywords": 2}
+
+
+def test_the_daily_job_imports_for_enabled_organisations_and_wakes_nobody(
+    runtime: Runtime, ba: JobSearchStandIn, today: date
+) -> None:
+    from bot.features.jobs.import_side import PART
+
+    (job,) = PART.periodic_jobs
+    assert (job.id, job.trigger, dict(job.trigger_args)) == (
+        "jobs_ba_import",
+        "cron",
+        {"hour": 5, "minute": 40},
+    )
+    _configure(runtime, _org(runtime))
+    ba.offers = _cleaning(2, today)
+    runtime.settings = runtime.settings.model_copy(update={"ba_jobsearch_url": ba.url})
+    assert job.run(runtime) is False  # nothing queued: imported offers wait for review
+    assert {o["status"] for o in _offers(runtime).values()} == {"review"}
+    assert len(_offers(runtime)) == 2
