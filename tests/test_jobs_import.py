@@ -345,3 +345,15 @@ def test_the_daily_job_imports_for_enabled_organisations_and_wakes_nobody(
     assert job.run(runtime) is False  # nothing queued: imported offers wait for review
     assert {o["status"] for o in _offers(runtime).values()} == {"review"}
     assert len(_offers(runtime)) == 2
+
+
+@pytest.mark.parametrize("url", ["http://127.0.0.1:{port}", "http://[nicht"])
+def test_a_service_nobody_answers_at_is_unreachable(runtime: Runtime, url: str) -> None:
+    from tests.auxil.processes import free_port
+
+    org = _org(runtime)
+    _configure(runtime, org)
+    importer = Importer(runtime.db, runtime.clock, url.format(port=free_port()))
+    assert importer.run(org).error == "unreachable"
+    assert _settings_row(runtime, org)["last_error"] == "unreachable"
+    assert _offers(runtime) == {}

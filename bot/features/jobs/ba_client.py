@@ -211,6 +211,8 @@ class JobSearchClient:
             response = self.client.get(self.url, params=params)
         except httpx.TimeoutException:
             raise _RetryableError("timeout") from None
+        except httpx.InvalidURL:
+            raise JobSearchError("unreachable") from None  # TWC_BA_JOBSEARCH_URL is wrong
         except httpx.HTTPError:
             raise _RetryableError("unreachable") from None
         if response.status_code == 429 or response.status_code >= 500:

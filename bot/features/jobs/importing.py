@@ -290,7 +290,15 @@ class Importer:
                 .scalars()
                 .all()
             )
-        return [self.run(organisation_id) for organisation_id in sorted(ids)]
+        results = []
+        for organisation_id in sorted(ids):
+            try:
+                results.append(self.run(organisation_id))
+            except Exception:
+                # One organisation's surprise (its database rows, a bug) must not keep the
+                # others from their import; the log names the organisation only.
+                log.exception("job import for organisation %s crashed", organisation_id)
+        return results
 
     def run(self, organisation_id: int) -> ImportResult:
         """One run for one organisation (also when it is turned off: run by hand)."""
