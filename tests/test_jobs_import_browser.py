@@ -88,6 +88,7 @@ def test_an_admin_turns_the_import_on_and_fetches_on_a_phone(
         expect(table).to_contain_text("Minijob")
         expect(table).to_contain_text("wartet auf Prüfung")
         expect(table).to_contain_text("Marklohe")
+        expect(table).to_contain_text("28.12.2026")  # four weeks after it was published
         assert_fits_the_phone(page)
         assert_accessible(page)
         shots = REPO_ROOT / "var"

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from babel.dates import format_date
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
@@ -128,6 +129,7 @@ class ImportPages:
     ) -> Response:
         staff = self.staff(request)
         _ = self.shell.gettext(request)
+        lang = self.shell.language(request)
         view = await run_in_threadpool(self._view, staff)
         params = request.query_params
         notice_code = params.get("notice", "")
@@ -155,6 +157,7 @@ class ImportPages:
             "names": {s.organisation_id: s.name for s in view["settings"]},
             "admin_of": staff.admin_organisation_ids,
             "max_radius": MAX_RADIUS_KM,
+            "format_day": lambda day: format_date(day, "medium", locale=lang),
         }
         return self.shell.render(request, "jobs/import.html", context, status_code)
 
