@@ -357,3 +357,32 @@ def test_a_service_nobody_answers_at_is_unreachable(runtime: Runtime, url: str) 
     assert importer.run(org).error == "unreachable"
     assert _settings_row(runtime, org)["last_error"] == "unreachable"
     assert _offers(runtime) == {}
+
+
+def test_after_a_failure_or_new_settings_it_looks_back_four_weeks(
+    runtime: Runtime, ba: JobSearchStandIn, today: date, clock: FrozenClock
+) -> None:
+    org = _org(runtime)
+    _configure(runtime, org)
+    assert _importer(runtime, ba).run(org).error is None
+    clock.advance(days=1)
+    ba.fail_next = [503, 503, 503]
+    assert _importer(runtime, ba).run(org).error == "server_error:503"
+    clock.advance(days=1)
+    ba.requests.clear()
+    # The last good run was two days ago: an offer published since must not be missed.
+    ba.offers = _cleaning(1, today)
+    assert _importer(runtime, ba).run(org).new == 1
+    assert {r["veroeffentlichtseit"] for r in ba.requests} == {"28"}
+
+    clock.advance(days=1)
+    ba.requests.clear()
+    assert _importer(runtime, ba).run(org).new == 0
+    assert {r["veroeffentlichtseit"] for r in ba.requests} == {"3"}
+
+    clock.advance(hours=2)
+    _configure(runtime, org, keywords="Reinigung, Küche")  # a new word: search it fully
+    clock.advance(days=1)
+    ba.requests.clear()
+    _importer(runtime, ba).run(org)
+    assert {r["veroeffentlichtseit"] for r in ba.requests} == {"28"}

@@ -86,6 +86,8 @@ class ImportSettings:
     keywords: tuple[str, ...]
     last_run_at: datetime | None
     last_error: str | None
+    updated_at: datetime | None = None
+    """When the settings were last saved (``None``: never)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -166,6 +168,7 @@ def read_settings(conn: Connection, organisation_ids: Iterable[int]) -> list[Imp
             s.c.keywords,
             s.c.last_run_at,
             s.c.last_error,
+            s.c.updated_at,
         )
         .select_from(organisations.outerjoin(s, s.c.organisation_id == organisations.c.id))
         .where(organisations.c.id.in_(list(organisation_ids)))
@@ -182,6 +185,7 @@ def read_settings(conn: Connection, organisation_ids: Iterable[int]) -> list[Imp
             keywords=parse_keywords(row.keywords or ""),
             last_run_at=row.last_run_at,
             last_error=row.last_error,
+            updated_at=row.updated_at,
         )
         for row in rows
     ]
@@ -221,15 +225,23 @@ def save_settings(
     )
 
 
-def _look_back(last_run_at: datetime | None, now: datetime) -> int:
-    if last_run_at is None:
+def _look_back(settings: ImportSettings, now: datetime) -> int:
+    """Days back to search: since the last run and a day more, but the whole
+    :data:`LOOK_BACK_DAYS` on the first run, after a failed one (the last good run is older)
+    and after the settings changed (a new word or place has not been searched yet)."""
+    last = settings.last_run_at
+    if (
+        last is None
+        or settings.last_error is not None
+        or (settings.updated_at is not None and settings.updated_at > last)
+    ):
         return LOOK_BACK_DAYS
-    return max(1, min(LOOK_BACK_DAYS, (now - last_run_at).days + 2))
+    return max(1, min(LOOK_BACK_DAYS, (now - last).days + 2))
 
 
 def searches(settings: ImportSettings, now: datetime) -> list[tuple[str, Search]]:
     """Every search one run makes, with the kind it finds: each word (or none) for each kind."""
-    days = _look_back(settings.last_run_at, now)
+    days = _look_back(settings, now)
     return [
         (kind, Search(settings.place, settings.radius_km, word, art, time, days))
         for word in settings.keywords or ("",)
