@@ -201,6 +201,9 @@ class Settings(BaseSettings):
     translated (and the inbox says so)."""
     translate_api_key: str | None = None
     """``TWC_TRANSLATE_API_KEY``: the LibreTranslate API key, if the server needs one."""
+    ba_jobsearch_url: str = "https://rest.arbeitsagentur.de/jobboerse/jobsuche-service"
+    """``TWC_BA_JOBSEARCH_URL``: the Bundesagentur für Arbeit's job search (its public REST
+    interface), read by the job-offer import of organisations that turned it on."""
 
     @property
     def link_base(self) -> str:

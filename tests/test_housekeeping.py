@@ -153,8 +153,10 @@ def test_the_scheduler_runs_the_sweep_and_the_daily_housekeeping(runtime: Runtim
         "wa_templates",
         "mentoring_auto_propose",
         "mentoring_intro",
+        "jobs_ba_import",
     }
     assert "cron" in str(jobs["housekeeping"].trigger)
+    assert "cron" in str(jobs["jobs_ba_import"].trigger)
     assert "cron" in str(jobs["wa_templates"].trigger)
     assert "cron" in str(jobs["retention"].trigger)
     assert timedelta(seconds=5) == jobs["fire_due_nudges"].trigger.interval
