@@ -12,8 +12,12 @@ from starlette.testclient import TestClient
 
 from bot.consent.checks import has_consent
 from bot.db.tables import job_profiles
+from bot.features.my_data.export import as_json
+from bot.features.my_data.gather import gather
 from bot.runtime import Runtime
+from tests.auxil.clock import FrozenClock
 from tests.auxil.courses import person_of
+from tests.auxil.jobs import add_notice, add_offer, org_id
 from tests.auxil.simulator import Simulator, choose_region, onboard
 
 
@@ -151,3 +155,37 @@ def test_work_ticked_at_onboarding_is_offered_in_so_many_words(
     sim.press("💼 Arbeit")
     assert "Bei der Anmeldung haben Sie gesagt: Arbeit interessiert Sie." in sim.text()
     assert "Tippen Sie auf „📝 Fragen beantworten“." in sim.text()
+
+
+def test_her_job_answers_and_offers_in_my_data(
+    client: TestClient, runtime: Runtime, clock: FrozenClock
+) -> None:
+    sim = Simulator(client, "amina")
+    onboard(sim)
+    amina = person_of(runtime, "amina")
+    sim.press("💼 Arbeit")
+    sim.press("📝 Fragen beantworten")
+    sim.press("✅ Ja")
+    sim.press("Im Alltag gut")
+    sim.press("Bis 30 Stunden")
+    sim.press("Nur in meinem Ort")
+    org = org_id(runtime.db)
+    kitchen = add_offer(runtime.db, org, clock(), title="Küchenhilfe", town="Hoya")
+    add_notice(runtime.db, org, amina, kitchen, clock(), status="not_for_me")
+
+    sim.send("/mydata")
+    text = sim.text()
+    assert "💼 Job-Angebote" in text
+    assert (
+        "• Ihre Antworten: Deutsch: Im Alltag gut. Stunden pro Woche: Bis 30 Stunden. "
+        "Weg zur Arbeit: Nur in meinem Ort." in text
+    )
+    assert "• Angebot vom Montag, 30. November 2026: Küchenhilfe, Hoya (nicht für Sie)" in text
+
+    with runtime.db.connect() as conn:
+        data = gather(conn, amina, clock())
+    assert data is not None
+    document = as_json(data, clock())
+    assert document["job_answers"] == {"german": "B1", "hours": 30, "travel_km": 0}
+    (told,) = document["job_offers_told"]
+    assert told["title"] == {"de": "Küchenhilfe"} and told["her_answer"] == "not_for_me"
