@@ -45,8 +45,9 @@ nudges = Nudge.__table__
 exclusions = BroadcastExclusion.__table__
 requests = InboxMessage.__table__
 
-#: The main menu: the mentoring feature's entry first (a feature's entries come before the core's).
+#: The main menu: the features' entries first (jobs, mentoring), then the core's.
 MENU = [
+    "💼 Arbeit",
     "🤝 Mentorin",
     "🙋 Team fragen",
     "🌐 Sprache ändern",
@@ -54,7 +55,7 @@ MENU = [
     "🔕 Keine Nachrichten",
 ]
 #: Without a consent to messages there is nothing to stop: the menu does not offer it.
-MENU_WITHOUT_MESSAGES = MENU[:4]
+MENU_WITHOUT_MESSAGES = MENU[:-1]
 ASK_MESSAGES = ["🔔 Ja, gerne", "🔕 Nein, danke"]
 SESSION = ("2026-12-03 09:00", "2026-12-03 12:00", "VHS Hoya")
 BEFORE_THE_SESSION = datetime(2026, 12, 3, 7, 30, tzinfo=UTC)  # 08:30 in Berlin

@@ -23,8 +23,9 @@ from tests.auxil.simulator import Simulator, onboard
 nudges = Nudge.__table__
 outbox = OutboxMessage.__table__
 attendance = Attendance.__table__
-#: The main menu: the mentoring feature's entry first (a feature's entries come before the core's).
+#: The main menu: the features' entries first (jobs, mentoring), then the core's.
 MENU = [
+    "💼 Arbeit",
     "🤝 Mentorin",
     "🙋 Team fragen",
     "🌐 Sprache ändern",

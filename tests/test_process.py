@@ -25,8 +25,9 @@ from tests.auxil.processes import (
 pytestmark = pytest.mark.slow
 
 CONSENT_QUESTION = "Sind Sie einverstanden?"
-#: The main menu: the mentoring feature's entry first (a feature's entries come before the core's).
+#: The main menu: the features' entries first (jobs, mentoring), then the core's.
 MENU = [
+    "💼 Arbeit",
     "🤝 Mentorin",
     "🙋 Team fragen",
     "🌐 Sprache ändern",

@@ -149,6 +149,18 @@ def as_json(data: PersonalData, now: datetime) -> dict[str, Any]:
                 }
                 for i in data.introductions
             ],
+            "job_answers": data.job_answers,
+            "job_offers_told": [
+                {
+                    "title": n.title,
+                    "town": n.town,
+                    "sent_at": n.sent_at,
+                    "her_answer": n.status,
+                    "answered_at": n.answered_at,
+                    "outcome": n.outcome,
+                }
+                for n in data.job_notices
+            ],
         }
     )
     return document

@@ -28,6 +28,9 @@ from bot.db.tables import (
     identities,
     inbox_messages,
     inbox_threads,
+    job_notices,
+    job_offers,
+    job_profiles,
     media,
     mentor_matches,
     mentor_profiles,
@@ -111,6 +114,19 @@ class MentoringRequest:
 
 
 @dataclass(frozen=True, slots=True)
+class JobNoticeSeen:
+    """A job offer we told her about: its title and town, when, her answer, and what the
+    team recorded (in the export only: it is about her, and never shown to anyone else)."""
+
+    title: dict[str, str]
+    town: str
+    sent_at: datetime
+    status: str
+    answered_at: datetime | None
+    outcome: str | None
+
+
+@dataclass(frozen=True, slots=True)
 class Introduction:
     """An introduction she was part of, as mentor or participant (nothing about the other
     woman: her side only)."""
@@ -162,6 +178,9 @@ class PersonalData:
     """What she told us as a mentor (languages, topics, time, how many women, pause)."""
     mentoring_requests: list[MentoringRequest] = field(default_factory=list)
     introductions: list[Introduction] = field(default_factory=list)
+    job_answers: dict[str, Any] | None = None
+    """What she told us for job offers (German, hours a week, how far she travels)."""
+    job_notices: list[JobNoticeSeen] = field(default_factory=list)
 
     def media_counts(self) -> dict[str, int]:
         """How many files of each kind she sent."""
@@ -335,7 +354,34 @@ def gather(conn: Connection, person_id: int, now: datetime) -> PersonalData | No
         )
     ]
     _mentoring(conn, data)
+    _jobs(conn, data)
     return data
+
+
+def _jobs(conn: Connection, data: PersonalData) -> None:
+    """Her answers for job offers and the offers we told her about."""
+    person_id = data.person_id
+    data.job_answers = conn.execute(
+        select(job_profiles.c.answers).where(job_profiles.c.person_id == person_id)
+    ).scalar()
+    data.job_notices = [
+        JobNoticeSeen(
+            dict(r.title or {}), r.town or "", r.sent_at, r.status, r.answered_at, r.outcome
+        )
+        for r in conn.execute(
+            select(
+                job_offers.c.title,
+                job_offers.c.town,
+                job_notices.c.sent_at,
+                job_notices.c.status,
+                job_notices.c.answered_at,
+                job_notices.c.outcome,
+            )
+            .join(job_offers, job_offers.c.id == job_notices.c.offer_id)
+            .where(job_notices.c.person_id == person_id)
+            .order_by(job_notices.c.id)
+        )
+    ]
 
 
 def _mentoring(conn: Connection, data: PersonalData) -> None:
@@ -416,6 +462,7 @@ __all__ = [
     "Channel",
     "Enrolled",
     "Introduction",
+    "JobNoticeSeen",
     "MediaItem",
     "MentoringRequest",
     "PersonalData",

@@ -91,6 +91,8 @@ class Renderer:
         marks = [self.section(t.MARKS, self.marks(data), none)] if data.marks else []
         mentoring = self.mentoring(data)
         mentoring_section = [self.section(t.MENTORING, mentoring, none)] if mentoring else []
+        jobs = self.jobs(data)
+        jobs_section = [self.section(t.JOBS, jobs, none)] if jobs else []
         return [
             self.about(data),
             self.section(t.CHANNELS, self.channels(data, full), none),
@@ -99,6 +101,7 @@ class Renderer:
             self.section(t.FEEDBACK, self.feedback(data), none),
             *marks,
             *mentoring_section,
+            *jobs_section,
             self.section(t.CONSENTS, self.consents(data), none),
             self.section(t.REQUESTS, self.requests(data, full), none),
             self.section(t.MEDIA, self.media(data), none),
@@ -159,6 +162,38 @@ class Renderer:
                     t.INTRODUCTION,
                     date=self.day(introduction.proposed_at),
                     status=self.tr(state) if state else introduction.status,
+                )
+            )
+        return lines
+
+    def jobs(self, data: PersonalData) -> list[str]:
+        """Her answers for job offers (as the buttons she pressed) and the offers we told
+        her about, with her answer."""
+        lines = []
+        answers = data.job_answers
+        if answers is not None:
+            hours, travel = answers.get("hours"), answers.get("travel_km")
+            lines.append(
+                self.tr(
+                    t.JOB_ANSWERS,
+                    german=self.choice_label(
+                        ("jobs", "ask_german"), str(answers.get("german", "none")).lower()
+                    ),
+                    hours=self.choice_label(("jobs", "ask_hours"), f"h{hours}"),
+                    travel=self.choice_label(
+                        ("jobs", "ask_travel"), f"km{travel}" if travel else "town"
+                    ),
+                )
+            )
+        for notice in data.job_notices:
+            status = t.JOB_NOTICE_STATUS.get(notice.status)
+            lines.append(
+                self.tr(
+                    t.JOB_NOTICE,
+                    date=self.day(notice.sent_at),
+                    title=self.course_title(notice.title),
+                    town=notice.town,
+                    status=self.tr(status) if status else notice.status,
                 )
             )
         return lines

@@ -130,3 +130,17 @@ INTRODUCTION_STATUS = {
     "withdrawn": msg("my_data.introduction_not_met", "nicht zustande gekommen"),
     "ended": msg("my_data.introduction_ended", "beendet"),
 }
+
+# ---- job offers (only when there is something) ---------------------------------------------
+JOBS = msg("my_data.jobs", "💼 Job-Angebote")
+JOB_ANSWERS = msg(
+    "my_data.job_answers",
+    "Ihre Antworten: Deutsch: {german}. Stunden pro Woche: {hours}. Weg zur Arbeit: {travel}.",
+)
+JOB_NOTICE = msg("my_data.job_notice", "Angebot vom {date}: {title}, {town} ({status})")
+JOB_NOTICE_STATUS = {
+    "sent": msg("my_data.job_sent", "keine Antwort"),
+    "interested": msg("my_data.job_interested", "Sie sind interessiert"),
+    "not_for_me": msg("my_data.job_not_for_me", "nicht für Sie"),
+    "more_like_this": msg("my_data.job_more_like_this", "mehr davon"),
+}
