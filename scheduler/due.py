@@ -280,7 +280,8 @@ def _events_of(
     Rows are handed to their kind in groups (one call per kind), so a kind can read what it
     needs for all of them with a few queries.
     """
-    env = NudgeEnv(now, service.flow_engine.languages, service.secret_key, link_base)
+    engine = service.flow_engine
+    env = NudgeEnv(now, engine.languages, engine.catalogs, service.secret_key, link_base)
     kinds = nudge_kinds()
     by_kind: dict[str, list[int]] = {}
     for index, row in enumerate(rows):

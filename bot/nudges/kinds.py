@@ -16,6 +16,7 @@ from typing import Any, NamedTuple
 from sqlalchemy import Connection
 
 from conversations.events import Event
+from conversations.i18n import Catalogs
 from conversations.languages import LanguageTable
 
 
@@ -45,6 +46,8 @@ class NudgeEnv:
 
     now: datetime
     languages: LanguageTable
+    catalogs: Catalogs
+    """The flow engine's catalogs (a value named in her language: a topic, a separator)."""
     secret_key: str
     link_base: str
     """The public address of the web server (links in messages)."""

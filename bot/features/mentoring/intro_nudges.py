@@ -43,35 +43,24 @@ _TARGETS = {
     "ended": "intro.partner_ended",
 }
 
-_catalogs: dict[int, Catalogs] = {}
-
-
-def catalogs_for(languages: LanguageTable) -> Catalogs:
-    """The bot's catalogs (read once per language table: topic names in her language)."""
-    key = id(languages)
-    if key not in _catalogs:
-        _catalogs[key] = Catalogs.load(languages)
-    return _catalogs[key]
-
 
 def first_name(name: str | None) -> str:
     """The first word of the name she gave (all the other woman learns of it)."""
     return (name or "").split()[0] if (name or "").split() else ""
 
 
-def language_names(codes: Sequence[str | None], languages: LanguageTable, to: Language) -> str:
+def language_names(codes: Sequence[str | None], catalogs: Catalogs, to: Language) -> str:
     """The languages ``codes`` named in the language ``to`` (Babel), in order, once each."""
     names: list[str] = []
     for code in codes:
-        language = languages.get(code)
+        language = catalogs.languages.get(code)
         if language is None:
             continue
         own = language.babel_locale.language
         name = to.babel_locale.languages.get(own) or language.name
         if name not in names:
             names.append(name)
-    separator = catalogs_for(languages).translate(to, LIST_SEPARATOR)
-    return separator.join(names)
+    return catalogs.translate(to, LIST_SEPARATOR).join(names)
 
 
 def _match(conn: Connection, match_id: Any) -> Any:
@@ -91,11 +80,11 @@ def _person(conn: Connection, person_id: int) -> Any:
 
 
 def _about(
-    conn: Connection, match: Any, side: str, languages: LanguageTable, to: Language
+    conn: Connection, match: Any, side: str, catalogs: Catalogs, to: Language
 ) -> dict[str, str]:
     """What the woman on ``side`` is told about the other: first name, town, languages,
     topics (the participant's wish for a mentor; the mentor's topics for a participant)."""
-    separator = catalogs_for(languages).translate(to, LIST_SEPARATOR)
+    separator = catalogs.translate(to, LIST_SEPARATOR)
     if side == states.MENTOR:
         other = _person(conn, match.participant_id)
         request = conn.execute(
@@ -117,8 +106,8 @@ def _about(
     return {
         "name": first_name(other.display_name),
         "town": other.town or "–",
-        "languages": language_names(spoken, languages, to) or "–",
-        "topics": separator.join(topic_names(catalogs_for(languages), to, topics)) or "–",
+        "languages": language_names(spoken, catalogs, to) or "–",
+        "topics": separator.join(topic_names(catalogs, to, topics)) or "–",
     }
 
 
@@ -147,7 +136,7 @@ def ask_event(conn: Connection, row: ClaimedNudge, env: NudgeEnv) -> Built:
     if step in _ASKING:
         if match.status != f"asking_{side}":
             return SKIPPED
-        values.update(_about(conn, match, side, env.languages, to))
+        values.update(_about(conn, match, side, env.catalogs, to))
         values["template"] = INTRODUCTION_TEMPLATE
         suffix = "ask" if step == "intro" else "reminder"
         return TriggerIn(f"intro.{side}_{suffix}", values)
@@ -168,7 +157,7 @@ def ask_event(conn: Connection, row: ClaimedNudge, env: NudgeEnv) -> Built:
     if base == "ended" and match.status != states.ENDED:
         return SKIPPED
     if base != "declined":  # "not this time" names nobody
-        values["name"] = _about(conn, match, side, env.languages, to)["name"]
+        values["name"] = _about(conn, match, side, env.catalogs, to)["name"]
     return TriggerIn(target, values)
 
 
@@ -185,7 +174,7 @@ def relay_event(conn: Connection, row: ClaimedNudge, env: NudgeEnv) -> Built:
     if row.person_id != _side_id(match, receiver):
         return SKIPPED
     to = _language(row, env.languages)
-    name = _about(conn, match, receiver, env.languages, to)["name"]
+    name = _about(conn, match, receiver, env.catalogs, to)["name"]
     if "contact" in row.payload:
         text = cipher().decrypt(str(row.payload["contact"]))
         target = "intro.shared_contact"
