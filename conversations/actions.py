@@ -128,16 +128,20 @@ def to_team(
     reason: str = "request",
     media_kind: str | None = None,
     urgent: bool = False,
+    with_team: bool = True,
 ) -> None:
     """Put what she wrote (or sent) into the team's inbox; from now on she is with the team.
 
     The host adds it to her open conversation with a person or opens one (``reason``: why);
     while it is open her texts go to the team and the bot stays silent (see
     :meth:`conversations.flow_engine.Turn.run`).  Features call this too (courses: "I can't
-    come: childcare").
+    come: childcare").  ``with_team=False`` leaves an item for the team while she goes on
+    with the bot (a job offer she is interested in); the team's first reply connects her.
     """
-    turn.effects.append(RequestHuman(text, turn.language.code, reason, media_kind, urgent))
-    if turn.profile.with_team_since is None:
+    turn.effects.append(
+        RequestHuman(text, turn.language.code, reason, media_kind, urgent, with_team)
+    )
+    if with_team and turn.profile.with_team_since is None:
         turn.profile.with_team_since = turn.context.now
 
 

@@ -180,6 +180,9 @@ class RequestHuman:
     reason: str = "request"
     media_kind: str | None = None
     urgent: bool = False
+    with_team: bool = True
+    """``False``: an item for the team without handing her chat over (her "I'm interested"
+    in a job offer: she goes on answering the bot; the team's reply connects her)."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -332,6 +332,9 @@ class Turn:
             return self.profile.role == "mentor"
         if node.skip_if == "participant":
             return self.profile.role != "mentor"
+        if node.skip_if is not None and node.skip_if.startswith("empty:"):
+            data = self.conversation.data if self.conversation else {}
+            return not data.get(node.skip_if.removeprefix("empty:"))
         if node.choices_from in ("countries", "organisations"):
             return len(self.options(node)) < 2
         return False

@@ -23,6 +23,7 @@ from conversations.spec import (
     Node,
     Timeout,
     Validator,
+    is_condition,
 )
 
 FLOWS_DIR = Path(__file__).resolve().parent / "flows"
@@ -184,8 +185,10 @@ def _node(node_id: str, raw: object, source: str) -> Node:
     ):
         raise FlowError(source, node_id, "'requires_consent' needs 'purpose' and 'ask'")
     skip_if = raw.get("skip_if")
-    if skip_if is not None and skip_if not in CONDITIONS:
-        raise FlowError(source, node_id, f"unknown skip_if {skip_if!r} (known: {CONDITIONS})")
+    if skip_if is not None and not is_condition(skip_if):
+        raise FlowError(
+            source, node_id, f"unknown skip_if {skip_if!r} (known: {CONDITIONS}, empty:v_<key>)"
+        )
     results = raw.get("results", choices_from in (None, "languages"))
     if not isinstance(results, bool):
         raise FlowError(source, node_id, "'results' is true or false")

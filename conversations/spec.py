@@ -8,6 +8,7 @@ A target is a node id in the same flow or ``flow.node`` in another flow.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -18,9 +19,20 @@ ValidatorType = Literal["text", "number", "date", "one_of"]
 CORE_CHOICE_SOURCES: tuple[str, ...] = ("languages", "towns", "countries", "organisations")
 #: Conditions a node may be skipped on (``skip_if``), evaluated by the engine on her turn:
 #: ``language_offered`` her organisation offers the language she chose; ``mentor`` /
-#: ``participant`` her role (a mentor's onboarding and menu differ from a participant's).
-Condition = Literal["language_offered", "mentor", "participant"]
+#: ``participant`` her role (a mentor's onboarding and menu differ from a participant's);
+#: ``empty:<key>`` the working data has nothing under ``<key>`` (a ``v_…`` value a feature's
+#: action fills: the next card of a digest, none left).
+Condition = str
 CONDITIONS: tuple[str, ...] = ("language_offered", "mentor", "participant")
+EMPTY_CONDITION = re.compile(r"empty:v_[a-z0-9_]{1,40}")
+
+
+def is_condition(value: object) -> bool:
+    """Whether ``value`` is a ``skip_if`` condition the engine knows."""
+    return isinstance(value, str) and (
+        value in CONDITIONS or EMPTY_CONDITION.fullmatch(value) is not None
+    )
+
 
 #: Spec version written by this code; older files are migrated on load.
 CURRENT_SPEC_VERSION = 1

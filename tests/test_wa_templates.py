@@ -44,7 +44,8 @@ REMINDER_DE = "HX0000000000000000000000000000de01"
 REMINDER_AR = "HX0000000000000000000000000000a001"
 REMINDER_UK = "HX0000000000000000000000000000c001"
 #: The example file's distinct Content SIDs (3 reminders, 6 broadcasts, 4 team replies).
-EXAMPLE_SIDS = 19  # 13, and the mentoring introduction and relayed message in de, ar, uk
+#: 13, the mentoring introduction and relayed message, the job digest, each in de, ar, uk.
+EXAMPLE_SIDS = 22
 
 
 @pytest.fixture(scope="module")
@@ -242,6 +243,7 @@ def test_the_table_names_each_gap_and_the_people_it_concerns(known_both: Known) 
         "team_reply",
         "introduction",
         "mentor_message",
+        "job_digest",
         "nudge",
     ]
     gaps = {(g.kind.kind, g.language): (g.people, g.fallback_language) for g in overview.gaps}
@@ -254,6 +256,8 @@ def test_the_table_names_each_gap_and_the_people_it_concerns(known_both: Known) 
         ("introduction", "ru"): (1, "de"),
         ("mentor_message", "fa"): (1, "de"),
         ("mentor_message", "ru"): (1, "de"),
+        ("job_digest", "fa"): (1, "de"),
+        ("job_digest", "ru"): (1, "de"),
         **{
             ("course", code): (n, None)
             for code, n in [("de", 1), ("ar", 3), ("uk", 0), ("fa", 1), ("ru", 1)]
@@ -470,6 +474,10 @@ def test_flows_that_start_messages_are_found_with_their_kind() -> None:
             "met",
             "checkin",
         ),
+        # The job digest names its template kind ("job_digest") in the trigger's values; its
+        # entry node only moves a card into place (no text): read from the file, the word
+        # that an offer is gone is the flow's one "nudge".
+        ("jobs", "nudge"): ("withdrawn",),
         ("retention", "nudge"): ("warning",),
     }
 

@@ -12,7 +12,8 @@ it writes one statement per kind of row for a whole batch:
 4. the messages (one ``INSERT``),
 5. the threads that got news (one ``UPDATE``: last message, waiting since, urgent once a
    message of hers was),
-6. the people now with the team (one ``UPDATE``).
+6. the people now with the team (one ``UPDATE``; not for an item that leaves her with the
+   bot, ``RequestHuman.with_team``).
 
 The staff side (reading, replying, closing, notifying) is the inbox feature
 (``bot.features.inbox``); this module is core because the turn writer must not import features.
@@ -70,6 +71,7 @@ class _Entry:
     external_id: str
     at: datetime
     urgent: bool = False
+    with_team: bool = True
 
 
 @dataclass(slots=True)
@@ -102,6 +104,7 @@ class InboxWrites:
                 external_id,
                 now,
                 effect.urgent,
+                effect.with_team,
             )
         )
 
@@ -197,8 +200,10 @@ class InboxWrites:
             conn.execute(THREAD_NEWS, list(news.values()))
         latest: dict[int, datetime] = {}
         for entry in entries:
-            latest.setdefault(entry.person_id, entry.at)
-        conn.execute(WITH_TEAM, [{"p_id": p, "p_at": at} for p, at in latest.items()])
+            if entry.with_team:
+                latest.setdefault(entry.person_id, entry.at)
+        if latest:
+            conn.execute(WITH_TEAM, [{"p_id": p, "p_at": at} for p, at in latest.items()])
 
 
 __all__ = ["InboxWrites"]

@@ -788,6 +788,13 @@ class Inbox:
                 assigned_staff_id=func.coalesce(inbox_threads.c.assigned_staff_id, who.id),
             )
         )
+        # A person answered: from now on what she writes goes to the team (a thread opened
+        # without handing her chat over, "I'm interested" in a job offer, connects her now).
+        conn.execute(
+            update(people)
+            .where(people.c.id == summary.person_id)
+            .values(with_team_since=func.coalesce(people.c.with_team_since, now))
+        )
         return int(message_id)
 
     def _render(self, message: Text, language: Any, **values: object) -> str:

@@ -8,11 +8,12 @@ organisation's women at a time.
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection, select, true
 
 from bot.consent.checks import current
 from bot.db.tables import job_notices, job_offers, job_profiles, people
@@ -65,9 +66,11 @@ def _int(value: Any, default: int) -> int:
         return default
 
 
-def seekers(conn: Connection, organisation_id: int) -> list[Seeker]:
+def seekers(
+    conn: Connection, organisation_id: int, person_ids: Collection[int] | None = None
+) -> list[Seeker]:
     """The organisation's active women with answers who agree to job offers and messages now,
-    with what each was told and the kinds she asked more of."""
+    with what each was told and the kinds she asked more of (only ``person_ids``, if given)."""
     query = (
         select(people.c.id, people.c.town, people.c.attend_help, job_profiles.c.answers)
         .join(job_profiles, job_profiles.c.person_id == people.c.id)
@@ -76,6 +79,8 @@ def seekers(conn: Connection, organisation_id: int) -> list[Seeker]:
     )
     for purpose in PURPOSES:
         query = query.where(current(purpose, people.c.id))
+    if person_ids is not None:
+        query = query.where(people.c.id.in_(sorted(person_ids)))
     rows = conn.execute(query).all()
     told: dict[int, set[int]] = defaultdict(set)
     more: dict[int, set[str]] = defaultdict(set)
@@ -88,6 +93,9 @@ def seekers(conn: Connection, organisation_id: int) -> list[Seeker]:
         )
         .join(job_offers, job_offers.c.id == job_notices.c.offer_id)
         .where(job_notices.c.organisation_id == organisation_id)
+        .where(
+            job_notices.c.person_id.in_(sorted(person_ids)) if person_ids is not None else true()
+        )
     ).all()
     for n in notices:
         told[n.person_id].add(n.offer_id)

@@ -83,6 +83,14 @@ BOT_STARTED: tuple[MessageKind, ...] = (
         N_("Eine Nachricht zwischen Mentorin und Teilnehmerin, über den Bot weitergeleitet."),
     ),
     MessageKind(
+        "job_digest",
+        N_("Job-Angebote der Woche"),
+        N_(
+            "Höchstens einmal pro Woche: passende Job-Angebote (wie viele, das erste in einer "
+            "Zeile). Eine Marketing-Vorlage."
+        ),
+    ),
+    MessageKind(
         _NUDGE,
         N_("Geplante Nachricht des Bots"),
         N_(
