@@ -5,8 +5,10 @@ The real python-telegram-bot sends to ``telegram-test-api`` (through the fixing 
 updates come in through the webhook; the real ``twilio`` client sends to the Twilio stand-in
 (Prism checking every request) and her messages come in as signed webhooks.  Outside
 WhatsApp's 24-hour window the introduction goes as the ``introduction`` template and a
-relayed message as ``mentor_message``.  The runtime runs on the wall clock (Telegram's limits are real time); being outside the
-window is her last message moved back a day.
+relayed message as ``mentor_message``.  The runtime's clock starts on a Monday at 10:00 in
+Berlin and runs in real time (Telegram's limits are real time): the questions are never held
+for the quiet hours, whenever the test runs.  Being outside the window is her last message
+moved back a day.
 """
 
 from __future__ import annotations
@@ -36,6 +38,7 @@ from bot.runtime import Runtime, build_runtime
 from bot.settings import Settings
 from bot.web.app import create_app
 from scheduler.due import fire_due
+from tests.auxil.clock import DEFAULT_START, running_from
 from tests.auxil.mentoring_intro import introduce
 from tests.auxil.people import DEMO, add_person, organisation_id
 from tests.auxil.telegram import (
@@ -45,7 +48,6 @@ from tests.auxil.telegram import (
     StandIn,
     TelegramUser,
     require_stand_in,
-    wall_now,
 )
 from tests.auxil.twilio import TwilioStandIn
 from tests.auxil.whatsapp import (
@@ -108,7 +110,7 @@ def both(
         telegram_webhook_secret=WEBHOOK_SECRET,
     )
     upgrade(sqlite_url)
-    runtime = build_runtime(settings, clock=wall_now)
+    runtime = build_runtime(settings, clock=running_from(DEFAULT_START))
     load_demo(runtime.db, SECRET, runtime.clock())
     yield runtime
     runtime.close()

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import os
 import time
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
 #: The environment variable that pins the test run's "now".
@@ -70,6 +71,18 @@ def wall_now() -> datetime:
     if pinned is None:
         return datetime.now(UTC)
     return pinned + timedelta(seconds=time.monotonic() - _origin)
+
+
+def running_from(start: datetime) -> Callable[[], datetime]:
+    """A clock that starts at ``start`` and advances with real (monotonic) time: for a runtime
+    whose channels wait in real time (Telegram's one message a second per chat) in a test
+    whose story needs a time of day (a weekday morning outside the quiet hours)."""
+    origin = time.monotonic()
+
+    def now() -> datetime:
+        return start + timedelta(seconds=time.monotonic() - origin)
+
+    return now
 
 
 def process_clock_environment() -> dict[str, str]:
