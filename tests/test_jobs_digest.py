@@ -14,14 +14,25 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
+import httpx
 from sqlalchemy import insert, select
 from starlette.testclient import TestClient
 
-from bot.db.tables import inbox_messages, inbox_threads, job_notices, nudges, outbox, people
+from bot.db.tables import (
+    inbox_messages,
+    inbox_threads,
+    job_notices,
+    job_offers,
+    nudges,
+    outbox,
+    people,
+)
 from bot.features.jobs.digest_plan import DIGEST_KIND, next_slot, run_plan
+from bot.features.jobs.importing import Importer, save_settings
 from bot.features.jobs.offers import OffersService, Scope
 from bot.runtime import Runtime
 from scheduler.due import fire_due
+from tests.auxil.ba_jobsearch import StandInOffer, ba_jobsearch
 from tests.auxil.clock import FrozenClock
 from tests.auxil.courses import person_of
 from tests.auxil.jobs import add_offer, org_id
@@ -305,3 +316,53 @@ def test_who_was_interested_in_a_withdrawn_offer_is_told_once(
     assert plan(runtime, clock)["withdrawals"] == 0  # told once
     with db.connect() as conn:
         assert conn.execute(select(job_notices.c.withdrawn_told_at)).scalar() is not None
+
+
+def test_an_imported_offer_waits_for_review_then_goes_in_the_digest(
+    client: TestClient, runtime: Runtime, clock: FrozenClock
+) -> None:
+    """From the BA job search's stand-in (real HTTP) to her phone: imported as ``review``,
+    never planned until a coordinator publishes it."""
+    db, now = runtime.db, clock()
+    org = org_id(db)
+    sim = Simulator(client, "amina")
+    onboard(sim)  # Hoya; Marklohe is 16 km away
+    amina = person_of(runtime, "amina")
+    job_answers(sim, "Einfache Sätze", "Bis 20 Stunden", "Bis 25 km")
+    with db.begin() as conn:
+        save_settings(
+            conn,
+            org,
+            enabled=True,
+            place="Nienburg (Weser)",
+            radius_km=25,
+            keywords="Reinigung",
+            actor="staff:1",
+            now=now,
+        )
+    with ba_jobsearch(now.date()) as ba:
+        ba.offers = [
+            StandInOffer(
+                "10000-2000001-S",
+                "Minijob Reinigung Praxis, vormittags",
+                "Reinigungskraft",
+                "Marklohe",
+                "31608",
+                now.date() - timedelta(days=2),
+                arbeitszeit="mj",
+            )
+        ]
+        result = Importer(db, clock, ba.url, timeout=httpx.Timeout(5.0)).run(org)
+    assert result.new == 1
+    with db.connect() as conn:
+        offer = conn.execute(select(job_offers.c.id, job_offers.c.status)).one()
+    assert offer.status == "review"
+    assert plan(runtime, clock)["digests"] == 0  # never sent on its own
+    assert OffersService(db, clock).publish(Scope(frozenset({org}), "staff:1"), offer.id)
+    assert plan(runtime, clock)["digests"] == 1
+    fire(runtime, clock)
+    (card,) = started(runtime, amina)
+    assert "Minijob Reinigung Praxis, vormittags" in card["text"]
+    assert "📍 Marklohe (etwa 16 km von Ihnen)" in card["text"]
+    assert "🕘 Minijob" in card["text"]
+    assert notices(runtime, amina) == {offer.id: "sent"}
