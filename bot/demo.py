@@ -24,7 +24,9 @@ from bot.db.models import (
     CourseSession,
     Enrolment,
     InviteCode,
+    JobNotice,
     JobOffer,
+    JobProfile,
     MentoringRequest,
     MentorMatch,
     MentorProfile,
@@ -284,35 +286,108 @@ DEMO_JOB_OFFERS: tuple[dict[str, object], ...] = (
 
 def load_job_offers(db: Engine, now: datetime) -> None:
     """Four open offers in the pilot district, once, valid for six weeks from the day they
-    are made: what ``make run`` shows on ``/staff/jobs`` and in the weekly digest.
+    are made: what ``make run`` shows on ``/staff/jobs`` and in the weekly digest; and a
+    third of the history's women with job answers, a digest last week and what became of it.
 
     Loaded with the history (``--history``), not by the tests' demo, so a test's matching
     sees only the offers it wrote."""
     tz = ZoneInfo(TIMEZONE)
     today = now.astimezone(tz).date()
+    made = now - timedelta(days=10)
     with Session(db) as session, session.begin():
         org_id = session.scalar(select(Organisation.id).where(Organisation.slug == ORG_SLUG))
         if org_id is None or session.scalar(
             select(JobOffer.id).where(JobOffer.organisation_id == org_id).limit(1)
         ):
             return
+        offers = []
         for offer in DEMO_JOB_OFFERS:
             values = {k: v for k, v in offer.items() if k != "starts"}
             starts = offer.get("starts")
             starts_on = today + timedelta(days=starts) if isinstance(starts, int) else None
-            session.add(
-                JobOffer(
-                    organisation_id=org_id,
-                    status="open",
-                    source="staff",
-                    starts_on=starts_on,
-                    expires_on=today + timedelta(weeks=6),
-                    created_by="demo",
-                    created_at=now,
-                    updated_at=now,
-                    **values,
-                )
+            row = JobOffer(
+                organisation_id=org_id,
+                status="open",
+                source="staff",
+                starts_on=starts_on,
+                expires_on=today + timedelta(weeks=6),
+                created_by="demo",
+                created_at=made,
+                updated_at=made,
+                **values,
             )
+            session.add(row)
+            offers.append(row)
+        session.flush()
+        _job_seekers(session, org_id, [o.id for o in offers], now)
+
+
+#: The history women's job answers, in turn (German, hours a week, km she can travel).
+_JOB_ANSWERS = (
+    ("A2", 20, 25),
+    ("none", 10, 0),
+    ("B1", 60, 50),
+    ("A1", 20, 10),
+    ("A2", 30, 25),
+    ("B2", 30, 25),
+)
+#: Last week's digest: (woman, offer index, her answer, the team's outcome).
+_JOB_NOTICES = (
+    (0, 0, "interested", "applied"),
+    (0, 3, "more_like_this", None),
+    (1, 3, "interested", "started"),
+    (2, 2, "not_for_me", None),
+    (4, 1, "interested", "contacted"),
+    (5, 0, "sent", None),
+)
+
+
+def _job_seekers(session: Session, org_id: int, offer_ids: list[int], now: datetime) -> None:
+    """Every third woman of the history answered the job questions and agrees to job offers;
+    the first few got a digest last week (no real person: ``Demo <n>``)."""
+    everyone = session.scalars(
+        select(Person).where(Person.organisation_id == org_id).order_by(Person.id)
+    ).all()  # names are encrypted: read in Python
+    women = [p for p in everyone if (p.display_name or "").startswith("Demo ")][::3]
+    answered = now - timedelta(days=20)
+    for index, person in enumerate(women):
+        german, hours, km = _JOB_ANSWERS[index % len(_JOB_ANSWERS)]
+        session.add(
+            JobProfile(
+                person_id=person.id,
+                answers={"german": german, "hours": hours, "travel_km": km},
+                updated_at=answered,
+            )
+        )
+        session.add(
+            ConsentRecord(
+                person_id=person.id,
+                purpose="job_offers",
+                wording_version="demo",
+                language=person.language or "de",
+                channel="simulator",
+                given_at=answered,
+            )
+        )
+    digest = now - timedelta(days=8)
+    for woman, offer, status, outcome in _JOB_NOTICES:
+        if woman >= len(women):
+            continue
+        person_id = women[woman].id
+        session.add(
+            JobNotice(
+                organisation_id=org_id,
+                person_id=person_id,
+                offer_id=offer_ids[offer],
+                status=status,
+                digest=f"{person_id}:{digest.astimezone(ZoneInfo(TIMEZONE)).date()}",
+                sent_at=digest,
+                answered_at=digest + timedelta(hours=3) if status != "sent" else None,
+                outcome=outcome,
+                outcome_at=digest + timedelta(days=2) if outcome else None,
+                outcome_by=COORDINATOR_EMAIL if outcome else None,
+            )
+        )
 
 
 #: The demo mentors' profiles (what she answered in her onboarding), by simulator address.

@@ -186,3 +186,18 @@ def test_the_demo_offers_come_with_the_history_once(env: dict[str, str]) -> None
     assert {o["town"] for o in offers} <= {"Nienburg (Weser)", "Marklohe", "Hoya"}
     assert {o["kind"] for o in offers} == {"part_time", "mini_job", "training", "volunteering"}
     assert all(o["expires"] > NOW.date().isoformat() for o in offers)
+    # A third of the history's women answered the job questions; the demo's matching
+    # figures (as the closing note of issue 15 reports them) and their digests next morning.
+    code, out = run(env, "match", "--json")
+    assert code == 0, out
+    reach = {r["title"]: (r["women_it_fits"], r["in_next_digest"]) for r in json.loads(out)}
+    assert reach == {
+        "Küchenhilfe in einer Kita": (6, 5),
+        "Reinigung in einer Arztpraxis": (8, 8),
+        "Ausbildung Pflegefachfrau": (1, 1),
+        "Ehrenamt im Second-Hand-Laden": (6, 6),
+    }
+    code, out = run(env, "digests", "--plan")
+    assert code == 0, out
+    assert "Planned 10 digest(s)" in out
+    assert "2026-11-30" in out  # Monday 10:00: this very morning
