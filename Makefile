@@ -55,7 +55,7 @@ test: install node-deps peers  ## lint, type-check, check imports, flows and cat
 audit: install  ## pip-audit the installed packages against PyPI's advisories
 	$(BIN)/python .ci/pip_audit.py
 
-bench: install  ## onboarding throughput and latency (TWC_BENCH_POSTGRES_URL adds PostgreSQL); 100 000 due nudges; a broadcast to 10 000; HTTP into `twc run` with wrk; a bystander's replies during a flood; a team's reply from send to her screen; the staff web app with a district's data
+bench: install  ## onboarding throughput and latency (TWC_BENCH_POSTGRES_URL adds PostgreSQL); 100 000 due nudges; a broadcast to 10 000; HTTP into `twc run` with wrk; a bystander's replies during a flood; a team's reply from send to her screen; the staff web app with a district's data; the weekly job digest for 10 000 women
 	$(BIN)/python -m benchmarks.onboarding
 	$(BIN)/python -m benchmarks.nudges
 	$(BIN)/python -m benchmarks.broadcast
@@ -63,6 +63,7 @@ bench: install  ## onboarding throughput and latency (TWC_BENCH_POSTGRES_URL add
 	$(BIN)/python -m benchmarks.flood
 	$(BIN)/python -m benchmarks.inbox_reply
 	$(BIN)/python -m benchmarks.staff
+	$(BIN)/python -m benchmarks.jobs_digest
 
 STAFF_LANGUAGES := en it pt el
 

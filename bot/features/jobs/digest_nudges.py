@@ -21,7 +21,7 @@ from bot.db.tables import job_offers, job_profiles, organisations, people
 from bot.features.jobs import cards
 from bot.features.jobs.digest_plan import DIGEST_KIND, WITHDRAWN_KIND, last_digest_days, may_send
 from bot.features.jobs.kinds import DIGEST_TEMPLATE, OPEN
-from bot.features.jobs.matching import fit, ranked
+from bot.features.jobs.matching import Offer, fit, ranked
 from bot.features.jobs.reach import open_offers, seekers
 from bot.nudges.kinds import Built, ClaimedNudge, NudgeEnv, NudgeKind
 from bot.nudges.quiet_hours import local_day
@@ -50,8 +50,34 @@ def _organisation(conn: Connection, person_id: int) -> Any:
     ).first()
 
 
-def digest_event(conn: Connection, row: ClaimedNudge, env: NudgeEnv) -> Built:
+class Offers:
+    """The open offers of an organisation on a day, and their rows, read once per batch of
+    due digests (a morning's digests share them)."""
+
+    def __init__(self, conn: Connection) -> None:
+        self.conn = conn
+        self._open: dict[tuple[int, date], list[Offer]] = {}
+        self._rows: dict[int, Any] = {}
+
+    def open(self, organisation_id: int, today: date) -> list[Offer]:
+        key = (organisation_id, today)
+        if key not in self._open:
+            self._open[key] = open_offers(self.conn, organisation_id, today)
+        return self._open[key]
+
+    def rows(self, ids: Sequence[int]) -> dict[int, Any]:
+        missing = [i for i in ids if i not in self._rows]
+        if missing:
+            for r in self.conn.execute(select(job_offers).where(job_offers.c.id.in_(missing))):
+                self._rows[r.id] = r
+        return {i: self._rows[i] for i in ids}
+
+
+def digest_event(
+    conn: Connection, row: ClaimedNudge, env: NudgeEnv, offers: Offers | None = None
+) -> Built:
     """The digest's first card with the rest in her working data, or ``skipped``."""
+    offers = offers or Offers(conn)
     org = _organisation(conn, row.person_id)
     if org is None or not has_consent(conn, row.person_id, PURPOSE):
         return SKIPPED
@@ -63,15 +89,10 @@ def digest_event(conn: Connection, row: ClaimedNudge, env: NudgeEnv) -> Built:
     if not found:
         return SKIPPED
     seeker = found[0]
-    chosen = ranked(seeker, open_offers(conn, org.organisation_id, today), today)
+    chosen = ranked(seeker, offers.open(org.organisation_id, today), today)
     if not chosen:
         return SKIPPED
-    rows = {
-        r.id: r
-        for r in conn.execute(
-            select(job_offers).where(job_offers.c.id.in_([o.id for o in chosen]))
-        ).all()
-    }
+    rows = offers.rows([o.id for o in chosen])
     her = _language(row.language, env.languages, org.default_language)
     staff = _language(org.default_language, env.languages)
     words, staff_words = cards.Words(env.catalogs, her), cards.Words(env.catalogs, staff)
@@ -118,7 +139,8 @@ def withdrawn_event(conn: Connection, row: ClaimedNudge, env: NudgeEnv) -> Built
 
 
 def _digests(conn: Connection, rows: Sequence[ClaimedNudge], env: NudgeEnv) -> list[Built]:
-    return [digest_event(conn, row, env) for row in rows]
+    offers = Offers(conn)
+    return [digest_event(conn, row, env, offers) for row in rows]
 
 
 def _withdrawals(conn: Connection, rows: Sequence[ClaimedNudge], env: NudgeEnv) -> list[Built]:
