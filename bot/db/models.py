@@ -980,3 +980,141 @@ class JobImportSettings(Base):
     last_run_at: Mapped[datetime | None]
     last_error: Mapped[str | None] = mapped_column(String(300))
     updated_at: Mapped[datetime]
+
+
+class Group(Base):
+    """A self-organised group of participants (a women's café, a sewing group), run by its own
+    organisers (participants, not staff).  Name, description and directions per language
+    (the organisation's default language required); nothing personal."""
+
+    __tablename__ = "groups"
+    __table_args__ = (NEVER_REUSED_IDS,)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"), index=True)
+    code: Mapped[str] = mapped_column(String(32), unique=True)
+    """The invite code of its deep link / QR code (``g-…``)."""
+    name: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    description: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    town: Mapped[str] = mapped_column(String(200), default="")
+    approval: Mapped[bool] = mapped_column(Boolean, default=False)
+    """``True``: an organiser approves who joins; ``False``: open to anyone."""
+    members_propose: Mapped[bool] = mapped_column(Boolean, default=False)
+    """Any member may propose a meetup (else organisers only)."""
+    usual_places: Mapped[list[str]] = mapped_column(default=list)
+    children_welcome: Mapped[bool] = mapped_column(Boolean, default=False)
+    directions: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    """How to get there, per language (optional)."""
+    telegram_group_id: Mapped[int | None] = mapped_column(
+        ForeignKey("telegram_groups.id", ondelete="SET NULL")
+    )
+    """Its linked Telegram group, if any (polls and neutral posts go there too)."""
+    status: Mapped[str] = mapped_column(String(16), default="active")
+    """``active`` or ``closed``."""
+    created_by: Mapped[str] = mapped_column(String(200))
+    """``staff:<id>`` or ``person:<id>`` (an organiser who started it in the chat)."""
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+
+
+class GroupMember(Base):
+    """One woman in one group: a member or an organiser, active, waiting for approval, or
+    gone (``left``: she receives nothing of the group from that moment)."""
+
+    __tablename__ = "group_members"
+    __table_args__ = (
+        UniqueConstraint("group_id", "person_id"),
+        Index("ix_group_members_person", "person_id", "status"),
+        NEVER_REUSED_IDS,
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    group_id: Mapped[int] = mapped_column(ForeignKey("groups.id", ondelete="CASCADE"))
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"))
+    role: Mapped[str] = mapped_column(String(16), default="member")
+    """``member`` or ``organiser``."""
+    status: Mapped[str] = mapped_column(String(16), default="active")
+    """``active``, ``pending`` (asked to join), ``declined``, ``left``."""
+    joined_at: Mapped[datetime]
+    left_at: Mapped[datetime | None]
+
+
+class Meetup(Base):
+    """A meetup a group's organiser (or member) proposed: what, where, two or three times to
+    vote on until ``deadline``, then the confirmed time."""
+
+    __tablename__ = "meetups"
+    __table_args__ = (Index("ix_meetups_group_status", "group_id", "status"), NEVER_REUSED_IDS)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    group_id: Mapped[int] = mapped_column(ForeignKey("groups.id", ondelete="CASCADE"))
+    title: Mapped[str] = mapped_column(String(200))
+    place: Mapped[str] = mapped_column(String(300), default="")
+    status: Mapped[str] = mapped_column(String(16), default="voting")
+    """``voting``, ``confirmed``, ``cancelled``, ``done``."""
+    deadline: Mapped[datetime]
+    min_people: Mapped[int] = mapped_column(Integer, default=2)
+    """Confirmed on its own at the deadline when this many can come at the best time."""
+    option_id: Mapped[int | None] = mapped_column(Integer)
+    """The confirmed option (``meetup_options.id``)."""
+    starts_at: Mapped[datetime | None]
+    """The confirmed (or moved) time."""
+    proposed_by: Mapped[int | None] = mapped_column(ForeignKey("people.id", ondelete="SET NULL"))
+    telegram_poll_id: Mapped[str | None] = mapped_column(String(64), index=True)
+    """The native poll posted in the linked Telegram group (its ``poll.id``)."""
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+
+
+class MeetupOption(Base):
+    """One time a meetup's vote offers."""
+
+    __tablename__ = "meetup_options"
+    __table_args__ = (NEVER_REUSED_IDS,)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    meetup_id: Mapped[int] = mapped_column(
+        ForeignKey("meetups.id", ondelete="CASCADE"), index=True
+    )
+    position: Mapped[int] = mapped_column(Integer)
+    """0, 1, 2: its place in the poll (Telegram's ``option_ids``)."""
+    starts_at: Mapped[datetime]
+
+
+class MeetupVote(Base):
+    """A vote for one option: from her private chat, or from the linked Telegram group's poll.
+
+    ``voter`` is ``p:<person id>`` for a member (so the same woman voting in her chat and in
+    the poll counts once), or ``t:<keyed hash>`` for a Telegram user the bot does not know:
+    counted, never named."""
+
+    __tablename__ = "meetup_votes"
+    __table_args__ = (UniqueConstraint("option_id", "voter"), NEVER_REUSED_IDS)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    option_id: Mapped[int] = mapped_column(
+        ForeignKey("meetup_options.id", ondelete="CASCADE"), index=True
+    )
+    voter: Mapped[str] = mapped_column(String(80))
+    person_id: Mapped[int | None] = mapped_column(
+        ForeignKey("people.id", ondelete="CASCADE"), index=True
+    )
+    source: Mapped[str] = mapped_column(String(8))
+    """``chat`` or ``poll``."""
+    voted_at: Mapped[datetime]
+
+
+class MeetupRsvp(Base):
+    """Her answer to a confirmed meetup (yes, maybe, no), and afterwards how it was."""
+
+    __tablename__ = "meetup_rsvps"
+    __table_args__ = (UniqueConstraint("meetup_id", "person_id"), NEVER_REUSED_IDS)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    meetup_id: Mapped[int] = mapped_column(ForeignKey("meetups.id", ondelete="CASCADE"))
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"), index=True)
+    answer: Mapped[str] = mapped_column(String(8))
+    """``yes``, ``maybe``, ``no``."""
+    answered_at: Mapped[datetime]
+    rating: Mapped[int | None] = mapped_column(Integer)
+    """"How was it?" afterwards: 1 (😞) to 4 (😀), optional."""

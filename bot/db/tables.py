@@ -28,6 +28,8 @@ from bot.db.models import (
     CourseSession,
     Enrolment,
     FlowResult,
+    Group,
+    GroupMember,
     InboundMedia,
     InboundMessage,
     InboxMessage,
@@ -38,6 +40,10 @@ from bot.db.models import (
     JobOffer,
     JobProfile,
     LoginFailure,
+    Meetup,
+    MeetupOption,
+    MeetupRsvp,
+    MeetupVote,
     MentoringRequest,
     MentoringSettings,
     MentorMatch,
@@ -94,3 +100,9 @@ job_offers = cast(Table, JobOffer.__table__)
 job_profiles = cast(Table, JobProfile.__table__)
 job_notices = cast(Table, JobNotice.__table__)
 job_import_settings = cast(Table, JobImportSettings.__table__)
+groups = cast(Table, Group.__table__)
+group_members = cast(Table, GroupMember.__table__)
+meetups = cast(Table, Meetup.__table__)
+meetup_options = cast(Table, MeetupOption.__table__)
+meetup_votes = cast(Table, MeetupVote.__table__)
+meetup_rsvps = cast(Table, MeetupRsvp.__table__)

@@ -44,6 +44,25 @@ def _all_of(parts: Sequence[Feature], field: str) -> Callable[..., Any] | None:
     return joined
 
 
+def _handlers(parts: Sequence[Feature]) -> Callable[..., Any] | None:
+    """Every part's notice handlers, bound to the runtime, in one mapping (a notice type
+    handled by two parts is an error)."""
+    given = [p.notice_handlers for p in parts if p.notice_handlers is not None]
+    if not given:
+        return None
+
+    def joined(runtime: Any) -> dict[type, Any]:
+        merged: dict[type, Any] = {}
+        for make in given:
+            for notice, handler in make(runtime).items():
+                if notice in merged:
+                    raise ValueError(f"notice {notice.__name__} is handled by two parts")
+                merged[notice] = handler
+        return merged
+
+    return joined
+
+
 def combine(name: str, flows: Path, *parts: Feature) -> Feature:
     """One feature from its parts: mappings and sequences joined, hooks called in turn."""
     return Feature(
@@ -54,7 +73,7 @@ def combine(name: str, flows: Path, *parts: Feature) -> Feature:
         reply_sources=tuple(r for p in parts for r in p.reply_sources),
         nudge_kinds=tuple(k for p in parts for k in p.nudge_kinds),
         periodic_jobs=tuple(j for p in parts for j in p.periodic_jobs),
-        notice_handlers=_one(parts, "notice_handlers"),
+        notice_handlers=_handlers(parts),
         organisation_for_code=_one(parts, "organisation_for_code"),
         role_for_code=_one(parts, "role_for_code"),
         on_erase=tuple(h for p in parts for h in p.on_erase),

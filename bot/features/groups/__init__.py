@@ -1,30 +1,29 @@
-"""Group chats: the bot added to a Telegram group records it, greets it once, and answers a
-command there with one neutral pointer to the private chat.  Broadcasts can go to a group."""
+"""Self-organised groups and their meetups, run by the women themselves, on both channels.
 
-from __future__ import annotations
+Parts (one module each, combined by :func:`bot.features.parts.combine`):
 
-from collections.abc import Mapping
-from typing import TYPE_CHECKING
+* :mod:`.chats_side`: Telegram group chats the bot was added to (greeting, a pointer to the
+  private chat, broadcasts to a group);
+* :mod:`.group_side`: the groups, their members and organisers, joining and leaving, the
+  staff view;
+* :mod:`.meetup_side`: proposing a meetup, votes in the women's chats, confirmation, RSVP,
+  reminders, moves and cancellations, "how was it?";
+* :mod:`.poll_side`: the meetup's native poll in a linked Telegram group and its votes.
+"""
 
-from bot.channels.messages import GroupCommand, GroupJoined, GroupLeft
-from bot.features.feature import Feature
+from pathlib import Path
+
+from bot.features.groups import chats_side, group_side, meetup_side, poll_side
 from bot.features.groups.service import GroupChats
-from bot.inbound.service import NoticeHandler
+from bot.features.parts import combine
 
-if TYPE_CHECKING:
-    from bot.runtime import Runtime
-
-
-def _handlers(runtime: Runtime) -> Mapping[type, NoticeHandler]:
-    chats = GroupChats(
-        runtime.db,
-        runtime.flow_engine.catalogs,
-        runtime.settings.default_organisation,
-        runtime.clock,
-    )
-    return {GroupJoined: chats.joined, GroupLeft: chats.left, GroupCommand: chats.command}
-
-
-FEATURE = Feature(name="groups", notice_handlers=_handlers)
+FEATURE = combine(
+    "groups",
+    Path(__file__).resolve().parent / "flows",
+    chats_side.PART,
+    group_side.PART,
+    meetup_side.PART,
+    poll_side.PART,
+)
 
 __all__ = ["FEATURE", "GroupChats"]
