@@ -20,6 +20,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from datetime import date, datetime, time, timedelta
+from typing import Any
 
 from sqlalchemy import Connection, func, insert, select, update
 
@@ -39,6 +40,8 @@ LATEST_CLOCK = time(12, 0)
 WORKDAYS = frozenset(range(5))
 #: A digest waiting to go (moved by quiet hours or the daily cap, it stays one of these).
 WAITING = ("pending", "capped")
+#: People whose notices one query reads.
+CHUNK = 1000
 #: Staff recorded that she started there: nobody tells her the offer is gone.
 STARTED = "started"
 
@@ -62,13 +65,13 @@ def last_digest_days(
 ) -> dict[int, date]:
     """Per woman, the local day her last digest began (its first card)."""
     wanted = sorted(set(person_ids))
-    if not wanted:
-        return {}
-    firsts = conn.execute(
-        select(job_notices.c.person_id, func.min(job_notices.c.sent_at))
-        .where(job_notices.c.person_id.in_(wanted))
-        .group_by(job_notices.c.person_id, job_notices.c.digest)
-    ).all()
+    firsts: list[Any] = []
+    for start in range(0, len(wanted), CHUNK):  # bound parameters stay well below limits
+        firsts += conn.execute(
+            select(job_notices.c.person_id, func.min(job_notices.c.sent_at))
+            .where(job_notices.c.person_id.in_(wanted[start : start + CHUNK]))
+            .group_by(job_notices.c.person_id, job_notices.c.digest)
+        ).all()
     days: dict[int, date] = {}
     for person_id, first in firsts:
         day = local_day(first, timezone)
@@ -100,10 +103,12 @@ def plan_digests(conn: Connection, now: datetime) -> int:
         women = seekers(conn, org.id)
         waiting = set(
             conn.execute(
-                select(nudges.c.person_id).where(
+                select(nudges.c.person_id)
+                .join(people, people.c.id == nudges.c.person_id)
+                .where(
+                    people.c.organisation_id == org.id,
                     nudges.c.kind == DIGEST_KIND,
                     nudges.c.status.in_(WAITING),
-                    nudges.c.person_id.in_([w.person_id for w in women]),
                 )
             ).scalars()
         )
