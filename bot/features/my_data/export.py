@@ -161,6 +161,27 @@ def as_json(data: PersonalData, now: datetime) -> dict[str, Any]:
                 }
                 for n in data.job_notices
             ],
+            "groups": [
+                {
+                    "name": g.name,
+                    "town": g.town,
+                    "role": g.role,
+                    "status": g.status,
+                    "joined_at": g.joined_at,
+                    "left_at": g.left_at,
+                }
+                for g in data.groups
+            ],
+            "meetups": [
+                {
+                    "title": m.title,
+                    "starts_at": m.starts_at,
+                    "voted_for": m.voted_for,
+                    "her_answer": m.answer,
+                    "her_rating": m.rating,
+                }
+                for m in data.meetups
+            ],
         }
     )
     return document

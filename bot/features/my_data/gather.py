@@ -25,6 +25,8 @@ from bot.db.tables import (
     courses,
     enrolments,
     flow_results,
+    group_members,
+    groups,
     identities,
     inbox_messages,
     inbox_threads,
@@ -32,6 +34,10 @@ from bot.db.tables import (
     job_offers,
     job_profiles,
     media,
+    meetup_options,
+    meetup_rsvps,
+    meetup_votes,
+    meetups,
     mentor_matches,
     mentor_profiles,
     mentoring_requests,
@@ -127,6 +133,30 @@ class JobNoticeSeen:
 
 
 @dataclass(frozen=True, slots=True)
+class GroupMembership:
+    """A group she is or was in: its name (per language) and town, her role, since when."""
+
+    name: dict[str, str]
+    town: str
+    role: str
+    status: str
+    joined_at: datetime
+    left_at: datetime | None
+
+
+@dataclass(frozen=True, slots=True)
+class MeetupAnswer:
+    """A meetup of her group she voted on or answered: its title, its time (once confirmed),
+    the times she voted for, her answer and rating."""
+
+    title: str
+    starts_at: datetime | None
+    voted_for: list[datetime]
+    answer: str | None
+    rating: int | None
+
+
+@dataclass(frozen=True, slots=True)
 class Introduction:
     """An introduction she was part of, as mentor or participant (nothing about the other
     woman: her side only)."""
@@ -181,6 +211,8 @@ class PersonalData:
     job_answers: dict[str, Any] | None = None
     """What she told us for job offers (German, hours a week, how far she travels)."""
     job_notices: list[JobNoticeSeen] = field(default_factory=list)
+    groups: list[GroupMembership] = field(default_factory=list)
+    meetups: list[MeetupAnswer] = field(default_factory=list)
 
     def media_counts(self) -> dict[str, int]:
         """How many files of each kind she sent."""
@@ -355,7 +387,62 @@ def gather(conn: Connection, person_id: int, now: datetime) -> PersonalData | No
     ]
     _mentoring(conn, data)
     _jobs(conn, data)
+    _groups(conn, data)
     return data
+
+
+def _groups(conn: Connection, data: PersonalData) -> None:
+    """The groups she is or was in, and the meetups she voted on or answered."""
+    person_id = data.person_id
+    data.groups = [
+        GroupMembership(dict(r.name or {}), r.town or "", r.role, r.status, r.joined_at, r.left_at)
+        for r in conn.execute(
+            select(
+                groups.c.name,
+                groups.c.town,
+                group_members.c.role,
+                group_members.c.status,
+                group_members.c.joined_at,
+                group_members.c.left_at,
+            )
+            .join(groups, groups.c.id == group_members.c.group_id)
+            .where(group_members.c.person_id == person_id)
+            .order_by(group_members.c.id)
+        )
+    ]
+    voted: dict[int, list[datetime]] = {}
+    for r in conn.execute(
+        select(meetup_options.c.meetup_id, meetup_options.c.starts_at)
+        .join(meetup_votes, meetup_votes.c.option_id == meetup_options.c.id)
+        .where(meetup_votes.c.person_id == person_id)
+        .order_by(meetup_options.c.starts_at)
+    ):
+        voted.setdefault(r.meetup_id, []).append(r.starts_at)
+    answers = {
+        r.meetup_id: r
+        for r in conn.execute(
+            select(meetup_rsvps.c.meetup_id, meetup_rsvps.c.answer, meetup_rsvps.c.rating).where(
+                meetup_rsvps.c.person_id == person_id
+            )
+        )
+    }
+    ids = sorted(set(voted) | set(answers))
+    if not ids:
+        return
+    data.meetups = [
+        MeetupAnswer(
+            r.title,
+            r.starts_at,
+            voted.get(r.id, []),
+            answers[r.id].answer if r.id in answers else None,
+            answers[r.id].rating if r.id in answers else None,
+        )
+        for r in conn.execute(
+            select(meetups.c.id, meetups.c.title, meetups.c.starts_at)
+            .where(meetups.c.id.in_(ids))
+            .order_by(meetups.c.id)
+        )
+    ]
 
 
 def _jobs(conn: Connection, data: PersonalData) -> None:

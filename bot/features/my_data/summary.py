@@ -93,6 +93,8 @@ class Renderer:
         mentoring_section = [self.section(t.MENTORING, mentoring, none)] if mentoring else []
         jobs = self.jobs(data)
         jobs_section = [self.section(t.JOBS, jobs, none)] if jobs else []
+        groups = self.groups(data)
+        groups_section = [self.section(t.GROUPS, groups, none)] if groups else []
         return [
             self.about(data),
             self.section(t.CHANNELS, self.channels(data, full), none),
@@ -102,6 +104,7 @@ class Renderer:
             *marks,
             *mentoring_section,
             *jobs_section,
+            *groups_section,
             self.section(t.CONSENTS, self.consents(data), none),
             self.section(t.REQUESTS, self.requests(data, full), none),
             self.section(t.MEDIA, self.media(data), none),
@@ -196,6 +199,38 @@ class Renderer:
                     status=self.tr(status) if status else notice.status,
                 )
             )
+        return lines
+
+    def groups(self, data: PersonalData) -> list[str]:
+        """The groups she is in (or left, or asked to join), and the meetups she voted on or
+        answered."""
+        lines = []
+        for group in data.groups:
+            name = self.course_title(group.name)
+            if group.status == "left" and group.left_at is not None:
+                lines.append(
+                    self.tr(t.GROUP_LEFT, name=name, town=group.town, date=self.day(group.left_at))
+                )
+                continue
+            role = (
+                self.tr(t.GROUP_WAITING)
+                if group.status == "pending"
+                else self.tr(t.GROUP_ROLES.get(group.role, t.GROUP_ROLES["member"]))
+            )
+            lines.append(
+                self.tr(
+                    t.GROUP, name=name, town=group.town, role=role, date=self.day(group.joined_at)
+                )
+            )
+        for meetup in data.meetups:
+            answer = t.MEETUP_ANSWERS.get(meetup.answer or "")
+            if answer is not None:
+                lines.append(self.tr(t.MEETUP, title=meetup.title, answer=self.tr(answer)))
+            elif meetup.voted_for:
+                times = self.comma().join(
+                    format_moment(when, self.language, self.timezone) for when in meetup.voted_for
+                )
+                lines.append(self.tr(t.MEETUP_VOTED, title=meetup.title, times=times))
         return lines
 
     def section(self, heading: Text, lines: Sequence[str], none: str) -> str:

@@ -144,3 +144,20 @@ JOB_NOTICE_STATUS = {
     "not_for_me": msg("my_data.job_not_for_me", "nicht für Sie"),
     "more_like_this": msg("my_data.job_more_like_this", "mehr davon"),
 }
+
+# ---- groups and meetups (only when there is something) -------------------------------------
+GROUPS = msg("my_data.groups", "👭 Gruppen")
+GROUP = msg("my_data.group", "{name}, {town}: {role}, seit {date}")
+GROUP_LEFT = msg("my_data.group_left", "{name}, {town}: ausgetreten am {date}")
+GROUP_ROLES = {
+    "member": msg("my_data.group_member", "Mitglied"),
+    "organiser": msg("my_data.group_organiser", "Organisatorin"),
+}
+GROUP_WAITING = msg("my_data.group_waiting", "Sie haben gefragt, ob Sie mitmachen dürfen")
+MEETUP = msg("my_data.meetup", "Treffen „{title}“: {answer}")
+MEETUP_VOTED = msg("my_data.meetup_voted", "Treffen „{title}“: Sie haben gewählt: {times}")
+MEETUP_ANSWERS = {
+    "yes": msg("my_data.meetup_yes", "Sie kommen"),
+    "maybe": msg("my_data.meetup_maybe", "vielleicht"),
+    "no": msg("my_data.meetup_no", "Sie kommen nicht"),
+}
