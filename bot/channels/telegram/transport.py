@@ -144,6 +144,33 @@ async def send_message(
     return sent_id
 
 
+#: Telegram's limits for a poll: the question and each option (characters), and options.
+POLL_QUESTION_MAX = 300
+POLL_OPTION_MAX = 100
+POLL_OPTIONS_MAX = 10
+
+
+async def send_poll(bot: Bot, address: str, message: Outbound) -> str:
+    """Send ``message.poll`` as a native poll (``sendPoll``): not anonymous, so a vote names its
+    voter (who is then counted once, with her chat vote); several answers when ``multiple``.
+    Returns the poll's id, the only thing a ``poll_answer`` update names."""
+    poll = message.poll
+    assert poll is not None
+    try:
+        sent = await bot.send_poll(
+            chat_id(address),
+            poll.question[:POLL_QUESTION_MAX],
+            [option[:POLL_OPTION_MAX] for option in poll.options[:POLL_OPTIONS_MAX]],
+            is_anonymous=False,
+            allows_multiple_answers=poll.multiple,
+        )
+    except TelegramError as error:
+        raise send_error(error) from error
+    if sent.poll is None:  # Telegram always answers with the poll; anything else is broken
+        raise SendError("telegram: sendPoll answered without a poll", retryable=False)
+    return str(sent.poll.id)
+
+
 __all__ = [
     "TelegramRequest",
     "chat_id",
@@ -151,4 +178,5 @@ __all__ = [
     "retry_after_seconds",
     "send_error",
     "send_message",
+    "send_poll",
 ]
