@@ -18,8 +18,9 @@ from typing import Any
 from sqlalchemy import Connection, Engine, select, update
 
 from bot.channels.messages import PollAnswer
-from bot.db.tables import group_members, identities, meetups, outbox
-from bot.features.groups.meetup_votes import record_votes
+from bot.db.tables import identities, meetups, outbox
+from bot.features.groups.meetup_votes import person_voter, record_votes
+from bot.features.groups.membership import is_member
 from bot.features.groups.telegram_posts import KIND, meetup_of_poll_key
 from bot.identity import lookup_key
 
@@ -66,18 +67,12 @@ class PollVotes:
         """``("p:<id>", id)`` for an active member of the group, else a keyed hash."""
         key = lookup_key(self.secret_key, notice.channel, notice.voter_address)
         person_id = conn.execute(
-            select(identities.c.person_id)
-            .select_from(
-                identities.join(group_members, group_members.c.person_id == identities.c.person_id)
-            )
-            .where(
-                identities.c.lookup_key == key,
-                group_members.c.group_id == group_id,
-                group_members.c.status == "active",
+            select(identities.c.person_id).where(
+                identities.c.lookup_key == key, identities.c.channel == notice.channel
             )
         ).scalar()
-        if person_id is not None:
-            return f"p:{person_id}", int(person_id)
+        if person_id is not None and is_member(conn, group_id, int(person_id)):
+            return person_voter(int(person_id)), int(person_id)
         hashed = lookup_key(self.secret_key, POLL_VOTER_CHANNEL, notice.voter_address)
         return f"t:{hashed[:40]}", None
 

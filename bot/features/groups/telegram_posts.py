@@ -34,6 +34,7 @@ from bot.db.tables import (
     telegram_groups,
 )
 from bot.features.groups.meetup_votes import counts
+from bot.features.groups.membership import group_name
 from bot.features.groups.poll_texts import (
     POLL_NONE,
     POLL_QUESTION,
@@ -65,14 +66,6 @@ def meetup_of_poll_key(key: str) -> int | None:
     prefix = poll_key(0)[:-1]
     tail = key.removeprefix(prefix)
     return int(tail) if key.startswith(prefix) and tail.isdigit() else None
-
-
-def group_name(names: Mapping[str, Any], language: str, default_language: str) -> str:
-    """The group's name in ``language``, else the organisation's default, else any."""
-    for code in (language, default_language):
-        if names.get(code):
-            return str(names[code])
-    return next((str(v) for v in names.values() if v), "")
 
 
 def post_meetups(conn: Connection, catalogs: Catalogs, now: datetime) -> int:
@@ -134,22 +127,26 @@ def post_meetups(conn: Connection, catalogs: Catalogs, now: datetime) -> int:
 
 
 def link_polls(conn: Connection) -> int:
-    """Copy sent polls' ids to their meetups (``meetups.telegram_poll_id``)."""
+    """Copy sent polls' ids to their meetups (``meetups.telegram_poll_id``): only meetups in
+    their vote without one are looked at, so a run costs little once the ids are copied."""
+    waiting = conn.execute(
+        select(meetups.c.id).where(
+            meetups.c.status == "voting", meetups.c.telegram_poll_id.is_(None)
+        )
+    ).scalars()
+    keys = {poll_key(int(meetup_id)): int(meetup_id) for meetup_id in waiting}
+    if not keys:
+        return 0
     sent = conn.execute(
         select(outbox.c.idempotency_key, outbox.c.external_id).where(
-            outbox.c.kind == KIND,
-            outbox.c.idempotency_key.like(poll_key(0)[:-1] + "%"),
-            outbox.c.external_id.like("poll:%"),
+            outbox.c.idempotency_key.in_(list(keys)), outbox.c.external_id.like("poll:%")
         )
     ).tuples()
     linked = 0
     for key, external_id in sent:
-        meetup_id = meetup_of_poll_key(key)
-        if meetup_id is None:
-            continue
         linked += conn.execute(
             update(meetups)
-            .where(meetups.c.id == meetup_id, meetups.c.telegram_poll_id.is_(None))
+            .where(meetups.c.id == keys[key], meetups.c.telegram_poll_id.is_(None))
             .values(telegram_poll_id=str(external_id).removeprefix("poll:"))
         ).rowcount
     return linked
@@ -300,4 +297,4 @@ class _Post:
         )
 
 
-__all__ = ["group_name", "link_polls", "meetup_of_poll_key", "poll_key", "post_meetups"]
+__all__ = ["link_polls", "meetup_of_poll_key", "poll_key", "post_meetups"]
