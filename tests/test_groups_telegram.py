@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import insert, select, update
+from sqlalchemy import delete, insert, select, update
 from starlette.testclient import TestClient
 
 from bot.channels.messages import Outbound, Poll, PollAnswer, SendResult
@@ -459,3 +459,29 @@ def test_twenty_a_minute_to_one_group_for_posts_and_polls(
     assert max_in_window(times, 60.0) <= 20
     assert min(b - a for a, b in itertools.pairwise(times)) >= 3.0 - 1e-6
     assert times[-1] - times[0] >= 44 * 3.0 - 1e-6
+
+
+def test_the_periodic_job_wakes_the_dispatcher_only_when_it_queued(
+    tg_runtime: Runtime, clock: FrozenClock
+) -> None:
+    from bot.features.groups.poll_side import PART
+
+    (job,) = PART.periodic_jobs
+    assert job.id == "groups_telegram_posts"
+    assert job.run(tg_runtime) is False  # no group, nothing to post
+    linked_group(tg_runtime, clock())
+    assert job.run(tg_runtime) is True
+    assert job.run(tg_runtime) is False
+    # A vote past its deadline is not polled any more (even with its poll row gone).
+    clock.advance(days=3)
+    with tg_runtime.db.begin() as conn:
+        conn.execute(delete(outbox))
+    assert post(tg_runtime) == 0
+
+
+def test_a_malformed_poll_in_a_payload_is_no_poll() -> None:
+    assert Poll.from_payload(None) is None
+    assert Poll.from_payload({"question": "?", "options": ["only one"]}) is None
+    assert Poll.from_payload({"question": "?", "options": "a,b"}) is None
+    message = Outbound.from_payload({"text": "x", "poll": {"question": "q", "options": [1, 2]}})
+    assert message.poll == Poll("q", ("1", "2"), True)
