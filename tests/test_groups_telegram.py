@@ -172,6 +172,8 @@ def test_the_poll_goes_to_telegram_as_a_native_poll_once(
             ]
             assert call.params["is_anonymous"] is False
             assert call.params["allows_multiple_answers"] is True
+            deadline = clock() + timedelta(days=2)  # Telegram closes the poll at the deadline
+            assert int(call.params["close_date"]) == int(deadline.timestamp())
             (row,) = group_rows(runtime)
             assert row["status"] == "sent"
             assert row["external_id"] == f"poll:{call.params['poll_id']}"
@@ -485,3 +487,4 @@ def test_a_malformed_poll_in_a_payload_is_no_poll() -> None:
     assert Poll.from_payload({"question": "?", "options": "a,b"}) is None
     message = Outbound.from_payload({"text": "x", "poll": {"question": "q", "options": [1, 2]}})
     assert message.poll == Poll("q", ("1", "2"), True)
+    assert Poll("q", ("a", "b"), closes_at=5).to_payload()["closes_at"] == 5

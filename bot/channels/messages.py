@@ -66,13 +66,16 @@ class Attachment:
 class Poll:
     """A native poll for a group chat (Telegram's ``sendPoll``): a question and its options.
 
-    Stored in the outbox payload as ``{"question": str, "options": [str], "multiple": bool}``;
+    Stored in the outbox payload as ``{"question": str, "options": [str], "multiple": bool,
+    "closes_at": int}`` (``closes_at`` optional);
     the channel returns the poll's id as the row's external id, because a vote
     (:class:`PollAnswer`) names only the poll, not its chat or message."""
 
     question: str
     options: tuple[str, ...]
     multiple: bool = True
+    closes_at: int | None = None
+    """When the platform should close it (Unix seconds: the vote's deadline), if at all."""
 
     @classmethod
     def from_payload(cls, data: Any) -> Poll | None:
@@ -82,19 +85,24 @@ class Poll:
         options = data.get("options")
         if not isinstance(options, list) or len(options) < 2:
             return None
+        closes_at = data.get("closes_at")
         return cls(
             question=str(data.get("question", "")),
             options=tuple(str(o) for o in options),
             multiple=bool(data.get("multiple", True)),
+            closes_at=int(closes_at) if isinstance(closes_at, int | float) else None,
         )
 
     def to_payload(self) -> dict[str, Any]:
         """The JSON kept in the outbox."""
-        return {
+        payload: dict[str, Any] = {
             "question": self.question,
             "options": list(self.options),
             "multiple": self.multiple,
         }
+        if self.closes_at is not None:
+            payload["closes_at"] = self.closes_at
+        return payload
 
 
 @dataclass(frozen=True, slots=True)

@@ -193,7 +193,9 @@ class TelegramChannel:
         """Send one message (its files first, long text in parts, the keyboard last), or a
         native poll, whose external id is ``poll:<poll id>`` (votes name only the poll)."""
         if message.poll is not None:
-            return SendResult(external_id=f"poll:{await send_poll(self.bot, address, message)}")
+            return SendResult(
+                external_id=f"poll:{await send_poll(self.bot, address, message, self.clock())}"
+            )
         sent_id = await send_message(
             self.bot, address, message, self.settings.telegram_chat_interval, self.sleep
         )

@@ -199,7 +199,12 @@ class _Post:
     def poll(self) -> dict[str, Any]:
         times = [self._time(starts_at) for _position, starts_at, _voters in self._counts()]
         question = f"📅 {self.header}\n{self._say(POLL_QUESTION)}"
-        poll = Poll(question, (*times, self._say(POLL_NONE)), multiple=True)
+        poll = Poll(
+            question,
+            (*times, self._say(POLL_NONE)),
+            multiple=True,
+            closes_at=int(self.meetup["deadline"].timestamp()),  # Telegram closes it then
+        )
         return self._payload(question, poll)
 
     def confirmed(self) -> dict[str, Any]:
