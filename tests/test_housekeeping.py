@@ -156,6 +156,7 @@ def test_the_scheduler_runs_the_sweep_and_the_daily_housekeeping(runtime: Runtim
         "mentoring_intro",
         "jobs_ba_import",
         "jobs_digest",
+        "groups_telegram_posts",
     }
     assert "cron" in str(jobs["housekeeping"].trigger)
     assert "cron" in str(jobs["jobs_ba_import"].trigger)
@@ -163,6 +164,7 @@ def test_the_scheduler_runs_the_sweep_and_the_daily_housekeeping(runtime: Runtim
     assert "cron" in str(jobs["retention"].trigger)
     assert timedelta(seconds=5) == jobs["fire_due_nudges"].trigger.interval
     assert timedelta(hours=1) == jobs["mentoring_intro"].trigger.interval
+    assert timedelta(seconds=30) == jobs["groups_telegram_posts"].trigger.interval
 
 
 def test_a_check_in_counts_toward_the_daily_cap_and_waits_for_a_free_day(

@@ -63,6 +63,49 @@ class Attachment:
 
 
 @dataclass(frozen=True, slots=True)
+class Poll:
+    """A native poll for a group chat (Telegram's ``sendPoll``): a question and its options.
+
+    Stored in the outbox payload as ``{"question": str, "options": [str], "multiple": bool,
+    "closes_at": int}`` (``closes_at`` optional);
+    the channel returns the poll's id as the row's external id, because a vote
+    (:class:`PollAnswer`) names only the poll, not its chat or message."""
+
+    question: str
+    options: tuple[str, ...]
+    multiple: bool = True
+    closes_at: int | None = None
+    """When the platform should close it (Unix seconds: the vote's deadline), if at all."""
+
+    @classmethod
+    def from_payload(cls, data: Any) -> Poll | None:
+        """The poll of a payload, or ``None`` when there is none (or it is malformed)."""
+        if not isinstance(data, dict):
+            return None
+        options = data.get("options")
+        if not isinstance(options, list) or len(options) < 2:
+            return None
+        closes_at = data.get("closes_at")
+        return cls(
+            question=str(data.get("question", "")),
+            options=tuple(str(o) for o in options),
+            multiple=bool(data.get("multiple", True)),
+            closes_at=int(closes_at) if isinstance(closes_at, int | float) else None,
+        )
+
+    def to_payload(self) -> dict[str, Any]:
+        """The JSON kept in the outbox."""
+        payload: dict[str, Any] = {
+            "question": self.question,
+            "options": list(self.options),
+            "multiple": self.multiple,
+        }
+        if self.closes_at is not None:
+            payload["closes_at"] = self.closes_at
+        return payload
+
+
+@dataclass(frozen=True, slots=True)
 class Outbound:
     """One message to one person, as stored in the outbox payload."""
 
@@ -85,6 +128,8 @@ class Outbound:
     attachments: tuple[Attachment | None, ...] = ()
     """Files that go first, each one part of the message (``None``: a file that is gone, whose
     part still counts so that a retry resumes at the right part)."""
+    poll: Poll | None = None
+    """A native poll instead of a text (group chats on Telegram); ``text`` is its question."""
 
     @classmethod
     def from_payload(cls, payload: dict[str, Any]) -> Outbound:
@@ -97,6 +142,7 @@ class Outbound:
             rtl=bool(payload.get("rtl", False)),
             parts_sent=int(payload.get("parts_sent", 0)),
             values=dict(values) if isinstance(values, dict) else {},
+            poll=Poll.from_payload(payload.get("poll")),
         )
 
     @classmethod
@@ -154,6 +200,21 @@ class GroupCommand:
 
 
 @dataclass(frozen=True, slots=True)
+class PollAnswer:
+    """Someone voted in (or retracted her vote from) a native poll the bot posted.
+
+    ``voter_address`` is the platform's id for the voter (a Telegram user id): it is never
+    stored, only mapped to a person or a keyed hash.  ``option_ids`` are the chosen options'
+    positions; empty when the vote was retracted."""
+
+    channel: str
+    poll_id: str
+    voter_address: str
+    option_ids: tuple[int, ...]
+    received_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
 class Reachability:
     """The platform says whether a person can be reached there (blocked / unblocked the bot,
     a number that is not on WhatsApp)."""
@@ -183,7 +244,7 @@ class DeliveryReport:
     """The outbox status a final failure leaves (``needs_template`` asks a human to act)."""
 
 
-Notice = GroupJoined | GroupLeft | GroupCommand | Reachability | DeliveryReport
+Notice = GroupJoined | GroupLeft | GroupCommand | PollAnswer | Reachability | DeliveryReport
 """Everything a channel reports that is not an :class:`Inbound`."""
 
 __all__ = [
@@ -196,6 +257,8 @@ __all__ = [
     "Media",
     "Notice",
     "Outbound",
+    "Poll",
+    "PollAnswer",
     "Reachability",
     "SendResult",
 ]

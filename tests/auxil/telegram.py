@@ -10,7 +10,9 @@ to it through :class:`FixingProxy`, which corrects exactly those on the way back
 3. callback queries lack ``chat_instance`` (PTB then drops the update): added;
 4. edit methods (and ``answerCallbackQuery``) answer ``null``: made ``true``.
 
-The proxy also records every Bot API call (method, chat, time) so tests can check what the bot
+The stand-in knows no ``sendDocument`` and no ``sendPoll``: the proxy answers those itself as
+Telegram would (a ``Message`` with the document, or with the ``poll`` and its id) and records
+them.  The proxy also records every Bot API call (method, chat, time) so tests can check what the bot
 did: answered each button press, edited keyboards, kept one message a second per chat.  The bot
 itself carries no test-only code: it only gets ``TWC_TELEGRAM_API_URL`` pointing at the proxy.
 """
@@ -202,6 +204,8 @@ class FixingProxy:
         if method == "sendDocument":
             return await self._send_document(request, arrived)
         body = await request.body()
+        if method == "sendPoll":
+            return self._send_poll(body, request.headers.get("content-type", ""), arrived)
         params = _params(body, request.headers.get("content-type", ""), request.url.query)
         async with httpx.AsyncClient(timeout=30) as client:
             upstream = await client.request(
@@ -247,6 +251,43 @@ class FixingProxy:
                 "file_id": f"doc-{number}",
                 "file_unique_id": f"doc-{number}",
                 "file_name": document.get("filename", ""),
+            },
+        }
+        return Response(json.dumps({"ok": True, "result": message}), media_type="application/json")
+
+    def _send_poll(self, body: bytes, content_type: str, arrived: float) -> Response:
+        """The stand-in has no ``sendPoll``: answer it here as Telegram does, with the sent
+        ``Message`` and its ``poll`` (a fresh poll id), and record the call."""
+        params = _params(body, content_type, "")
+        for key in ("options", "is_anonymous", "allows_multiple_answers"):
+            value = params.get(key)
+            if isinstance(value, str):  # form-encoded: the values are JSON
+                with contextlib.suppress(ValueError):
+                    params[key] = json.loads(value)
+        options = [o["text"] if isinstance(o, dict) else str(o) for o in params["options"]]
+        with self.lock:
+            self.calls.append(Call("sendPoll", params, arrived))
+            number = len(self.calls)
+        poll_id = f"5{number:018d}"
+        params["poll_id"] = poll_id
+        message = {
+            "message_id": 800_000 + number,
+            "date": int(wall_now().timestamp()),
+            "chat": {"id": int(params.get("chat_id", 0)), "type": "supergroup", "title": "Group"},
+            "poll": {
+                "id": poll_id,
+                "question": params.get("question", ""),
+                "options": [
+                    {"text": text, "voter_count": 0, "persistent_id": f"{poll_id}-{n}"}
+                    for n, text in enumerate(options)
+                ],
+                "total_voter_count": 0,
+                "is_closed": False,
+                "is_anonymous": params.get("is_anonymous", True) is not False,
+                "type": "regular",
+                "allows_multiple_answers": bool(params.get("allows_multiple_answers", False)),
+                "allows_revoting": True,
+                "members_only": False,
             },
         }
         return Response(json.dumps({"ok": True, "result": message}), media_type="application/json")

@@ -6,6 +6,7 @@ from bot.channels.telegram.texts import ALL_TELEGRAM_TEXTS
 from bot.features import registry
 from bot.features.broadcasts.texts import ALL_BROADCAST_TEXTS
 from bot.features.courses.texts import ALL_COURSE_TEXTS
+from bot.features.groups.poll_texts import ALL_POLL_TEXTS
 from bot.features.groups.texts import ALL_GROUP_TEXTS
 from bot.features.my_data.texts import ALL_MY_DATA_TEXTS
 from conversations.commands import COMMANDS
@@ -27,6 +28,7 @@ def all_texts() -> list[Text]:
         + [c.keywords for c in COMMANDS]
         + list(ALL_TELEGRAM_TEXTS)
         + list(ALL_GROUP_TEXTS)
+        + list(ALL_POLL_TEXTS)
         + list(ALL_COURSE_TEXTS)
         + list(ALL_BROADCAST_TEXTS)
         + list(ALL_MY_DATA_TEXTS)

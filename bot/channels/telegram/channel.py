@@ -31,7 +31,7 @@ from bot.channels.messages import GroupCommand, GroupJoined, Outbound, SendResul
 from bot.channels.telegram import files, polling
 from bot.channels.telegram.buttons import Buttons
 from bot.channels.telegram.parse import CHANNEL, Private, parse_update
-from bot.channels.telegram.transport import make_bot, send_message
+from bot.channels.telegram.transport import make_bot, send_message, send_poll
 from bot.channels.telegram.webhook import webhook_route
 from bot.identity import lookup_key
 from bot.settings import Settings
@@ -190,7 +190,12 @@ class TelegramChannel:
     # ---- outbound -------------------------------------------------------------------------
 
     async def send(self, address: str, message: Outbound) -> SendResult:
-        """Send one message (its files first, long text in parts, the keyboard last)."""
+        """Send one message (its files first, long text in parts, the keyboard last), or a
+        native poll, whose external id is ``poll:<poll id>`` (votes name only the poll)."""
+        if message.poll is not None:
+            return SendResult(
+                external_id=f"poll:{await send_poll(self.bot, address, message, self.clock())}"
+            )
         sent_id = await send_message(
             self.bot, address, message, self.settings.telegram_chat_interval, self.sleep
         )

@@ -4,9 +4,10 @@
 posts, a malformed update) is ``None`` and ignored; a private message of a kind it does not
 know (a forwarded story, anything Telegram adds later) is :class:`MediaIn` ``other``, so she
 still gets an answer.  A private chat's ``my_chat_member`` (she blocked or unblocked the bot)
-is a :class:`Reachability` notice.  The chat id becomes the
-:class:`~bot.channels.messages.Inbound` address (stored only encrypted; the lookup key is its
-HMAC), and
+is a :class:`Reachability` notice; a vote in one of the bot's polls (``poll_answer``) a
+:class:`PollAnswer` notice (handled again harmlessly: a vote replaces the voter's last).
+The chat id becomes the :class:`~bot.channels.messages.Inbound` address (stored only
+encrypted; the lookup key is its HMAC), and
 ``update:<update_id>`` its external id, so a re-delivered update is handled once through the
 ``inbound_messages`` table.
 """
@@ -20,7 +21,14 @@ from typing import Any
 
 from telegram import Bot, Message, Update
 
-from bot.channels.messages import GroupCommand, GroupJoined, GroupLeft, Inbound, Reachability
+from bot.channels.messages import (
+    GroupCommand,
+    GroupJoined,
+    GroupLeft,
+    Inbound,
+    PollAnswer,
+    Reachability,
+)
 from bot.channels.telegram.files import media_of
 from conversations.events import ChoiceIn, Event, MediaIn, StartIn, TextIn
 from conversations.matching import clean_text
@@ -103,7 +111,7 @@ class Private:
     callback: Callback | None = None
 
 
-Parsed = Private | GroupJoined | GroupLeft | GroupCommand | Reachability
+Parsed = Private | GroupJoined | GroupLeft | GroupCommand | PollAnswer | Reachability
 
 
 def parse_json(
@@ -133,6 +141,8 @@ def _parse(update: Update | None, now: datetime, username: str | None) -> Parsed
     if update is None or not isinstance(update.update_id, int):
         return None
     external_id = f"update:{update.update_id}"
+    if update.poll_answer is not None:
+        return _poll_answer(update, now)
     member = update.my_chat_member
     if member is not None and member.chat is not None:
         status = member.new_chat_member.status
@@ -206,6 +216,20 @@ def _parse(update: Update | None, now: datetime, username: str | None) -> Parsed
             media=media_of(message),
         )
     )
+
+
+def _poll_answer(update: Update, now: datetime) -> PollAnswer | None:
+    """A vote in one of the bot's polls: the poll, who voted (a user, or a chat voting as
+    itself) and the chosen options' positions (none: the vote was taken back)."""
+    answer = update.poll_answer
+    assert answer is not None
+    voter = answer.user.id if answer.user is not None else None
+    if voter is None and answer.voter_chat is not None:
+        voter = answer.voter_chat.id
+    if voter is None or not answer.poll_id:
+        return None
+    options = tuple(int(i) for i in answer.option_ids if isinstance(i, int) and 0 <= i < 100)
+    return PollAnswer(CHANNEL, str(answer.poll_id), str(voter), options, now)
 
 
 def _lang(member: Any) -> str | None:

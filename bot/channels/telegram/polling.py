@@ -14,7 +14,7 @@ from telegram.error import TelegramError
 log = logging.getLogger(__name__)
 
 #: The updates the bot asks Telegram for.
-ALLOWED_UPDATES = ("message", "callback_query", "my_chat_member")
+ALLOWED_UPDATES = ("message", "callback_query", "my_chat_member", "poll_answer")
 
 #: How often an update that failed to be handled is tried again before it is skipped.
 UPDATE_ATTEMPTS = 3

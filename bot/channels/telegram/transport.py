@@ -8,7 +8,7 @@ from __future__ import annotations
 import os
 import warnings
 from collections.abc import Awaitable, Callable
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from telegram import Bot, InputFile
@@ -144,6 +144,42 @@ async def send_message(
     return sent_id
 
 
+#: Telegram's limits for a poll: the question and each option (characters), and options.
+POLL_QUESTION_MAX = 300
+POLL_OPTION_MAX = 100
+POLL_OPTIONS_MAX = 10
+#: How far ahead Telegram takes a poll's ``close_date`` (seconds; ``Poll.MIN/MAX_OPEN_PERIOD``).
+POLL_OPEN_MIN, POLL_OPEN_MAX = 5, 2_628_000
+
+
+async def send_poll(bot: Bot, address: str, message: Outbound, now: datetime) -> str:
+    """Send ``message.poll`` as a native poll (``sendPoll``): not anonymous, so a vote names its
+    voter (who is then counted once, with her chat vote); several answers when ``multiple``;
+    closed by Telegram at ``closes_at`` when that is within the range Telegram takes (else it
+    stays open, and votes after the deadline are ignored by the bot).
+    Returns the poll's id, the only thing a ``poll_answer`` update names."""
+    poll = message.poll
+    assert poll is not None
+    close_date = None
+    if poll.closes_at is not None:
+        ahead = poll.closes_at - now.timestamp()
+        close_date = poll.closes_at if POLL_OPEN_MIN < ahead <= POLL_OPEN_MAX else None
+    try:
+        sent = await bot.send_poll(
+            chat_id(address),
+            poll.question[:POLL_QUESTION_MAX],
+            [option[:POLL_OPTION_MAX] for option in poll.options[:POLL_OPTIONS_MAX]],
+            is_anonymous=False,
+            allows_multiple_answers=poll.multiple,
+            close_date=close_date,
+        )
+    except TelegramError as error:
+        raise send_error(error) from error
+    if sent.poll is None:  # Telegram always answers with the poll; anything else is broken
+        raise SendError("telegram: sendPoll answered without a poll", retryable=False)
+    return str(sent.poll.id)
+
+
 __all__ = [
     "TelegramRequest",
     "chat_id",
@@ -151,4 +187,5 @@ __all__ = [
     "retry_after_seconds",
     "send_error",
     "send_message",
+    "send_poll",
 ]
