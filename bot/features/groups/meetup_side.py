@@ -1,16 +1,32 @@
 """Part of the groups feature (see ``bot.features.groups``): meetups in the women's chats.
 
 An organiser proposes (what, where, two or three times); every member is asked in her own
-language on her own channel and votes; the organiser sees the counts and confirms (or it is
-confirmed at the deadline when enough can come); everyone is told, with a calendar file;
-yes / maybe / no; reminders the day before and two hours before to yes and maybe; a moved or
-cancelled meetup is told; afterwards one optional "how was it?".
+language on her own channel and votes; the organiser sees the counts and confirms; everyone
+is told and answers yes / maybe / no.
+
+* :mod:`.meetup_votes`: the votes (shared with the Telegram poll part);
+* :mod:`.meetup_effects`: the flow's actions, effects and built choices;
+* :mod:`.meetup_replies`: what is stored and said back, in the turn's transaction;
+* :mod:`.meetup_schedule` / :mod:`.meetup_nudges`: one nudge per member, decided when due;
+* :mod:`.meetup_members`: who is an active member or organiser;
+* :mod:`.meetup_times`: reading typed times; the vote's deadline.
 """
 
 from __future__ import annotations
 
 from bot.features.feature import Feature
+from bot.features.groups.meetup_effects import ACTIONS, CHOICE_SOURCES
+from bot.features.groups.meetup_nudges import CONFIRMED_NUDGE, VOTE_NUDGE
+from bot.features.groups.meetup_replies import make_replies
+from bot.features.groups.meetup_texts import MEETUPS_COMMAND
 
-PART = Feature(name="groups")
+PART = Feature(
+    name="groups",
+    actions=ACTIONS,
+    choice_sources=CHOICE_SOURCES,
+    reply_sources=(make_replies,),
+    nudge_kinds=(VOTE_NUDGE, CONFIRMED_NUDGE),
+    commands=(MEETUPS_COMMAND,),
+)
 
 __all__ = ["PART"]

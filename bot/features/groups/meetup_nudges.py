@@ -1,0 +1,122 @@
+"""What a due meetup nudge says, in her language, decided again when it fires.
+
+A row is ``skipped`` when she is no longer an active member of the group (she left: she gets
+nothing more of it), when the vote has closed (``meetup_vote``), or when the meetup is no
+longer confirmed or has begun (``meetup_confirmed``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy import Connection, select
+
+from bot.db.tables import groups, meetup_options, meetups, organisations
+from bot.features.groups import meetup_texts as t
+from bot.features.groups.meetup_effects import when
+from bot.features.groups.meetup_members import group_name, is_member, is_organiser
+from bot.features.groups.meetup_schedule import CONFIRMED_KIND, VOTE_KIND
+from bot.nudges.kinds import Built, ClaimedNudge, NudgeEnv, NudgeKind
+from conversations.events import TriggerIn
+from conversations.languages import Language
+
+SKIPPED = "skipped"
+
+
+def _row(conn: Connection, payload: dict[str, Any]) -> Any:
+    try:
+        meetup_id = int(payload.get("meetup"))  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return None
+    return conn.execute(
+        select(
+            meetups,
+            groups.c.name.label("group_names"),
+            groups.c.children_welcome,
+            groups.c.directions,
+            organisations.c.timezone,
+            organisations.c.default_language,
+        )
+        .join(groups, groups.c.id == meetups.c.group_id)
+        .join(organisations, organisations.c.id == groups.c.organisation_id)
+        .where(meetups.c.id == meetup_id)
+    ).first()
+
+
+def _language(env: NudgeEnv, code: str | None, fallback: str) -> Language:
+    table = env.languages
+    found = table.get(code) or table.get(fallback) or table.get(table.master)
+    assert found is not None
+    return found
+
+
+def place_text(env: NudgeEnv, meetup: Any, language: Language) -> str:
+    """The place, then "children welcome" and how to get there, where the group set them."""
+    lines = [meetup.place]
+    if meetup.children_welcome:
+        lines.append(env.catalogs.translate(language, t.CHILDREN))
+    directions = meetup.directions or {}
+    text = directions.get(language.code) or directions.get(meetup.default_language)
+    if text:
+        lines.append(
+            env.catalogs.fill(
+                language, env.catalogs.translate(language, t.DIRECTIONS), {"directions": text}
+            )
+        )
+    return "\n".join(line for line in lines if line)
+
+
+def _base(env: NudgeEnv, meetup: Any, language: Language) -> dict[str, Any]:
+    return {
+        "meetup": meetup.id,
+        "group": group_name(meetup.group_names, language.code, meetup.default_language),
+        "what": meetup.title,
+        "place": place_text(env, meetup, language),
+    }
+
+
+def vote_event(conn: Connection, row: ClaimedNudge, env: NudgeEnv) -> Built:
+    """ "When can you come?" with the times as choices (``meetup.vote``)."""
+    meetup = _row(conn, row.payload)
+    if meetup is None or meetup.status != "voting" or meetup.deadline <= env.now:
+        return SKIPPED
+    if not is_member(conn, meetup.group_id, row.person_id):
+        return SKIPPED
+    language = _language(env, row.language, meetup.default_language)
+    options = conn.execute(
+        select(meetup_options.c.starts_at)
+        .where(meetup_options.c.meetup_id == meetup.id)
+        .order_by(meetup_options.c.position)
+    ).scalars()
+    values = _base(env, meetup, language)
+    values["opts"] = [when(m, language, meetup.timezone) for m in options]
+    values["organiser"] = "1" if is_organiser(conn, meetup.group_id, row.person_id) else ""
+    return TriggerIn("meetup.vote", values)
+
+
+def confirmed_event(conn: Connection, row: ClaimedNudge, env: NudgeEnv) -> Built:
+    """ "It takes place" with the time and place, asking yes / maybe / no."""
+    meetup = _row(conn, row.payload)
+    if meetup is None or meetup.status != "confirmed" or meetup.starts_at is None:
+        return SKIPPED
+    if meetup.starts_at <= env.now or not is_member(conn, meetup.group_id, row.person_id):
+        return SKIPPED
+    language = _language(env, row.language, meetup.default_language)
+    values = _base(env, meetup, language)
+    values["when"] = when(meetup.starts_at, language, meetup.timezone)
+    return TriggerIn("meetup.confirmed", values)
+
+
+def _votes(conn: Connection, rows: Sequence[ClaimedNudge], env: NudgeEnv) -> list[Built]:
+    return [vote_event(conn, row, env) for row in rows]
+
+
+def _confirmations(conn: Connection, rows: Sequence[ClaimedNudge], env: NudgeEnv) -> list[Built]:
+    return [confirmed_event(conn, row, env) for row in rows]
+
+
+VOTE_NUDGE = NudgeKind(VOTE_KIND, build=_votes, quiet=True)
+CONFIRMED_NUDGE = NudgeKind(CONFIRMED_KIND, build=_confirmations, quiet=True)
+
+__all__ = ["CONFIRMED_NUDGE", "VOTE_NUDGE", "confirmed_event", "vote_event"]
