@@ -2,7 +2,8 @@
 
 A row is ``skipped`` when she is no longer an active member of the group (she left: she gets
 nothing more of it), when the vote has closed (``meetup_vote``), or when the meetup is no
-longer confirmed or has begun (``meetup_confirmed``).
+longer confirmed or has begun (``meetup_confirmed``), or when she no longer said yes or maybe
+or the meetup moved (``meetup_reminder``).
 """
 
 from __future__ import annotations
@@ -12,10 +13,11 @@ from typing import Any
 
 from sqlalchemy import Connection, select
 
-from bot.db.tables import groups, meetup_options, meetups, organisations
+from bot.db.tables import groups, meetup_options, meetup_rsvps, meetups, organisations
 from bot.features.groups import meetup_texts as t
 from bot.features.groups.meetup_effects import when
 from bot.features.groups.meetup_members import group_name, is_member, is_organiser
+from bot.features.groups.meetup_reminders import COMING, REMINDER_KIND, starts_at_of
 from bot.features.groups.meetup_schedule import CONFIRMED_KIND, VOTE_KIND
 from bot.nudges.kinds import Built, ClaimedNudge, NudgeEnv, NudgeKind
 from conversations.events import TriggerIn
@@ -108,6 +110,28 @@ def confirmed_event(conn: Connection, row: ClaimedNudge, env: NudgeEnv) -> Built
     return TriggerIn("meetup.confirmed", values)
 
 
+def reminder_event(conn: Connection, row: ClaimedNudge, env: NudgeEnv) -> Built:
+    """ "Tomorrow" / "in two hours": only while she still said yes or maybe, is still a member,
+    and the meetup is still confirmed at the time the reminder was written for."""
+    meetup = _row(conn, row.payload)
+    planned = starts_at_of(row.payload)
+    if meetup is None or meetup.status != "confirmed" or meetup.starts_at is None:
+        return SKIPPED
+    if planned != meetup.starts_at or not is_member(conn, meetup.group_id, row.person_id):
+        return SKIPPED
+    answer = conn.execute(
+        select(meetup_rsvps.c.answer).where(
+            meetup_rsvps.c.meetup_id == meetup.id, meetup_rsvps.c.person_id == row.person_id
+        )
+    ).scalar()
+    if answer not in COMING:
+        return SKIPPED
+    language = _language(env, row.language, meetup.default_language)
+    values = _base(env, meetup, language)
+    values["when"] = when(meetup.starts_at, language, meetup.timezone)
+    return TriggerIn("meetup.reminder", values)
+
+
 def _votes(conn: Connection, rows: Sequence[ClaimedNudge], env: NudgeEnv) -> list[Built]:
     return [vote_event(conn, row, env) for row in rows]
 
@@ -116,7 +140,20 @@ def _confirmations(conn: Connection, rows: Sequence[ClaimedNudge], env: NudgeEnv
     return [confirmed_event(conn, row, env) for row in rows]
 
 
+def _reminders(conn: Connection, rows: Sequence[ClaimedNudge], env: NudgeEnv) -> list[Built]:
+    return [reminder_event(conn, row, env) for row in rows]
+
+
 VOTE_NUDGE = NudgeKind(VOTE_KIND, build=_votes, quiet=True)
 CONFIRMED_NUDGE = NudgeKind(CONFIRMED_KIND, build=_confirmations, quiet=True)
 
-__all__ = ["CONFIRMED_NUDGE", "VOTE_NUDGE", "confirmed_event", "vote_event"]
+REMINDER_NUDGE = NudgeKind(REMINDER_KIND, build=_reminders, quiet=True, deadline=starts_at_of)
+
+__all__ = [
+    "CONFIRMED_NUDGE",
+    "REMINDER_NUDGE",
+    "VOTE_NUDGE",
+    "confirmed_event",
+    "reminder_event",
+    "vote_event",
+]

@@ -26,6 +26,7 @@ from bot.features.groups.meetup_effects import (
     when,
 )
 from bot.features.groups.meetup_members import active_members, is_member, is_organiser, may_propose
+from bot.features.groups.meetup_reminders import COMING, drop_reminders, plan_reminders
 from bot.features.groups.meetup_schedule import CONFIRMED_KIND, VOTE_KIND, tell_members
 from bot.features.groups.meetup_votes import counts, person_voter, record_votes
 from bot.settings import Settings
@@ -118,6 +119,10 @@ class MeetupReplies:
             if meetup.status != CONFIRMED or not is_member(conn, meetup.group_id, person):
                 return [words.reply(words.say(t.CLOSED))]
             self.answer(conn, meetup.id, person, effect.answer, now)
+            if effect.answer in COMING and meetup.starts_at is not None:
+                plan_reminders(conn, meetup.id, meetup.starts_at, person, now)
+            else:
+                drop_reminders(conn, meetup.id, person)
             return [words.reply(words.say(t.RSVP[effect.answer]))]
         if not is_organiser(conn, meetup.group_id, person):
             return [words.reply(words.say(t.NOT_ALLOWED))]

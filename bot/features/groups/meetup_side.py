@@ -2,12 +2,13 @@
 
 An organiser proposes (what, where, two or three times); every member is asked in her own
 language on her own channel and votes; the organiser sees the counts and confirms; everyone
-is told and answers yes / maybe / no.
+is told and answers yes / maybe / no; those who said yes or maybe are reminded.
 
 * :mod:`.meetup_votes`: the votes (shared with the Telegram poll part);
 * :mod:`.meetup_effects`: the flow's actions, effects and built choices;
 * :mod:`.meetup_replies`: what is stored and said back, in the turn's transaction;
 * :mod:`.meetup_schedule` / :mod:`.meetup_nudges`: one nudge per member, decided when due;
+* :mod:`.meetup_reminders`: the day before and two hours before, to yes and maybe;
 * :mod:`.meetup_members`: who is an active member or organiser;
 * :mod:`.meetup_times`: reading typed times; the vote's deadline.
 """
@@ -16,7 +17,7 @@ from __future__ import annotations
 
 from bot.features.feature import Feature
 from bot.features.groups.meetup_effects import ACTIONS, CHOICE_SOURCES
-from bot.features.groups.meetup_nudges import CONFIRMED_NUDGE, VOTE_NUDGE
+from bot.features.groups.meetup_nudges import CONFIRMED_NUDGE, REMINDER_NUDGE, VOTE_NUDGE
 from bot.features.groups.meetup_replies import make_replies
 from bot.features.groups.meetup_texts import MEETUPS_COMMAND
 
@@ -25,7 +26,7 @@ PART = Feature(
     actions=ACTIONS,
     choice_sources=CHOICE_SOURCES,
     reply_sources=(make_replies,),
-    nudge_kinds=(VOTE_NUDGE, CONFIRMED_NUDGE),
+    nudge_kinds=(VOTE_NUDGE, CONFIRMED_NUDGE, REMINDER_NUDGE),
     commands=(MEETUPS_COMMAND,),
 )
 
