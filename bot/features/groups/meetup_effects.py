@@ -224,6 +224,14 @@ def meetup_confirm(turn: Turn, _args: Mapping[str, Any], value: Any) -> None:
     data[MINE] = mine
 
 
+def meetup_forget(turn: Turn, _args: Mapping[str, Any], _value: Any) -> None:
+    """The meetup was confirmed on its own: no longer open in her hub."""
+    data = _data(turn)
+    mine = dict(data.get(MINE) or {})
+    mine.pop(str(data.get(MEETUP)), None)
+    data[MINE] = mine
+
+
 def meetup_rsvp(turn: Turn, args: Mapping[str, Any], _value: Any) -> None:
     """Her answer to the confirmed meetup."""
     meetup, answer = _number(_data(turn).get(MEETUP)), str(args.get("answer"))
@@ -279,6 +287,7 @@ ACTIONS = {
     "meetup_show": meetup_show,
     "meetup_confirm": meetup_confirm,
     "meetup_rsvp": meetup_rsvp,
+    "meetup_forget": meetup_forget,
 }
 CHOICE_SOURCES = {
     "meetup_times": meetup_times,

@@ -15,6 +15,7 @@ from sqlalchemy import Connection, select
 
 from bot.db.tables import groups, meetup_options, meetup_rsvps, meetups, organisations
 from bot.features.groups import meetup_texts as t
+from bot.features.groups.meetup_deadlines import DEADLINE_KIND
 from bot.features.groups.meetup_effects import when
 from bot.features.groups.meetup_members import group_name, is_member, is_organiser
 from bot.features.groups.meetup_reminders import COMING, REMINDER_KIND, starts_at_of
@@ -132,6 +133,22 @@ def reminder_event(conn: Connection, row: ClaimedNudge, env: NudgeEnv) -> Built:
     return TriggerIn("meetup.reminder", values)
 
 
+def deadline_event(conn: Connection, row: ClaimedNudge, env: NudgeEnv) -> Built:
+    """To an organiser at the deadline: confirmed on its own, or too few can come."""
+    meetup = _row(conn, row.payload)
+    if meetup is None or not is_organiser(conn, meetup.group_id, row.person_id):
+        return SKIPPED
+    language = _language(env, row.language, meetup.default_language)
+    values = _base(env, meetup, language)
+    if row.payload.get("outcome") == "confirmed" and meetup.status == "confirmed":
+        values["when"] = when(meetup.starts_at, language, meetup.timezone)
+        return TriggerIn("meetup.auto_confirmed", values)
+    if meetup.status != "voting":
+        return SKIPPED
+    values["best"] = int(row.payload.get("best") or 0)
+    return TriggerIn("meetup.too_few", values)
+
+
 def _votes(conn: Connection, rows: Sequence[ClaimedNudge], env: NudgeEnv) -> list[Built]:
     return [vote_event(conn, row, env) for row in rows]
 
@@ -144,16 +161,23 @@ def _reminders(conn: Connection, rows: Sequence[ClaimedNudge], env: NudgeEnv) ->
     return [reminder_event(conn, row, env) for row in rows]
 
 
+def _deadlines(conn: Connection, rows: Sequence[ClaimedNudge], env: NudgeEnv) -> list[Built]:
+    return [deadline_event(conn, row, env) for row in rows]
+
+
 VOTE_NUDGE = NudgeKind(VOTE_KIND, build=_votes, quiet=True)
 CONFIRMED_NUDGE = NudgeKind(CONFIRMED_KIND, build=_confirmations, quiet=True)
 
+DEADLINE_NUDGE = NudgeKind(DEADLINE_KIND, build=_deadlines, quiet=True)
 REMINDER_NUDGE = NudgeKind(REMINDER_KIND, build=_reminders, quiet=True, deadline=starts_at_of)
 
 __all__ = [
     "CONFIRMED_NUDGE",
+    "DEADLINE_NUDGE",
     "REMINDER_NUDGE",
     "VOTE_NUDGE",
     "confirmed_event",
+    "deadline_event",
     "reminder_event",
     "vote_event",
 ]

@@ -24,9 +24,10 @@ def tell_members(
     now: datetime,
     due: datetime | None = None,
     step: str = "",
+    payload: dict[str, object] | None = None,
 ) -> int:
-    """Schedule ``kind`` for each of ``members`` (once per meetup, kind and ``step``);
-    returns how many rows were written."""
+    """Schedule ``kind`` for each of ``members`` (once per meetup, kind and ``step``), with
+    ``payload`` besides the meetup's id; returns how many rows were written."""
     if not members:
         return 0
     keys = {p: f"meetup:{meetup_id}:{kind}{step}:{p}" for p in members}
@@ -40,7 +41,7 @@ def tell_members(
             "person_id": p,
             "kind": kind,
             "due_at": due or now,
-            "payload": {"meetup": meetup_id},
+            "payload": {"meetup": meetup_id, **(payload or {})},
             "idempotency_key": key,
             "status": "pending",
             "created_at": now,
