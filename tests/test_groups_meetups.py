@@ -144,7 +144,13 @@ def test_propose_vote_confirm_answer(
     amina_sim.press("Kaffee trinken")
     assert "📊 Kaffee trinken" in amina_sim.text()
     assert "1. Sa., 5. Dez., 15:00: 0 👍\n2. So., 6. Dez., 15:00: 2 👍" in amina_sim.text()
-    assert amina_sim.labels() == ["Sa., 5. Dez., 15:00", "So., 6. Dez., 15:00", "⬅️ Zurück"]
+    assert amina_sim.labels() == [
+        "Sa., 5. Dez., 15:00",
+        "So., 6. Dez., 15:00",
+        "🕒 Verschieben",
+        "❌ Absagen",
+        "⬅️ Zurück",
+    ]
     amina_sim.press("So., 6. Dez., 15:00")
     assert "Das Treffen ist bestätigt: So., 6. Dez., 15:00" in amina_sim.text()
     with db.connect() as conn:

@@ -480,7 +480,16 @@ def test_flows_that_start_messages_are_found_with_their_kind() -> None:
         ("jobs", "nudge"): ("withdrawn",),
         ("retention", "nudge"): ("warning",),
         # A meetup's question to each member, its confirmation, reminders, the deadline.
-        ("meetup", "nudge"): ("vote", "confirmed", "reminder", "auto_confirmed", "too_few"),
+        ("meetup", "nudge"): (
+            "vote",
+            "confirmed",
+            "reminder",
+            "auto_confirmed",
+            "too_few",
+            "moved",
+            "cancelled",
+            "after",
+        ),
     }
 
 

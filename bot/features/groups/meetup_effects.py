@@ -107,6 +107,32 @@ class MeetupAnswer(FeatureEffect):
     language: str
 
 
+@dataclass(frozen=True, slots=True)
+class MoveMeetup(FeatureEffect):
+    """An organiser moves a confirmed meetup to ``starts_at`` (ISO 8601 UTC)."""
+
+    meetup_id: int
+    starts_at: str
+    language: str
+
+
+@dataclass(frozen=True, slots=True)
+class CancelMeetup(FeatureEffect):
+    """An organiser cancels a meetup."""
+
+    meetup_id: int
+    language: str
+
+
+@dataclass(frozen=True, slots=True)
+class RateMeetup(FeatureEffect):
+    """ "How was it?": 1 (😞) to 4 (😀)."""
+
+    meetup_id: int
+    rating: int
+    language: str
+
+
 def _number(value: Any) -> int | None:
     try:
         return int(value)
@@ -219,17 +245,54 @@ def meetup_confirm(turn: Turn, _args: Mapping[str, Any], value: Any) -> None:
     if meetup is None or position is None:
         return
     turn.effects.append(ConfirmMeetup(meetup, position, turn.language.code))
+    _mark_confirmed(data, meetup)
+
+
+def _mark_confirmed(data: dict[str, Any], meetup: int) -> None:
+    """In her hub the meetup now offers "move" and "cancel" instead of its times."""
+    mine = dict(data.get(MINE) or {})
+    if str(meetup) in mine:
+        mine[str(meetup)] = {**mine[str(meetup)], "c": 1}
+    data[MINE] = mine
+
+
+def meetup_read_move(turn: Turn, _args: Mapping[str, Any], _value: Any) -> None:
+    """The new time she typed for a confirmed meetup (``v_bad`` when not understood)."""
+    data = _data(turn)
+    meetup = _number(data.get(MEETUP))
+    moment = read_time(str(data.get("v_new", "")), turn.context.now, turn.organisation.timezone)
+    if moment is None or meetup is None:
+        data[BAD] = "1"
+        return
+    data[BAD] = ""
+    turn.effects.append(MoveMeetup(meetup, moment.isoformat(), turn.language.code))
+
+
+def meetup_cancel(turn: Turn, _args: Mapping[str, Any], _value: Any) -> None:
+    """She cancels the meetup her hub shows."""
+    data = _data(turn)
+    meetup = _number(data.get(MEETUP))
+    if meetup is None:
+        return
+    turn.effects.append(CancelMeetup(meetup, turn.language.code))
     mine = dict(data.get(MINE) or {})
     mine.pop(str(meetup), None)
     data[MINE] = mine
 
 
+def meetup_rate(turn: Turn, args: Mapping[str, Any], _value: Any) -> None:
+    """ "How was it?" (1..4)."""
+    meetup, rating = _number(_data(turn).get(MEETUP)), _number(args.get("rating"))
+    if meetup is not None and rating in (1, 2, 3, 4):
+        turn.effects.append(RateMeetup(meetup, rating, turn.language.code))
+
+
 def meetup_forget(turn: Turn, _args: Mapping[str, Any], _value: Any) -> None:
-    """The meetup was confirmed on its own: no longer open in her hub."""
+    """The meetup was confirmed on its own: her hub offers "move" and "cancel" now."""
     data = _data(turn)
-    mine = dict(data.get(MINE) or {})
-    mine.pop(str(data.get(MEETUP)), None)
-    data[MINE] = mine
+    meetup = _number(data.get(MEETUP))
+    if meetup is not None:
+        _mark_confirmed(data, meetup)
 
 
 def meetup_rsvp(turn: Turn, args: Mapping[str, Any], _value: Any) -> None:
@@ -267,9 +330,12 @@ def meetup_mine(turn: Turn, _node: Node) -> list[Option]:
 
 
 def meetup_confirm_times(turn: Turn, _node: Node) -> list[Option]:
-    """The times of the meetup her hub shows, to confirm one."""
+    """The times of the meetup her hub shows, to confirm one (none once confirmed: then
+    it can be moved or cancelled)."""
     data = _data(turn)
     info = (data.get(MINE) or {}).get(str(data.get(MEETUP))) or {}
+    if info.get("c"):
+        return []
     return [
         Option(f"c{n}", str(label)[:20], n, do=(ActionCall("meetup_confirm"),))
         for n, label in enumerate(info.get("o") or [])
@@ -288,6 +354,9 @@ ACTIONS = {
     "meetup_confirm": meetup_confirm,
     "meetup_rsvp": meetup_rsvp,
     "meetup_forget": meetup_forget,
+    "meetup_read_move": meetup_read_move,
+    "meetup_cancel": meetup_cancel,
+    "meetup_rate": meetup_rate,
 }
 CHOICE_SOURCES = {
     "meetup_times": meetup_times,
@@ -299,10 +368,13 @@ CHOICE_SOURCES = {
 __all__ = [
     "ACTIONS",
     "CHOICE_SOURCES",
+    "CancelMeetup",
     "ConfirmMeetup",
     "MeetupAnswer",
     "MeetupVote",
+    "MoveMeetup",
     "ProposeMeetup",
+    "RateMeetup",
     "ShowMeetupCounts",
     "ShowPlaces",
     "when",

@@ -15,16 +15,23 @@ from sqlalchemy import Connection, select
 
 from bot.db.tables import groups, meetup_options, meetup_rsvps, meetups, organisations
 from bot.features.groups import meetup_texts as t
+from bot.features.groups.meetup_changes import CANCELLED, CHANGED_KIND, MOVED
 from bot.features.groups.meetup_deadlines import DEADLINE_KIND
 from bot.features.groups.meetup_effects import when
 from bot.features.groups.meetup_members import group_name, is_member, is_organiser
-from bot.features.groups.meetup_reminders import COMING, REMINDER_KIND, starts_at_of
+from bot.features.groups.meetup_reminders import (
+    AFTER_KIND,
+    COMING,
+    REMINDER_KIND,
+    starts_at_of,
+)
 from bot.features.groups.meetup_schedule import CONFIRMED_KIND, VOTE_KIND
 from bot.nudges.kinds import Built, ClaimedNudge, NudgeEnv, NudgeKind
 from conversations.events import TriggerIn
 from conversations.languages import Language
 
 SKIPPED = "skipped"
+MISSED = "missed"
 
 
 def _row(conn: Connection, payload: dict[str, Any]) -> Any:
@@ -120,6 +127,8 @@ def reminder_event(conn: Connection, row: ClaimedNudge, env: NudgeEnv) -> Built:
         return SKIPPED
     if planned != meetup.starts_at or not is_member(conn, meetup.group_id, row.person_id):
         return SKIPPED
+    if meetup.starts_at <= env.now:
+        return MISSED  # found due only after it began (the scheduler was down)
     answer = conn.execute(
         select(meetup_rsvps.c.answer).where(
             meetup_rsvps.c.meetup_id == meetup.id, meetup_rsvps.c.person_id == row.person_id
@@ -149,6 +158,49 @@ def deadline_event(conn: Connection, row: ClaimedNudge, env: NudgeEnv) -> Built:
     return TriggerIn("meetup.too_few", values)
 
 
+def changed_event(conn: Connection, row: ClaimedNudge, env: NudgeEnv) -> Built:
+    """Moved (asked again yes / maybe / no) or cancelled, to a woman who answered."""
+    meetup = _row(conn, row.payload)
+    if meetup is None or not is_member(conn, meetup.group_id, row.person_id):
+        return SKIPPED
+    language = _language(env, row.language, meetup.default_language)
+    values = _base(env, meetup, language)
+    if meetup.starts_at is not None:
+        values["when"] = when(meetup.starts_at, language, meetup.timezone)
+    if row.payload.get("change") == CANCELLED and meetup.status == CANCELLED:
+        return TriggerIn("meetup.cancelled", values)
+    moved_to = row.payload.get("starts_at")
+    if (
+        row.payload.get("change") == MOVED
+        and meetup.status == "confirmed"
+        and meetup.starts_at is not None
+        and moved_to == meetup.starts_at.isoformat()
+        and meetup.starts_at > env.now
+    ):
+        return TriggerIn("meetup.moved", values)
+    return SKIPPED
+
+
+def after_event(conn: Connection, row: ClaimedNudge, env: NudgeEnv) -> Built:
+    """ "How was it?" to a woman who said yes, if the meetup took place at that time."""
+    meetup = _row(conn, row.payload)
+    if meetup is None or meetup.status != "confirmed" or meetup.starts_at is None:
+        return SKIPPED
+    if row.payload.get("meetup_at") != meetup.starts_at.isoformat():
+        return SKIPPED
+    if not is_member(conn, meetup.group_id, row.person_id):
+        return SKIPPED
+    rsvp = conn.execute(
+        select(meetup_rsvps.c.answer, meetup_rsvps.c.rating).where(
+            meetup_rsvps.c.meetup_id == meetup.id, meetup_rsvps.c.person_id == row.person_id
+        )
+    ).first()
+    if rsvp is None or rsvp.answer != "yes" or rsvp.rating is not None:
+        return SKIPPED
+    language = _language(env, row.language, meetup.default_language)
+    return TriggerIn("meetup.after", _base(env, meetup, language))
+
+
 def _votes(conn: Connection, rows: Sequence[ClaimedNudge], env: NudgeEnv) -> list[Built]:
     return [vote_event(conn, row, env) for row in rows]
 
@@ -165,13 +217,25 @@ def _deadlines(conn: Connection, rows: Sequence[ClaimedNudge], env: NudgeEnv) ->
     return [deadline_event(conn, row, env) for row in rows]
 
 
+def _changes(conn: Connection, rows: Sequence[ClaimedNudge], env: NudgeEnv) -> list[Built]:
+    return [changed_event(conn, row, env) for row in rows]
+
+
+def _afters(conn: Connection, rows: Sequence[ClaimedNudge], env: NudgeEnv) -> list[Built]:
+    return [after_event(conn, row, env) for row in rows]
+
+
 VOTE_NUDGE = NudgeKind(VOTE_KIND, build=_votes, quiet=True)
 CONFIRMED_NUDGE = NudgeKind(CONFIRMED_KIND, build=_confirmations, quiet=True)
 
+CHANGED_NUDGE = NudgeKind(CHANGED_KIND, build=_changes, quiet=True)
+AFTER_NUDGE = NudgeKind(AFTER_KIND, build=_afters, quiet=True)
 DEADLINE_NUDGE = NudgeKind(DEADLINE_KIND, build=_deadlines, quiet=True)
 REMINDER_NUDGE = NudgeKind(REMINDER_KIND, build=_reminders, quiet=True, deadline=starts_at_of)
 
 __all__ = [
+    "AFTER_NUDGE",
+    "CHANGED_NUDGE",
     "CONFIRMED_NUDGE",
     "DEADLINE_NUDGE",
     "REMINDER_NUDGE",

@@ -16,17 +16,26 @@ from sqlalchemy import Connection, insert, select, update
 
 from bot.db.tables import groups, meetup_options, meetup_rsvps, meetups, organisations
 from bot.features.groups import meetup_texts as t
+from bot.features.groups.meetup_changes import cancel_meetup, move_meetup
 from bot.features.groups.meetup_effects import (
+    CancelMeetup,
     ConfirmMeetup,
     MeetupAnswer,
     MeetupVote,
+    MoveMeetup,
     ProposeMeetup,
+    RateMeetup,
     ShowMeetupCounts,
     ShowPlaces,
     when,
 )
 from bot.features.groups.meetup_members import active_members, is_member, is_organiser, may_propose
-from bot.features.groups.meetup_reminders import COMING, drop_reminders, plan_reminders
+from bot.features.groups.meetup_reminders import (
+    COMING,
+    drop_reminders,
+    plan_after,
+    plan_reminders,
+)
 from bot.features.groups.meetup_schedule import CONFIRMED_KIND, VOTE_KIND, tell_members
 from bot.features.groups.meetup_votes import counts, person_voter, record_votes
 from bot.settings import Settings
@@ -84,6 +93,9 @@ class MeetupReplies:
         ShowMeetupCounts,
         ConfirmMeetup,
         MeetupAnswer,
+        MoveMeetup,
+        CancelMeetup,
+        RateMeetup,
     )
 
     def __init__(self, engine: FlowEngine, _settings: Settings) -> None:
@@ -121,11 +133,40 @@ class MeetupReplies:
             self.answer(conn, meetup.id, person, effect.answer, now)
             if effect.answer in COMING and meetup.starts_at is not None:
                 plan_reminders(conn, meetup.id, meetup.starts_at, person, now)
+                if effect.answer == "yes":
+                    plan_after(conn, meetup.id, meetup.starts_at, person, now)
+                else:
+                    drop_reminders(conn, meetup.id, person, after=False)
             else:
                 drop_reminders(conn, meetup.id, person)
             return [words.reply(words.say(t.RSVP[effect.answer]))]
+        if isinstance(effect, RateMeetup):
+            done = conn.execute(
+                update(meetup_rsvps)
+                .where(
+                    meetup_rsvps.c.meetup_id == meetup.id,
+                    meetup_rsvps.c.person_id == person,
+                    meetup_rsvps.c.answer == "yes",
+                )
+                .values(rating=effect.rating)
+            ).rowcount
+            return [words.reply(words.say(t.RATED))] if done else []
         if not is_organiser(conn, meetup.group_id, person):
             return [words.reply(words.say(t.NOT_ALLOWED))]
+        if isinstance(effect, MoveMeetup):
+            starts_at = datetime.fromisoformat(effect.starts_at)
+            if meetup.status == VOTING:
+                return [words.reply(words.say(t.MOVE_FIRST))]
+            if meetup.status != CONFIRMED or starts_at <= now:
+                return [words.reply(words.say(t.CLOSED))]
+            count = move_meetup(conn, meetup.id, meetup.group_id, starts_at, now)
+            moved = when(starts_at, words.language, meetup.timezone)
+            return [words.reply(words.say(t.MOVED, when=moved, count=count))]
+        if isinstance(effect, CancelMeetup):
+            if meetup.status not in (VOTING, CONFIRMED):
+                return [words.reply(words.say(t.CLOSED))]
+            count = cancel_meetup(conn, meetup.id, meetup.group_id, now)
+            return [words.reply(words.say(t.CANCELLED, count=count))]
         if isinstance(effect, ShowMeetupCounts):
             return [words.reply(self.counts(conn, meetup, words))]
         assert isinstance(effect, ConfirmMeetup)

@@ -10,6 +10,7 @@ is told and answers yes / maybe / no; those who said yes or maybe are reminded.
 * :mod:`.meetup_schedule` / :mod:`.meetup_nudges`: one nudge per member, decided when due;
 * :mod:`.meetup_reminders`: the day before and two hours before, to yes and maybe;
 * :mod:`.meetup_deadlines`: at the deadline, confirmed on its own when enough can come;
+* :mod:`.meetup_changes`: a moved or cancelled meetup, told to those who answered;
 * :mod:`.meetup_members`: who is an active member or organiser;
 * :mod:`.meetup_times`: reading typed times; the vote's deadline.
 """
@@ -22,6 +23,8 @@ from bot.features.feature import Feature, PeriodicJob
 from bot.features.groups.meetup_deadlines import run_deadlines
 from bot.features.groups.meetup_effects import ACTIONS, CHOICE_SOURCES
 from bot.features.groups.meetup_nudges import (
+    AFTER_NUDGE,
+    CHANGED_NUDGE,
     CONFIRMED_NUDGE,
     DEADLINE_NUDGE,
     REMINDER_NUDGE,
@@ -46,7 +49,14 @@ PART = Feature(
     actions=ACTIONS,
     choice_sources=CHOICE_SOURCES,
     reply_sources=(make_replies,),
-    nudge_kinds=(VOTE_NUDGE, CONFIRMED_NUDGE, REMINDER_NUDGE, DEADLINE_NUDGE),
+    nudge_kinds=(
+        VOTE_NUDGE,
+        CONFIRMED_NUDGE,
+        REMINDER_NUDGE,
+        DEADLINE_NUDGE,
+        CHANGED_NUDGE,
+        AFTER_NUDGE,
+    ),
     periodic_jobs=(
         # Every five minutes: votes whose deadline passed are settled.
         PeriodicJob(

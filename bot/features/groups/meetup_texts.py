@@ -36,6 +36,21 @@ RSVP = {
     "no": msg("meetup.rsvp_no", "👌 Danke für Ihre Antwort. Vielleicht beim nächsten Mal!"),
 }
 
+MOVED = msg(
+    "meetup.moved_ok",
+    "✅ Das Treffen ist verschoben: {when}.\nWir sagen es {count} Frauen, die geantwortet haben.",
+)
+CANCELLED = msg(
+    "meetup.cancelled_ok",
+    "✅ Das Treffen ist abgesagt. Wir sagen es {count} Frauen, die geantwortet haben.",
+)
+MOVE_FIRST = msg(
+    "meetup.move_first",
+    "Es gibt noch keine feste Zeit. "
+    "Bitte bestätigen Sie zuerst eine Zeit, dann sagen wir es allen.",
+)
+RATED = msg("meetup.rated", "💛 Danke für Ihre Antwort!")
+
 # TRANSLATORS: a comma-separated list of words; a message that is exactly one of them opens
 # an organiser's meetups (how many can come, confirm a time).  Lower case; keep "treffen".
 MEETUPS_COMMAND = Command(
