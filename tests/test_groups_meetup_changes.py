@@ -89,12 +89,12 @@ def test_moved_then_cancelled_told_to_those_who_answered(
     amina.send("gestern")
     assert "Das habe ich nicht verstanden" in amina.text()
     amina.send("12.12. 16:00")
-    assert "Das Treffen ist verschoben: Sa., 12. Dez., 16:00" in amina.text()
+    assert "Das Treffen ist verschoben: Sa., 12.12., 16:00" in amina.text()
     assert "Wir sagen es 3 Frauen" in amina.text()
     fire_due(runtime.db, runtime.turns, clock)
     for user in ("bela", "cora"):
         moved = texts(runtime, ids[user])[-1]
-        assert "Das Treffen ist verschoben!\nNeue Zeit: Sa., 12. Dez., 16:00" in moved
+        assert "Das Treffen ist verschoben!\nNeue Zeit: Sa., 12.12., 16:00" in moved
     assert all("verschoben" not in t for t in texts(runtime, ids["dana"]))
     sims["bela"].send("✅ Ich komme")
 

@@ -65,11 +65,11 @@ def test_confirmed_at_the_deadline_when_enough_can_come(
         row = conn.execute(select(meetups).where(meetups.c.id == meetup)).one()
     assert (row.status, row.starts_at) == ("confirmed", FRIDAY)  # a tie: the earlier
     assert texts(runtime, amina)[-2:] == [
-        "📅 Frauencafé Hoya: Kaffee trinken\nDas Treffen findet statt!\n🕒 Fr., 4. Dez., 15:00\n"
+        "📅 Frauencafé Hoya: Kaffee trinken\nDas Treffen findet statt!\n🕒 Fr., 4.12., 15:00\n"
         "📍 Café am Markt\n👶 Kinder sind willkommen.\n"
         "🚌 So kommen Sie hin: Bus 12 bis Marktplatz\nKommen Sie?",
         "✅ Frauencafé Hoya: Kaffee trinken\nDie Abstimmung ist zu Ende. "
-        "Das Treffen ist am Fr., 4. Dez., 15:00.\nWir haben es allen in der Gruppe gesagt.",
+        "Das Treffen ist am Fr., 4.12., 15:00.\nWir haben es allen in der Gruppe gesagt.",
     ]
     assert "Das Treffen findet statt!" in texts(runtime, bela)[-1]
     assert settle(runtime, clock) == {"confirmed": 0, "too_few": 0}

@@ -96,7 +96,7 @@ def test_reminders_go_to_yes_and_maybe_only(
     clock.advance(days=4, hours=7)  # Friday 16:00 UTC
     fire_due(runtime.db, runtime.turns, clock)
     assert reminders_of(runtime, amina) == [
-        "⏰ Erinnerung: Frauencafé Hoya: Kaffee trinken\n🕒 Sa., 5. Dez., 15:00\n"
+        "⏰ Erinnerung: Frauencafé Hoya: Kaffee trinken\n🕒 Sa., 5.12., 15:00\n"
         "📍 Café am Markt\n👶 Kinder sind willkommen.\n"
         "🚌 So kommen Sie hin: Bus 12 bis Marktplatz\nWir freuen uns auf Sie!"
     ]

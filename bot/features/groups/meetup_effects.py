@@ -43,12 +43,23 @@ ANSWERS = ("yes", "maybe", "no")
 DRAFT = (WHAT, PLACE, TIMES, BAD, SHOWN_TIMES, DEADLINE, DEADLINE_TEXT, "v_t1", "v_t2", "v_t3")
 
 
-def when(moment: datetime, language: Language, timezone: str) -> str:
-    """A short day and time in her language ("Sa., 12.12., 15:00"), button-sized."""
+def _day_and_time(skeleton: str, moment: datetime, language: Language, timezone: str) -> str:
     local = local_time(moment, timezone)
-    day = format_skeleton("MMMEd", local, locale=language.babel_locale)
+    day = format_skeleton(skeleton, local, locale=language.babel_locale)
     clock = format_time(local, "short", locale=language.babel_locale)
-    return native_digits(f"{day}, {clock}", language)
+    comma = "، " if language.rtl else ", "
+    return native_digits(f"{day}{comma}{clock}", language)
+
+
+def when(moment: datetime, language: Language, timezone: str) -> str:
+    """A day with its weekday and a time in her language ("Sa., 12.12., 15:00"), for texts."""
+    return _day_and_time("MEd", moment, language, timezone)
+
+
+def button_when(moment: datetime, language: Language, timezone: str) -> str:
+    """The same without the weekday ("12.12., 15:00"): at most 17 characters in every
+    language, so a WhatsApp button (20) keeps the time whole."""
+    return _day_and_time("Md", moment, language, timezone)[:20]
 
 
 @dataclass(frozen=True, slots=True)
@@ -377,5 +388,6 @@ __all__ = [
     "RateMeetup",
     "ShowMeetupCounts",
     "ShowPlaces",
+    "button_when",
     "when",
 ]

@@ -17,7 +17,7 @@ from bot.db.tables import groups, meetup_options, meetup_rsvps, meetups, organis
 from bot.features.groups import meetup_texts as t
 from bot.features.groups.meetup_changes import CANCELLED, CHANGED_KIND, MOVED
 from bot.features.groups.meetup_deadlines import DEADLINE_KIND
-from bot.features.groups.meetup_effects import when
+from bot.features.groups.meetup_effects import button_when, when
 from bot.features.groups.meetup_members import group_name, is_member, is_organiser
 from bot.features.groups.meetup_reminders import (
     AFTER_KIND,
@@ -94,13 +94,18 @@ def vote_event(conn: Connection, row: ClaimedNudge, env: NudgeEnv) -> Built:
     if not is_member(conn, meetup.group_id, row.person_id):
         return SKIPPED
     language = _language(env, row.language, meetup.default_language)
-    options = conn.execute(
-        select(meetup_options.c.starts_at)
-        .where(meetup_options.c.meetup_id == meetup.id)
-        .order_by(meetup_options.c.position)
-    ).scalars()
+    options = list(
+        conn.execute(
+            select(meetup_options.c.starts_at)
+            .where(meetup_options.c.meetup_id == meetup.id)
+            .order_by(meetup_options.c.position)
+        ).scalars()
+    )
     values = _base(env, meetup, language)
-    values["opts"] = [when(m, language, meetup.timezone) for m in options]
+    values["opts"] = [button_when(m, language, meetup.timezone) for m in options]
+    values["times"] = "\n".join(
+        f"{n}. {when(m, language, meetup.timezone)}" for n, m in enumerate(options, start=1)
+    )
     values["organiser"] = "1" if is_organiser(conn, meetup.group_id, row.person_id) else ""
     return TriggerIn("meetup.vote", values)
 

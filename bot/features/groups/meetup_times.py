@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo
 
 _PATTERN = re.compile(
     r"(?P<day>\d{1,2})\.(?P<month>\d{1,2})\.?(?P<year>\d{2,4})?"
-    r"[\s,]*(?:um\s*)?(?P<hour>\d{1,2})(?:[:.](?P<minute>\d{2}))?"
+    r"[\s,]+(?:um\s*)?(?P<hour>\d{1,2})(?:[:.](?P<minute>\d{2}))?"
 )
 #: The vote closes this long before the earliest time when there is room.
 DEADLINE_BEFORE = timedelta(days=2)
