@@ -157,6 +157,7 @@ def test_the_scheduler_runs_the_sweep_and_the_daily_housekeeping(runtime: Runtim
         "jobs_ba_import",
         "jobs_digest",
         "groups_telegram_posts",
+        "meetup_deadlines",
     }
     assert "cron" in str(jobs["housekeeping"].trigger)
     assert "cron" in str(jobs["jobs_ba_import"].trigger)

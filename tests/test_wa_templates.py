@@ -479,6 +479,17 @@ def test_flows_that_start_messages_are_found_with_their_kind() -> None:
         # that an offer is gone is the flow's one "nudge".
         ("jobs", "nudge"): ("withdrawn",),
         ("retention", "nudge"): ("warning",),
+        # A meetup's question to each member, its confirmation, reminders, the deadline.
+        ("meetup", "nudge"): (
+            "vote",
+            "confirmed",
+            "reminder",
+            "auto_confirmed",
+            "too_few",
+            "moved",
+            "cancelled",
+            "after",
+        ),
     }
 
 
