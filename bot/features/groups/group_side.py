@@ -10,7 +10,7 @@ the chat's reply source in :mod:`.group_chat`; the nudge kinds in :mod:`.group_n
 from __future__ import annotations
 
 from bot.features.feature import Feature
-from bot.features.groups import group_chat
+from bot.features.groups import group_chat, group_cli
 from bot.features.groups.group_nudges import NEWS_KIND, REQUEST_KIND
 from bot.features.groups.group_texts import LEAVE_COMMAND
 
@@ -20,6 +20,7 @@ PART = Feature(
     reply_sources=(group_chat.make_replies,),
     nudge_kinds=(REQUEST_KIND, NEWS_KIND),
     commands=(LEAVE_COMMAND,),
+    cli=group_cli.register,
 )
 
 __all__ = ["PART"]
