@@ -44,7 +44,7 @@ class GroupAdmin:
 
     def create(
         self,
-        organisation_slug: str | None,
+        organisation: str | int | None,
         *,
         names: dict[str, str],
         town: str,
@@ -54,7 +54,8 @@ class GroupAdmin:
         children_welcome: bool = False,
         places: Sequence[str] = (),
     ) -> tuple[int, str]:
-        """A new active group; its id and invite code."""
+        """A new active group of ``organisation`` (an id, a slug, or ``None`` for the only
+        one); its id and invite code."""
         names = {k: v.strip() for k, v in names.items() if v and v.strip()}
         if not names:
             raise GroupError("A group needs a name.")
@@ -62,7 +63,11 @@ class GroupAdmin:
             raise GroupError("A group's name has at most 80 characters.")
         now = self.clock()
         with self.db.begin() as conn:
-            organisation_id = organisation_of(conn, organisation_slug)
+            organisation_id = (
+                organisation
+                if isinstance(organisation, int)
+                else organisation_of(conn, organisation)
+            )
             default = conn.execute(
                 select(organisations.c.default_language).where(
                     organisations.c.id == organisation_id
@@ -94,6 +99,46 @@ class GroupAdmin:
             )
             record(conn, now, self.actor, "groups.create", {"group": group_id}, organisation_id)
         return group_id, code
+
+    def edit(
+        self,
+        group_id: int,
+        *,
+        names: dict[str, str],
+        town: str,
+        descriptions: dict[str, str],
+        directions: dict[str, str],
+        approval: bool,
+        children_welcome: bool,
+        places: Sequence[str],
+    ) -> None:
+        """Change a group's fields (its members, code and status stay)."""
+        names = {k: v.strip() for k, v in names.items() if v and v.strip()}
+        now = self.clock()
+        with self.db.begin() as conn:
+            row = self._group(conn, group_id)
+            default = conn.execute(
+                select(organisations.c.default_language).where(
+                    organisations.c.id == row.organisation_id
+                )
+            ).scalar_one()
+            if default not in names:
+                raise GroupError(f"The name in the organisation's language ({default}) is needed.")
+            conn.execute(
+                update(groups)
+                .where(groups.c.id == group_id)
+                .values(
+                    name=names,
+                    description={k: v.strip() for k, v in descriptions.items() if v.strip()},
+                    directions={k: v.strip() for k, v in directions.items() if v.strip()},
+                    town=town.strip(),
+                    approval=approval,
+                    children_welcome=children_welcome,
+                    usual_places=[p.strip() for p in places if p.strip()],
+                    updated_at=now,
+                )
+            )
+            record(conn, now, self.actor, "groups.edit", {"group": group_id}, row.organisation_id)
 
     def _group(self, conn: Connection, group_id: int) -> Any:
         row = service.group(conn, group_id)

@@ -9,10 +9,12 @@ the chat's reply source in :mod:`.group_chat`; the nudge kinds in :mod:`.group_n
 
 from __future__ import annotations
 
-from bot.features.feature import Feature
+from bot.features.feature import Feature, NavItem
 from bot.features.groups import group_chat, group_cli
 from bot.features.groups.group_nudges import NEWS_KIND, REQUEST_KIND
+from bot.features.groups.group_pages import PATH, staff_pages
 from bot.features.groups.group_texts import LEAVE_COMMAND
+from bot.web.staff.i18n import N_
 
 PART = Feature(
     name="groups",
@@ -21,6 +23,8 @@ PART = Feature(
     nudge_kinds=(REQUEST_KIND, NEWS_KIND),
     commands=(LEAVE_COMMAND,),
     cli=group_cli.register,
+    staff_pages=staff_pages,
+    staff_nav=(NavItem(PATH, N_("Gruppen"), order=57),),
 )
 
 __all__ = ["PART"]
