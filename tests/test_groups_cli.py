@@ -136,3 +136,21 @@ def test_bad_input_is_one_plain_sentence(env: dict[str, str], db: Engine) -> Non
     run(env, "create", "--name", "Nähgruppe", "--town", "Nienburg")
     code, out = run(env, "add-organiser", "1", "9999")
     assert code == 1 and "No person 9999" in out
+
+
+def test_the_demo_groups_come_with_the_history_once(env: dict[str, str]) -> None:
+    for _ in range(2):
+        loaded = CliRunner().invoke(app, ["demo", "load", "--history"], env=env)
+        assert loaded.exit_code == 0, loaded.output
+    code, out = run(env, "list", "--json")
+    assert code == 0, out
+    listed = {g["name"]: g for g in json.loads(out)}
+    assert set(listed) == {"Frauencafé Hoya", "Nähgruppe Nienburg"}
+    cafe, sewing = listed["Frauencafé Hoya"], listed["Nähgruppe Nienburg"]
+    assert (cafe["town"], cafe["approval"], cafe["members"]) == ("Hoya", False, 4)
+    assert (sewing["town"], sewing["approval"], sewing["members"]) == (
+        "Nienburg (Weser)",
+        True,
+        4,
+    )
+    assert len(cafe["organisers"]) == 1 and cafe["organisers"][0].startswith("Demo")
