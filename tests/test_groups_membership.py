@@ -62,3 +62,14 @@ def test_group_name_in_her_language_else_the_default() -> None:
     assert group_name({"name": names}, "uk", "de") == "Nähgruppe"
     assert group_name({"en": "Sewing group"}, "uk", "de") == "Sewing group"
     assert group_name({}, "de", "de") == ""
+
+
+def test_a_closed_group_has_nobody_to_tell(runtime: Runtime, clock: FrozenClock) -> None:
+    now = clock.now
+    org = organisation_id(runtime, "vnb-nienburg")
+    group = add_group(runtime, org, now, status="closed")
+    amina = add_person(runtime, org, "Amina", now)
+    add_member(runtime, group, amina, now, role="organiser")
+    with runtime.db.connect() as conn:
+        assert active_members(conn, group) == [] and organisers(conn, group) == []
+        assert not is_member(conn, group, amina) and not is_organiser(conn, group, amina)
