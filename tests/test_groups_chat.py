@@ -15,8 +15,6 @@ from starlette.testclient import TestClient
 
 from bot.db.tables import group_members, outbox
 from bot.features.groups.membership import active_members, is_organiser, organisers
-from bot.features.my_data.export import as_json
-from bot.features.my_data.gather import gather
 from bot.runtime import Runtime
 from scheduler.due import fire_due
 from tests.auxil.clock import FrozenClock
@@ -220,27 +218,3 @@ def test_a_declined_request_in_arabic(
     assert status_of(runtime, sewing, amal) == ("declined", "member")
     fire_due(runtime.db, runtime.turns, clock)
     assert "للأسف لم ينجح الانضمام إلى مجموعة „مجموعة الخياطة“" in got(runtime, sim, amal)
-
-
-def test_her_groups_in_my_data(client: TestClient, runtime: Runtime, clock: FrozenClock) -> None:
-    cafe, sewing, _org = groups_of(runtime, clock)
-    sim = Simulator(client, "amina")
-    onboard(sim)
-    amina = person_of(runtime, "amina")
-    add_member(runtime, cafe, amina, clock.now, role="organiser")
-    add_member(runtime, sewing, amina, clock.now, status="pending")
-
-    sim.send("/mydata")
-    text = sim.text()
-    assert "👭 Gruppen" in text
-    assert "• Frauencafé Hoya, Hoya: Sie organisieren die Gruppe (seit Montag" in text
-    assert "• Nähgruppe, Nienburg (Weser): Sie haben gefragt (seit" in text
-
-    with runtime.db.connect() as conn:
-        data = gather(conn, amina, clock.now)
-    assert data is not None
-    document = as_json(data, clock.now)
-    assert [(g["name"]["de"], g["role"], g["status"]) for g in document["groups"]] == [
-        ("Frauencafé Hoya", "organiser", "active"),
-        ("Nähgruppe", "member", "pending"),
-    ]

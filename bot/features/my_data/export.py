@@ -161,17 +161,6 @@ def as_json(data: PersonalData, now: datetime) -> dict[str, Any]:
                 }
                 for n in data.job_notices
             ],
-            "groups": [
-                {
-                    "name": g.name,
-                    "town": g.town,
-                    "role": g.role,
-                    "status": g.status,
-                    "joined_at": g.joined_at,
-                    "left_at": g.left_at,
-                }
-                for g in data.groups
-            ],
         }
     )
     return document

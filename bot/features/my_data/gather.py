@@ -25,8 +25,6 @@ from bot.db.tables import (
     courses,
     enrolments,
     flow_results,
-    group_members,
-    groups,
     identities,
     inbox_messages,
     inbox_threads,
@@ -129,18 +127,6 @@ class JobNoticeSeen:
 
 
 @dataclass(frozen=True, slots=True)
-class GroupMembership:
-    """A group she is (or was, or asked to be) in: its name and town, her role and state."""
-
-    name: dict[str, str]
-    town: str
-    role: str
-    status: str
-    joined_at: datetime
-    left_at: datetime | None
-
-
-@dataclass(frozen=True, slots=True)
 class Introduction:
     """An introduction she was part of, as mentor or participant (nothing about the other
     woman: her side only)."""
@@ -195,8 +181,6 @@ class PersonalData:
     job_answers: dict[str, Any] | None = None
     """What she told us for job offers (German, hours a week, how far she travels)."""
     job_notices: list[JobNoticeSeen] = field(default_factory=list)
-    groups: list[GroupMembership] = field(default_factory=list)
-    """The groups she is in, asked to join, or left (``group_members``)."""
 
     def media_counts(self) -> dict[str, int]:
         """How many files of each kind she sent."""
@@ -371,28 +355,7 @@ def gather(conn: Connection, person_id: int, now: datetime) -> PersonalData | No
     ]
     _mentoring(conn, data)
     _jobs(conn, data)
-    _groups(conn, data)
     return data
-
-
-def _groups(conn: Connection, data: PersonalData) -> None:
-    """The groups she is in, asked to join, was not taken into, or left."""
-    data.groups = [
-        GroupMembership(dict(r.name or {}), r.town or "", r.role, r.status, r.joined_at, r.left_at)
-        for r in conn.execute(
-            select(
-                groups.c.name,
-                groups.c.town,
-                group_members.c.role,
-                group_members.c.status,
-                group_members.c.joined_at,
-                group_members.c.left_at,
-            )
-            .join(groups, groups.c.id == group_members.c.group_id)
-            .where(group_members.c.person_id == data.person_id)
-            .order_by(group_members.c.id)
-        )
-    ]
 
 
 def _jobs(conn: Connection, data: PersonalData) -> None:
@@ -498,7 +461,6 @@ __all__ = [
     "Answer",
     "Channel",
     "Enrolled",
-    "GroupMembership",
     "Introduction",
     "JobNoticeSeen",
     "MediaItem",

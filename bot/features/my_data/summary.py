@@ -93,8 +93,6 @@ class Renderer:
         mentoring_section = [self.section(t.MENTORING, mentoring, none)] if mentoring else []
         jobs = self.jobs(data)
         jobs_section = [self.section(t.JOBS, jobs, none)] if jobs else []
-        groups = self.groups(data)
-        groups_section = [self.section(t.GROUPS, groups, none)] if groups else []
         return [
             self.about(data),
             self.section(t.CHANNELS, self.channels(data, full), none),
@@ -104,7 +102,6 @@ class Renderer:
             *marks,
             *mentoring_section,
             *jobs_section,
-            *groups_section,
             self.section(t.CONSENTS, self.consents(data), none),
             self.section(t.REQUESTS, self.requests(data, full), none),
             self.section(t.MEDIA, self.media(data), none),
@@ -165,25 +162,6 @@ class Renderer:
                     t.INTRODUCTION,
                     date=self.day(introduction.proposed_at),
                     status=self.tr(state) if state else introduction.status,
-                )
-            )
-        return lines
-
-    def groups(self, data: PersonalData) -> list[str]:
-        """The groups she is in (or asked to join, or left), with her part in each."""
-        lines = []
-        for group in data.groups:
-            state = group.status
-            if state == "active":
-                state = "organiser" if group.role == "organiser" else "member"
-            label = t.GROUP_STATES.get(state)
-            lines.append(
-                self.tr(
-                    t.GROUP,
-                    name=self.course_title(group.name),
-                    town=group.town or self.tr(st.NOT_GIVEN),
-                    state=self.tr(label) if label else state,
-                    date=self.day(group.left_at or group.joined_at),
                 )
             )
         return lines

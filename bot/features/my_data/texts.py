@@ -144,14 +144,3 @@ JOB_NOTICE_STATUS = {
     "not_for_me": msg("my_data.job_not_for_me", "nicht für Sie"),
     "more_like_this": msg("my_data.job_more_like_this", "mehr davon"),
 }
-
-# ---- groups (only when there is something) --------------------------------------------------
-GROUPS = msg("my_data.groups", "👭 Gruppen")
-GROUP = msg("my_data.group", "{name}, {town}: {state} (seit {date})")
-GROUP_STATES = {
-    "member": msg("my_data.group_member", "Sie sind dabei"),
-    "organiser": msg("my_data.group_organiser", "Sie organisieren die Gruppe"),
-    "pending": msg("my_data.group_pending", "Sie haben gefragt"),
-    "declined": msg("my_data.group_declined", "nicht aufgenommen"),
-    "left": msg("my_data.group_left", "ausgetreten"),
-}
