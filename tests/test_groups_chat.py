@@ -14,6 +14,7 @@ from sqlalchemy import select
 from starlette.testclient import TestClient
 
 from bot.db.tables import group_members, outbox
+from bot.features.groups.group_chat import picked_group_id
 from bot.features.groups.membership import active_members, is_organiser, organisers
 from bot.runtime import Runtime
 from scheduler.due import fire_due
@@ -218,3 +219,18 @@ def test_a_declined_request_in_arabic(
     assert status_of(runtime, sewing, amal) == ("declined", "member")
     fire_due(runtime.db, runtime.turns, clock)
     assert "للأسف لم ينجح الانضمام إلى مجموعة „مجموعة الخياطة“" in got(runtime, sim, amal)
+
+
+def test_the_group_she_picked_is_found_again(
+    client: TestClient, runtime: Runtime, clock: FrozenClock
+) -> None:
+    cafe, sewing, _org = groups_of(runtime, clock)
+    sim = Simulator(client, "amina")
+    onboard(sim)
+    amina = person_of(runtime, "amina")
+    add_member(runtime, cafe, amina, clock.now)
+    with runtime.db.connect() as conn:
+        assert picked_group_id(conn, amina, {"g_list": "near", "g_pick": 2}) == sewing
+        assert picked_group_id(conn, amina, {"g_list": "mine", "g_pick": 1}) == cafe
+        assert picked_group_id(conn, amina, {"g_list": "mine", "g_pick": 2}) is None
+        assert picked_group_id(conn, amina, {}) is None

@@ -267,6 +267,16 @@ class GroupReplies:
         return words.say(said, name=service.first_name(name), group=group)
 
 
+def picked_group_id(conn: Connection, person_id: int, data: Mapping[str, Any]) -> int | None:
+    """The id of the group she picked on her groups hub (``g_list``, ``g_pick`` in her working
+    data), read again in the caller's transaction; ``None`` when there is none or the number no
+    longer names a group.  For a host that needs the group behind "📅 Treffen vorschlagen"
+    (the engine keeps no ids: see the module's docstring)."""
+    rows = GroupReplies.listed(conn, str(data.get(LIST_KEY) or NEAR), person_id)
+    pick = _number(data.get(PICK_KEY))
+    return int(rows[pick - 1].id) if 1 <= pick <= len(rows) else None
+
+
 def make_replies(engine: FlowEngine, settings: Settings) -> GroupReplies:
     """The reply source factory the part declares."""
     return GroupReplies(engine, settings)
