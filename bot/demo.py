@@ -23,6 +23,8 @@ from bot.db.models import (
     Course,
     CourseSession,
     Enrolment,
+    Group,
+    GroupMember,
     InviteCode,
     JobNotice,
     JobOffer,
@@ -208,6 +210,7 @@ def load_demo(db: Engine, secret_key: str, now: datetime, *, history: bool = Fal
     if history:
         load_report_history(db, secret_key, now)
         load_job_offers(db, now)
+        load_groups(db, now)
     return DemoLogin(COORDINATOR_EMAIL, DEMO_PASSWORD)
 
 
@@ -320,6 +323,86 @@ def load_job_offers(db: Engine, now: datetime) -> None:
             offers.append(row)
         session.flush()
         _job_seekers(session, org_id, [o.id for o in offers], now)
+
+
+#: The demo's two groups: a women's café in Hoya (open, children welcome) and a sewing group
+#: in Nienburg (an organiser decides who joins); names and texts in a few languages.
+DEMO_GROUPS: tuple[dict[str, object], ...] = (
+    {
+        "code": "demo-cafe-hoya",
+        "name": {
+            "de": "Frauencafé Hoya",
+            "en": "Women's café Hoya",
+            "ar": "مقهى النساء في هويا",
+            "uk": "Жіноче кафе Гоя",
+        },
+        "description": {
+            "de": "Wir trinken Kaffee, reden und lernen uns kennen. Jede Frau ist willkommen.",
+            "en": "We drink coffee, talk and get to know each other. Every woman is welcome.",
+        },
+        "town": "Hoya",
+        "approval": False,
+        "children_welcome": True,
+        "usual_places": ["Gemeindehaus, Kirchstraße 3", "Café am Markt"],
+        "directions": {"de": "Bus 30 bis Hoya Marktplatz, dann 2 Minuten zu Fuß."},
+    },
+    {
+        "code": "demo-naehen-nienburg",
+        "name": {
+            "de": "Nähgruppe Nienburg",
+            "en": "Sewing group Nienburg",
+            "ar": "مجموعة الخياطة في نينبورغ",
+            "uk": "Група шиття Нінбург",
+        },
+        "description": {
+            "de": "Wir nähen zusammen und helfen uns. Nähmaschinen sind da.",
+            "en": "We sew together and help each other. Sewing machines are there.",
+        },
+        "town": "Nienburg (Weser)",
+        "approval": True,
+        "children_welcome": False,
+        "usual_places": ["Familienzentrum, Lange Straße 10"],
+        "directions": {},
+    },
+)
+
+
+def load_groups(db: Engine, now: datetime) -> None:
+    """The demo's two groups, once, each with an organiser and a few members among the
+    history's women (no real person: ``Demo <n>``): what ``/staff/groups`` and "👭 Gruppen"
+    show.  Loaded with the history (``--history``), not by the tests' demo."""
+    started = now - timedelta(days=30)
+    with Session(db) as session, session.begin():
+        org_id = session.scalar(select(Organisation.id).where(Organisation.slug == ORG_SLUG))
+        if org_id is None or session.scalar(
+            select(Group.id).where(Group.organisation_id == org_id).limit(1)
+        ):
+            return
+        everyone = session.scalars(
+            select(Person).where(Person.organisation_id == org_id).order_by(Person.id)
+        ).all()  # names are encrypted: read in Python
+        women = [p for p in everyone if (p.display_name or "").startswith("Demo ")]
+        for index, values in enumerate(DEMO_GROUPS):
+            group = Group(
+                organisation_id=org_id,
+                created_by="demo",
+                created_at=started,
+                updated_at=started,
+                status="active",
+                **values,
+            )
+            session.add(group)
+            session.flush()
+            for place, woman in enumerate(women[index * 5 + 1 : index * 5 + 5]):
+                session.add(
+                    GroupMember(
+                        group_id=group.id,
+                        person_id=woman.id,
+                        role="organiser" if place == 0 else "member",
+                        status="active",
+                        joined_at=started + timedelta(days=place),
+                    )
+                )
 
 
 #: The history women's job answers, in turn (German, hours a week, km she can travel).

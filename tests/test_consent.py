@@ -47,6 +47,7 @@ requests = InboxMessage.__table__
 
 #: The main menu: the features' entries first (jobs, mentoring), then the core's.
 MENU = [
+    "👭 Gruppen",
     "💼 Arbeit",
     "🤝 Mentorin",
     "🙋 Team fragen",

@@ -25,6 +25,7 @@ outbox = OutboxMessage.__table__
 attendance = Attendance.__table__
 #: The main menu: the features' entries first (jobs, mentoring), then the core's.
 MENU = [
+    "👭 Gruppen",
     "💼 Arbeit",
     "🤝 Mentorin",
     "🙋 Team fragen",

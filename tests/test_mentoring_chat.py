@@ -91,7 +91,11 @@ def test_a_mentor_signs_up_by_her_invite(
     sim = Simulator(client, "maria")
     sign_up_mentor(sim)
     assert "Schön, dass Sie Mentorin werden möchten!" in sim.text()
-    assert sim.labels()[:2] == ["💼 Arbeit", "🤝 Mentorin"]  # the features' entries first
+    assert sim.labels()[:3] == [
+        "👭 Gruppen",
+        "💼 Arbeit",
+        "🤝 Mentorin",
+    ]  # the features' entries first
     maria = person_of(runtime, "maria")
     with runtime.db.connect() as conn:
         role = conn.execute(select(people.c.role).where(people.c.id == maria)).scalar_one()

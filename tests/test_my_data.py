@@ -267,7 +267,9 @@ def test_my_data_and_export_on_telegram_and_whatsapp(line: Line) -> None:
     runtime = line.runtime
     furnished = runtime.clock()
     furnish(runtime, person_of_channel(person), furnished)
-    person.press(person.buttons()[2])  # 🙋 the team (the features' entries first: jobs, mentoring)
+    person.press(
+        person.buttons()[3]
+    )  # 🙋 the team (the features' entries first: groups, jobs, mentoring)
     person.say(QUESTION)
     shown = person.say("/mydata")
     texts = [seen.text for seen in shown]

@@ -27,6 +27,7 @@ pytestmark = pytest.mark.slow
 CONSENT_QUESTION = "Sind Sie einverstanden?"
 #: The main menu: the features' entries first (jobs, mentoring), then the core's.
 MENU = [
+    "👭 Gruppen",
     "💼 Arbeit",
     "🤝 Mentorin",
     "🙋 Team fragen",

@@ -22,6 +22,7 @@ def test_onboarding_end_to_end_is_stored(client: TestClient, runtime: Runtime) -
     onboard(sim)
     assert "Willkommen, Amina" in sim.text()
     assert sim.labels() == [
+        "👭 Gruppen",
         "💼 Arbeit",
         "🤝 Mentorin",
         "🙋 Team fragen",

@@ -490,6 +490,16 @@ def test_flows_that_start_messages_are_found_with_their_kind() -> None:
             "cancelled",
             "after",
         ),
+        # Groups: an organiser asked about a request to join, a woman told the answer or that
+        # she organises now (nudges group_request / group_news); "leave_which" is reached by
+        # the word "austreten" and listed as an entry point for that.
+        ("groups", "nudge"): (
+            "leave_which",
+            "request",
+            "news_accepted",
+            "news_declined",
+            "news_organiser",
+        ),
     }
 
 

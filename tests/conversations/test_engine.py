@@ -167,7 +167,8 @@ def test_full_onboarding_records_consent_and_profile(engine: FlowEngine) -> None
     assert person.conversation is not None
     assert (person.conversation.flow, person.conversation.node) == ("main", "menu")
     assert person.labels == [
-        "💼 Arbeit",  # the features' menu entries come first (jobs, mentoring)
+        "👭 Gruppen",  # the features' menu entries come first (groups, jobs, mentoring)
+        "💼 Arbeit",
         "🤝 Mentorin",
         "🙋 Team fragen",
         "🌐 Sprache ändern",
@@ -319,7 +320,8 @@ def test_a_sticker_is_not_for_the_team(engine: FlowEngine) -> None:
     person.do(MediaIn("sticker"))
     assert "Sprachnachrichten" in person.texts[0]
     assert person.labels == [
-        "💼 Arbeit",  # the features' menu entries come first (jobs, mentoring)
+        "👭 Gruppen",  # the features' menu entries come first (groups, jobs, mentoring)
+        "💼 Arbeit",
         "🤝 Mentorin",
         "🙋 Team fragen",
         "🌐 Sprache ändern",
@@ -362,7 +364,7 @@ def test_back_from_the_team_she_is_told_in_her_language_with_the_menu(engine: Fl
     person.say("Can I bring my child?")
     person.do(BackFromTeamIn())
     assert person.texts[0].startswith("🤖 Your conversation with our team has ended.")
-    assert "🙋 Ask our team" in person.labels and len(person.labels) == 6  # the whole menu
+    assert "🙋 Ask our team" in person.labels and len(person.labels) == 7  # the whole menu
     assert person.profile.with_team_since is None
     person.say("1")  # an answer to the menu again, not a message to the team
     assert not person.effects(RequestHuman)
@@ -569,7 +571,8 @@ def test_a_greeting_does_not_ask_about_messages_again(engine: FlowEngine) -> Non
     person.press("🔕 Nein, danke")
     person.say("hallo")
     assert "Willkommen zurück" in person.texts[0]
-    assert person.labels[:3] == [
+    assert person.labels[:4] == [
+        "👭 Gruppen",
         "💼 Arbeit",
         "🤝 Mentorin",
         "🙋 Team fragen",

@@ -54,6 +54,12 @@ ACTIONS: dict[str, str] = {
     # organisations
     "organisation.create": N_("Organisation angelegt"),
     "organisation.edit": N_("Einstellungen der Organisation geändert"),
+    # groups
+    "groups.create": N_("Gruppe angelegt"),
+    "groups.edit": N_("Gruppe geändert"),
+    "groups.close": N_("Gruppe geschlossen"),
+    "groups.add_organiser": N_("Organisatorin einer Gruppe eingetragen"),
+    "groups.link_telegram": N_("Telegram-Gruppe verknüpft oder gelöst"),
     # reports
     "reports.flow_results": N_("Antworten zu einem Ablauf heruntergeladen"),
     # WhatsApp templates
@@ -115,6 +121,8 @@ KEYS: dict[str, str] = {
     "match": N_("Vorstellung"),
     "auto_propose": N_("automatisch vorschlagen"),
     "threshold": N_("Schwelle"),
+    "group": N_("Gruppe"),
+    "telegram_group": N_("Telegram-Gruppe"),
 }
 
 #: Stored codes of some details' values, by (key, value).

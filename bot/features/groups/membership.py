@@ -5,6 +5,9 @@ else, who may receive a group's messages and who may act for it.  Every answer i
 the moment it is needed, so a woman who left (status ``left``) receives nothing more of the
 group from that moment on, and a waiting request (``pending``) gives nothing yet.
 
+A closed group (``groups.status = 'closed'``) has no active members and no organisers: nothing
+more of it goes out.
+
 Statuses of ``group_members``: ``active``, ``pending`` (asked to join, an organiser has not
 answered), ``declined``, ``left``.  Roles: ``member``, ``organiser``; an organiser is an
 active member with the role ``organiser``.
@@ -17,7 +20,7 @@ from typing import Any
 
 from sqlalchemy import Connection, and_, select
 
-from bot.db.tables import group_members
+from bot.db.tables import group_members, groups
 
 ACTIVE = "active"
 PENDING = "pending"
@@ -28,12 +31,24 @@ MEMBER = "member"
 ORGANISER = "organiser"
 
 
+def _open(group_id: int) -> Any:
+    """The group exists and is not closed (as a condition on ``group_members`` rows)."""
+    return group_members.c.group_id.in_(
+        select(groups.c.id).where(groups.c.id == group_id, groups.c.status == "active")
+    )
+
+
 def active_members(conn: Connection, group_id: int) -> list[int]:
-    """The person ids of the group's active members (organisers included), oldest first."""
+    """The person ids of the group's active members (organisers included), oldest first;
+    none while the group is closed."""
     return list(
         conn.execute(
             select(group_members.c.person_id)
-            .where(group_members.c.group_id == group_id, group_members.c.status == ACTIVE)
+            .where(
+                group_members.c.group_id == group_id,
+                group_members.c.status == ACTIVE,
+                _open(group_id),
+            )
             .order_by(group_members.c.joined_at, group_members.c.id)
         ).scalars()
     )
@@ -48,6 +63,7 @@ def organisers(conn: Connection, group_id: int) -> list[int]:
                 group_members.c.group_id == group_id,
                 group_members.c.status == ACTIVE,
                 group_members.c.role == ORGANISER,
+                _open(group_id),
             )
             .order_by(group_members.c.joined_at, group_members.c.id)
         ).scalars()
@@ -63,6 +79,7 @@ def is_member(conn: Connection, group_id: int, person_id: int) -> bool:
                     group_members.c.group_id == group_id,
                     group_members.c.person_id == person_id,
                     group_members.c.status == ACTIVE,
+                    _open(group_id),
                 )
             )
         ).first()
@@ -80,6 +97,7 @@ def is_organiser(conn: Connection, group_id: int, person_id: int) -> bool:
                     group_members.c.person_id == person_id,
                     group_members.c.status == ACTIVE,
                     group_members.c.role == ORGANISER,
+                    _open(group_id),
                 )
             )
         ).first()

@@ -31,7 +31,11 @@ What each number means (also on the page and in docs/reports.md):
   expired: an offer waiting for review is not open) and new offers of the period (entered,
   or imported and already published); women told about an offer in the period (each once),
   answers given in the period ("interested", "not for me"), and the outcomes staff recorded
-  in the period, by outcome.  Never a name, never which woman.
+  in the period, by outcome.  Never a name, never which woman;
+* **groups**: active groups at the end of the period (started by then, not closed now),
+  groups started in the period, women in a group now, women who joined a group in the
+  period, meetups held in the period (confirmed for a time in it), and active groups with
+  no meetup for about two months at the time of the report.  Counts only.
 """
 
 from __future__ import annotations
@@ -55,10 +59,13 @@ from bot.db.tables import (
     broadcasts,
     courses,
     flow_results,
+    group_members,
+    groups,
     inbox_messages,
     inbox_threads,
     job_notices,
     job_offers,
+    meetups,
     mentor_matches,
     mentor_profiles,
     mentoring_requests,
@@ -204,6 +211,23 @@ class Jobs:
 
 
 @dataclass(slots=True)
+class Groups:
+    """Self-organised groups (``groups``, ``group_members``, ``meetups``): counts only."""
+
+    active_at_end: int = 0
+    """Groups started by the end of the period and not closed (now)."""
+    new: int = 0
+    members_now: int = 0
+    """Women active in an active group at the time of the report (each once)."""
+    joined: int = 0
+    """Memberships that began in the period and are still active."""
+    meetups: int = 0
+    """Meetups confirmed for a time in the period."""
+    quiet: int = 0
+    """Active groups with no meetup (held, planned or voted on) for about two months."""
+
+
+@dataclass(slots=True)
 class Report:
     """Every number of one organisation's report for one period (counts unrounded: round
     with :func:`shown` when showing them)."""
@@ -226,6 +250,7 @@ class Report:
     reach: Reach = field(default_factory=Reach)
     mentoring: Mentoring = field(default_factory=Mentoring)
     jobs: Jobs = field(default_factory=Jobs)
+    groups: Groups = field(default_factory=Groups)
 
 
 @dataclass(frozen=True, slots=True)
@@ -298,6 +323,7 @@ class ReportService:
             self._reach(conn, report)
             self._mentoring(conn, report, now)
             self._jobs(conn, report)
+            self._groups(conn, report, now)
         return report
 
     def _participants(self, conn: Any, report: Report) -> None:
@@ -578,6 +604,59 @@ class ReportService:
             if outcome in found.outcomes:
                 found.outcomes[outcome] = int(count)
         report.jobs = found
+
+    def _groups(self, conn: Any, report: Report, now: datetime) -> None:
+        period, org = report.period, report.organisation_id
+        starts, ends = period.starts_at, period.ends_before
+        found = Groups()
+        g, gm, mt = groups.c, group_members.c, meetups.c
+        quiet_since = now - timedelta(days=61)
+        for row in conn.execute(
+            select(g.id, g.status, g.created_at).where(g.organisation_id == org)
+        ):
+            found.new += starts <= row.created_at < ends
+            if row.status != "active":
+                continue
+            found.active_at_end += row.created_at < ends
+            latest = conn.execute(
+                select(func.max(func.coalesce(mt.starts_at, mt.created_at))).where(
+                    mt.group_id == row.id, mt.status != "cancelled"
+                )
+            ).scalar()
+            found.quiet += (latest or row.created_at) <= quiet_since
+        in_active = and_(gm.group_id == g.id, g.organisation_id == org, g.status == "active")
+        found.members_now = int(
+            conn.execute(
+                select(func.count(func.distinct(gm.person_id)))
+                .select_from(group_members.join(groups, gm.group_id == g.id))
+                .where(in_active, gm.status == "active")
+            ).scalar_one()
+        )
+        found.joined = int(
+            conn.execute(
+                select(func.count())
+                .select_from(group_members.join(groups, gm.group_id == g.id))
+                .where(
+                    g.organisation_id == org,
+                    gm.status == "active",
+                    gm.joined_at >= starts,
+                    gm.joined_at < ends,
+                )
+            ).scalar_one()
+        )
+        found.meetups = int(
+            conn.execute(
+                select(func.count())
+                .select_from(meetups.join(groups, mt.group_id == g.id))
+                .where(
+                    g.organisation_id == org,
+                    mt.status.in_(("confirmed", "done")),
+                    mt.starts_at >= starts,
+                    mt.starts_at < ends,
+                )
+            ).scalar_one()
+        )
+        report.groups = found
 
     # ---- flow results ---------------------------------------------------------------------
 

@@ -84,6 +84,7 @@ def sections(report: Report, lang: str, _: Gettext) -> list[Section]:
 
     s, q, r, m = report.sessions, report.requests, report.reach, report.mentoring
     j = report.jobs
+    gr = report.groups
     active_note = (
         _("„Aktiv“ wird seit dem %(day)s gezählt.")
         % {"day": format_date(report.active_since, "medium", locale=locale)}
@@ -222,6 +223,20 @@ def sections(report: Report, lang: str, _: Gettext) -> list[Section]:
                 "Angebote, die auf Prüfung warten, zählen nicht als offen. Ergebnisse zählen, "
                 "wenn das Team sie im Zeitraum eingetragen hat."
             ),
+        ),
+        Section(
+            "groups",
+            _("Gruppen"),
+            (_("Zahl"), count),
+            [
+                (_("Aktive Gruppen am Ende des Zeitraums"), shown(gr.active_at_end)),
+                (_("Neue Gruppen im Zeitraum"), shown(gr.new)),
+                (_("Frauen in einer Gruppe (jetzt)"), shown(gr.members_now)),
+                (_("Neu in einer Gruppe im Zeitraum"), shown(gr.joined)),
+                (_("Treffen im Zeitraum"), shown(gr.meetups)),
+                (_("Gruppen ohne Treffen seit zwei Monaten (jetzt)"), shown(gr.quiet)),
+            ],
+            note=_("Nur Zahlen, nie Namen. „Jetzt“ heißt: zum Zeitpunkt des Berichts."),
         ),
     ]
     return found
