@@ -10,10 +10,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from starlette.testclient import TestClient
 
-from bot.db.tables import group_members, outbox
+from bot.db.tables import group_members, meetups, outbox
 from bot.features.groups.group_chat import picked_group_id
 from bot.features.groups.membership import active_members, is_organiser, organisers
 from bot.runtime import Runtime
@@ -24,7 +24,14 @@ from tests.auxil.groups import add_group, add_member
 from tests.auxil.people import organisation_id
 from tests.auxil.simulator import Simulator, onboard
 
-CARD = ["➕ Mitmachen", "🚪 Austreten", "👑 Rolle abgeben", "🔙 Alle Gruppen", "🏠 Menü"]
+CARD = [
+    "➕ Mitmachen",
+    "🚪 Austreten",
+    "👑 Rolle abgeben",
+    "📅 Treffen planen",
+    "🔙 Alle Gruppen",
+    "🏠 Menü",
+]
 
 
 def status_of(runtime: Runtime, group: int, person: int) -> tuple[str, str] | None:
@@ -234,3 +241,47 @@ def test_the_group_she_picked_is_found_again(
         assert picked_group_id(conn, amina, {"g_list": "mine", "g_pick": 1}) == cafe
         assert picked_group_id(conn, amina, {"g_list": "mine", "g_pick": 2}) is None
         assert picked_group_id(conn, amina, {}) is None
+
+
+def test_an_organiser_plans_a_meetup_from_her_groups_card(
+    client: TestClient, runtime: Runtime, clock: FrozenClock
+) -> None:
+    """ "📅 Treffen planen" on the card of the group she picked: the proposal is for that group
+    (not for the first one, nor for a group of an earlier proposal); a plain member is told
+    kindly that only organisers propose."""
+    cafe, sewing, _org = groups_of(runtime, clock)
+    sim, bela_sim = Simulator(client, "amina"), Simulator(client, "bela")
+    onboard(sim)
+    onboard(bela_sim, name="Bela")
+    amina, bela = person_of(runtime, "amina"), person_of(runtime, "bela")
+    add_member(runtime, sewing, amina, clock.now, role="organiser")
+    add_member(runtime, cafe, amina, clock.now)
+    add_member(runtime, sewing, bela, clock.now)
+
+    sim.press("👭 Gruppen")
+    sim.send("2")  # the sewing group in Nienburg
+    assert "👭 Nähgruppe" in sim.text()
+    sim.press("📅 Treffen planen")
+    assert "Was möchten Sie machen?" in sim.text()
+    for typed in ("Nähen", "Bei Amina", "12.12. 10:00", "13.12. 10:00"):
+        sim.send(typed)
+    sim.press("➡️ Weiter")
+    sim.press("✅ Ja, fragen")
+    assert "Wir fragen jetzt 2 Frauen der Gruppe" in sim.text()
+    with runtime.db.connect() as conn:
+        assert conn.execute(select(meetups.c.group_id, meetups.c.title)).one() == (
+            sewing,
+            "Nähen",
+        )
+
+    # Bela is a member of the sewing group, not an organiser: she may not propose.
+    bela_sim.press("👭 Gruppen")
+    bela_sim.send("2")
+    bela_sim.press("📅 Treffen planen")
+    for typed in ("Stricken", "Bei Bela", "14.12. 10:00", "15.12. 10:00"):
+        bela_sim.send(typed)
+    bela_sim.press("➡️ Weiter")
+    bela_sim.press("✅ Ja, fragen")
+    assert "kein Treffen vorschlagen" in bela_sim.text()
+    with runtime.db.connect() as conn:
+        assert conn.execute(select(func.count()).select_from(meetups)).scalar_one() == 1

@@ -85,6 +85,31 @@ def running_from(start: datetime) -> Callable[[], datetime]:
     return now
 
 
+class RunningClock:
+    """:func:`running_from` that a test can also move forward (a day later, two hours before
+    a meetup): real time keeps running in between, so waits on real-time limits still end."""
+
+    def __init__(self, start: datetime) -> None:
+        self.start = start
+        self.origin = time.monotonic()
+        self.offset = timedelta()
+
+    def __call__(self) -> datetime:
+        return self.start + self.offset + timedelta(seconds=time.monotonic() - self.origin)
+
+    def advance(self, **delta: float) -> datetime:
+        """Move forward by ``timedelta(**delta)``."""
+        self.offset += timedelta(**delta)
+        return self()
+
+    def set(self, moment: datetime) -> datetime:
+        """Move forward to ``moment`` (never back)."""
+        now = self()
+        if moment > now:
+            self.offset += moment - now
+        return self()
+
+
 def process_clock_environment() -> dict[str, str]:
     """``TWC_CLOCK_START`` for a process started now (empty when the tests run on real time)."""
     if pinned_now() is None:

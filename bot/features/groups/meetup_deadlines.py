@@ -14,26 +14,14 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import Connection, select
 
-from bot.db.tables import group_members, meetup_options, meetups
+from bot.db.tables import meetup_options, meetups
 from bot.features.groups.meetup_replies import confirm_meetup
 from bot.features.groups.meetup_schedule import tell_members
 from bot.features.groups.meetup_votes import counts
+from bot.features.groups.membership import organisers
 
 DEADLINE_KIND = "meetup_deadline"
 LOOK_BACK = timedelta(days=1)
-
-
-def _organisers(conn: Connection, group_id: int) -> list[int]:
-    return [
-        int(p)
-        for p in conn.execute(
-            select(group_members.c.person_id).where(
-                group_members.c.group_id == group_id,
-                group_members.c.role == "organiser",
-                group_members.c.status == "active",
-            )
-        ).scalars()
-    ]
 
 
 def run_deadlines(conn: Connection, now: datetime) -> dict[str, int]:
@@ -66,7 +54,7 @@ def run_deadlines(conn: Connection, now: datetime) -> dict[str, int]:
         tell_members(
             conn,
             meetup.id,
-            _organisers(conn, meetup.group_id),
+            organisers(conn, meetup.group_id),
             DEADLINE_KIND,
             now,
             payload={"outcome": outcome, "best": voters},

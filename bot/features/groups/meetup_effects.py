@@ -64,23 +64,26 @@ def button_when(moment: datetime, language: Language, timezone: str) -> str:
 
 @dataclass(frozen=True, slots=True)
 class ProposeMeetup(FeatureEffect):
-    """Her proposal: ask every active member of ``group_id``."""
+    """Her proposal: ask every active member of ``group_id`` (or of the group she picked on
+    her groups hub, ``picked``: the host reads it again)."""
 
-    group_id: int
+    group_id: int | None
     title: str
     place: str
     times: tuple[str, ...]
     """The options, ISO 8601 UTC, in order."""
     deadline: str
     language: str
+    picked: tuple[str, int] | None = None
 
 
 @dataclass(frozen=True, slots=True)
 class ShowPlaces(FeatureEffect):
     """List the group's usual places (she types the number or another place)."""
 
-    group_id: int
+    group_id: int | None
     language: str
+    picked: tuple[str, int] | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -155,6 +158,31 @@ def _data(turn: Turn) -> dict[str, Any]:
     return turn.conversation.data if turn.conversation else {}
 
 
+#: Working data of the groups chat: the list she saw and the number she picked (the engine
+#: keeps no ids: ``group_chat.picked_group_id`` reads the group again).
+PICKED_LIST, PICKED_NUMBER = "g_list", "g_pick"
+
+
+def group_of(data: Mapping[str, Any]) -> tuple[int | None, tuple[str, int] | None]:
+    """The group a proposal is for: ``v_group`` (set by a trigger), else the group she
+    picked on her groups hub."""
+    group = _number(data.get(GROUP))
+    if group is not None:
+        return group, None
+    pick = _number(data.get(PICKED_NUMBER))
+    if pick is None:
+        return None, None
+    return None, (str(data.get(PICKED_LIST) or ""), pick)
+
+
+def meetup_from_group(turn: Turn, _args: Mapping[str, Any], _value: Any) -> None:
+    """ "📅 Treffen vorschlagen" on a group's card: the proposal is for the group she picked
+    there (an earlier proposal's group is forgotten)."""
+    data = _data(turn)
+    data.pop(GROUP, None)
+    data.pop(PLACES, None)
+
+
 def meetup_begin(turn: Turn, _args: Mapping[str, Any], _value: Any) -> None:
     """A new proposal: forget an earlier draft."""
     data = _data(turn)
@@ -166,9 +194,9 @@ def meetup_places(turn: Turn, _args: Mapping[str, Any], _value: Any) -> None:
     """Before "where?": the group's usual places as a list to copy from, unless the groups
     chat put them into ``v_places`` (then they are buttons: :func:`place_choices`)."""
     data = _data(turn)
-    group = _number(data.get(GROUP))
-    if group is not None and not data.get(PLACES):
-        turn.effects.append(ShowPlaces(group, turn.language.code))
+    group, picked = group_of(data)
+    if (group is not None or picked is not None) and not data.get(PLACES):
+        turn.effects.append(ShowPlaces(group, turn.language.code, picked))
 
 
 def meetup_read_time(turn: Turn, args: Mapping[str, Any], _value: Any) -> None:
@@ -197,9 +225,9 @@ def meetup_read_time(turn: Turn, args: Mapping[str, Any], _value: Any) -> None:
 def meetup_propose(turn: Turn, _args: Mapping[str, Any], _value: Any) -> None:
     """She confirmed her proposal: hand it to the host (which checks she may propose)."""
     data = _data(turn)
-    group = _number(data.get(GROUP))
+    group, picked = group_of(data)
     times = tuple(str(t) for t in (data.get(TIMES) or []))
-    if group is not None and times and data.get(DEADLINE):
+    if (group is not None or picked is not None) and times and data.get(DEADLINE):
         turn.effects.append(
             ProposeMeetup(
                 group,
@@ -208,6 +236,7 @@ def meetup_propose(turn: Turn, _args: Mapping[str, Any], _value: Any) -> None:
                 times[:3],
                 str(data[DEADLINE]),
                 turn.language.code,
+                picked,
             )
         )
     meetup_begin(turn, {}, None)
@@ -354,6 +383,7 @@ def meetup_confirm_times(turn: Turn, _node: Node) -> list[Option]:
 
 
 ACTIONS = {
+    "meetup_from_group": meetup_from_group,
     "meetup_begin": meetup_begin,
     "meetup_places": meetup_places,
     "meetup_read_time": meetup_read_time,

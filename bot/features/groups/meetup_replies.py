@@ -16,6 +16,7 @@ from sqlalchemy import Connection, insert, select, update
 
 from bot.db.tables import groups, meetup_options, meetup_rsvps, meetups, organisations
 from bot.features.groups import meetup_texts as t
+from bot.features.groups.group_chat import picked_group_id
 from bot.features.groups.meetup_changes import cancel_meetup, move_meetup
 from bot.features.groups.meetup_effects import (
     CancelMeetup,
@@ -83,6 +84,17 @@ def _meetup(conn: Connection, meetup_id: int) -> Any:
     ).first()
 
 
+def resolved_group(
+    conn: Connection, group_id: int | None, picked: tuple[str, int] | None, person: int
+) -> int | None:
+    """The group a proposal is for: given, or the one she picked on her groups hub."""
+    if group_id is not None:
+        return group_id
+    if picked is None:
+        return None
+    return picked_group_id(conn, person, {"g_list": picked[0], "g_pick": picked[1]})
+
+
 class MeetupReplies:
     """Writes proposals, votes, confirmations and answers; shows places and counts."""
 
@@ -107,10 +119,13 @@ class MeetupReplies:
         words = Words(self.engine, effect.language)
         person = target.person_id
         if isinstance(effect, ShowPlaces):
+            group_id = resolved_group(conn, effect.group_id, effect.picked, person)
+            if group_id is None:
+                return []
             places = conn.execute(
-                select(groups.c.usual_places).where(groups.c.id == effect.group_id)
+                select(groups.c.usual_places).where(groups.c.id == group_id)
             ).scalar()
-            if not places or not is_member(conn, effect.group_id, person):
+            if not places or not is_member(conn, group_id, person):
                 return []
             lines = "\n".join(f"• {p}" for p in places)
             return [words.reply(words.say(t.PLACES, places=lines))]
@@ -177,7 +192,8 @@ class MeetupReplies:
         conn: Connection, effect: ProposeMeetup, person: int, now: datetime, words: Words
     ) -> str:
         """Store the meetup and its times; ask every active member (a nudge each)."""
-        if not may_propose(conn, effect.group_id, person):
+        group_id = resolved_group(conn, effect.group_id, effect.picked, person)
+        if group_id is None or not may_propose(conn, group_id, person):
             return words.say(t.NOT_ALLOWED)
         times = sorted({datetime.fromisoformat(x) for x in effect.times})
         if not times or times[0] <= now:
@@ -185,7 +201,7 @@ class MeetupReplies:
         meetup = conn.execute(
             insert(meetups)
             .values(
-                group_id=effect.group_id,
+                group_id=group_id,
                 title=effect.title or "…",
                 place=effect.place,
                 status=VOTING,
@@ -200,7 +216,7 @@ class MeetupReplies:
             insert(meetup_options),
             [{"meetup_id": meetup, "position": n, "starts_at": m} for n, m in enumerate(times)],
         )
-        members = active_members(conn, effect.group_id)
+        members = active_members(conn, group_id)
         tell_members(conn, meetup, members, VOTE_KIND, now)
         return words.say(t.PROPOSED, count=len(members))
 
