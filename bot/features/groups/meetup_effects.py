@@ -215,7 +215,8 @@ def meetup_read_time(turn: Turn, args: Mapping[str, Any], _value: Any) -> None:
     data[TIMES] = times
     moments = [datetime.fromisoformat(t) for t in times]
     data[SHOWN_TIMES] = "\n".join(
-        f"{n}. {when(m, turn.language, timezone)}" for n, m in enumerate(moments, start=1)
+        f"{native_digits(str(n), turn.language)}. {when(m, turn.language, timezone)}"
+        for n, m in enumerate(moments, start=1)
     )
     deadline = deadline_for(min(moments), turn.context.now)
     data[DEADLINE] = deadline.isoformat()

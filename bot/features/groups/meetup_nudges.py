@@ -28,6 +28,7 @@ from bot.features.groups.meetup_reminders import (
 from bot.features.groups.meetup_schedule import CONFIRMED_KIND, VOTE_KIND
 from bot.nudges.kinds import Built, ClaimedNudge, NudgeEnv, NudgeKind
 from conversations.events import TriggerIn
+from conversations.i18n import native_digits
 from conversations.languages import Language
 
 SKIPPED = "skipped"
@@ -104,7 +105,8 @@ def vote_event(conn: Connection, row: ClaimedNudge, env: NudgeEnv) -> Built:
     values = _base(env, meetup, language)
     values["opts"] = [button_when(m, language, meetup.timezone) for m in options]
     values["times"] = "\n".join(
-        f"{n}. {when(m, language, meetup.timezone)}" for n, m in enumerate(options, start=1)
+        f"{native_digits(str(n), language)}. {when(m, language, meetup.timezone)}"
+        for n, m in enumerate(options, start=1)
     )
     values["organiser"] = "1" if is_organiser(conn, meetup.group_id, row.person_id) else ""
     return TriggerIn("meetup.vote", values)

@@ -223,7 +223,8 @@ class MeetupReplies:
     @staticmethod
     def counts(conn: Connection, meetup: Any, words: Words) -> str:
         lines = "\n".join(
-            f"{n + 1}. {when(moment, words.language, meetup.timezone)}: "
+            f"{native_digits(str(n + 1), words.language)}. "
+            f"{when(moment, words.language, meetup.timezone)}: "
             f"{native_digits(str(voters), words.language)} 👍"
             for n, moment, voters in counts(conn, meetup.id)
         )
