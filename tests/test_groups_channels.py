@@ -63,6 +63,7 @@ from tests.auxil.whatsapp import (
     SECRET,
     SENDER,
     WhatsAppPhone,
+    shown,
     write_templates,
 )
 
@@ -331,15 +332,16 @@ def test_propose_vote_poll_confirm_answer_remind_move_and_rate(
         assert "Жіноче кафе: Kaffee und Kuchen" in ask_olena.text
         drain(leyla_tg)
         ask_amina = amina_wa.deliver()[-1]
-        assert "مقهى النساء في هويا: Kaffee und Kuchen" in ask_amina.form["Body"]
+        assert "مقهى النساء في هويا: Kaffee und Kuchen" in shown(ask_amina)
         (poll,) = proxy.calls_of("sendPoll")
         assert poll.params["chat_id"] == GROUP_CHAT
         question = str(poll.params["question"])
         assert "Frauencafé Hoya" in question and "Kaffee und Kuchen" in question
         poll_id = str(poll.params["poll_id"])
 
-        amina_wa.send("1, 2")  # numbered, as WhatsApp shows the times
-        print(amina_wa.text())
+        amina_wa.send("1, 2")  # numbered, as WhatsApp shows the times: both are ticked
+        assert "1️⃣ ✅" in amina_wa.text() and "2️⃣ ✅" in amina_wa.text()
+        amina_wa.send("4")  # ➡️ تم (done)
         # Olena votes in the group's poll instead of her private chat: it counts as hers.
         post_update(
             client,
@@ -349,6 +351,7 @@ def test_propose_vote_poll_confirm_answer_remind_move_and_rate(
                         "poll_id": poll_id,
                         "user": {"id": OLENA_TG, "is_bot": False, "first_name": "Olena"},
                         "option_ids": [0],
+                        "option_persistent_ids": [f"{poll_id}-0"],
                     }
                 }
             ),
@@ -356,7 +359,7 @@ def test_propose_vote_poll_confirm_answer_remind_move_and_rate(
         with runtime.db.connect() as conn:
             tally = [n for _, _, n in counts(conn, meetup)]
             voters = set(conn.execute(select(meetup_votes.c.voter)).scalars())
-        assert tally[0] >= 1 and f"p:{olena}" in voters
+        assert tally == [2, 1] and voters == {f"p:{olena}", f"p:{amina}"}
 
         # Leyla looks ("treffen") and confirms Tuesday 15:00.
         tg_text(client, leyla_tg, "treffen")
@@ -374,20 +377,24 @@ def test_propose_vote_poll_confirm_answer_remind_move_and_rate(
         told_olena = drain(olena_tg)[-1]
         drain(leyla_tg)
         told_amina = amina_wa.deliver()[-1]
-        assert "Gemeindehaus Hoya" in told_amina.form["Body"]
-        amina_wa.send("1")
+        assert "Gemeindehaus Hoya" in shown(told_amina)
+        amina_wa.press(told_amina.variables["2"])  # her first quick-reply button: ✅ yes
         tg_press(client, olena_tg, told_olena, told_olena.labels[2])
         deliver(runtime)
         drain(olena_tg)
         with runtime.db.connect() as conn:
-            answers = dict(conn.execute(select(meetup_rsvps.c.person_id, meetup_rsvps.c.answer)))
+            answers = dict(
+                conn.execute(select(meetup_rsvps.c.person_id, meetup_rsvps.c.answer))
+                .tuples()
+                .all()
+            )
         assert answers[amina] == "yes" and answers[olena] == "no"
 
         # Monday 17:00, the day before: a reminder to yes (and maybe) only.
         clock.set(datetime(2026, 11, 30, 16, 0, 1, tzinfo=UTC))
         tick(runtime)
         reminder = amina_wa.deliver()[-1]
-        assert "Kaffee und Kuchen" in reminder.form["Body"]
+        assert "Kaffee und Kuchen" in shown(reminder)
 
         # Monday 18:00: Leyla moves it to 18:00; those who answered are told and asked again.
         clock.set(datetime(2026, 11, 30, 17, 0, tzinfo=UTC))
@@ -404,9 +411,14 @@ def test_propose_vote_poll_confirm_answer_remind_move_and_rate(
         drain(leyla_tg)
         tick(runtime)
         moved_olena = drain(olena_tg)[-1]
+        # Amina had three messages from the bot today (the question, the confirmation, the
+        # reminder): the daily cap moves hers to the next morning.
+        assert amina_wa.deliver() == []
+        clock.set(datetime(2026, 12, 1, 7, 30, tzinfo=UTC))
+        tick(runtime)
         moved_amina = amina_wa.deliver()[-1]
-        assert "Gemeindehaus Hoya" in moved_amina.form["Body"]
-        amina_wa.send("2")  # maybe
+        assert "Gemeindehaus Hoya" in shown(moved_amina)
+        amina_wa.press(moved_amina.variables["4"])  # her second button: 🤔 maybe
         tg_press(client, olena_tg, moved_olena, moved_olena.labels[0])  # now she can come
         deliver(runtime)
         drain(olena_tg)
@@ -414,11 +426,12 @@ def test_propose_vote_poll_confirm_answer_remind_move_and_rate(
         # Tuesday 16:00, two hours before: both are reminded (yes and maybe).
         clock.set(TUESDAY_6PM - timedelta(hours=2) + timedelta(seconds=1))
         tick(runtime)
-        assert len(amina_wa.deliver()) == 1
-        assert len(drain(olena_tg)) == 1
+        assert "6:00 م" in shown(amina_wa.deliver()[-1])  # 18:00, as Arabic writes it
+        assert "⏰" in drain(olena_tg)[-1].text
 
-        # Tuesday 21:00: "how was it?" only to those who said yes.
-        clock.set(TUESDAY_6PM + timedelta(hours=3, seconds=1))
+        # "How was it?" three hours after the start falls in the quiet hours (from 20:00): it
+        # comes on Wednesday morning at 8:00, only to those who said yes.
+        clock.set(datetime(2026, 12, 2, 7, 0, 1, tzinfo=UTC))
         tick(runtime)
         after = drain(olena_tg)[-1]
         assert amina_wa.deliver() == []
@@ -434,7 +447,12 @@ def test_propose_vote_poll_confirm_answer_remind_move_and_rate(
             str(p) for p in conn.execute(select(outbox.c.payload).where(outbox.c.kind == "group"))
         ]
     assert rated == 4
-    assert group_posts, "the group saw the poll and the confirmation"
+    # The group saw the poll, the confirmation and the move.
+    assert [c.method for c in proxy.calls if str(c.params.get("chat_id")) == GROUP_CHAT] == [
+        "sendPoll",
+        "sendMessage",
+        "sendMessage",
+    ]
     for post in group_posts:
         for secret in (*NAMES, *(n.split()[0] for n in NAMES), AMINA_WA, str(OLENA_TG)):
             assert secret not in post

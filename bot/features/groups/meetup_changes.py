@@ -49,7 +49,10 @@ def move_meetup(
         CHANGED_KIND,
         now,
         step=f":{starts_at.isoformat()}",
-        payload={"change": MOVED, "starts_at": starts_at.isoformat()},
+        # "moved_to", not "starts_at": the daily cap keeps a nudge with a ``starts_at`` on its
+        # day (and drops it when the day is full); the word that a meetup moved must arrive,
+        # so it is movable: a full day sends it the next morning.
+        payload={"change": MOVED, "moved_to": starts_at.isoformat()},
     )
 
 

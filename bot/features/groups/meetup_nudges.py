@@ -176,7 +176,7 @@ def changed_event(conn: Connection, row: ClaimedNudge, env: NudgeEnv) -> Built:
         values["when"] = when(meetup.starts_at, language, meetup.timezone)
     if row.payload.get("change") == CANCELLED and meetup.status == CANCELLED:
         return TriggerIn("meetup.cancelled", values)
-    moved_to = row.payload.get("starts_at")
+    moved_to = row.payload.get("moved_to")
     if (
         row.payload.get("change") == MOVED
         and meetup.status == "confirmed"

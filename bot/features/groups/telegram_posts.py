@@ -5,7 +5,8 @@ still has the bot, once each (the outbox's idempotency keys, ``skip_existing``):
 
 * while it is ``voting``: the native poll (its times and "none fits");
 * once ``confirmed``: the time and place with the answers so far (or the votes for that time);
-* moved (``starts_at`` is not the confirmed option's time): the new time, once per new time;
+* moved (``starts_at`` is not the confirmed option's time, or a move cleared the option): the
+  new time, once per new time;
 * ``cancelled``: that it is off (only where something was posted about it before).
 
 Nothing personal: the group's name, the meetup's title, time, place and counts.  Texts are in
@@ -188,7 +189,8 @@ class _Post:
             posts = [(f"groups:tg-confirmed:{self.id}", self.confirmed())]
             option_time = self._option_time()
             starts_at = self.meetup["starts_at"]
-            if option_time is not None and starts_at != option_time:
+            # A move keeps no option (``meetup_changes.move_meetup`` clears it): moved.
+            if option_time is None or starts_at != option_time:
                 stamp = int(starts_at.timestamp())
                 posts.append((f"groups:tg-moved:{self.id}:{stamp}", self.moved()))
             return posts
