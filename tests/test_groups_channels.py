@@ -283,11 +283,17 @@ def members(runtime: Runtime) -> tuple[int, int, int, int]:
 
 
 def telegram_lines(user: TelegramUser) -> list[str]:
+    """Her chat as she sees it.  The stand-in hands out a message again when the bot edits it
+    (an answered question loses its buttons): shown once."""
     received = iter(user.inbox)
-    lines = []
+    lines: list[str] = []
+    seen: set[int] = set()
     for who, text in user.transcript:
         if who == "bot":
             message = next(received)
+            if message.message_id in seen:
+                continue
+            seen.add(message.message_id)
             buttons = "  ".join(f"[{label}]" for label in message.labels)
             text = f"{message.text}\n{buttons}" if buttons else message.text
         lines.append(f"{who}: " + text.replace("\n", "\n     "))
