@@ -21,8 +21,9 @@ from tests.auxil.person import CHANNELS, Line, on_channel, onboard
 pytestmark = pytest.mark.slow
 
 UK_CONSENT = "✅ Так, я згодна"
-#: The main menu in Ukrainian: the features' entries first (jobs, mentoring).
+#: The main menu in Ukrainian: the features' entries first (groups, jobs, mentoring).
 UK_MENU = [
+    "👭 Групи",
     "💼 Робота",
     "🤝 Наставниця",
     "🙋 Запитати команду",

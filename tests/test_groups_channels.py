@@ -119,6 +119,8 @@ def both(
     load_demo(runtime.db, SECRET, runtime.clock())
     yield runtime
     runtime.close()
+    if "loop" in _LOOP:
+        _LOOP.pop("loop").close()
 
 
 def _update(body: dict[str, object]) -> dict[str, object]:
@@ -187,11 +189,24 @@ def drain(user: TelegramUser) -> list[Received]:
             return got
 
 
+#: One event loop for every send of a test: the Telegram client keeps its connections on the
+#: loop it first ran on (``asyncio.run`` per call would close it under them, and a request
+#: that reached Telegram would be reported failed and sent again).
+_LOOP: dict[str, asyncio.AbstractEventLoop] = {}
+
+
+def _loop() -> asyncio.AbstractEventLoop:
+    if "loop" not in _LOOP or _LOOP["loop"].is_closed():
+        _LOOP["loop"] = asyncio.new_event_loop()
+    return _LOOP["loop"]
+
+
 def deliver(runtime: Runtime) -> None:
     """Send everything due.  A second message to the same chat within a second waits for
     Telegram's limit: the clock is moved on a second instead of sleeping."""
+    loop = _loop()
     for _ in range(60):
-        while asyncio.run(runtime.dispatcher.dispatch()):
+        while loop.run_until_complete(runtime.dispatcher.dispatch()):
             pass
         with runtime.db.connect() as conn:
             waiting = conn.execute(

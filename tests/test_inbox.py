@@ -123,8 +123,9 @@ def test_a_reply_reaches_her_screen_and_closing_hands_her_back_to_the_bot(
     assert inbox.threads(coordinator) == []
     [closed] = inbox.threads(coordinator, status="closed")
     assert inbox.thread(coordinator, closed.id).close_note == "Geklärt, kommt mit Tochter"
-    # Back with the bot: "3" is the menu's third answer (the team; jobs and mentoring first).
-    assert "write your question" in sim.send("3")[0]["text"].lower()
+    # Back with the bot: "4" is the menu's fourth answer (the team; groups, jobs and mentoring
+    # first).
+    assert "write your question" in sim.send("4")[0]["text"].lower()
     with pytest.raises(ClosedThreadError):
         inbox.reply(coordinator, closed.id, "Noch etwas")
     with runtime.db.connect() as conn:

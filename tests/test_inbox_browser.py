@@ -108,7 +108,7 @@ def test_a_coordinator_answers_her_and_hands_her_back_to_the_bot(
         expect(staff_page.locator("#threads")).to_contain_text("Keine Gespräche.")
         wait_for(lambda: any(t.startswith("🤖") for t in screen(http, "amina")))
         assert screen(http, "amina")[-1].startswith("🏠")  # and the menu
-        assert sim.send("3")[0]["text"].startswith("🙋")  # the bot answers again (3: the team)
+        assert sim.send("4")[0]["text"].startswith("🙋")  # the bot answers again (4: the team)
         assert (
             threads_of(live_server.runtime, person_of(live_server.runtime, "amina"))[0]["status"]
             == "closed"

@@ -75,7 +75,7 @@ def test_a_coordinator_sees_replies_notes_and_closes(
     assert transcript(client, "amina")[-2][1].startswith("🤖 Das Gespräch mit unserem Team")
     assert "Keine Gespräche." in client.get("/staff/inbox").text
     assert "Amina" in client.get("/staff/inbox?status=closed").text
-    assert sim.send("3")[0]["text"].startswith("🙋")  # the menu answers again (3: the team)
+    assert sim.send("4")[0]["text"].startswith("🙋")  # the menu answers again (4: the team)
 
 
 def test_another_organisation_gets_404_even_by_guessing(

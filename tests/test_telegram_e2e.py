@@ -21,8 +21,9 @@ from tests.auxil.telegram import TOKEN, FixingProxy, StandIn, TelegramUser, requ
 pytestmark = pytest.mark.slow
 
 UK_CONSENT = "✅ Так, я згодна"
-#: The main menu in Ukrainian: the features' entries first (jobs, mentoring).
+#: The main menu in Ukrainian: the features' entries first (groups, jobs, mentoring).
 UK_MENU = [
+    "👭 Групи",
     "💼 Робота",
     "🤝 Наставниця",
     "🙋 Запитати команду",
