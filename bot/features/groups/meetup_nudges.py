@@ -26,6 +26,7 @@ from bot.features.groups import meetup_texts as t
 from bot.features.groups.meetup_changes import CANCELLED, CHANGED_KIND, MOVED
 from bot.features.groups.meetup_deadlines import DEADLINE_KIND
 from bot.features.groups.meetup_effects import button_when, when
+from bot.features.groups.meetup_extras import extras
 from bot.features.groups.meetup_members import group_name, is_member, is_organiser
 from bot.features.groups.meetup_reminders import (
     AFTER_KIND,
@@ -77,18 +78,9 @@ def _language(env: NudgeEnv, code: str | None, fallback: str) -> Language:
 
 def place_text(env: NudgeEnv, meetup: Any, language: Language) -> str:
     """The place, then "children welcome" and how to get there, where the group set them."""
-    lines = [meetup.place]
-    if meetup.children_welcome:
-        lines.append(env.catalogs.translate(language, t.CHILDREN))
-    directions = meetup.directions or {}
-    text = directions.get(language.code) or directions.get(meetup.default_language)
-    if text:
-        lines.append(
-            env.catalogs.fill(
-                language, env.catalogs.translate(language, t.DIRECTIONS), {"directions": text}
-            )
-        )
-    return "\n".join(line for line in lines if line)
+    return "\n".join(
+        line for line in [meetup.place, *extras(env.catalogs, meetup, language)] if line
+    )
 
 
 def one_line(text: str) -> str:
