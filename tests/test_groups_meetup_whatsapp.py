@@ -2,7 +2,9 @@
 for a day, so the meetup's question reaches her only as the approved ``meetup_vote`` template
 (the group, what, and the times on one line: "1 = …; 2 = …"); she answers "1, 2" and then
 "تم" (done) and both votes are stored.  The confirmation goes as the ``meetup_confirmed``
-template (group, what, when, where on one line); her "1" is "✅ I am coming".
+template (group, what, when, where on one line); her "1" is "✅ I am coming".  The reminder
+the day before goes as ``meetup_reminder``; the meetup moved, the news as ``meetup_changed``
+("moved to …" in her language), and her "2" is "maybe".
 
 The real ``twilio`` client sends to the Twilio stand-in (Prism checks every request against
 Twilio's API description); her answers come in as signed webhooks.  Frozen clock (Monday
@@ -24,6 +26,7 @@ from starlette.testclient import TestClient
 from bot.db.migrate import upgrade
 from bot.db.tables import consents, identities, meetup_options, meetup_rsvps, outbox
 from bot.demo import load_demo
+from bot.features.groups.meetup_changes import move_meetup
 from bot.features.groups.meetup_replies import confirm_meetup
 from bot.features.groups.meetup_schedule import VOTE_KIND, tell_members
 from bot.features.groups.meetup_votes import counts
@@ -48,8 +51,11 @@ from tests.auxil.whatsapp import (
 AMINA_WA = "+4915112345611"
 VOTE = {"de": "HX" + "6" * 32, "ar": "HX" + "7" * 32}
 CONFIRMED = {"de": "HX" + "8" * 32, "ar": "HX" + "9" * 32}
+REMINDER = {"ar": "HX" + "ab" * 16}
+CHANGED = {"ar": "HX" + "cd" * 16}
 SATURDAY = datetime(2026, 12, 5, 14, 0, tzinfo=UTC)  # 15:00 in Berlin
 SUNDAY = datetime(2026, 12, 6, 14, 0, tzinfo=UTC)
+MOVED_TO = datetime(2026, 12, 12, 13, 30, tzinfo=UTC)
 
 
 @pytest.fixture
@@ -66,6 +72,14 @@ def wa(
     data["templates"]["meetup_confirmed"] = {
         lang: {"content_sid": sid, "variables": ["group", "what", "when", "place_line"]}
         for lang, sid in CONFIRMED.items()
+    }
+    data["templates"]["meetup_reminder"] = {
+        lang: {"content_sid": sid, "variables": ["what", "when", "place_line"]}
+        for lang, sid in REMINDER.items()
+    }
+    data["templates"]["meetup_changed"] = {
+        lang: {"content_sid": sid, "variables": ["group", "what", "change"]}
+        for lang, sid in CHANGED.items()
     }
     templates.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
     settings = Settings(
@@ -162,6 +176,25 @@ def test_vote_and_confirmation_reach_her_as_templates_outside_the_window(
         assert all("\n" not in value for value in variables.values())
 
         phone.send("1")  # "1 = سآتي" in the template: she is coming
+
+        # The day before at 17:00 in Berlin, four days after she last wrote: the reminder.
+        clock.advance(seconds=(datetime(2026, 12, 5, 16, 0, tzinfo=UTC) - clock()).total_seconds())
+        assert fire_due(db, runtime.turns, clock) == 1
+        (reminder,) = phone.deliver()
+        assert reminder.form["ContentSid"] == REMINDER["ar"]
+        variables = json.loads(reminder.form["ContentVariables"])
+        assert variables["1"] == "Kaffee trinken" and variables["2"] == "الأحد، 6\u200f/12، 3:00 م"
+        assert variables["3"].startswith("Café am Markt · 👶 ")
+
+        # Moved a week on: the news as the meetup_changed template; her "2" is "maybe".
+        with db.begin() as conn:
+            assert move_meetup(conn, meetup, group, MOVED_TO, clock()) == 1
+        assert fire_due(db, runtime.turns, clock) == 1
+        (changed,) = phone.deliver()
+        assert changed.form["ContentSid"] == CHANGED["ar"]
+        variables = json.loads(changed.form["ContentVariables"])
+        assert variables["3"] == "تأجّل إلى السبت، 12\u200f/12، 2:30 م"
+        phone.send("2")
     with db.connect() as conn:
         answers = dict(conn.execute(select(meetup_rsvps.c.person_id, meetup_rsvps.c.answer)).all())
         kinds = list(
@@ -169,5 +202,6 @@ def test_vote_and_confirmation_reach_her_as_templates_outside_the_window(
                 select(outbox.c.kind).where(outbox.c.person_id == amina).order_by(outbox.c.id)
             ).scalars()
         )
-    assert answers == {amina: "yes"}
-    assert kinds[0] == "meetup_vote" and "meetup_confirmed" in kinds
+    assert answers == {amina: "maybe"}
+    started = [k for k in kinds if k != "reply"]
+    assert started == ["meetup_vote", "meetup_confirmed", "meetup_reminder", "meetup_changed"]
