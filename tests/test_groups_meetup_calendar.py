@@ -11,26 +11,43 @@ channel; frozen clock (Monday 30 November 2026, 10:00 in Berlin); SQLite and Pos
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Iterator
 from datetime import UTC, datetime
+from pathlib import Path
 
-from sqlalchemy import select
+import pytest
+from sqlalchemy import insert, select
 from starlette.testclient import TestClient
 
 from bot.channels.messages import Attachment, Outbound
-from bot.db.tables import meetup_options, outbox
+from bot.db.migrate import upgrade
+from bot.db.tables import consents, meetup_options, outbox
+from bot.demo import load_demo
 from bot.features.groups.meetup_changes import cancel_meetup, move_meetup
 from bot.features.groups.meetup_replies import confirm_meetup
 from bot.ics import fold
-from bot.runtime import Runtime
+from bot.runtime import Runtime, build_runtime
+from bot.settings import Settings
 from scheduler.due import fire_due
-from tests.auxil.clock import FrozenClock
+from tests.auxil.clock import DEFAULT_START, FrozenClock, running_from
+from tests.auxil.constants import TEST_SECRET
 from tests.auxil.courses import person_of
 from tests.auxil.meetups import add_group, add_meetup
+from tests.auxil.people import DEMO, add_person, organisation_id
 from tests.auxil.simulator import Simulator, onboard
+from tests.auxil.telegram import (
+    TOKEN,
+    WEBHOOK_SECRET,
+    FixingProxy,
+    StandIn,
+    TelegramUser,
+    require_stand_in,
+)
 
 SATURDAY = datetime(2026, 12, 5, 14, 0, tzinfo=UTC)  # 15:00 in Berlin
 SUNDAY = datetime(2026, 12, 6, 14, 0, tzinfo=UTC)
 MOVED_TO = datetime(2026, 12, 12, 13, 30, tzinfo=UTC)
+LEYLA = 770311
 
 
 def parse(data: bytes) -> tuple[dict[str, str], dict[str, str]]:
@@ -141,3 +158,75 @@ def test_the_calendar_file_in_her_language_and_long_lines_folded(
     _calendar, event = parse(file.data)
     assert event["SUMMARY"] == "Nähen\\, Stricken\\; und Tee " + "ж" * 40 + " – Frauencafé Hoya"
     assert event["DESCRIPTION"] == "👶 Діти — бажані гості."
+
+
+# ---- on Telegram: the file is uploaded with sendDocument before the text -------------------
+
+
+@pytest.fixture
+def telegram(tmp_path: Path) -> Iterator[tuple[StandIn, FixingProxy]]:
+    require_stand_in()
+    with StandIn(tmp_path) as stand_in, FixingProxy(stand_in.url) as proxy:
+        yield stand_in, proxy
+
+
+@pytest.mark.slow
+def test_on_telegram_the_confirmation_uploads_the_calendar_file(
+    sqlite_url: str, telegram: tuple[StandIn, FixingProxy]
+) -> None:
+    """A real runtime (real time: Telegram's one message a second per chat is waited for)."""
+    stand_in, proxy = telegram
+    settings = Settings(
+        database_url=sqlite_url,
+        environment="test",
+        secret_key=TEST_SECRET,
+        telegram_token=TOKEN,
+        telegram_api_url=proxy.api_url,
+        telegram_mode="webhook",
+        telegram_webhook_secret=WEBHOOK_SECRET,
+        public_url="https://bot.example.org",
+    )
+    upgrade(sqlite_url)
+    runtime = build_runtime(settings, clock=running_from(DEFAULT_START))
+    try:
+        load_demo(runtime.db, TEST_SECRET, runtime.clock())
+        db, now = runtime.db, runtime.clock()
+        org = organisation_id(runtime, DEMO)
+        leyla = add_person(runtime, org, "Leyla", now, channels=[("telegram", str(LEYLA), "ok")])
+        with db.begin() as conn:
+            conn.execute(
+                insert(consents).values(
+                    person_id=leyla,
+                    purpose="messages",
+                    wording_version="test",
+                    language="de",
+                    channel="telegram",
+                    given_at=now,
+                )
+            )
+        group = add_group(db, now, organisers=[leyla])
+        meetup = add_meetup(db, group, now, [SATURDAY, SUNDAY])
+        with db.begin() as conn:
+            option = conn.execute(
+                select(meetup_options.c.id).where(
+                    meetup_options.c.meetup_id == meetup, meetup_options.c.position == 0
+                )
+            ).scalar_one()
+            confirm_meetup(conn, meetup, group, option, SATURDAY, now)
+        assert fire_due(db, runtime.turns, runtime.clock) == 1
+        while asyncio.run(runtime.dispatcher.dispatch()):
+            pass
+        (text,) = TelegramUser(stand_in, LEYLA, "Leyla", "de").receive(1)
+        assert "Das Treffen findet statt!" in text.text
+        assert text.labels == ["✅ Ich komme", "🤔 Vielleicht", "❌ Ich kann nicht"]
+        (call,) = [
+            c for c in proxy.calls_of("sendDocument") if str(c.params.get("chat_id")) == str(LEYLA)
+        ]
+        document = call.params["document"]
+        assert document["filename"] == "Kaffee trinken.ics"
+        _calendar, event = parse(document["content"].encode())
+        assert event["DTSTART"] == "20261205T140000Z" and event["SUMMARY"].startswith(
+            "Kaffee trinken – "
+        )
+    finally:
+        runtime.close()
