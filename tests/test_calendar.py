@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 from starlette.testclient import TestClient
 
 from bot.features.courses.calendar import session_from_token, session_token
-from bot.features.courses.ics import escape_text, fold
+from bot.ics import escape_text, fold
 from bot.runtime import Runtime
 from scheduler.due import fire_due
 from tests.auxil.clock import FrozenClock

@@ -5,54 +5,20 @@ address as location, the "how to get there" note as description; a cancelled ses
 ``STATUS:CANCELLED`` so a calendar that imported it before shows it struck out.  Served as a
 link by ``bot.features.courses.calendar`` and sent as a file by the Telegram adapter.
 
-Written by hand: five properties need escaping and line folding, which is less code than a
-dependency.
+Written by hand with the core helpers of :mod:`bot.ics` (escaping, folding, time stamps).
 """
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Engine, select
 
 from bot.db.tables import courses, sessions
+from bot.ics import calendar, escape_text, stamp
 
 PRODID = "-//Together We Can//Course sessions//DE"
-
-
-def escape_text(value: str) -> str:
-    """RFC 5545 §3.3.11 TEXT escaping."""
-    return (
-        value.replace("\\", "\\\\")
-        .replace(";", "\\;")
-        .replace(",", "\\,")
-        .replace("\r\n", "\\n")
-        .replace("\n", "\\n")
-    )
-
-
-def fold(line: str) -> str:
-    """RFC 5545 §3.1: lines of at most 75 octets, continued with CRLF + space.
-
-    Never splits inside a UTF-8 character.
-    """
-    out: list[str] = []
-    current: list[str] = []
-    size, limit = 0, 75
-    for char in line:
-        width = len(char.encode())
-        if size + width > limit:
-            out.append("".join(current))
-            current, size, limit = [], 0, 74  # continuation lines start with a space
-        current.append(char)
-        size += width
-    out.append("".join(current))
-    return "\r\n ".join(out)
-
-
-def _stamp(moment: datetime) -> str:
-    return moment.astimezone(UTC).strftime("%Y%m%dT%H%M%SZ")
 
 
 def session_ics(row: Any, language: str, now: datetime) -> str:
@@ -60,25 +26,18 @@ def session_ics(row: Any, language: str, now: datetime) -> str:
     title = row.title or {}
     summary = title.get(language) or title.get("de") or next(iter(title.values()), "Kurs")
     location = ", ".join(p for p in (row.place, row.address) if p)
-    lines = [
-        "BEGIN:VCALENDAR",
-        "VERSION:2.0",
-        f"PRODID:{PRODID}",
-        "CALSCALE:GREGORIAN",
-        "METHOD:PUBLISH",
-        "BEGIN:VEVENT",
+    event = [
         f"UID:session-{row.id}@together-we-can",
-        f"DTSTAMP:{_stamp(now)}",
-        f"DTSTART:{_stamp(row.starts_at)}",
-        f"DTEND:{_stamp(row.ends_at)}",
+        f"DTSTAMP:{stamp(now)}",
+        f"DTSTART:{stamp(row.starts_at)}",
+        f"DTEND:{stamp(row.ends_at)}",
         f"SUMMARY:{escape_text(summary)}",
         f"LOCATION:{escape_text(location)}",
     ]
     if row.directions:
-        lines.append(f"DESCRIPTION:{escape_text(row.directions)}")
-    lines.append("STATUS:CANCELLED" if row.status == "cancelled" else "STATUS:CONFIRMED")
-    lines += ["END:VEVENT", "END:VCALENDAR"]
-    return "".join(fold(line) + "\r\n" for line in lines)
+        event.append(f"DESCRIPTION:{escape_text(row.directions)}")
+    event.append("STATUS:CANCELLED" if row.status == "cancelled" else "STATUS:CONFIRMED")
+    return calendar(PRODID, event)
 
 
 def session_calendar_file(db: Engine, session_id: int, language: str, now: datetime) -> str | None:
@@ -102,3 +61,6 @@ def session_calendar_file(db: Engine, session_id: int, language: str, now: datet
             .where(sessions.c.id == session_id)
         ).first()
     return None if row is None else session_ics(row, language, now)
+
+
+__all__ = ["PRODID", "session_calendar_file", "session_ics"]

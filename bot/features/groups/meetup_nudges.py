@@ -4,6 +4,14 @@ A row is ``skipped`` when she is no longer an active member of the group (she le
 nothing more of it), when the vote has closed (``meetup_vote``), or when the meetup is no
 longer confirmed or has begun (``meetup_confirmed``), or when she no longer said yes or maybe
 or the meetup moved (``meetup_reminder``).
+
+Outside WhatsApp's 24-hour window only an approved template reaches her: each trigger names its
+template kind (``template``: ``meetup_vote``, ``meetup_confirmed``, ``meetup_reminder``,
+``meetup_changed``, all Utility templates in ``config/whatsapp_templates.example.yaml``) and
+carries the template's variables on one line each (a template variable cannot hold a line
+break): ``times_line`` ("1 = Sa., 5.12., 15:00; 2 = …", so that she answers with the numbers),
+``place_line`` (the place, children welcome, how to get there) and ``change`` (moved to … /
+cancelled).
 """
 
 from __future__ import annotations
@@ -18,6 +26,7 @@ from bot.features.groups import meetup_texts as t
 from bot.features.groups.meetup_changes import CANCELLED, CHANGED_KIND, MOVED
 from bot.features.groups.meetup_deadlines import DEADLINE_KIND
 from bot.features.groups.meetup_effects import button_when, when
+from bot.features.groups.meetup_extras import extras
 from bot.features.groups.meetup_members import group_name, is_member, is_organiser
 from bot.features.groups.meetup_reminders import (
     AFTER_KIND,
@@ -30,9 +39,14 @@ from bot.nudges.kinds import Built, ClaimedNudge, NudgeEnv, NudgeKind
 from conversations.events import TriggerIn
 from conversations.i18n import native_digits
 from conversations.languages import Language
+from conversations.texts import Text
 
 SKIPPED = "skipped"
 MISSED = "missed"
+#: The trigger value naming the WhatsApp template kind (``bot.outbox.kinds.TEMPLATE_KEY``).
+TEMPLATE = "template"
+VOTE_TEMPLATE, CONFIRMED_TEMPLATE = "meetup_vote", "meetup_confirmed"
+REMINDER_TEMPLATE, CHANGED_TEMPLATE = "meetup_reminder", "meetup_changed"
 
 
 def _row(conn: Connection, payload: dict[str, Any]) -> Any:
@@ -64,26 +78,25 @@ def _language(env: NudgeEnv, code: str | None, fallback: str) -> Language:
 
 def place_text(env: NudgeEnv, meetup: Any, language: Language) -> str:
     """The place, then "children welcome" and how to get there, where the group set them."""
-    lines = [meetup.place]
-    if meetup.children_welcome:
-        lines.append(env.catalogs.translate(language, t.CHILDREN))
-    directions = meetup.directions or {}
-    text = directions.get(language.code) or directions.get(meetup.default_language)
-    if text:
-        lines.append(
-            env.catalogs.fill(
-                language, env.catalogs.translate(language, t.DIRECTIONS), {"directions": text}
-            )
-        )
-    return "\n".join(line for line in lines if line)
+    return "\n".join(
+        line for line in [meetup.place, *extras(env.catalogs, meetup, language)] if line
+    )
+
+
+def one_line(text: str) -> str:
+    """``text`` for a template variable: WhatsApp refuses line breaks (and long runs of
+    spaces) in a variable, so the lines are joined with " · "."""
+    return " · ".join(" ".join(line.split()) for line in text.splitlines() if line.strip())
 
 
 def _base(env: NudgeEnv, meetup: Any, language: Language) -> dict[str, Any]:
+    place = place_text(env, meetup, language)
     return {
         "meetup": meetup.id,
         "group": group_name(meetup.group_names, language.code, meetup.default_language),
         "what": meetup.title,
-        "place": place_text(env, meetup, language),
+        "place": place,
+        "place_line": one_line(place),
     }
 
 
@@ -108,7 +121,11 @@ def vote_event(conn: Connection, row: ClaimedNudge, env: NudgeEnv) -> Built:
         f"{native_digits(str(n), language)}. {when(m, language, meetup.timezone)}"
         for n, m in enumerate(options, start=1)
     )
+    values["times_line"] = "; ".join(
+        f"{n} = {when(m, language, meetup.timezone)}" for n, m in enumerate(options, start=1)
+    )
     values["organiser"] = "1" if is_organiser(conn, meetup.group_id, row.person_id) else ""
+    values[TEMPLATE] = VOTE_TEMPLATE
     return TriggerIn("meetup.vote", values)
 
 
@@ -122,6 +139,7 @@ def confirmed_event(conn: Connection, row: ClaimedNudge, env: NudgeEnv) -> Built
     language = _language(env, row.language, meetup.default_language)
     values = _base(env, meetup, language)
     values["when"] = when(meetup.starts_at, language, meetup.timezone)
+    values[TEMPLATE] = CONFIRMED_TEMPLATE
     return TriggerIn("meetup.confirmed", values)
 
 
@@ -146,6 +164,7 @@ def reminder_event(conn: Connection, row: ClaimedNudge, env: NudgeEnv) -> Built:
     language = _language(env, row.language, meetup.default_language)
     values = _base(env, meetup, language)
     values["when"] = when(meetup.starts_at, language, meetup.timezone)
+    values[TEMPLATE] = REMINDER_TEMPLATE
     return TriggerIn("meetup.reminder", values)
 
 
@@ -165,6 +184,10 @@ def deadline_event(conn: Connection, row: ClaimedNudge, env: NudgeEnv) -> Built:
     return TriggerIn("meetup.too_few", values)
 
 
+def _fill(env: NudgeEnv, language: Language, text: Text, moment: str) -> str:
+    return env.catalogs.fill(language, env.catalogs.translate(language, text), {"when": moment})
+
+
 def changed_event(conn: Connection, row: ClaimedNudge, env: NudgeEnv) -> Built:
     """Moved (asked again yes / maybe / no) or cancelled, to a woman who answered."""
     meetup = _row(conn, row.payload)
@@ -174,7 +197,9 @@ def changed_event(conn: Connection, row: ClaimedNudge, env: NudgeEnv) -> Built:
     values = _base(env, meetup, language)
     if meetup.starts_at is not None:
         values["when"] = when(meetup.starts_at, language, meetup.timezone)
+    values[TEMPLATE] = CHANGED_TEMPLATE
     if row.payload.get("change") == CANCELLED and meetup.status == CANCELLED:
+        values["change"] = _fill(env, language, t.CHANGE_CANCELLED, values.get("when", ""))
         return TriggerIn("meetup.cancelled", values)
     moved_to = row.payload.get("moved_to")
     if (
@@ -184,6 +209,7 @@ def changed_event(conn: Connection, row: ClaimedNudge, env: NudgeEnv) -> Built:
         and moved_to == meetup.starts_at.isoformat()
         and meetup.starts_at > env.now
     ):
+        values["change"] = _fill(env, language, t.CHANGE_MOVED, values["when"])
         return TriggerIn("meetup.moved", values)
     return SKIPPED
 

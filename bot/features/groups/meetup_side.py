@@ -12,7 +12,8 @@ is told and answers yes / maybe / no; those who said yes or maybe are reminded.
 * :mod:`.meetup_deadlines`: at the deadline, confirmed on its own when enough can come;
 * :mod:`.meetup_changes`: a moved or cancelled meetup, told to those who answered;
 * :mod:`.meetup_members`: who is an active member or organiser;
-* :mod:`.meetup_times`: reading typed times; the vote's deadline.
+* :mod:`.meetup_times`: reading typed times; the vote's deadline;
+* :mod:`.meetup_calendar`: the ``.ics`` file the confirmation and a move bring.
 """
 
 from __future__ import annotations
@@ -20,12 +21,15 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from bot.features.feature import Feature, PeriodicJob
+from bot.features.groups.meetup_calendar import MeetupCalendars
 from bot.features.groups.meetup_deadlines import run_deadlines
 from bot.features.groups.meetup_effects import ACTIONS, CHOICE_SOURCES
 from bot.features.groups.meetup_nudges import (
     AFTER_NUDGE,
     CHANGED_NUDGE,
+    CHANGED_TEMPLATE,
     CONFIRMED_NUDGE,
+    CONFIRMED_TEMPLATE,
     DEADLINE_NUDGE,
     REMINDER_NUDGE,
     VOTE_NUDGE,
@@ -42,6 +46,10 @@ def _deadlines(runtime: Runtime) -> bool:
     with runtime.db.begin() as conn:
         run_deadlines(conn, runtime.clock())
     return False
+
+
+def _calendars(runtime: Runtime) -> MeetupCalendars:
+    return MeetupCalendars(runtime.db, runtime.flow_engine.catalogs, runtime.clock)
 
 
 PART = Feature(
@@ -64,6 +72,8 @@ PART = Feature(
         ),
     ),
     commands=(MEETUPS_COMMAND,),
+    # The confirmation and a move (or cancellation) bring the meetup's calendar file.
+    attachments={CONFIRMED_TEMPLATE: _calendars, CHANGED_TEMPLATE: _calendars},
 )
 
 __all__ = ["PART"]

@@ -49,6 +49,10 @@ MOVE_FIRST = msg(
     "Es gibt noch keine feste Zeit. "
     "Bitte bestätigen Sie zuerst eine Zeit, dann sagen wir es allen.",
 )
+# The ``change`` of the WhatsApp template ``meetup_changed`` (one line, after the group and
+# the meetup's title): what happened to the meetup.
+CHANGE_MOVED = msg("meetup.change_moved", "verschoben auf {when}")
+CHANGE_CANCELLED = msg("meetup.change_cancelled", "fällt aus (war am {when})")
 RATED = msg("meetup.rated", "💛 Danke für Ihre Antwort!")
 
 # TRANSLATORS: a comma-separated list of words; a message that is exactly one of them opens

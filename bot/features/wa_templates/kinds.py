@@ -91,6 +91,26 @@ BOT_STARTED: tuple[MessageKind, ...] = (
         ),
     ),
     MessageKind(
+        "meetup_vote",
+        N_("Gruppen: Abstimmung über ein Treffen"),
+        N_("Die Frage an jedes Mitglied einer Gruppe, wann sie zu einem Treffen kommen kann."),
+    ),
+    MessageKind(
+        "meetup_confirmed",
+        N_("Gruppen: Treffen bestätigt"),
+        N_("Zeit und Ort eines bestätigten Treffens, mit der Frage: Kommen Sie?"),
+    ),
+    MessageKind(
+        "meetup_reminder",
+        N_("Gruppen: Erinnerung an ein Treffen"),
+        N_("Am Tag vorher und zwei Stunden vorher, an alle, die zugesagt haben."),
+    ),
+    MessageKind(
+        "meetup_changed",
+        N_("Gruppen: Treffen verschoben oder abgesagt"),
+        N_("Die Nachricht an alle, die geantwortet haben, wenn ein Treffen sich ändert."),
+    ),
+    MessageKind(
         _NUDGE,
         N_("Geplante Nachricht des Bots"),
         N_(
