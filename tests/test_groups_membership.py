@@ -11,6 +11,7 @@ from datetime import timedelta
 from sqlalchemy import select
 
 from bot.db.tables import groups
+from bot.features.groups.group_admin import GroupAdmin
 from bot.features.groups.membership import (
     active_members,
     group_name,
@@ -73,3 +74,23 @@ def test_a_closed_group_has_nobody_to_tell(runtime: Runtime, clock: FrozenClock)
     with runtime.db.connect() as conn:
         assert active_members(conn, group) == [] and organisers(conn, group) == []
         assert not is_member(conn, group, amina) and not is_organiser(conn, group, amina)
+
+
+def test_an_overlong_town_or_place_is_cut_to_what_the_columns_hold(
+    runtime: Runtime, clock: FrozenClock
+) -> None:
+    """A form or the command line may send 1 000 characters: PostgreSQL's VARCHAR(200) would
+    refuse them, so the service stores what fits instead of failing."""
+    admin = GroupAdmin(runtime.db, clock, "staff:1")
+    group, _code = admin.create(
+        "vnb-nienburg",
+        names={"de": "Frauencafé"},
+        town="H" * 1000,
+        places=["P" * 500] * 30,
+    )
+    with runtime.db.connect() as conn:
+        row = conn.execute(
+            select(groups.c.town, groups.c.usual_places).where(groups.c.id == group)
+        ).one()
+    assert len(row.town) == 200
+    assert len(row.usual_places) == 10 and {len(p) for p in row.usual_places} == {120}

@@ -21,6 +21,11 @@ class GroupError(ValueError):
     """The change cannot be made; the message says why."""
 
 
+#: What the columns hold (``groups.town`` is a VARCHAR(200): PostgreSQL refuses more) and a
+#: sane bound for the usual places a form or the command line may give.
+TOWN_CHARS, PLACE_CHARS, MAX_PLACES = 200, 120, 10
+
+
 def organisation_of(conn: Connection, slug: str | None) -> int:
     """The organisation named by ``slug``, or the only one; else :class:`GroupError`."""
     query = select(organisations.c.id)
@@ -84,11 +89,13 @@ class GroupAdmin:
                         code=code,
                         name=names,
                         description=descriptions or {},
-                        town=town.strip(),
+                        town=town.strip()[:TOWN_CHARS],
                         approval=approval,
                         children_welcome=children_welcome,
                         directions=directions or {},
-                        usual_places=[p.strip() for p in places if p.strip()],
+                        usual_places=[p.strip()[:PLACE_CHARS] for p in places if p.strip()][
+                            :MAX_PLACES
+                        ],
                         status="active",
                         created_by=self.actor,
                         created_at=now,
@@ -131,10 +138,12 @@ class GroupAdmin:
                     name=names,
                     description={k: v.strip() for k, v in descriptions.items() if v.strip()},
                     directions={k: v.strip() for k, v in directions.items() if v.strip()},
-                    town=town.strip(),
+                    town=town.strip()[:TOWN_CHARS],
                     approval=approval,
                     children_welcome=children_welcome,
-                    usual_places=[p.strip() for p in places if p.strip()],
+                    usual_places=[p.strip()[:PLACE_CHARS] for p in places if p.strip()][
+                        :MAX_PLACES
+                    ],
                     updated_at=now,
                 )
             )
